@@ -171,3 +171,9 @@ type Order struct {
 	OrderID    string
 	Margin     float64 // fraction 0..1; NaN when null (a config default applies)
 }
+
+// Row is the set of contract row types: the type parameter of the readers
+// and writers of this package.
+type Row interface {
+	Customer | Session | Event | Ticket | Survey | Order
+}
