@@ -1,0 +1,226 @@
+package sentiment
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+//go:embed lexicon/*.tsv
+var lexiconFS embed.FS
+
+// afinnToVADER maps AFINN's integer scale (-5..5) onto VADER's (-4..4), so
+// that entries from both sources weigh alike.
+const afinnToVADER = 0.8
+
+// Modifier strengths, from the VADER paper (Hutto & Gilbert 2014, section 3)
+// and its reference implementation's constants.
+const (
+	boostIncr     = 0.293 // an intensifier such as "very" adds this much
+	boostDecr     = -0.293
+	capsIncr      = 0.733 // an ALL CAPS sentiment word among lower-case ones
+	negScalar     = -0.74 // a negated word flips and loses a quarter
+	exclaimIncr   = 0.292 // each '!' up to maxExclaim
+	maxExclaim    = 4
+	beforeButMult = 0.5 // clause before a contrast word
+	afterButMult  = 1.5 // clause after it
+	normAlpha     = 15  // score = s / sqrt(s*s + alpha)
+	window        = 3   // words a negator or intensifier reaches
+)
+
+// lexicon holds everything the scorer needs for one language. Keys are
+// folded (lower case, accents stripped).
+type lexicon struct {
+	words     map[string]float64 // valence of words and emoticons
+	negators  map[string]bool
+	boosters  map[string]float64 // intensifiers > 0, diminishers < 0
+	contrasts map[string]bool
+	stopwords map[string]bool // evidence for Detect
+}
+
+var lexicons = sync.OnceValue(loadLexicons)
+
+type lexicons3 struct{ en, pt, any *lexicon }
+
+func loadLexicons() lexicons3 {
+	en := &lexicon{
+		words:     map[string]float64{},
+		negators:  set(negatorsEN),
+		boosters:  boosters(intensifiersEN, diminishersEN),
+		contrasts: set(contrastsEN),
+		stopwords: set(stopwordsEN),
+	}
+	mustLoad(en.words, "lexicon/vader_en.tsv", 1)
+	mustLoad(en.words, "lexicon/support_en.tsv", 1)
+
+	pt := &lexicon{
+		words:     map[string]float64{},
+		negators:  set(negatorsPT),
+		boosters:  boosters(intensifiersPT, diminishersPT),
+		contrasts: set(contrastsPT),
+		stopwords: set(stopwordsPT),
+	}
+	mustLoad(pt.words, "lexicon/afinn_pt.tsv", afinnToVADER)
+	mustLoad(pt.words, "lexicon/support_pt.tsv", 1)
+
+	// any serves text whose language Detect could not tell: English
+	// entries win over Portuguese ones where the same folded word is in both.
+	anyLang := &lexicon{
+		words:     merge(pt.words, en.words),
+		negators:  mergeSet(pt.negators, en.negators),
+		boosters:  merge(pt.boosters, en.boosters),
+		contrasts: mergeSet(pt.contrasts, en.contrasts),
+	}
+	return lexicons3{en: en, pt: pt, any: anyLang}
+}
+
+// mustLoad reads name (lines "entry<TAB>valence", '#' comments) into m,
+// scaling each valence. Multi-word entries are skipped: the scorer matches
+// single tokens. The files are embedded, so a bad one is a build defect and
+// panics at first use, caught by every test.
+func mustLoad(m map[string]float64, name string, scale float64) {
+	f, err := lexiconFS.Open(name)
+	if err != nil {
+		panic(fmt.Sprintf("sentiment: open embedded %s: %v", name, err))
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		entry, val, ok := strings.Cut(text, "\t")
+		if !ok {
+			panic(fmt.Sprintf("sentiment: %s:%d: no tab", name, line))
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if err != nil {
+			panic(fmt.Sprintf("sentiment: %s:%d: %v", name, line, err))
+		}
+		if strings.Contains(entry, " ") {
+			continue
+		}
+		if isWordish(entry) {
+			entry = foldString(entry)
+		}
+		m[entry] = v * scale
+	}
+	if err := sc.Err(); err != nil {
+		panic(fmt.Sprintf("sentiment: read %s: %v", name, err))
+	}
+}
+
+// isWordish reports whether entry contains a letter, so that it is matched
+// folded; pure-symbol emoticons such as ":)" keep their exact form.
+func isWordish(entry string) bool {
+	for _, r := range entry {
+		if isWordRune(r) && !('0' <= r && r <= '9') {
+			return true
+		}
+	}
+	return false
+}
+
+func set(words []string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[foldString(w)] = true
+	}
+	return m
+}
+
+func boosters(up, down []string) map[string]float64 {
+	m := make(map[string]float64, len(up)+len(down))
+	for _, w := range up {
+		m[foldString(w)] = boostIncr
+	}
+	for _, w := range down {
+		m[foldString(w)] = boostDecr
+	}
+	return m
+}
+
+// merge returns the union of maps; later maps win.
+func merge[V any](ms ...map[string]V) map[string]V {
+	out := map[string]V{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func mergeSet(a, b map[string]bool) map[string]bool { return merge(a, b) }
+
+// The closed-class word lists below are written for this package; see
+// doc.go. Contractions without the apostrophe are listed because tickets
+// are typed in a hurry.
+var (
+	negatorsEN = []string{
+		"not", "no", "never", "none", "nobody", "nothing", "neither", "nor",
+		"nowhere", "without", "cannot", "can't", "cant", "don't", "dont",
+		"doesn't", "doesnt", "didn't", "didnt", "isn't", "isnt", "aren't",
+		"arent", "wasn't", "wasnt", "weren't", "werent", "won't", "wont",
+		"wouldn't", "wouldnt", "shouldn't", "shouldnt", "couldn't",
+		"couldnt", "haven't", "havent", "hasn't", "hasnt", "hadn't",
+		"hadnt", "ain't", "aint", "mustn't", "needn't", "neednt",
+	}
+	intensifiersEN = []string{
+		"very", "extremely", "really", "so", "too", "totally", "completely",
+		"absolutely", "utterly", "highly", "incredibly", "super", "truly",
+		"especially", "particularly", "deeply", "hugely", "enormously",
+		"exceptionally", "terribly", "awfully", "remarkably", "thoroughly",
+		"entirely", "most", "more", "quite", "pretty", "seriously",
+		"insanely", "ridiculously", "unbelievably", "tremendously",
+	}
+	diminishersEN = []string{
+		"slightly", "somewhat", "barely", "hardly", "scarcely", "little",
+		"bit", "marginally", "partly", "kinda", "sorta", "almost", "less",
+		"fairly", "rather", "mildly", "occasionally",
+	}
+	contrastsEN = []string{"but", "however", "nevertheless", "nonetheless"}
+
+	negatorsPT = []string{
+		"não", "nao", "nunca", "nem", "jamais", "nenhum", "nenhuma", "nada",
+		"ninguém", "sem", "tampouco",
+	}
+	intensifiersPT = []string{
+		"muito", "muita", "muitos", "muitas", "super", "extremamente",
+		"totalmente", "completamente", "absolutamente", "bastante", "demais",
+		"tão", "realmente", "altamente", "incrivelmente",
+		"imensamente", "profundamente", "mega", "tremendamente",
+		"extraordinariamente", "sumamente", "bué", "demasiado", "mais",
+	}
+	diminishersPT = []string{
+		"pouco", "pouca", "ligeiramente", "levemente", "meio", "quase",
+		"razoavelmente", "relativamente", "menos",
+	}
+	contrastsPT = []string{"mas", "porém", "contudo", "todavia", "entretanto"}
+
+	stopwordsEN = []string{
+		"the", "and", "is", "it", "to", "of", "i", "you", "my", "this",
+		"that", "was", "for", "with", "have", "are", "be", "on", "at",
+		"they", "we", "your", "in", "not", "but", "just", "been",
+		"has", "had", "will", "would", "can", "what", "when", "why", "how",
+		"from", "an", "or", "if", "there", "their", "our", "its",
+		"it's", "i'm", "don't", "very", "still", "please", "thanks", "get",
+		"got", "did", "does", "all", "one", "about", "after", "again",
+	}
+	stopwordsPT = []string{
+		"o", "os", "de", "do", "da", "dos", "das", "que", "e", "é",
+		"não", "nao", "um", "uma", "para", "pra", "com", "por", "em",
+		"na", "nos", "nas", "meu", "minha", "eu", "você", "voce", "vocês",
+		"mas", "foi", "está", "esta", "estou", "ainda", "muito", "já",
+		"sem", "isso", "isto", "ao", "aos", "pelo", "pela", "seu", "sua",
+		"se", "tem", "ter", "também", "mais", "até", "depois", "quando",
+		"porque", "há", "vocês", "agora", "ele", "ela", "obrigado",
+		"obrigada", "dia", "nunca", "fiz", "vou", "pedido", "dias",
+	}
+)

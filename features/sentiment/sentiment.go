@@ -1,0 +1,224 @@
+package sentiment
+
+import (
+	"math"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Lang is a language code as in ISO 639-1.
+type Lang string
+
+// Languages Score can tell apart.
+const (
+	English    Lang = "en"
+	Portuguese Lang = "pt"
+	Unknown    Lang = ""
+)
+
+// Score returns the sentiment of text in [-1, 1]: below 0 negative, above 0
+// positive, 0 for empty or neutral text. The language is detected per text
+// with Detect; text in neither language is scored against both lexicons.
+func Score(text string) float64 {
+	return ScoreLang(text, Detect(text))
+}
+
+// ScoreLang is Score with the language given. Unknown scores against the
+// union of both lexicons, English entries winning.
+func ScoreLang(text string, lang Lang) float64 {
+	l := lexicons()
+	switch lang {
+	case English:
+		return score(text, l.en)
+	case Portuguese:
+		return score(text, l.pt)
+	}
+	return score(text, l.any)
+}
+
+// modifier is what a recent word does to the next sentiment words.
+type modifier struct {
+	boost  float64 // intensifier (+) or diminisher (-)
+	negate bool
+}
+
+// scorer accumulates one text. It lives on the stack of score.
+type scorer struct {
+	lex      *lexicon
+	sum      float64
+	weight   float64 // afterButMult once a contrast word has been seen
+	recent   [window]modifier
+	mixedCap bool // the text has both ALL CAPS and other words
+}
+
+// push records the modifier of the word just read, forgetting the oldest.
+func (s *scorer) push(m modifier) {
+	copy(s.recent[1:], s.recent[:window-1])
+	s.recent[0] = m
+}
+
+// clause forgets negators and intensifiers at a clause boundary.
+func (s *scorer) clause() { s.recent = [window]modifier{} }
+
+// word scores one folded token. caps reports that the original was ALL CAPS.
+func (s *scorer) word(w []byte, caps bool) {
+	lex := s.lex
+	if lex.negators[string(w)] || isNegContraction(w) {
+		s.push(modifier{negate: true})
+		return
+	}
+	if lex.contrasts[string(w)] {
+		s.sum *= beforeButMult
+		s.weight = afterButMult
+		s.clause()
+		return
+	}
+	if b, ok := lex.boosters[string(w)]; ok {
+		if caps && s.mixedCap {
+			b += math.Copysign(capsIncr, b)
+		}
+		s.push(modifier{boost: b})
+		return
+	}
+	v, ok := lex.words[string(w)]
+	if !ok || v == 0 {
+		s.push(modifier{})
+		return
+	}
+	if caps && s.mixedCap {
+		v += math.Copysign(capsIncr, v)
+	}
+	// Intensifiers fade with distance: 1, 0.95, 0.9 (VADER).
+	negated := false
+	for i, m := range s.recent {
+		if m.boost != 0 {
+			v += math.Copysign(m.boost*(1-0.05*float64(i)), v)
+		}
+		negated = negated || m.negate
+	}
+	if negated {
+		v *= negScalar
+	}
+	s.sum += v * s.weight
+	s.push(modifier{})
+}
+
+// isNegContraction reports words such as "shouldn't" that no list names.
+func isNegContraction(w []byte) bool {
+	n := len(w)
+	return n > 3 && w[n-3] == 'n' && w[n-2] == '\'' && w[n-1] == 't'
+}
+
+func score(text string, lex *lexicon) float64 {
+	s := scorer{lex: lex, weight: 1, mixedCap: mixedCaps(text)}
+	exclaim := 0
+	var arr [64]byte
+	for i := 0; i < len(text); {
+		// One whitespace-separated field at a time: an emoticon is a whole
+		// field, anything else is split into words and punctuation.
+		for i < len(text) && isSpace(text[i]) {
+			i++
+		}
+		start := i
+		for i < len(text) && !isSpace(text[i]) {
+			i++
+		}
+		field := text[start:i]
+		if field == "" {
+			continue
+		}
+		if v, ok := lex.words[field]; ok && !isWordish(field) {
+			s.sum += v * s.weight
+			s.push(modifier{})
+			continue
+		}
+		for j := 0; j < len(field); {
+			r, size := utf8.DecodeRuneInString(field[j:])
+			if !isWordRune(r) {
+				switch r {
+				case '!':
+					exclaim++
+					s.clause()
+				case '.', ',', ';', ':', '?', '(', ')':
+					s.clause()
+				}
+				j += size
+				continue
+			}
+			w := arr[:0]
+			caps, letters := true, 0
+			for j < len(field) {
+				r, size = utf8.DecodeRuneInString(field[j:])
+				if !isWordRune(r) && !(isJoiner(r) && j+size < len(field) && startsWord(field[j+size:])) {
+					break
+				}
+				if unicode.IsLetter(r) {
+					letters++
+					caps = caps && unicode.IsUpper(r)
+				}
+				w = utf8.AppendRune(w, foldRune(r))
+				j += size
+			}
+			s.word(w, caps && letters > 1)
+		}
+	}
+	sum := s.sum
+	if sum != 0 {
+		sum += math.Copysign(exclaimIncr*float64(min(exclaim, maxExclaim)), sum)
+	}
+	return sum / math.Sqrt(sum*sum+normAlpha)
+}
+
+// mixedCaps reports whether text has at least one ALL CAPS word of two or
+// more letters and at least one word with a lower-case letter: only then do
+// capitals stand out as emphasis (VADER's rule; a text typed in capitals
+// throughout is not shouting every word).
+func mixedCaps(text string) bool {
+	upperWord, lowerWord := false, false
+	upper, lower := 0, 0
+	flush := func() {
+		if upper > 1 && lower == 0 {
+			upperWord = true
+		}
+		if lower > 0 {
+			lowerWord = true
+		}
+		upper, lower = 0, 0
+	}
+	for _, r := range text {
+		switch {
+		case unicode.IsUpper(r):
+			upper++
+		case unicode.IsLower(r):
+			lower++
+		case r == '\'' || r == '\u2019':
+		default:
+			flush()
+		}
+	}
+	flush()
+	return upperWord && lowerWord
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// isWordRune reports letters and digits, which words are made of.
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// isJoiner reports characters kept inside a word when a letter follows:
+// apostrophes ("don't", "d'água") and hyphens ("mal-educado").
+func isJoiner(r rune) bool {
+	return r == '\'' || r == '\u2019' || r == '-'
+}
+
+func startsWord(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return isWordRune(r)
+}
