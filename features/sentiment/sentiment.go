@@ -91,8 +91,11 @@ func (s *scorer) word(w []byte, caps bool) {
 	// Intensifiers fade with distance: 1, 0.95, 0.9 (VADER).
 	negated := false
 	for i, m := range s.recent {
-		if m.boost != 0 {
-			v += math.Copysign(m.boost*(1-0.05*float64(i)), v)
+		// A booster moves v away from 0, a diminisher towards it.
+		if b := m.boost * (1 - 0.05*float64(i)); v > 0 {
+			v += b
+		} else {
+			v -= b
 		}
 		negated = negated || m.negate
 	}
