@@ -1,0 +1,115 @@
+package gbt
+
+import (
+	"slices"
+	"sort"
+)
+
+// binSampleRows bounds the rows whose values are sorted to place bin edges.
+const binSampleRows = 200_000
+
+// binned holds the training matrix as quantile-bin codes.
+type binned struct {
+	rows, cols int
+	// codes is column-major: column j is codes[j*rows : (j+1)*rows]. Code
+	// nbins[j] marks a missing value.
+	codes []uint8
+	// cuts[j][b] is the upper edge of bin b of column j: a value v falls in
+	// the first bin b with v <= cuts[j][b], or in bin len(cuts[j]) past the
+	// last edge. A column has len(cuts[j])+1 bins.
+	cuts  [][]float64
+	nbins []int
+	// missing counts the missing values of each column.
+	missing []int
+}
+
+// missing reports NaN and ±Inf, which the model treats alike: infinities
+// carry no position on a quantile scale, so they follow a split's learned
+// missing-value direction, in training and in prediction.
+func missing(v float64) bool { return v-v != 0 }
+
+// binMatrix places bin edges for every column from an exact sort of a
+// deterministic, evenly strided sample of rows and codes every value.
+func binMatrix(d Data, maxBins, workers int) *binned {
+	b := &binned{
+		rows:    d.Rows,
+		cols:    d.Cols,
+		codes:   make([]uint8, d.Rows*d.Cols),
+		cuts:    make([][]float64, d.Cols),
+		nbins:   make([]int, d.Cols),
+		missing: make([]int, d.Cols),
+	}
+	sample := d.Rows
+	if sample > binSampleRows {
+		sample = binSampleRows
+	}
+	parallel(workers, d.Cols, func(j int) {
+		vals := make([]float64, 0, sample)
+		for i := 0; i < sample; i++ {
+			r := int(int64(i) * int64(d.Rows) / int64(sample))
+			if v := d.X[r*d.Cols+j]; !missing(v) {
+				vals = append(vals, v)
+			}
+		}
+		cuts := binEdges(vals, maxBins)
+		b.cuts[j] = cuts
+		b.nbins[j] = len(cuts) + 1
+		col := b.codes[j*d.Rows : (j+1)*d.Rows]
+		miss := uint8(len(cuts) + 1)
+		for r := range col {
+			v := d.X[r*d.Cols+j]
+			if missing(v) {
+				col[r] = miss
+				b.missing[j]++
+				continue
+			}
+			col[r] = uint8(sort.SearchFloat64s(cuts, v))
+		}
+	})
+	return b
+}
+
+// binEdges sorts vals and returns at most maxBins-1 increasing edges that
+// split them into bins of near-equal counts. Edges sit midway between
+// neighbouring distinct values, so unseen values between them are split
+// evenly. Fewer than two distinct values give no edges: the column is
+// constant and never split on.
+func binEdges(vals []float64, maxBins int) []float64 {
+	if len(vals) == 0 {
+		return nil
+	}
+	slices.Sort(vals)
+	distinct := slices.Compact(slices.Clone(vals))
+	if len(distinct) <= maxBins {
+		cuts := make([]float64, len(distinct)-1)
+		for i := range cuts {
+			cuts[i] = midpoint(distinct[i], distinct[i+1])
+		}
+		return cuts
+	}
+	n := len(vals)
+	cuts := make([]float64, 0, maxBins-1)
+	for k := 1; k < maxBins; k++ {
+		v := vals[k*n/maxBins]
+		// The edge closes the bin after v, midway to the next distinct value.
+		i := sort.SearchFloat64s(distinct, v)
+		if i+1 >= len(distinct) {
+			break
+		}
+		c := midpoint(distinct[i], distinct[i+1])
+		if len(cuts) == 0 || c > cuts[len(cuts)-1] {
+			cuts = append(cuts, c)
+		}
+	}
+	return cuts
+}
+
+// midpoint returns a value strictly between a < b (or a itself when they
+// are adjacent floats), without overflow.
+func midpoint(a, b float64) float64 {
+	m := a/2 + b/2
+	if !(m >= a && m < b) {
+		return a
+	}
+	return m
+}

@@ -1,0 +1,51 @@
+// Package gbt trains gradient-boosted decision trees for binary log loss,
+// the way XGBoost's "hist" method does, and scores and explains rows with
+// them. It is the default churn classifier; package model wraps it.
+//
+// # Training
+//
+// Fit bins every column into at most MaxBins quantile bins, with edges
+// from an exact sort of an evenly strided sample of up to 200,000 rows,
+// and stores the bin codes as uint8, column by column. Trees grow depth by
+// depth. For every node it builds gradient and hessian histograms of the
+// columns drawn for the tree, for the smaller child of each split only:
+// the larger child's histogram is its parent's minus the smaller one's.
+// A split's gain is
+//
+//	1/2 [GL²/(HL+λ) + GR²/(HR+λ) - G²/(H+λ)]
+//
+// with λ = L2, each child holding a hessian of at least MinChildWeight; a
+// leaf's value is -G/(H+λ) times LearningRate. Missing values go the way
+// that gains more at each split (the heavier child when none reached the
+// node in training), and a column may split on missingness alone.
+//
+// Each tree draws Subsample of the rows and ColSample of the columns from a
+// PCG generator seeded with Seed. The base margin is the log odds of the
+// weighted training prior, positives weighted by PosWeight. With a
+// validation set and EarlyStopping, training stops when the validation log
+// loss has not improved for that many rounds and keeps the best round.
+//
+// # Missing and infinite values
+//
+// NaN is missing. ±Inf is treated as missing too, in training and in
+// prediction: an infinity has no place on a quantile scale, and clamping
+// it would invent a value. A column with fewer than two distinct finite
+// values and no missing ones (constant, all missing, all infinite) is
+// never split on; if no column is usable Fit returns ErrNoUsableColumn.
+//
+// # Concurrency and determinism
+//
+// Histograms are built by Workers goroutines that Fit starts and waits
+// for, one (node, column) task at a time. A column's histogram is always
+// summed by one goroutine in row order, so no partial histograms need
+// reducing and the model is bit-identical for any Workers value; the best
+// split is chosen afterwards in column order. Predict spreads blocks of
+// rows over goroutines the same way. Equal data, Params and Seed give
+// equal models, and MarshalBinary gives equal bytes.
+//
+// # Prediction and explanations
+//
+// Trees are flattened into one array of nodes holding float thresholds,
+// and rows are walked through each tree in blocks, so prediction reads the
+// raw matrix without binning. Contributions gives exact TreeSHAP values.
+package gbt

@@ -1,0 +1,144 @@
+package gbt
+
+// Contributions writes the exact TreeSHAP margin contributions of the row
+// x (Lundberg, Erion and Lee 2018, "Consistent individualized feature
+// attribution for tree ensembles", Algorithm 2) to dst: dst[j] for column
+// j, and dst[Cols] the bias, the expected margin over the training
+// distribution as weighted by node covers (hessian sums). The elements of
+// dst sum to the row's margin. len(x) must be Cols and len(dst) Cols+1.
+func (m *Model) Contributions(dst, x []float64) {
+	if len(x) != m.cols || len(dst) != m.cols+1 {
+		panic("gbt: Contributions: len(x) != Cols or len(dst) != Cols+1")
+	}
+	clear(dst)
+	maxDepth := 0
+	for _, d := range m.depths {
+		maxDepth = max(maxDepth, int(d))
+	}
+	// Each recursion level copies the path of its parent into the next
+	// part of one buffer, as in the reference implementation.
+	path := make([]pathElem, (maxDepth+2)*(maxDepth+3)/2)
+	bias := m.base
+	for _, root := range m.roots {
+		bias += m.expected(root)
+		m.treeShap(dst, x, root, path, 0, 1, 1, -1)
+	}
+	dst[m.cols] = bias
+}
+
+type pathElem struct {
+	feat      int
+	zero, one float64
+	weight    float64
+}
+
+// expected returns the cover-weighted mean leaf value of the subtree at i.
+func (m *Model) expected(i int32) float64 {
+	if m.leaf(i) {
+		return m.values[i]
+	}
+	l := m.nodes[i].left
+	c := m.covers[l] + m.covers[l+1]
+	if c <= 0 {
+		return (m.expected(l) + m.expected(l+1)) / 2
+	}
+	return (m.covers[l]*m.expected(l) + m.covers[l+1]*m.expected(l+1)) / c
+}
+
+// next returns the child of inner node i that the row x follows.
+func (m *Model) next(i int32, x []float64) int32 {
+	s := &m.nodes[i]
+	v := x[s.feat]
+	if missing(v) {
+		return s.left + s.missRight
+	}
+	if v > s.thr {
+		return s.left + 1
+	}
+	return s.left
+}
+
+func (m *Model) treeShap(phi, x []float64, i int32, parent []pathElem, depth int, zero, one float64, feat int) {
+	path := parent[depth+1:]
+	copy(path, parent[:depth+1])
+	extendPath(path, depth, zero, one, feat)
+	if m.leaf(i) {
+		v := m.values[i]
+		for k := 1; k <= depth; k++ {
+			w := unwoundPathSum(path, depth, k)
+			e := path[k]
+			phi[e.feat] += w * (e.one - e.zero) * v
+		}
+		return
+	}
+	s := &m.nodes[i]
+	hot := m.next(i, x)
+	cold := s.left + (s.left + 1) - hot
+	// A node's cover equals its children's up to rounding; the children's
+	// sum keeps the fractions exact.
+	cover := m.covers[s.left] + m.covers[s.left+1]
+	hotZero, coldZero := 0.5, 0.5
+	if cover > 0 {
+		hotZero, coldZero = m.covers[hot]/cover, m.covers[cold]/cover
+	}
+	inZero, inOne := 1.0, 1.0
+	f := int(s.feat)
+	for k := 0; k <= depth; k++ {
+		if path[k].feat == f {
+			inZero, inOne = path[k].zero, path[k].one
+			unwindPath(path, depth, k)
+			depth--
+			break
+		}
+	}
+	m.treeShap(phi, x, hot, path, depth+1, hotZero*inZero, inOne, f)
+	m.treeShap(phi, x, cold, path, depth+1, coldZero*inZero, 0, f)
+}
+
+func extendPath(path []pathElem, depth int, zero, one float64, feat int) {
+	path[depth] = pathElem{feat: feat, zero: zero, one: one}
+	if depth == 0 {
+		path[depth].weight = 1
+	}
+	d1 := float64(depth + 1)
+	for i := depth - 1; i >= 0; i-- {
+		path[i+1].weight += one * path[i].weight * float64(i+1) / d1
+		path[i].weight = zero * path[i].weight * float64(depth-i) / d1
+	}
+}
+
+func unwindPath(path []pathElem, depth, k int) {
+	one, zero := path[k].one, path[k].zero
+	next := path[depth].weight
+	d1 := float64(depth + 1)
+	for i := depth - 1; i >= 0; i-- {
+		if one != 0 {
+			tmp := path[i].weight
+			path[i].weight = next * d1 / (float64(i+1) * one)
+			next = tmp - path[i].weight*zero*float64(depth-i)/d1
+		} else {
+			path[i].weight = path[i].weight * d1 / (zero * float64(depth-i))
+		}
+	}
+	for i := k; i < depth; i++ {
+		path[i].feat, path[i].zero, path[i].one = path[i+1].feat, path[i+1].zero, path[i+1].one
+	}
+}
+
+func unwoundPathSum(path []pathElem, depth, k int) float64 {
+	one, zero := path[k].one, path[k].zero
+	next := path[depth].weight
+	d1 := float64(depth + 1)
+	total := 0.0
+	for i := depth - 1; i >= 0; i-- {
+		switch {
+		case one != 0:
+			tmp := next * d1 / (float64(i+1) * one)
+			total += tmp
+			next = path[i].weight - tmp*zero*float64(depth-i)/d1
+		case zero != 0:
+			total += path[i].weight / zero / (float64(depth-i) / d1)
+		}
+	}
+	return total
+}
