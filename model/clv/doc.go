@@ -1,0 +1,78 @@
+// Package clv estimates customer value: how many purchases a customer will
+// still make, what they will spend, and what that is worth today.
+//
+// It works on plain slices (per-customer summaries in one time unit) and
+// imports neither data nor features; jobs builds the summaries.
+//
+// # Non-contractual: BG/NBD
+//
+// Fader, Hardie & Lee (2005), "Counting Your Customers the Easy Way: An
+// Alternative to the Pareto/NBD Model", Marketing Science 24(2), 275-284.
+// While alive a customer buys as a Poisson process with rate λ ~ Gamma(r, α);
+// after each purchase they drop out with probability p ~ Beta(a, b). Each
+// customer is summarised by x (repeat purchases in the calibration period),
+// t_x (time of the last one, 0 when x = 0) and T (time from the first
+// purchase to the end of the period). The likelihood (their eq. 6) is
+//
+//	L = B(a, b+x)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+T)^(r+x))
+//	  + [x>0] B(a+1, b+x-1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^(r+x))
+//
+// evaluated in logs with math.Lgamma and a log-sum-exp, so it stays finite
+// for any x, t_x and T. FitBGNBD maximises it over log parameters from
+// several deterministic starts, with an analytic gradient; customers with
+// identical (x, t_x, T) are grouped. Standard errors come from the inverse of
+// the observed information (a central-difference Hessian, gonum/diff/fd).
+//
+//	P(alive | x, t_x, T) = 1 / (1 + [x>0] a/(b+x-1) ((α+T)/(α+t_x))^(r+x))
+//	E[X(t)]              = (a+b-1)/(a-1) [1 - (α/(α+t))^r 2F1(r, b; a+b-1; t/(α+t))]
+//	E[Y(t) | x, t_x, T]  = (a+b+x-1)/(a-1)
+//	                       · [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(α+T+t))]
+//	                       / (1 + [x>0] a/(b+x-1) ((α+T)/(α+t_x))^(r+x))
+//
+// The Gauss hypergeometric function is summed after Euler's transformation
+// (see bracket in hyp.go), which keeps it finite for large x and exact at
+// a = 1, where the formula has a removable singularity.
+//
+// # Non-contractual: Gamma-Gamma spend
+//
+// Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary Value"
+// (brucehardie.com/notes/025); Fader, Hardie & Lee (2005), "RFM and CLV:
+// Using Iso-Value Curves", J. Marketing Research 42(4), 415-430. The mean
+// spend m̄ of a customer's x repeat purchases has
+//
+//	f(m̄ | p, q, γ, x) = Γ(px+q) / (Γ(px) Γ(q)) · γ^q m̄^(px-1) x^(px) / (γ + x m̄)^(px+q)
+//	E[M | x, m̄]       = p (γ + x m̄) / (px + q - 1)
+//
+// It assumes spend independent of purchase frequency; only customers with
+// x > 0 and m̄ > 0 enter the fit.
+//
+// # Lifetime value
+//
+//	CLV = margin · E[M | x, m̄] · Σ_{k=1..n} (E[Y(k)] - E[Y(k-1)]) / (1+d)^k
+//
+// over n = CLVOptions.Periods time units of the fit, with d the discount per
+// unit.
+//
+// # Contractual
+//
+// Fader & Hardie (2007), "How to Project Customer Retention", J. Interactive
+// Marketing 21(1), 76-90: the shifted-beta-geometric model (FitSBG) gives
+// retention by tenure for a cohort. ContractualValue values an active
+// customer with a churn probability p per period (from the classifier or
+// from SBG.ChurnProbability):
+//
+//	V = margin · spend · Σ_{k=1..n} ((1-p)/(1+d))^k
+//
+// # Failures
+//
+// Fits return sentinel errors (errors.go): ErrBadInput, ErrNoCustomers,
+// ErrNoRepeat, ErrNotConverged (with the best point, Converged = false) and
+// ErrInfiniteMean. A caller that gets one values customers with Fallback,
+// the pooled repeat rate and mean spend, which never yields NaN.
+//
+// # Time unit
+//
+// Nothing here assumes days or weeks: α, t, t_x, T and Periods share the
+// unit of the summaries the model was fitted on, and the caller records it.
+// The published CDNOW results are in weeks.
+package clv
