@@ -1,0 +1,117 @@
+package model
+
+import (
+	"math"
+	"slices"
+)
+
+// psiEps floors every bin's share before the logarithm in PSI, so that an
+// empty bin on either side adds a large but finite term instead of Inf.
+// 1e-4 is the floor most PSI tools use (a share of one in ten thousand).
+const psiEps = 1e-4
+
+// Distribution is the training distribution of one column: quantile bin
+// edges over its finite-or-infinite values, the share of those values in
+// each bin (len(Edges)+1 bins: (-Inf, e0], (e0, e1], ..., (eK, +Inf)), and
+// the share of missing (NaN) values over all rows.
+type Distribution struct {
+	Edges   []float64 `json:"edges"`
+	Props   []float64 `json:"props"`
+	Missing float64   `json:"missing"`
+}
+
+// NewDistribution bins values into at most bins quantile bins (fewer when
+// values repeat). bins < 2 means 10.
+func NewDistribution(values []float64, bins int) Distribution {
+	if bins < 2 {
+		bins = 10
+	}
+	var present []float64
+	for _, v := range values {
+		if !math.IsNaN(v) {
+			present = append(present, v)
+		}
+	}
+	d := Distribution{}
+	if len(values) > 0 {
+		d.Missing = float64(len(values)-len(present)) / float64(len(values))
+	}
+	if len(present) == 0 {
+		d.Props = []float64{0}
+		return d
+	}
+	slices.Sort(present)
+	for k := 1; k < bins; k++ {
+		e := present[(k*len(present))/bins]
+		if math.IsInf(e, 0) || (len(d.Edges) > 0 && e <= d.Edges[len(d.Edges)-1]) {
+			continue
+		}
+		d.Edges = append(d.Edges, e)
+	}
+	// Drop an edge at the maximum: its upper bin would hold nothing.
+	if n := len(d.Edges); n > 0 && d.Edges[n-1] >= present[len(present)-1] {
+		d.Edges = d.Edges[:n-1]
+	}
+	d.Props = d.shares(present)
+	return d
+}
+
+// shares returns the share of the non-missing values in each bin.
+func (d Distribution) shares(present []float64) []float64 {
+	p := make([]float64, len(d.Edges)+1)
+	for _, v := range present {
+		i, _ := slices.BinarySearch(d.Edges, v) // first edge >= v: bin (e[i-1], e[i]]
+		p[i]++
+	}
+	for i := range p {
+		if len(present) > 0 {
+			p[i] /= float64(len(present))
+		}
+	}
+	return p
+}
+
+// PSI is the population stability index of actual against d, with the
+// missing share as one more bin: sum over bins of (a - e) * ln(a / e),
+// shares floored at psiEps. Below 0.1 is usually read as stable, above
+// 0.2 as a shift worth a look.
+func (d Distribution) PSI(actual []float64) float64 {
+	if len(actual) == 0 {
+		return 0
+	}
+	var present []float64
+	for _, v := range actual {
+		if !math.IsNaN(v) {
+			present = append(present, v)
+		}
+	}
+	aMiss := float64(len(actual)-len(present)) / float64(len(actual))
+	a := d.shares(present)
+	term := func(a, e float64) float64 {
+		a, e = math.Max(a, psiEps), math.Max(e, psiEps)
+		return (a - e) * math.Log(a/e)
+	}
+	psi := term(aMiss, d.Missing)
+	for i := range a {
+		e := 0.0
+		if i < len(d.Props) {
+			e = d.Props[i]
+		}
+		psi += term(a[i]*(1-aMiss), e*(1-d.Missing))
+	}
+	return psi
+}
+
+// Profile returns the distribution of every column of m.
+func Profile(m *Matrix, bins int) map[string]Distribution {
+	out := make(map[string]Distribution, len(m.Cols))
+	col := make([]float64, m.Rows)
+	c := len(m.Cols)
+	for j, name := range m.Cols {
+		for i := range col {
+			col[i] = m.X[i*c+j]
+		}
+		out[name] = NewDistribution(col, bins)
+	}
+	return out
+}

@@ -1,0 +1,54 @@
+package model
+
+import (
+	"fmt"
+
+	"churn/model/gbt"
+)
+
+// gbtScorer adapts *gbt.Model to scorer.
+type gbtScorer struct {
+	m    *gbt.Model
+	cols int
+}
+
+func (s *gbtScorer) algo() string { return AlgoGBT }
+
+func (s *gbtScorer) margins(dst []float64, x *Matrix) error {
+	s.m.PredictMargin(dst[:x.Rows], x.X)
+	return nil
+}
+
+// contributions drops the bias term: Contributions explain the margin
+// relative to the model's expected margin.
+func (s *gbtScorer) contributions(dst, row []float64) error {
+	buf := make([]float64, s.cols+1)
+	s.m.Contributions(buf, row)
+	copy(dst, buf[:s.cols])
+	return nil
+}
+
+func (s *gbtScorer) importance() []float64 { return s.m.Importance() }
+
+func (s *gbtScorer) marshal() ([]byte, error) { return s.m.MarshalBinary() }
+
+func fitGBT(cfg TrainConfig, train, valid *Matrix, ytrain, yvalid []float64) (*gbtScorer, []string, error) {
+	p := cfg.GBT
+	p.Seed = cfg.Seed
+	td := gbt.Data{X: train.X, Rows: train.Rows, Cols: len(train.Cols), Y: ytrain}
+	vd := gbt.Data{X: valid.X, Rows: valid.Rows, Cols: len(valid.Cols), Y: yvalid}
+	m, err := gbt.Fit(td, &vd, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gbt: %w", err)
+	}
+	notes := []string{fmt.Sprintf("best iteration %d of %d trees", m.BestIteration(), p.Trees)}
+	return &gbtScorer{m: m, cols: len(train.Cols)}, notes, nil
+}
+
+func unmarshalGBT(b []byte, cols int) (scorer, error) {
+	var m gbt.Model
+	if err := m.UnmarshalBinary(b); err != nil {
+		return nil, err
+	}
+	return &gbtScorer{m: &m, cols: cols}, nil
+}

@@ -1,0 +1,296 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"churn/model/internal/lbfgs"
+)
+
+// LogisticParams configures [FitLogistic].
+type LogisticParams struct {
+	// L2 is the ridge penalty on the standardised coefficients, added as
+	// L2/2 * sum(beta^2) to the mean log loss; the intercept is free.
+	// Default 1e-4.
+	L2 float64
+	// PosWeight multiplies the weight of positive rows (class weights);
+	// 0 means 1.
+	PosWeight float64
+	// MaxIter bounds the LBFGS iterations. Default 500.
+	MaxIter int
+	// GradTol stops LBFGS when the gradient's infinity norm falls below it.
+	// Default 1e-7.
+	GradTol float64
+}
+
+// DefaultLogisticParams returns the documented defaults.
+func DefaultLogisticParams() LogisticParams {
+	return LogisticParams{L2: 1e-4, PosWeight: 1, MaxIter: 500, GradTol: 1e-7}
+}
+
+// LogisticTerm is one column of the standardised design: either a feature's
+// value or its missing-value indicator.
+type LogisticTerm struct {
+	Feature   int     // index into Logistic.Features
+	Indicator bool    // true: the term is 1 when the value is missing
+	Mean      float64 // training mean of the value (imputed when missing) or missing share
+	Scale     float64 // training standard deviation, > 0
+	Coef      float64 // coefficient on the standardised term
+}
+
+// Logistic is an L2-regularised logistic regression on standardised
+// features. Missing values (NaN, and at prediction time also ±Inf) are
+// imputed with the training mean, and a missing-value indicator joins the
+// design for every column that had missing values in training. Constant,
+// all-missing and infinite columns are dropped, each with a note.
+type Logistic struct {
+	Features  []string
+	Terms     []LogisticTerm
+	Intercept float64
+	Notes     []string // columns dropped and why; optimiser status
+}
+
+// FitLogistic fits the model by minimising the weighted mean log loss plus
+// the L2 penalty with L-BFGS (model/internal/lbfgs). Labels must be 0 or 1.
+func FitLogistic(x *Matrix, y []float64, p LogisticParams) (*Logistic, error) {
+	if err := x.check(); err != nil {
+		return nil, err
+	}
+	if len(y) != x.Rows {
+		return nil, fmt.Errorf("%d labels for %d rows: %w", len(y), x.Rows, ErrLengthMismatch)
+	}
+	if err := checkLabels(y, 2); err != nil {
+		return nil, err
+	}
+	d := DefaultLogisticParams()
+	if p.L2 < 0 || math.IsNaN(p.L2) {
+		p.L2 = d.L2
+	}
+	if p.PosWeight <= 0 {
+		p.PosWeight = 1
+	}
+	if p.MaxIter <= 0 {
+		p.MaxIter = d.MaxIter
+	}
+	if p.GradTol <= 0 {
+		p.GradTol = d.GradTol
+	}
+	m := &Logistic{Features: append([]string(nil), x.Cols...)}
+	m.standardise(x)
+	if len(m.Terms) == 0 {
+		return nil, fmt.Errorf("%d columns: %w", len(x.Cols), ErrNoUsableFeatures)
+	}
+
+	w := make([]float64, len(y))
+	var wsum, pos float64
+	for i, v := range y {
+		w[i] = 1
+		if v == 1 {
+			w[i] = p.PosWeight
+			pos += p.PosWeight
+		}
+		wsum += w[i]
+	}
+	// Start from the intercept of the constant model.
+	rate := pos / wsum
+	x0 := make([]float64, len(m.Terms)+1)
+	x0[len(m.Terms)] = math.Log(rate / (1 - rate))
+
+	obj := &logisticObjective{m: m, x: x, y: y, w: w, wsum: wsum, l2: p.L2, z: make([]float64, len(m.Terms))}
+	res, err := lbfgs.Minimize(obj.eval, x0, lbfgs.Settings{MaxIter: p.MaxIter, GradTol: p.GradTol})
+	if err != nil {
+		return nil, fmt.Errorf("lbfgs: %w", err)
+	}
+	m.Notes = append(m.Notes, fmt.Sprintf("lbfgs stopped on %s after %d iterations, loss %.6g", res.Reason, res.Iterations, res.F))
+	for k := range m.Terms {
+		m.Terms[k].Coef = res.X[k]
+	}
+	m.Intercept = res.X[len(m.Terms)]
+	return m, nil
+}
+
+// standardise chooses the design terms and their centring and scale.
+func (m *Logistic) standardise(x *Matrix) {
+	c := len(x.Cols)
+	for j, name := range x.Cols {
+		var n, missing int
+		var sum float64
+		inf := false
+		for i := 0; i < x.Rows; i++ {
+			v := x.X[i*c+j]
+			switch {
+			case math.IsNaN(v):
+				missing++
+			case math.IsInf(v, 0):
+				inf = true
+			default:
+				n++
+				sum += v
+			}
+		}
+		if inf {
+			m.Notes = append(m.Notes, fmt.Sprintf("dropped %s: infinite values", name))
+			continue
+		}
+		if n == 0 {
+			m.Notes = append(m.Notes, fmt.Sprintf("dropped %s: all missing", name))
+			continue
+		}
+		mean := sum / float64(n)
+		var ss float64
+		for i := 0; i < x.Rows; i++ {
+			if v := x.X[i*c+j]; !math.IsNaN(v) {
+				ss += (v - mean) * (v - mean)
+			}
+		}
+		// Population sd over all rows with missing imputed by the mean.
+		sd := math.Sqrt(ss / float64(x.Rows))
+		if sd > 0 && sd > 1e-12*math.Abs(mean) {
+			m.Terms = append(m.Terms, LogisticTerm{Feature: j, Mean: mean, Scale: sd})
+		} else if missing == 0 {
+			m.Notes = append(m.Notes, fmt.Sprintf("dropped %s: constant", name))
+			continue
+		} else {
+			m.Notes = append(m.Notes, fmt.Sprintf("kept only the missing indicator of %s: constant when present", name))
+		}
+		if missing > 0 {
+			share := float64(missing) / float64(x.Rows)
+			m.Terms = append(m.Terms, LogisticTerm{Feature: j, Indicator: true, Mean: share, Scale: math.Sqrt(share * (1 - share))})
+		}
+	}
+}
+
+// design writes the standardised terms of one row into z.
+func (m *Logistic) design(z, row []float64) {
+	for k, t := range m.Terms {
+		v := row[t.Feature]
+		miss := math.IsNaN(v) || math.IsInf(v, 0)
+		switch {
+		case t.Indicator && miss:
+			z[k] = (1 - t.Mean) / t.Scale
+		case t.Indicator:
+			z[k] = -t.Mean / t.Scale
+		case miss:
+			z[k] = 0
+		default:
+			z[k] = (v - t.Mean) / t.Scale
+		}
+	}
+}
+
+// margin returns the log-odds of one row, using z as scratch.
+func (m *Logistic) margin(z, row []float64) float64 {
+	m.design(z, row)
+	s := m.Intercept
+	for k, t := range m.Terms {
+		s += t.Coef * z[k]
+	}
+	return s
+}
+
+// Margins writes the log-odds of every row of x into dst. x must have the
+// model's features (see [matchFeatures]); callers outside the package go
+// through [Trained].
+func (m *Logistic) Margins(dst []float64, x *Matrix) {
+	z := make([]float64, len(m.Terms))
+	for i := 0; i < x.Rows; i++ {
+		dst[i] = m.margin(z, x.Row(i))
+	}
+}
+
+// Contributions writes coef x standardised value per feature into dst
+// (len(Features)), the missing indicator's share added to its feature's.
+// They sum to the margin minus the intercept.
+func (m *Logistic) Contributions(dst, row []float64) {
+	clear(dst)
+	z := make([]float64, len(m.Terms))
+	m.design(z, row)
+	for k, t := range m.Terms {
+		dst[t.Feature] += t.Coef * z[k]
+	}
+}
+
+// Importance is the sum of absolute standardised coefficients per feature.
+func (m *Logistic) Importance() []float64 {
+	imp := make([]float64, len(m.Features))
+	for _, t := range m.Terms {
+		imp[t.Feature] += math.Abs(t.Coef)
+	}
+	return imp
+}
+
+// logisticObjective evaluates loss and gradient in one pass.
+type logisticObjective struct {
+	m    *Logistic
+	x    *Matrix
+	y, w []float64
+	wsum float64
+	l2   float64
+	z    []float64
+	grad []float64
+}
+
+func (o *logisticObjective) eval(grad, b []float64) float64 {
+	d := len(o.m.Terms)
+	o.grad = grad
+	clear(o.grad)
+	var loss float64
+	for i := 0; i < o.x.Rows; i++ {
+		o.m.design(o.z, o.x.Row(i))
+		s := b[d]
+		for k := 0; k < d; k++ {
+			s += b[k] * o.z[k]
+		}
+		// log(1+exp(s)) - y*s, computed without overflow.
+		loss += o.w[i] * (softplus(s) - o.y[i]*s)
+		r := o.w[i] * (sigmoid(s) - o.y[i])
+		for k := 0; k < d; k++ {
+			o.grad[k] += r * o.z[k]
+		}
+		o.grad[d] += r
+	}
+	loss /= o.wsum
+	for k := 0; k <= d; k++ {
+		o.grad[k] /= o.wsum
+	}
+	for k := 0; k < d; k++ {
+		loss += o.l2 / 2 * b[k] * b[k]
+		o.grad[k] += o.l2 * b[k]
+	}
+	return loss
+}
+
+func sigmoid(s float64) float64 {
+	if s >= 0 {
+		return 1 / (1 + math.Exp(-s))
+	}
+	e := math.Exp(s)
+	return e / (1 + e)
+}
+
+func softplus(s float64) float64 {
+	if s > 0 {
+		return s + math.Log1p(math.Exp(-s))
+	}
+	return math.Log1p(math.Exp(s))
+}
+
+// checkLabels reports labels that are not 0 or 1, and, when classes is 2,
+// labels that hold one class only.
+func checkLabels(y []float64, classes int) error {
+	var pos, neg int
+	for i, v := range y {
+		switch v {
+		case 1:
+			pos++
+		case 0:
+			neg++
+		default:
+			return fmt.Errorf("row %d: %v: %w", i, v, ErrBadLabel)
+		}
+	}
+	if classes == 2 && (pos == 0 || neg == 0) {
+		return fmt.Errorf("%d positives, %d negatives: %w", pos, neg, ErrSingleClass)
+	}
+	return nil
+}
