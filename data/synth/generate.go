@@ -1,0 +1,139 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"churn/data"
+)
+
+// PartName returns the file name of a shard inside each table folder.
+func PartName(shard int) string {
+	return fmt.Sprintf("part-%05d.parquet", shard)
+}
+
+// tmpSuffix marks a part file being written; data.Discover only picks up
+// *.parquet, so a crashed run leaves nothing a reader would take for data.
+const tmpSuffix = ".tmp"
+
+// GenerateShard writes shard of cfg as outDir/<table>/part-<shard>.parquet
+// for the six tables, each file's rows sorted by time. A shard's files
+// depend only on cfg and shard, so shards may run in any order or in
+// parallel. Each file is written beside its final name and renamed when
+// complete; on error no file of the shard is left behind.
+func GenerateShard(ctx context.Context, cfg Config, shard int, outDir string) (Stats, error) {
+	if err := cfg.Validate(); err != nil {
+		return Stats{}, err
+	}
+	if n := Shards(cfg); shard < 0 || shard >= n {
+		return Stats{}, fmt.Errorf("shard %d: must be in 0..%d", shard, n-1)
+	}
+	w := &shardFiles{dir: outDir, name: PartName(shard)}
+	out := sinks{
+		customers: writerFor[data.Customer](w, data.Customers),
+		sessions:  writerFor[data.Session](w, data.Sessions),
+		events:    writerFor[data.Event](w, data.Events),
+		tickets:   writerFor[data.Ticket](w, data.Tickets),
+		surveys:   writerFor[data.Survey](w, data.Surveys),
+		orders:    writerFor[data.Order](w, data.Orders),
+	}
+	st, err := simulate(ctx, cfg, shard, out)
+	if err == nil {
+		err = w.commit()
+	}
+	if err != nil {
+		w.abort()
+		return Stats{}, fmt.Errorf("generate shard %d: %w", shard, err)
+	}
+	return st, nil
+}
+
+// Generate writes every shard of cfg into outDir, one after the other, and
+// returns the merged Stats.
+func Generate(ctx context.Context, cfg Config, outDir string) (Stats, error) {
+	if err := cfg.Validate(); err != nil {
+		return Stats{}, err
+	}
+	var total Stats
+	for s := 0; s < Shards(cfg); s++ {
+		st, err := GenerateShard(ctx, cfg, s, outDir)
+		if err != nil {
+			return Stats{}, err
+		}
+		total.Add(st)
+	}
+	return total, nil
+}
+
+// shardFiles tracks the six open part files of a shard.
+type shardFiles struct {
+	dir, name string
+	ensure    []func() error // open a table's file if not yet open
+	open      []interface{ Close() error }
+	tmp       []string // temporary paths, in opening order
+}
+
+// commit opens the files of tables without rows, closes every file and
+// renames each to its final name.
+func (w *shardFiles) commit() error {
+	for _, f := range w.ensure {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, f := range w.open {
+		errs = append(errs, f.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, p := range w.tmp {
+		if err := os.Rename(p, p[:len(p)-len(tmpSuffix)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abort closes every file and removes the temporary ones. Files already
+// renamed by a failed commit are removed too, so a shard is all or nothing.
+func (w *shardFiles) abort() {
+	for _, f := range w.open {
+		_ = f.Close() // the write already failed; its error is the one reported
+	}
+	for _, p := range w.tmp {
+		_ = os.Remove(p)
+		_ = os.Remove(p[:len(p)-len(tmpSuffix)])
+	}
+}
+
+// writerFor returns a sink that opens the table's file on first use, so
+// every table gets a file even when it has no rows (commit opens the rest).
+func writerFor[T data.Row](w *shardFiles, t data.Table) func([]T) error {
+	var tw *data.TableWriter[T]
+	path := filepath.Join(w.dir, string(t), w.name)
+	open := func() error {
+		if tw != nil {
+			return nil
+		}
+		var err error
+		tw, err = data.NewTableWriter[T](path+tmpSuffix, data.WriteOptions{})
+		if err != nil {
+			return err
+		}
+		w.open = append(w.open, tw)
+		w.tmp = append(w.tmp, path+tmpSuffix)
+		return nil
+	}
+	w.ensure = append(w.ensure, open)
+	return func(rows []T) error {
+		if err := open(); err != nil {
+			return err
+		}
+		return tw.Write(rows)
+	}
+}
