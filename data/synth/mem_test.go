@@ -61,9 +61,9 @@ func snapshots(m *memData, cutoff int64) []snapshot {
 	const horizon = 90 * dayNS
 	type acc struct {
 		s30, s60, e30, t90, neg90, lastAct, lastAfter int64
-		csat, ncsat                                  float64
-		nps                                          float64
-		ord90                                        float64
+		csat, ncsat                                   float64
+		nps                                           float64
+		ord90                                         float64
 	}
 	idx := map[string]int{}
 	for i, c := range m.customers {
