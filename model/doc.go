@@ -1,5 +1,52 @@
 // Package model holds the learning code: classifiers with probabilities,
-// calibration, explanations, evaluation metrics and the model registry. It
-// works on plain matrices with named columns and imports neither data nor
-// features.
+// calibration, explanations and the model registry. It works on plain
+// matrices with named columns ([Matrix]) and imports neither data nor
+// features; metrics live in model/eval, trees in model/gbt, value models in
+// model/clv.
+//
+// # Training
+//
+// [Train] fits the candidates of [TrainConfig].Algo on the training rows:
+// "auto" fits gradient-boosted trees (model/gbt, stopped early on the
+// validation cutoff) and an L2 logistic regression ([FitLogistic]) and
+// keeps the higher validation ROC AUC; [Trained].Choice says which and why,
+// [Trained].Candidates holds both reports. "golearn-rf" is a baseline
+// only (model/internal/golearnrf documents its defects); it is never part
+// of "auto" and cannot be saved.
+//
+// # Calibration
+//
+// After selection, Platt scaling and isotonic regression (model/calibrate)
+// are measured on the calibration cutoff with two-fold cross-fitting,
+// beside the uncalibrated model, and the lowest Brier score is kept and
+// refitted on all calibration rows ([CalibrationReport]).
+// [Trained.PredictProba] returns calibrated probabilities;
+// [Trained.Contributions] explains the uncalibrated margin (log-odds),
+// because calibration is one monotone map of that margin.
+//
+// # Explanations
+//
+// [TopContributions] ranks per-feature effects: TreeSHAP values for trees,
+// coefficient x standardised value for the logistic model.
+//
+// # Drift
+//
+// [Profile] keeps each training column's quantile bins and missing share
+// ([Distribution]); [Distribution.PSI] compares new values against them.
+//
+// # Registry
+//
+// [OpenRegistry] manages a folder of versions v0001, v0002, ... each with
+// model.bin, metrics.json, features.json and meta.json, written atomically,
+// and a PROMOTED pointer. The first saved version is promoted at once;
+// [Registry.Promote] refuses a version with a lower holdout ROC AUC unless
+// forced.
+//
+// # Bad input
+//
+// Single-class labels, labels other than 0/1, fewer than [MinTrainRows]
+// rows and length mismatches are errors (errors.go). Constant, all-missing
+// and infinite columns are dropped by the logistic model with a note and
+// handled as ordinary (useless) columns by trees; probabilities are never
+// NaN.
 package model
