@@ -72,26 +72,37 @@ func prPlot(b *bytes.Buffer, runs []run) {
 	p.close()
 }
 
-// reliabilityCountShare is the height of the tallest rows-per-bin bar, as a
-// share of the y axis.
-const reliabilityCountShare = 0.2
+// Layout of the rows-per-bin strip under the reliability axes, in pixels.
+const (
+	stripH    = 50 // added to the chart's height
+	stripBarH = 24 // tallest bar
+)
 
 func reliabilityPlot(b *bytes.Buffer, model run, uncal *run) {
-	p := newPlot(b, chartW, chartH, unitScale(), unitScale(), "mean predicted probability", "observed churn rate")
+	p := &plot{b: b, w: chartW, h: chartH + stripH, left: 58, right: 18, top: 14, bottom: 46 + stripH, x: unitScale(), y: unitScale()}
+	p.open("reliability")
+	p.axes("mean predicted probability", "observed churn rate")
 	cal := eval.Reliability(model.p, model.y, eval.ECEBins)
 	if len(cal) == 0 {
 		p.message("No labelled rows.")
 		p.close()
 		return
 	}
+	// The rows per bin go in a strip of their own under the tick labels:
+	// inside the axes they would collide with the curve, which runs along
+	// the bottom wherever most rows are.
+	base := p.h - p.bottom + stripH + 12
+	fmt.Fprintf(p.b, `<line class="frame" x1="%s" y1="%s" x2="%s" y2="%s"/>`+"\n", num(p.left), num(base), num(p.w-p.right), num(base))
+	fmt.Fprintf(p.b, `<text class="tick" x="%s" y="%s" text-anchor="end">rows</text>`+"\n", num(p.left-6), num(base-2))
 	most := 0
 	for _, pt := range cal {
 		most = max(most, pt.Count)
 	}
 	for _, pt := range cal {
-		h := reliabilityCountShare * float64(pt.Count) / float64(most)
-		p.rect(pt.Lo+0.006, 0, pt.Hi-0.006, h, colGrey, 0.28, fmtInt(pt.Count)+" rows")
-		p.text((pt.Lo+pt.Hi)/2, h, -3, "middle", "small", fmtInt(pt.Count))
+		h := stripBarH * float64(pt.Count) / float64(most)
+		x0, x1 := p.px(pt.Lo)+2, p.px(pt.Hi)-2
+		fmt.Fprintf(p.b, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s" fill-opacity="0.35"/>`+"\n", num(x0), num(base-h), num(x1-x0), num(h), colGrey)
+		fmt.Fprintf(p.b, `<text class="small" x="%s" y="%s" text-anchor="middle">%s</text>`+"\n", num((x0+x1)/2), num(base-h-3), fmtInt(pt.Count))
 	}
 	diagonal(p)
 	items := []legendItem{{label: "model (ECE " + fmtNum(model.rep.ECE, 3) + ")", color: model.color, dot: true}}
@@ -104,10 +115,7 @@ func reliabilityPlot(b *bytes.Buffer, model run, uncal *run) {
 	c := reliabilityPoints(cal)
 	p.line(c, model.color, false, 2.4)
 	p.markers(c, model.color, false)
-	items = append(items,
-		legendItem{label: "perfectly calibrated", color: colGrey, dash: true},
-		legendItem{label: "rows per bin (model)", color: colGrey, swatch: true})
-	p.legend(items, "tl")
+	p.legend(append(items, legendItem{label: "perfectly calibrated", color: colGrey, dash: true}), "tl")
 	p.close()
 }
 
@@ -170,7 +178,7 @@ func liftPlot(b *bytes.Buffer, runs []run) {
 	for d := 1; d <= 10; d++ {
 		x.ticks = append(x.ticks, float64(d))
 	}
-	p := newPlot(b, chartW, chartH, x, niceScale(0, top*1.08, 5), "score decile (1 = highest scores)", "lift")
+	p := newPlot(b, chartW, chartH, x, niceScale(0, top*1.12, 5), "score decile (1 = highest scores)", "lift")
 	if lifts[0] == nil {
 		p.message("Not defined: the labelled holdout holds no churner.")
 		p.close()
@@ -190,11 +198,17 @@ func liftPlot(b *bytes.Buffer, runs []run) {
 		for d, v := range lifts[i] {
 			x0 := float64(d+1) - group/2 + float64(k)*bw
 			p.rect(x0, 0, x0+bw*0.92, v, r.color, 0.85, r.name+", decile "+fmt.Sprint(d+1)+": lift "+fmtNum(v, 2))
-			if i == 0 {
-				p.text(x0+bw*0.46, v, -4, "middle", "small", fmtNum(v, 1))
-			}
 		}
 		items = append(items, legendItem{label: r.name, color: r.color, swatch: true})
+	}
+	// The model's lift is written over each decile, above the tallest bar
+	// so that no neighbour hides it.
+	for d, v := range lifts[0] {
+		top := v
+		for _, i := range drawn {
+			top = max(top, lifts[i][d])
+		}
+		p.text(float64(d+1), top, -4, "middle", "value", fmtNum(v, 1))
 	}
 	p.line([]eval.Point{{X: 0.5, Y: 1}, {X: 10.5, Y: 1}}, "#444444", true, 1.2)
 	p.legend(append(items, legendItem{label: "random (lift 1)", color: "#444444", dash: true}), "tr")

@@ -226,7 +226,7 @@ func (p *plot) legend(items []legendItem, corner string) {
 	if corner == "bl" || corner == "br" {
 		y = p.h - p.bottom - 8 - h
 	}
-	fmt.Fprintf(p.b, `<g class="legend"><rect x="%s" y="%s" width="%s" height="%s" rx="3"/>`+"\n", num(x), num(y), num(w), num(h))
+	fmt.Fprintf(p.b, `<g class="legend"><rect class="box" x="%s" y="%s" width="%s" height="%s" rx="3"/>`+"\n", num(x), num(y), num(w), num(h))
 	for i, it := range items {
 		cy := y + pad + float64(i)*row + row/2 - 2
 		sx := x + pad

@@ -135,11 +135,11 @@ func Write(w io.Writer, in Input) error {
 		func(b *bytes.Buffer) { rocPlot(b, ranked) })
 	figure(&b, "Precision-recall curve", "Share of churners among those flagged (precision) against share of churners flagged (recall); the dashed grey line is the base rate.",
 		func(b *bytes.Buffer) { prPlot(b, ranked) })
-	figure(&b, "Reliability", "Observed churn rate against mean predicted probability in ten equal-width bins; on the diagonal, probabilities mean what they say. Grey bars: rows per bin.",
+	figure(&b, "Reliability", "Observed churn rate against mean predicted probability in ten equal-width bins; on the diagonal, probabilities mean what they say. Under the axis: the model's rows per bin.",
 		func(b *bytes.Buffer) { reliabilityPlot(b, model, uncal) })
-	figure(&b, "Cumulative gains", "Share of all churners found when contacting the top share of customers by score; the diagonal is a random list, the dotted line a perfect one.",
+	figure(&b, "Cumulative gains", "Share of all churners found when contacting the top share of customers by score; the diagonal is a random list, the thin dark line a perfect one.",
 		func(b *bytes.Buffer) { gainsPlot(b, ranked) })
-	figure(&b, "Lift by decile", "Churn rate in each score decile (1 = highest scores) over the overall churn rate; 1 is no better than random.",
+	figure(&b, "Lift by decile", "Churn rate in each score decile (1 = highest scores) over the overall churn rate; 1 is no better than random. The numbers are the model's lift.",
 		func(b *bytes.Buffer) { liftPlot(b, ranked) })
 	figure(&b, "Score distribution", "Model probabilities of customers who churned and who stayed, each as a share of its own group.",
 		func(b *bytes.Buffer) { distributionPlot(b, model) })
@@ -362,8 +362,9 @@ svg text{font-size:12px;fill:#333}
 svg .tick{font-size:11px;fill:#555}
 svg .axis{font-size:12.5px;fill:#222}
 svg .small{font-size:10px;fill:#444}
+svg .value{font-size:10.5px;font-weight:600;fill:#0072B2}
 svg .grid{stroke:#ececec;stroke-width:1}
 svg .frame{fill:none;stroke:#888;stroke-width:1}
-svg .legend rect{fill:#fff;fill-opacity:.9;stroke:#ccc}
+svg .legend .box{fill:#fff;fill-opacity:.9;stroke:#ccc}
 .notes li{margin:2px 0}
 `
