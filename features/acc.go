@@ -1,0 +1,367 @@
+package features
+
+import (
+	"math"
+	"math/bits"
+)
+
+// The accumulators below are the per-customer, per-cutoff state. They are
+// fixed-size, hold integers only (amounts, durations, weights and scores in
+// fixed point), and merge by sums, minima, maxima and bitwise or: merging
+// is exact, so any order of rows and of merges gives the same bits.
+
+const (
+	dayWords = 3  // per-day activity bitmap: 192 days before the cutoff
+	weeksN   = 12 // weekly bins for the least-squares slopes
+	micro    = 1e6
+)
+
+// geom is what routing a row to its cutoffs needs, fixed at NewBuilder.
+type geom struct {
+	cutoffs  []int64
+	wins     [MaxWindows]int64 // window lengths in ns
+	nW       int
+	main     int // index of the main window
+	long     int // index of the long window
+	gap      int64
+	horizon  int64
+	lookback int64
+}
+
+// actAcc counts activity rows (sessions, or core events) before a cutoff.
+type actAcc struct {
+	n     [MaxWindows][2]int32 // rows in [c-w, c) and in [c-2w, c-w)
+	weeks [weeksN]uint16       // rows per week before c, saturating; week 0 is [c-7d, c)
+	days  [dayWords]uint64     // bit i: a row in [c-(i+1)d, c-i*d)
+	last  int64                // latest row before c; valid when total > 0
+	total int32                // rows before c
+	onb   [2]uint16            // rows in the first 14 and 30 days after signup, saturating
+}
+
+const (
+	weekNS = int64(7 * Day)
+	dayNS  = int64(Day)
+)
+
+func sat16(v uint16) uint16 {
+	if v == math.MaxUint16 {
+		return v
+	}
+	return v + 1
+}
+
+func sat16add(a, b uint16) uint16 {
+	if s := uint32(a) + uint32(b); s < math.MaxUint16 {
+		return uint16(s)
+	}
+	return math.MaxUint16
+}
+
+// add records a row at ts for cutoff c; d = c - ts > 0.
+func (a *actAcc) add(g *geom, d, ts, signup int64) {
+	for w := 0; w < g.nW; w++ {
+		if d <= g.wins[w] {
+			a.n[w][0]++
+		} else if d <= 2*g.wins[w] {
+			a.n[w][1]++
+		}
+	}
+	if wk := (d - 1) / weekNS; wk < weeksN {
+		a.weeks[wk] = sat16(a.weeks[wk])
+	}
+	if day := (d - 1) / dayNS; day < maxDayBits {
+		a.days[day/64] |= 1 << (day % 64)
+	}
+	if a.total == 0 || ts > a.last {
+		a.last = ts
+	}
+	a.total++
+	if since := ts - signup; since >= 0 {
+		if since < 14*dayNS {
+			a.onb[0] = sat16(a.onb[0])
+		}
+		if since < 30*dayNS {
+			a.onb[1] = sat16(a.onb[1])
+		}
+	}
+}
+
+func (a *actAcc) merge(o *actAcc) {
+	if o.total == 0 {
+		return
+	}
+	for w := range a.n {
+		a.n[w][0] += o.n[w][0]
+		a.n[w][1] += o.n[w][1]
+	}
+	for i := range a.weeks {
+		a.weeks[i] = sat16add(a.weeks[i], o.weeks[i])
+	}
+	for i := range a.days {
+		a.days[i] |= o.days[i]
+	}
+	if a.total == 0 || o.last > a.last {
+		a.last = o.last
+	}
+	a.total += o.total
+	a.onb[0] = sat16add(a.onb[0], o.onb[0])
+	a.onb[1] = sat16add(a.onb[1], o.onb[1])
+}
+
+// activeDays counts the days with activity among the from..to-1 days
+// before the cutoff.
+func (a *actAcc) activeDays(from, to int) int {
+	n := 0
+	for i := from; i < to && i < maxDayBits; i++ {
+		if a.days[i/64]&(1<<(i%64)) != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// sessAcc is the visit-frequency state of one customer at one cutoff.
+type sessAcc struct {
+	act    actAcc
+	durMs  [2]int64 // duration of sessions in the main window and the one before
+	durN   [2]int32
+	pages  [2]int64
+	pagesN [2]int32
+}
+
+func (s *sessAcc) merge(o *sessAcc) {
+	s.act.merge(&o.act)
+	for i := 0; i < 2; i++ {
+		s.durMs[i] += o.durMs[i]
+		s.durN[i] += o.durN[i]
+		s.pages[i] += o.pages[i]
+		s.pagesN[i] += o.pagesN[i]
+	}
+}
+
+// evAcc is the usage and engagement state of one customer at one cutoff.
+type evAcc struct {
+	core   actAcc   // core actions
+	all    [2]int32 // every event in the main window and the one before
+	engage [2]int64 // weighted core actions (weights in micro units), same windows
+	kinds  uint64   // hashed names of the events in the main window
+}
+
+func (e *evAcc) merge(o *evAcc) {
+	e.core.merge(&o.core)
+	for i := 0; i < 2; i++ {
+		e.all[i] += o.all[i]
+		e.engage[i] += o.engage[i]
+	}
+	e.kinds |= o.kinds
+}
+
+// Ticket channels, in feature order.
+var ticketChannels = []string{"email", "chat", "phone", "social", "other"}
+
+func channelIndex(ch string) int {
+	for i, c := range ticketChannels[:len(ticketChannels)-1] {
+		if len(ch) == len(c) && equalFoldASCII(ch, c) {
+			return i
+		}
+	}
+	return len(ticketChannels) - 1
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// latest is a value with the instant it became known; the latest of two is
+// the one with the larger (ts, v), so ties resolve the same in any order.
+type latest struct {
+	ts int64
+	v  int32
+	ok bool
+}
+
+func (l *latest) offer(ts int64, v int32) {
+	if !l.ok || ts > l.ts || (ts == l.ts && v > l.v) {
+		*l = latest{ts, v, true}
+	}
+}
+
+func (l *latest) merge(o latest) {
+	if o.ok {
+		l.offer(o.ts, o.v)
+	}
+}
+
+// tickAcc is the support state of one customer at one cutoff. Window
+// counts use created_at; the aggregates are over the long window.
+type tickAcc struct {
+	n        [MaxWindows]int32 // tickets per window
+	prevMain int32             // tickets in the main window before the current one
+	chans    [5]int32          // long window, by ticketChannels
+	total    int32             // tickets created before c
+	open     int32             // created before c and not resolved before c
+	last     int64             // latest created_at; valid when total > 0
+	neg      int32             // negative tickets, long window
+	negMain  int32             // negative tickets, main window
+	sentN    int32
+	sentSum  int64 // micro units
+	sentMin  int32 // micro units; valid when sentN > 0
+	sentLast latest
+	frN      int32
+	frMs     int64 // first response, milliseconds
+	resN     int32
+	resS     int64 // created to resolved, seconds
+	csatN    int32
+	csatSum  int32
+	csatLast latest
+	effN     int32
+	effSum   int32
+	effLast  latest
+}
+
+func (t *tickAcc) merge(o *tickAcc) {
+	if o.total == 0 {
+		return
+	}
+	for i := range t.n {
+		t.n[i] += o.n[i]
+	}
+	t.prevMain += o.prevMain
+	for i := range t.chans {
+		t.chans[i] += o.chans[i]
+	}
+	if t.total == 0 || o.last > t.last {
+		t.last = o.last
+	}
+	t.total += o.total
+	t.open += o.open
+	t.neg += o.neg
+	t.negMain += o.negMain
+	if o.sentN > 0 && (t.sentN == 0 || o.sentMin < t.sentMin) {
+		t.sentMin = o.sentMin
+	}
+	t.sentN += o.sentN
+	t.sentSum += o.sentSum
+	t.sentLast.merge(o.sentLast)
+	t.frN += o.frN
+	t.frMs += o.frMs
+	t.resN += o.resN
+	t.resS += o.resS
+	t.csatN += o.csatN
+	t.csatSum += o.csatSum
+	t.csatLast.merge(o.csatLast)
+	t.effN += o.effN
+	t.effSum += o.effSum
+	t.effLast.merge(o.effLast)
+}
+
+// npsAcc keeps the count, the sum and the two latest NPS answers.
+type npsAcc struct {
+	n   int32
+	sum int32
+	top [2]latest // top[0] the latest answer, top[1] the one before
+}
+
+func (s *npsAcc) offer(l latest) {
+	if !l.ok {
+		return
+	}
+	switch {
+	case !s.top[0].ok || l.ts > s.top[0].ts || (l.ts == s.top[0].ts && l.v >= s.top[0].v):
+		s.top[1], s.top[0] = s.top[0], l
+	case !s.top[1].ok || l.ts > s.top[1].ts || (l.ts == s.top[1].ts && l.v > s.top[1].v):
+		s.top[1] = l
+	}
+}
+
+func (s *npsAcc) merge(o *npsAcc) {
+	s.n += o.n
+	s.sum += o.sum
+	s.offer(o.top[0])
+	s.offer(o.top[1])
+}
+
+// ordAcc is the windowed order state of one customer at one cutoff; the
+// lifetime RFM figures come from the customer's purchase days.
+type ordAcc struct {
+	spend [2]int64 // net amount (micro units) in the main window and the one before
+	nLong int32    // orders in the long window
+}
+
+func (s *ordAcc) merge(o *ordAcc) {
+	s.spend[0] += o.spend[0]
+	s.spend[1] += o.spend[1]
+	s.nLong += o.nLong
+}
+
+// orderDay sums one customer's orders of one UTC day that fall between the
+// same two cutoffs (bucket = how many cutoffs are <= the order's ts).
+// Purchases are orders with amount >= 0, refunds those below.
+type orderDay struct {
+	day    int32
+	bucket int32
+	nBuy   int32
+	nRef   int32
+	buy    int64 // micro units
+	ref    int64 // micro units, positive
+	mSum   int64 // margins of purchases with a known margin, micro units
+	mN     int32
+}
+
+func (d *orderDay) merge(o *orderDay) {
+	d.nBuy += o.nBuy
+	d.nRef += o.nRef
+	d.buy += o.buy
+	d.ref += o.ref
+	d.mSum += o.mSum
+	d.mN += o.mN
+}
+
+// insertDay merges e into the sorted list days.
+func insertDay(days []orderDay, e orderDay) []orderDay {
+	i := len(days)
+	for i > 0 && (days[i-1].day > e.day || (days[i-1].day == e.day && days[i-1].bucket > e.bucket)) {
+		i--
+	}
+	if i > 0 && days[i-1].day == e.day && days[i-1].bucket == e.bucket {
+		days[i-1].merge(&e)
+		return days
+	}
+	days = append(days, orderDay{})
+	copy(days[i+1:], days[i:])
+	days[i] = e
+	return days
+}
+
+// fixed converts v to micro units.
+func fixed(v float64) int64 { return int64(math.Round(v * micro)) }
+
+// floorDiv divides rounding toward minus infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// kindBit hashes an event name (FNV-1a) to one of 64 bits.
+func kindBit(name string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return 1 << (h % 64)
+}
+
+func popcount(v uint64) int { return bits.OnesCount64(v) }

@@ -1,0 +1,298 @@
+package features
+
+import (
+	"fmt"
+	"math"
+
+	"churn/data"
+)
+
+// Status is where a customer stands at a cutoff.
+type Status string
+
+// The statuses.
+const (
+	Active  Status = "active"
+	New     Status = "new"
+	Churned Status = "churned"
+)
+
+// FamilyStatus says whether a feature family could be built, and why not.
+type FamilyStatus struct {
+	Name  string
+	Built bool
+	Why   string // empty when built
+}
+
+// Frame is the feature matrix: one row per customer and cutoff, for every
+// customer who signed up before that cutoff, ordered by cutoff then
+// customer id.
+type Frame struct {
+	Names      []string // feature column names, in the order of doc.go
+	CustomerID []string
+	Cutoff     []int64
+	X          []float64 // row-major, Rows() x len(Names); NaN = missing
+	Label      []float64 // 1 churned within the horizon, 0 stayed, NaN not labelled
+	Status     []Status
+	Plan       []string
+	Region     []string
+	// Contractual says which label definition applies to the row.
+	Contractual []bool
+	// Value-model inputs, in days; NaN for customers without a purchase
+	// (and everywhere when there is no orders table). RFMx is the number of
+	// distinct purchase days minus one, RFMtx the days from the first to
+	// the last purchase day, RFMT the whole days from the first purchase
+	// day to the last day before the cutoff. MeanRepeat is the mean amount
+	// of the repeat purchase days (same-day orders summed, first purchase
+	// day excluded), NaN when RFMx is 0.
+	RFMx, RFMtx, RFMT, MeanRepeat []float64
+	// SpendRate is the net spend (purchases minus refunds) per 30 days of
+	// tenure; Margin the mean known margin of the purchases, DefaultMargin
+	// when none is known.
+	SpendRate, Margin []float64
+	Families          []FamilyStatus
+}
+
+// Rows returns the number of rows.
+func (f *Frame) Rows() int { return len(f.CustomerID) }
+
+// Col returns the index of the named feature column, or -1.
+func (f *Frame) Col(name string) int {
+	for i, n := range f.Names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// At returns the value of feature column j in row i.
+func (f *Frame) At(i, j int) float64 { return f.X[i*len(f.Names)+j] }
+
+// Row returns the feature values of row i (a view into X).
+func (f *Frame) Row(i int) []float64 {
+	n := len(f.Names)
+	return f.X[i*n : (i+1)*n : (i+1)*n]
+}
+
+// family is one named feature family, built from one table.
+type family struct {
+	name  string
+	table data.Table
+	emit  func(e *emitter, r *rowCtx)
+}
+
+var families = []family{
+	{"profile", data.Customers, emitProfile},
+	{"usage", data.Events, emitUsage},
+	{"visits", data.Sessions, emitVisits},
+	{"engagement", data.Events, emitEngagement},
+	{"tickets", data.Tickets, emitTickets},
+	{"sentiment", data.Tickets, emitSentiment},
+	{"nps", data.Surveys, emitNPS},
+	{"value", data.Orders, emitValue},
+}
+
+// emitter appends a row's features; in naming mode it also records names.
+type emitter struct {
+	naming bool
+	names  []string
+	x      []float64
+}
+
+func (e *emitter) put(name string, v float64) {
+	if e.naming {
+		e.names = append(e.names, name)
+	}
+	e.x = append(e.x, v)
+}
+
+// rowCtx is what the families see of one customer at one cutoff.
+type rowCtx struct {
+	b       *Builder
+	c       int64 // cutoff
+	tenure  int64 // c - signup, > 0
+	sess    *sessAcc
+	ev      *evAcc
+	tick    *tickAcc
+	nps     *npsAcc
+	ord     *ordAcc
+	days    []orderDay
+	k       int // cutoff index
+	rfm     rfm
+	zeroSes sessAcc
+	zeroEv  evAcc
+	zeroTk  tickAcc
+	zeroNPS npsAcc
+	zeroOrd ordAcc
+}
+
+// Build computes the feature matrix, labels and statuses. present says
+// which tables the dataset had; a table that is absent and never fed
+// leaves its families unbuilt and their columns NaN.
+func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
+	if b.cust == nil {
+		return nil, ErrNotFrozen
+	}
+	has := func(t data.Table) bool {
+		if t == data.Customers || present[t] {
+			return true
+		}
+		for i, to := range tableOrder {
+			if to == t {
+				return b.seen[i]
+			}
+		}
+		return false
+	}
+	f := &Frame{}
+	for _, fam := range families {
+		st := FamilyStatus{Name: fam.name, Built: has(fam.table)}
+		if !st.Built {
+			st.Why = fmt.Sprintf("no %s table", fam.table)
+		}
+		f.Families = append(f.Families, st)
+	}
+	// Names come from one pass in naming mode over an empty row.
+	var r rowCtx
+	r.b = b
+	r.tenure = 1
+	r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
+	e := &emitter{naming: true}
+	for _, fam := range families {
+		fam.emit(e, &r)
+	}
+	f.Names = e.names
+	nF := len(f.Names)
+	e = &emitter{}
+
+	cu := b.cust
+	rows := 0
+	for _, c := range b.g.cutoffs {
+		for i := range cu.ids {
+			if cu.signup[i] < c {
+				rows++
+			}
+		}
+	}
+	e.x = make([]float64, 0, rows*nF)
+	f.CustomerID = make([]string, 0, rows)
+	f.Cutoff = make([]int64, 0, rows)
+	f.Label = make([]float64, 0, rows)
+	f.Status = make([]Status, 0, rows)
+	f.Plan = make([]string, 0, rows)
+	f.Region = make([]string, 0, rows)
+	f.Contractual = make([]bool, 0, rows)
+	for _, col := range []*[]float64{&f.RFMx, &f.RFMtx, &f.RFMT, &f.MeanRepeat, &f.SpendRate, &f.Margin} {
+		*col = make([]float64, 0, rows)
+	}
+
+	for k, c := range b.g.cutoffs {
+		for i := range cu.ids {
+			signup := cu.signup[i]
+			if signup >= c {
+				continue
+			}
+			ii := int32(i)
+			r.c, r.k, r.tenure = c, k, c-signup
+			r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
+			if a := b.sess.peek(ii); a != nil {
+				r.sess = &a[k]
+			}
+			if a := b.ev.peek(ii); a != nil {
+				r.ev = &a[k]
+			}
+			if a := b.tick.peek(ii); a != nil {
+				r.tick = &a[k]
+			}
+			if a := b.nps.peek(ii); a != nil {
+				r.nps = &a[k]
+			}
+			if a := b.ord.peek(ii); a != nil {
+				r.ord = &a[k]
+			}
+			r.days = nil
+			if b.ordDays != nil {
+				r.days = b.ordDays[i]
+			}
+			r.rfm = computeRFM(r.days, k, c, b.cfg.DefaultMargin)
+
+			start := len(e.x)
+			for fi, fam := range families {
+				from := len(e.x)
+				fam.emit(e, &r)
+				if !f.Families[fi].Built {
+					for j := from; j < len(e.x); j++ {
+						e.x[j] = math.NaN()
+					}
+				}
+			}
+			if len(e.x)-start != nF {
+				return nil, fmt.Errorf("customer %s: %d features, want %d: %w", cu.ids[i], len(e.x)-start, nF, errFeatureCount)
+			}
+
+			st, label := b.statusLabel(i, k, c)
+			f.CustomerID = append(f.CustomerID, cu.ids[i])
+			f.Cutoff = append(f.Cutoff, c)
+			f.Label = append(f.Label, label)
+			f.Status = append(f.Status, st)
+			f.Plan = append(f.Plan, cu.plan[i])
+			f.Region = append(f.Region, cu.region[i])
+			f.Contractual = append(f.Contractual, cu.contractual[i])
+			orders := has(data.Orders)
+			f.RFMx = append(f.RFMx, nanIf(!orders, r.rfm.x))
+			f.RFMtx = append(f.RFMtx, nanIf(!orders, r.rfm.tx))
+			f.RFMT = append(f.RFMT, nanIf(!orders, r.rfm.T))
+			f.MeanRepeat = append(f.MeanRepeat, nanIf(!orders, r.rfm.meanRepeat))
+			f.SpendRate = append(f.SpendRate, nanIf(!orders, float64(r.rfm.buy-r.rfm.ref)/micro/(float64(r.tenure)/float64(30*dayNS))))
+			f.Margin = append(f.Margin, r.rfm.margin)
+		}
+	}
+	f.X = e.x
+	return f, nil
+}
+
+func nanIf(cond bool, v float64) float64 {
+	if cond {
+		return math.NaN()
+	}
+	return v
+}
+
+// statusLabel gives customer i's status and label at cutoff k.
+func (b *Builder) statusLabel(i, k int, c int64) (Status, float64) {
+	cu := b.cust
+	flags := b.flags[i*len(b.g.cutoffs)+k]
+	cancelled := cu.cancelled[i]
+	var st Status
+	switch {
+	case cancelled != data.NoTime && cancelled < c:
+		st = Churned
+	case c-cu.signup[i] < int64(b.cfg.NewDays)*dayNS:
+		st = New
+	case !cu.contractual[i] && flags&flagLookbackActive == 0:
+		st = Churned
+	default:
+		st = Active
+	}
+	start := c + b.g.gap
+	if st == Churned || start+b.g.horizon > b.dataEnd {
+		return st, math.NaN()
+	}
+	if cu.contractual[i] {
+		switch {
+		case cancelled == data.NoTime || cancelled-start >= b.g.horizon:
+			return st, 0
+		case cancelled < start:
+			return st, math.NaN() // left during the gap
+		}
+		return st, 1
+	}
+	if flags&flagLookbackActive == 0 {
+		return st, math.NaN()
+	}
+	if flags&flagLabelActive != 0 {
+		return st, 0
+	}
+	return st, 1
+}

@@ -1,0 +1,574 @@
+package features
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"churn/data"
+	"churn/features/sentiment"
+)
+
+// scoreText scores a ticket's text when its precomputed sentiment is null.
+var scoreText = sentiment.Score
+
+// Flags per customer and cutoff.
+const (
+	flagLabelActive    uint8 = 1 << iota // a session, event or order in [c+gap, c+gap+horizon)
+	flagLookbackActive                   // a session, event or order in [c-lookback, c)
+)
+
+// customers is the frozen customer index, shared read-only by forks.
+type customers struct {
+	ids         []string // sorted
+	signup      []int64
+	cancelled   []int64
+	plan        []string
+	region      []string
+	contractual []bool
+	index       map[string]int32
+}
+
+// Builder folds history rows into per-customer, per-cutoff accumulators in
+// one pass per table. Read the customers table completely with
+// AddCustomers, call Freeze, then feed the other tables in any order, from
+// any number of forks (one per goroutine), and Merge the forks. A Builder
+// is not safe for concurrent use; forks share only read-only state.
+type Builder struct {
+	cfg     Config
+	g       geom
+	dataEnd int64
+	core    map[string]bool  // nil: every event is core
+	weights map[string]int64 // engagement weights, micro units
+	negSent int64            // NegativeSentiment, micro units
+
+	pending []data.Customer // before Freeze
+	cust    *customers      // after Freeze
+
+	flags   []uint8 // nCust*nCut
+	sess    store[sessAcc]
+	ev      store[evAcc]
+	tick    store[tickAcc]
+	nps     store[npsAcc]
+	ord     store[ordAcc]
+	ordDays [][]orderDay // per customer, sorted by (day, bucket)
+	seen    [len(tableOrder)]bool
+}
+
+// tableOrder numbers the history tables for Builder.seen.
+var tableOrder = [...]data.Table{data.Sessions, data.Events, data.Tickets, data.Surveys, data.Orders}
+
+// NewBuilder checks cfg and the cutoffs (ascending unix nanoseconds) and
+// returns an empty Builder. dataEnd is the first instant the data does not
+// cover: a cutoff is labelled only when cutoff + gap + horizon <= dataEnd.
+func NewBuilder(cfg Config, cutoffs []int64, dataEnd int64) (*Builder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("features config: %w", err)
+	}
+	if len(cutoffs) == 0 {
+		return nil, ErrNoCutoffs
+	}
+	for i := 1; i < len(cutoffs); i++ {
+		if cutoffs[i] <= cutoffs[i-1] {
+			return nil, fmt.Errorf("cutoff %d: %w", i, ErrCutoffOrder)
+		}
+	}
+	b := &Builder{
+		cfg:     cfg,
+		dataEnd: dataEnd,
+		negSent: fixed(cfg.NegativeSentiment),
+		weights: make(map[string]int64, len(cfg.EngagementWeights)),
+	}
+	b.g = geom{
+		cutoffs:  append([]int64(nil), cutoffs...),
+		nW:       len(cfg.Windows),
+		main:     len(cfg.Windows) / 2,
+		long:     len(cfg.Windows) - 1,
+		gap:      int64(cfg.Gap),
+		horizon:  int64(cfg.Horizon),
+		lookback: int64(cfg.Lookback),
+	}
+	for i, w := range cfg.Windows {
+		b.g.wins[i] = int64(w)
+	}
+	if len(cfg.CoreEvents) > 0 {
+		b.core = make(map[string]bool, len(cfg.CoreEvents))
+		for _, e := range cfg.CoreEvents {
+			b.core[e] = true
+		}
+	}
+	for k, v := range cfg.EngagementWeights {
+		b.weights[k] = fixed(v)
+	}
+	return b, nil
+}
+
+// AddCustomers adds rows of the customers table. Call it for the whole
+// table before Freeze; after Freeze it does nothing.
+func (b *Builder) AddCustomers(rows []data.Customer) {
+	if b.cust != nil {
+		return
+	}
+	for _, r := range rows {
+		r.ID = strings.Clone(r.ID)
+		r.Plan = strings.Clone(r.Plan)
+		r.Region = strings.Clone(r.Region)
+		r.Channel = ""
+		b.pending = append(b.pending, r)
+	}
+}
+
+// Freeze fixes the customer index, sorted by id, and returns how many rows
+// repeated an id already seen (the first row wins). Calling it again
+// returns 0 and changes nothing.
+func (b *Builder) Freeze() (dups int) {
+	if b.cust != nil {
+		return 0
+	}
+	rows := b.pending
+	b.pending = nil
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	c := &customers{index: make(map[string]int32, len(rows))}
+	anyCancel := false
+	planCancel := map[string]bool{}
+	for i, r := range rows {
+		if i > 0 && r.ID == rows[i-1].ID {
+			dups++
+			continue
+		}
+		c.index[r.ID] = int32(len(c.ids))
+		c.ids = append(c.ids, r.ID)
+		c.signup = append(c.signup, r.SignupAt)
+		c.cancelled = append(c.cancelled, r.CancelledAt)
+		c.plan = append(c.plan, r.Plan)
+		c.region = append(c.region, r.Region)
+		if r.CancelledAt != data.NoTime {
+			anyCancel = true
+			planCancel[r.Plan] = true
+		}
+	}
+	c.contractual = make([]bool, len(c.ids))
+	for i := range c.ids {
+		switch b.cfg.Label {
+		case Contractual:
+			c.contractual[i] = true
+		case Auto:
+			if c.plan[i] == "" {
+				c.contractual[i] = anyCancel
+			} else {
+				c.contractual[i] = planCancel[c.plan[i]]
+			}
+		}
+	}
+	b.cust = c
+	b.reset()
+	return dups
+}
+
+// reset gives b empty accumulators for the frozen customers.
+func (b *Builder) reset() {
+	n, k := len(b.cust.ids), len(b.g.cutoffs)
+	b.flags = make([]uint8, n*k)
+	b.sess = store[sessAcc]{}
+	b.ev = store[evAcc]{}
+	b.tick = store[tickAcc]{}
+	b.nps = store[npsAcc]{}
+	b.ord = store[ordAcc]{}
+	b.ordDays = nil
+	b.seen = [len(tableOrder)]bool{}
+}
+
+// Fork returns a Builder with empty accumulators that shares b's frozen
+// customer index and configuration, for one goroutine. b must be frozen.
+func (b *Builder) Fork() *Builder {
+	f := *b
+	f.pending = nil
+	if f.cust == nil {
+		f.cust = &customers{index: map[string]int32{}}
+	}
+	f.reset()
+	return &f
+}
+
+// Customers returns the number of customers in the frozen index.
+func (b *Builder) Customers() int {
+	if b.cust == nil {
+		return 0
+	}
+	return len(b.cust.ids)
+}
+
+func (b *Builder) lookup(id string) (int32, bool) {
+	if b.cust == nil {
+		return 0, false
+	}
+	i, ok := b.cust.index[id]
+	return i, ok
+}
+
+// markActivity sets the label and lookback flags of customer i for a
+// session, event or order at ts.
+func (b *Builder) markActivity(i int32, ts int64) {
+	f := b.flags[int(i)*len(b.g.cutoffs):]
+	for k, c := range b.g.cutoffs {
+		if start := c + b.g.gap; ts >= start && ts-start < b.g.horizon {
+			f[k] |= flagLabelActive
+		}
+		if ts < c && c-ts <= b.g.lookback {
+			f[k] |= flagLookbackActive
+		}
+	}
+}
+
+// AddSessions folds session rows; rows of unknown customers are counted
+// and ignored, as are rows with a null start.
+func (b *Builder) AddSessions(rows []data.Session) (unknown int) {
+	b.seen[0] = true
+	if b.sess.idx == nil && b.cust != nil {
+		b.sess = newStore[sessAcc](len(b.cust.ids), len(b.g.cutoffs))
+	}
+	g := &b.g
+	for r := range rows {
+		row := &rows[r]
+		i, ok := b.lookup(row.CustomerID)
+		if !ok {
+			unknown++
+			continue
+		}
+		ts := row.StartedAt
+		if ts == data.NoTime {
+			continue
+		}
+		b.markActivity(i, ts)
+		if ts >= g.cutoffs[len(g.cutoffs)-1] {
+			continue
+		}
+		signup := b.cust.signup[i]
+		accs := b.sess.get(i)
+		mw := g.wins[g.main]
+		for k, c := range g.cutoffs {
+			d := c - ts
+			if d <= 0 {
+				continue
+			}
+			a := &accs[k]
+			a.act.add(g, d, ts, signup)
+			if d > 2*mw {
+				continue
+			}
+			p := 0
+			if d > mw {
+				p = 1
+			}
+			if v := row.DurationS; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) {
+				a.durMs[p] += int64(math.Round(v * 1000))
+				a.durN[p]++
+			}
+			if v := row.Pages; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) {
+				a.pages[p] += int64(math.Round(v))
+				a.pagesN[p]++
+			}
+		}
+	}
+	return unknown
+}
+
+// AddEvents folds event rows; rows of unknown customers are counted and
+// ignored, as are rows with a null timestamp.
+func (b *Builder) AddEvents(rows []data.Event) (unknown int) {
+	b.seen[1] = true
+	if b.ev.idx == nil && b.cust != nil {
+		b.ev = newStore[evAcc](len(b.cust.ids), len(b.g.cutoffs))
+	}
+	g := &b.g
+	for r := range rows {
+		row := &rows[r]
+		i, ok := b.lookup(row.CustomerID)
+		if !ok {
+			unknown++
+			continue
+		}
+		ts := row.TS
+		if ts == data.NoTime {
+			continue
+		}
+		b.markActivity(i, ts)
+		if ts >= g.cutoffs[len(g.cutoffs)-1] {
+			continue
+		}
+		core := b.core == nil || b.core[row.Event]
+		w, known := b.weights[row.Event]
+		if !known {
+			w = micro
+		}
+		bit := kindBit(row.Event)
+		signup := b.cust.signup[i]
+		accs := b.ev.get(i)
+		mw := g.wins[g.main]
+		for k, c := range g.cutoffs {
+			d := c - ts
+			if d <= 0 {
+				continue
+			}
+			a := &accs[k]
+			if core {
+				a.core.add(g, d, ts, signup)
+			}
+			if d > 2*mw {
+				continue
+			}
+			p := 0
+			if d > mw {
+				p = 1
+			}
+			a.all[p]++
+			if core {
+				a.engage[p] += w
+			}
+			if p == 0 {
+				a.kinds |= bit
+			}
+		}
+	}
+	return unknown
+}
+
+// AddTickets folds ticket rows; rows of unknown customers are counted and
+// ignored, as are rows with a null creation time. A ticket's text is
+// scored only when its precomputed sentiment is null.
+func (b *Builder) AddTickets(rows []data.Ticket) (unknown int) {
+	b.seen[2] = true
+	if b.tick.idx == nil && b.cust != nil {
+		b.tick = newStore[tickAcc](len(b.cust.ids), len(b.g.cutoffs))
+	}
+	g := &b.g
+	for r := range rows {
+		row := &rows[r]
+		i, ok := b.lookup(row.CustomerID)
+		if !ok {
+			unknown++
+			continue
+		}
+		ts := row.CreatedAt
+		if ts == data.NoTime || ts >= g.cutoffs[len(g.cutoffs)-1] {
+			continue
+		}
+		sent := row.Sentiment
+		if math.IsNaN(sent) && row.Text != "" {
+			sent = scoreText(row.Text)
+		}
+		hasSent := !math.IsNaN(sent) && !math.IsInf(sent, 0)
+		s := fixed(max(-1, min(1, sent)))
+		neg := hasSent && s < b.negSent
+		ch := channelIndex(row.Channel)
+		// CSAT and effort are known once the ticket is resolved (at
+		// creation when it has no resolution time).
+		known := ts
+		if row.ResolvedAt != data.NoTime && row.ResolvedAt > ts {
+			known = row.ResolvedAt
+		}
+		accs := b.tick.get(i)
+		lw, mw := g.wins[g.long], g.wins[g.main]
+		for k, c := range g.cutoffs {
+			d := c - ts
+			if d <= 0 {
+				continue
+			}
+			a := &accs[k]
+			for w := 0; w < g.nW; w++ {
+				if d <= g.wins[w] {
+					a.n[w]++
+				}
+			}
+			if d > mw && d <= 2*mw {
+				a.prevMain++
+			}
+			if a.total == 0 || ts > a.last {
+				a.last = ts
+			}
+			a.total++
+			if row.ResolvedAt == data.NoTime || row.ResolvedAt >= c {
+				a.open++
+			}
+			if d > lw {
+				continue
+			}
+			a.chans[ch]++
+			if hasSent {
+				if a.sentN == 0 || int32(s) < a.sentMin {
+					a.sentMin = int32(s)
+				}
+				a.sentN++
+				a.sentSum += s
+				a.sentLast.offer(ts, int32(s))
+				if neg {
+					a.neg++
+					if d <= mw {
+						a.negMain++
+					}
+				}
+			}
+			if v := row.FirstResponseS; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) && float64(d) > v*1e9 {
+				a.frN++
+				a.frMs += int64(math.Round(v * 1000))
+			}
+			if row.ResolvedAt != data.NoTime && row.ResolvedAt < c && row.ResolvedAt >= ts {
+				a.resN++
+				a.resS += (row.ResolvedAt - ts) / 1e9
+			}
+			if known < c {
+				if v := row.CSAT; v >= 1 && v <= 5 {
+					a.csatN++
+					a.csatSum += int32(v)
+					a.csatLast.offer(known, int32(v))
+				}
+				if v := row.Effort; v >= 1 && v <= 5 {
+					a.effN++
+					a.effSum += int32(v)
+					a.effLast.offer(known, int32(v))
+				}
+			}
+		}
+	}
+	return unknown
+}
+
+// AddSurveys folds NPS answers; rows of unknown customers are counted and
+// ignored, as are rows with a null time or a score outside 0..10.
+func (b *Builder) AddSurveys(rows []data.Survey) (unknown int) {
+	b.seen[3] = true
+	if b.nps.idx == nil && b.cust != nil {
+		b.nps = newStore[npsAcc](len(b.cust.ids), len(b.g.cutoffs))
+	}
+	g := &b.g
+	for r := range rows {
+		row := &rows[r]
+		i, ok := b.lookup(row.CustomerID)
+		if !ok {
+			unknown++
+			continue
+		}
+		ts := row.AnsweredAt
+		if ts == data.NoTime || row.NPS < 0 || row.NPS > 10 || ts >= g.cutoffs[len(g.cutoffs)-1] {
+			continue
+		}
+		accs := b.nps.get(i)
+		for k, c := range g.cutoffs {
+			if ts >= c {
+				continue
+			}
+			a := &accs[k]
+			a.n++
+			a.sum += int32(row.NPS)
+			a.offer(latest{ts, int32(row.NPS), true})
+		}
+	}
+	return unknown
+}
+
+// AddOrders folds orders; rows of unknown customers are counted and
+// ignored, as are rows with a null time or amount.
+func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
+	b.seen[4] = true
+	if b.ord.idx == nil && b.cust != nil {
+		b.ord = newStore[ordAcc](len(b.cust.ids), len(b.g.cutoffs))
+		b.ordDays = make([][]orderDay, len(b.cust.ids))
+	}
+	g := &b.g
+	for r := range rows {
+		row := &rows[r]
+		i, ok := b.lookup(row.CustomerID)
+		if !ok {
+			unknown++
+			continue
+		}
+		ts := row.TS
+		if ts == data.NoTime || math.IsNaN(row.Amount) || math.IsInf(row.Amount, 0) {
+			continue
+		}
+		b.markActivity(i, ts)
+		bucket := sort.Search(len(g.cutoffs), func(k int) bool { return g.cutoffs[k] > ts })
+		if bucket == len(g.cutoffs) {
+			continue
+		}
+		amt := fixed(row.Amount)
+		e := orderDay{day: int32(floorDiv(ts, dayNS)), bucket: int32(bucket)}
+		if amt >= 0 {
+			e.nBuy, e.buy = 1, amt
+			if m := row.Margin; !math.IsNaN(m) && m >= 0 && m <= 1 {
+				e.mSum, e.mN = fixed(m), 1
+			}
+		} else {
+			e.nRef, e.ref = 1, -amt
+		}
+		b.ordDays[i] = insertDay(b.ordDays[i], e)
+		accs := b.ord.get(i)
+		mw, lw := g.wins[g.main], g.wins[g.long]
+		for k := bucket; k < len(g.cutoffs); k++ {
+			d := g.cutoffs[k] - ts
+			a := &accs[k]
+			if d <= mw {
+				a.spend[0] += amt
+			} else if d <= 2*mw {
+				a.spend[1] += amt
+			}
+			if d <= lw {
+				a.nLong++
+			}
+		}
+	}
+	return unknown
+}
+
+// Merge folds o, a fork of the same frozen Builder, into b. Merging is
+// exact: any grouping and order of merges gives bit-identical features.
+func (b *Builder) Merge(o *Builder) error {
+	if b.cust == nil || o.cust != b.cust {
+		return ErrNotFork
+	}
+	for i := range b.flags {
+		b.flags[i] |= o.flags[i]
+	}
+	for t := range b.seen {
+		b.seen[t] = b.seen[t] || o.seen[t]
+	}
+	n, k := len(b.cust.ids), len(b.g.cutoffs)
+	if o.sess.idx != nil {
+		if b.sess.idx == nil {
+			b.sess = newStore[sessAcc](n, k)
+		}
+		mergeStore(&b.sess, &o.sess, (*sessAcc).merge)
+	}
+	if o.ev.idx != nil {
+		if b.ev.idx == nil {
+			b.ev = newStore[evAcc](n, k)
+		}
+		mergeStore(&b.ev, &o.ev, (*evAcc).merge)
+	}
+	if o.tick.idx != nil {
+		if b.tick.idx == nil {
+			b.tick = newStore[tickAcc](n, k)
+		}
+		mergeStore(&b.tick, &o.tick, (*tickAcc).merge)
+	}
+	if o.nps.idx != nil {
+		if b.nps.idx == nil {
+			b.nps = newStore[npsAcc](n, k)
+		}
+		mergeStore(&b.nps, &o.nps, (*npsAcc).merge)
+	}
+	if o.ord.idx != nil {
+		if b.ord.idx == nil {
+			b.ord = newStore[ordAcc](n, k)
+			b.ordDays = make([][]orderDay, n)
+		}
+		mergeStore(&b.ord, &o.ord, (*ordAcc).merge)
+		for i, days := range o.ordDays {
+			for _, e := range days {
+				b.ordDays[i] = insertDay(b.ordDays[i], e)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Day is the length of a day; every window is a whole number of days.
+const Day = 24 * time.Hour
+
+// MaxWindows is the largest number of windows a Config may list.
+const MaxWindows = 4
+
+// maxDayBits is how many days before a cutoff the per-day activity bitmap
+// covers: the longest window, and twice the main window, must fit in it.
+const maxDayBits = 64 * dayWords
+
+// LabelMode says how the churn label is defined.
+type LabelMode string
+
+// The label modes.
+const (
+	// Contractual: churned when cancelled_at falls in
+	// [cutoff+gap, cutoff+gap+horizon).
+	Contractual LabelMode = "contractual"
+	// Noncontractual: churned when a customer active (any session, event
+	// or order) in [cutoff-lookback, cutoff) has no session, event or order
+	// in [cutoff+gap, cutoff+gap+horizon).
+	Noncontractual LabelMode = "noncontractual"
+	// Auto decides per customer, from the plan: a plan is contractual when
+	// at least one customer on it has a non-null cancelled_at; a customer
+	// with no plan is contractual when anyone in the customers table has a
+	// non-null cancelled_at. The rule looks at the whole customers table,
+	// future cancellations included, but it only chooses which label
+	// definition applies: no feature depends on it.
+	Auto LabelMode = "auto"
+)
+
+// Config holds the windows and thresholds of the feature families. The zero
+// value is not useful: start from DefaultConfig.
+type Config struct {
+	// Windows are the look-back windows, ascending, whole days, at most
+	// MaxWindows of them. The middle one (Windows[len/2]) is the "main"
+	// window used by single-window features such as stickiness and the
+	// engagement score; the last one is the "long" window of the ticket and
+	// NPS aggregates. Default 7, 30 and 90 days.
+	Windows []time.Duration
+	// Horizon is the label horizon. Default 90 days.
+	Horizon time.Duration
+	// Gap separates the cutoff from the start of the horizon. Default 0.
+	Gap time.Duration
+	// Label chooses the label definition. Default Auto.
+	Label LabelMode
+	// Lookback is the activity window that makes a customer active (and so
+	// eligible for the noncontractual label). Default 90 days.
+	Lookback time.Duration
+	// NewDays is the tenure, in days, below which a customer is new.
+	// Default 30.
+	NewDays int
+	// CoreEvents are the event names that count as core actions; empty
+	// means every event is a core action. Default empty.
+	CoreEvents []string
+	// EngagementWeights weighs each core action in the engagement score by
+	// its event name; events not listed weigh 1. Defaults: see
+	// DefaultEngagementWeights.
+	EngagementWeights map[string]float64
+	// DefaultMargin is the margin of an order whose margin is null.
+	// Default 0.3.
+	DefaultMargin float64
+	// NegativeSentiment is the threshold below which a ticket is negative.
+	// Default -0.05.
+	NegativeSentiment float64
+}
+
+// DefaultEngagementWeights are the default weights of the engagement score:
+// actions that create or spread value weigh more than looking around.
+var DefaultEngagementWeights = map[string]float64{
+	"login":  0.5,
+	"view":   0.5,
+	"search": 1,
+	"create": 2,
+	"edit":   2,
+	"export": 2,
+	"share":  3,
+	"invite": 4,
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	w := make(map[string]float64, len(DefaultEngagementWeights))
+	for k, v := range DefaultEngagementWeights {
+		w[k] = v
+	}
+	return Config{
+		Windows:           []time.Duration{7 * Day, 30 * Day, 90 * Day},
+		Horizon:           90 * Day,
+		Gap:               0,
+		Label:             Auto,
+		Lookback:          90 * Day,
+		NewDays:           30,
+		EngagementWeights: w,
+		DefaultMargin:     0.3,
+		NegativeSentiment: -0.05,
+	}
+}
+
+// Validate reports every problem of the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Windows) == 0 || len(c.Windows) > MaxWindows {
+		errs = append(errs, fmt.Errorf("windows: want 1 to %d, got %d", MaxWindows, len(c.Windows)))
+	}
+	for i, w := range c.Windows {
+		if w <= 0 || w%Day != 0 {
+			errs = append(errs, fmt.Errorf("window %v: want a positive whole number of days", w))
+		}
+		if i > 0 && w <= c.Windows[i-1] {
+			errs = append(errs, fmt.Errorf("window %v: windows must be strictly ascending", w))
+		}
+	}
+	if len(c.Windows) > 0 && len(c.Windows) <= MaxWindows {
+		long := c.Windows[len(c.Windows)-1]
+		main := c.Windows[len(c.Windows)/2]
+		if long > maxDayBits*Day || 2*main > maxDayBits*Day {
+			errs = append(errs, fmt.Errorf("windows: the longest window and twice the main window must be at most %d days", maxDayBits))
+		}
+	}
+	if c.Horizon <= 0 {
+		errs = append(errs, fmt.Errorf("horizon %v: want positive", c.Horizon))
+	}
+	if c.Gap < 0 {
+		errs = append(errs, fmt.Errorf("gap %v: want zero or positive", c.Gap))
+	}
+	switch c.Label {
+	case Contractual, Noncontractual, Auto:
+	default:
+		errs = append(errs, fmt.Errorf("label %q: want contractual, noncontractual or auto", c.Label))
+	}
+	if c.Lookback <= 0 {
+		errs = append(errs, fmt.Errorf("lookback %v: want positive", c.Lookback))
+	}
+	if c.NewDays < 0 {
+		errs = append(errs, fmt.Errorf("new days %d: want zero or positive", c.NewDays))
+	}
+	for _, e := range c.CoreEvents {
+		if e == "" {
+			errs = append(errs, errors.New("core events: empty event name"))
+		}
+	}
+	names := make([]string, 0, len(c.EngagementWeights))
+	for k := range c.EngagementWeights {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if w := c.EngagementWeights[k]; math.IsNaN(w) || math.IsInf(w, 0) || math.Abs(w) > 1e6 {
+			errs = append(errs, fmt.Errorf("engagement weight %q = %v: want a finite number of magnitude at most 1e6", k, w))
+		}
+	}
+	if math.IsNaN(c.DefaultMargin) || c.DefaultMargin < 0 || c.DefaultMargin > 1 {
+		errs = append(errs, fmt.Errorf("default margin %v: want a fraction in [0, 1]", c.DefaultMargin))
+	}
+	if math.IsNaN(c.NegativeSentiment) || c.NegativeSentiment < -1 || c.NegativeSentiment > 1 {
+		errs = append(errs, fmt.Errorf("negative sentiment %v: want a threshold in [-1, 1]", c.NegativeSentiment))
+	}
+	return errors.Join(errs...)
+}
+
+// MonthlyCutoffs returns n cutoffs one calendar month apart, ascending, in
+// unix nanoseconds, each at midnight UTC. They fall on the day of the month
+// of asOf (clamped to the month's last day, so a 31st gives Feb 28 or 29),
+// and the latest is the latest such month step c with c + horizon <= asOf:
+// its label horizon is complete by asOf. Pass gap + horizon as horizon when
+// labels start after a gap. n <= 0 gives none.
+func MonthlyCutoffs(asOf time.Time, n int, horizon time.Duration) []int64 {
+	if n <= 0 {
+		return nil
+	}
+	asOf = asOf.UTC()
+	y, m, d := asOf.Date()
+	step := func(back int) time.Time {
+		first := time.Date(y, m-time.Month(back), 1, 0, 0, 0, 0, time.UTC)
+		last := first.AddDate(0, 1, -1).Day()
+		return first.AddDate(0, 0, min(d, last)-1)
+	}
+	back := 0
+	for step(back).Add(horizon).After(asOf) {
+		back++
+	}
+	out := make([]int64, n)
+	for i := range out {
+		out[n-1-i] = step(back + i).UnixNano()
+	}
+	return out
+}

@@ -1,0 +1,21 @@
+package features
+
+import "errors"
+
+// ErrNoCutoffs is returned by NewBuilder when no cutoff is given.
+var ErrNoCutoffs = errors.New("no cutoffs")
+
+// ErrCutoffOrder is returned by NewBuilder when the cutoffs are not
+// strictly ascending.
+var ErrCutoffOrder = errors.New("cutoffs not strictly ascending")
+
+// ErrNotFrozen is returned by Build when Freeze was not called.
+var ErrNotFrozen = errors.New("customer index not frozen")
+
+// ErrNotFork is returned by Merge when the two Builders do not share one
+// frozen customer index (one is not a Fork of the other's root).
+var ErrNotFork = errors.New("builders do not share a frozen customer index")
+
+// errFeatureCount guards the families: each must emit the same columns for
+// every row.
+var errFeatureCount = errors.New("feature families emitted a ragged row")

@@ -1,0 +1,60 @@
+package features
+
+// pageCustomers is how many customers' accumulators one page of a store
+// holds. Pages are allocated on first use, so a fork that sees a few
+// customers allocates a few pages, and a store never holds the growth slack
+// of an appended slice.
+const pageCustomers = 1024
+
+// store holds nCut accumulators of type T per customer, allocated on the
+// first row of that customer. Memory grows with the customers seen, never
+// with the rows.
+type store[T any] struct {
+	nCut  int
+	idx   []int32 // per customer: slot number + 1, 0 when none
+	pages [][]T
+	used  int32
+}
+
+func newStore[T any](nCust, nCut int) store[T] {
+	return store[T]{nCut: nCut, idx: make([]int32, nCust)}
+}
+
+// get returns the nCut accumulators of customer i, allocating them.
+func (s *store[T]) get(i int32) []T {
+	slot := s.idx[i] - 1
+	if slot < 0 {
+		slot = s.used
+		s.used++
+		s.idx[i] = slot + 1
+		if int(slot)/pageCustomers >= len(s.pages) {
+			s.pages = append(s.pages, make([]T, pageCustomers*s.nCut))
+		}
+	}
+	p := s.pages[int(slot)/pageCustomers]
+	off := (int(slot) % pageCustomers) * s.nCut
+	return p[off : off+s.nCut : off+s.nCut]
+}
+
+// peek returns the accumulators of customer i, or nil when it has none.
+func (s *store[T]) peek(i int32) []T {
+	if s.idx == nil || s.idx[i] == 0 {
+		return nil
+	}
+	return s.get(i)
+}
+
+// mergeInto folds every accumulator of o into s, customer by customer in
+// index order, with merge.
+func mergeStore[T any](s, o *store[T], merge func(dst, src *T)) {
+	for i, v := range o.idx {
+		if v == 0 {
+			continue
+		}
+		src := o.get(int32(i))
+		dst := s.get(int32(i))
+		for k := range src {
+			merge(&dst[k], &src[k])
+		}
+	}
+}
