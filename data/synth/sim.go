@@ -272,14 +272,15 @@ func simulate(ctx context.Context, cfg Config, shard int, out sinks) (Stats, err
 }
 
 // timeOfDay draws an instant on the day starting at t0 at a local hour of
-// activity for a customer tz hours east of UTC, wrapped into the UTC day.
+// activity for a customer tz hours east of UTC, wrapped into the UTC day,
+// to the second as most event logs record it.
 func timeOfDay(r *rand.Rand, t0, tz int64) int64 {
 	local := (8.5+10*r.Float64()+1.3*r.NormFloat64())*3600 - float64(tz*3600)
-	us := int64(local*1e6) % (86400 * 1e6)
-	if us < 0 {
-		us += 86400 * 1e6
+	s := int64(local) % 86400
+	if s < 0 {
+		s += 86400
 	}
-	return t0 + us*microNS
+	return t0 + s*secNS
 }
 
 // step simulates day d, starting at t0, for customer c.
@@ -295,7 +296,7 @@ func (g *shardSim) step(c *customer, d int, t0 int64, weekend bool) {
 	}
 	r := c.rng
 	ps := &planSpecs[c.plan]
-	lo, hi := max(t0, c.signup+microNS), t0+dayNS
+	lo, hi := max(t0, c.signup+secNS), t0+dayNS
 	tenure := float64(t0-c.signup) / float64(dayNS)
 
 	// Latent engagement: decline episodes, product problems, noise.
@@ -360,9 +361,9 @@ func (g *shardSim) step(c *customer, d int, t0 int64, weekend bool) {
 	h := min(ps.hazard*math.Exp(clamp(logm, -4, 4))+hAbrupt, maxHazard)
 	leaving := r.Float64() < h
 	if leaving {
-		span := (hi - lo) / microNS
+		span := (hi - lo) / secNS
 		if span > 1 {
-			hi = lo + (1+r.Int64N(span-1))*microNS
+			hi = lo + (1+r.Int64N(span-1))*secNS
 		}
 	}
 
@@ -441,14 +442,14 @@ func (g *shardSim) visits(c *customer, r *rand.Rand, ps *planSpec, dv float64, t
 		}
 		g.sessions.rows = append(g.sessions.rows, s)
 
-		end := min(start+int64(dur*1e6)*microNS, hi-microNS)
+		end := min(start+int64(dur)*secNS, hi-secNS)
 		if r.Float64() < 0.85 {
 			ts := min(start+int64(1+r.IntN(5))*secNS, end)
 			g.events.rows = append(g.events.rows, data.Event{CustomerID: c.id, TS: ts, Event: evLogin, Quantity: 1})
 		}
 		m := poisson(r, coreRate)
 		for j := 0; j < m; j++ {
-			ts := start + r.Int64N((end-start)/microNS+1)*microNS
+			ts := start + r.Int64N((end-start)/secNS+1)*secNS
 			ev := data.Event{CustomerID: c.id, TS: ts, Quantity: 1}
 			u := r.Float64() * wSum
 			switch {
