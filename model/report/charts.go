@@ -251,13 +251,12 @@ func distributionPlot(b *bytes.Buffer, model run) {
 			}
 		}
 	}
+	// The axis ends where the bins end, at hi; the ticks stay round.
 	x := niceScale(0, hi, 5)
-	x.hi = hi // the bins end at hi exactly
-	x.ticks = x.ticks[:0]
-	for i := 0; i <= 5; i++ {
-		x.ticks = append(x.ticks, hi*float64(i)/5)
+	x.hi = hi
+	for len(x.ticks) > 0 && x.ticks[len(x.ticks)-1] > hi+1e-9 {
+		x.ticks = x.ticks[:len(x.ticks)-1]
 	}
-	x.dec = 2
 	y := niceScale(0, top*1.05, 5)
 	y.percent = true
 	p := newPlot(b, chartW, chartH, x, y, "predicted churn probability", "share of group")
@@ -353,7 +352,9 @@ func importancePlot(b *bytes.Buffer, imp map[string]float64) {
 	x.percent = true
 	y := scale{lo: 0, hi: float64(max(len(fs), 1))}
 	p := &plot{b: b, w: importanceW, top: 10, right: 18, bottom: 46, x: x, y: y}
-	p.left = max(80, 16+float64(longest)*charWidth)
+	// Names are sized a little wider than legend text: long snake_case
+	// names run wider than the average character.
+	p.left = max(80, 20+float64(longest)*(charWidth+0.4))
 	p.h = p.top + p.bottom + float64(max(len(fs), 1))*importanceRow
 	p.open("feature importance")
 	p.axes("share of total importance", "")

@@ -161,13 +161,13 @@ func Write(w io.Writer, in Input) error {
 }
 
 func writeSummary(b *bytes.Buffer, r eval.Report) {
-	fmt.Fprintf(b, "<p class=\"summary\">Holdout: %s rows, %s churned (base rate %s)",
-		fmtInt(r.Rows), fmtInt(r.Positives), fmtPct(r.BaseRate, 1))
+	fmt.Fprintf(b, "<p class=\"summary\">Holdout: %s, %s churned (base rate %s)",
+		rows(r.Rows), fmtInt(r.Positives), fmtPct(r.BaseRate, 1))
 	if r.MissingLabels > 0 {
-		fmt.Fprintf(b, "; %s rows without a label skipped", fmtInt(r.MissingLabels))
+		fmt.Fprintf(b, "; %s without a label skipped", rows(r.MissingLabels))
 	}
 	if r.MissingScores > 0 {
-		fmt.Fprintf(b, "; %s rows without a score skipped", fmtInt(r.MissingScores))
+		fmt.Fprintf(b, "; %s without a score skipped", rows(r.MissingScores))
 	}
 	b.WriteString(".</p>\n")
 }
@@ -202,34 +202,40 @@ func metricCols(k int) []metricCol {
 }
 
 func writeMetrics(b *bytes.Buffer, model run, uncal *run, baselines []run) {
-	rows := []run{model}
+	runs := []run{model}
 	if uncal != nil {
-		rows = append(rows, *uncal)
+		runs = append(runs, *uncal)
 	}
-	rows = append(rows, baselines...)
+	runs = append(runs, baselines...)
 	cols := metricCols(model.rep.K)
 	b.WriteString("<section>\n<h2>Metrics</h2>\n<table class=\"metrics\">\n<thead><tr><th>scores</th><th>rows</th>")
 	for _, c := range cols {
 		fmt.Fprintf(b, "<th title=\"%s\">%s</th>", esc(c.title), esc(c.head))
 	}
 	b.WriteString("</tr></thead>\n<tbody>\n")
-	best := make([]float64, len(cols))
+	// The best of each column is bolded, unless every row shows the same:
+	// then there is nothing to beat.
+	best := make([]string, len(cols))
 	for j, c := range cols {
-		best[j] = math.NaN()
-		for _, r := range rows {
+		bv := math.NaN()
+		same := true
+		for _, r := range runs {
 			v := c.get(r.rep)
-			if finite(v) && (math.IsNaN(best[j]) || (c.higher && v > best[j]) || (!c.higher && v < best[j])) {
-				best[j] = v
+			same = same && c.format(v) == c.format(c.get(runs[0].rep))
+			if finite(v) && (math.IsNaN(bv) || (c.higher && v > bv) || (!c.higher && v < bv)) {
+				bv = v
 			}
 		}
+		if finite(bv) && !same {
+			best[j] = c.format(bv)
+		}
 	}
-	for _, r := range rows {
+	for _, r := range runs {
 		fmt.Fprintf(b, "<tr><th><span class=\"key\" style=\"background:%s\"></span>%s</th><td>%s</td>", r.color, esc(r.name), fmtInt(r.rep.Rows))
 		for j, c := range cols {
 			v := c.get(r.rep)
 			cls := ""
-			// Bold the best of each column when there is something to beat.
-			if len(rows) > 1 && finite(v) && c.format(v) == c.format(best[j]) {
+			if c.format(v) == best[j] {
 				cls = " class=\"best\""
 			}
 			fmt.Fprintf(b, "<td%s>%s</td>", cls, c.format(v))
@@ -252,12 +258,12 @@ func writeImportance(b *bytes.Buffer, imp map[string]float64) {
 	b.WriteString("</section>\n")
 }
 
-func writeCutoffs(b *bytes.Buffer, rows []CutoffRow) {
-	if len(rows) == 0 {
+func writeCutoffs(b *bytes.Buffer, cutoffs []CutoffRow) {
+	if len(cutoffs) == 0 {
 		return
 	}
 	b.WriteString("<section>\n<h2>Data per cutoff</h2>\n<table>\n<thead><tr><th>cutoff</th><th>role</th><th>rows</th><th>labelled</th><th>churn rate</th></tr></thead>\n<tbody>\n")
-	for _, r := range rows {
+	for _, r := range cutoffs {
 		fmt.Fprintf(b, "<tr><th>%s</th><td class=\"l\">%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
 			esc(r.Cutoff), esc(r.Role), fmtInt(r.Rows), fmtInt(r.Labelled), fmtPct(r.ChurnRate, 1))
 	}
@@ -303,21 +309,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// dash stands for an undefined value in tables and labels.
-const dash = "–"
+// undefined stands for an undefined value in tables and labels.
+const undefined = "–"
 
 func fmtNum(v float64, dec int) string {
 	if !finite(v) {
-		return dash
+		return undefined
 	}
 	return strconv.FormatFloat(v, 'f', dec, 64)
 }
 
 func fmtPct(v float64, dec int) string {
 	if !finite(v) {
-		return dash
+		return undefined
 	}
 	return strconv.FormatFloat(v*100, 'f', dec, 64) + "%"
+}
+
+// rows counts rows in words: "1 row", "3,959 rows".
+func rows(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmtInt(n) + " rows"
 }
 
 // fmtInt writes n with thousands separators: 540715 -> "540,715".
@@ -363,6 +377,7 @@ svg .tick{font-size:11px;fill:#555}
 svg .axis{font-size:12.5px;fill:#222}
 svg .small{font-size:10px;fill:#444}
 svg .value{font-size:10.5px;font-weight:600;fill:#0072B2}
+svg .small,svg .value{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 svg .grid{stroke:#ececec;stroke-width:1}
 svg .frame{fill:none;stroke:#888;stroke-width:1}
 svg .legend .box{fill:#fff;fill-opacity:.9;stroke:#ccc}

@@ -206,7 +206,7 @@ func TestWriteDegenerate(t *testing.T) {
 		{"all churned", Input{Prob: []float64{0.1, 0.9}, Label: []float64{1, 1}, Uncalibrated: []float64{0.2, 0.8}}, msgOneClass},
 		{"all labels NaN", Input{Prob: []float64{0.1, 0.9}, Label: []float64{nan, nan}}, "No labelled rows."},
 		{"NaN labels and scores", Input{Prob: []float64{0.1, nan, 0.7, 0.4}, Label: []float64{0, 1, nan, 1},
-			Baselines: []Baseline{}}, "1 rows without a label skipped"},
+			Baselines: []Baseline{}}, "1 row without a label skipped"},
 		{"constant scores", Input{Prob: []float64{0.3, 0.3, 0.3, 0.3}, Label: []float64{0, 1, 0, 1},
 			Importance: map[string]float64{"a": 0, "b": 0}}, "base rate 50.0%"},
 		{"non-finite importance", Input{Prob: []float64{0.2, 0.6}, Label: []float64{0, 1},
@@ -345,5 +345,30 @@ func TestFmtInt(t *testing.T) {
 		if got := fmtInt(n); got != want {
 			t.Errorf("fmtInt(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/report.golden.html")
+
+// TestGolden holds the whole document of a small synthetic input, so that a
+// change to any chart shows in review. Look at the file in a browser before
+// accepting it with -update.
+func TestGolden(t *testing.T) {
+	doc := write(t, synthetic(400))
+	const golden = "testdata/report.golden.html"
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if doc != string(want) {
+		t.Errorf("report differs from %s; run with -update and look at it", golden)
 	}
 }
