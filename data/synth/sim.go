@@ -147,14 +147,32 @@ type batch[T any] struct {
 	ts    func(T) int64
 	flush func([]T) error
 	n     int64
+	keys  []uint64 // scratch of endDay
+	tmp   []T      // scratch of endDay
 }
 
 // flushRows is the number of buffered rows that triggers a flush.
 const flushRows = 32 * 1024
 
-func (b *batch[T]) endDay() error {
+// posBits is the width of a row's position in a sort key.
+const posBits = 40
+
+// endDay sorts the rows of the day that starts at t0 by time, ties in the
+// order they were drawn, and flushes whole days when enough rows wait.
+// Every row of the day is a whole number of seconds after t0, so a key
+// packs the second of the day (17 bits) above the position: sorting plain
+// integers and permuting once beats a stable sort of wide structs.
+func (b *batch[T]) endDay(t0 int64) error {
 	seg := b.rows[b.mark:]
-	slices.SortStableFunc(seg, func(x, y T) int { return cmp.Compare(b.ts(x), b.ts(y)) })
+	b.keys = b.keys[:0]
+	for i := range seg {
+		b.keys = append(b.keys, uint64((b.ts(seg[i])-t0)/secNS)<<posBits|uint64(i))
+	}
+	slices.Sort(b.keys)
+	b.tmp = append(b.tmp[:0], seg...)
+	for i, k := range b.keys {
+		seg[i] = b.tmp[k&(1<<posBits-1)]
+	}
 	if len(b.rows) >= flushRows {
 		if err := b.drain(); err != nil {
 			return err
@@ -232,8 +250,8 @@ func simulate(ctx context.Context, cfg Config, shard int, out sinks) (Stats, err
 		for i := range g.custs {
 			g.step(&g.custs[i], d, t0, weekend)
 		}
-		for _, f := range []func() error{g.sessions.endDay, g.events.endDay, g.tickets.endDay, g.surveys.endDay, g.orders.endDay} {
-			if err := f(); err != nil {
+		for _, f := range []func(int64) error{g.sessions.endDay, g.events.endDay, g.tickets.endDay, g.surveys.endDay, g.orders.endDay} {
+			if err := f(t0); err != nil {
 				return Stats{}, err
 			}
 		}
