@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
+	"strings"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -16,9 +18,9 @@ type colSpec struct {
 	unit parquet.TimeUnit // for Timestamp columns; nil means DATE
 }
 
-// rowWriter writes flat rows of OPTIONAL columns with parquet-go's dynamic
-// schema API. Values are given in the order of the specs; pos maps that
-// order to the file's column order, which parquet.Group sorts by name.
+// rowWriter writes flat rows of OPTIONAL columns with parquet-go's row API.
+// Values are given in the order of the specs; pos maps that order to the
+// file's leaf column indices.
 type rowWriter struct {
 	w    *parquet.Writer
 	pos  []int
@@ -31,31 +33,55 @@ type rowWriter struct {
 const rowBatch = 1024
 
 func newRowWriter(out io.Writer, specs []colSpec, opt WriteOptions) (*rowWriter, error) {
-	g := parquet.Group{}
-	for _, c := range specs {
-		var n parquet.Node
+	// The schema comes from a struct type built at run time rather than
+	// from parquet.Group, which sorts its columns by name: this keeps the
+	// caller's column order in the file. Only the schema is used; rows are
+	// written as parquet.Row values.
+	fields := make([]reflect.StructField, len(specs))
+	seen := map[string]bool{}
+	for i, c := range specs {
+		if c.name == "" || strings.ContainsAny(c.name, ",\"`") {
+			return nil, fmt.Errorf("column name %q: %w", c.name, ErrWrongType)
+		}
+		if seen[c.name] {
+			return nil, fmt.Errorf("column %s: %w", c.name, ErrDuplicate)
+		}
+		seen[c.name] = true
+		var (
+			typ reflect.Type
+			tag = c.name + ",optional"
+		)
 		switch c.kind {
 		case String:
-			n = parquet.String()
+			// Dictionary encoding: ids and categories repeat, and Arrow
+			// v17 leaks a small buffer per page on the DELTA_LENGTH_BYTE_ARRAY
+			// pages that parquet-go writes by default.
+			typ, tag = reflect.TypeFor[string](), tag+",dict"
 		case Timestamp:
-			if c.unit == nil {
-				n = parquet.Date()
-			} else {
-				n = parquet.TimestampAdjusted(c.unit, true)
+			switch c.unit {
+			case nil:
+				typ, tag = reflect.TypeFor[int32](), tag+",date"
+			case parquet.Millisecond:
+				typ, tag = reflect.TypeFor[int64](), tag+",timestamp(millisecond:utc)"
+			case parquet.Microsecond:
+				typ, tag = reflect.TypeFor[int64](), tag+",timestamp(microsecond:utc)"
+			default:
+				typ, tag = reflect.TypeFor[int64](), tag+",timestamp(nanosecond:utc)"
 			}
 		case Float:
-			n = parquet.Leaf(parquet.DoubleType)
+			typ = reflect.TypeFor[float64]()
 		case Int:
-			n = parquet.Int(64)
+			typ = reflect.TypeFor[int64]()
 		default:
 			return nil, fmt.Errorf("column %s: kind %d: %w", c.name, int(c.kind), ErrWrongType)
 		}
-		if _, dup := g[c.name]; dup {
-			return nil, fmt.Errorf("column %s: %w", c.name, ErrDuplicate)
+		fields[i] = reflect.StructField{
+			Name: fmt.Sprintf("F%d", i),
+			Type: typ,
+			Tag:  reflect.StructTag(`parquet:"` + tag + `"`),
 		}
-		g[c.name] = parquet.Optional(n)
 	}
-	schema := parquet.NewSchema("schema", g)
+	schema := parquet.SchemaOf(reflect.New(reflect.StructOf(fields)).Elem().Interface())
 	rw := &rowWriter{pos: make([]int, len(specs))}
 	for i, c := range specs {
 		leaf, ok := schema.Lookup(c.name)

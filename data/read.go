@@ -1,0 +1,472 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+)
+
+// DefaultBatchSize is the number of rows per batch when
+// ReadOptions.BatchSize is zero.
+const DefaultBatchSize = 65536
+
+// MaxTextBytes is the longest string a reader hands on; longer values are
+// truncated at a rune boundary and counted as "text_truncated".
+const MaxTextBytes = 64 << 10
+
+// Mapping maps, per table, a contract column name to the column's name in
+// the files. A missing entry, or an empty Mapping, means the contract name.
+type Mapping map[Table]map[string]string
+
+// column returns the name in the files of contract column name of t.
+func (m Mapping) column(t Table, name string) string {
+	if n, ok := m[t][name]; ok && n != "" {
+		return n
+	}
+	return name
+}
+
+// ReadOptions tunes ReadFile and Validate. The zero value reads with the
+// defaults and no time bound.
+type ReadOptions struct {
+	// BatchSize is the number of rows per batch; 0 means DefaultBatchSize.
+	BatchSize int
+	// Mapping renames contract columns to the names in the files.
+	Mapping Mapping
+	// Until skips rows whose main timestamp (signup_at, started_at, ts,
+	// created_at, answered_at) is after it, with reason
+	// "future_timestamp". NoTime, and 0 so that the zero value means no
+	// bound, disable the check.
+	Until int64
+	// OnBad is called for every skipped row. A non-nil return stops the
+	// read with that error. Nil means skipped rows are only counted.
+	OnBad func(*RowError) error
+	// Allocator is the Arrow allocator; nil means the Go allocator.
+	Allocator memory.Allocator
+}
+
+// FileStats counts what ReadFile did with one file.
+type FileStats struct {
+	Rows    int64            // rows read from the file
+	Kept    int64            // rows handed to the caller
+	Skipped map[string]int64 // rows skipped, by RowError.Reason
+	Cleaned map[string]int64 // values fixed in kept rows, by reason
+}
+
+func (s *FileStats) clean(reason string) {
+	if s.Cleaned == nil {
+		s.Cleaned = map[string]int64{}
+	}
+	s.Cleaned[reason]++
+}
+
+// ReadFile streams the rows of one contract Parquet file to fn, in batches
+// of at most opt.BatchSize rows, row group by row group, reading only the
+// contract columns. It checks every row and skips the bad ones (see the
+// package documentation for the rules), reporting each to opt.OnBad.
+//
+// The batch slice is reused after fn returns, and its strings may alias the
+// reader's buffers: callers must copy the rows, and strings.Clone the
+// strings, that they keep. An error from fn stops the read and is returned
+// as is.
+//
+// A file that cannot be opened or decoded, or whose schema breaks the
+// contract, gives a *FileError before any row; a corrupt page found later
+// gives a *FileError after the batches before it.
+func ReadFile[T Row](ctx context.Context, f File, opt ReadOptions, fn func(batch []T) error) (st FileStats, err error) {
+	var zero T
+	table, build := tableBuild[T](zero)
+	if f.Table != "" && f.Table != table {
+		return st, &FileError{File: f.Rel, Err: fmt.Errorf("file of table %s read as %s: %w", f.Table, table, ErrWrongType)}
+	}
+	rel := f.Rel
+	if rel == "" {
+		rel = f.Path
+	}
+	// Arrow's Parquet decoder can panic on garbled pages or metadata
+	// instead of returning an error; such a file is corrupt, not a bug of
+	// ours, so the panic becomes a FileError here at the boundary.
+	defer func() {
+		if p := recover(); p != nil {
+			err = &FileError{File: rel, Err: fmt.Errorf("decode: %v: %w", p, ErrCorrupt)}
+		}
+	}()
+	osf, err := os.Open(f.Path)
+	if err != nil {
+		return st, &FileError{File: rel, Err: err}
+	}
+	defer osf.Close()
+	mem := opt.Allocator
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	pr, err := file.NewParquetReader(osf, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	if err != nil {
+		return st, &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+	}
+	defer pr.Close()
+	batch := opt.BatchSize
+	if batch <= 0 {
+		batch = DefaultBatchSize
+	}
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, mem)
+	if err != nil {
+		return st, &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+	}
+	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(Contract[table]))}
+	leaves, err := r.resolve(fr)
+	if err != nil {
+		return st, err
+	}
+	rows := make([]T, 0, batch)
+	var base int64 // file row index of the first row of the row group
+	for rg := 0; rg < pr.NumRowGroups(); rg++ {
+		r.rowGroup = rg
+		rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
+		if err != nil {
+			return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d: %w: %w", rg, ErrCorrupt, err)}
+		}
+		off := base
+		for rr.Next() {
+			if err := ctx.Err(); err != nil {
+				rr.Release()
+				return r.st, err
+			}
+			rec := rr.Record()
+			n := int(rec.NumRows())
+			if err := r.place(rec.Schema()); err != nil {
+				rr.Release()
+				return r.st, err
+			}
+			for c := range r.cols {
+				v := &r.cols[c]
+				k := Contract[table][c].Kind
+				if !v.present {
+					v.fillNull(k, n)
+					continue
+				}
+				if err := v.decode(k, rec.Column(v.pos)); err != nil {
+					rr.Release()
+					return r.st, &FileError{File: rel, Column: v.name, Err: err}
+				}
+			}
+			r.st.Rows += int64(n)
+			rows = rows[:0]
+			for i := 0; i < n; i++ {
+				rows = append(rows, zero)
+				if b, ok := build(r, i, &rows[len(rows)-1]); !ok {
+					rows = rows[:len(rows)-1]
+					if err := r.skip(off+int64(i), b); err != nil {
+						rr.Release()
+						return r.st, err
+					}
+				}
+			}
+			off += int64(n)
+			r.st.Kept += int64(len(rows))
+			if len(rows) > 0 {
+				if err := fn(rows); err != nil {
+					rr.Release()
+					return r.st, err
+				}
+			}
+		}
+		rerr := rr.Err()
+		rr.Release()
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d: %w: %w", rg, ErrCorrupt, rerr)}
+		}
+		if want := pr.MetaData().RowGroup(rg).NumRows(); off-base != want {
+			return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d: read %d of %d rows: %w", rg, off-base, want, ErrCorrupt)}
+		}
+		base = off
+	}
+	return r.st, nil
+}
+
+// reader is the state of one ReadFile call that the row builders share.
+type reader struct {
+	table    Table
+	file     string
+	opt      ReadOptions
+	cols     []colVec // by index in Contract[table]
+	rowGroup int
+	st       FileStats
+}
+
+// resolve finds the contract columns in the file's schema and returns
+// their leaf indices.
+func (r *reader) resolve(fr *pqarrow.FileReader) ([]int, error) {
+	var leaves []int
+	for c, col := range Contract[r.table] {
+		name := r.opt.Mapping.column(r.table, col.Name)
+		v := &r.cols[c]
+		v.name = name
+		for _, sf := range fr.Manifest.Fields {
+			if sf.Field.Name != name {
+				continue
+			}
+			if !sf.IsLeaf() || !acceptType(col.Kind, sf.Field.Type) {
+				return nil, &FileError{File: r.file, Column: name, Err: fmt.Errorf("%s is not a %s: %w", sf.Field.Type, col.Kind, ErrWrongType)}
+			}
+			v.present = true
+			leaves = append(leaves, sf.ColIndex)
+			break
+		}
+		if !v.present && col.Required {
+			return nil, &FileError{File: r.file, Column: name, Err: ErrMissingColumn}
+		}
+	}
+	return leaves, nil
+}
+
+// place finds the position of each present column in a record's schema.
+func (r *reader) place(s *arrow.Schema) error {
+	for c := range r.cols {
+		v := &r.cols[c]
+		if !v.present {
+			continue
+		}
+		idx := s.FieldIndices(v.name)
+		if len(idx) == 0 {
+			return &FileError{File: r.file, Column: v.name, Err: ErrMissingColumn}
+		}
+		v.pos = idx[0]
+	}
+	return nil
+}
+
+// bad describes why a row is skipped: the contract column index, the
+// reason key, the offending value and the sentinel.
+type bad struct {
+	col    int
+	reason string
+	value  string
+	err    error
+}
+
+func (r *reader) skip(row int64, b bad) error {
+	if r.st.Skipped == nil {
+		r.st.Skipped = map[string]int64{}
+	}
+	r.st.Skipped[b.reason]++
+	if r.opt.OnBad == nil {
+		return nil
+	}
+	return r.opt.OnBad(&RowError{
+		Table:    r.table,
+		File:     r.file,
+		RowGroup: r.rowGroup,
+		Row:      row,
+		Column:   r.cols[b.col].name,
+		Value:    b.value,
+		Err:      b.err,
+		reason:   b.reason,
+	})
+}
+
+// str returns string column c of row i, made valid UTF-8 and at most
+// MaxTextBytes long; call it only for rows that are kept.
+func (r *reader) str(c, i int) string {
+	s := r.cols[c].s[i]
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		r.st.clean("invalid_utf8")
+	}
+	if len(s) > MaxTextBytes {
+		n := MaxTextBytes
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
+		r.st.clean("text_truncated")
+	}
+	return s
+}
+
+// required checks the required columns of row i and the main timestamp
+// bound; c0 is the main timestamp column.
+func (r *reader) required(i, ts int) (bad, bool) {
+	for c, col := range Contract[r.table] {
+		if !col.Required {
+			continue
+		}
+		v := &r.cols[c]
+		null := false
+		switch col.Kind {
+		case String:
+			null = v.s[i] == ""
+		case Timestamp:
+			null = v.t[i] == NoTime
+		default:
+			null = math.IsNaN(v.f[i])
+		}
+		if null {
+			return bad{c, "null_" + col.Name, "null", ErrNull}, false
+		}
+	}
+	if u := r.opt.Until; u != NoTime && u != 0 && r.cols[ts].t[i] > u {
+		return bad{ts, "future_timestamp", formatTime(r.cols[ts].t[i]), ErrFuture}, false
+	}
+	return bad{}, true
+}
+
+// inRange returns v, or NaN counted under reason when v is outside
+// [lo, hi].
+func (r *reader) inRange(v, lo, hi float64, reason string) float64 {
+	if !math.IsNaN(v) && (v < lo || v > hi) {
+		r.st.clean(reason)
+		return math.NaN()
+	}
+	return v
+}
+
+func formatTime(ns int64) string {
+	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+}
+
+func formatFloat(v float64) string {
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// tableBuild returns the table of row type T and the function that checks
+// row i of the decoded columns and fills *row, or says why it is skipped.
+func tableBuild[T Row](zero T) (Table, func(*reader, int, *T) (bad, bool)) {
+	var (
+		table Table
+		build any
+	)
+	switch any(zero).(type) {
+	case Customer:
+		table = Customers
+		build = func(r *reader, i int, row *Customer) (bad, bool) {
+			if b, ok := r.required(i, 1); !ok {
+				return b, false
+			}
+			c := r.cols
+			*row = Customer{
+				ID:          r.str(0, i),
+				SignupAt:    c[1].t[i],
+				Plan:        r.str(2, i),
+				Region:      r.str(3, i),
+				Channel:     r.str(4, i),
+				CancelledAt: c[5].t[i],
+			}
+			return bad{}, true
+		}
+	case Session:
+		table = Sessions
+		build = func(r *reader, i int, row *Session) (bad, bool) {
+			if b, ok := r.required(i, 1); !ok {
+				return b, false
+			}
+			c := r.cols
+			if d := c[2].f[i]; d < 0 {
+				return bad{2, "negative_duration", formatFloat(d), fmt.Errorf("negative duration: %w", ErrOutOfRange)}, false
+			}
+			if p := c[3].f[i]; p < 0 {
+				return bad{3, "negative_pages", formatFloat(p), fmt.Errorf("negative pages: %w", ErrOutOfRange)}, false
+			}
+			*row = Session{
+				CustomerID: r.str(0, i),
+				StartedAt:  c[1].t[i],
+				DurationS:  c[2].f[i],
+				Pages:      c[3].f[i],
+				Channel:    r.str(4, i),
+			}
+			return bad{}, true
+		}
+	case Event:
+		table = Events
+		build = func(r *reader, i int, row *Event) (bad, bool) {
+			if b, ok := r.required(i, 1); !ok {
+				return b, false
+			}
+			q := r.cols[3].f[i]
+			if math.IsNaN(q) {
+				q = 1
+			}
+			*row = Event{
+				CustomerID: r.str(0, i),
+				TS:         r.cols[1].t[i],
+				Event:      r.str(2, i),
+				Quantity:   q,
+			}
+			return bad{}, true
+		}
+	case Ticket:
+		table = Tickets
+		build = func(r *reader, i int, row *Ticket) (bad, bool) {
+			if b, ok := r.required(i, 2); !ok {
+				return b, false
+			}
+			c := r.cols
+			*row = Ticket{
+				CustomerID:     r.str(0, i),
+				TicketID:       r.str(1, i),
+				CreatedAt:      c[2].t[i],
+				Channel:        r.str(3, i),
+				Text:           r.str(4, i),
+				Sentiment:      r.inRange(c[5].f[i], -1, 1, "sentiment_out_of_range"),
+				FirstResponseS: c[6].f[i],
+				ResolvedAt:     c[7].t[i],
+				CSAT:           r.inRange(c[8].f[i], 1, 5, "csat_out_of_range"),
+				Effort:         r.inRange(c[9].f[i], 1, 5, "effort_out_of_range"),
+			}
+			return bad{}, true
+		}
+	case Survey:
+		table = Surveys
+		build = func(r *reader, i int, row *Survey) (bad, bool) {
+			if b, ok := r.required(i, 1); !ok {
+				return b, false
+			}
+			c := r.cols
+			nps := c[2].f[i]
+			if nps < 0 || nps > 10 || nps != math.Trunc(nps) {
+				return bad{2, "nps_out_of_range", formatFloat(nps), fmt.Errorf("nps not in 0..10: %w", ErrOutOfRange)}, false
+			}
+			*row = Survey{
+				CustomerID: r.str(0, i),
+				AnsweredAt: c[1].t[i],
+				NPS:        int(nps),
+				Comment:    r.str(3, i),
+			}
+			return bad{}, true
+		}
+	case Order:
+		table = Orders
+		build = func(r *reader, i int, row *Order) (bad, bool) {
+			if b, ok := r.required(i, 1); !ok {
+				return b, false
+			}
+			c := r.cols
+			if a := c[2].f[i]; math.IsInf(a, 0) {
+				return bad{2, "amount_out_of_range", formatFloat(a), fmt.Errorf("infinite amount: %w", ErrOutOfRange)}, false
+			}
+			*row = Order{
+				CustomerID: r.str(0, i),
+				TS:         c[1].t[i],
+				Amount:     c[2].f[i],
+				OrderID:    r.str(3, i),
+				Margin:     c[4].f[i],
+			}
+			return bad{}, true
+		}
+	}
+	// The type switch above picked the case of T, so the assertion holds.
+	return table, build.(func(*reader, int, *T) (bad, bool))
+}
