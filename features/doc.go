@@ -1,3 +1,209 @@
 // Package features turns customer histories into feature vectors as of a
-// cutoff instant. It is pure: no I/O, no logging, no goroutines.
+// cutoff instant, with churn labels and value-model inputs. It is pure: no
+// I/O, no logging, no goroutines.
+//
+// # Use
+//
+//	b, err := features.NewBuilder(cfg, cutoffs, dataEnd)
+//	b.AddCustomers(rows) // the whole customers table first
+//	b.Freeze()
+//	f := b.Fork()        // one per goroutine (file), sharing the customer index
+//	f.AddSessions(rows)  // ... AddEvents, AddTickets, AddSurveys, AddOrders
+//	b.Merge(f)           // exact: any order and grouping gives the same bits
+//	frame, err := b.Build(present)
+//
+// Each table is read once, whatever the number of cutoffs: every row is
+// routed to the cutoffs whose windows it falls in and folded into
+// fixed-size per-customer, per-cutoff accumulators (counters, 12 weekly
+// bins, a 192-day activity bitmap). Sums are kept in integers (fixed point
+// to 1e-6 for money, sentiment, margins and weights; milliseconds for
+// durations), so merges are exact and associative. The only state that
+// grows with rows is the list of distinct purchase days per customer,
+// needed for exact RFM figures; orders are the smallest table. Memory grows
+// with customers x cutoffs, never with events or history length.
+//
+// # Point in time
+//
+// A feature for cutoff c uses only rows with timestamp strictly before c;
+// a row at c belongs to the label side. The customers table counts only as
+// of c: customers who sign up at or after c have no row, and cancelled_at
+// matters only through the status (cancelled before c: churned) and the
+// label. Values known later than a row's timestamp wait for that instant:
+// a ticket's first response counts once created_at + first_response_s <
+// c, its resolution time once resolved_at < c, and its CSAT and effort once
+// it is resolved (at creation when it has no resolution time); a ticket
+// resolved at or after c is open at c.
+//
+// # Status and label
+//
+// Status at c: churned when cancelled_at < c, or, for a noncontractual
+// customer past NewDays, with no session, event or order in the lookback
+// window [c-Lookback, c); new when tenure < NewDays; active otherwise.
+//
+// Label at c, over the horizon [c+Gap, c+Gap+Horizon): NaN when
+// c+Gap+Horizon > dataEnd (incomplete horizon) or the customer is churned
+// at c. Contractual: 1 when cancelled_at is in the horizon, 0 when it is
+// null or after it, NaN when it falls in the gap. Noncontractual: NaN
+// unless active in the lookback window; then 1 when the horizon holds no
+// session, event or order, else 0. LabelMode Auto picks the definition per
+// customer from the plan (see Auto).
+//
+// # Windows and tenure
+//
+// Windows come from Config.Windows (default 7, 30, 90 days); "Nd" in a name
+// is the window length. The main window is the middle one (30 days by
+// default), the long window the last (90). A window [c-w, c) is compared
+// with the one before it, [c-2w, c-w). Rates are per week over the part of
+// the window after signup (exposure), so a 3-week-old customer is not
+// "declining" for having an empty 90-day window; a comparison with the
+// previous window is NaN until that window holds at least min(w, 7 days)
+// of tenure. Missing means NaN, never zero: a mean over nothing, a ratio
+// over zero, a latest value that does not exist, and every column of a
+// family whose table the dataset lacks. Indicator columns (…_never,
+// …_none) say when the absence itself is the signal.
+//
+// # Features
+//
+// In order, for the default windows. Each line: name, unit, window, and
+// how it stays before the cutoff where that needs saying.
+//
+// Family profile (customers):
+//
+//	tenure_days  days  signup to c
+//
+// Family usage (events; core actions are Config.CoreEvents, or all events):
+//
+//	core_actions_7d  count  [c-7d, c)
+//	core_per_week_7d  per week  [c-7d, c), over the exposure after signup
+//	core_ratio_7d  ratio  weekly rate in [c-7d, c) over [c-14d, c-7d); NaN when the earlier rate is 0
+//	core_diff_7d  per week  same rates, difference
+//	core_actions_30d  count  [c-30d, c)
+//	core_per_week_30d  per week  [c-30d, c)
+//	core_ratio_30d  ratio  [c-30d, c) over [c-60d, c-30d)
+//	core_diff_30d  per week  [c-30d, c) minus [c-60d, c-30d)
+//	core_actions_90d  count  [c-90d, c)
+//	core_per_week_90d  per week  [c-90d, c)
+//	core_ratio_90d  ratio  [c-90d, c) over [c-180d, c-90d)
+//	core_diff_90d  per week  [c-90d, c) minus [c-180d, c-90d)
+//	core_weekly_slope  per week per week  least-squares slope of the weekly counts over the last 12 complete weeks after signup (NaN under 4)
+//	days_since_core  days  c minus the last core action; NaN when none
+//	core_never  0/1  no core action before c
+//	core_share_30d  fraction  core actions over all events, [c-30d, c)
+//	event_kinds_30d  count  distinct event names in [c-30d, c) (64-bit hashed set)
+//	core_active_days_30d  days  days with a core action in [c-30d, c)
+//	core_vs_baseline  ratio  weekly rate in [c-30d, c) over the rate from signup to c-30d; NaN under 30 days of earlier tenure
+//	onboarding_core_14d  count  core actions in [signup, signup+14d); NaN until that period has passed
+//	onboarding_core_30d  count  same, first 30 days
+//
+// Family visits (sessions):
+//
+//	sessions_7d  count  [c-7d, c)
+//	sessions_per_week_7d  per week  [c-7d, c), over the exposure
+//	sessions_ratio_7d  ratio  weekly rate in [c-7d, c) over [c-14d, c-7d)
+//	active_days_7d  days  distinct days with a session in [c-7d, c) (days counted back from c)
+//	sessions_30d  count  [c-30d, c)
+//	sessions_per_week_30d  per week  [c-30d, c)
+//	sessions_ratio_30d  ratio  [c-30d, c) over [c-60d, c-30d)
+//	active_days_30d  days  [c-30d, c)
+//	sessions_90d  count  [c-90d, c)
+//	sessions_per_week_90d  per week  [c-90d, c)
+//	sessions_ratio_90d  ratio  [c-90d, c) over [c-180d, c-90d)
+//	active_days_90d  days  [c-90d, c)
+//	stickiness  fraction  active days over days of tenure in [c-30d, c): the per-customer DAU/MAU
+//	stickiness_change  fraction  stickiness minus that of [c-60d, c-30d)
+//	days_since_session  days  c minus the last session; NaN when none
+//	session_never  0/1  no session before c
+//	session_seconds_30d  seconds  mean duration, [c-30d, c)
+//	session_seconds_ratio  ratio  mean duration in [c-30d, c) over [c-60d, c-30d)
+//	pages_per_session_30d  pages  mean pages, [c-30d, c)
+//	pages_per_session_ratio  ratio  [c-30d, c) over [c-60d, c-30d)
+//	session_weekly_slope  per week per week  as core_weekly_slope, for sessions
+//	sessions_vs_baseline  ratio  as core_vs_baseline, for sessions
+//	onboarding_sessions_14d  count  sessions in [signup, signup+14d); NaN until then
+//	onboarding_sessions_30d  count  same, first 30 days
+//
+// Family engagement (events): the engagement score is the sum of
+// w(event) over the core actions, with w from Config.EngagementWeights
+// (DefaultEngagementWeights; events not listed weigh 1).
+//
+//	engagement_score_30d  points  [c-30d, c)
+//	engagement_change  points  minus the score of [c-60d, c-30d); NaN under 60 days of tenure
+//	engagement_per_week  points per week  [c-30d, c), over the exposure
+//
+// Family tickets (tickets, by created_at):
+//
+//	tickets_7d  count  [c-7d, c)
+//	tickets_30d  count  [c-30d, c)
+//	tickets_90d  count  [c-90d, c)
+//	tickets_per_30d_90d  per 30 days  [c-90d, c), over the exposure
+//	tickets_change_30d  count  [c-30d, c) minus [c-60d, c-30d)
+//	tickets_email_90d  count  channel email (case-insensitive), [c-90d, c)
+//	tickets_chat_90d  count  channel chat
+//	tickets_phone_90d  count  channel phone
+//	tickets_social_90d  count  channel social
+//	tickets_other_90d  count  any other or no channel
+//	tickets_open  count  created before c, not resolved before c
+//	tickets_total  count  created before c
+//	days_since_ticket  days  c minus the last ticket; NaN when none
+//	first_response_hours_90d  hours  mean first response of tickets in [c-90d, c) answered before c
+//	resolution_hours_90d  hours  mean created-to-resolved of tickets in [c-90d, c) resolved before c
+//	csat_mean_90d  1..5  mean CSAT of tickets in [c-90d, c) known before c
+//	csat_latest  1..5  the CSAT known last
+//	effort_mean_90d  1..5  mean effort score (5 = very easy), same rule
+//	effort_latest  1..5  the effort score known last
+//	tickets_none_90d  0/1  no ticket in [c-90d, c)
+//
+// Family sentiment (tickets; the precomputed sentiment column wins, else
+// sentiment.Score of the text; tickets with neither have no tone):
+//
+//	sentiment_mean_90d  -1..1  tickets in [c-90d, c)
+//	sentiment_latest  -1..1  the latest ticket with a tone in [c-90d, c)
+//	sentiment_min_90d  -1..1  the worst
+//	negative_share_90d  fraction  tone below Config.NegativeSentiment, over the tickets with a tone
+//	negative_tickets_30d  count  negative tickets in [c-30d, c)
+//	negative_tickets_90d  count  negative tickets in [c-90d, c)
+//
+// Family nps (surveys, by answered_at; ties in time resolve to the higher
+// score):
+//
+//	nps_latest  0..10  the latest answer before c
+//	nps_promoter  0/1  latest is 9 or 10 (0 when no answer)
+//	nps_passive  0/1  latest is 7 or 8
+//	nps_detractor  0/1  latest is 0 to 6
+//	nps_change  points  latest minus the answer before it
+//	days_since_nps  days  c minus the latest answer
+//	nps_count  count  answers before c
+//	nps_mean  0..10  mean answer before c
+//	nps_none  0/1  no answer before c
+//
+// Family value (orders; amount >= 0 is a purchase, < 0 a refund; days are
+// UTC calendar days):
+//
+//	orders_total  count  purchases before c
+//	purchase_days  count  distinct purchase days before c
+//	days_since_order  days  the last day before c minus the last purchase day; NaN when none
+//	monetary_total  currency  purchases before c
+//	avg_order_value  currency  monetary_total over orders_total
+//	repeat_day_value  currency  mean of the purchase days after the first (Frame.MeanRepeat)
+//	refunds_count  count  refunds before c
+//	refunds_amount  currency  refunded before c, positive
+//	refund_share  fraction  refunds_amount over monetary_total
+//	spend_30d  currency  net amount in [c-30d, c)
+//	spend_change_30d  currency  minus the net amount of [c-60d, c-30d); NaN under 60 days of tenure
+//	orders_90d  count  purchases and refunds in [c-90d, c)
+//	spend_per_30d  currency  net amount per 30 days of tenure (Frame.SpendRate)
+//	margin_mean  fraction  mean known margin of the purchases, Config.DefaultMargin when none
+//	historical_clv  currency  average sale x purchases per month x months of tenure x margin = net amount x margin_mean
+//	orders_none  0/1  no purchase before c
+//
+// # Value-model inputs
+//
+// Frame.RFMx, RFMtx, RFMT and MeanRepeat follow lifetimes'
+// summary_data_from_transaction_data with freq "D" and
+// observation_period_end the last day before the cutoff: x is the number of
+// distinct purchase days minus one, t_x the days from the first to the last
+// purchase day, T the days from the first purchase day to the last day
+// before c, MeanRepeat the mean amount of the purchase days after the first
+// (orders of one day summed). They are NaN for a customer without a
+// purchase.
 package features
