@@ -1,0 +1,69 @@
+package features_test
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"churn/data"
+	"churn/features"
+)
+
+func Example() {
+	day := func(m time.Month, d int) int64 { return time.Date(2026, m, d, 12, 0, 0, 0, time.UTC).UnixNano() }
+	cutoff := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	b, err := features.NewBuilder(features.DefaultConfig(), []int64{cutoff}, cutoff)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b.AddCustomers([]data.Customer{{ID: "ana", SignupAt: day(1, 10), Plan: "monthly", CancelledAt: data.NoTime}})
+	b.Freeze()
+
+	// One goroutine's share of the sessions table, merged back.
+	f := b.Fork()
+	var sessions []data.Session
+	for d := 1; d <= 31; d += 2 { // every other day in August
+		sessions = append(sessions, data.Session{CustomerID: "ana", StartedAt: day(8, d), DurationS: 300, Pages: 4})
+	}
+	sessions = append(sessions, data.Session{CustomerID: "ana", StartedAt: day(9, 20), DurationS: 60, Pages: 1})
+	f.AddSessions(sessions)
+	f.AddSurveys([]data.Survey{{CustomerID: "ana", AnsweredAt: day(9, 25), NPS: 4}})
+	if err := b.Merge(f); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	frame, err := b.Build(map[data.Table]bool{data.Sessions: true, data.Surveys: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, name := range []string{"sessions_30d", "sessions_ratio_30d", "days_since_session", "nps_latest"} {
+		fmt.Printf("%s = %.4g\n", name, frame.At(0, frame.Col(name)))
+	}
+	fmt.Println("label:", frame.Label[0], "status:", frame.Status[0], "orders built:", !math.IsNaN(frame.At(0, frame.Col("orders_total"))))
+	fmt.Println(frame.Reason(0, "sessions_ratio_30d", 1))
+	fmt.Println(frame.Reason(0, "nps_latest", 1))
+	fmt.Println(frame.Reason(0, "days_since_session", 1))
+	// Output:
+	// sessions_30d = 1
+	// sessions_ratio_30d = 0.06667
+	// days_since_session = 10.5
+	// nps_latest = 4
+	// label: NaN status: active orders built: false
+	// sessions per week down 93% on the previous 30 days
+	// NPS detractor (4) on 2026-09-25
+	// no visit for 10 days
+}
+
+func ExampleMonthlyCutoffs() {
+	asOf := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+	for _, c := range features.MonthlyCutoffs(asOf, 3, 90*features.Day) {
+		fmt.Println(time.Unix(0, c).UTC().Format(time.RFC3339))
+	}
+	// Output:
+	// 2026-06-22T00:00:00Z
+	// 2026-07-22T00:00:00Z
+	// 2026-08-22T00:00:00Z
+}
