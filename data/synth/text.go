@@ -1,6 +1,9 @@
 package synth
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"slices"
+)
 
 // lang is the language of a customer's free text.
 type lang uint8
@@ -256,6 +259,7 @@ func ticketText(buf []byte, r *rand.Rand, l lang, tn tone) (string, []byte) {
 	b := fill(buf[:0], r, p, pick(r, p.subjects[tn]), topic)
 	b = append(b, ". "...)
 	n := 1 + r.IntN(3)
+	var used [3]string
 	for k := 0; k < n; k++ {
 		t := tn
 		if k > 0 {
@@ -264,7 +268,12 @@ func ticketText(buf []byte, r *rand.Rand, l lang, tn tone) (string, []byte) {
 				t = neutral
 			}
 		}
-		b = fill(b, r, p, pick(r, p.bodies[t]), topic)
+		tpl := pick(r, p.bodies[t])
+		for tries := 0; tries < 4 && slices.Contains(used[:k], tpl); tries++ {
+			tpl = pick(r, p.bodies[t]) // a person rarely says the same thing twice
+		}
+		used[k] = tpl
+		b = fill(b, r, p, tpl, topic)
 	}
 	if c := pick(r, p.closings[tn]); c != "" {
 		b = append(b, ' ')
