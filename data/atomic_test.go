@@ -1,0 +1,86 @@
+package data
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+func TestPendingCommitAndReplace(t *testing.T) {
+	parent := t.TempDir()
+	for i, content := range []string{"first", "second"} {
+		p, err := CreatePending(parent, "as_of=2024-01-31")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p.Dir(), "part-0.parquet"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			// Only in the old folder: must be gone after the swap.
+			if _, err := os.Stat(filepath.Join(parent, "as_of=2024-01-31", "part-0.parquet")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(parent, "as_of=2024-01-31", "part-0.parquet"))
+		if err != nil || string(got) != content {
+			t.Fatalf("after commit %d: %q, %v; want %q", i, got, err, content)
+		}
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 1 {
+		t.Errorf("parent holds %d entries, want 1", len(entries))
+	}
+}
+
+func TestPendingAbortAndStale(t *testing.T) {
+	parent := t.TempDir()
+	p, err := CreatePending(parent, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.Dir()); !os.IsNotExist(err) {
+		t.Errorf("temporary folder still there: %v", err)
+	}
+	stale, err := CreatePending(parent, "y") // as if the process died
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(parent, "keep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveStale(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{filepath.Base(stale.Dir())}; !reflect.DeepEqual(removed, want) {
+		t.Errorf("removed %v, want %v", removed, want)
+	}
+	if _, err := os.Stat(filepath.Join(parent, "keep")); err != nil {
+		t.Errorf("removed a folder it does not own: %v", err)
+	}
+}
+
+func TestWriteFileAtomic(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "manifest.json")
+	for _, s := range []string{"{}", `{"a":1}`} {
+		if err := WriteFileAtomic(path, []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(path)
+		if string(got) != s {
+			t.Errorf("got %q, want %q", got, s)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want 1", len(entries))
+	}
+}
