@@ -1,6 +1,7 @@
 package gbt
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -36,19 +37,23 @@ func wide(rows, cols int, seed uint64) Data {
 // the size of the XGBoost reference (540,715 x 93, 32 s with two
 // threads). Run it once: go test -run XXX -bench Fit -benchtime 1x.
 func BenchmarkFit(b *testing.B) {
-	if testing.Short() {
-		b.Skip("trains on 500,000 rows")
+	for _, rows := range []int{100_000, 500_000} {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			if testing.Short() {
+				b.Skip("trains on 100,000 rows and more")
+			}
+			d := wide(rows, 100, 1)
+			p := DefaultParams()
+			p.Trees, p.EarlyStopping = 300, 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := Fit(d, nil, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(d.Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	d := wide(500_000, 100, 1)
-	p := DefaultParams()
-	p.Trees, p.EarlyStopping = 300, 0
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := Fit(d, nil, p); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(d.Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
 // BenchmarkPredict scores 100,000 rows x 100 columns with 300 trees of

@@ -43,30 +43,65 @@ func binMatrix(d Data, maxBins, workers int) *binned {
 	if sample > binSampleRows {
 		sample = binSampleRows
 	}
+	// Gather the sample column by column once, reading X row by row.
+	vals := make([]float64, sample*d.Cols)
+	for i := 0; i < sample; i++ {
+		r := int(int64(i) * int64(d.Rows) / int64(sample))
+		for j, v := range d.X[r*d.Cols : (r+1)*d.Cols] {
+			vals[j*sample+i] = v
+		}
+	}
 	parallel(workers, d.Cols, func(j int) {
-		vals := make([]float64, 0, sample)
-		for i := 0; i < sample; i++ {
-			r := int(int64(i) * int64(d.Rows) / int64(sample))
-			if v := d.X[r*d.Cols+j]; !missing(v) {
-				vals = append(vals, v)
+		col := vals[j*sample : (j+1)*sample]
+		finite := col[:0]
+		for _, v := range col {
+			if !missing(v) {
+				finite = append(finite, v)
 			}
 		}
-		cuts := binEdges(vals, maxBins)
+		cuts := binEdges(finite, maxBins)
 		b.cuts[j] = cuts
 		b.nbins[j] = len(cuts) + 1
-		col := b.codes[j*d.Rows : (j+1)*d.Rows]
-		miss := uint8(len(cuts) + 1)
-		for r := range col {
-			v := d.X[r*d.Cols+j]
-			if missing(v) {
-				col[r] = miss
-				b.missing[j]++
-				continue
+	})
+	// Code blocks of rows, reading X in order and writing every column's
+	// codes in order; each block counts its own missing values.
+	const block = 4096
+	blocks := (d.Rows + block - 1) / block
+	miss := make([]int, blocks*d.Cols)
+	parallel(workers, blocks, func(k int) {
+		lo, hi := k*block, min((k+1)*block, d.Rows)
+		for r := lo; r < hi; r++ {
+			for j, v := range d.X[r*d.Cols : (r+1)*d.Cols] {
+				c := uint8(b.nbins[j])
+				if missing(v) {
+					miss[k*d.Cols+j]++
+				} else {
+					c = uint8(searchCuts(b.cuts[j], v))
+				}
+				b.codes[j*d.Rows+r] = c
 			}
-			col[r] = uint8(sort.SearchFloat64s(cuts, v))
 		}
 	})
+	for k := 0; k < blocks; k++ {
+		for j := 0; j < d.Cols; j++ {
+			b.missing[j] += miss[k*d.Cols+j]
+		}
+	}
 	return b
+}
+
+// searchCuts returns the first i with v <= cuts[i], or len(cuts).
+func searchCuts(cuts []float64, v float64) int {
+	lo, hi := 0, len(cuts)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if cuts[m] < v {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // binEdges sorts vals and returns at most maxBins-1 increasing edges that

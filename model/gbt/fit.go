@@ -97,7 +97,8 @@ type trainer struct {
 	// every node owns a contiguous range of each, kept in increasing row
 	// order by stable partitioning.
 	idxIn, idxOut []int32
-	scratch       []int32
+	scratchIn     []int32
+	scratchOut    []int32
 	feats         []int
 	pool          [][]gpair
 	// gains is parallel to Model.nodes: the gain of each split.
@@ -134,7 +135,8 @@ func (t *trainer) run(m *Model, valid *Data) {
 	t.grad = make([]gpair, n)
 	t.idxIn = make([]int32, 0, n)
 	t.idxOut = make([]int32, 0, n)
-	t.scratch = make([]int32, n)
+	t.scratchIn = make([]int32, n)
+	t.scratchOut = make([]int32, n)
 
 	var vmargin []float64
 	var vw float64
@@ -275,8 +277,13 @@ func (t *trainer) grow(m *Model) {
 		}
 		level = level[:0]
 		var small, large []int
-		for _, i := range cand {
-			l := t.split(&nodes, i)
+		// Nodes own disjoint row ranges, so they partition in parallel.
+		mids := make([][2]int, len(cand))
+		parallel(t.workers, len(cand), func(k int) {
+			mids[k][0], mids[k][1] = t.partition(&nodes[cand[k]])
+		})
+		for k, i := range cand {
+			l := t.addChildren(&nodes, i, mids[k][0], mids[k][1])
 			leaves++
 			level = append(level, l, l+1)
 			a, b := l, l+1
@@ -309,17 +316,24 @@ func (t *trainer) grow(m *Model) {
 	t.emit(m, nodes)
 }
 
-// split partitions node i's rows by its best split and appends its two
-// children, returning the index of the left one.
-func (t *trainer) split(nodes *[]tnode, i int) int {
-	nd := &(*nodes)[i]
+// partition orders node nd's rows by its best split, left ones first,
+// and returns where the right ones start in idxIn and idxOut.
+func (t *trainer) partition(nd *tnode) (inMid, outMid int) {
 	s := nd.best
 	col := t.bins.codes[s.feat*t.bins.rows : (s.feat+1)*t.bins.rows]
 	miss := uint8(t.bins.nbins[s.feat])
 	bin := uint8(s.bin)
 	goLeft := func(c uint8) bool { return c <= bin || (c == miss && s.missLeft) }
-	inMid := stablePartition(t.idxIn[nd.inLo:nd.inHi], t.scratch, col, goLeft) + nd.inLo
-	outMid := stablePartition(t.idxOut[nd.outLo:nd.outHi], t.scratch, col, goLeft) + nd.outLo
+	inMid = nd.inLo + stablePartition(t.idxIn[nd.inLo:nd.inHi], t.scratchIn[nd.inLo:nd.inHi], col, goLeft)
+	outMid = nd.outLo + stablePartition(t.idxOut[nd.outLo:nd.outHi], t.scratchOut[nd.outLo:nd.outHi], col, goLeft)
+	return inMid, outMid
+}
+
+// addChildren appends the two children of node i, split at inMid and
+// outMid, and returns the index of the left one.
+func (t *trainer) addChildren(nodes *[]tnode, i, inMid, outMid int) int {
+	nd := &(*nodes)[i]
+	s := nd.best
 	left := tnode{inLo: nd.inLo, inHi: inMid, outLo: nd.outLo, outHi: outMid, sum: s.left, depth: nd.depth + 1}
 	right := tnode{inLo: inMid, inHi: nd.inHi, outLo: outMid, outHi: nd.outHi, depth: nd.depth + 1,
 		sum: gpair{nd.sum.g - s.left.g, nd.sum.h - s.left.h}}
