@@ -4,7 +4,7 @@
 // # The dataset
 //
 // The files under dataset/ are what package synth writes for Config():
-// 1,400 customers over the 730 days before End (2026-11-01), seed 1, one
+// 1,800 customers over the 730 days before End (2026-11-01), seed 1, one
 // part file per table, under 10 MB in all. FS serves them rooted at the
 // dataset folder (customers/part-00000.parquet, ...); Materialize copies
 // them to disk for the on-disk readers of package data.

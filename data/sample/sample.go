@@ -23,7 +23,7 @@ var files embed.FS
 func Config() synth.Config {
 	end, _ := time.Parse(time.DateOnly, End) // End is a valid constant date
 	cfg := synth.DefaultConfig()
-	cfg.Customers = 1400
+	cfg.Customers = 1800
 	cfg.Days = 730
 	cfg.End = end
 	cfg.Seed = 1
