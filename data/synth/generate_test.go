@@ -239,6 +239,18 @@ func TestRowsContract(t *testing.T) {
 			}
 		}
 	}
+	var en, pt int
+	for _, tk := range m.tickets {
+		switch {
+		case strings.Contains(tk.Text, " the "), strings.HasPrefix(tk.Text, "The "):
+			en++
+		case strings.Contains(tk.Text, "ã"), strings.Contains(tk.Text, "ç"), strings.Contains(tk.Text, " a "), strings.Contains(tk.Text, " o "):
+			pt++
+		}
+	}
+	if en == 0 || pt == 0 {
+		t.Errorf("tickets in English %d, in Portuguese %d: want both", en, pt)
+	}
 	if len(m.tickets) == 0 || resolved == 0 || unresolved == 0 || sentiment == 0 || sentiment > len(m.tickets)/5 {
 		t.Errorf("tickets %d: resolved %d, unresolved %d, with sentiment %d; want some of each, sentiment rare",
 			len(m.tickets), resolved, unresolved, sentiment)

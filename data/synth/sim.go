@@ -222,7 +222,11 @@ type shardSim struct {
 // simulate runs shard of cfg and hands its rows to out.
 func simulate(ctx context.Context, cfg Config, shard int, out sinks) (Stats, error) {
 	end := cfg.End.UTC().Truncate(0).UnixNano()
-	end -= end % microNS
+	if r := end % microNS; r < 0 {
+		end -= r + microNS // floor, before 1970 too
+	} else {
+		end -= r
+	}
 	g := &shardSim{cfg: cfg, end: end, start: end - int64(cfg.Days)*dayNS}
 	g.sessions = batch[data.Session]{ts: func(s data.Session) int64 { return s.StartedAt }, flush: out.sessions}
 	g.events = batch[data.Event]{ts: func(e data.Event) int64 { return e.TS }, flush: out.events}
