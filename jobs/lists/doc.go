@@ -1,0 +1,36 @@
+// Package lists turns a run's scored customers into lists for marketing:
+// who should get a retention offer today, and why.
+//
+// # Runs
+//
+// A scores folder holds one as_of=YYYY-MM-DD/ folder per run, written by
+// churn run: part-*.parquet files, one row per customer, and manifest.json.
+// Load reads the latest run (or a given date) into memory as a Run, keeping
+// every column and precomputing what filtering needs (small integer codes
+// for segments, tiers, regions and plans). Orders sorted by any output
+// column are computed once per column and direction and kept, so that a
+// page can filter and page a million customers in milliseconds.
+//
+// # Lists
+//
+// Write filters a run (segment, churn risk tier, value tier, minimum value,
+// minimum probability, region, plan), sorts it (value at risk descending by
+// default; ties by customer id), keeps the top N and writes CSV (UTF-8,
+// header, ISO dates, decimal point, optional BOM), JSON lines or Parquet.
+// The columns are customer_id, segment, churn_probability,
+// predicted_value, value_at_risk, reason_1..reason_3, the facts behind the
+// reasons (every extra double column of the run, such as
+// days_since_session or nps_latest), plan, region, churn_risk, value_tier
+// and as_of.
+//
+// # Changes
+//
+// With Options.Changes, Write compares the run with the previous one (or
+// Options.Since) and writes one row per change, with a change column:
+// newly_at_risk, recovered, newly_high_value and churned.
+//
+// # Errors
+//
+// Every failure caused by the input wraps ErrInvalid, so that commands map
+// it to exit code 2; missing run dates and customers also wrap ErrNotFound.
+package lists

@@ -1,0 +1,201 @@
+// Package liststest writes run folders like churn run's, for the tests of
+// the packages that read them.
+package liststest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"churn/data"
+)
+
+// Run describes a fake run.
+type Run struct {
+	AsOf      string   // YYYY-MM-DD
+	Customers int      // rows
+	Seed      uint64   // same seed, same run
+	Drop      []string // columns to leave out, as an older version would
+	// Odd, when set, makes customer 0 an id and texts that need escaping
+	// in HTML, CSV and JSON.
+	Odd bool
+}
+
+// OddID is customer 0's id when Run.Odd is set.
+const OddID = `C<b>"x",y</b>&amp;`
+
+// Reasons are the sentences fake reasons are drawn from.
+var Reasons = []string{
+	"no core action for 41 days",
+	"sessions fell to 30% of their usual weekly level",
+	"latest NPS answer was 3 (a detractor)",
+	"2 support tickets still open",
+	"no order for 120 days, far longer than usual",
+	"ticket tone négatif, \"frustrated\", repeated",
+}
+
+// Write writes OUT/as_of=DATE/part-00000.parquet and manifest.json under
+// scores as churn run does, and returns the run folder. Customer ids are
+// C0000001.. in the same order in every run; values depend on the seed.
+func Write(tb testing.TB, scores string, r Run) string {
+	tb.Helper()
+	cols, segs := Columns(r)
+	dir := filepath.Join(scores, "as_of="+r.AsOf)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	var keep []data.OutColumn
+	for _, c := range cols {
+		if !slices.Contains(r.Drop, c.Name) {
+			keep = append(keep, c)
+		}
+	}
+	if err := data.WriteParquet(filepath.Join(dir, "part-00000.parquet"), keep, data.WriteOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	m := map[string]any{
+		"as_of": r.AsOf, "model_version": "v0003", "algo": "gbt",
+		"customers_scored": r.Customers, "segments": segs, "parts": []string{"part-00000.parquet"},
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// Segment is one line of a manifest's segments.
+type Segment struct {
+	Segment     string  `json:"segment"`
+	Customers   int     `json:"customers"`
+	ValueAtRisk float64 `json:"value_at_risk"`
+}
+
+// Columns returns the columns of a fake run's part file and its segments.
+func Columns(r Run) ([]data.OutColumn, []Segment) {
+	n := r.Customers
+	rng := rand.New(rand.NewPCG(r.Seed, 7))
+	asOf, err := time.Parse(time.DateOnly, r.AsOf)
+	if err != nil {
+		panic(fmt.Sprintf("liststest: as of %q: %v", r.AsOf, err))
+	}
+	str := func() []string { return make([]string, n) }
+	flt := func() []float64 { return make([]float64, n) }
+	ids, risk, tier, seg, reasons, ver, status, plan, region := str(), str(), str(), str(), str(), str(), str(), str(), str()
+	prob, value, vr, palive, eng := flt(), flt(), flt(), flt(), flt()
+	core, sess, trend, nps, tickets, order, tenure := flt(), flt(), flt(), flt(), flt(), flt(), flt()
+	times := make([]int64, n)
+	plans := []string{"basic", "pro", "team"}
+	regions := []string{"north", "south", "São Paulo", "west"}
+	sum := map[string]*Segment{}
+	for i := 0; i < n; i++ {
+		ids[i] = fmt.Sprintf("C%07d", i+1)
+		times[i] = asOf.UnixNano()
+		p := math.Round(rng.Float64()*rng.Float64()*1e6) / 1e6
+		if i%97 == 5 {
+			p = 0.42 // ties, broken by customer id
+		}
+		v := math.Round(math.Exp(rng.NormFloat64()+5)*100) / 100
+		prob[i], value[i], vr[i] = p, v, p*v
+		palive[i] = 1 - p/2
+		eng[i] = math.Round(rng.Float64()*1000) / 10
+		core[i] = float64(rng.IntN(90))
+		sess[i] = float64(rng.IntN(60))
+		trend[i] = math.Round(rng.Float64()*200) / 100
+		nps[i] = float64(rng.IntN(11))
+		if i%4 == 1 {
+			nps[i] = math.NaN() // never answered
+		}
+		tickets[i] = float64(rng.IntN(4))
+		order[i] = float64(rng.IntN(365))
+		tenure[i] = float64(10 + rng.IntN(1000))
+		switch {
+		case p >= 0.5:
+			risk[i] = "high"
+		case p >= 0.2:
+			risk[i] = "medium"
+		default:
+			risk[i] = "low"
+		}
+		switch {
+		case v >= 300:
+			tier[i] = "high"
+		case v >= 100:
+			tier[i] = "medium"
+		default:
+			tier[i] = "low"
+		}
+		status[i] = "active"
+		switch {
+		case (i+int(r.Seed%50))%50 == 3:
+			seg[i], status[i] = "churned", "churned"
+		case tenure[i] < 30:
+			seg[i] = "new"
+		case p >= 0.5 && tier[i] == "high":
+			seg[i] = "at_risk_high_value"
+		case p >= 0.5:
+			seg[i] = "at_risk"
+		case tier[i] == "high":
+			seg[i] = "high_value"
+		default:
+			seg[i] = "healthy"
+		}
+		a, b, c := rng.IntN(len(Reasons)), rng.IntN(len(Reasons)), rng.IntN(len(Reasons))
+		reasons[i] = Reasons[a] + "; " + Reasons[b] + "; " + Reasons[c]
+		ver[i] = "v0003"
+		plan[i] = plans[rng.IntN(len(plans))]
+		region[i] = regions[rng.IntN(len(regions))]
+		s := sum[seg[i]]
+		if s == nil {
+			s = &Segment{Segment: seg[i]}
+			sum[seg[i]] = s
+		}
+		s.Customers++
+		s.ValueAtRisk += vr[i]
+	}
+	if r.Odd && n > 0 {
+		ids[0] = OddID
+		reasons[0] = `<img src=x onerror=alert(1)>; "quoted, with comma"`
+		plan[0] = "<i>pro</i>"
+	}
+	var segs []Segment
+	for _, name := range []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"} {
+		if s := sum[name]; s != nil {
+			segs = append(segs, *s)
+		}
+	}
+	cols := []data.OutColumn{
+		{Name: "customer_id", Kind: data.String, Strings: ids},
+		{Name: "as_of", Kind: data.Timestamp, Times: times},
+		{Name: "churn_probability", Kind: data.Float, Floats: prob},
+		{Name: "churn_risk", Kind: data.String, Strings: risk},
+		{Name: "predicted_value", Kind: data.Float, Floats: value},
+		{Name: "value_tier", Kind: data.String, Strings: tier},
+		{Name: "value_at_risk", Kind: data.Float, Floats: vr},
+		{Name: "p_alive", Kind: data.Float, Floats: palive},
+		{Name: "engagement_score", Kind: data.Float, Floats: eng},
+		{Name: "segment", Kind: data.String, Strings: seg},
+		{Name: "reasons", Kind: data.String, Strings: reasons},
+		{Name: "model_version", Kind: data.String, Strings: ver},
+		{Name: "status", Kind: data.String, Strings: status},
+		{Name: "plan", Kind: data.String, Strings: plan},
+		{Name: "region", Kind: data.String, Strings: region},
+		{Name: "days_since_core", Kind: data.Float, Floats: core},
+		{Name: "days_since_session", Kind: data.Float, Floats: sess},
+		{Name: "sessions_vs_baseline", Kind: data.Float, Floats: trend},
+		{Name: "nps_latest", Kind: data.Float, Floats: nps},
+		{Name: "tickets_open", Kind: data.Float, Floats: tickets},
+		{Name: "days_since_order", Kind: data.Float, Floats: order},
+		{Name: "tenure_days", Kind: data.Float, Floats: tenure},
+	}
+	return cols, segs
+}

@@ -1,0 +1,489 @@
+package lists
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"churn/data"
+)
+
+// Segments are the default segment names of a run, in the order people
+// read them.
+var Segments = []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"}
+
+// Tiers are the churn risk and value tiers.
+var Tiers = []string{"high", "medium", "low"}
+
+// required are the columns a run's part files must hold, with their kinds.
+var required = []struct {
+	name string
+	kind data.Kind
+}{
+	{"customer_id", data.String},
+	{"segment", data.String},
+	{"churn_probability", data.Float},
+	{"churn_risk", data.String},
+	{"predicted_value", data.Float},
+	{"value_tier", data.String},
+	{"value_at_risk", data.Float},
+}
+
+// dateRE is the only shape of a run date: it keeps paths inside the scores
+// folder.
+var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// Manifest is the part of a run's manifest.json that lists read.
+type Manifest struct {
+	AsOf         string            `json:"as_of"`
+	ModelVersion string            `json:"model_version"`
+	Algo         string            `json:"algo"`
+	Customers    int               `json:"customers_scored"`
+	Segments     []SegmentManifest `json:"segments"`
+	Parts        []string          `json:"parts"`
+}
+
+// SegmentManifest is one segment's line of the manifest.
+type SegmentManifest struct {
+	Segment     string  `json:"segment"`
+	Customers   int     `json:"customers"`
+	ValueAtRisk float64 `json:"value_at_risk"`
+}
+
+// Dates returns the run dates under scores, oldest first. A missing or
+// unreadable folder, or one without runs, is an ErrInvalid.
+func Dates(scores string) ([]string, error) {
+	if scores == "" {
+		return nil, fmt.Errorf("no scores folder given: %w", ErrInvalid)
+	}
+	ents, err := os.ReadDir(scores)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("scores folder %s does not exist: %w", scores, ErrInvalid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scores folder %s: %w: %w", scores, ErrInvalid, err)
+	}
+	var dates []string
+	for _, e := range ents {
+		d, ok := strings.CutPrefix(e.Name(), "as_of=")
+		if !ok || !e.IsDir() || !dateRE.MatchString(d) {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, d); err != nil {
+			continue
+		}
+		dates = append(dates, d)
+	}
+	if len(dates) == 0 {
+		return nil, fmt.Errorf("scores folder %s holds no as_of=YYYY-MM-DD run folders (write one with churn run --out %s): %w", scores, scores, ErrInvalid)
+	}
+	sort.Strings(dates)
+	return dates, nil
+}
+
+// CheckDate reports whether d is a run date of the form YYYY-MM-DD.
+func CheckDate(d string) error {
+	if !dateRE.MatchString(d) {
+		return fmt.Errorf("run date %q: want YYYY-MM-DD: %w", d, ErrInvalid)
+	}
+	if _, err := time.Parse(time.DateOnly, d); err != nil {
+		return fmt.Errorf("run date %q: not a calendar date: %w", d, ErrInvalid)
+	}
+	return nil
+}
+
+// pick returns asOf when it is one of dates, or the latest date when asOf
+// is empty.
+func pick(scores string, dates []string, asOf string) (string, error) {
+	if asOf == "" {
+		return dates[len(dates)-1], nil
+	}
+	if err := CheckDate(asOf); err != nil {
+		return "", err
+	}
+	if _, ok := slices.BinarySearch(dates, asOf); !ok {
+		return "", fmt.Errorf("no run of %s under %s (runs: %s): %w: %w", asOf, scores, strings.Join(dates, ", "), ErrInvalid, ErrNotFound)
+	}
+	return asOf, nil
+}
+
+// column is one output column of a run: strings or floats, or one
+// constant string for every row.
+type column struct {
+	name  string
+	s     []string
+	f     []float64
+	konst string
+	dec   int // decimals written for floats
+}
+
+func (c *column) str(i int32) string {
+	if c.s != nil {
+		return c.s[i]
+	}
+	return c.konst
+}
+
+// category holds a string column as small codes, for fast filters.
+type category struct {
+	values []string // distinct values, sorted
+	code   []uint16 // per row, index into values
+}
+
+func newCategory(s []string) (category, error) {
+	seen := map[string]uint16{}
+	for _, v := range s {
+		if _, ok := seen[v]; !ok {
+			seen[v] = 0
+		}
+	}
+	if len(seen) > math.MaxUint16 {
+		return category{}, fmt.Errorf("%d distinct values", len(seen))
+	}
+	c := category{values: make([]string, 0, len(seen)), code: make([]uint16, len(s))}
+	for v := range seen {
+		c.values = append(c.values, v)
+	}
+	sort.Strings(c.values)
+	for i, v := range c.values {
+		seen[v] = uint16(i)
+	}
+	for i, v := range s {
+		c.code[i] = seen[v]
+	}
+	return c, nil
+}
+
+// lookup returns the code of v, or -1 when no row has it.
+func (c *category) lookup(v string) int {
+	i, ok := slices.BinarySearch(c.values, v)
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// Run is one run's scored customers, in memory. Its methods are safe for
+// concurrent use.
+type Run struct {
+	Dir      string   // the as_of=DATE folder
+	AsOf     string   // YYYY-MM-DD
+	Manifest Manifest // as written by the run
+	N        int      // customers
+	Facts    []string // the fact columns: every extra double column
+
+	cols  []column       // output columns in output order
+	index map[string]int // output column name -> index in cols
+	ids   []string
+	prob  []float64
+	value []float64
+	var_  []float64
+	// reasons as written, "; "-joined
+	reasons []string
+
+	segment, risk, tier, region, plan category
+
+	mu     sync.Mutex
+	orders map[string][]int32 // "+col" or "-col" -> row order
+	sorted map[string][]float64
+}
+
+// Load reads the run of asOf (YYYY-MM-DD; "" means the latest) under
+// scores into memory.
+func Load(scores, asOf string) (*Run, error) {
+	dates, err := Dates(scores)
+	if err != nil {
+		return nil, err
+	}
+	d, err := pick(scores, dates, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return loadDir(filepath.Join(scores, "as_of="+d), d)
+}
+
+// previous returns the run date before asOf under scores, or since when
+// given.
+func previous(scores, asOf, since string) (string, error) {
+	dates, err := Dates(scores)
+	if err != nil {
+		return "", err
+	}
+	if since != "" {
+		d, err := pick(scores, dates, since)
+		if err != nil {
+			return "", err
+		}
+		if d >= asOf {
+			return "", fmt.Errorf("--since %s is not before the run of %s: %w", d, asOf, ErrInvalid)
+		}
+		return d, nil
+	}
+	i, _ := slices.BinarySearch(dates, asOf)
+	if i == 0 {
+		return "", fmt.Errorf("no run before %s under %s to compare with: %w", asOf, scores, ErrInvalid)
+	}
+	return dates[i-1], nil
+}
+
+func loadDir(dir, asOf string) (*Run, error) {
+	r := &Run{Dir: dir, AsOf: asOf}
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("run %s has no readable manifest.json (not a finished run?): %w: %w", dir, ErrInvalid, err)
+	}
+	if err := json.Unmarshal(b, &r.Manifest); err != nil {
+		return nil, fmt.Errorf("run %s: manifest.json: %w: %w", dir, ErrInvalid, err)
+	}
+	parts := r.Manifest.Parts
+	if len(parts) == 0 {
+		if parts, err = filepath.Glob(filepath.Join(dir, "part-*.parquet")); err != nil {
+			return nil, fmt.Errorf("run %s: %w", dir, err)
+		}
+		for i := range parts {
+			parts[i] = filepath.Base(parts[i])
+		}
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("run %s has no part-*.parquet files: %w", dir, ErrInvalid)
+	}
+	var all []data.OutColumn
+	for _, p := range parts {
+		if p != filepath.Base(p) || !strings.HasSuffix(p, ".parquet") || strings.HasPrefix(p, ".") {
+			return nil, fmt.Errorf("run %s: manifest names part %q outside the run folder: %w", dir, p, ErrInvalid)
+		}
+		cols, err := data.ReadColumns(filepath.Join(dir, p))
+		if err != nil {
+			return nil, fmt.Errorf("run %s: %w: %w", dir, ErrInvalid, err)
+		}
+		if all, err = concat(all, cols); err != nil {
+			return nil, fmt.Errorf("run %s: part %s: %w: %w", dir, p, ErrInvalid, err)
+		}
+	}
+	if err := r.build(all); err != nil {
+		return nil, fmt.Errorf("run %s: %w", dir, err)
+	}
+	return r, nil
+}
+
+// concat appends the rows of next to all, column by column.
+func concat(all, next []data.OutColumn) ([]data.OutColumn, error) {
+	if all == nil {
+		return next, nil
+	}
+	if len(all) != len(next) {
+		return nil, fmt.Errorf("%d columns, want %d as in the first part", len(next), len(all))
+	}
+	for i := range all {
+		a, n := &all[i], next[i]
+		if a.Name != n.Name || a.Kind != n.Kind {
+			return nil, fmt.Errorf("column %d is %s (%s), want %s (%s) as in the first part", i, n.Name, n.Kind, a.Name, a.Kind)
+		}
+		a.Strings = append(a.Strings, n.Strings...)
+		a.Floats = append(a.Floats, n.Floats...)
+		a.Ints = append(a.Ints, n.Ints...)
+		a.Times = append(a.Times, n.Times...)
+	}
+	return all, nil
+}
+
+func (r *Run) build(cols []data.OutColumn) error {
+	byName := map[string]*data.OutColumn{}
+	for i := range cols {
+		byName[cols[i].Name] = &cols[i]
+	}
+	var missing []string
+	for _, q := range required {
+		c, ok := byName[q.name]
+		if !ok {
+			missing = append(missing, q.name)
+			continue
+		}
+		if c.Kind != q.kind {
+			return fmt.Errorf("column %s is %s, want %s: %w", q.name, c.Kind, q.kind, ErrInvalid)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("part files lack columns %s (a run written by an older version of churn? run churn run again): %w",
+			strings.Join(missing, ", "), ErrInvalid)
+	}
+	strs := func(name string) []string {
+		if c, ok := byName[name]; ok && c.Kind == data.String {
+			return c.Strings
+		}
+		return nil
+	}
+	r.ids = strs("customer_id")
+	r.N = len(r.ids)
+	r.prob = byName["churn_probability"].Floats
+	r.value = byName["predicted_value"].Floats
+	r.var_ = byName["value_at_risk"].Floats
+	r.reasons = strs("reasons")
+	if r.reasons == nil {
+		r.reasons = make([]string, r.N)
+	}
+	for _, c := range []struct {
+		dst  *category
+		name string
+	}{{&r.segment, "segment"}, {&r.risk, "churn_risk"}, {&r.tier, "value_tier"}, {&r.region, "region"}, {&r.plan, "plan"}} {
+		s := strs(c.name)
+		if s == nil {
+			s = make([]string, r.N)
+		}
+		cat, err := newCategory(s)
+		if err != nil {
+			return fmt.Errorf("column %s: %w: %w", c.name, ErrInvalid, err)
+		}
+		*c.dst = cat
+	}
+	var r1, r2, r3 []string
+	r1, r2, r3 = make([]string, r.N), make([]string, r.N), make([]string, r.N)
+	for i, s := range r.reasons {
+		dst := [3]*string{&r1[i], &r2[i], &r3[i]}
+		for k := 0; k < 3 && s != ""; k++ {
+			var part string
+			part, s, _ = strings.Cut(s, "; ")
+			*dst[k] = part
+		}
+	}
+	r.cols = []column{
+		{name: "customer_id", s: r.ids},
+		{name: "segment", s: strs("segment")},
+		{name: "churn_probability", f: r.prob, dec: 4},
+		{name: "predicted_value", f: r.value, dec: 2},
+		{name: "value_at_risk", f: r.var_, dec: 2},
+		{name: "reason_1", s: r1},
+		{name: "reason_2", s: r2},
+		{name: "reason_3", s: r3},
+	}
+	known := map[string]bool{"churn_probability": true, "predicted_value": true, "value_at_risk": true}
+	for _, c := range cols {
+		if known[c.Name] {
+			continue
+		}
+		switch c.Kind {
+		case data.Float:
+			r.Facts = append(r.Facts, c.Name)
+			r.cols = append(r.cols, column{name: c.Name, f: c.Floats, dec: 4})
+		case data.Int:
+			f := make([]float64, len(c.Ints))
+			for i, v := range c.Ints {
+				f[i] = float64(v)
+			}
+			r.Facts = append(r.Facts, c.Name)
+			r.cols = append(r.cols, column{name: c.Name, f: f, dec: 0})
+		}
+	}
+	for _, name := range []string{"plan", "region", "churn_risk", "value_tier"} {
+		s := strs(name)
+		if s == nil {
+			s = make([]string, r.N)
+		}
+		r.cols = append(r.cols, column{name: name, s: s})
+	}
+	r.cols = append(r.cols, column{name: "as_of", konst: r.AsOf})
+	r.index = map[string]int{}
+	for i, c := range r.cols {
+		r.index[c.name] = i
+	}
+	r.orders = map[string][]int32{}
+	r.sorted = map[string][]float64{}
+	return nil
+}
+
+// Columns returns the names of the output columns, in order.
+func (r *Run) Columns() []string {
+	names := make([]string, len(r.cols))
+	for i, c := range r.cols {
+		names[i] = c.name
+	}
+	return names
+}
+
+// Find returns the row of a customer id.
+func (r *Run) Find(id string) (int32, error) {
+	r.mu.Lock()
+	byID, ok := r.orders["+customer_id"]
+	r.mu.Unlock()
+	if !ok {
+		var err error
+		if byID, err = r.Order("+customer_id"); err != nil {
+			return 0, err
+		}
+	}
+	i := sort.Search(len(byID), func(k int) bool { return r.ids[byID[k]] >= id })
+	if i == len(byID) || r.ids[byID[i]] != id {
+		return 0, fmt.Errorf("no customer %q in the run of %s: %w: %w", id, r.AsOf, ErrInvalid, ErrNotFound)
+	}
+	return byID[i], nil
+}
+
+// Customer is one customer's row: every output column as text (floats
+// with their output decimals, null as ""), and the floats again.
+type Customer struct {
+	Row     int32
+	Text    map[string]string
+	Numbers map[string]float64 // NaN for null
+	Reasons []string
+}
+
+// Customer returns row i.
+func (r *Run) Customer(i int32) Customer {
+	c := Customer{Row: i, Text: map[string]string{}, Numbers: map[string]float64{}}
+	var buf []byte
+	for k := range r.cols {
+		col := &r.cols[k]
+		if col.f != nil {
+			c.Numbers[col.name] = col.f[i]
+			buf = appendFloat(buf[:0], col.f[i], col.dec)
+			c.Text[col.name] = string(buf)
+			continue
+		}
+		c.Text[col.name] = col.str(i)
+	}
+	for _, name := range []string{"reason_1", "reason_2", "reason_3"} {
+		if s := c.Text[name]; s != "" {
+			c.Reasons = append(c.Reasons, s)
+		}
+	}
+	return c
+}
+
+// Percentile returns the share of customers, among those with a value,
+// whose value of fact column name is below v, in [0, 1]; NaN when v is NaN
+// or nobody has a value.
+func (r *Run) Percentile(name string, v float64) float64 {
+	if math.IsNaN(v) {
+		return math.NaN()
+	}
+	r.mu.Lock()
+	s, ok := r.sorted[name]
+	if !ok {
+		if k, ok := r.index[name]; ok && r.cols[k].f != nil {
+			for _, x := range r.cols[k].f {
+				if !math.IsNaN(x) {
+					s = append(s, x)
+				}
+			}
+			slices.Sort(s)
+		}
+		r.sorted[name] = s
+	}
+	r.mu.Unlock()
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	lo := sort.SearchFloat64s(s, v)
+	hi := sort.Search(len(s), func(i int) bool { return s[i] > v })
+	return (float64(lo) + float64(hi-lo)/2) / float64(len(s))
+}
