@@ -60,14 +60,13 @@ type customer struct {
 	integ             bool
 	buyRate, spend    float64
 
-	nextInvoice  int
-	refundDay    int
-	refundAmt    float64
-	tickets      int
-	orders       int
-	state        custState
-	cancelledAt  int64
-	declineStart int // day the current decline episode started, -1 if none
+	nextInvoice int
+	refundDay   int
+	refundAmt   float64
+	tickets     int
+	orders      int
+	state       custState
+	cancelledAt int64
 }
 
 func newCustomer(c *customer, cfg Config, idx int, start int64) {
@@ -136,7 +135,6 @@ func newCustomer(c *customer, cfg Config, idx int, start int64) {
 	}
 	c.refundDay = -1
 	c.cancelledAt = data.NoTime
-	c.declineStart = -1
 }
 
 // batch buffers the rows of one table: the rows of the current day are
