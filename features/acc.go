@@ -21,20 +21,26 @@ type geom struct {
 	cutoffs  []int64
 	wins     [MaxWindows]int64 // window lengths in ns
 	nW       int
-	main     int // index of the main window
-	long     int // index of the long window
+	main     int   // index of the main window
+	long     int   // index of the long window
+	reach    int64 // how far before a cutoff a row can touch a window part
 	gap      int64
 	horizon  int64
 	lookback int64
 }
 
 // actAcc counts activity rows (sessions, or core events) before a cutoff.
+// Its window part (n, weeks, days) is kept per cutoff for the rows within
+// reach of it. Its lifetime part (last, total, onb) is kept per bucket: in
+// the accumulator of cutoff k, for the rows in [c(k-1), c(k)) only, so a
+// row updates one lifetime part whatever the number of cutoffs; cumulate
+// sums them up for cutoff k.
 type actAcc struct {
 	n     [MaxWindows][2]int32 // rows in [c-w, c) and in [c-2w, c-w)
 	weeks [weeksN]uint16       // rows per week before c, saturating; week 0 is [c-7d, c)
 	days  [dayWords]uint64     // bit i: a row in [c-(i+1)d, c-i*d)
-	last  int64                // latest row before c; valid when total > 0
-	total int32                // rows before c
+	last  int64                // latest row; valid when total > 0
+	total int32                // rows
 	onb   [2]uint16            // rows in the first 14 and 30 days after signup, saturating
 }
 
@@ -57,21 +63,8 @@ func sat16add(a, b uint16) uint16 {
 	return math.MaxUint16
 }
 
-// add records a row at ts for cutoff c; d = c - ts > 0.
-func (a *actAcc) add(g *geom, d, ts, signup int64) {
-	for w := 0; w < g.nW; w++ {
-		if d <= g.wins[w] {
-			a.n[w][0]++
-		} else if d <= 2*g.wins[w] {
-			a.n[w][1]++
-		}
-	}
-	if wk := (d - 1) / weekNS; wk < weeksN {
-		a.weeks[wk] = sat16(a.weeks[wk])
-	}
-	if day := (d - 1) / dayNS; day < maxDayBits {
-		a.days[day/64] |= 1 << (day % 64)
-	}
+// addLifetime records a row at ts in the lifetime part of its bucket.
+func (a *actAcc) addLifetime(ts, signup int64) {
 	if a.total == 0 || ts > a.last {
 		a.last = ts
 	}
@@ -86,10 +79,44 @@ func (a *actAcc) add(g *geom, d, ts, signup int64) {
 	}
 }
 
-func (a *actAcc) merge(o *actAcc) {
-	if o.total == 0 {
-		return
+// addWindow records a row d = c - ts > 0 before cutoff c, d <= g.reach.
+func (a *actAcc) addWindow(g *geom, d int64) {
+	for w := 0; w < g.nW; w++ {
+		if d <= g.wins[w] {
+			a.n[w][0]++
+		} else if d <= 2*g.wins[w] {
+			a.n[w][1]++
+		}
 	}
+	if wk := (d - 1) / weekNS; wk < weeksN {
+		a.weeks[wk] = sat16(a.weeks[wk])
+	}
+	if day := (d - 1) / dayNS; day < maxDayBits {
+		a.days[day/64] |= 1 << (day % 64)
+	}
+}
+
+// cumulate returns the accumulator of cutoff k with its lifetime part
+// summed over the buckets 0..k: the activity before cutoff k.
+func cumulate(k int, at func(j int) *actAcc) actAcc {
+	out := *at(k)
+	out.total, out.last, out.onb = 0, 0, [2]uint16{}
+	for j := 0; j <= k; j++ {
+		a := at(j)
+		if a.total == 0 {
+			continue
+		}
+		if out.total == 0 || a.last > out.last {
+			out.last = a.last
+		}
+		out.total += a.total
+		out.onb[0] = sat16add(out.onb[0], a.onb[0])
+		out.onb[1] = sat16add(out.onb[1], a.onb[1])
+	}
+	return out
+}
+
+func (a *actAcc) merge(o *actAcc) {
 	for w := range a.n {
 		a.n[w][0] += o.n[w][0]
 		a.n[w][1] += o.n[w][1]
@@ -100,7 +127,7 @@ func (a *actAcc) merge(o *actAcc) {
 	for i := range a.days {
 		a.days[i] |= o.days[i]
 	}
-	if a.total == 0 || o.last > a.last {
+	if o.total > 0 && (a.total == 0 || o.last > a.last) {
 		a.last = o.last
 	}
 	a.total += o.total

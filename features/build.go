@@ -120,6 +120,8 @@ type rowCtx struct {
 	days    []orderDay
 	k       int // cutoff index
 	rfm     rfm
+	sessBuf sessAcc // a[k] with its lifetime part cumulated
+	evBuf   evAcc
 	zeroSes sessAcc
 	zeroEv  evAcc
 	zeroTk  tickAcc
@@ -197,10 +199,14 @@ func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
 			r.c, r.k, r.tenure = c, k, c-signup
 			r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
 			if a := b.sess.peek(ii); a != nil {
-				r.sess = &a[k]
+				r.sessBuf = a[k]
+				r.sessBuf.act = cumulate(k, func(j int) *actAcc { return &a[j].act })
+				r.sess = &r.sessBuf
 			}
 			if a := b.ev.peek(ii); a != nil {
-				r.ev = &a[k]
+				r.evBuf = a[k]
+				r.evBuf.core = cumulate(k, func(j int) *actAcc { return &a[j].core })
+				r.ev = &r.evBuf
 			}
 			if a := b.tick.peek(ii); a != nil {
 				r.tick = &a[k]

@@ -54,6 +54,7 @@ type Builder struct {
 	ord     store[ordAcc]
 	ordDays [][]orderDay // per customer, sorted by (day, bucket)
 	seen    [len(tableOrder)]bool
+	vocab   vocab
 }
 
 // tableOrder numbers the history tables for Builder.seen.
@@ -92,6 +93,7 @@ func NewBuilder(cfg Config, cutoffs []int64, dataEnd int64) (*Builder, error) {
 	for i, w := range cfg.Windows {
 		b.g.wins[i] = int64(w)
 	}
+	b.g.reach = max(2*b.g.wins[b.g.long], weeksN*weekNS, b.g.wins[b.g.long], 2*b.g.wins[b.g.main])
 	if len(cfg.CoreEvents) > 0 {
 		b.core = make(map[string]bool, len(cfg.CoreEvents))
 		for _, e := range cfg.CoreEvents {
@@ -177,6 +179,7 @@ func (b *Builder) reset() {
 	b.ord = store[ordAcc]{}
 	b.ordDays = nil
 	b.seen = [len(tableOrder)]bool{}
+	b.vocab = vocab{} // a fork must not share the cache's backing array
 }
 
 // Fork returns a Builder with empty accumulators that shares b's frozen
@@ -244,16 +247,17 @@ func (b *Builder) AddSessions(rows []data.Session) (unknown int) {
 		if ts >= g.cutoffs[len(g.cutoffs)-1] {
 			continue
 		}
-		signup := b.cust.signup[i]
 		accs := b.sess.get(i)
+		k0 := bucketOf(g.cutoffs, ts)
+		accs[k0].act.addLifetime(ts, b.cust.signup[i])
 		mw := g.wins[g.main]
-		for k, c := range g.cutoffs {
-			d := c - ts
-			if d <= 0 {
-				continue
+		for k := k0; k < len(g.cutoffs); k++ {
+			d := g.cutoffs[k] - ts
+			if d > g.reach {
+				break
 			}
 			a := &accs[k]
-			a.act.add(g, d, ts, signup)
+			a.act.addWindow(g, d)
 			if d > 2*mw {
 				continue
 			}
@@ -297,23 +301,21 @@ func (b *Builder) AddEvents(rows []data.Event) (unknown int) {
 		if ts >= g.cutoffs[len(g.cutoffs)-1] {
 			continue
 		}
-		core := b.core == nil || b.core[row.Event]
-		w, known := b.weights[row.Event]
-		if !known {
-			w = micro
-		}
-		bit := kindBit(row.Event)
-		signup := b.cust.signup[i]
+		ek := b.vocab.lookup(row.Event, b)
 		accs := b.ev.get(i)
+		k0 := bucketOf(g.cutoffs, ts)
+		if ek.core {
+			accs[k0].core.addLifetime(ts, b.cust.signup[i])
+		}
 		mw := g.wins[g.main]
-		for k, c := range g.cutoffs {
-			d := c - ts
-			if d <= 0 {
-				continue
+		for k := k0; k < len(g.cutoffs); k++ {
+			d := g.cutoffs[k] - ts
+			if d > g.reach {
+				break
 			}
 			a := &accs[k]
-			if core {
-				a.core.add(g, d, ts, signup)
+			if ek.core {
+				a.core.addWindow(g, d)
 			}
 			if d > 2*mw {
 				continue
@@ -323,11 +325,11 @@ func (b *Builder) AddEvents(rows []data.Event) (unknown int) {
 				p = 1
 			}
 			a.all[p]++
-			if core {
-				a.engage[p] += w
+			if ek.core {
+				a.engage[p] += ek.weight
 			}
 			if p == 0 {
-				a.kinds |= bit
+				a.kinds |= ek.bit
 			}
 		}
 	}
@@ -488,7 +490,7 @@ func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
 			continue
 		}
 		b.markActivity(i, ts)
-		bucket := sort.Search(len(g.cutoffs), func(k int) bool { return g.cutoffs[k] > ts })
+		bucket := bucketOf(g.cutoffs, ts)
 		if bucket == len(g.cutoffs) {
 			continue
 		}
@@ -571,4 +573,49 @@ func (b *Builder) Merge(o *Builder) error {
 		}
 	}
 	return nil
+}
+
+// bucketOf returns how many cutoffs are <= ts: the index of the first
+// cutoff the row at ts is before.
+func bucketOf(cutoffs []int64, ts int64) int {
+	k := 0
+	for k < len(cutoffs) && cutoffs[k] <= ts {
+		k++
+	}
+	return k
+}
+
+// eventKind is what AddEvents needs of an event name.
+type eventKind struct {
+	name   string
+	core   bool
+	weight int64 // micro units
+	bit    uint64
+}
+
+// vocab caches the kinds of the first maxVocab event names a Builder sees,
+// so that the common case of a small vocabulary costs a few string
+// comparisons instead of map lookups.
+type vocab struct {
+	kinds []eventKind
+}
+
+const maxVocab = 32
+
+func (v *vocab) lookup(name string, b *Builder) eventKind {
+	for i := range v.kinds {
+		if v.kinds[i].name == name {
+			return v.kinds[i]
+		}
+	}
+	w, known := b.weights[name]
+	if !known {
+		w = micro
+	}
+	k := eventKind{core: b.core == nil || b.core[name], weight: w, bit: kindBit(name)}
+	if len(v.kinds) < maxVocab {
+		k.name = strings.Clone(name)
+		v.kinds = append(v.kinds, k)
+	}
+	return k
 }
