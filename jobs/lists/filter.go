@@ -25,6 +25,7 @@ type matcher struct {
 	r                               *Run
 	segment, risk, tier, region, pl int // -1 any
 	search                          string
+	lower                           []string // the run's ids in lower case, when searching
 	minValue, minRisk               float64
 }
 
@@ -40,6 +41,9 @@ func quoteAll(s []string) string {
 func (r *Run) compile(f Filter) (*matcher, error) {
 	m := &matcher{r: r, segment: -1, risk: -1, tier: -1, region: -1, pl: -1,
 		search: strings.ToLower(f.Search), minValue: f.MinValue, minRisk: f.MinRisk}
+	if m.search != "" {
+		m.lower = r.lowerIDs()
+	}
 	var errs []string
 	if f.Segment != "" {
 		m.segment = r.segment.lookup(f.Segment)
@@ -120,20 +124,21 @@ func (m *matcher) match(i int32) bool {
 	if m.minRisk != 0 && !(r.prob[i] >= m.minRisk) {
 		return false
 	}
-	if m.search != "" && !containsFold(r.ids[i], m.search) {
+	if m.search != "" && !strings.Contains(m.lower[i], m.search) {
 		return false
 	}
 	return true
 }
 
-// containsFold reports whether s contains lower, which is lower case.
-func containsFold(s, lower string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return strings.Contains(strings.ToLower(s), lower)
+// lowerIDs returns the customer ids in lower case, computed once.
+func (r *Run) lowerIDs() []string {
+	r.lowerOnce.Do(func() {
+		r.lower = make([]string, r.N)
+		for i, id := range r.ids {
+			r.lower[i] = strings.ToLower(id)
 		}
-	}
-	return strings.Contains(s, lower)
+	})
+	return r.lower
 }
 
 // parseSort returns the column index and direction of a sort key: "col" or
@@ -259,16 +264,27 @@ func (r *Run) Page(f Filter, key string, page, size int) (total int, rows []int3
 	if err != nil {
 		return 0, nil, err
 	}
+	// Count in row order, which reads the columns sequentially, then walk
+	// the sorted order only as far as the page.
+	for i := range int32(r.N) {
+		if m.match(i) {
+			total++
+		}
+	}
 	lo := page * size
-	rows = make([]int32, 0, size)
+	rows = make([]int32, 0, min(size, max(0, total-lo)))
+	seen := 0
 	for _, i := range order {
+		if len(rows) == cap(rows) {
+			break
+		}
 		if !m.match(i) {
 			continue
 		}
-		if total >= lo && len(rows) < size {
+		if seen >= lo {
 			rows = append(rows, i)
 		}
-		total++
+		seen++
 	}
 	return total, rows, nil
 }

@@ -193,6 +193,9 @@ type Run struct {
 
 	segment, risk, tier, region, plan category
 
+	lowerOnce sync.Once
+	lower     []string // ids in lower case, for searches
+
 	mu     sync.Mutex
 	orders map[string][]int32 // "+col" or "-col" -> row order
 	sorted map[string][]float64
@@ -486,4 +489,17 @@ func (r *Run) Percentile(name string, v float64) float64 {
 	lo := sort.SearchFloat64s(s, v)
 	hi := sort.Search(len(s), func(i int) bool { return s[i] > v })
 	return (float64(lo) + float64(hi-lo)/2) / float64(len(s))
+}
+
+// NewRun makes a run from columns already in memory, as read from a run's
+// part files, for callers that hold them (and for benchmarks).
+func NewRun(asOf string, m Manifest, cols []data.OutColumn) (*Run, error) {
+	if err := CheckDate(asOf); err != nil {
+		return nil, err
+	}
+	r := &Run{AsOf: asOf, Manifest: m}
+	if err := r.build(cols); err != nil {
+		return nil, fmt.Errorf("run %s: %w", asOf, err)
+	}
+	return r, nil
 }
