@@ -1,0 +1,252 @@
+// Command churn tells a business, every night, which customers are about to
+// leave and which are worth keeping. Run `churn help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"churn/jobs"
+)
+
+// Exit codes: what a scheduler can rely on.
+const (
+	exitOK      = 0 // success
+	exitFailed  = 1 // the run failed (or was interrupted, or another run holds the lock)
+	exitInvalid = 2 // bad usage or invalid input
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// command is one subcommand: its one-line purpose, a longer text for
+// --help, and the function that parses its flags and runs it.
+type command struct {
+	name    string
+	summary string
+	usage   string
+	run     func(ctx context.Context, c *cli) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"run", "score every customer as of a date and write scored segments", runUsage, cmdRun},
+		{"train", "train, evaluate on a time-based holdout and register a model", trainUsage, cmdTrain},
+		{"promote", "make a registered model version the one that run uses", promoteUsage, cmdPromote},
+		{"features", "write the feature table as of a date", featuresUsage, cmdFeatures},
+		{"lists", "at-risk lists for marketing from a run's scores", listsUsage, cmdLists},
+		{"validate", "check a dataset against the input contract", validateUsage, cmdValidate},
+		{"generate", "write a realistic synthetic dataset", generateUsage, cmdGenerate},
+		{"value", "fit the customer value models and print their parameters", valueUsage, cmdValue},
+		{"import", "convert a public dataset (CDNOW, Online Retail) to the input contract", importUsage, cmdImport},
+		{"version", "print the code version", "usage: churn version", cmdVersion},
+	}
+}
+
+// run parses the command line, runs one command and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"run"} // no arguments at all: the nightly job on the sample
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) > 1 {
+			if c := lookup(args[1]); c != nil {
+				fmt.Fprintln(stdout, c.usage)
+				return exitOK
+			}
+		}
+		printUsage(stdout)
+		return exitOK
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(stderr, "churn: unknown command %q\n\n", name)
+		printUsage(stderr)
+		return exitInvalid
+	}
+	cl := &cli{name: c.name, usage: c.usage, args: args[1:], stdout: stdout, stderr: stderr}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := c.run(ctx, cl)
+	return cl.exit(ctx, err)
+}
+
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `churn: which customers are about to leave, and which are worth keeping.
+
+usage: churn COMMAND [flags]
+
+With no command at all, churn runs the nightly job on the embedded sample
+dataset, training a model first when the registry has none.
+
+commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Every command takes --help, --config FILE (YAML or TOML), --log-format
+json|console, --log-level and --json (its summary as one JSON object on
+stdout). Logs go to stderr as JSON lines.
+
+exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input.
+`)
+}
+
+// codeVersion is the VCS revision the binary was built from, when known.
+func codeVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return bi.Main.Version
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+// errUsage marks bad usage; it exits 2.
+var errUsage = errors.New("bad usage")
+
+// cli holds what every command shares: its flags, the config, the logger
+// and the output streams.
+type cli struct {
+	name, usage    string
+	args           []string
+	stdout, stderr io.Writer
+
+	configFile string
+	logFormat  string
+	logLevel   string
+	json       bool
+
+	log    zerolog.Logger
+	logged bool
+}
+
+// flags returns a flag set with the common flags; the caller adds its own.
+func (c *cli) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("churn "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.configFile, "config", "", "config `file`, YAML (.yaml, .yml) or TOML (.toml); flags override it")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json (JSON lines, for schedulers) or console (for people)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "least severe log level: debug, info, warn or error")
+	fs.BoolVar(&c.json, "json", false, "print the command's summary as one JSON object on stdout")
+	return fs
+}
+
+// parse parses the flags; --help prints the command's usage and flags.
+func (c *cli) parse(fs *flag.FlagSet) error {
+	err := fs.Parse(c.args)
+	if errors.Is(err, flag.ErrHelp) {
+		c.printHelp(fs, c.stdout)
+		return flag.ErrHelp
+	}
+	if err != nil {
+		fmt.Fprintf(c.stderr, "churn %s: %v\n\n", c.name, err)
+		c.printHelp(fs, c.stderr)
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if err := c.setupLog(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *cli) printHelp(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintln(w, c.usage)
+	fmt.Fprintln(w, "\nflags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+func (c *cli) setupLog() error {
+	level, err := zerolog.ParseLevel(c.logLevel)
+	if err != nil || c.logLevel == "" {
+		return fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, c.logLevel)
+	}
+	var w io.Writer = c.stderr
+	switch c.logFormat {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: c.stderr, TimeFormat: time.Kitchen}
+	default:
+		return fmt.Errorf("%w: --log-format %q: want json or console", errUsage, c.logFormat)
+	}
+	zerolog.TimeFieldFormat = time.RFC3339Nano
+	c.log = zerolog.New(w).Level(level).With().Timestamp().Logger()
+	c.logged = true
+	return nil
+}
+
+// config starts from the defaults, applies the config file, then lets
+// apply set what the flags said.
+func (c *cli) config() (jobs.Config, error) {
+	cfg := jobs.DefaultConfig()
+	if c.configFile != "" {
+		if err := jobs.LoadConfigFile(&cfg, c.configFile); err != nil {
+			return cfg, fmt.Errorf("%w: %w", jobs.ErrInvalidInput, err)
+		}
+	}
+	return cfg, nil
+}
+
+func (c *cli) env() jobs.Env {
+	return jobs.Env{Log: c.log, CodeVersion: codeVersion()}
+}
+
+// exit maps an error to the exit code in one place, and logs it once.
+func (c *cli) exit(ctx context.Context, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	code := exitFailed
+	switch {
+	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput):
+		code = exitInvalid
+	case ctx.Err() != nil:
+		err = fmt.Errorf("interrupted: %w", err)
+	}
+	if c.logged {
+		c.log.Error().Err(err).Int("exit_code", code).Msg(c.name + " failed")
+	} else {
+		fmt.Fprintf(c.stderr, "churn %s: %v\n", c.name, err)
+	}
+	return code
+}

@@ -1,0 +1,438 @@
+package jobs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"gopkg.in/yaml.v3"
+
+	"churn/data"
+	"churn/features"
+)
+
+// Config is everything a pipeline needs, with documented defaults from
+// DefaultConfig. Time and randomness are injected: AsOf and Seed.
+type Config struct {
+	// Data is the dataset folder. Empty means the embedded sample dataset.
+	Data string
+	// Out is the folder that receives as_of=YYYY-MM-DD/ run folders.
+	// Default ./churn-out.
+	Out string
+	// Registry is the model registry folder. Default ./churn-registry.
+	Registry string
+	// AsOf is the cutoff instant; features see only rows strictly before
+	// it. Zero means today at midnight UTC (the day after the sample's last
+	// day when running on the embedded sample).
+	AsOf time.Time
+	// Seed makes every random choice reproducible. Default 1.
+	Seed uint64
+	// Workers bounds the goroutines that read files. Default: the number of
+	// CPUs.
+	Workers int
+
+	// Mapping maps contract column names onto the files' column names.
+	Mapping data.Mapping
+	// Features configures windows, horizon, label and engagement weights.
+	Features features.Config
+
+	Train    TrainOptions
+	Segments SegmentOptions
+	Value    ValueOptions
+	BadRows  BadRowOptions
+
+	// DriftThreshold is the population stability index above which a
+	// feature or the score is reported as drifted. Default 0.2.
+	DriftThreshold float64
+	// MetricsFile, when set, receives run metrics in the Prometheus text
+	// format (for node_exporter's textfile collector).
+	MetricsFile string
+	// MetricsPush, when set, is a Prometheus Pushgateway URL that the run
+	// metrics are pushed to.
+	MetricsPush string
+}
+
+// TrainOptions configures churn train.
+type TrainOptions struct {
+	// Cutoffs is the number of monthly cutoffs in the training set. Default 8.
+	Cutoffs int
+	// Algo is auto, gbt, logistic or golearn-rf. Default auto.
+	Algo string
+	// Calibration is auto, platt, isotonic or none. Default auto.
+	Calibration string
+	// Promote makes the new version the promoted one even when the registry
+	// already has one.
+	Promote bool
+}
+
+// SegmentOptions holds the thresholds and names of the output segments.
+type SegmentOptions struct {
+	// HighRisk and MediumRisk are churn probabilities: at or above HighRisk
+	// a customer is high risk, at or above MediumRisk medium, else low.
+	// Defaults 0.5 and 0.25.
+	HighRisk, MediumRisk float64
+	// HighValueQuantile and MediumValueQuantile split predicted value into
+	// tiers by quantile among scored customers. Defaults 0.8 and 0.5.
+	HighValueQuantile, MediumValueQuantile float64
+	// Names of the six segments, keyed by their default names.
+	Names map[string]string
+}
+
+// ValueOptions configures the customer value models.
+type ValueOptions struct {
+	// Unit is the time unit of the value models: "week" (default) or "day".
+	Unit string
+	// HorizonDays is how far ahead predicted value looks. Default 365.
+	HorizonDays int
+	// Margin applies when orders carry no margin. Default 0.3.
+	Margin float64
+	// AnnualDiscount is the yearly discount rate. Default 0.1.
+	AnnualDiscount float64
+}
+
+// BadRowOptions is the policy for rows that break the contract.
+type BadRowOptions struct {
+	// Policy is "skip" (default: count, log and skip) or "fail".
+	Policy string
+	// MaxFraction is the share of bad rows in any table above which the run
+	// fails with exit code 2. Default 0.05.
+	MaxFraction float64
+	// OptionalFiles lists dataset-relative paths whose corruption is
+	// skipped with a warning instead of failing the run.
+	OptionalFiles []string
+}
+
+// Segment names, the defaults of SPEC.md.
+const (
+	SegAtRiskHighValue = "at_risk_high_value"
+	SegAtRisk          = "at_risk"
+	SegHighValue       = "high_value"
+	SegHealthy         = "healthy"
+	SegNew             = "new"
+	SegChurned         = "churned"
+)
+
+// SegmentOrder lists the segments in the order summaries print them.
+var SegmentOrder = []string{SegAtRiskHighValue, SegAtRisk, SegHighValue, SegHealthy, SegNew, SegChurned}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Out:      "churn-out",
+		Registry: "churn-registry",
+		Seed:     1,
+		Workers:  runtime.GOMAXPROCS(0),
+		Features: features.DefaultConfig(),
+		Train:    TrainOptions{Cutoffs: 8, Algo: "auto", Calibration: "auto"},
+		Segments: SegmentOptions{
+			HighRisk: 0.5, MediumRisk: 0.25,
+			HighValueQuantile: 0.8, MediumValueQuantile: 0.5,
+		},
+		Value:          ValueOptions{Unit: "week", HorizonDays: 365, Margin: 0.3, AnnualDiscount: 0.1},
+		BadRows:        BadRowOptions{Policy: "skip", MaxFraction: 0.05},
+		DriftThreshold: 0.2,
+	}
+}
+
+// SegmentName returns the configured name of a default segment name.
+func (c *Config) SegmentName(def string) string {
+	if n := c.Segments.Names[def]; n != "" {
+		return n
+	}
+	return def
+}
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Out == "" {
+		bad("out: must not be empty")
+	}
+	if c.Registry == "" {
+		bad("registry: must not be empty")
+	}
+	if c.Workers < 1 {
+		bad("workers: %d, want at least 1", c.Workers)
+	}
+	if err := c.Features.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("features: %w", err))
+	}
+	if c.Train.Cutoffs < 3 {
+		bad("train.cutoffs: %d, want at least 3 (train, validation and test cutoffs)", c.Train.Cutoffs)
+	}
+	switch c.Train.Algo {
+	case "auto", "gbt", "logistic", "golearn-rf":
+	default:
+		bad("train.algo: %q, want auto, gbt, logistic or golearn-rf", c.Train.Algo)
+	}
+	switch c.Train.Calibration {
+	case "auto", "platt", "isotonic", "none":
+	default:
+		bad("train.calibration: %q, want auto, platt, isotonic or none", c.Train.Calibration)
+	}
+	s := c.Segments
+	if !(0 < s.MediumRisk && s.MediumRisk <= s.HighRisk && s.HighRisk < 1) {
+		bad("segments: want 0 < medium_risk (%g) <= high_risk (%g) < 1", s.MediumRisk, s.HighRisk)
+	}
+	if !(0 < s.MediumValueQuantile && s.MediumValueQuantile <= s.HighValueQuantile && s.HighValueQuantile < 1) {
+		bad("segments: want 0 < medium_value_quantile (%g) <= high_value_quantile (%g) < 1", s.MediumValueQuantile, s.HighValueQuantile)
+	}
+	for k := range s.Names {
+		if !slices.Contains(SegmentOrder, k) {
+			bad("segments.names: unknown segment %q, want one of %s", k, strings.Join(SegmentOrder, ", "))
+		}
+	}
+	if c.Value.Unit != "week" && c.Value.Unit != "day" {
+		bad("value.unit: %q, want week or day", c.Value.Unit)
+	}
+	if c.Value.HorizonDays < 1 {
+		bad("value.horizon_days: %d, want at least 1", c.Value.HorizonDays)
+	}
+	if c.Value.Margin <= 0 || c.Value.Margin > 1 {
+		bad("value.margin: %g, want in (0, 1]", c.Value.Margin)
+	}
+	if c.Value.AnnualDiscount < 0 || c.Value.AnnualDiscount >= 1 {
+		bad("value.annual_discount: %g, want in [0, 1)", c.Value.AnnualDiscount)
+	}
+	if c.BadRows.Policy != "skip" && c.BadRows.Policy != "fail" {
+		bad("bad_rows.policy: %q, want skip or fail", c.BadRows.Policy)
+	}
+	if c.BadRows.MaxFraction < 0 || c.BadRows.MaxFraction > 1 {
+		bad("bad_rows.max_fraction: %g, want in [0, 1]", c.BadRows.MaxFraction)
+	}
+	if c.DriftThreshold <= 0 {
+		bad("drift_threshold: %g, want > 0", c.DriftThreshold)
+	}
+	return errors.Join(errs...)
+}
+
+// fileConfig is the shape of a config file, YAML or TOML. Durations are
+// strings such as "90d", "12w" or "36h". Every field is optional.
+type fileConfig struct {
+	Data     *string                      `yaml:"data" toml:"data"`
+	Out      *string                      `yaml:"out" toml:"out"`
+	Registry *string                      `yaml:"registry" toml:"registry"`
+	Seed     *uint64                      `yaml:"seed" toml:"seed"`
+	Workers  *int                         `yaml:"workers" toml:"workers"`
+	Columns  map[string]map[string]string `yaml:"columns" toml:"columns"`
+	Features struct {
+		Windows           []string           `yaml:"windows" toml:"windows"`
+		Horizon           *string            `yaml:"horizon" toml:"horizon"`
+		Gap               *string            `yaml:"gap" toml:"gap"`
+		Label             *string            `yaml:"label" toml:"label"`
+		Lookback          *string            `yaml:"lookback" toml:"lookback"`
+		NewDays           *int               `yaml:"new_days" toml:"new_days"`
+		CoreEvents        []string           `yaml:"core_events" toml:"core_events"`
+		EngagementWeights map[string]float64 `yaml:"engagement_weights" toml:"engagement_weights"`
+		DefaultMargin     *float64           `yaml:"default_margin" toml:"default_margin"`
+		NegativeSentiment *float64           `yaml:"negative_sentiment" toml:"negative_sentiment"`
+	} `yaml:"features" toml:"features"`
+	Train struct {
+		Cutoffs     *int    `yaml:"cutoffs" toml:"cutoffs"`
+		Algo        *string `yaml:"algo" toml:"algo"`
+		Calibration *string `yaml:"calibration" toml:"calibration"`
+	} `yaml:"train" toml:"train"`
+	Segments struct {
+		HighRisk            *float64          `yaml:"high_risk" toml:"high_risk"`
+		MediumRisk          *float64          `yaml:"medium_risk" toml:"medium_risk"`
+		HighValueQuantile   *float64          `yaml:"high_value_quantile" toml:"high_value_quantile"`
+		MediumValueQuantile *float64          `yaml:"medium_value_quantile" toml:"medium_value_quantile"`
+		Names               map[string]string `yaml:"names" toml:"names"`
+	} `yaml:"segments" toml:"segments"`
+	Value struct {
+		Unit           *string  `yaml:"unit" toml:"unit"`
+		HorizonDays    *int     `yaml:"horizon_days" toml:"horizon_days"`
+		Margin         *float64 `yaml:"margin" toml:"margin"`
+		AnnualDiscount *float64 `yaml:"annual_discount" toml:"annual_discount"`
+	} `yaml:"value" toml:"value"`
+	BadRows struct {
+		Policy        *string  `yaml:"policy" toml:"policy"`
+		MaxFraction   *float64 `yaml:"max_fraction" toml:"max_fraction"`
+		OptionalFiles []string `yaml:"optional_files" toml:"optional_files"`
+	} `yaml:"bad_rows" toml:"bad_rows"`
+	DriftThreshold *float64 `yaml:"drift_threshold" toml:"drift_threshold"`
+	MetricsFile    *string  `yaml:"metrics_file" toml:"metrics_file"`
+	MetricsPush    *string  `yaml:"metrics_push" toml:"metrics_push"`
+}
+
+// LoadConfigFile applies a YAML (.yaml, .yml) or TOML (.toml) file on top of
+// c. Unknown keys are an error, so that a typo does not pass silently.
+func LoadConfigFile(c *Config, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	var f fileConfig
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml":
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+	case ".toml":
+		md, err := toml.Decode(string(b), &f)
+		if err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			return fmt.Errorf("config %s: unknown key %q", path, und[0].String())
+		}
+	default:
+		return fmt.Errorf("config %s: want a .yaml, .yml or .toml file", path)
+	}
+	if err := f.apply(c); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+func (f *fileConfig) apply(c *Config) error {
+	var errs []error
+	set(&c.Data, f.Data)
+	set(&c.Out, f.Out)
+	set(&c.Registry, f.Registry)
+	set(&c.Seed, f.Seed)
+	set(&c.Workers, f.Workers)
+	if len(f.Columns) > 0 {
+		c.Mapping = data.Mapping{}
+		for table, cols := range f.Columns {
+			t := data.Table(table)
+			if _, ok := data.Contract[t]; !ok {
+				errs = append(errs, fmt.Errorf("columns: unknown table %q", table))
+				continue
+			}
+			for contractName := range cols {
+				if !hasColumn(t, contractName) {
+					errs = append(errs, fmt.Errorf("columns.%s: unknown contract column %q", table, contractName))
+				}
+			}
+			c.Mapping[t] = cols
+		}
+	}
+	fc := &c.Features
+	if len(f.Features.Windows) > 0 {
+		fc.Windows = fc.Windows[:0:0]
+		for _, w := range f.Features.Windows {
+			d, err := ParseDuration(w)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("features.windows: %w", err))
+				continue
+			}
+			fc.Windows = append(fc.Windows, d)
+		}
+	}
+	durations := []struct {
+		name string
+		src  *string
+		dst  *time.Duration
+	}{
+		{"features.horizon", f.Features.Horizon, &fc.Horizon},
+		{"features.gap", f.Features.Gap, &fc.Gap},
+		{"features.lookback", f.Features.Lookback, &fc.Lookback},
+	}
+	for _, d := range durations {
+		if d.src == nil {
+			continue
+		}
+		v, err := ParseDuration(*d.src)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", d.name, err))
+			continue
+		}
+		*d.dst = v
+	}
+	if f.Features.Label != nil {
+		fc.Label = features.LabelMode(*f.Features.Label)
+	}
+	set(&fc.NewDays, f.Features.NewDays)
+	if f.Features.CoreEvents != nil {
+		fc.CoreEvents = f.Features.CoreEvents
+	}
+	if f.Features.EngagementWeights != nil {
+		fc.EngagementWeights = f.Features.EngagementWeights
+	}
+	set(&fc.DefaultMargin, f.Features.DefaultMargin)
+	set(&fc.NegativeSentiment, f.Features.NegativeSentiment)
+	set(&c.Train.Cutoffs, f.Train.Cutoffs)
+	set(&c.Train.Algo, f.Train.Algo)
+	set(&c.Train.Calibration, f.Train.Calibration)
+	set(&c.Segments.HighRisk, f.Segments.HighRisk)
+	set(&c.Segments.MediumRisk, f.Segments.MediumRisk)
+	set(&c.Segments.HighValueQuantile, f.Segments.HighValueQuantile)
+	set(&c.Segments.MediumValueQuantile, f.Segments.MediumValueQuantile)
+	if f.Segments.Names != nil {
+		c.Segments.Names = f.Segments.Names
+	}
+	set(&c.Value.Unit, f.Value.Unit)
+	set(&c.Value.HorizonDays, f.Value.HorizonDays)
+	set(&c.Value.Margin, f.Value.Margin)
+	set(&c.Value.AnnualDiscount, f.Value.AnnualDiscount)
+	set(&c.BadRows.Policy, f.BadRows.Policy)
+	set(&c.BadRows.MaxFraction, f.BadRows.MaxFraction)
+	if f.BadRows.OptionalFiles != nil {
+		c.BadRows.OptionalFiles = f.BadRows.OptionalFiles
+	}
+	set(&c.DriftThreshold, f.DriftThreshold)
+	set(&c.MetricsFile, f.MetricsFile)
+	set(&c.MetricsPush, f.MetricsPush)
+	return errors.Join(errs...)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func hasColumn(t data.Table, name string) bool {
+	for _, c := range data.Contract[t] {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseDuration reads a duration such as "90d", "12w", "36h" or "1h30m".
+// Days and weeks are 24 and 168 hours: cutoffs are UTC instants, so there
+// is no daylight saving to account for.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if num, ok := strings.CutSuffix(s, suffix); ok {
+			n, err := strconv.ParseFloat(num, 64)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("duration %q: want a number of days (d) or weeks (w), or a Go duration", s)
+			}
+			return time.Duration(n * float64(unit)), nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("duration %q: want a number of days (d) or weeks (w), or a Go duration", s)
+	}
+	return d, nil
+}
+
+// ParseDate reads a run date: YYYY-MM-DD (midnight UTC) or an RFC 3339
+// instant.
+func ParseDate(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD or an RFC 3339 instant", s)
+	}
+	return t.UTC(), nil
+}

@@ -1,0 +1,15 @@
+package jobs
+
+import "errors"
+
+// ErrInvalidInput marks a failure caused by the input: a dataset that breaks
+// the contract beyond what the bad-row policy allows, a corrupt file, an
+// unusable config. The command exits 2 for it.
+var ErrInvalidInput = errors.New("invalid input")
+
+// ErrLocked is returned when another run holds the output folder's lock.
+var ErrLocked = errors.New("another run holds the lock")
+
+// ErrNoModel is returned by run when the registry has no promoted model and
+// the run may not train one.
+var ErrNoModel = errors.New("no promoted model")

@@ -1,0 +1,106 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"churn/data"
+	"churn/features"
+)
+
+// FeaturesSummary is what `churn features` reports.
+type FeaturesSummary struct {
+	Out      string   `json:"out"`
+	Rows     int      `json:"rows"`
+	Features int      `json:"features"`
+	Cutoffs  []string `json:"cutoffs"`
+	Labelled bool     `json:"labelled"`
+}
+
+// Features writes the feature table: one row per customer as of the as-of
+// date, or, with cutoffs > 0, one row per customer and monthly training
+// cutoff with its label.
+func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int) (*FeaturesSummary, error) {
+	log := env.Log.With().Str("command", "features").Logger()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: config: %w", ErrInvalidInput, err)
+	}
+	root, asOf, _, err := resolveDataset(&cfg, &env)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := discover(root)
+	if err != nil {
+		return nil, err
+	}
+	cuts := []int64{asOf.UnixNano()}
+	if cutoffs > 0 {
+		cuts = features.MonthlyCutoffs(asOf, cutoffs, cfg.Features.Horizon+cfg.Features.Gap)
+	}
+	ld, err := loadFrame(ctx, &cfg, ds, cuts, asOf.UnixNano(), log)
+	if err != nil {
+		return nil, err
+	}
+	f := ld.Frame
+	cols := frameColumns(f, cutoffs > 0)
+	if err := writeParquetFile(out, cols); err != nil {
+		return nil, err
+	}
+	sum := &FeaturesSummary{Out: out, Rows: f.Rows(), Features: len(f.Names), Labelled: cutoffs > 0}
+	for _, c := range cuts {
+		sum.Cutoffs = append(sum.Cutoffs, day(c))
+	}
+	log.Info().Str("out", out).Int("rows", sum.Rows).Int("features", sum.Features).Msg("features written")
+	return sum, nil
+}
+
+// frameColumns lays a frame out as output columns: keys first, then every
+// feature.
+func frameColumns(f *features.Frame, labelled bool) []data.OutColumn {
+	n := f.Rows()
+	status := make([]string, n)
+	for i := range n {
+		status[i] = string(f.Status[i])
+	}
+	cols := []data.OutColumn{
+		{Name: "customer_id", Kind: data.String, Strings: f.CustomerID},
+		{Name: "cutoff", Kind: data.Timestamp, Times: f.Cutoff},
+		{Name: "status", Kind: data.String, Strings: status},
+		{Name: "plan", Kind: data.String, Strings: f.Plan},
+		{Name: "region", Kind: data.String, Strings: f.Region},
+	}
+	if labelled {
+		cols = append(cols, data.OutColumn{Name: "label", Kind: data.Float, Floats: f.Label})
+	}
+	for j, name := range f.Names {
+		v := make([]float64, n)
+		for i := range n {
+			v[i] = f.X[i*len(f.Names)+j]
+		}
+		cols = append(cols, data.OutColumn{Name: name, Kind: data.Float, Floats: v})
+	}
+	return cols
+}
+
+// writeParquetFile writes one Parquet file so that it appears whole: into a
+// temporary file beside it, then renamed over it.
+func writeParquetFile(path string, cols []data.OutColumn) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	if err := data.WriteParquet(tmp, cols, data.WriteOptions{}); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

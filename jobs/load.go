@@ -1,0 +1,414 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"churn/data"
+	"churn/features"
+)
+
+// InputFile is one input file as the manifest records it.
+type InputFile struct {
+	Table   data.Table `json:"table"`
+	Path    string     `json:"path"`
+	Bytes   int64      `json:"bytes"`
+	Rows    int64      `json:"rows"`
+	Kept    int64      `json:"rows_kept"`
+	SHA256  string     `json:"sha256"`
+	Skipped bool       `json:"skipped,omitempty"` // an optional file that could not be read
+	Error   string     `json:"error,omitempty"`
+}
+
+// loaded is what reading a dataset into feature builders produced.
+type loaded struct {
+	Frame   *features.Frame
+	Inputs  []InputFile
+	Present map[data.Table]bool
+	Rows    map[data.Table]int64 // rows read per table
+	Skipped map[string]int64     // "table/reason" -> rows skipped
+	Cleaned map[string]int64     // "table/reason" -> values fixed in kept rows
+}
+
+// loadFrame reads every file of ds once, folds the rows into per-customer
+// accumulators for all cutoffs at once, and builds the feature frame.
+// Customers are read first (they fix the customer index); the other tables'
+// files are then read by cfg.Workers goroutines, each folding into its own
+// fork of the builder, and the forks are merged at the end. Bad rows follow
+// cfg.BadRows.
+func loadFrame(ctx context.Context, cfg *Config, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error) {
+	start := time.Now()
+	b, err := features.NewBuilder(cfg.Features, cutoffs, dataEnd)
+	if err != nil {
+		return nil, fmt.Errorf("features: %w", err)
+	}
+	res := &loaded{
+		Present: map[data.Table]bool{},
+		Rows:    map[data.Table]int64{},
+		Skipped: map[string]int64{},
+		Cleaned: map[string]int64{},
+	}
+	var files []data.File
+	var totalBytes int64
+	for _, t := range data.Tables {
+		if len(ds.Files[t]) > 0 {
+			res.Present[t] = true
+		}
+		for _, f := range ds.Files[t] {
+			files = append(files, f)
+			totalBytes += f.Size
+		}
+	}
+	sums, err := ds.Checksums(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("checksum inputs: %w", err)
+	}
+	res.Inputs = make([]InputFile, len(files))
+	for i, f := range files {
+		res.Inputs[i] = InputFile{Table: f.Table, Path: f.Rel, Bytes: f.Size, SHA256: sums[f.Rel]}
+	}
+
+	prog := newProgress(log, totalBytes)
+	stopProgress := prog.start(ctx)
+	defer stopProgress()
+
+	bad := newBadRows(cfg, log)
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: dataEnd, OnBad: bad.onBad}
+
+	// Customers first: they fix the customer index that every fork shares.
+	var unknown [numTables]atomic.Int64
+	i := 0
+	for ; i < len(files) && files[i].Table == data.Customers; i++ {
+		st, err := data.ReadFile(ctx, files[i], opt, func(rows []data.Customer) error {
+			b.AddCustomers(rows)
+			prog.rows(data.Customers, len(rows))
+			return nil
+		})
+		if err := res.record(cfg, i, files[i], st, err, log); err != nil {
+			return nil, err
+		}
+		prog.fileDone(files[i].Size)
+	}
+	if dups := b.Freeze(); dups > 0 {
+		res.Skipped[string(data.Customers)+"/duplicate_customer_id"] += int64(dups)
+		log.Warn().Int("rows", dups).Str("table", string(data.Customers)).Str("reason", "duplicate_customer_id").
+			Msg("duplicate customer ids: the first row of each wins")
+		if cfg.BadRows.Policy == "fail" {
+			return nil, fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
+		}
+	}
+
+	// The other tables: a pool of workers, each folding into its own fork.
+	rest := files[i:]
+	offset := i
+	workers := min(cfg.Workers, max(len(rest), 1))
+	forks := make([]*features.Builder, workers)
+	stats := make([]readStats, len(rest))
+	errs := make([]error, len(rest))
+	next := make(chan int) // unbuffered: a file goes to the first idle worker
+	g, gctx := errgroup.WithContext(ctx)
+	for w := range workers {
+		fork := b.Fork()
+		forks[w] = fork
+		g.Go(func() error {
+			for k := range next {
+				f := rest[k]
+				n, err := readInto(gctx, fork, f, opt, prog)
+				stats[k], errs[k] = n, err
+				unknown[tableIndex[f.Table]].Add(n.unknown)
+				prog.fileDone(f.Size)
+				if err != nil && !optionalFile(cfg, f) {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(next)
+		for k := range rest {
+			select {
+			case next <- k:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	werr := g.Wait()
+	for k := range rest {
+		if err := res.record(cfg, offset+k, rest[k], stats[k].stats, errs[k], log); err != nil {
+			return nil, err
+		}
+	}
+	if werr != nil {
+		return nil, werr
+	}
+	for _, f := range forks {
+		if err := b.Merge(f); err != nil {
+			return nil, fmt.Errorf("merge features: %w", err)
+		}
+	}
+	for t, k := range tableIndex {
+		if n := unknown[k].Load(); n > 0 {
+			res.Skipped[string(t)+"/unknown_customer"] += n
+			log.Warn().Str("table", string(t)).Int64("rows", n).Str("reason", "unknown_customer").
+				Msg("rows for customer ids missing from customers/ were skipped")
+		}
+	}
+	if err := res.checkBadFraction(cfg); err != nil {
+		return nil, err
+	}
+	frame, err := b.Build(res.Present)
+	if err != nil {
+		return nil, fmt.Errorf("build features: %w", err)
+	}
+	res.Frame = frame
+	stopProgress()
+	log.Info().Int("files", len(files)).Int64("bytes", totalBytes).Int("rows_built", frame.Rows()).
+		Int("features", len(frame.Names)).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("features built")
+	for _, fam := range frame.Families {
+		if !fam.Built {
+			log.Warn().Str("family", fam.Name).Str("why", fam.Why).Msg("feature family skipped")
+		}
+	}
+	return res, nil
+}
+
+// numTables is the number of tables of the contract.
+const numTables = 6
+
+// tableIndex numbers the tables for per-table counters.
+var tableIndex = map[data.Table]int{
+	data.Customers: 0, data.Sessions: 1, data.Events: 2, data.Tickets: 3, data.Surveys: 4, data.Orders: 5,
+}
+
+type readStats struct {
+	stats   data.FileStats
+	unknown int64
+}
+
+// readInto streams one file into a builder fork.
+func readInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress) (readStats, error) {
+	var rs readStats
+	var err error
+	switch f.Table {
+	case data.Sessions:
+		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Session) error {
+			rs.unknown += int64(b.AddSessions(rows))
+			prog.rows(f.Table, len(rows))
+			return nil
+		})
+	case data.Events:
+		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Event) error {
+			rs.unknown += int64(b.AddEvents(rows))
+			prog.rows(f.Table, len(rows))
+			return nil
+		})
+	case data.Tickets:
+		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Ticket) error {
+			rs.unknown += int64(b.AddTickets(rows))
+			prog.rows(f.Table, len(rows))
+			return nil
+		})
+	case data.Surveys:
+		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Survey) error {
+			rs.unknown += int64(b.AddSurveys(rows))
+			prog.rows(f.Table, len(rows))
+			return nil
+		})
+	case data.Orders:
+		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Order) error {
+			rs.unknown += int64(b.AddOrders(rows))
+			prog.rows(f.Table, len(rows))
+			return nil
+		})
+	default:
+		err = fmt.Errorf("read %s: table %q is not one of the contract's", f.Rel, f.Table)
+	}
+	return rs, err
+}
+
+func optionalFile(cfg *Config, f data.File) bool {
+	return slices.Contains(cfg.BadRows.OptionalFiles, f.Rel)
+}
+
+// record adds one file's statistics to the result, and turns a read error
+// into the error the run stops with, unless the file is optional and the
+// error is about the file itself.
+func (res *loaded) record(cfg *Config, i int, f data.File, st data.FileStats, err error, log zerolog.Logger) error {
+	in := &res.Inputs[i]
+	in.Rows, in.Kept = st.Rows, st.Kept
+	res.Rows[f.Table] += st.Rows
+	for reason, n := range st.Skipped {
+		res.Skipped[string(f.Table)+"/"+reason] += n
+	}
+	for reason, n := range st.Cleaned {
+		res.Cleaned[string(f.Table)+"/"+reason] += n
+	}
+	if err == nil {
+		return nil
+	}
+	var fe *data.FileError
+	if errors.As(err, &fe) && optionalFile(cfg, f) {
+		in.Skipped, in.Error = true, err.Error()
+		log.Warn().Err(err).Str("file", f.Rel).Msg("optional file unreadable: skipped")
+		return nil
+	}
+	var re *data.RowError
+	if errors.As(err, &fe) || errors.As(err, &re) {
+		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	return err
+}
+
+// checkBadFraction fails the run when any table lost more than the allowed
+// share of its rows. Rows after the as-of date are not bad: they are counted
+// but do not count against the limit.
+func (res *loaded) checkBadFraction(cfg *Config) error {
+	bad := map[data.Table]int64{}
+	for key, n := range res.Skipped {
+		t, reason := splitKey(key)
+		if reason == "future_timestamp" {
+			continue
+		}
+		bad[t] += n
+	}
+	var errs []error
+	for _, t := range data.Tables {
+		rows := res.Rows[t]
+		if rows == 0 || bad[t] == 0 {
+			continue
+		}
+		if frac := float64(bad[t]) / float64(rows); frac > cfg.BadRows.MaxFraction {
+			errs = append(errs, fmt.Errorf("%w: %s: %d of %d rows (%.2f%%) break the contract, above bad_rows.max_fraction %.2f%%",
+				ErrInvalidInput, t, bad[t], rows, 100*frac, 100*cfg.BadRows.MaxFraction))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func splitKey(key string) (data.Table, string) {
+	for i := 0; i < len(key); i++ {
+		if key[i] == '/' {
+			return data.Table(key[:i]), key[i+1:]
+		}
+	}
+	return data.Table(key), ""
+}
+
+// badRows applies the bad-row policy: under "fail" the first bad row stops
+// the read; under "skip" each is counted by the reader, and the first few of
+// each reason are logged so that a person sees examples.
+type badRows struct {
+	mu     sync.Mutex
+	logged map[string]int
+	fail   bool
+	log    zerolog.Logger
+}
+
+const badRowExamples = 3
+
+func newBadRows(cfg *Config, log zerolog.Logger) *badRows {
+	return &badRows{logged: map[string]int{}, fail: cfg.BadRows.Policy == "fail", log: log}
+}
+
+func (b *badRows) onBad(e *data.RowError) error {
+	reason := e.Reason()
+	if reason == "future_timestamp" {
+		return nil // rows after the as-of date are ignored, not bad
+	}
+	if b.fail {
+		return e
+	}
+	key := string(e.Table) + "/" + reason
+	b.mu.Lock()
+	n := b.logged[key]
+	b.logged[key] = n + 1
+	b.mu.Unlock()
+	if n < badRowExamples {
+		b.log.Warn().Str("table", string(e.Table)).Str("file", e.File).Int("row_group", e.RowGroup).
+			Int64("row", e.Row).Str("column", e.Column).Str("value", e.Value).Str("reason", reason).
+			Msg("bad row skipped")
+	}
+	return nil
+}
+
+// progress logs rows read per table, the share of bytes done and the rate,
+// at most every few seconds.
+type progress struct {
+	log        zerolog.Logger
+	totalBytes int64
+	doneBytes  atomic.Int64
+	perTable   [numTables]atomic.Int64
+	began      time.Time
+	once       sync.Once
+	stop       chan struct{}
+	wg         sync.WaitGroup
+}
+
+// progressEvery is how often long reads report progress.
+const progressEvery = 3 * time.Second
+
+func newProgress(log zerolog.Logger, totalBytes int64) *progress {
+	return &progress{log: log, totalBytes: totalBytes, began: time.Now(), stop: make(chan struct{})}
+}
+
+func (p *progress) rows(t data.Table, n int) { p.perTable[tableIndex[t]].Add(int64(n)) }
+func (p *progress) fileDone(size int64)      { p.doneBytes.Add(size) }
+
+// start runs the reporter until the returned function is called (which is
+// safe to call more than once) or ctx ends.
+func (p *progress) start(ctx context.Context) func() {
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.report()
+			}
+		}
+	}()
+	return func() {
+		p.once.Do(func() { close(p.stop) })
+		p.wg.Wait()
+	}
+}
+
+func (p *progress) report() {
+	ev := p.log.Info()
+	var total int64
+	names := make([]string, 0, len(tableIndex))
+	for t := range tableIndex {
+		names = append(names, string(t))
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		n := p.perTable[tableIndex[data.Table(name)]].Load()
+		total += n
+		ev = ev.Int64("rows_read_"+name, n)
+	}
+	secs := time.Since(p.began).Seconds()
+	pct := 100.0
+	if p.totalBytes > 0 {
+		pct = 100 * float64(p.doneBytes.Load()) / float64(p.totalBytes)
+	}
+	ev.Int64("rows_read", total).Float64("percent_files", pct).
+		Float64("rows_per_second", float64(total)/max(secs, 1e-9)).Msg("reading")
+}

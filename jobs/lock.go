@@ -1,0 +1,110 @@
+package jobs
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// lockName is the lock file inside an output folder.
+const lockName = ".churn.lock"
+
+// holder says who holds a lock; it is the lock file's content.
+type holder struct {
+	PID       int       `json:"pid"`
+	Host      string    `json:"host"`
+	StartedAt time.Time `json:"started_at"`
+	Command   string    `json:"command"`
+}
+
+func (h holder) String() string {
+	return fmt.Sprintf("pid %d on %s, %s since %s", h.PID, h.Host, h.Command, h.StartedAt.Format(time.RFC3339))
+}
+
+// outputLock is an exclusive advisory lock (flock) on a folder. The kernel
+// drops a flock when its process dies, however it dies, so a lock left by a
+// killed run never blocks the next one; the holder record it left behind
+// is reported when the next run takes over.
+type outputLock struct {
+	f *os.File
+}
+
+// acquireLock takes the lock of dir, creating dir if needed. It fails at once
+// with ErrLocked, naming the holder, when another process holds it.
+func acquireLock(dir, command string, now time.Time, log zerolog.Logger) (*outputLock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, lockName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		prev, _ := readHolder(f)
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w on %s: %s", ErrLocked, dir, prev)
+		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if prev, ok := readHolder(f); ok {
+		log.Warn().Int("stale_pid", prev.PID).Str("stale_host", prev.Host).Time("stale_started_at", prev.StartedAt).
+			Str("lock", path).Msg("taking over a lock left by a run that did not finish")
+	}
+	host, _ := os.Hostname()
+	b, _ := json.Marshal(holder{PID: os.Getpid(), Host: host, StartedAt: now.UTC(), Command: command})
+	if err := writeAll(f, b); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return &outputLock{f: f}, nil
+}
+
+// readHolder reads the holder record; ok is false when the file is empty
+// (released cleanly) or unreadable.
+func readHolder(f *os.File) (holder, bool) {
+	var h holder
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return h, false
+	}
+	b, err := io.ReadAll(f)
+	if err != nil || len(b) == 0 {
+		return h, false
+	}
+	return h, json.Unmarshal(b, &h) == nil
+}
+
+func writeAll(f *os.File, b []byte) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(b, 0); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// release empties the holder record and drops the lock. The file stays:
+// removing it would let two runs lock two different files of one name.
+func (l *outputLock) release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Truncate(0)
+	if uerr := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN); err == nil {
+		err = uerr
+	}
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}

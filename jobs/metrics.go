@@ -1,0 +1,145 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"churn/data"
+)
+
+// runMetrics is what a run exports in the Prometheus text format.
+type runMetrics struct {
+	Success      bool
+	Duration     time.Duration
+	Finished     time.Time
+	RowsRead     map[data.Table]int64
+	RowsSkipped  map[string]int64
+	Customers    int
+	Segments     []SegmentSummary
+	ModelVersion string
+	FeaturePSI   float64
+	ScorePSI     float64
+}
+
+// text renders the metrics in the Prometheus exposition format, in a fixed
+// order.
+func (m *runMetrics) text() []byte {
+	var b bytes.Buffer
+	gauge := func(name, help string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+	}
+	success := 0
+	if m.Success {
+		success = 1
+	}
+	gauge("churn_run_success", "1 when the last run succeeded, 0 when it failed.")
+	fmt.Fprintf(&b, "churn_run_success %d\n", success)
+	gauge("churn_run_duration_seconds", "Wall time of the last run.")
+	fmt.Fprintf(&b, "churn_run_duration_seconds %.3f\n", m.Duration.Seconds())
+	gauge("churn_run_finished_timestamp_seconds", "When the last run ended, Unix time.")
+	fmt.Fprintf(&b, "churn_run_finished_timestamp_seconds %d\n", m.Finished.Unix())
+	gauge("churn_rows_read", "Rows read per input table by the last run.")
+	for _, t := range data.Tables {
+		if n, ok := m.RowsRead[t]; ok {
+			fmt.Fprintf(&b, "churn_rows_read{table=%q} %d\n", t, n)
+		}
+	}
+	gauge("churn_rows_skipped", "Rows skipped per table and reason by the last run.")
+	keys := make([]string, 0, len(m.RowsSkipped))
+	for k := range m.RowsSkipped {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t, reason := splitKey(k)
+		fmt.Fprintf(&b, "churn_rows_skipped{table=%q,reason=%q} %d\n", t, reason, m.RowsSkipped[k])
+	}
+	gauge("churn_customers_scored", "Customers scored by the last run.")
+	fmt.Fprintf(&b, "churn_customers_scored %d\n", m.Customers)
+	gauge("churn_segment_customers", "Customers per segment in the last run.")
+	for _, s := range m.Segments {
+		fmt.Fprintf(&b, "churn_segment_customers{segment=%q} %d\n", s.Segment, s.Customers)
+	}
+	gauge("churn_segment_value_at_risk", "Value at risk per segment in the last run.")
+	for _, s := range m.Segments {
+		fmt.Fprintf(&b, "churn_segment_value_at_risk{segment=%q} %g\n", s.Segment, s.ValueAtRisk)
+	}
+	if m.ModelVersion != "" {
+		gauge("churn_model_info", "The model version the last run used, as a label.")
+		fmt.Fprintf(&b, "churn_model_info{version=%q} 1\n", m.ModelVersion)
+	}
+	gauge("churn_feature_psi_max", "Largest population stability index of any feature against training.")
+	fmt.Fprintf(&b, "churn_feature_psi_max %g\n", m.FeaturePSI)
+	gauge("churn_score_psi", "Population stability index of the score against training.")
+	fmt.Fprintf(&b, "churn_score_psi %g\n", m.ScorePSI)
+	return b.Bytes()
+}
+
+// publishMetrics writes the metrics file (atomically, for node_exporter's
+// textfile collector) and pushes to a Pushgateway, as configured.
+func publishMetrics(ctx context.Context, cfg *Config, m *runMetrics) error {
+	body := m.text()
+	if cfg.MetricsFile != "" {
+		if err := data.WriteFileAtomic(cfg.MetricsFile, body); err != nil {
+			return fmt.Errorf("metrics file %s: %w", cfg.MetricsFile, err)
+		}
+	}
+	if cfg.MetricsPush != "" {
+		if err := pushMetrics(ctx, cfg.MetricsPush, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pushTimeout bounds a push so that an unreachable gateway cannot hold the
+// nightly job.
+const pushTimeout = 10 * time.Second
+
+// pushMetrics replaces the churn job's group on a Pushgateway with body.
+// url may be the gateway's base URL or a full /metrics/job/... path.
+func pushMetrics(ctx context.Context, url string, body []byte) error {
+	if !strings.Contains(url, "/metrics/job/") {
+		url = strings.TrimRight(url, "/") + "/metrics/job/churn"
+	}
+	ctx, cancel := context.WithTimeout(ctx, pushTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("push metrics %s: %w", url, err)
+	}
+	req.Header.Set("Content-Type", "text/plain; version=0.0.4")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("push metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("push metrics %s: %s: %s", url, resp.Status, strings.TrimSpace(string(msg)))
+	}
+	return nil
+}
+
+// writeRunMetrics publishes a finished run's metrics; a failure to publish
+// is logged, and fails the run only when the run itself succeeded.
+func writeRunMetrics(ctx context.Context, cfg *Config, m *runMetrics, log zerolog.Logger) error {
+	if cfg.MetricsFile == "" && cfg.MetricsPush == "" {
+		return nil
+	}
+	if err := publishMetrics(ctx, cfg, m); err != nil {
+		if m.Success {
+			return err
+		}
+		log.Error().Err(err).Msg("metrics not published")
+	}
+	return nil
+}

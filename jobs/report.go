@@ -1,0 +1,74 @@
+package jobs
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"churn/model/eval"
+	"churn/model/report"
+)
+
+// holdoutScores keeps what the report draws: the test rows' probabilities before
+// and after calibration, their outcomes and the naive baseline's scores.
+type holdoutScores struct {
+	prob, uncal, label, baseline []float64
+}
+
+// WriteReport writes the training report, a self-contained HTML file, so
+// that it appears whole.
+func WriteReport(path string, s *TrainSummary) error {
+	if s.scores == nil || s.trained == nil {
+		return fmt.Errorf("report %s: the summary holds no holdout scores", path)
+	}
+	h := s.scores
+	in := report.Input{
+		Title:        "churn model " + s.Version,
+		Subtitle:     fmt.Sprintf("%s, trained as of %s on %d rows and %d features; tested on the latest complete cutoff; data fingerprint %.12s", s.Algo, s.AsOf, s.TrainRows, s.Features, s.Fingerprint),
+		Prob:         h.prob,
+		Uncalibrated: h.uncal,
+		Label:        h.label,
+		Baselines:    []report.Baseline{{Name: "days since last activity", Prob: h.baseline}},
+		Importance:   s.trained.Importance(),
+		Groups:       map[string]map[string]eval.Report{"plan": s.ByPlan, "region": s.ByRegion},
+		Notes:        []string{"Model choice: " + s.Choice},
+	}
+	cal := s.trained.Calibration
+	in.Notes = append(in.Notes, fmt.Sprintf("Calibration: %s, fitted on %d rows of a cutoff training did not see; Brier %.4f before, %.4f after; ECE %.4f before, %.4f after.",
+		cal.Method, cal.Rows, cal.BrierBefore, cal.BrierAfter, cal.ECEBefore, cal.ECEAfter))
+	for _, c := range s.trained.Candidates {
+		if c.Err != "" {
+			in.Notes = append(in.Notes, fmt.Sprintf("Candidate %s failed: %s", c.Algo, c.Err))
+			continue
+		}
+		in.Notes = append(in.Notes, fmt.Sprintf("Candidate %s: validation ROC AUC %.4f, Brier %.4f.", c.Algo, c.Valid.ROCAUC, c.Valid.Brier))
+	}
+	for _, c := range s.Cutoffs {
+		in.Cutoffs = append(in.Cutoffs, report.CutoffRow{Cutoff: c.Cutoff, Role: c.Role, Rows: c.Rows, Labelled: c.Labelled, ChurnRate: c.ChurnRate})
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, in); err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("report %s: %w", path, err)
+	}
+	return nil
+}
+
+func sigmoid(v float64) float64 { return 1 / (1 + math.Exp(-v)) }

@@ -1,0 +1,375 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"churn/data"
+	"churn/data/sample"
+	"churn/features"
+	"churn/model"
+)
+
+// RunSummary is what `churn run` reports, and prints with --json.
+type RunSummary struct {
+	AsOf          string           `json:"as_of"`
+	Output        string           `json:"output"`
+	Parts         []string         `json:"parts"`
+	Manifest      string           `json:"manifest"`
+	ModelVersion  string           `json:"model_version"`
+	Algo          string           `json:"algo"`
+	TrainedFirst  bool             `json:"trained_first"`
+	Sample        bool             `json:"sample_data"`
+	Customers     int              `json:"customers_scored"`
+	Segments      []SegmentSummary `json:"segments"`
+	Top           []TopCustomer    `json:"top_by_value_at_risk"`
+	RowsSkipped   map[string]int64 `json:"rows_skipped"`
+	DriftWarnings []string         `json:"drift_warnings,omitempty"`
+	DurationMS    int64            `json:"duration_ms"`
+}
+
+// SegmentSummary counts one segment.
+type SegmentSummary struct {
+	Segment     string  `json:"segment"`
+	Customers   int     `json:"customers"`
+	ValueAtRisk float64 `json:"value_at_risk"`
+}
+
+// TopCustomer is one line of the summary's top list.
+type TopCustomer struct {
+	CustomerID  string  `json:"customer_id"`
+	Segment     string  `json:"segment"`
+	Probability float64 `json:"churn_probability"`
+	Value       float64 `json:"predicted_value"`
+	ValueAtRisk float64 `json:"value_at_risk"`
+	Reason      string  `json:"reason"`
+}
+
+// topN is how many customers the summary lists.
+const topN = 10
+
+// Env is what a pipeline takes from its surroundings: the logger, the
+// clock and the code version. Tests inject all three.
+type Env struct {
+	Log         zerolog.Logger
+	Now         func() time.Time
+	CodeVersion string
+	// SampleCache is where the embedded sample is written out to be read;
+	// default the user cache folder.
+	SampleCache string
+}
+
+func (e *Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now().UTC()
+	}
+	return e.Now().UTC()
+}
+
+// dataset resolves cfg.Data (the embedded sample when empty) and the as-of
+// instant (today at midnight UTC, or the sample's end).
+func resolveDataset(cfg *Config, env *Env) (root string, asOf time.Time, isSample bool, err error) {
+	asOf = cfg.AsOf
+	root = cfg.Data
+	if root == "" {
+		isSample = true
+		dir := env.SampleCache
+		if dir == "" {
+			base, err := os.UserCacheDir()
+			if err != nil {
+				base = os.TempDir()
+			}
+			dir = filepath.Join(base, "churn", "sample")
+		}
+		root, err = sample.Materialize(dir)
+		if err != nil {
+			return "", time.Time{}, true, fmt.Errorf("embedded sample: %w", err)
+		}
+		if asOf.IsZero() {
+			asOf, _ = time.Parse("2006-01-02", sample.End)
+		}
+	}
+	if asOf.IsZero() {
+		asOf = env.now().Truncate(24 * time.Hour)
+	}
+	return root, asOf.UTC(), isSample, nil
+}
+
+// discover finds the dataset's files; a missing or malformed dataset is
+// invalid input.
+func discover(root string) (*data.Dataset, error) {
+	ds, err := data.Discover(root)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	return ds, nil
+}
+
+// Run is the nightly job: features as of the cutoff, scores with the
+// registry's promoted model, value, segments and reasons, written to
+// OUT/as_of=DATE/ atomically with a manifest.
+func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
+	began := time.Now()
+	startedAt := env.now()
+	log := env.Log.With().Str("command", "run").Logger()
+	rm := &runMetrics{}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// A failed run still tells the monitoring that it failed, and what
+		// it had read by then.
+		rm.Duration, rm.Finished = time.Since(began), env.now()
+		if perr := publishMetrics(context.WithoutCancel(ctx), &cfg, rm); perr != nil {
+			log.Error().Err(perr).Msg("metrics not published")
+		}
+	}()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: config: %w", ErrInvalidInput, err)
+	}
+	root, asOf, isSample, err := resolveDataset(&cfg, &env)
+	if err != nil {
+		return nil, err
+	}
+	day := asOf.Format("2006-01-02")
+	log = log.With().Str("as_of", day).Logger()
+
+	lock, err := acquireLock(cfg.Out, "churn run", startedAt, log)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
+	if stale, err := data.RemoveStale(cfg.Out); err != nil {
+		return nil, fmt.Errorf("clean %s: %w", cfg.Out, err)
+	} else if len(stale) > 0 {
+		log.Warn().Strs("removed", stale).Msg("removed temporary folders left by an earlier run that did not finish")
+	}
+
+	ds, err := discover(root)
+	if err != nil {
+		return nil, err
+	}
+	log.Info().Str("data", root).Bool("sample", isSample).Msg("run started")
+
+	reg, err := model.OpenRegistry(cfg.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
+	}
+	trainedFirst := false
+	version, err := reg.Promoted()
+	if errors.Is(err, model.ErrNoModel) && isSample {
+		log.Info().Str("registry", cfg.Registry).Msg("the registry has no model yet: training one on the sample first")
+		tcfg := cfg
+		tcfg.AsOf = asOf
+		tcfg.Data = root
+		if _, err := Train(ctx, tcfg, env); err != nil {
+			return nil, fmt.Errorf("train first: %w", err)
+		}
+		trainedFirst = true
+		version, err = reg.Promoted()
+	}
+	if err != nil {
+		if errors.Is(err, model.ErrNoModel) {
+			return nil, fmt.Errorf("%w in registry %s: run `churn train --registry %s` first", ErrNoModel, cfg.Registry, cfg.Registry)
+		}
+		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
+	}
+	clf, meta, err := reg.Load(version)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", version, err)
+	}
+	log = log.With().Str("model_version", version).Logger()
+
+	timings := map[string]int64{}
+	step := time.Now()
+	cutoff := asOf.UnixNano()
+	ld, err := loadFrame(ctx, &cfg, ds, []int64{cutoff}, cutoff, log)
+	if err != nil {
+		return nil, err
+	}
+	f := ld.Frame
+	rm.RowsRead, rm.RowsSkipped, rm.ModelVersion = ld.Rows, ld.Skipped, version
+	timings["features_ms"] = time.Since(step).Milliseconds()
+
+	step = time.Now()
+	prob, err := predict(clf, f)
+	if err != nil {
+		return nil, err
+	}
+	reasons, err := explain(ctx, clf, f, cfg.Workers)
+	if err != nil {
+		return nil, err
+	}
+	timings["score_ms"] = time.Since(step).Milliseconds()
+
+	step = time.Now()
+	fit := fitValue(f, &cfg, log)
+	value, pAlive := values(f, prob, fit, &cfg)
+	timings["value_ms"] = time.Since(step).Milliseconds()
+
+	sc := assemble(&cfg, f, prob, value, pAlive, reasons)
+	drift := measureDrift(f, prob, meta, cfg.DriftThreshold)
+	for _, name := range drift.Drifted {
+		log.Warn().Str("feature", name).Float64("psi", drift.PSI[name]).Float64("threshold", cfg.DriftThreshold).
+			Msg("feature drifted from its training distribution")
+	}
+	if drift.Score > cfg.DriftThreshold {
+		log.Warn().Float64("psi", drift.Score).Msg("score distribution drifted from training")
+	}
+
+	step = time.Now()
+	name := "as_of=" + day
+	cols := outputColumns(f, sc, asOf, version, clf)
+	man := &Manifest{
+		Command:      "run",
+		CodeVersion:  env.CodeVersion,
+		AsOf:         day,
+		Cutoff:       asOf.Format(time.RFC3339),
+		Data:         root,
+		Sample:       isSample,
+		Inputs:       ld.Inputs,
+		RowsRead:     ld.Rows,
+		RowsSkipped:  ld.Skipped,
+		ValuesFixed:  ld.Cleaned,
+		Families:     f.Families,
+		ModelVersion: version,
+		Algo:         clf.Algo(),
+		Customers:    f.Rows(),
+		Segments:     countSegments(&cfg, sc),
+		Value:        fit,
+		Drift:        drift,
+		Config:       configRecord(&cfg),
+	}
+	parts, err := writeRun(cfg.Out, name, cols, man, func() {
+		man.Timings = timings
+		man.StartedAt = startedAt.Format(time.RFC3339Nano)
+		man.FinishedAt = env.now().Format(time.RFC3339Nano)
+		timings["write_ms"] = time.Since(step).Milliseconds()
+		timings["total_ms"] = time.Since(began).Milliseconds()
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	sum := &RunSummary{
+		AsOf:          day,
+		Output:        filepath.Join(cfg.Out, name),
+		Parts:         parts,
+		Manifest:      filepath.Join(cfg.Out, name, manifestName),
+		ModelVersion:  version,
+		Algo:          clf.Algo(),
+		TrainedFirst:  trainedFirst,
+		Sample:        isSample,
+		Customers:     f.Rows(),
+		Segments:      man.Segments,
+		Top:           topByValueAtRisk(f, sc, topN),
+		RowsSkipped:   ld.Skipped,
+		DriftWarnings: drift.Drifted,
+		DurationMS:    time.Since(began).Milliseconds(),
+	}
+	log.Info().Int("customers_scored", sum.Customers).Str("output", sum.Output).
+		Int64("duration_ms", sum.DurationMS).Msg("run finished")
+	rm.Success, rm.Duration, rm.Finished = true, time.Since(began), env.now()
+	rm.Customers, rm.Segments, rm.FeaturePSI, rm.ScorePSI = sum.Customers, sum.Segments, drift.Max, drift.Score
+	if err := writeRunMetrics(ctx, &cfg, rm, log); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// assemble derives tiers, value at risk and segments from probabilities and
+// values.
+func assemble(cfg *Config, f *features.Frame, prob, value, pAlive []float64, reasons []string) *scored {
+	n := f.Rows()
+	sc := &scored{
+		Prob: prob, Value: value, PAlive: pAlive, Reasons: reasons,
+		Risk: make([]string, n), ValueAtRisk: make([]float64, n), Segment: make([]string, n),
+		Engagement: make([]float64, n),
+	}
+	sc.Tier = valueTiers(value, f.Status, cfg.Segments)
+	eng := engagementCol(f)
+	for i := range n {
+		sc.Risk[i] = riskTier(prob[i], cfg.Segments)
+		sc.ValueAtRisk[i] = prob[i] * value[i]
+		sc.Segment[i] = segmentOf(cfg, f.Status[i], sc.Risk[i], sc.Tier[i])
+		sc.Engagement[i] = math.NaN()
+		if eng >= 0 {
+			sc.Engagement[i] = f.X[i*len(f.Names)+eng]
+		}
+	}
+	return sc
+}
+
+func countSegments(cfg *Config, sc *scored) []SegmentSummary {
+	idx := map[string]int{}
+	var out []SegmentSummary
+	for _, s := range SegmentOrder {
+		idx[cfg.SegmentName(s)] = len(out)
+		out = append(out, SegmentSummary{Segment: cfg.SegmentName(s)})
+	}
+	for i, s := range sc.Segment {
+		k := idx[s]
+		out[k].Customers++
+		out[k].ValueAtRisk += sc.ValueAtRisk[i]
+	}
+	for i := range out {
+		out[i].ValueAtRisk = math.Round(out[i].ValueAtRisk*100) / 100
+	}
+	return out
+}
+
+// topByValueAtRisk lists the n customers with the most value at risk,
+// ties broken by customer id.
+func topByValueAtRisk(f *features.Frame, sc *scored, n int) []TopCustomer {
+	idx := make([]int, f.Rows())
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		va, vb := sc.ValueAtRisk[idx[a]], sc.ValueAtRisk[idx[b]]
+		if va != vb {
+			return va > vb
+		}
+		return f.CustomerID[idx[a]] < f.CustomerID[idx[b]]
+	})
+	var out []TopCustomer
+	for _, i := range idx[:min(n, len(idx))] {
+		if sc.ValueAtRisk[i] <= 0 {
+			break
+		}
+		out = append(out, TopCustomer{
+			CustomerID: f.CustomerID[i], Segment: sc.Segment[i], Probability: sc.Prob[i],
+			Value: sc.Value[i], ValueAtRisk: sc.ValueAtRisk[i], Reason: firstReason(sc.Reasons[i]),
+		})
+	}
+	return out
+}
+
+func firstReason(s string) string {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == ';' && s[i+1] == ' ' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// engagementCol is the frame's column of the engagement score over the
+// middle window (engagement_score_30d by default), or -1.
+func engagementCol(f *features.Frame) int {
+	for j, name := range f.Names {
+		if strings.HasPrefix(name, "engagement_score_") {
+			return j
+		}
+	}
+	return -1
+}

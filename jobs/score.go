@@ -1,0 +1,161 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"churn/features"
+	"churn/model"
+)
+
+// scored is one scoring pass over a frame: a row per customer of the frame.
+type scored struct {
+	Prob        []float64
+	Risk        []string
+	Value       []float64
+	PAlive      []float64
+	Tier        []string
+	ValueAtRisk []float64
+	Segment     []string
+	Reasons     []string
+	Engagement  []float64
+}
+
+// matrixOf views a frame as the model's matrix, without copying.
+func matrixOf(f *features.Frame) *model.Matrix {
+	return &model.Matrix{Cols: f.Names, Rows: f.Rows(), X: f.X}
+}
+
+// predict scores every row of the frame with the classifier. Probabilities
+// are clamped into [0, 1]; a NaN would be a defect of the model, and is
+// reported as an error rather than written.
+func predict(c model.Classifier, f *features.Frame) ([]float64, error) {
+	p := make([]float64, f.Rows())
+	if err := c.PredictProba(p, matrixOf(f)); err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	for i, v := range p {
+		if math.IsNaN(v) {
+			return nil, fmt.Errorf("score: model %s gave NaN for customer %s", c.Algo(), f.CustomerID[i])
+		}
+	}
+	return p, nil
+}
+
+// riskTier maps a calibrated probability to high, medium or low.
+func riskTier(p float64, s SegmentOptions) string {
+	switch {
+	case p >= s.HighRisk:
+		return "high"
+	case p >= s.MediumRisk:
+		return "medium"
+	}
+	return "low"
+}
+
+// valueTiers splits values into high, medium and low by quantiles among the
+// customers that are not churned.
+func valueTiers(value []float64, status []features.Status, s SegmentOptions) []string {
+	var live []float64
+	for i, v := range value {
+		if status[i] != features.Churned {
+			live = append(live, v)
+		}
+	}
+	sort.Float64s(live)
+	hi, med := quantile(live, s.HighValueQuantile), quantile(live, s.MediumValueQuantile)
+	tiers := make([]string, len(value))
+	for i, v := range value {
+		switch {
+		case status[i] == features.Churned || v <= 0:
+			tiers[i] = "low"
+		case v >= hi:
+			tiers[i] = "high"
+		case v >= med:
+			tiers[i] = "medium"
+		default:
+			tiers[i] = "low"
+		}
+	}
+	return tiers
+}
+
+// quantile of sorted values, by linear interpolation; 0 when empty.
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	pos := q * float64(len(sorted)-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, len(sorted)-1)
+	return sorted[lo] + (pos-float64(lo))*(sorted[hi]-sorted[lo])
+}
+
+// segmentOf places a customer in one of the six segments of SPEC.md.
+func segmentOf(cfg *Config, status features.Status, risk, tier string) string {
+	switch {
+	case status == features.Churned:
+		return cfg.SegmentName(SegChurned)
+	case status == features.New:
+		return cfg.SegmentName(SegNew)
+	case risk == "high" && tier == "high":
+		return cfg.SegmentName(SegAtRiskHighValue)
+	case risk == "high":
+		return cfg.SegmentName(SegAtRisk)
+	case tier == "high":
+		return cfg.SegmentName(SegHighValue)
+	}
+	return cfg.SegmentName(SegHealthy)
+}
+
+// reasonsPerRow is how many reasons each customer gets.
+const reasonsPerRow = 3
+
+// explain writes, for every row, the top reasons in plain words: the
+// features whose contributions pushed the score up the most. Rows are
+// split over workers; each row's text depends on that row alone, so the
+// result does not depend on the number of workers.
+func explain(ctx context.Context, c model.Classifier, f *features.Frame, workers int) ([]string, error) {
+	out := make([]string, f.Rows())
+	g, ctx := errgroup.WithContext(ctx)
+	chunk := (f.Rows() + workers - 1) / max(workers, 1)
+	for lo := 0; lo < f.Rows(); lo += max(chunk, 1) {
+		hi := min(lo+max(chunk, 1), f.Rows())
+		g.Go(func() error {
+			cols := len(f.Names)
+			for i := lo; i < hi; i++ {
+				if i%1024 == 0 && ctx.Err() != nil {
+					return ctx.Err()
+				}
+				top, err := model.TopContributions(c, f.X[i*cols:(i+1)*cols], reasonsPerRow)
+				if err != nil {
+					return fmt.Errorf("explain customer %s: %w", f.CustomerID[i], err)
+				}
+				out[i] = reasonText(f, i, top)
+			}
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+func reasonText(f *features.Frame, row int, top []model.Contribution) string {
+	var parts []string
+	for _, c := range top {
+		if c.Effect <= 0 {
+			break // only what raised the risk is a reason to act on
+		}
+		if s := f.Reason(row, c.Feature, c.Effect); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return "no feature raised the risk above the average customer"
+	}
+	return strings.Join(parts, "; ")
+}

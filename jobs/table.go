@@ -1,0 +1,317 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"churn/data"
+	"churn/model"
+	"churn/model/eval"
+)
+
+// TableOptions are the flags of `churn train --features`.
+type TableOptions struct {
+	File  string // CSV feature table, one row per customer
+	Label string // label column: Yes/No, true/false or 1/0
+	ID    string // id column, excluded from features
+	Algo  string // auto, gbt, logistic: which to report; auto reports both
+	Folds int    // default 5
+}
+
+// TableSummary is the cross-validated result of training on a feature
+// table.
+type TableSummary struct {
+	File         string   `json:"file"`
+	Rows         int      `json:"rows"`
+	Features     int      `json:"features"`
+	Label        string   `json:"label"`
+	PositiveRate float64  `json:"positive_rate"`
+	Folds        int      `json:"folds"`
+	Seed         uint64   `json:"seed"`
+	Categorical  []string `json:"categorical"`
+	Dropped      []string `json:"dropped,omitempty"`
+	Algos        []AlgoCV `json:"algos"`
+	DurationMS   int64    `json:"duration_ms"`
+	MissingCells int      `json:"missing_cells"`
+	FoldSizes    []int    `json:"fold_sizes"`
+	Notes        []string `json:"notes,omitempty"`
+}
+
+// AlgoCV is one algorithm's metrics across folds.
+type AlgoCV struct {
+	Algo       string    `json:"algo"`
+	ROCAUCMean float64   `json:"roc_auc_mean"`
+	ROCAUCStd  float64   `json:"roc_auc_std"`
+	ROCAUC     []float64 `json:"roc_auc_per_fold"`
+	PRAUCMean  float64   `json:"pr_auc_mean"`
+	BrierMean  float64   `json:"brier_mean"`
+	ECEMean    float64   `json:"ece_mean"`
+}
+
+// maxLevels is the most levels a categorical column may have before it is
+// dropped rather than one-hot encoded.
+const maxLevels = 64
+
+// TrainTable trains on a table that already has one row per customer and
+// reports stratified k-fold metrics. Within each training fold, a
+// stratified tenth is held out for early stopping and another for
+// calibration, so the test fold is never seen.
+func TrainTable(ctx context.Context, cfg Config, env Env, o TableOptions) (*TableSummary, error) {
+	began := time.Now()
+	log := env.Log.With().Str("command", "train").Str("features", o.File).Logger()
+	if o.Folds == 0 {
+		o.Folds = 5
+	}
+	t, err := data.ReadFeatureTableCSV(o.File)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	m, y, sum, err := encodeTable(t, o)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	sum.Folds, sum.Seed = o.Folds, cfg.Seed
+	folds := stratifiedFolds(y, o.Folds, cfg.Seed)
+	algos := []string{model.AlgoGBT, model.AlgoLogistic}
+	if o.Algo != "" && o.Algo != model.AlgoAuto {
+		algos = []string{o.Algo}
+	}
+	for _, algo := range algos {
+		cv := AlgoCV{Algo: algo}
+		var prs, briers, eces []float64
+		for k := range o.Folds {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			var trainRows, testRows []int
+			for i, f := range folds {
+				if f == k {
+					testRows = append(testRows, i)
+				} else {
+					trainRows = append(trainRows, i)
+				}
+			}
+			fit, valid, calib := splitInner(trainRows, y, cfg.Seed+uint64(k))
+			tcfg := model.DefaultTrainConfig()
+			tcfg.Algo, tcfg.Seed = algo, cfg.Seed
+			tcfg.GBT.Workers = cfg.Workers
+			tr, err := model.Train(tcfg, rowsOf(m, fit), rowsOf(m, valid), rowsOf(m, calib), pick(y, fit), pick(y, valid), pick(y, calib))
+			if err != nil {
+				return nil, fmt.Errorf("fold %d, %s: %w", k+1, algo, err)
+			}
+			test := rowsOf(m, testRows)
+			p := make([]float64, test.Rows)
+			if err := tr.PredictProba(p, test); err != nil {
+				return nil, fmt.Errorf("fold %d, %s: %w", k+1, algo, err)
+			}
+			r := eval.Evaluate(p, pick(y, testRows))
+			cv.ROCAUC = append(cv.ROCAUC, r.ROCAUC)
+			prs, briers, eces = append(prs, r.PRAUC), append(briers, r.Brier), append(eces, r.ECE)
+			log.Info().Str("algo", algo).Int("fold", k+1).Float64("roc_auc", r.ROCAUC).Float64("brier", r.Brier).Msg("fold evaluated")
+		}
+		cv.ROCAUCMean, cv.ROCAUCStd = meanStd(cv.ROCAUC)
+		cv.PRAUCMean, _ = meanStd(prs)
+		cv.BrierMean, _ = meanStd(briers)
+		cv.ECEMean, _ = meanStd(eces)
+		sum.Algos = append(sum.Algos, cv)
+	}
+	for k := range o.Folds {
+		n := 0
+		for _, f := range folds {
+			if f == k {
+				n++
+			}
+		}
+		sum.FoldSizes = append(sum.FoldSizes, n)
+	}
+	sum.DurationMS = time.Since(began).Milliseconds()
+	return sum, nil
+}
+
+// encodeTable types the table's columns: a column whose every non-blank
+// cell parses as a number is numeric (blanks are missing); any other is
+// categorical and one-hot encoded, levels sorted, up to maxLevels.
+func encodeTable(t *data.FeatureTable, o TableOptions) (*model.Matrix, []float64, *TableSummary, error) {
+	li := t.Column(o.Label)
+	if li < 0 {
+		return nil, nil, nil, fmt.Errorf("%s: no label column %q (columns: %s)", t.Path, o.Label, strings.Join(t.Columns, ", "))
+	}
+	ii := -1
+	if o.ID != "" {
+		if ii = t.Column(o.ID); ii < 0 {
+			return nil, nil, nil, fmt.Errorf("%s: no id column %q", t.Path, o.ID)
+		}
+	}
+	sum := &TableSummary{File: t.Path, Rows: len(t.Rows), Label: o.Label}
+	y := make([]float64, len(t.Rows))
+	var pos float64
+	for r, rec := range t.Rows {
+		v, ok := parseLabel(rec[li])
+		if !ok {
+			return nil, nil, nil, &data.RowError{File: t.Path, Row: int64(r + 1), Column: o.Label, Value: rec[li],
+				Err: fmt.Errorf("label: want Yes/No, true/false or 1/0")}
+		}
+		y[r] = v
+		pos += v
+	}
+	sum.PositiveRate = pos / float64(max(len(y), 1))
+	type enc struct {
+		col    int
+		levels []string // nil: numeric
+	}
+	var encs []enc
+	var names []string
+	for c, name := range t.Columns {
+		if c == li || c == ii {
+			continue
+		}
+		numeric := true
+		levels := map[string]bool{}
+		for _, rec := range t.Rows {
+			s := strings.TrimSpace(rec[c])
+			if s == "" {
+				continue
+			}
+			if _, err := strconv.ParseFloat(s, 64); err != nil {
+				numeric = false
+			}
+			levels[s] = true
+		}
+		if numeric {
+			encs = append(encs, enc{col: c})
+			names = append(names, name)
+			continue
+		}
+		if len(levels) > maxLevels {
+			sum.Dropped = append(sum.Dropped, name)
+			continue
+		}
+		ls := make([]string, 0, len(levels))
+		for l := range levels {
+			ls = append(ls, l)
+		}
+		sort.Strings(ls)
+		encs = append(encs, enc{col: c, levels: ls})
+		sum.Categorical = append(sum.Categorical, name)
+		for _, l := range ls {
+			names = append(names, name+"="+l)
+		}
+	}
+	m := &model.Matrix{Cols: names, Rows: len(t.Rows), X: make([]float64, 0, len(t.Rows)*len(names))}
+	for _, rec := range t.Rows {
+		for _, e := range encs {
+			s := strings.TrimSpace(rec[e.col])
+			if e.levels == nil {
+				v := math.NaN()
+				if s != "" {
+					v, _ = strconv.ParseFloat(s, 64)
+				} else {
+					sum.MissingCells++
+				}
+				m.X = append(m.X, v)
+				continue
+			}
+			for _, l := range e.levels {
+				v := 0.0
+				if s == l {
+					v = 1
+				}
+				m.X = append(m.X, v)
+			}
+		}
+	}
+	sum.Features = len(names)
+	return m, y, sum, nil
+}
+
+func parseLabel(s string) (float64, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "true", "1", "1.0", "y", "t":
+		return 1, true
+	case "no", "false", "0", "0.0", "n", "f":
+		return 0, true
+	}
+	return 0, false
+}
+
+// stratifiedFolds assigns each row a fold so that every fold has the same
+// share of positives: each class is shuffled with a seeded generator and
+// dealt round-robin.
+func stratifiedFolds(y []float64, k int, seed uint64) []int {
+	folds := make([]int, len(y))
+	rng := rand.New(rand.NewPCG(seed, 0x5f0d))
+	for _, class := range []float64{0, 1} {
+		var idx []int
+		for i, v := range y {
+			if v == class {
+				idx = append(idx, i)
+			}
+		}
+		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		for n, i := range idx {
+			folds[i] = n % k
+		}
+	}
+	return folds
+}
+
+// splitInner splits training rows into fitting (80%), validation (10%)
+// and calibration (10%) rows, stratified by class.
+func splitInner(rows []int, y []float64, seed uint64) (fit, valid, calib []int) {
+	sub := make([]float64, len(rows))
+	for k, i := range rows {
+		sub[k] = y[i]
+	}
+	f := stratifiedFolds(sub, 10, seed)
+	for k, i := range rows {
+		switch f[k] {
+		case 0:
+			valid = append(valid, i)
+		case 1:
+			calib = append(calib, i)
+		default:
+			fit = append(fit, i)
+		}
+	}
+	return fit, valid, calib
+}
+
+func rowsOf(m *model.Matrix, rows []int) *model.Matrix {
+	c := len(m.Cols)
+	out := &model.Matrix{Cols: m.Cols, Rows: len(rows), X: make([]float64, 0, len(rows)*c)}
+	for _, i := range rows {
+		out.X = append(out.X, m.X[i*c:(i+1)*c]...)
+	}
+	return out
+}
+
+func pick(y []float64, rows []int) []float64 {
+	out := make([]float64, len(rows))
+	for k, i := range rows {
+		out[k] = y[i]
+	}
+	return out
+}
+
+func meanStd(v []float64) (mean, std float64) {
+	if len(v) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	for _, x := range v {
+		std += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(v)-1))
+}
