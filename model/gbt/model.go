@@ -93,18 +93,19 @@ func (m *Model) Predict(dst, X []float64) {
 // (at most predictBlockRows of them).
 func (m *Model) addTrees(dst, X []float64, t0, t1 int) {
 	var cur [predictBlockRows]int32
-	n := len(dst)
+	n := min(len(dst), predictBlockRows)
 	cols := m.cols
 	nodes := m.nodes
 	for t := t0; t < t1; t++ {
 		root := m.roots[t]
-		for i := 0; i < n; i++ {
+		for i := range cur[:n] {
 			cur[i] = root
 		}
 		for d := 0; d < int(m.depths[t]); d++ {
-			for i := 0; i < n; i++ {
-				s := &nodes[cur[i]]
-				v := X[i*cols+int(s.feat)]
+			row := X
+			for i, c := range cur[:n] {
+				s := &nodes[c]
+				v := row[s.feat]
 				next := s.left
 				if v > s.thr {
 					next++
@@ -113,10 +114,13 @@ func (m *Model) addTrees(dst, X []float64, t0, t1 int) {
 					next = s.left + s.missRight
 				}
 				cur[i] = next
+				if i+1 < n {
+					row = row[cols:]
+				}
 			}
 		}
-		for i := 0; i < n; i++ {
-			dst[i] += m.values[cur[i]]
+		for i, c := range cur[:n] {
+			dst[i] += m.values[c]
 		}
 	}
 }
