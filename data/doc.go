@@ -1,12 +1,82 @@
 // Package data is the input contract of churn as code, and every byte that
 // crosses the disk: dataset discovery, streaming Parquet readers, row
-// validation, the output writers, the synthetic generator and the embedded
-// sample dataset.
+// validation, the output writers and atomic output folders. The synthetic
+// generator and the embedded sample live in data/synth and data/sample.
 //
 // # The contract
 //
 // Contract lists, for each of the six tables, its columns, their kinds and
 // whether they are required. Customer, Session, Event, Ticket, Survey and
 // Order are the rows that readers hand on: a null timestamp is NoTime, a null
-// number NaN, a null string "".
+// number NaN, a null string "". Timestamps are nanoseconds since the Unix
+// epoch, UTC. A Mapping renames contract columns to the names in the files.
+//
+// # Discovery
+//
+// Discover finds, under a dataset root, one folder per table and every
+// *.parquet file at any depth below it, Hive key=value folders included
+// (File.Partition), sorted by path so that every run reads in the same
+// order. Names starting with "." or "_" are ignored. Only customers/ is
+// mandatory.
+//
+// # Reading: Apache Arrow pqarrow
+//
+// ReadFile streams one file row group by row group in record batches of
+// ReadOptions.BatchSize rows, reading only the contract columns, and hands
+// batches of contract rows to a callback; the batch is reused, so memory is
+// bounded by one row group's column chunks plus one batch, whatever the
+// file size. We read with Arrow (parquet/file and parquet/pqarrow) because
+// it gives typed columnar batches with a batch size, column projection and
+// row-group selection, and normalises what real files contain: TIMESTAMP in
+// milli, micro and nanoseconds, INT96, DATE, dictionary-encoded strings,
+// every integer width. Each column of a batch is converted in bulk, one type
+// switch per column per batch, then rows are assembled and checked.
+//
+// Schema problems are found before any row: a missing required column
+// (ErrMissingColumn) or a type that cannot be widened to the column's kind
+// (ErrWrongType; ints widen to doubles, TIMESTAMP of any unit and DATE are
+// timestamps, a string is never a timestamp) give a *FileError. So does a
+// file that is not Parquet, truncated or garbled (ErrCorrupt); Arrow panics
+// on some garbage and ReadFile turns such a panic into a FileError.
+//
+// # Row rules
+//
+// A row that breaks the contract is skipped and reported as a *RowError
+// naming file, row group, row, column and value, with a Reason key:
+//
+//	null_<column>       null (or "") in a required column
+//	negative_duration   duration_s < 0
+//	negative_pages      pages < 0
+//	nps_out_of_range    nps outside 0..10 or not an integer
+//	amount_out_of_range an infinite amount
+//	future_timestamp    main timestamp after ReadOptions.Until
+//
+// Some values are fixed in kept rows and counted in FileStats.Cleaned:
+// csat and effort outside 1..5 and sentiment outside [-1, 1] become NaN
+// (csat_out_of_range, effort_out_of_range, sentiment_out_of_range); text
+// that is not UTF-8 is repaired with strings.ToValidUTF8 (invalid_utf8);
+// text longer than MaxTextBytes is cut at a rune boundary (text_truncated).
+// A null quantity reads as 1.
+//
+// Validate runs every check over a whole dataset, adds duplicate customer
+// ids across the customers files, and collects a Report instead of stopping.
+//
+// # Writing: parquet-go
+//
+// TableWriter writes contract files (for the generator and converters) and
+// WriteParquet writes outputs from columns. We write with parquet-go
+// because its writers are simple, deterministic (same rows, same bytes),
+// and take explicit logical types and zstd per file; Arrow's writer would
+// need record builders for every output. Each direction uses one stack:
+// Arrow reads, parquet-go writes. Every column is OPTIONAL, nulls are the
+// package's null values, strings are dictionary encoded, columns keep the
+// order given.
+//
+// # Atomic output
+//
+// CreatePending makes a temporary folder beside the target; Commit fsyncs
+// it and makes it appear under its final name in one rename, or one
+// renameat2(RENAME_EXCHANGE) when the target exists, so readers see the
+// old folder or the new, never a part. RemoveStale clears what a killed
+// process left; WriteFileAtomic does the same for one file.
 package data
