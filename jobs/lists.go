@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"churn/jobs/lists"
@@ -22,7 +21,7 @@ func Lists(ctx context.Context, env Env, o ListOptions, w io.Writer) (*ListSumma
 	sum, err := lists.Write(ctx, o, w)
 	if err != nil {
 		if errors.Is(err, lists.ErrInvalid) || errors.Is(err, lists.ErrNotFound) {
-			return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+			return nil, invalid(err)
 		}
 		return nil, err
 	}

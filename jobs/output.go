@@ -75,16 +75,24 @@ type Evaluation struct {
 	ECE       float64 `json:"ece"`
 }
 
+// measureDrift compares the customers a model can score (not already
+// churned: the population it was trained on) with the training profile.
 func measureDrift(f *features.Frame, prob []float64, meta model.Meta, threshold float64) Drift {
 	d := Drift{Threshold: threshold, PSI: map[string]float64{}}
-	col := make([]float64, f.Rows())
+	var rows []int
+	for i, s := range f.Status {
+		if s != features.Churned {
+			rows = append(rows, i)
+		}
+	}
+	col := make([]float64, len(rows))
 	for j, name := range f.Names {
 		dist, ok := meta.Profile[name]
 		if !ok {
 			continue
 		}
-		for i := range col {
-			col[i] = f.X[i*len(f.Names)+j]
+		for k, i := range rows {
+			col[k] = f.X[i*len(f.Names)+j]
 		}
 		psi := round4(dist.PSI(col))
 		d.PSI[name] = psi
@@ -96,7 +104,10 @@ func measureDrift(f *features.Frame, prob []float64, meta model.Meta, threshold 
 		}
 	}
 	if len(meta.ScoreProfile.Edges) > 0 {
-		d.Score = round4(meta.ScoreProfile.PSI(prob))
+		for k, i := range rows {
+			col[k] = prob[i]
+		}
+		d.Score = round4(meta.ScoreProfile.PSI(col))
 	}
 	sort.Strings(d.Drifted)
 	return d

@@ -48,6 +48,7 @@ func init() {
 		{"promote", "make a registered model version the one that run uses", promoteUsage, cmdPromote},
 		{"features", "write the feature table as of a date", featuresUsage, cmdFeatures},
 		{"lists", "at-risk lists for marketing from a run's scores", listsUsage, cmdLists},
+		{"serve", "a read-only web page of a run's scores for marketing", serveUsage, cmdServe},
 		{"validate", "check a dataset against the input contract", validateUsage, cmdValidate},
 		{"generate", "write a realistic synthetic dataset", generateUsage, cmdGenerate},
 		{"value", "fit the customer value models and print their parameters", valueUsage, cmdValue},
