@@ -41,7 +41,7 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 	if cutoffs > 0 {
 		cuts = features.MonthlyCutoffs(asOf, cutoffs, cfg.Features.Horizon+cfg.Features.Gap)
 	}
-	ld, err := loadFrame(ctx, &cfg, ds, cuts, asOf.UnixNano(), log)
+	ld, err := loadFrame(ctx, &cfg, &env, ds, cuts, asOf.UnixNano(), log)
 	if err != nil {
 		return nil, err
 	}

@@ -45,7 +45,7 @@ type loaded struct {
 // files are then read by cfg.Workers goroutines, each folding into its own
 // fork of the builder, and the forks are merged at the end. Bad rows follow
 // cfg.BadRows.
-func loadFrame(ctx context.Context, cfg *Config, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error) {
+func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error) {
 	start := time.Now()
 	b, err := features.NewBuilder(cfg.Features, cutoffs, dataEnd)
 	if err != nil {
@@ -77,7 +77,7 @@ func loadFrame(ctx context.Context, cfg *Config, ds *data.Dataset, cutoffs []int
 		res.Inputs[i] = InputFile{Table: f.Table, Path: f.Rel, Bytes: f.Size, SHA256: sums[f.Rel]}
 	}
 
-	prog := newProgress(log, totalBytes)
+	prog := newProgress(log, totalBytes, env.Progress)
 	stopProgress := prog.start(ctx)
 	defer stopProgress()
 
@@ -351,6 +351,7 @@ type progress struct {
 	doneBytes  atomic.Int64
 	perTable   [numTables]atomic.Int64
 	began      time.Time
+	notify     func(Progress)
 	once       sync.Once
 	stop       chan struct{}
 	wg         sync.WaitGroup
@@ -359,8 +360,8 @@ type progress struct {
 // progressEvery is how often long reads report progress.
 const progressEvery = 3 * time.Second
 
-func newProgress(log zerolog.Logger, totalBytes int64) *progress {
-	return &progress{log: log, totalBytes: totalBytes, began: time.Now(), stop: make(chan struct{})}
+func newProgress(log zerolog.Logger, totalBytes int64, notify func(Progress)) *progress {
+	return &progress{log: log, totalBytes: totalBytes, began: time.Now(), notify: notify, stop: make(chan struct{})}
 }
 
 func (p *progress) rows(t data.Table, n int) { p.perTable[tableIndex[t]].Add(int64(n)) }
@@ -386,8 +387,13 @@ func (p *progress) start(ctx context.Context) func() {
 		}
 	}()
 	return func() {
-		p.once.Do(func() { close(p.stop) })
-		p.wg.Wait()
+		p.once.Do(func() {
+			close(p.stop)
+			p.wg.Wait()
+			if p.notify != nil {
+				p.notify(Progress{Rows: p.total(), Fraction: 1, Done: true})
+			}
+		})
 	}
 }
 
@@ -409,6 +415,17 @@ func (p *progress) report() {
 	if p.totalBytes > 0 {
 		pct = 100 * float64(p.doneBytes.Load()) / float64(p.totalBytes)
 	}
-	ev.Int64("rows_read", total).Float64("percent_files", pct).
-		Float64("rows_per_second", float64(total)/max(secs, 1e-9)).Msg("reading")
+	rate := float64(total) / max(secs, 1e-9)
+	ev.Int64("rows_read", total).Float64("percent_files", pct).Float64("rows_per_second", rate).Msg("reading")
+	if p.notify != nil {
+		p.notify(Progress{Rows: total, Fraction: pct / 100, RowsPerSecond: rate})
+	}
+}
+
+func (p *progress) total() int64 {
+	var n int64
+	for i := range p.perTable {
+		n += p.perTable[i].Load()
+	}
+	return n
 }

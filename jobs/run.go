@@ -66,6 +66,17 @@ type Env struct {
 	// SampleCache is where the embedded sample is written out to be read;
 	// default the user cache folder.
 	SampleCache string
+	// Progress, when set, receives the progress of long reads at most
+	// every few seconds, beside the log line: a terminal draws a bar.
+	Progress func(Progress)
+}
+
+// Progress is how far a long read has come.
+type Progress struct {
+	Rows          int64   // rows read so far, all tables
+	Fraction      float64 // share of input bytes done, 0..1
+	RowsPerSecond float64
+	Done          bool // the read finished: the last call
 }
 
 func (e *Env) now() time.Time {
@@ -192,7 +203,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	timings := map[string]int64{}
 	step := time.Now()
 	cutoff := asOf.UnixNano()
-	ld, err := loadFrame(ctx, &cfg, ds, []int64{cutoff}, cutoff, log)
+	ld, err := loadFrame(ctx, &cfg, &env, ds, []int64{cutoff}, cutoff, log)
 	if err != nil {
 		return nil, err
 	}

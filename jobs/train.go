@@ -82,7 +82,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	}
 	log.Info().Str("data", root).Str("as_of", asOf.Format("2006-01-02")).Int("cutoffs", len(cutoffs)).
 		Str("first_cutoff", day(cutoffs[0])).Str("last_cutoff", day(cutoffs[len(cutoffs)-1])).Msg("train started")
-	ld, err := loadFrame(ctx, &cfg, ds, cutoffs, asOf.UnixNano(), log)
+	ld, err := loadFrame(ctx, &cfg, &env, ds, cutoffs, asOf.UnixNano(), log)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 		return nil, err
 	}
 	cutoff := asOf.UnixNano()
-	ld, err := loadFrame(ctx, &cfg, ds, []int64{cutoff}, cutoff, log)
+	ld, err := loadFrame(ctx, &cfg, &env, ds, []int64{cutoff}, cutoff, log)
 	if err != nil {
 		return nil, err
 	}

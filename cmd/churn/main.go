@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"churn/jobs"
@@ -229,7 +231,26 @@ func (c *cli) config() (jobs.Config, error) {
 }
 
 func (c *cli) env() jobs.Env {
-	return jobs.Env{Log: c.log, CodeVersion: codeVersion()}
+	env := jobs.Env{Log: c.log, CodeVersion: codeVersion()}
+	if f, ok := c.stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		env.Progress = progressBar(f)
+	}
+	return env
+}
+
+// progressBar draws long reads as a bar on a terminal, redrawn in place.
+func progressBar(w io.Writer) func(jobs.Progress) {
+	const width = 30
+	return func(p jobs.Progress) {
+		n := int(p.Fraction*width + 0.5)
+		n = max(0, min(width, n))
+		bar := strings.Repeat("#", n) + strings.Repeat(".", width-n)
+		fmt.Fprintf(w, "\r[%s] %3.0f%%  %s rows  %s rows/s\x1b[K", bar, 100*p.Fraction,
+			thousands(float64(p.Rows), 0), thousands(p.RowsPerSecond, 0))
+		if p.Done {
+			fmt.Fprintln(w)
+		}
+	}
 }
 
 // exit maps an error to the exit code in one place, and logs it once.
