@@ -67,6 +67,10 @@ func BenchmarkPredict(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	enc, err := m.MarshalBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
 	x := wide(100_000, 100, 3)
 	dst := make([]float64, x.Rows)
 	b.ResetTimer()
@@ -74,4 +78,5 @@ func BenchmarkPredict(b *testing.B) {
 		m.Predict(dst, x.X)
 	}
 	b.ReportMetric(float64(x.Rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(len(enc)), "model-bytes")
 }
