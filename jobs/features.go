@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"churn/data"
@@ -47,7 +48,11 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 	}
 	f := ld.Frame
 	cols := frameColumns(f, cutoffs > 0)
-	if err := writeParquetFile(out, cols); err != nil {
+	write := writeParquetFile
+	if strings.HasSuffix(strings.ToLower(out), ".csv") {
+		write = writeCSVFile
+	}
+	if err := write(out, cols); err != nil {
 		return nil, err
 	}
 	sum := &FeaturesSummary{Out: out, Rows: f.Rows(), Features: len(f.Names), Labelled: cutoffs > 0}

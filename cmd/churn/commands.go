@@ -348,17 +348,18 @@ func orNone(s string) string {
 	return s
 }
 
-const featuresUsage = `usage: churn features --data DIR --as-of DATE --out FILE.parquet [--cutoffs N]
+const featuresUsage = `usage: churn features --data DIR --as-of DATE --out FILE.parquet|FILE.csv [--cutoffs N]
 
 Writes the feature table alone: one row per customer as of the date (rows
 strictly before it), or, with --cutoffs N, one row per customer and monthly
-cutoff with the label, as churn train sees it.`
+cutoff with the label, as churn train sees it. A file name ending in .csv
+gives CSV; anything else Parquet.`
 
 func cmdFeatures(ctx context.Context, c *cli) error {
 	fs := c.flags()
 	dataDir := fs.String("data", "", "dataset `folder`; default: the embedded sample")
 	asOf := fs.String("as-of", "", "cutoff `date`; default today (the sample's end on the sample)")
-	out := fs.String("out", "", "output Parquet `file` (required)")
+	out := fs.String("out", "", "output `file`: Parquet, or CSV when it ends in .csv (required)")
 	cutoffs := fs.Int("cutoffs", 0, "write N monthly training cutoffs with labels instead of the one as-of cutoff")
 	workers := fs.Int("workers", 0, "goroutines reading files; default the number of CPUs")
 	if err := c.parse(fs); err != nil {
