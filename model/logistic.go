@@ -3,8 +3,9 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 
-	"churn/model/internal/lbfgs"
+	"gonum.org/v1/gonum/optimize"
 )
 
 // LogisticParams configures [FitLogistic].
@@ -51,7 +52,8 @@ type Logistic struct {
 }
 
 // FitLogistic fits the model by minimising the weighted mean log loss plus
-// the L2 penalty with L-BFGS (model/internal/lbfgs). Labels must be 0 or 1.
+// the L2 penalty with gonum/optimize's L-BFGS, stopping when the gradient's
+// infinity norm falls below p.GradTol. Labels must be 0 or 1.
 func FitLogistic(x *Matrix, y []float64, p LogisticParams) (*Logistic, error) {
 	if err := x.check(); err != nil {
 		return nil, err
@@ -97,11 +99,18 @@ func FitLogistic(x *Matrix, y []float64, p LogisticParams) (*Logistic, error) {
 	x0[len(m.Terms)] = math.Log(rate / (1 - rate))
 
 	obj := &logisticObjective{m: m, x: x, y: y, w: w, wsum: wsum, l2: p.L2, z: make([]float64, len(m.Terms))}
-	res, err := lbfgs.Minimize(obj.eval, x0, lbfgs.Settings{MaxIter: p.MaxIter, GradTol: p.GradTol})
+	settings := &optimize.Settings{
+		GradientThreshold: p.GradTol,
+		MajorIterations:   p.MaxIter,
+		// Also stop when an iteration no longer lowers the loss by a
+		// relative 1e-12: the gradient may stall just above GradTol.
+		Converger: &optimize.FunctionConverge{Relative: 1e-12, Absolute: 1e-12, Iterations: 1},
+	}
+	res, err := optimize.Minimize(obj.problem(), x0, settings, &optimize.LBFGS{})
 	if err != nil {
 		return nil, fmt.Errorf("lbfgs: %w", err)
 	}
-	m.Notes = append(m.Notes, fmt.Sprintf("lbfgs stopped on %s after %d iterations, loss %.6g", res.Reason, res.Iterations, res.F))
+	m.Notes = append(m.Notes, fmt.Sprintf("lbfgs stopped on %s after %d iterations, loss %.6g", res.Status, res.MajorIterations, res.F))
 	for k := range m.Terms {
 		m.Terms[k].Coef = res.X[k]
 	}
@@ -219,7 +228,9 @@ func (m *Logistic) Importance() []float64 {
 	return imp
 }
 
-// logisticObjective evaluates loss and gradient in one pass.
+// logisticObjective evaluates loss and gradient in one pass. gonum/optimize
+// asks for the value and the gradient at the same point one after the other;
+// both come from the pass for the point last seen.
 type logisticObjective struct {
 	m    *Logistic
 	x    *Matrix
@@ -227,12 +238,32 @@ type logisticObjective struct {
 	wsum float64
 	l2   float64
 	z    []float64
+	b    []float64 // point of loss and grad; nil before the first pass
+	loss float64
 	grad []float64
 }
 
-func (o *logisticObjective) eval(grad, b []float64) float64 {
+func (o *logisticObjective) problem() optimize.Problem {
+	return optimize.Problem{
+		Func: func(b []float64) float64 {
+			o.eval(b)
+			return o.loss
+		},
+		Grad: func(grad, b []float64) {
+			o.eval(b)
+			copy(grad, o.grad)
+		},
+	}
+}
+
+func (o *logisticObjective) eval(b []float64) {
+	if o.b != nil && slices.Equal(o.b, b) {
+		return
+	}
 	d := len(o.m.Terms)
-	o.grad = grad
+	if o.grad == nil {
+		o.grad = make([]float64, d+1)
+	}
 	clear(o.grad)
 	var loss float64
 	for i := 0; i < o.x.Rows; i++ {
@@ -257,7 +288,8 @@ func (o *logisticObjective) eval(grad, b []float64) float64 {
 		loss += o.l2 / 2 * b[k] * b[k]
 		o.grad[k] += o.l2 * b[k]
 	}
-	return loss
+	o.loss = loss
+	o.b = append(o.b[:0], b...)
 }
 
 func sigmoid(s float64) float64 {

@@ -18,8 +18,9 @@
 //	  + [x>0] B(a+1, b+x-1)/B(a, b) · Γ(r+x) α^r / (Γ(r) (α+t_x)^(r+x))
 //
 // evaluated in logs with math.Lgamma and a log-sum-exp, so it stays finite
-// for any x, t_x and T. FitBGNBD maximises it over log parameters from
-// several deterministic starts, with an analytic gradient; customers with
+// for any x, t_x and T. FitBGNBD maximises it over log parameters with
+// gonum/optimize's BFGS from several deterministic starts, with an analytic
+// gradient, until the gradient is below a threshold; customers with
 // identical (x, t_x, T) are grouped. Standard errors come from the inverse of
 // the observed information (a central-difference Hessian, gonum/diff/fd).
 //

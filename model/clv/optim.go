@@ -2,9 +2,11 @@ package clv
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
 )
 
 // FitOptions tunes the maximum-likelihood fits. The zero value is ready to
@@ -35,8 +37,9 @@ func (o FitOptions) withDefaults(nStarts int) FitOptions {
 // grad is not nil, stores its gradient with respect to th in grad.
 type loglik func(th, grad []float64) float64
 
-// gradTol is the largest gradient norm, per customer and in log-parameter
-// space, that counts as converged.
+// gradTol is the largest gradient, per customer, in log-parameter space and
+// in the infinity norm (gonum/optimize's Settings.GradientThreshold), that
+// counts as converged.
 const gradTol = 1e-5
 
 type optimum struct {
@@ -47,173 +50,98 @@ type optimum struct {
 	starts     int
 }
 
-// maximize runs BFGS on -f/n over the logarithms of the parameters (so every
-// parameter stays positive) from each start, and returns the best point. n
-// scales the objective to a per-customer mean so that tolerances do not
-// depend on the number of customers.
-//
-// The minimizer is the small BFGS of bfgs below rather than gonum/optimize:
-// gonum/optimize v0.15.1 imports golang.org/x/exp/rand, which the module's
-// go.mod does not require. The objective, starts and convergence test are
-// the same either way.
+// objective is -f/n over the logarithms of the parameters, for
+// gonum/optimize. The optimizer asks for the value and the gradient at the
+// same point one after the other; both come from one evaluation of f, kept
+// for the point last seen.
+type objective struct {
+	f    loglik
+	n    float64
+	th   []float64 // natural parameters of y
+	y    []float64 // point of v and grad; nil before the first evaluation
+	v    float64
+	g    []float64 // gradient of f in natural parameters
+	grad []float64 // gradient of -f/n in log parameters
+}
+
+func newObjective(f loglik, n float64, dim int) *objective {
+	return &objective{f: f, n: n, th: make([]float64, dim), g: make([]float64, dim), grad: make([]float64, dim)}
+}
+
+func (o *objective) eval(y []float64) {
+	if o.y != nil && slices.Equal(o.y, y) {
+		return
+	}
+	for i, v := range y {
+		o.th[i] = math.Exp(v)
+	}
+	o.v = -o.f(o.th, o.g) / o.n
+	if math.IsNaN(o.v) {
+		// Outside the region where the likelihood is defined: the line
+		// search backs off.
+		o.v = math.Inf(1)
+	}
+	for i := range o.g {
+		o.grad[i] = -o.g[i] * o.th[i] / o.n
+	}
+	o.y = append(o.y[:0], y...)
+}
+
+func (o *objective) problem() optimize.Problem {
+	return optimize.Problem{
+		Func: func(y []float64) float64 {
+			o.eval(y)
+			return o.v
+		},
+		Grad: func(grad, y []float64) {
+			o.eval(y)
+			copy(grad, o.grad)
+		},
+	}
+}
+
+// maximize minimizes -f/n over the logarithms of the parameters (so every
+// parameter stays positive) with gonum/optimize's BFGS from each start, and
+// returns the best point. n scales the objective to a per-customer mean so
+// that tolerances do not depend on the number of customers. A start
+// converges when the gradient falls below gradTol; the optimizer is
+// sequential, so fits are deterministic.
 func maximize(f loglik, starts [][]float64, n float64, maxIter int) optimum {
 	dim := len(starts[0])
-	th := make([]float64, dim)
-	g := make([]float64, dim)
-	obj := func(y, grad []float64) float64 {
-		for i, v := range y {
-			th[i] = math.Exp(v)
-		}
-		v := -f(th, g) / n
-		for i := range g {
-			grad[i] = -g[i] * th[i] / n
-		}
-		if math.IsNaN(v) {
-			return math.Inf(1)
-		}
-		return v
-	}
 	best := optimum{ll: math.Inf(-1), starts: len(starts)}
 	for _, s := range starts {
 		y := make([]float64, dim)
 		for i, v := range s {
 			y[i] = math.Log(v)
 		}
-		v, iters, conv := bfgs(obj, y, maxIter)
-		if math.IsInf(v, 0) || math.IsNaN(v) {
+		obj := newObjective(f, n, dim)
+		settings := &optimize.Settings{
+			GradientThreshold: gradTol,
+			MajorIterations:   maxIter,
+			// Converge on the gradient only, not on a stalled value.
+			Converger: optimize.NeverTerminate{},
+		}
+		// An error (a start outside the domain, a failed line search) leaves
+		// the best point found in res, unconverged.
+		res, _ := optimize.Minimize(obj.problem(), y, settings, &optimize.BFGS{})
+		if res == nil || math.IsInf(res.F, 0) || math.IsNaN(res.F) {
 			continue
 		}
-		ll := -v * n
+		ll := -res.F * n
+		conv := res.Status == optimize.GradientThreshold
 		// A converged start beats any unconverged one; among equals the
 		// higher likelihood wins.
 		if (conv && !best.converged) || (conv == best.converged && ll > best.ll) {
 			best.theta = make([]float64, dim)
-			for i, v := range y {
+			for i, v := range res.X {
 				best.theta[i] = math.Exp(v)
 			}
 			best.ll = ll
 			best.converged = conv
-			best.iterations = iters
+			best.iterations = res.MajorIterations
 		}
 	}
 	return best
-}
-
-// bfgs minimizes obj from y (updated in place) with BFGS updates of the
-// inverse Hessian and a backtracking Armijo line search. It returns the
-// final value, the iterations used and whether the gradient norm fell below
-// gradTol.
-func bfgs(obj func(y, grad []float64) float64, y []float64, maxIter int) (float64, int, bool) {
-	dim := len(y)
-	h := make([]float64, dim*dim) // inverse Hessian, row-major
-	resetH := func() {
-		for i := range h {
-			h[i] = 0
-		}
-		for i := 0; i < dim; i++ {
-			h[i*dim+i] = 1
-		}
-	}
-	resetH()
-	g := make([]float64, dim)
-	gNew := make([]float64, dim)
-	p := make([]float64, dim)
-	yNew := make([]float64, dim)
-	s := make([]float64, dim)
-	dg := make([]float64, dim)
-	hy := make([]float64, dim)
-	v := obj(y, g)
-	if math.IsInf(v, 0) {
-		return v, 0, false
-	}
-	for it := 1; it <= maxIter; it++ {
-		if norm(g) < gradTol {
-			return v, it - 1, true
-		}
-		slope := 0.0
-		for i := 0; i < dim; i++ {
-			p[i] = 0
-			for j := 0; j < dim; j++ {
-				p[i] -= h[i*dim+j] * g[j]
-			}
-			slope += p[i] * g[i]
-		}
-		if slope >= 0 { // not a descent direction: restart from steepest descent
-			resetH()
-			for i := range p {
-				p[i] = -g[i]
-			}
-			slope = -dot(g, g)
-		}
-		// Keep a step in log space below 2 (a factor e^2 on a parameter).
-		step := 1.0
-		if m := maxAbs(p); m > 2 {
-			step = 2 / m
-		}
-		var vNew float64
-		ok := false
-		for k := 0; k < 60; k++ {
-			for i := range y {
-				yNew[i] = y[i] + step*p[i]
-			}
-			vNew = obj(yNew, gNew)
-			if vNew <= v+1e-4*step*slope {
-				ok = true
-				break
-			}
-			step /= 2
-		}
-		if !ok {
-			return v, it, norm(g) < gradTol
-		}
-		sy := 0.0
-		for i := range y {
-			s[i] = yNew[i] - y[i]
-			dg[i] = gNew[i] - g[i]
-			sy += s[i] * dg[i]
-		}
-		copy(y, yNew)
-		copy(g, gNew)
-		v = vNew
-		if sy <= 1e-300 {
-			resetH()
-			continue
-		}
-		// H <- (I - ρ s yᵀ) H (I - ρ y sᵀ) + ρ s sᵀ
-		rho := 1 / sy
-		yhy := 0.0
-		for i := 0; i < dim; i++ {
-			hy[i] = 0
-			for j := 0; j < dim; j++ {
-				hy[i] += h[i*dim+j] * dg[j]
-			}
-			yhy += dg[i] * hy[i]
-		}
-		for i := 0; i < dim; i++ {
-			for j := 0; j < dim; j++ {
-				h[i*dim+j] += -rho*(hy[i]*s[j]+s[i]*hy[j]) + (rho*rho*yhy+rho)*s[i]*s[j]
-			}
-		}
-	}
-	return v, maxIter, norm(g) < gradTol
-}
-
-func dot(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-func norm(a []float64) float64 { return math.Sqrt(dot(a, a)) }
-
-func maxAbs(a []float64) float64 {
-	m := 0.0
-	for _, v := range a {
-		m = math.Max(m, math.Abs(v))
-	}
-	return m
 }
 
 // standardErrors returns the square roots of the diagonal of the inverse of
