@@ -149,8 +149,8 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 		default:
 			seg[i] = "healthy"
 		}
-		a, b, c := rng.IntN(len(Reasons)), rng.IntN(len(Reasons)), rng.IntN(len(Reasons))
-		reasons[i] = Reasons[a] + "; " + Reasons[b] + "; " + Reasons[c]
+		pick := rng.Perm(len(Reasons))
+		reasons[i] = Reasons[pick[0]] + "; " + Reasons[pick[1]] + "; " + Reasons[pick[2]]
 		ver[i] = "v0003"
 		plan[i] = plans[rng.IntN(len(plans))]
 		region[i] = regions[rng.IntN(len(regions))]

@@ -121,7 +121,11 @@ function drawHeader(columns) {
   }
 }
 
+let tableRequest = 0;
+
 async function loadTable() {
+  // Answers may arrive out of order: only the latest request's is drawn.
+  const mine = ++tableRequest;
   const p = params();
   p.set("page", state.page);
   p.set("size", state.size);
@@ -129,9 +133,10 @@ async function loadTable() {
   try {
     res = await getJSON("/api/customers?" + p.toString());
   } catch (e) {
-    showError(e.message);
+    if (mine === tableRequest) showError(e.message);
     return;
   }
+  if (mine !== tableRequest) return;
   showError("");
   state.total = res.total;
   drawHeader(res.columns);
@@ -154,7 +159,10 @@ async function loadTable() {
       } else if (NUMERIC.has(c)) {
         td = el("td", money(row[c]), "num");
       } else if (c === "reason_1") {
-        td = el("td", row[c], "reason");
+        td = el("td", null, "reason");
+        const span = el("span", row[c], "clip");
+        span.title = row[c];
+        td.appendChild(span);
       } else {
         td = el("td", (row[c] || "").replaceAll("_", " "));
       }
@@ -206,10 +214,9 @@ async function openCustomer(id) {
     const fill = el("div");
     fill.style.width = (p === null ? 0 : p) + "%";
     bar.appendChild(fill);
-    const barCell = el("td");
-    barCell.appendChild(bar);
-    tr.append(el("td", fact.name.replaceAll("_", " ")), el("td", fact.value === "" ? "missing" : fact.value, "num"),
-      el("td", p === null ? "" : p.toFixed(0) + "%", "num"), barCell);
+    const pctCell = el("td", p === null ? "" : p.toFixed(0) + "%", "num");
+    pctCell.appendChild(bar);
+    tr.append(el("td", fact.name.replaceAll("_", " ")), el("td", fact.value === "" ? "missing" : fact.value, "num"), pctCell);
     tb.appendChild(tr);
   }
 }
