@@ -290,6 +290,7 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 }
 
 func TestRunNoFlagsOnSample(t *testing.T) {
+	t.Parallel()
 	dir := sampleRun(t)
 	runDir := filepath.Join(dir, "churn-out", "as_of=2026-11-01")
 	for _, f := range []string{"part-00000.parquet", "manifest.json"} {
@@ -365,6 +366,7 @@ func treeBytes(t testing.TB, root string) map[string][]byte {
 }
 
 func TestRunDeterministic(t *testing.T) {
+	t.Parallel()
 	a, b := t.TempDir(), t.TempDir()
 	for _, out := range []string{a, b} {
 		if r := runGen(t, out); r.code != 0 {
@@ -387,6 +389,7 @@ func TestRunDeterministic(t *testing.T) {
 }
 
 func TestGenerateDeterministic(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var trees []map[string][]byte
 	for _, out := range []string{"a", "b"} {
@@ -462,6 +465,7 @@ func copyTree(t testing.TB, src, dst string) {
 }
 
 func TestRunIdempotentAndAtomic(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	if r := runGen(t, out); r.code != 0 {
 		t.Fatalf("first run: %s", r)
