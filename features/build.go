@@ -129,10 +129,27 @@ type rowCtx struct {
 	zeroOrd ordAcc
 }
 
-// Build computes the feature matrix, labels and statuses. present says
-// which tables the dataset had; a table that is absent and never fed
-// leaves its families unbuilt and their columns NaN.
+// Build computes the feature matrix, labels and statuses for every cutoff.
+// present says which tables the dataset had; a table that is absent and
+// never fed leaves its families unbuilt and their columns NaN.
 func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
+	return b.build(present, 0, len(b.g.cutoffs))
+}
+
+// Cutoffs returns the number of cutoffs.
+func (b *Builder) Cutoffs() int { return len(b.g.cutoffs) }
+
+// BuildAt is Build for the k-th cutoff alone (0 <= k < Cutoffs()): the rows
+// of that cutoff, identical to those Build gives. With many cutoffs and
+// customers it bounds the memory of the matrix to one cutoff at a time.
+func (b *Builder) BuildAt(present map[data.Table]bool, k int) (*Frame, error) {
+	if k < 0 || k >= len(b.g.cutoffs) {
+		return nil, fmt.Errorf("cutoff %d of %d: %w", k, len(b.g.cutoffs), ErrCutoffRange)
+	}
+	return b.build(present, k, k+1)
+}
+
+func (b *Builder) build(present map[data.Table]bool, from, to int) (*Frame, error) {
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
@@ -170,7 +187,7 @@ func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
 
 	cu := b.cust
 	rows := 0
-	for _, c := range b.g.cutoffs {
+	for _, c := range b.g.cutoffs[from:to] {
 		for i := range cu.ids {
 			if cu.signup[i] < c {
 				rows++
@@ -189,7 +206,8 @@ func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
 		*col = make([]float64, 0, rows)
 	}
 
-	for k, c := range b.g.cutoffs {
+	for k := from; k < to; k++ {
+		c := b.g.cutoffs[k]
 		for i := range cu.ids {
 			signup := cu.signup[i]
 			if signup >= c {

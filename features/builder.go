@@ -44,6 +44,7 @@ type Builder struct {
 	negSent int64            // NegativeSentiment, micro units
 
 	pending []data.Customer // before Freeze
+	invalid int             // customer rows without an id or a signup time
 	cust    *customers      // after Freeze
 
 	flags   []uint8 // nCust*nCut
@@ -107,12 +108,17 @@ func NewBuilder(cfg Config, cutoffs []int64, dataEnd int64) (*Builder, error) {
 }
 
 // AddCustomers adds rows of the customers table. Call it for the whole
-// table before Freeze; after Freeze it does nothing.
+// table before Freeze; after Freeze it does nothing. Rows with an empty id
+// or a null signup time are ignored and counted by InvalidCustomers.
 func (b *Builder) AddCustomers(rows []data.Customer) {
 	if b.cust != nil {
 		return
 	}
 	for _, r := range rows {
+		if r.ID == "" || r.SignupAt == data.NoTime {
+			b.invalid++
+			continue
+		}
 		r.ID = strings.Clone(r.ID)
 		r.Plan = strings.Clone(r.Plan)
 		r.Region = strings.Clone(r.Region)
@@ -193,6 +199,10 @@ func (b *Builder) Fork() *Builder {
 	f.reset()
 	return &f
 }
+
+// InvalidCustomers returns how many customer rows AddCustomers ignored for
+// an empty id or a null signup time.
+func (b *Builder) InvalidCustomers() int { return b.invalid }
 
 // Customers returns the number of customers in the frozen index.
 func (b *Builder) Customers() int {

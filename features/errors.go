@@ -9,6 +9,9 @@ var ErrNoCutoffs = errors.New("no cutoffs")
 // strictly ascending.
 var ErrCutoffOrder = errors.New("cutoffs not strictly ascending")
 
+// ErrCutoffRange is returned by BuildAt for a cutoff index out of range.
+var ErrCutoffRange = errors.New("cutoff index out of range")
+
 // ErrNotFrozen is returned by Build when Freeze was not called.
 var ErrNotFrozen = errors.New("customer index not frozen")
 

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -222,8 +223,15 @@ func TestManyCutoffsMatchOne(t *testing.T) {
 	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
 	h := randomHistory(2, 80, end, 500)
 	all := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
+	b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCustomers(h.customers)
+	b.Freeze()
+	h.feed(t, b)
 	from := 0
-	for _, c := range testCutoffs {
+	for k, c := range testCutoffs {
 		one := mustBuild(t, DefaultConfig(), []int64{c}, end, h)
 		part := slice(all, from, from+one.Rows())
 		if err := sameX(one, part); err != nil {
@@ -234,7 +242,17 @@ func TestManyCutoffsMatchOne(t *testing.T) {
 				t.Fatalf("cutoff %d row %d: label/status %v/%s, want %v/%s", c, i, part.Label[i], part.Status[i], one.Label[i], one.Status[i])
 			}
 		}
+		at, err := b.BuildAt(nil, k)
+		if err != nil {
+			t.Fatalf("BuildAt(%d): %v", k, err)
+		}
+		if err := sameX(one, at); err != nil {
+			t.Fatalf("BuildAt(%d): %v", k, err)
+		}
 		from += one.Rows()
+	}
+	if _, err := b.BuildAt(nil, len(testCutoffs)); !errors.Is(err, ErrCutoffRange) {
+		t.Errorf("BuildAt past the last cutoff: %v, want ErrCutoffRange", err)
 	}
 	if from != all.Rows() {
 		t.Fatalf("rows %d, want %d", all.Rows(), from)
@@ -463,7 +481,11 @@ func TestMissingTables(t *testing.T) {
 func TestUnknownAndDuplicates(t *testing.T) {
 	b, _ := NewBuilder(DefaultConfig(), []int64{cut}, cut)
 	b.AddCustomers([]data.Customer{{ID: "a", SignupAt: at(50), Plan: "first", CancelledAt: data.NoTime}})
-	b.AddCustomers([]data.Customer{{ID: "a", SignupAt: at(10), Plan: "second", CancelledAt: data.NoTime}, {ID: "b", SignupAt: at(10), CancelledAt: data.NoTime}})
+	b.AddCustomers([]data.Customer{{ID: "a", SignupAt: at(10), Plan: "second", CancelledAt: data.NoTime}, {ID: "b", SignupAt: at(10), CancelledAt: data.NoTime},
+		{ID: "", SignupAt: at(3)}, {ID: "nosignup", SignupAt: data.NoTime}})
+	if n := b.InvalidCustomers(); n != 2 {
+		t.Errorf("InvalidCustomers = %d, want 2", n)
+	}
 	if dups := b.Freeze(); dups != 1 {
 		t.Fatalf("Freeze = %d duplicates, want 1", dups)
 	}
