@@ -56,6 +56,9 @@ func bounds(ss []Series) (x0, x1, y0, y1 float64) {
 	if y1 == y0 {
 		y0, y1 = y0-0.5, y1+0.5
 	}
+	if y0 > 0 && y0 < 0.25*y1 {
+		y0 = 0 // counts and rates read better from zero
+	}
 	return
 }
 
@@ -73,8 +76,8 @@ func (c Chart) frame(b *strings.Builder, x0, x1, y0, y1 float64) (px, py func(fl
 	for i := 0; i <= 4; i++ {
 		xv := x0 + float64(i)/4*(x1-x0)
 		yv := y0 + float64(i)/4*(y1-y0)
-		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="middle">%s</text>`, px(xv), h-padB+14, tick(xv))
-		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`, padL-4, py(yv)+4, tick(yv))
+		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="middle">%s</text>`, px(xv), h-padB+14, tick(xv, x1-x0))
+		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`, padL-4, py(yv)+4, tick(yv, y1-y0))
 		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%g" y2="%.1f" stroke="#eee"/>`, padL+1, py(yv), w-padR, py(yv))
 	}
 	fmt.Fprintf(b, `<text x="%g" y="%g" text-anchor="middle">%s</text>`, (w+padL)/2, h-8, html.EscapeString(c.XLabel))
@@ -82,7 +85,11 @@ func (c Chart) frame(b *strings.Builder, x0, x1, y0, y1 float64) (px, py func(fl
 	return px, py
 }
 
-func tick(v float64) string {
+// tick formats an axis value; values tiny against the axis span are 0.
+func tick(v, span float64) string {
+	if math.Abs(v) < 1e-6*span {
+		v = 0
+	}
 	a := math.Abs(v)
 	switch {
 	case a >= 1000:

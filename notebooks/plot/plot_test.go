@@ -54,3 +54,19 @@ func TestBars(t *testing.T) {
 		t.Errorf("got %d rects, want %d", got, want)
 	}
 }
+
+func TestTick(t *testing.T) {
+	for _, tc := range []struct {
+		v, span float64
+		want    string
+	}{
+		{3e-9, 0.9, "0"},
+		{0.25, 1, "0.25"},
+		{12.345, 100, "12.3"},
+		{4339, 4000, "4339"},
+	} {
+		if got := tick(tc.v, tc.span); got != tc.want {
+			t.Errorf("tick(%v, %v) = %q, want %q", tc.v, tc.span, got, tc.want)
+		}
+	}
+}
