@@ -1,6 +1,7 @@
 package clv
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -52,6 +53,51 @@ func BenchmarkValues(b *testing.B) {
 			}
 			b.ReportMetric(float64(benchN)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
 			if sum <= 0 {
+				b.Fatal("no value")
+			}
+		})
+	}
+}
+
+// BenchmarkCLV measures CLV alone, customer by customer, over the job's
+// horizons.
+func BenchmarkCLV(b *testing.B) {
+	x, tx, T := synthBG(benchN, 1)
+	m := synthSpend(x, 2)
+	bg := BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
+	gg := GammaGamma{P: 6, Q: 4, Gamma: 15}
+	for _, periods := range []int{13, 52} {
+		opt := CLVOptions{Periods: periods, Margin: 0.3, DiscountPerPeriod: 0.002}
+		b.Run(fmt.Sprintf("periods=%d", periods), func(b *testing.B) {
+			sum := 0.0
+			for b.Loop() {
+				for i := range x {
+					sum += CLV(bg, gg, x[i], tx[i], T[i], m[i], opt)
+				}
+			}
+			b.ReportMetric(float64(benchN)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
+			if sum <= 0 {
+				b.Fatal("no value")
+			}
+		})
+	}
+}
+
+// BenchmarkCLVBatch measures CLVBatch over the same customers.
+func BenchmarkCLVBatch(b *testing.B) {
+	x, tx, T := synthBG(benchN, 1)
+	m := synthSpend(x, 2)
+	bg := BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
+	gg := GammaGamma{P: 6, Q: 4, Gamma: 15}
+	dst := make([]float64, benchN)
+	for _, periods := range []int{13, 52} {
+		opt := CLVOptions{Periods: periods, Margin: 0.3, DiscountPerPeriod: 0.002}
+		b.Run(fmt.Sprintf("periods=%d", periods), func(b *testing.B) {
+			for b.Loop() {
+				bg.CLVBatch(dst, gg, x, tx, T, m, opt)
+			}
+			b.ReportMetric(float64(benchN)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
+			if dst[0] <= 0 {
 				b.Fatal("no value")
 			}
 		})

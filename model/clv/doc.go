@@ -52,7 +52,9 @@
 //	CLV = margin · E[M | x, m̄] · Σ_{k=1..n} (E[Y(k)] - E[Y(k-1)]) / (1+d)^k
 //
 // over n = CLVOptions.Periods time units of the fit, with d the discount per
-// unit.
+// unit. The series of every period share their coefficients, so CLV
+// computes them once and evaluates them at each period's z; BGNBD.CLVBatch
+// values many customers and sums the series once per distinct (x, T).
 //
 // # Contractual
 //

@@ -42,16 +42,66 @@ func CLV(bg BGNBD, gg GammaGamma, x, tx, T, mbar float64, opt CLVOptions) float6
 		den += math.Exp(bg.logOdds(x, tx, T))
 	}
 	scale := (bg.A + bg.B + x - 1) / den
+	var buf [128]float64
+	br := buf[:0]
+	if opt.Periods > len(buf) {
+		br = make([]float64, 0, opt.Periods)
+	}
+	br = br[:opt.Periods]
+	brackets(br, bg.R, bg.Alpha, bg.A, bg.B, x, T)
 	disc := 1 / (1 + opt.DiscountPerPeriod)
 	f := 1.0
 	prev, sum := 0.0, 0.0
-	for k := 1; k <= opt.Periods; k++ {
+	for _, v := range br {
 		f *= disc
-		e := scale * bracket(bg.R, bg.Alpha, bg.A, bg.B, float64(k), x, T)
+		e := scale * v
 		sum += (e - prev) * f
 		prev = e
 	}
 	return opt.Margin * spend * sum
+}
+
+// CLVBatch writes CLV(m, gg, x[i], tx[i], T[i], mbar[i], opt) into dst[i]
+// for every customer; the slices must have the length of dst. The
+// hypergeometric series depend on a customer only through (x, T), which
+// repeat once times are rounded to days, so it sums them once per distinct
+// pair; the results agree with CLV to about 1e-15 relative.
+func (m BGNBD) CLVBatch(dst []float64, gg GammaGamma, x, tx, T, mbar []float64, opt CLVOptions) {
+	if len(x) != len(dst) || len(tx) != len(dst) || len(T) != len(dst) || len(mbar) != len(dst) {
+		panic(fmt.Sprintf("clv: CLVBatch lengths dst=%d x=%d tx=%d T=%d mbar=%d", len(dst), len(x), len(tx), len(T), len(mbar)))
+	}
+	if opt.Periods <= 0 {
+		clear(dst)
+		return
+	}
+	// unit[(x, T)] = Σ_k (bracket(k) - bracket(k-1)) / (1+d)^k
+	unit := map[[2]float64]float64{}
+	br := make([]float64, opt.Periods)
+	disc := 1 / (1 + opt.DiscountPerPeriod)
+	for i := range dst {
+		spend := gg.ExpectedSpend(x[i], mbar[i])
+		if checkHistory(x[i], tx[i], T[i]) != nil || math.IsNaN(spend) {
+			dst[i] = math.NaN()
+			continue
+		}
+		key := [2]float64{x[i], T[i]}
+		u, ok := unit[key]
+		if !ok {
+			brackets(br, m.R, m.Alpha, m.A, m.B, x[i], T[i])
+			f, prev := 1.0, 0.0
+			for _, v := range br {
+				f *= disc
+				u += (v - prev) * f
+				prev = v
+			}
+			unit[key] = u
+		}
+		den := 1.0
+		if x[i] > 0 {
+			den += math.Exp(m.logOdds(x[i], tx[i], T[i]))
+		}
+		dst[i] = opt.Margin * spend * (m.A + m.B + x[i] - 1) / den * u
+	}
 }
 
 // ContractualValue returns the expected discounted value of a contractual
