@@ -3,8 +3,8 @@
 //
 // # Platt scaling
 //
-// p = 1 / (1 + exp(-(A*m + B))), fitted by Newton's method with a
-// backtracking line search on Platt's smoothed targets (N+ + 1)/(N+ + 2)
+// p = 1 / (1 + exp(-(A*m + B))), fitted by Newton's method with a line
+// search (gonum/optimize) on Platt's smoothed targets (N+ + 1)/(N+ + 2)
 // and 1/(N- + 2), as in Lin, Lin and Weng (2007), "A note on Platt's
 // probabilistic outputs for support vector machines". Two parameters: it
 // cannot overfit, and it cannot fix a non-sigmoid distortion.
@@ -21,6 +21,9 @@ package calibrate
 import (
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize"
 )
 
 // Platt is a sigmoid map of the margin.
@@ -47,57 +50,49 @@ func FitPlatt(margin, y []float64) Platt {
 			t[i] = hi
 		}
 	}
-	a, b := 0.0, math.Log((pos+1)/(neg+1))
-	loss := func(a, b float64) float64 {
-		var s float64
-		for i, m := range margin {
-			z := a*m + b
-			// t*log(1+e^-z) + (1-t)*log(1+e^z)
-			s += t[i]*softplus(-z) + (1-t[i])*softplus(z)
-		}
-		return s
-	}
-	f := loss(a, b)
-	const sigma = 1e-12 // keeps the Hessian positive definite
-	for it := 0; it < 100; it++ {
-		var g1, g2, h11, h22, h21 float64
-		for i, m := range margin {
-			p := sigmoid(a*m + b)
-			d := p - t[i]
-			g1 += d * m
-			g2 += d
-			w := p * (1 - p)
-			h11 += w * m * m
-			h22 += w
-			h21 += w * m
-		}
-		if math.Abs(g1) < 1e-10 && math.Abs(g2) < 1e-10 {
-			break
-		}
-		h11 += sigma
-		h22 += sigma
-		det := h11*h22 - h21*h21
-		if det <= 0 {
-			break
-		}
-		da := -(h22*g1 - h21*g2) / det
-		db := -(-h21*g1 + h11*g2) / det
-		gd := g1*da + g2*db
-		step := 1.0
-		moved := false
-		for step >= 1e-10 {
-			na, nb := a+step*da, b+step*db
-			if nf := loss(na, nb); nf < f+1e-4*step*gd {
-				a, b, f = na, nb, nf
-				moved = true
-				break
+	// Minimise the cross-entropy in (A, B) with gonum/optimize's Newton
+	// method, which adds a multiple of the identity where the Hessian is not
+	// positive definite, from A = 0 and B at the smoothed prior log-odds.
+	prob := optimize.Problem{
+		Func: func(x []float64) float64 {
+			var s float64
+			for i, m := range margin {
+				z := x[0]*m + x[1]
+				// t*log(1+e^-z) + (1-t)*log(1+e^z)
+				s += t[i]*softplus(-z) + (1-t[i])*softplus(z)
 			}
-			step /= 2
-		}
-		if !moved {
-			break
-		}
+			return s
+		},
+		Grad: func(grad, x []float64) {
+			grad[0], grad[1] = 0, 0
+			for i, m := range margin {
+				d := sigmoid(x[0]*m+x[1]) - t[i]
+				grad[0] += d * m
+				grad[1] += d
+			}
+		},
+		Hess: func(hess *mat.SymDense, x []float64) {
+			var h11, h21, h22 float64
+			for _, m := range margin {
+				p := sigmoid(x[0]*m + x[1])
+				w := p * (1 - p)
+				h11 += w * m * m
+				h21 += w * m
+				h22 += w
+			}
+			hess.SetSym(0, 0, h11)
+			hess.SetSym(0, 1, h21)
+			hess.SetSym(1, 1, h22)
+		},
 	}
+	x0 := []float64{0, math.Log((pos + 1) / (neg + 1))}
+	settings := &optimize.Settings{GradientThreshold: 1e-10, MajorIterations: 100}
+	// An error (a stalled line search) leaves the best point found in res.
+	res, _ := optimize.Minimize(prob, x0, settings, &optimize.Newton{})
+	if res == nil {
+		return Platt{A: x0[0], B: x0[1]}
+	}
+	a, b := res.X[0], res.X[1]
 	return Platt{A: a, B: b}
 }
 
