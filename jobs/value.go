@@ -112,6 +112,11 @@ func values(f *features.Frame, prob []float64, fit ValueFit, cfg *Config) (value
 	monthly := perPeriodDiscount(cfg.Value.AnnualDiscount, 30)
 	value = make([]float64, f.Rows())
 	pAlive = make([]float64, f.Rows())
+	// Customers valued by BG/NBD x Gamma-Gamma go through one batch call,
+	// which shares the series terms across customers and periods. Value is
+	// linear in margin, so the batch runs at margin 1 and each row scales.
+	var batch []int
+	var bx, btx, bT, bm, bmargin []float64
 	for i := range f.Rows() {
 		pAlive[i] = math.NaN()
 		if f.Status[i] == features.Churned {
@@ -140,7 +145,8 @@ func values(f *features.Frame, prob []float64, fit ValueFit, cfg *Config) (value
 		opt.Margin = margin
 		switch {
 		case fit.BGNBD != nil && fit.GammaGamma != nil:
-			value[i] = clv.CLV(*fit.BGNBD, *fit.GammaGamma, x, tx, T, m, opt)
+			batch = append(batch, i)
+			bx, btx, bT, bm, bmargin = append(bx, x), append(btx, tx), append(bT, T), append(bm, m), append(bmargin, margin)
 			pAlive[i] = fit.BGNBD.PAlive(x, tx, T)
 		case fit.BGNBD != nil && fit.Fallback != nil:
 			// Purchases from BG/NBD, spend from the fallback.
@@ -151,6 +157,19 @@ func values(f *features.Frame, prob []float64, fit ValueFit, cfg *Config) (value
 		}
 		if math.IsNaN(value[i]) || math.IsInf(value[i], 0) {
 			value[i] = 0
+		}
+	}
+	if len(batch) > 0 {
+		opt := fit.Options
+		opt.Margin = 1
+		dst := make([]float64, len(batch))
+		fit.BGNBD.CLVBatch(dst, *fit.GammaGamma, bx, btx, bT, bm, opt)
+		for k, i := range batch {
+			v := dst[k] * bmargin[k]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				v = 0
+			}
+			value[i] = v
 		}
 	}
 	return value, pAlive
