@@ -536,7 +536,7 @@ func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
 // Merge folds o, a fork of the same frozen Builder, into b. Merging is
 // exact: any grouping and order of merges gives bit-identical features.
 func (b *Builder) Merge(o *Builder) error {
-	if b.cust == nil || o.cust != b.cust {
+	if b.cust == nil || o.cust != b.cust || o == b {
 		return ErrNotFork
 	}
 	for i := range b.flags {

@@ -10,17 +10,27 @@
 //	f := b.Fork()        // one per goroutine (file), sharing the customer index
 //	f.AddSessions(rows)  // ... AddEvents, AddTickets, AddSurveys, AddOrders
 //	b.Merge(f)           // exact: any order and grouping gives the same bits
-//	frame, err := b.Build(present)
+//	frame, err := b.Build(present) // or b.BuildAt(present, k), one cutoff at a time
 //
 // Each table is read once, whatever the number of cutoffs: every row is
 // routed to the cutoffs whose windows it falls in and folded into
 // fixed-size per-customer, per-cutoff accumulators (counters, 12 weekly
-// bins, a 192-day activity bitmap). Sums are kept in integers (fixed point
-// to 1e-6 for money, sentiment, margins and weights; milliseconds for
-// durations), so merges are exact and associative. The only state that
-// grows with rows is the list of distinct purchase days per customer,
-// needed for exact RFM figures; orders are the smallest table. Memory grows
-// with customers x cutoffs, never with events or history length.
+// bins, a 192-day activity bitmap). Lifetime counters of sessions and core
+// actions (count, last, onboarding) are kept per bucket between two
+// cutoffs and summed at Build, so an old row touches one accumulator, not
+// one per cutoff. Sums are kept in integers (fixed point to 1e-6 for money,
+// sentiment, margins and weights; milliseconds for durations), so merges
+// are exact and associative. The only state that grows with rows is the
+// list of distinct purchase days per customer, needed for exact RFM
+// figures; orders are the smallest table. Memory grows with customers x
+// cutoffs, never with events or history length. A table's accumulators are
+// allocated on its first row, in pages of 1,024 customers, so a fork holds
+// only the tables and customers it has seen.
+//
+// A Builder is not safe for concurrent use; forks share only read-only
+// state and may run in parallel. sentiment.Score is safe for concurrent
+// use. Merge each fork into the root as soon as its input is done: every
+// live fork of a big table holds its own accumulators.
 //
 // # Point in time
 //
