@@ -107,6 +107,15 @@ func (e *emitter) put(name string, v float64) {
 	e.x = append(e.x, v)
 }
 
+// putf is put for a name with a window length, formatted only in naming
+// mode so that rows cost no formatting.
+func (e *emitter) putf(format string, days int, v float64) {
+	if e.naming {
+		e.names = append(e.names, fmt.Sprintf(format, days))
+	}
+	e.x = append(e.x, v)
+}
+
 // rowCtx is what the families see of one customer at one cutoff.
 type rowCtx struct {
 	b       *Builder

@@ -1,14 +1,14 @@
 package features
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 // Each emitX function below is one feature family: it puts the same named
 // columns, in the same order, for every row. doc.go lists them.
 
 var nan = math.NaN()
+
+// ticketChannelNames are the name formats of the per-channel counts.
+var ticketChannelNames = []string{"tickets_email_%dd", "tickets_chat_%dd", "tickets_phone_%dd", "tickets_social_%dd", "tickets_other_%dd"}
 
 func winDays(r *rowCtx, w int) int { return int(r.b.g.wins[w] / dayNS) }
 
@@ -114,18 +114,18 @@ func emitUsage(e *emitter, r *rowCtx) {
 	for w := 0; w < g.nW; w++ {
 		d := winDays(r, w)
 		cur, prev := windowRates(r, a, w)
-		e.put(fmt.Sprintf("core_actions_%dd", d), float64(a.n[w][0]))
-		e.put(fmt.Sprintf("core_per_week_%dd", d), cur)
-		e.put(fmt.Sprintf("core_ratio_%dd", d), ratio(cur, prev))
-		e.put(fmt.Sprintf("core_diff_%dd", d), cur-prev)
+		e.putf("core_actions_%dd", d, float64(a.n[w][0]))
+		e.putf("core_per_week_%dd", d, cur)
+		e.putf("core_ratio_%dd", d, ratio(cur, prev))
+		e.putf("core_diff_%dd", d, cur-prev)
 	}
 	md := winDays(r, g.main)
 	e.put("core_weekly_slope", weeklySlope(r, a))
 	e.put("days_since_core", daysSince(r, a.total > 0, a.last))
 	e.put("core_never", indicator(a.total == 0))
-	e.put(fmt.Sprintf("core_share_%dd", md), ratio(float64(a.n[g.main][0]), float64(r.ev.all[0])))
-	e.put(fmt.Sprintf("event_kinds_%dd", md), float64(popcount(r.ev.kinds)))
-	e.put(fmt.Sprintf("core_active_days_%dd", md), float64(a.activeDays(0, md)))
+	e.putf("core_share_%dd", md, ratio(float64(a.n[g.main][0]), float64(r.ev.all[0])))
+	e.putf("event_kinds_%dd", md, float64(popcount(r.ev.kinds)))
+	e.putf("core_active_days_%dd", md, float64(a.activeDays(0, md)))
 	e.put("core_vs_baseline", baseline(r, a))
 	e.put("onboarding_core_14d", onboarding(r, a.onb[0], 14))
 	e.put("onboarding_core_30d", onboarding(r, a.onb[1], 30))
@@ -138,10 +138,10 @@ func emitVisits(e *emitter, r *rowCtx) {
 	for w := 0; w < g.nW; w++ {
 		d := winDays(r, w)
 		cur, prev := windowRates(r, a, w)
-		e.put(fmt.Sprintf("sessions_%dd", d), float64(a.n[w][0]))
-		e.put(fmt.Sprintf("sessions_per_week_%dd", d), cur)
-		e.put(fmt.Sprintf("sessions_ratio_%dd", d), ratio(cur, prev))
-		e.put(fmt.Sprintf("active_days_%dd", d), float64(a.activeDays(0, d)))
+		e.putf("sessions_%dd", d, float64(a.n[w][0]))
+		e.putf("sessions_per_week_%dd", d, cur)
+		e.putf("sessions_ratio_%dd", d, ratio(cur, prev))
+		e.putf("active_days_%dd", d, float64(a.activeDays(0, d)))
 	}
 	md := winDays(r, g.main)
 	mw := g.wins[g.main]
@@ -159,9 +159,9 @@ func emitVisits(e *emitter, r *rowCtx) {
 	e.put("session_never", indicator(a.total == 0))
 	dur := [2]float64{ratio(float64(s.durMs[0])/1000, float64(s.durN[0])), ratio(float64(s.durMs[1])/1000, float64(s.durN[1]))}
 	pages := [2]float64{ratio(float64(s.pages[0]), float64(s.pagesN[0])), ratio(float64(s.pages[1]), float64(s.pagesN[1]))}
-	e.put(fmt.Sprintf("session_seconds_%dd", md), dur[0])
+	e.putf("session_seconds_%dd", md, dur[0])
 	e.put("session_seconds_ratio", ratio(dur[0], dur[1]))
-	e.put(fmt.Sprintf("pages_per_session_%dd", md), pages[0])
+	e.putf("pages_per_session_%dd", md, pages[0])
 	e.put("pages_per_session_ratio", ratio(pages[0], pages[1]))
 	e.put("session_weekly_slope", weeklySlope(r, a))
 	e.put("sessions_vs_baseline", baseline(r, a))
@@ -178,7 +178,7 @@ func emitEngagement(e *emitter, r *rowCtx) {
 	if exposure(r, mw, 2*mw) >= mw {
 		prev = float64(r.ev.engage[1]) / micro
 	}
-	e.put(fmt.Sprintf("engagement_score_%dd", md), cur)
+	e.putf("engagement_score_%dd", md, cur)
 	e.put("engagement_change", cur-prev)
 	e.put("engagement_per_week", perWeek(cur, exposure(r, 0, mw)))
 }
@@ -187,7 +187,7 @@ func emitTickets(e *emitter, r *rowCtx) {
 	t := r.tick
 	g := &r.b.g
 	for w := 0; w < g.nW; w++ {
-		e.put(fmt.Sprintf("tickets_%dd", winDays(r, w)), float64(t.n[w]))
+		e.putf("tickets_%dd", winDays(r, w), float64(t.n[w]))
 	}
 	ld, md := winDays(r, g.long), winDays(r, g.main)
 	lw, mw := g.wins[g.long], g.wins[g.main]
@@ -195,25 +195,25 @@ func emitTickets(e *emitter, r *rowCtx) {
 	if x := exposure(r, 0, lw); x >= dayNS {
 		per30 = float64(t.n[g.long]) / (float64(x) / float64(30*dayNS))
 	}
-	e.put(fmt.Sprintf("tickets_per_30d_%dd", ld), per30)
+	e.putf("tickets_per_30d_%dd", ld, per30)
 	change := nan
 	if exposure(r, mw, 2*mw) >= mw {
 		change = float64(t.n[g.main] - t.prevMain)
 	}
-	e.put(fmt.Sprintf("tickets_change_%dd", md), change)
-	for i, ch := range ticketChannels {
-		e.put(fmt.Sprintf("tickets_%s_%dd", ch, ld), float64(t.chans[i]))
+	e.putf("tickets_change_%dd", md, change)
+	for i := range ticketChannels {
+		e.putf(ticketChannelNames[i], ld, float64(t.chans[i]))
 	}
 	e.put("tickets_open", float64(t.open))
 	e.put("tickets_total", float64(t.total))
 	e.put("days_since_ticket", daysSince(r, t.total > 0, t.last))
-	e.put(fmt.Sprintf("first_response_hours_%dd", ld), ratio(float64(t.frMs)/3.6e6, float64(t.frN)))
-	e.put(fmt.Sprintf("resolution_hours_%dd", ld), ratio(float64(t.resS)/3600, float64(t.resN)))
-	e.put(fmt.Sprintf("csat_mean_%dd", ld), ratio(float64(t.csatSum), float64(t.csatN)))
+	e.putf("first_response_hours_%dd", ld, ratio(float64(t.frMs)/3.6e6, float64(t.frN)))
+	e.putf("resolution_hours_%dd", ld, ratio(float64(t.resS)/3600, float64(t.resN)))
+	e.putf("csat_mean_%dd", ld, ratio(float64(t.csatSum), float64(t.csatN)))
 	e.put("csat_latest", latestValue(t.csatLast, 1))
-	e.put(fmt.Sprintf("effort_mean_%dd", ld), ratio(float64(t.effSum), float64(t.effN)))
+	e.putf("effort_mean_%dd", ld, ratio(float64(t.effSum), float64(t.effN)))
 	e.put("effort_latest", latestValue(t.effLast, 1))
-	e.put(fmt.Sprintf("tickets_none_%dd", ld), indicator(t.n[g.long] == 0))
+	e.putf("tickets_none_%dd", ld, indicator(t.n[g.long] == 0))
 }
 
 func latestValue(l latest, scale float64) float64 {
@@ -231,12 +231,12 @@ func emitSentiment(e *emitter, r *rowCtx) {
 	if t.sentN > 0 {
 		lowest = float64(t.sentMin) / micro
 	}
-	e.put(fmt.Sprintf("sentiment_mean_%dd", ld), ratio(float64(t.sentSum)/micro, float64(t.sentN)))
+	e.putf("sentiment_mean_%dd", ld, ratio(float64(t.sentSum)/micro, float64(t.sentN)))
 	e.put("sentiment_latest", latestValue(t.sentLast, micro))
-	e.put(fmt.Sprintf("sentiment_min_%dd", ld), lowest)
-	e.put(fmt.Sprintf("negative_share_%dd", ld), ratio(float64(t.neg), float64(t.sentN)))
-	e.put(fmt.Sprintf("negative_tickets_%dd", md), float64(t.negMain))
-	e.put(fmt.Sprintf("negative_tickets_%dd", ld), float64(t.neg))
+	e.putf("sentiment_min_%dd", ld, lowest)
+	e.putf("negative_share_%dd", ld, ratio(float64(t.neg), float64(t.sentN)))
+	e.putf("negative_tickets_%dd", md, float64(t.negMain))
+	e.putf("negative_tickets_%dd", ld, float64(t.neg))
 }
 
 func emitNPS(e *emitter, r *rowCtx) {
@@ -355,9 +355,9 @@ func emitValue(e *emitter, r *rowCtx) {
 	e.put("refunds_count", float64(v.nRef))
 	e.put("refunds_amount", refunds)
 	e.put("refund_share", ratio(refunds, total))
-	e.put(fmt.Sprintf("spend_%dd", md), float64(o.spend[0])/micro)
-	e.put(fmt.Sprintf("spend_change_%dd", md), spendChange)
-	e.put(fmt.Sprintf("orders_%dd", ld), float64(o.nLong))
+	e.putf("spend_%dd", md, float64(o.spend[0])/micro)
+	e.putf("spend_change_%dd", md, spendChange)
+	e.putf("orders_%dd", ld, float64(o.nLong))
 	e.put("spend_per_30d", (total-refunds)/months)
 	e.put("margin_mean", v.margin)
 	// Historical CLV = average sale x purchases per month x months of
