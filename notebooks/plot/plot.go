@@ -64,7 +64,7 @@ func bounds(ss []Series) (x0, x1, y0, y1 float64) {
 
 // frame writes the SVG header, axes with 5 ticks each, title and labels,
 // and returns the data-to-pixel mappings.
-func (c Chart) frame(b *strings.Builder, x0, x1, y0, y1 float64) (px, py func(float64) float64) {
+func (c Chart) frame(b *strings.Builder, x0, x1, y0, y1 float64, xTicks bool) (px, py func(float64) float64) {
 	w, h := c.size()
 	px = func(x float64) float64 { return padL + (x-x0)/(x1-x0)*(w-padL-padR) }
 	py = func(y float64) float64 { return h - padB - (y-y0)/(y1-y0)*(h-padT-padB) }
@@ -76,7 +76,9 @@ func (c Chart) frame(b *strings.Builder, x0, x1, y0, y1 float64) (px, py func(fl
 	for i := 0; i <= 4; i++ {
 		xv := x0 + float64(i)/4*(x1-x0)
 		yv := y0 + float64(i)/4*(y1-y0)
-		fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="middle">%s</text>`, px(xv), h-padB+14, tick(xv, x1-x0))
+		if xTicks {
+			fmt.Fprintf(b, `<text x="%.1f" y="%g" text-anchor="middle">%s</text>`, px(xv), h-padB+14, tick(xv, x1-x0))
+		}
 		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`, padL-4, py(yv)+4, tick(yv, y1-y0))
 		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%g" y2="%.1f" stroke="#eee"/>`, padL+1, py(yv), w-padR, py(yv))
 	}
@@ -113,7 +115,7 @@ func legend(b *strings.Builder, names []string) {
 func Lines(c Chart, ss ...Series) string {
 	var b strings.Builder
 	x0, x1, y0, y1 := bounds(ss)
-	px, py := c.frame(&b, x0, x1, y0, y1)
+	px, py := c.frame(&b, x0, x1, y0, y1, true)
 	var names []string
 	for k, s := range ss {
 		var pts []string
@@ -149,8 +151,10 @@ func Bars(c Chart, labels []string, values []float64) string {
 	if hi == lo {
 		hi = lo + 1
 	}
-	px, py := c.frame(&b, 0, math.Max(n, 1), lo, hi)
+	px, py := c.frame(&b, 0, math.Max(n, 1), lo, hi, false) // bars carry their own labels
 	bw := (px(1) - px(0)) * 0.8
+	// Label every bar when they fit (about 40 px each), else every k-th.
+	every := max(1, int(math.Ceil(40/(px(1)-px(0)))))
 	for i, v := range values {
 		if math.IsNaN(v) {
 			continue
@@ -158,7 +162,7 @@ func Bars(c Chart, labels []string, values []float64) string {
 		top, bot := py(math.Max(v, 0)), py(math.Min(v, 0))
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s: %g</title></rect>`,
 			px(float64(i))+bw/8, top, bw, bot-top, palette[0], html.EscapeString(labels[i]), v)
-		if len(values) <= 24 && i < len(labels) {
+		if i < len(labels) && i%every == 0 {
 			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="9">%s</text>`,
 				px(float64(i)+0.5), py(lo)-3, html.EscapeString(labels[i]))
 		}
