@@ -162,6 +162,9 @@ func (b *Builder) build(present map[data.Table]bool, from, to int) (*Frame, erro
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
+	if b.spent {
+		return nil, ErrSpent
+	}
 	has := func(t data.Table) bool {
 		if t == data.Customers || present[t] {
 			return true

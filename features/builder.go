@@ -56,6 +56,7 @@ type Builder struct {
 	ordDays [][]orderDay // per customer, sorted by (day, bucket)
 	seen    [len(tableOrder)]bool
 	vocab   vocab
+	spent   bool // merged into another Builder
 }
 
 // tableOrder numbers the history tables for Builder.seen.
@@ -186,6 +187,7 @@ func (b *Builder) reset() {
 	b.ordDays = nil
 	b.seen = [len(tableOrder)]bool{}
 	b.vocab = vocab{} // a fork must not share the cache's backing array
+	b.spent = false
 }
 
 // Fork returns a Builder with empty accumulators that shares b's frozen
@@ -535,9 +537,15 @@ func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
 
 // Merge folds o, a fork of the same frozen Builder, into b. Merging is
 // exact: any grouping and order of merges gives bit-identical features.
+// Accumulators of a table b has not seen yet move from o to b without a
+// copy, so o is spent: do not add rows to it; Merge and Build refuse it
+// with ErrSpent.
 func (b *Builder) Merge(o *Builder) error {
 	if b.cust == nil || o.cust != b.cust || o == b {
 		return ErrNotFork
+	}
+	if o.spent || b.spent {
+		return ErrSpent
 	}
 	for i := range b.flags {
 		b.flags[i] |= o.flags[i]
@@ -545,43 +553,49 @@ func (b *Builder) Merge(o *Builder) error {
 	for t := range b.seen {
 		b.seen[t] = b.seen[t] || o.seen[t]
 	}
-	n, k := len(b.cust.ids), len(b.g.cutoffs)
+	// A table b has not seen is moved from o, not copied: o is spent.
 	if o.sess.idx != nil {
 		if b.sess.idx == nil {
-			b.sess = newStore[sessAcc](n, k)
+			b.sess, o.sess = o.sess, store[sessAcc]{}
+		} else {
+			mergeStore(&b.sess, &o.sess, (*sessAcc).merge)
 		}
-		mergeStore(&b.sess, &o.sess, (*sessAcc).merge)
 	}
 	if o.ev.idx != nil {
 		if b.ev.idx == nil {
-			b.ev = newStore[evAcc](n, k)
+			b.ev, o.ev = o.ev, store[evAcc]{}
+		} else {
+			mergeStore(&b.ev, &o.ev, (*evAcc).merge)
 		}
-		mergeStore(&b.ev, &o.ev, (*evAcc).merge)
 	}
 	if o.tick.idx != nil {
 		if b.tick.idx == nil {
-			b.tick = newStore[tickAcc](n, k)
+			b.tick, o.tick = o.tick, store[tickAcc]{}
+		} else {
+			mergeStore(&b.tick, &o.tick, (*tickAcc).merge)
 		}
-		mergeStore(&b.tick, &o.tick, (*tickAcc).merge)
 	}
 	if o.nps.idx != nil {
 		if b.nps.idx == nil {
-			b.nps = newStore[npsAcc](n, k)
+			b.nps, o.nps = o.nps, store[npsAcc]{}
+		} else {
+			mergeStore(&b.nps, &o.nps, (*npsAcc).merge)
 		}
-		mergeStore(&b.nps, &o.nps, (*npsAcc).merge)
 	}
 	if o.ord.idx != nil {
 		if b.ord.idx == nil {
-			b.ord = newStore[ordAcc](n, k)
-			b.ordDays = make([][]orderDay, n)
-		}
-		mergeStore(&b.ord, &o.ord, (*ordAcc).merge)
-		for i, days := range o.ordDays {
-			for _, e := range days {
-				b.ordDays[i] = insertDay(b.ordDays[i], e)
+			b.ord, o.ord = o.ord, store[ordAcc]{}
+			b.ordDays, o.ordDays = o.ordDays, nil
+		} else {
+			mergeStore(&b.ord, &o.ord, (*ordAcc).merge)
+			for i, days := range o.ordDays {
+				for _, e := range days {
+					b.ordDays[i] = insertDay(b.ordDays[i], e)
+				}
 			}
 		}
 	}
+	o.spent = true
 	return nil
 }
 

@@ -22,3 +22,7 @@ var ErrNotFork = errors.New("builders do not share a frozen customer index")
 // errFeatureCount guards the families: each must emit the same columns for
 // every row.
 var errFeatureCount = errors.New("feature families emitted a ragged row")
+
+// ErrSpent is returned by Merge and Build for a Builder already merged
+// into another one.
+var ErrSpent = errors.New("builder already merged into another")

@@ -343,6 +343,22 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
+func TestMergeSpent(t *testing.T) {
+	b, _ := NewBuilder(DefaultConfig(), testCutoffs, 0)
+	b.Freeze()
+	f := b.Fork()
+	f.AddSessions(nil)
+	if err := b.Merge(f); err != nil {
+		t.Fatalf("Merge: %v", err)
+	}
+	if err := b.Merge(f); !errors.Is(err, ErrSpent) {
+		t.Errorf("second Merge of one fork: %v, want ErrSpent", err)
+	}
+	if _, err := f.Build(nil); !errors.Is(err, ErrSpent) {
+		t.Errorf("Build of a merged fork: %v, want ErrSpent", err)
+	}
+}
+
 func TestMergeRejectsStranger(t *testing.T) {
 	a, _ := NewBuilder(DefaultConfig(), testCutoffs, 0)
 	b, _ := NewBuilder(DefaultConfig(), testCutoffs, 0)
