@@ -2,8 +2,9 @@ package gbt
 
 import "math"
 
-// Model is a trained ensemble of binary log-loss trees. Its methods may be
-// called from several goroutines at once.
+// Model is a trained ensemble of binary log-loss trees, made by Fit or
+// UnmarshalBinary; the zero Model has no columns and predicts nothing. Its
+// methods may be called from several goroutines at once.
 type Model struct {
 	cols int
 	// base is the margin before any tree: the log odds of the weighted
@@ -54,9 +55,9 @@ func (m *Model) Importance() []float64 {
 }
 
 // predictBlockRows is the number of rows walked through one tree together:
-// the walks are independent, so the processor overlaps their memory loads,
-// and the tree stays in cache across the block.
-const predictBlockRows = 128
+// the walks are independent, so the processor overlaps their memory loads;
+// 32 rows of 100 columns (25 KB) and a depth-6 tree (3 KB) stay in L1.
+const predictBlockRows = 32
 
 // PredictMargin writes the margin (log odds) of each row of the row-major
 // matrix X, which holds len(X)/Cols rows, to dst. NaN and ±Inf values are
