@@ -30,7 +30,9 @@
 // A Builder is not safe for concurrent use; forks share only read-only
 // state and may run in parallel. sentiment.Score is safe for concurrent
 // use. Merge each fork into the root as soon as its input is done: every
-// live fork of a big table holds its own accumulators.
+// live fork of a big table holds its own accumulators. Merge moves, rather
+// than copies, the accumulators of a table the root has not seen, so the
+// first fork merged costs no memory; a merged fork is spent.
 //
 // # Point in time
 //
