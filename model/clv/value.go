@@ -9,12 +9,12 @@ import (
 type CLVOptions struct {
 	// Periods is the horizon, in the model's time unit (the unit of t_x and
 	// T at the fit); 0 or less gives 0.
-	Periods int
+	Periods int `json:"periods"`
 	// Margin is the fraction of revenue kept, 0..1.
-	Margin float64
+	Margin float64 `json:"margin"`
 	// DiscountPerPeriod is the discount rate per time unit (for weeks, about
 	// an annual rate / 52); 0 means no discounting.
-	DiscountPerPeriod float64
+	DiscountPerPeriod float64 `json:"discount_per_period"`
 }
 
 // CLV returns the discounted expected margin of a customer over the next
