@@ -140,3 +140,43 @@ func TestReadColumnsBadFiles(t *testing.T) {
 		})
 	}
 }
+
+// FuzzReadColumns feeds arbitrary bytes as a Parquet file: ReadColumns
+// must return columns or an error naming the file, never panic.
+func FuzzReadColumns(f *testing.F) {
+	dir := f.TempDir()
+	seed := filepath.Join(dir, "seed.parquet")
+	cols := []OutColumn{
+		{Name: "customer_id", Kind: String, Strings: []string{"a", "", "c"}},
+		{Name: "p", Kind: Float, Floats: []float64{0.1, math.NaN(), 0.3}},
+		{Name: "t", Kind: Timestamp, Times: []int64{0, NoTime, 86400e9}},
+	}
+	if err := WriteParquet(seed, cols, WriteOptions{}); err != nil {
+		f.Fatal(err)
+	}
+	b, err := os.ReadFile(seed)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add(b[:len(b)/2])
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(t.TempDir(), "fuzz.parquet")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadColumns(path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		for _, c := range got {
+			if c.Len() != got[0].Len() {
+				t.Fatalf("column %s has %d values, %s %d", c.Name, c.Len(), got[0].Name, got[0].Len())
+			}
+		}
+	})
+}
