@@ -153,8 +153,13 @@ func Bars(c Chart, labels []string, values []float64) string {
 	}
 	px, py := c.frame(&b, 0, math.Max(n, 1), lo, hi, false) // bars carry their own labels
 	bw := (px(1) - px(0)) * 0.8
-	// Label every bar when they fit (about 40 px each), else every k-th.
-	every := max(1, int(math.Ceil(40/(px(1)-px(0)))))
+	// Label every bar when the labels fit (about 6 px a character), else
+	// every k-th.
+	longest := 1
+	for _, l := range labels {
+		longest = max(longest, len(l))
+	}
+	every := max(1, int(math.Ceil(float64(6*longest+6)/(px(1)-px(0)))))
 	for i, v := range values {
 		if math.IsNaN(v) {
 			continue
