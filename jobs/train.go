@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -36,6 +37,7 @@ type TrainSummary struct {
 	Report      string                 `json:"report,omitempty"`
 	Fingerprint string                 `json:"data_fingerprint"`
 	RowsSkipped map[string]int64       `json:"rows_skipped"`
+	CachedCuts  int                    `json:"cutoffs_from_cache"`
 	DurationMS  int64                  `json:"duration_ms"`
 	trained     *model.Trained
 	scores      *holdoutScores
@@ -82,9 +84,22 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	}
 	log.Info().Str("data", root).Str("as_of", asOf.Format("2006-01-02")).Int("cutoffs", len(cutoffs)).
 		Str("first_cutoff", day(cutoffs[0])).Str("last_cutoff", day(cutoffs[len(cutoffs)-1])).Msg("train started")
-	ld, err := loadFrame(ctx, &cfg, &env, ds, cutoffs, asOf.UnixNano(), log)
+	cache, err := newFeatureCache(filepath.Join(cfg.Registry, "cache"), &cfg, &env, ds, asOf.UnixNano())
 	if err != nil {
 		return nil, err
+	}
+	if err := cache.prune(env.now()); err != nil {
+		log.Warn().Err(err).Msg("feature cache not pruned")
+	}
+	ld, cached, err := trainingFrame(func(missing []int64) (*loaded, error) {
+		return loadFrame(ctx, &cfg, &env, ds, missing, asOf.UnixNano(), log)
+	}, cache, cutoffs)
+	if err != nil {
+		return nil, err
+	}
+	if cached > 0 {
+		log.Info().Int("cutoffs_cached", cached).Int("cutoffs", len(cutoffs)).Str("cache", cache.dir).
+			Msg("features of earlier cutoffs reused from the cache")
 	}
 	f := ld.Frame
 	sets, summaries, err := splitByTime(f, cutoffs, cfg.Seed)
@@ -172,6 +187,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		TrainRows:   sets["train"].M.Rows,
 		Fingerprint: fingerprint,
 		RowsSkipped: ld.Skipped,
+		CachedCuts:  cached,
 		trained:     tr,
 		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base},
 	}

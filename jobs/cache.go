@@ -1,0 +1,195 @@
+package jobs
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"churn/data"
+	"churn/features"
+)
+
+// featureCache keeps each training cutoff's feature rows on disk, so that
+// a train retried after a failure, or run again on the same inputs, does
+// not read the histories again for the cutoffs it has already built.
+//
+// An entry's key covers everything its rows depend on: every input file's
+// path, size and modification time (a file rewritten in place changes its
+// time; checksumming a terabyte to look up a cache would defeat it), the
+// features config, the column mapping, the bad-row policy, the end of the
+// data (which decides which labels are complete), the cutoff and the code
+// version. Entries unused for cacheMaxAge are removed.
+type featureCache struct {
+	dir  string
+	base string // hex key of everything but the cutoff
+}
+
+// cacheMaxAge is how long an unused cache entry is kept.
+const cacheMaxAge = 14 * 24 * time.Hour
+
+// cacheEntry is one cutoff's rows, with the statistics of the read that
+// built them (the same for every cutoff of one read).
+type cacheEntry struct {
+	Frame   *features.Frame
+	Inputs  []InputFile
+	Rows    map[data.Table]int64
+	Skipped map[string]int64
+	Cleaned map[string]int64
+}
+
+func newFeatureCache(dir string, cfg *Config, env *Env, ds *data.Dataset, dataEnd int64) (*featureCache, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "code %s\nend %d\n", env.CodeVersion, dataEnd)
+	for _, t := range data.Tables {
+		for _, f := range ds.Files[t] {
+			st, err := os.Stat(f.Path)
+			if err != nil {
+				return nil, fmt.Errorf("cache key: %w", err)
+			}
+			fmt.Fprintf(h, "file %s %d %d\n", f.Rel, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	b, err := json.Marshal(struct {
+		Features features.Config
+		Mapping  data.Mapping
+		BadRows  BadRowOptions
+	}{cfg.Features, cfg.Mapping, cfg.BadRows})
+	if err != nil {
+		return nil, fmt.Errorf("cache key: %w", err)
+	}
+	h.Write(b)
+	return &featureCache{dir: dir, base: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+func (c *featureCache) path(cutoff int64) string {
+	h := sha256.Sum256([]byte(c.base + "/" + strconv.FormatInt(cutoff, 10)))
+	return filepath.Join(c.dir, "features-"+hex.EncodeToString(h[:16])+".gob")
+}
+
+// load returns the cached rows of a cutoff; ok is false on a miss. A
+// damaged entry is a miss, and is removed.
+func (c *featureCache) load(cutoff int64) (e *cacheEntry, ok bool) {
+	p := c.path(cutoff)
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	e = &cacheEntry{}
+	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(e); err != nil || e.Frame == nil {
+		os.Remove(p)
+		return nil, false
+	}
+	now := time.Now()
+	os.Chtimes(p, now, now) // keep entries in use from being pruned
+	return e, true
+}
+
+// store writes a cutoff's rows so that the entry appears whole.
+func (c *featureCache) store(cutoff int64, e *cacheEntry) error {
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("feature cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(c.dir, ".tmp-features-*")
+	if err != nil {
+		return fmt.Errorf("feature cache: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	err = gob.NewEncoder(w).Encode(e)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), c.path(cutoff))
+	}
+	if err != nil {
+		return fmt.Errorf("feature cache: %w", err)
+	}
+	return nil
+}
+
+// prune removes entries unused for cacheMaxAge, and temporary files left by
+// a process that died while writing one.
+func (c *featureCache) prune(now time.Time) error {
+	entries, err := os.ReadDir(c.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("feature cache: %w", err)
+	}
+	for _, de := range entries {
+		info, err := de.Info()
+		if err != nil {
+			continue
+		}
+		if now.Sub(info.ModTime()) > cacheMaxAge {
+			os.Remove(filepath.Join(c.dir, de.Name()))
+		}
+	}
+	return nil
+}
+
+// trainingFrame builds the labelled rows of every cutoff, reading the
+// histories once for the cutoffs the cache does not hold.
+func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *featureCache, cutoffs []int64) (*loaded, int, error) {
+	frames := make([]*features.Frame, len(cutoffs))
+	var missing []int64
+	var stats *loaded
+	for k, c := range cutoffs {
+		e, ok := cache.load(c)
+		if !ok {
+			missing = append(missing, c)
+			continue
+		}
+		frames[k] = e.Frame
+		if stats == nil {
+			stats = &loaded{Inputs: e.Inputs, Rows: e.Rows, Skipped: e.Skipped, Cleaned: e.Cleaned}
+		}
+	}
+	cached := len(cutoffs) - len(missing)
+	if len(missing) > 0 {
+		ld, err := ctxLoad(missing)
+		if err != nil {
+			return nil, cached, err
+		}
+		stats = ld
+		for k, c := range cutoffs {
+			if frames[k] != nil {
+				continue
+			}
+			frames[k] = selectRows(ld.Frame, rowsAt(ld.Frame, c))
+			e := &cacheEntry{Frame: frames[k], Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
+			if err := cache.store(c, e); err != nil {
+				return nil, cached, err
+			}
+		}
+	}
+	f, err := concatFrames(frames)
+	if err != nil {
+		return nil, cached, err
+	}
+	out := *stats
+	out.Frame = f
+	out.Present = map[data.Table]bool{}
+	for _, in := range out.Inputs {
+		out.Present[in.Table] = true
+	}
+	return &out, cached, nil
+}

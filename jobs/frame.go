@@ -1,0 +1,70 @@
+package jobs
+
+import (
+	"fmt"
+	"slices"
+
+	"churn/features"
+)
+
+// selectRows returns a frame of the given rows of f, in that order.
+func selectRows(f *features.Frame, rows []int) *features.Frame {
+	cols := len(f.Names)
+	out := &features.Frame{Names: f.Names, Families: f.Families, X: make([]float64, 0, len(rows)*cols)}
+	for _, i := range rows {
+		out.CustomerID = append(out.CustomerID, f.CustomerID[i])
+		out.Cutoff = append(out.Cutoff, f.Cutoff[i])
+		out.X = append(out.X, f.X[i*cols:(i+1)*cols]...)
+		out.Label = append(out.Label, f.Label[i])
+		out.Status = append(out.Status, f.Status[i])
+		out.Plan = append(out.Plan, f.Plan[i])
+		out.Region = append(out.Region, f.Region[i])
+		out.Contractual = append(out.Contractual, f.Contractual[i])
+		out.RFMx = append(out.RFMx, f.RFMx[i])
+		out.RFMtx = append(out.RFMtx, f.RFMtx[i])
+		out.RFMT = append(out.RFMT, f.RFMT[i])
+		out.MeanRepeat = append(out.MeanRepeat, f.MeanRepeat[i])
+		out.SpendRate = append(out.SpendRate, f.SpendRate[i])
+		out.Margin = append(out.Margin, f.Margin[i])
+	}
+	return out
+}
+
+// rowsAt lists the rows of f at one cutoff.
+func rowsAt(f *features.Frame, cutoff int64) []int {
+	var rows []int
+	for i, c := range f.Cutoff {
+		if c == cutoff {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
+// concatFrames appends frames with the same feature columns, in order.
+func concatFrames(frames []*features.Frame) (*features.Frame, error) {
+	if len(frames) == 0 {
+		return nil, fmt.Errorf("concat: no frames")
+	}
+	out := &features.Frame{Names: frames[0].Names, Families: frames[0].Families}
+	for _, f := range frames {
+		if !slices.Equal(f.Names, out.Names) {
+			return nil, fmt.Errorf("concat: feature columns differ between cutoffs")
+		}
+		out.CustomerID = append(out.CustomerID, f.CustomerID...)
+		out.Cutoff = append(out.Cutoff, f.Cutoff...)
+		out.X = append(out.X, f.X...)
+		out.Label = append(out.Label, f.Label...)
+		out.Status = append(out.Status, f.Status...)
+		out.Plan = append(out.Plan, f.Plan...)
+		out.Region = append(out.Region, f.Region...)
+		out.Contractual = append(out.Contractual, f.Contractual...)
+		out.RFMx = append(out.RFMx, f.RFMx...)
+		out.RFMtx = append(out.RFMtx, f.RFMtx...)
+		out.RFMT = append(out.RFMT, f.RFMT...)
+		out.MeanRepeat = append(out.MeanRepeat, f.MeanRepeat...)
+		out.SpendRate = append(out.SpendRate, f.SpendRate...)
+		out.Margin = append(out.Margin, f.Margin...)
+	}
+	return out, nil
+}
