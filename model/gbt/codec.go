@@ -150,6 +150,7 @@ func (m *Model) UnmarshalBinary(b []byte) error {
 	if err := out.checkTrees(); err != nil {
 		return err
 	}
+	out.prepare()
 	*m = out
 	return nil
 }

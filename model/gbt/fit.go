@@ -79,6 +79,7 @@ func Fit(train Data, valid *Data, p Params) (*Model, error) {
 		workers:    p.Workers,
 	}
 	t.run(m, valid)
+	m.prepare()
 	return m, nil
 }
 

@@ -23,6 +23,15 @@ type Model struct {
 	importance []float64
 	// workers is Params.Workers, used when predicting; not serialized.
 	workers int
+	// packed is the trees laid out for prediction by prepare, or nil when
+	// they are too deep for it; derived, not serialized.
+	packed *packed
+}
+
+// prepare derives the layouts that prediction and explanation use from
+// the trees; Fit and UnmarshalBinary call it once the trees are final.
+func (m *Model) prepare() {
+	m.packed = m.pack()
 }
 
 // split is one node in flattened form, kept small for prediction. A row
@@ -76,6 +85,10 @@ func (m *Model) PredictMargin(dst, X []float64) {
 		out := dst[lo:hi]
 		for i := range out {
 			out[i] = m.base
+		}
+		if m.packed != nil {
+			m.packed.addTrees(out, X[lo*m.cols:hi*m.cols], m.cols)
+			return
 		}
 		m.addTrees(out, X[lo*m.cols:hi*m.cols], 0, len(m.roots))
 	})
