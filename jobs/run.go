@@ -203,11 +203,31 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	timings := map[string]int64{}
 	step := time.Now()
 	cutoff := asOf.UnixNano()
-	ld, err := loadFrame(ctx, &cfg, &env, ds, []int64{cutoff}, cutoff, log)
+	cutoffs := []int64{cutoff}
+	// An earlier run whose horizon has passed is checked against what
+	// happened; its cutoff's labels come from the same pass over the data.
+	prevDay, prevCut, evaluate := earlierRun(cfg.Out, asOf, cfg.Features.Horizon+cfg.Features.Gap)
+	if evaluate {
+		cutoffs = []int64{prevCut.UnixNano(), cutoff}
+	}
+	ld, err := loadFrame(ctx, &cfg, &env, ds, cutoffs, cutoff, log)
 	if err != nil {
 		return nil, err
 	}
 	f := ld.Frame
+	var evaluations []Evaluation
+	if evaluate {
+		f = selectRows(ld.Frame, rowsAt(ld.Frame, cutoff))
+		ev, err := evaluateEarlier(cfg.Out, prevDay, selectRows(ld.Frame, rowsAt(ld.Frame, prevCut.UnixNano())))
+		if err != nil {
+			log.Warn().Err(err).Str("earlier_run", prevDay).Msg("earlier run not evaluated")
+		} else {
+			evaluations = append(evaluations, ev)
+			log.Info().Str("earlier_run", prevDay).Int("customers", ev.Customers).Float64("realised_roc_auc", ev.ROCAUC).
+				Float64("realised_lift_top_decile", ev.Lift10).Float64("realised_brier", ev.Brier).Float64("realised_ece", ev.ECE).
+				Msg("earlier run evaluated against what happened")
+		}
+	}
 	rm.RowsRead, rm.RowsSkipped, rm.ModelVersion = ld.Rows, ld.Skipped, version
 	timings["features_ms"] = time.Since(step).Milliseconds()
 
@@ -258,6 +278,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		Segments:     countSegments(&cfg, sc),
 		Value:        fit,
 		Drift:        drift,
+		Evaluations:  evaluations,
 		Config:       configRecord(&cfg),
 	}
 	parts, err := writeRun(cfg.Out, name, cols, man, func() {
