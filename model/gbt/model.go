@@ -1,6 +1,9 @@
 package gbt
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Model is a trained ensemble of binary log-loss trees, made by Fit or
 // UnmarshalBinary; the zero Model has no columns and predicts nothing. Its
@@ -26,12 +29,33 @@ type Model struct {
 	// packed is the trees laid out for prediction by prepare, or nil when
 	// they are too deep for it; derived, not serialized.
 	packed *packed
+	// shap builds the tables of the fast TreeSHAP on first use; derived,
+	// not serialized.
+	shap *lazyShap
+}
+
+// lazyShap builds a model's shapTables once, on first use: they take
+// tens of bytes per leaf and subset, which scoring alone does not need.
+type lazyShap struct {
+	once   sync.Once
+	tables *shapTables
 }
 
 // prepare derives the layouts that prediction and explanation use from
 // the trees; Fit and UnmarshalBinary call it once the trees are final.
 func (m *Model) prepare() {
 	m.packed = m.pack()
+	m.shap = &lazyShap{}
+}
+
+// shapTables returns m's fast TreeSHAP tables, or nil for a Model that
+// Fit or UnmarshalBinary did not make.
+func (m *Model) shapTables() *shapTables {
+	if m.shap == nil {
+		return nil
+	}
+	m.shap.once.Do(func() { m.shap.tables = m.shapTablesOf() })
+	return m.shap.tables
 }
 
 // split is one node in flattened form, kept small for prediction. A row

@@ -6,18 +6,79 @@ package gbt
 // j, and dst[Cols] the bias, the expected margin over the training
 // distribution as weighted by node covers (hessian sums). The elements of
 // dst sum to the row's margin. len(x) must be Cols and len(dst) Cols+1.
+//
+// The values are TreeSHAP's, computed from per-leaf tables built on the
+// first call (see fastshap.go) in time linear in the depth per leaf.
 func (m *Model) Contributions(dst, x []float64) {
 	if len(x) != m.cols || len(dst) != m.cols+1 {
 		panic("gbt: Contributions: len(x) != Cols or len(dst) != Cols+1")
 	}
+	m.ContributionsRows(dst, x)
+}
+
+// shapBlockRows is the number of rows explained together, tree by tree,
+// so that a tree's tables (32 KB at depth 6) are read from cache for all
+// of them: 64 rows of 100 columns and their contributions take 100 KB.
+const shapBlockRows = 64
+
+// ContributionsRows writes the contributions of every row of the
+// row-major matrix X, which holds len(X)/Cols rows, to dst, Cols+1 values
+// per row laid out as Contributions writes them, and equal to its values.
+// It runs on the calling goroutine: callers spread rows over workers.
+func (m *Model) ContributionsRows(dst, X []float64) {
+	rows := len(X) / m.cols
+	w := m.cols + 1
+	if len(X) != rows*m.cols || len(dst) != rows*w {
+		panic("gbt: ContributionsRows: dst or X length does not match Cols")
+	}
+	st := m.shapTables()
+	if st == nil {
+		for r := 0; r < rows; r++ {
+			m.treeShapAll(dst[r*w:(r+1)*w], X[r*m.cols:(r+1)*m.cols])
+		}
+		return
+	}
 	clear(dst)
+	pat := make([]uint32, st.maxNodes)
+	var path []pathElem
+	for lo := 0; lo < rows; lo += shapBlockRows {
+		hi := min(lo+shapBlockRows, rows)
+		for t, root := range m.roots {
+			fast := st.fast[t]
+			if !fast && path == nil {
+				path = m.pathBuffer()
+			}
+			for r := lo; r < hi; r++ {
+				phi, x := dst[r*w:(r+1)*w], X[r*m.cols:(r+1)*m.cols]
+				if fast {
+					st.contributions(m, phi, x, t, pat)
+				} else {
+					m.treeShap(phi, x, root, path, 0, 1, 1, -1)
+				}
+			}
+		}
+		for r := lo; r < hi; r++ {
+			dst[r*w+m.cols] = st.bias
+		}
+	}
+}
+
+// pathBuffer returns scratch for treeShap: each recursion level copies
+// the path of its parent into the next part of one buffer, as in the
+// reference implementation.
+func (m *Model) pathBuffer() []pathElem {
 	maxDepth := 0
 	for _, d := range m.depths {
 		maxDepth = max(maxDepth, int(d))
 	}
-	// Each recursion level copies the path of its parent into the next
-	// part of one buffer, as in the reference implementation.
-	path := make([]pathElem, (maxDepth+2)*(maxDepth+3)/2)
+	return make([]pathElem, (maxDepth+2)*(maxDepth+3)/2)
+}
+
+// treeShapAll writes the contributions of x to dst by the recursive
+// TreeSHAP alone, tree after tree: the reference for the fast path.
+func (m *Model) treeShapAll(dst, x []float64) {
+	clear(dst)
+	path := m.pathBuffer()
 	bias := m.base
 	for _, root := range m.roots {
 		bias += m.expected(root)
