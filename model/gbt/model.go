@@ -100,23 +100,41 @@ func (m *Model) PredictMargin(dst, X []float64) {
 	if len(dst) != rows || len(X) != rows*m.cols {
 		panic("gbt: PredictMargin: dst or X length does not match Cols")
 	}
-	blocks := (rows + predictBlockRows - 1) / predictBlockRows
-	// Each block is independent work of about a thousand node steps per
-	// tree; spreading blocks over workers gives identical results.
-	parallel(workerCount(m.workers), blocks, func(b int) {
-		lo := b * predictBlockRows
-		hi := min(lo+predictBlockRows, rows)
-		out := dst[lo:hi]
-		for i := range out {
-			out[i] = m.base
+	if m.packed == nil {
+		blocks := (rows + predictBlockRows - 1) / predictBlockRows
+		// Each block is independent work of about a thousand node steps
+		// per tree; spreading blocks over workers gives identical results.
+		parallel(workerCount(m.workers), blocks, func(b int) {
+			lo := b * predictBlockRows
+			hi := min(lo+predictBlockRows, rows)
+			out := dst[lo:hi]
+			for i := range out {
+				out[i] = m.base
+			}
+			m.addTrees(out, X[lo*m.cols:hi*m.cols], 0, len(m.roots))
+		})
+		return
+	}
+	// A task of predictTaskRows rows owns one buffer of keys, which every
+	// block of predictBlockRows rows reuses.
+	tasks := (rows + predictTaskRows - 1) / predictTaskRows
+	parallel(workerCount(m.workers), tasks, func(task int) {
+		K := make([]uint64, predictBlockRows*m.cols)
+		end := min((task+1)*predictTaskRows, rows)
+		for lo := task * predictTaskRows; lo < end; lo += predictBlockRows {
+			hi := min(lo+predictBlockRows, end)
+			out := dst[lo:hi]
+			for i := range out {
+				out[i] = m.base
+			}
+			keys(K, X[lo*m.cols:hi*m.cols])
+			m.packed.addTrees(out, K[:(hi-lo)*m.cols], m.cols)
 		}
-		if m.packed != nil {
-			m.packed.addTrees(out, X[lo*m.cols:hi*m.cols], m.cols)
-			return
-		}
-		m.addTrees(out, X[lo*m.cols:hi*m.cols], 0, len(m.roots))
 	})
 }
+
+// predictTaskRows is the number of rows a worker takes at a time.
+const predictTaskRows = 1024
 
 // Predict writes the probability of the positive class of each row of X to
 // dst; see PredictMargin.

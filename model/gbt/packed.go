@@ -8,33 +8,65 @@ import "math"
 const packedMaxDepth = 10
 
 // packed holds every tree as a perfect binary tree in heap order, for
-// prediction without a leaf test: inner node h of a tree has children
-// 2h+1 and 2h+2, and after depth steps the walk stands on leaf
-// h - (2^depth - 1). A leaf of the original tree above the full depth
-// becomes inner nodes with threshold +Inf and missing values sent left,
-// which send every row left, over copies of its value.
+// prediction without a leaf test or a test for missing values.
+//
+// Inner node h of a tree (from 1, the root) has children 2h and 2h+1, and
+// after depth steps the walk stands on leaf h - 2^depth. A leaf of the
+// original tree above the full depth becomes inner nodes that send every
+// row left, over copies of its value.
+//
+// Values and thresholds are compared as keys: orderKey maps every finite
+// float64 to a uint64 of at least 1 in the same order, and a missing
+// value (NaN, ±Inf) to 0. A node that sends missing values left stores
+// key(thr) and sends a row right when key(v) > key(thr); one that sends
+// them right stores key(thr)-1 and tests key(v)-1 > key(thr)-1, where a
+// missing value wraps around to the largest uint64. Both are one unsigned
+// comparison, and each equals v > thr for a finite v.
 type packed struct {
 	// depth[t] is tree t's depth; inner[t] and leaf[t] are the offsets of
-	// its first inner node in thr and feat and of its first leaf in value.
+	// its inner nodes (from index 1) in nodes and of its leaves in value.
 	depth []uint8
 	inner []int32
 	leaf  []int32
-	// thr and feat are parallel, one per inner node; feat holds the column
-	// in its low 15 bits and the missing direction (1: right) in its top
-	// bit.
-	thr   []float64
-	feat  []uint16
+	nodes []packedNode
 	value []float64
 }
 
-const missRightBit = 1 << 15
+type packedNode struct {
+	key  uint64
+	feat uint32
+	// miss is 1 when missing values go right, else 0.
+	miss uint32
+}
+
+// orderKey maps finite values to keys that compare as the values do, from
+// 1 up, with -0 equal to +0, and missing values (NaN, ±Inf) to 0.
+func orderKey(v float64) uint64 {
+	if v-v != 0 {
+		return 0
+	}
+	b := math.Float64bits(v + 0) // v + 0 turns -0 into +0
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+// thresholdKey is orderKey extended to thresholds, which may be ±Inf:
+// above every finite key for +Inf, below for -Inf.
+func thresholdKey(thr float64) uint64 {
+	switch {
+	case math.IsInf(thr, 1):
+		return math.MaxUint64 - 1
+	case math.IsInf(thr, -1):
+		return 1 // keys of finite values start above it
+	}
+	return orderKey(thr)
+}
 
 // pack lays out m's trees as packed, or returns nil when a tree is deeper
-// than packedMaxDepth or the model has more columns than feat can hold.
+// than packedMaxDepth.
 func (m *Model) pack() *packed {
-	if m.cols >= missRightBit {
-		return nil
-	}
 	p := &packed{}
 	for t, root := range m.roots {
 		d := int(m.depths[t])
@@ -42,37 +74,103 @@ func (m *Model) pack() *packed {
 			return nil
 		}
 		p.depth = append(p.depth, uint8(d))
-		p.inner = append(p.inner, int32(len(p.thr)))
+		p.inner = append(p.inner, int32(len(p.nodes)))
 		p.leaf = append(p.leaf, int32(len(p.value)))
-		thr := make([]float64, 1<<d-1)
-		feat := make([]uint16, 1<<d-1)
+		nodes := make([]packedNode, 1<<d)
 		value := make([]float64, 1<<d)
 		var place func(i int32, h, level int)
 		place = func(i int32, h, level int) {
 			if level == d {
-				value[h-(1<<d-1)] = m.values[i]
+				value[h-1<<d] = m.values[i]
 				return
 			}
 			l, r := i, i
 			if m.leaf(i) {
-				thr[h] = math.Inf(1)
+				nodes[h] = packedNode{key: math.MaxUint64 - 1}
 			} else {
 				s := m.nodes[i]
-				thr[h], feat[h] = s.thr, uint16(s.feat)
-				if s.missRight != 0 {
-					feat[h] |= missRightBit
-				}
+				n := packedNode{key: thresholdKey(s.thr), feat: uint32(s.feat), miss: uint32(s.missRight)}
+				n.key -= uint64(n.miss)
+				nodes[h] = n
 				l, r = s.left, s.left+1
 			}
-			place(l, 2*h+1, level+1)
-			place(r, 2*h+2, level+1)
+			place(l, 2*h, level+1)
+			place(r, 2*h+1, level+1)
 		}
-		place(root, 0, 0)
-		p.thr = append(p.thr, thr...)
-		p.feat = append(p.feat, feat...)
+		place(root, 1, 0)
+		p.nodes = append(p.nodes, nodes...)
 		p.value = append(p.value, value...)
 	}
 	return p
+}
+
+// keys writes the orderKey of every value of X to dst.
+func keys(dst []uint64, X []float64) {
+	dst = dst[:len(X)]
+	for i, v := range X {
+		dst[i] = orderKey(v)
+	}
+}
+
+// addTrees adds the leaf values of every tree to dst, tree after tree
+// (so each row's sum is formed in the same order as Model.addTrees), for
+// the rows of K, which holds the keys of len(dst) rows of cols values.
+// Rows go through each tree four at a time, so that the processor
+// overlaps four independent walks.
+func (p *packed) addTrees(dst []float64, K []uint64, cols int) {
+	n := len(dst)
+	for t, d := range p.depth {
+		nodes := p.nodes[p.inner[t] : p.inner[t]+1<<d]
+		value := p.value[p.leaf[t] : p.leaf[t]+1<<d]
+		leaf0 := uint(1) << d
+		i := 0
+		for ; i+8 <= n; i += 8 {
+			k0 := K[(i+0)*cols : (i+1)*cols]
+			k1 := K[(i+1)*cols : (i+2)*cols]
+			k2 := K[(i+2)*cols : (i+3)*cols]
+			k3 := K[(i+3)*cols : (i+4)*cols]
+			k4 := K[(i+4)*cols : (i+5)*cols]
+			k5 := K[(i+5)*cols : (i+6)*cols]
+			k6 := K[(i+6)*cols : (i+7)*cols]
+			k7 := K[(i+7)*cols : (i+8)*cols]
+			h0, h1, h2, h3, h4, h5, h6, h7 := uint(1), uint(1), uint(1), uint(1), uint(1), uint(1), uint(1), uint(1)
+			for range d {
+				n0 := &nodes[h0]
+				h0 = 2*h0 + b2u(k0[n0.feat]-uint64(n0.miss) > n0.key)
+				n1 := &nodes[h1]
+				h1 = 2*h1 + b2u(k1[n1.feat]-uint64(n1.miss) > n1.key)
+				n2 := &nodes[h2]
+				h2 = 2*h2 + b2u(k2[n2.feat]-uint64(n2.miss) > n2.key)
+				n3 := &nodes[h3]
+				h3 = 2*h3 + b2u(k3[n3.feat]-uint64(n3.miss) > n3.key)
+				n4 := &nodes[h4]
+				h4 = 2*h4 + b2u(k4[n4.feat]-uint64(n4.miss) > n4.key)
+				n5 := &nodes[h5]
+				h5 = 2*h5 + b2u(k5[n5.feat]-uint64(n5.miss) > n5.key)
+				n6 := &nodes[h6]
+				h6 = 2*h6 + b2u(k6[n6.feat]-uint64(n6.miss) > n6.key)
+				n7 := &nodes[h7]
+				h7 = 2*h7 + b2u(k7[n7.feat]-uint64(n7.miss) > n7.key)
+			}
+			dst[i+0] += value[h0-leaf0]
+			dst[i+1] += value[h1-leaf0]
+			dst[i+2] += value[h2-leaf0]
+			dst[i+3] += value[h3-leaf0]
+			dst[i+4] += value[h4-leaf0]
+			dst[i+5] += value[h5-leaf0]
+			dst[i+6] += value[h6-leaf0]
+			dst[i+7] += value[h7-leaf0]
+		}
+		for ; i < n; i++ {
+			k := K[i*cols : (i+1)*cols]
+			h := uint(1)
+			for range d {
+				nd := &nodes[h]
+				h = 2*h + b2u(k[nd.feat]-uint64(nd.miss) > nd.key)
+			}
+			dst[i] += value[h-leaf0]
+		}
+	}
 }
 
 // b2u is 1 for true and 0 for false; the compiler makes it a SETcc.
@@ -82,56 +180,4 @@ func b2u(b bool) uint {
 		u = 1
 	}
 	return u
-}
-
-// addTrees adds the leaf values of every tree to dst, tree after tree
-// (so each row's sum is formed in the same order as Model.addTrees), for
-// the rows of X, which holds len(dst) rows of cols values. Rows go through each tree four at a time, so
-// that the processor overlaps four independent walks.
-func (p *packed) addTrees(dst, X []float64, cols int) {
-	n := len(dst)
-	for t, d := range p.depth {
-		thr := p.thr[p.inner[t]:]
-		feat := p.feat[p.inner[t]:]
-		value := p.value[p.leaf[t]:]
-		first := uint(1)<<d - 1
-		thr = thr[:first]
-		feat = feat[:first]
-		value = value[:first+1]
-		i := 0
-		for ; i+4 <= n; i += 4 {
-			x0 := X[i*cols : (i+1)*cols]
-			x1 := X[(i+1)*cols : (i+2)*cols]
-			x2 := X[(i+2)*cols : (i+3)*cols]
-			x3 := X[(i+3)*cols : (i+4)*cols]
-			var h0, h1, h2, h3 uint
-			for range d {
-				f0, f1, f2, f3 := feat[h0], feat[h1], feat[h2], feat[h3]
-				v0, v1, v2, v3 := x0[f0&^missRightBit], x1[f1&^missRightBit], x2[f2&^missRightBit], x3[f3&^missRightBit]
-				m0 := b2u(v0-v0 != 0)
-				h0 = 2*h0 + 1 + (b2u(v0 > thr[h0])&^m0 | m0&uint(f0>>15))
-				m1 := b2u(v1-v1 != 0)
-				h1 = 2*h1 + 1 + (b2u(v1 > thr[h1])&^m1 | m1&uint(f1>>15))
-				m2 := b2u(v2-v2 != 0)
-				h2 = 2*h2 + 1 + (b2u(v2 > thr[h2])&^m2 | m2&uint(f2>>15))
-				m3 := b2u(v3-v3 != 0)
-				h3 = 2*h3 + 1 + (b2u(v3 > thr[h3])&^m3 | m3&uint(f3>>15))
-			}
-			dst[i] += value[h0-first]
-			dst[i+1] += value[h1-first]
-			dst[i+2] += value[h2-first]
-			dst[i+3] += value[h3-first]
-		}
-		for ; i < n; i++ {
-			x := X[i*cols : (i+1)*cols]
-			var h uint
-			for range d {
-				f := feat[h]
-				v := x[f&^missRightBit]
-				m := b2u(v-v != 0)
-				h = 2*h + 1 + (b2u(v > thr[h])&^m | m&uint(f>>15))
-			}
-			dst[i] += value[h-first]
-		}
-	}
 }
