@@ -174,6 +174,6 @@ func BenchmarkShapTables(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		st := m.shapTablesOf()
-		b.ReportMetric(float64(8*len(st.table)+4*len(st.feat)+8*len(st.coef)), "table-bytes")
+		b.ReportMetric(float64(8*len(st.table)+24*len(st.slots)), "table-bytes")
 	}
 }

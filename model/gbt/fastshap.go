@@ -36,19 +36,31 @@ type shapTables struct {
 	// node count of the largest tree.
 	fast     []bool
 	maxNodes int
-	// slot holds, per node of every tree (parallel to Model.nodes), the
-	// bit of its column in the path patterns of the leaves below it.
-	slot []uint8
-	// leaves[t] lists tree t's leaves: node index, first slot in feat (and
-	// twice that in coef), first entry in table, and slot count d.
+	// inner[t] lists tree t's inner nodes, parents before children.
+	inner [][]shapNode
+	// leaves[t] lists tree t's leaves: node, first slot in slots, first
+	// entry in table, and slot count d.
 	leaves [][]shapLeaf
-	// feat holds, per leaf slot, the column; coef holds two factors per
-	// slot: -1 for a row that does not follow the slot's edges, (1-z)/z
-	// for one that does.
-	feat []int32
-	coef []float64
+	// slots holds, per leaf slot, the column and two factors: -1 for a
+	// row that does not follow the slot's edges, (1-z)/z for one that does.
+	slots []shapSlot
 	// table holds v A(H) for every leaf and subset H of its slots.
 	table []float64
+}
+
+// shapNode is an inner node as the pattern pass reads it: node and left
+// child indexes relative to the tree's root, the split as in packedNode,
+// and the bit of its column in the patterns of the leaves below.
+type shapNode struct {
+	key        uint64
+	feat       int32
+	self, left int32
+	miss, slot uint8
+}
+
+type shapSlot struct {
+	coef [2]float64
+	feat int32
 }
 
 type shapLeaf struct {
@@ -63,7 +75,6 @@ func (m *Model) shapTablesOf() *shapTables {
 	st := &shapTables{
 		bias: m.base,
 		fast: make([]bool, len(m.roots)),
-		slot: make([]uint8, len(m.nodes)),
 	}
 	for t, root := range m.roots {
 		st.bias += m.expected(root)
@@ -80,8 +91,9 @@ func (m *Model) shapTablesOf() *shapTables {
 // addTree adds tree t's tables and reports whether it takes the fast path;
 // if not, it leaves no tables behind.
 func (st *shapTables) addTree(m *Model, t int, root int32) bool {
-	nf, nt := len(st.feat), len(st.table)
+	ns, nt := len(st.slots), len(st.table)
 	var leaves []shapLeaf
+	var inner []shapNode
 	ok := true
 	var feats [maxDepthLimit]int32
 	var zs [maxDepthLimit]float64
@@ -95,14 +107,13 @@ func (st *shapTables) addTree(m *Model, t int, root int32) bool {
 				ok = false
 				return
 			}
-			l := shapLeaf{node: i, slots: int32(len(st.feat)), table: int32(len(st.table)), d: uint8(d)}
+			l := shapLeaf{node: i - root, slots: int32(len(st.slots)), table: int32(len(st.table)), d: uint8(d)}
 			for k := 0; k < d; k++ {
 				if !(zs[k] > 1e-300) {
 					ok = false
 					return
 				}
-				st.feat = append(st.feat, feats[k])
-				st.coef = append(st.coef, -1, (1-zs[k])/zs[k])
+				st.slots = append(st.slots, shapSlot{feat: feats[k], coef: [2]float64{-1, (1 - zs[k]) / zs[k]}})
 			}
 			st.table = appendLeafTable(st.table, m.values[i], zs[:d])
 			leaves = append(leaves, l)
@@ -113,7 +124,11 @@ func (st *shapTables) addTree(m *Model, t int, root int32) bool {
 		for k < d && feats[k] != s.feat {
 			k++
 		}
-		st.slot[i] = uint8(k)
+		miss := uint8(s.missRight)
+		inner = append(inner, shapNode{
+			key: thresholdKey(s.thr) - uint64(miss), feat: s.feat,
+			self: i - root, left: s.left - root, miss: miss, slot: uint8(k),
+		})
 		nd := d
 		if k == d {
 			nd = d + 1
@@ -133,11 +148,11 @@ func (st *shapTables) addTree(m *Model, t int, root int32) bool {
 	}
 	walk(root, 0)
 	if !ok {
-		st.feat, st.coef, st.table = st.feat[:nf], st.coef[:2*nf], st.table[:nt]
-		st.leaves = append(st.leaves, nil)
+		st.slots, st.table = st.slots[:ns], st.table[:nt]
+		st.leaves, st.inner = append(st.leaves, nil), append(st.inner, nil)
 		return false
 	}
-	st.leaves = append(st.leaves, leaves)
+	st.leaves, st.inner = append(st.leaves, leaves), append(st.inner, inner)
 	return true
 }
 
@@ -194,43 +209,26 @@ func binomial(n, k int) float64 {
 	return math.Round(r)
 }
 
-// contributions adds the contributions of tree t to phi for the row x,
-// by the fast path; pat is scratch of at least the tree's node count.
-func (st *shapTables) contributions(m *Model, phi, x []float64, t int, pat []uint32) {
-	root := m.roots[t]
-	end := int32(len(m.nodes))
-	if t+1 < len(m.roots) {
-		end = m.roots[t+1]
-	}
-	nodes := m.nodes[root:end]
-	slot := st.slot[root:end]
-	pat = pat[:len(nodes)]
+// contributions adds the contributions of tree t to phi for the row
+// whose orderKeys are k, by the fast path; pat is scratch of at least the
+// tree's node count.
+func (st *shapTables) contributions(phi []float64, k []uint64, t int, pat []uint32) {
 	pat[0] = ^uint32(0)
-	for i := range nodes {
-		s := &nodes[i]
-		l := s.left - root
-		if int(l) == i {
-			continue
-		}
-		v := x[s.feat]
-		miss := b2u(v-v != 0)
-		hot := l + int32(b2u(v > s.thr)&^miss|miss&uint(s.missRight))
-		p := pat[i]
-		pat[l] = p &^ (1 << slot[i])
-		pat[l+1] = pat[l]
-		pat[hot] = p
+	for _, nd := range st.inner[t] {
+		p := pat[nd.self]
+		right := int32(b2u(k[nd.feat]-uint64(nd.miss) > nd.key))
+		pat[nd.left+right] = p
+		pat[nd.left+1-right] = p &^ (1 << nd.slot)
 	}
 	for _, lf := range st.leaves[t] {
 		d := int(lf.d)
-		h := pat[lf.node-root] & (1<<d - 1)
+		h := pat[lf.node] & (1<<d - 1)
 		tab := st.table[lf.table : int(lf.table)+1<<d]
-		feat := st.feat[lf.slots : int(lf.slots)+d]
-		coef := st.coef[2*lf.slots : 2*(int(lf.slots)+d)]
 		// Branch-free: a slot the row follows reads A(H without it) times
 		// (1-z)/z, one it does not reads A(H) times -1.
-		for k, f := range feat {
-			bit := uint(h>>k) & 1
-			phi[f] += coef[2*k+int(bit)] * tab[h&^(1<<k)]
+		for j := range st.slots[lf.slots : int(lf.slots)+d] {
+			sl := &st.slots[int(lf.slots)+j]
+			phi[sl.feat] += sl.coef[(h>>j)&1] * tab[h&^(1<<j)]
 		}
 	}
 }

@@ -40,9 +40,11 @@ func (m *Model) ContributionsRows(dst, X []float64) {
 	}
 	clear(dst)
 	pat := make([]uint32, st.maxNodes)
+	K := make([]uint64, min(rows, shapBlockRows)*m.cols)
 	var path []pathElem
 	for lo := 0; lo < rows; lo += shapBlockRows {
 		hi := min(lo+shapBlockRows, rows)
+		keys(K, X[lo*m.cols:hi*m.cols])
 		for t, root := range m.roots {
 			fast := st.fast[t]
 			if !fast && path == nil {
@@ -51,7 +53,7 @@ func (m *Model) ContributionsRows(dst, X []float64) {
 			for r := lo; r < hi; r++ {
 				phi, x := dst[r*w:(r+1)*w], X[r*m.cols:(r+1)*m.cols]
 				if fast {
-					st.contributions(m, phi, x, t, pat)
+					st.contributions(phi, K[(r-lo)*m.cols:(r-lo+1)*m.cols], t, pat)
 				} else {
 					m.treeShap(phi, x, root, path, 0, 1, 1, -1)
 				}
