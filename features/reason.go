@@ -137,6 +137,83 @@ func (f *Frame) Reason(row int, feature string, direction float64) string {
 		return fmt.Sprintf("%.0f%% of product events %s were core actions", 100*v, in)
 	case "historical_clv":
 		return fmt.Sprintf("gross margin to date %s", money(v))
+	case "core_diff":
+		return signed(v, "%s more core actions per week than "+prev, "%s fewer core actions per week than "+prev, "as many core actions per week as "+prev)
+	case "core_weekly_slope":
+		return trend("core actions", v)
+	case "session_weekly_slope":
+		return trend("visits", v)
+	case "core_active_days":
+		return count(v, "day", "with a core action "+in)
+	case "event_kinds":
+		return count(v, "different product action", in)
+	case "engagement_per_week":
+		return rate(v, "engagement points per week", in)
+	case "stickiness_change":
+		if math.IsNaN(v) {
+			return "too little history to compare how often the customer visits"
+		}
+		return signed(100*v, "visiting on %s more days in every 100 than "+mainPrev, "visiting on %s fewer days in every 100 than "+mainPrev, "visiting as often as "+mainPrev)
+	case "session_seconds":
+		if math.IsNaN(v) {
+			return "no visit " + in
+		}
+		return fmt.Sprintf("visits lasted %s minutes on average %s", num(math.Round(v/6)/10), in)
+	case "pages_per_session":
+		if math.IsNaN(v) {
+			return "no visit " + in
+		}
+		return fmt.Sprintf("%s pages per visit on average %s", num(math.Round(v*10)/10), in)
+	case "onboarding_sessions":
+		if math.IsNaN(v) {
+			return fmt.Sprintf("still in the first %d days after signup", days)
+		}
+		return count(v, "visit", fmt.Sprintf("in the first %d days after signup", days))
+	case "tickets_per_30d":
+		if math.IsNaN(v) {
+			return "too little history to count support tickets"
+		}
+		return fmt.Sprintf("%s support tickets per month %s", num(math.Round(v*10)/10), in)
+	case "tickets_change":
+		return signed(v, "%s more support tickets than "+prev, "%s fewer support tickets than "+prev, "as many support tickets as "+prev)
+	case "tickets_email", "tickets_chat", "tickets_phone", "tickets_social", "tickets_other":
+		return count(v, "support ticket", "by "+strings.TrimPrefix(base, "tickets_")+" "+in)
+	case "tickets_total":
+		return count(v, "support ticket", "so far")
+	case "tickets_none":
+		return yesNo(v, "no support ticket "+in, "contacted support "+in)
+	case "nps_count":
+		return count(v, "NPS answer", "so far")
+	case "nps_mean":
+		if math.IsNaN(v) {
+			return "no NPS answer yet"
+		}
+		return fmt.Sprintf("NPS answers average %s of 10", num(math.Round(v*10)/10))
+	case "orders":
+		return count(v, "purchase or refund", in)
+	case "orders_total":
+		return count(v, "purchase", "so far")
+	case "purchase_days":
+		return count(v, "day", "with a purchase so far")
+	case "avg_order_value":
+		if math.IsNaN(v) {
+			return "no purchase yet"
+		}
+		return fmt.Sprintf("average purchase %s", money(v))
+	case "repeat_day_value":
+		if math.IsNaN(v) {
+			return "no repeat purchase yet"
+		}
+		return fmt.Sprintf("repeat purchases average %s a day", money(v))
+	case "refunds_amount":
+		return fmt.Sprintf("refunded %s so far", money(v))
+	case "refund_share":
+		if math.IsNaN(v) {
+			return "no purchase yet"
+		}
+		return fmt.Sprintf("%.0f%% of spending refunded", 100*v)
+	case "margin_mean":
+		return fmt.Sprintf("purchases carry a %.0f%% margin", 100*v)
 	}
 	if math.IsNaN(v) {
 		return humanize(feature) + ": not known yet"
@@ -263,6 +340,19 @@ func hours(what string, v float64, in string) string {
 		return fmt.Sprintf("no %s measured %s", what, in)
 	}
 	return fmt.Sprintf("%s %s hours on average %s", what, num(v), in)
+}
+
+// trend describes a least-squares weekly slope.
+func trend(what string, v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return fmt.Sprintf("too little history for a trend in weekly %s", what)
+	case v < 0:
+		return fmt.Sprintf("weekly %s falling by %s a week over the last 12 weeks", what, num(math.Round(-v*10)/10))
+	case v > 0:
+		return fmt.Sprintf("weekly %s rising by %s a week over the last 12 weeks", what, num(math.Round(v*10)/10))
+	}
+	return fmt.Sprintf("weekly %s flat over the last 12 weeks", what)
 }
 
 func yesNo(v float64, yes, no string) string {

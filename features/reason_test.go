@@ -27,7 +27,8 @@ func TestReason(t *testing.T) {
 		{a, "csat_mean_90d", "support satisfaction (CSAT) 2.3 of 5"},
 		{a, "tenure_days", "customer for 200 days"},
 		{a, "spend_30d", "spent 20.00 in the last 30 days"},
-		{a, "tickets_email_90d", "tickets email (last 90 days): 1"},
+		{a, "tickets_email_90d", "1 support ticket by email in the last 90 days"},
+		{a, "margin_mean", "purchases carry a 50% margin"}, // the 0.9 order is at the cutoff: excluded
 		{b, "days_since_core", "no core action recorded yet"},
 		{b, "sessions_ratio_90d", "too little history to compare sessions per week with the previous 90 days"},
 		{b, "nps_latest", "no NPS answer yet"},
@@ -85,4 +86,19 @@ func docText(t *testing.T) string {
 		t.Fatalf("read doc.go: %v", err)
 	}
 	return string(b)
+}
+
+// TestReasonEveryFeatureHasASentence: no feature falls back to its bare
+// name and value, which reads as code, not as a reason.
+func TestReasonEveryFeatureHasASentence(t *testing.T) {
+	end := testCutoffs[2] + 120*dayNS
+	f := mustBuild(t, DefaultConfig(), testCutoffs, end, randomHistory(5, 40, end, 400))
+	for _, name := range f.Names {
+		for i := 0; i < f.Rows(); i++ {
+			if s := f.Reason(i, name, 1); strings.HasPrefix(s, humanize(name)+":") {
+				t.Errorf("Reason(%d, %s) = %q: the feature has no sentence of its own", i, name, s)
+				break
+			}
+		}
+	}
 }
