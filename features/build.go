@@ -47,7 +47,7 @@ type Frame struct {
 	// day excluded), NaN when RFMx is 0.
 	RFMx, RFMtx, RFMT, MeanRepeat []float64
 	// SpendRate is the net spend (purchases minus refunds) per 30 days of
-	// tenure; Margin the mean known margin of the purchases, DefaultMargin
+	// tenure (at least 30 days); Margin the mean known margin of the purchases, DefaultMargin
 	// when none is known.
 	SpendRate, Margin []float64
 	Families          []FamilyStatus
@@ -280,7 +280,7 @@ func (b *Builder) build(present map[data.Table]bool, from, to int) (*Frame, erro
 			f.RFMtx = append(f.RFMtx, nanIf(!orders, r.rfm.tx))
 			f.RFMT = append(f.RFMT, nanIf(!orders, r.rfm.T))
 			f.MeanRepeat = append(f.MeanRepeat, nanIf(!orders, r.rfm.meanRepeat))
-			f.SpendRate = append(f.SpendRate, nanIf(!orders, float64(r.rfm.buy-r.rfm.ref)/micro/(float64(r.tenure)/float64(30*dayNS))))
+			f.SpendRate = append(f.SpendRate, nanIf(!orders, float64(r.rfm.buy-r.rfm.ref)/micro/spendMonths(r.tenure)))
 			f.Margin = append(f.Margin, r.rfm.margin)
 		}
 	}

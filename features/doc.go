@@ -203,7 +203,7 @@
 //	spend_30d  currency  net amount in [c-30d, c)
 //	spend_change_30d  currency  minus the net amount of [c-60d, c-30d); NaN under 60 days of tenure
 //	orders_90d  count  purchases and refunds in [c-90d, c)
-//	spend_per_30d  currency  net amount per 30 days of tenure (Frame.SpendRate)
+//	spend_per_30d  currency  net amount per 30 days of tenure, tenure counted as at least 30 days (Frame.SpendRate)
 //	margin_mean  fraction  mean known margin of the purchases, Config.DefaultMargin when none
 //	historical_clv  currency  average sale x purchases per month x months of tenure x margin = net amount x margin_mean
 //	orders_none  0/1  no purchase before c

@@ -344,7 +344,7 @@ func emitValue(e *emitter, r *rowCtx) {
 	if exposure(r, mw, 2*mw) >= mw {
 		spendChange = float64(o.spend[0]-o.spend[1]) / micro
 	}
-	months := float64(r.tenure) / float64(30*dayNS)
+	months := spendMonths(r.tenure)
 	aov := ratio(total, float64(v.nBuy))
 	e.put("orders_total", float64(v.nBuy))
 	e.put("purchase_days", indicatorCount(v.x))
@@ -373,4 +373,11 @@ func indicatorCount(x float64) float64 {
 		return 0
 	}
 	return x + 1
+}
+
+// spendMonths is the number of months that spend rates divide by: the
+// tenure, but at least one month. A customer who paid a monthly invoice a
+// week ago spends one invoice a month, not four.
+func spendMonths(tenure int64) float64 {
+	return float64(max(tenure, 30*dayNS)) / float64(30*dayNS)
 }
