@@ -26,9 +26,17 @@ func TopContributions(c Classifier, row []float64, k int) ([]Contribution, error
 	if err := c.Contributions(eff, row); err != nil {
 		return nil, err
 	}
-	out := make([]Contribution, len(feats))
-	for j, f := range feats {
-		out[j] = Contribution{Feature: f, Value: row[j], Effect: eff[j]}
+	return TopEffects(feats, row, eff, k), nil
+}
+
+// TopEffects returns the k features of row with the largest effects (as
+// Contributions or ContributionsRows write them), sorted by effect
+// descending and then by feature name; k <= 0 or beyond the feature count
+// returns them all. features, row and effects have equal lengths.
+func TopEffects(features []string, row, effects []float64, k int) []Contribution {
+	out := make([]Contribution, len(features))
+	for j, f := range features {
+		out[j] = Contribution{Feature: f, Value: row[j], Effect: effects[j]}
 	}
 	sort.Slice(out, func(a, b int) bool {
 		if out[a].Effect != out[b].Effect {
@@ -39,5 +47,5 @@ func TopContributions(c Classifier, row []float64, k int) ([]Contribution, error
 	if k > 0 && k < len(out) {
 		out = out[:k]
 	}
-	return out, nil
+	return out
 }
