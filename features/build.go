@@ -228,28 +228,29 @@ func (b *Builder) build(present map[data.Table]bool, from, to int) (*Frame, erro
 			ii := int32(i)
 			r.c, r.k, r.tenure = c, k, c-signup
 			r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
-			if a := b.sess.peek(ii); a != nil {
+			src := b.part(i)
+			if a := src.sess.peek(ii); a != nil {
 				r.sessBuf = a[k]
 				r.sessBuf.act = cumulate(k, func(j int) *actAcc { return &a[j].act })
 				r.sess = &r.sessBuf
 			}
-			if a := b.ev.peek(ii); a != nil {
+			if a := src.ev.peek(ii); a != nil {
 				r.evBuf = a[k]
 				r.evBuf.core = cumulate(k, func(j int) *actAcc { return &a[j].core })
 				r.ev = &r.evBuf
 			}
-			if a := b.tick.peek(ii); a != nil {
+			if a := src.tick.peek(ii); a != nil {
 				r.tick = &a[k]
 			}
-			if a := b.nps.peek(ii); a != nil {
+			if a := src.nps.peek(ii); a != nil {
 				r.nps = &a[k]
 			}
-			if a := b.ord.peek(ii); a != nil {
+			if a := src.ord.peek(ii); a != nil {
 				r.ord = &a[k]
 			}
 			r.days = nil
-			if b.ordDays != nil {
-				r.days = b.ordDays[i]
+			if src.ordDays != nil {
+				r.days = src.ordDays[i]
 			}
 			r.rfm = computeRFM(r.days, k, c, b.cfg.DefaultMargin)
 

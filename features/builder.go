@@ -57,6 +57,11 @@ type Builder struct {
 	seen    [len(tableOrder)]bool
 	vocab   vocab
 	spent   bool // merged into another Builder
+
+	// shard and shards: a shard (see Shards) folds only the customers
+	// with index % shards == shard; shards is 0 for any other Builder.
+	shard, shards int
+	parts         []*Builder // the shards joined by JoinShards, by shard
 }
 
 // tableOrder numbers the history tables for Builder.seen.
@@ -239,6 +244,10 @@ func (b *Builder) markActivity(i int32, ts int64) {
 // AddSessions folds session rows; rows of unknown customers are counted
 // and ignored, as are rows with a null start.
 func (b *Builder) AddSessions(rows []data.Session) (unknown int) {
+	return b.addSessions(rows, nil)
+}
+
+func (b *Builder) addSessions(rows []data.Session, idx []int32) (unknown int) {
 	b.seen[0] = true
 	if b.sess.idx == nil && b.cust != nil {
 		b.sess = newStore[sessAcc](len(b.cust.ids), len(b.g.cutoffs))
@@ -246,9 +255,8 @@ func (b *Builder) AddSessions(rows []data.Session) (unknown int) {
 	g := &b.g
 	for r := range rows {
 		row := &rows[r]
-		i, ok := b.lookup(row.CustomerID)
+		i, ok := b.customer(idx, r, row.CustomerID, &unknown)
 		if !ok {
-			unknown++
 			continue
 		}
 		ts := row.StartedAt
@@ -293,6 +301,10 @@ func (b *Builder) AddSessions(rows []data.Session) (unknown int) {
 // AddEvents folds event rows; rows of unknown customers are counted and
 // ignored, as are rows with a null timestamp.
 func (b *Builder) AddEvents(rows []data.Event) (unknown int) {
+	return b.addEvents(rows, nil)
+}
+
+func (b *Builder) addEvents(rows []data.Event, idx []int32) (unknown int) {
 	b.seen[1] = true
 	if b.ev.idx == nil && b.cust != nil {
 		b.ev = newStore[evAcc](len(b.cust.ids), len(b.g.cutoffs))
@@ -300,9 +312,8 @@ func (b *Builder) AddEvents(rows []data.Event) (unknown int) {
 	g := &b.g
 	for r := range rows {
 		row := &rows[r]
-		i, ok := b.lookup(row.CustomerID)
+		i, ok := b.customer(idx, r, row.CustomerID, &unknown)
 		if !ok {
-			unknown++
 			continue
 		}
 		ts := row.TS
@@ -352,6 +363,10 @@ func (b *Builder) AddEvents(rows []data.Event) (unknown int) {
 // ignored, as are rows with a null creation time. A ticket's text is
 // scored only when its precomputed sentiment is null.
 func (b *Builder) AddTickets(rows []data.Ticket) (unknown int) {
+	return b.addTickets(rows, nil)
+}
+
+func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 	b.seen[2] = true
 	if b.tick.idx == nil && b.cust != nil {
 		b.tick = newStore[tickAcc](len(b.cust.ids), len(b.g.cutoffs))
@@ -359,9 +374,8 @@ func (b *Builder) AddTickets(rows []data.Ticket) (unknown int) {
 	g := &b.g
 	for r := range rows {
 		row := &rows[r]
-		i, ok := b.lookup(row.CustomerID)
+		i, ok := b.customer(idx, r, row.CustomerID, &unknown)
 		if !ok {
-			unknown++
 			continue
 		}
 		ts := row.CreatedAt
@@ -451,6 +465,10 @@ func (b *Builder) AddTickets(rows []data.Ticket) (unknown int) {
 // AddSurveys folds NPS answers; rows of unknown customers are counted and
 // ignored, as are rows with a null time or a score outside 0..10.
 func (b *Builder) AddSurveys(rows []data.Survey) (unknown int) {
+	return b.addSurveys(rows, nil)
+}
+
+func (b *Builder) addSurveys(rows []data.Survey, idx []int32) (unknown int) {
 	b.seen[3] = true
 	if b.nps.idx == nil && b.cust != nil {
 		b.nps = newStore[npsAcc](len(b.cust.ids), len(b.g.cutoffs))
@@ -458,9 +476,8 @@ func (b *Builder) AddSurveys(rows []data.Survey) (unknown int) {
 	g := &b.g
 	for r := range rows {
 		row := &rows[r]
-		i, ok := b.lookup(row.CustomerID)
+		i, ok := b.customer(idx, r, row.CustomerID, &unknown)
 		if !ok {
-			unknown++
 			continue
 		}
 		ts := row.AnsweredAt
@@ -484,6 +501,10 @@ func (b *Builder) AddSurveys(rows []data.Survey) (unknown int) {
 // AddOrders folds orders; rows of unknown customers are counted and
 // ignored, as are rows with a null time or amount.
 func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
+	return b.addOrders(rows, nil)
+}
+
+func (b *Builder) addOrders(rows []data.Order, idx []int32) (unknown int) {
 	b.seen[4] = true
 	if b.ord.idx == nil && b.cust != nil {
 		b.ord = newStore[ordAcc](len(b.cust.ids), len(b.g.cutoffs))
@@ -492,9 +513,8 @@ func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
 	g := &b.g
 	for r := range rows {
 		row := &rows[r]
-		i, ok := b.lookup(row.CustomerID)
+		i, ok := b.customer(idx, r, row.CustomerID, &unknown)
 		if !ok {
-			unknown++
 			continue
 		}
 		ts := row.TS
@@ -541,7 +561,7 @@ func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
 // copy, so o is spent: do not add rows to it; Merge and Build refuse it
 // with ErrSpent.
 func (b *Builder) Merge(o *Builder) error {
-	if b.cust == nil || o.cust != b.cust || o == b {
+	if b.cust == nil || o.cust != b.cust || o == b || b.parts != nil || o.parts != nil {
 		return ErrNotFork
 	}
 	if o.spent || b.spent {

@@ -26,3 +26,7 @@ var errFeatureCount = errors.New("feature families emitted a ragged row")
 // ErrSpent is returned by Merge and Build for a Builder already merged
 // into another one.
 var ErrSpent = errors.New("builder already merged into another")
+
+// ErrBatchType is returned by Resolve and AddResolved for a batch that is
+// not a slice of one of the history tables' rows.
+var ErrBatchType = errors.New("not a batch of history rows")

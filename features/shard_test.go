@@ -1,0 +1,78 @@
+package features
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"churn/data"
+)
+
+// TestShards: rows resolved once and fed, in batches of varied sizes and in
+// reverse order, to 1, 2 or 3 shards, joined, give the Frame of one Builder
+// fed everything, and count the same unknown customers.
+func TestShards(t *testing.T) {
+	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
+	h := randomHistory(5, 120, end, 600)
+	want := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
+	h.sessions = append(h.sessions, data.Session{CustomerID: "nobody", StartedAt: testCutoffs[0] - dayNS})
+	for _, n := range []int{1, 2, 3} {
+		b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.AddCustomers(h.customers)
+		b.Freeze()
+		shards := b.Shards(n)
+		unknown := 0
+		feed := func(batch any, rows int) {
+			idx, u, err := b.Resolve(nil, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(idx) != rows {
+				t.Fatalf("Resolve gave %d indexes for %d rows", len(idx), rows)
+			}
+			unknown += u
+			for w := len(shards) - 1; w >= 0; w-- {
+				if err := shards[w].AddResolved(batch, idx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for lo := 0; lo < len(h.sessions); lo += 7 {
+			s := h.sessions[lo:min(lo+7, len(h.sessions))]
+			feed(s, len(s))
+		}
+		feed(h.events, len(h.events))
+		feed(h.tickets, len(h.tickets))
+		feed(h.surveys, len(h.surveys))
+		for i := len(h.orders) - 1; i >= 0; i-- {
+			feed(h.orders[i:i+1], 1)
+		}
+		if unknown != 1 {
+			t.Errorf("%d shards: %d unknown rows, want 1", n, unknown)
+		}
+		if err := b.JoinShards(shards); err != nil {
+			t.Fatalf("%d shards: JoinShards: %v", n, err)
+		}
+		got, err := b.Build(allTables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameX(want, got); err != nil {
+			t.Fatalf("%d shards: %v", n, err)
+		}
+		for i := range want.Label {
+			if math.Float64bits(want.Label[i]) != math.Float64bits(got.Label[i]) || want.Status[i] != got.Status[i] {
+				t.Fatalf("%d shards: row %d: label %v %s, want %v %s", n, i, got.Label[i], got.Status[i], want.Label[i], want.Status[i])
+			}
+		}
+		if err := b.JoinShards(shards); err == nil {
+			t.Errorf("%d shards: joining twice succeeded", n)
+		}
+		if err := shards[0].AddResolved([]int{1}, nil); !errors.Is(err, ErrBatchType) {
+			t.Errorf("AddResolved of []int: %v, want ErrBatchType", err)
+		}
+	}
+}
