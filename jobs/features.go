@@ -42,20 +42,28 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 	if cutoffs > 0 {
 		cuts = features.MonthlyCutoffs(asOf, cutoffs, cfg.Features.Horizon+cfg.Features.Gap)
 	}
-	ld, err := loadFrame(ctx, &cfg, &env, ds, cuts, asOf.UnixNano(), log)
+	start := time.Now()
+	ld, b, err := loadBuilder(ctx, &cfg, &env, ds, cuts, asOf.UnixNano(), log)
 	if err != nil {
 		return nil, err
 	}
-	f := ld.Frame
-	cols := frameColumns(f, cutoffs > 0)
-	write := writeParquetFile
+	var f *features.Frame
+	rows := 0
 	if strings.HasSuffix(strings.ToLower(out), ".csv") {
-		write = writeCSVFile
+		if f, err = b.Build(ld.Present); err != nil {
+			return nil, fmt.Errorf("build features: %w", err)
+		}
+		rows = f.Rows()
+		if err := writeCSVFile(out, frameColumns(f, cutoffs > 0)); err != nil {
+			return nil, err
+		}
+	} else {
+		if f, rows, err = writeFeaturesParquet(out, b, ld.Present, cutoffs > 0); err != nil {
+			return nil, err
+		}
 	}
-	if err := write(out, cols); err != nil {
-		return nil, err
-	}
-	sum := &FeaturesSummary{Out: out, Rows: f.Rows(), Features: len(f.Names), Labelled: cutoffs > 0}
+	logBuilt(log, len(ld.Inputs), rows, f, start)
+	sum := &FeaturesSummary{Out: out, Rows: rows, Features: len(f.Names), Labelled: cutoffs > 0}
 	for _, c := range cuts {
 		sum.Cutoffs = append(sum.Cutoffs, day(c))
 	}
@@ -108,4 +116,51 @@ func writeParquetFile(path string, cols []data.OutColumn) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// writeFeaturesParquet builds the feature table one cutoff at a time and
+// streams each into one Parquet file, so that only one cutoff's rows are in
+// memory at once; the file appears whole, by rename, or not at all. It
+// returns the last cutoff's frame (for its names and families) and the rows
+// written.
+func writeFeaturesParquet(path string, b *features.Builder, present map[data.Table]bool, labelled bool) (*features.Frame, int, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	var (
+		w    *data.ParquetStream
+		f    *features.Frame
+		rows int
+	)
+	for k := range b.Cutoffs() {
+		var err error
+		if f, err = b.BuildAt(present, k); err != nil {
+			if w != nil {
+				w.Abort()
+			}
+			return nil, 0, fmt.Errorf("build features: %w", err)
+		}
+		cols := frameColumns(f, labelled)
+		f.X = nil // the columns hold the values now
+		if w == nil {
+			if w, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{}); err != nil {
+				return nil, 0, fmt.Errorf("write %s: %w", path, err)
+			}
+		}
+		if err := w.Write(cols); err != nil {
+			w.Abort()
+			return nil, 0, fmt.Errorf("write %s: %w", path, err)
+		}
+		rows += f.Rows()
+	}
+	if err := w.Close(); err != nil {
+		return nil, 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return nil, 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	return f, rows, nil
 }

@@ -47,9 +47,38 @@ type loaded struct {
 // cfg.BadRows.
 func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error) {
 	start := time.Now()
+	res, b, err := loadBuilder(ctx, cfg, env, ds, cutoffs, dataEnd, log)
+	if err != nil {
+		return nil, err
+	}
+	frame, err := b.Build(res.Present)
+	if err != nil {
+		return nil, fmt.Errorf("build features: %w", err)
+	}
+	res.Frame = frame
+	logBuilt(log, len(res.Inputs), frame.Rows(), frame, start)
+	return res, nil
+}
+
+// logBuilt logs the end of a features build and the families it skipped.
+func logBuilt(log zerolog.Logger, files, rows int, f *features.Frame, start time.Time) {
+	log.Info().Int("files", files).Int("rows_built", rows).
+		Int("features", len(f.Names)).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("features built")
+	for _, fam := range f.Families {
+		if !fam.Built {
+			log.Warn().Str("family", fam.Name).Str("why", fam.Why).Msg("feature family skipped")
+		}
+	}
+}
+
+// loadBuilder is loadFrame without the build: it returns the filled
+// builder, so that a caller can build one cutoff at a time with BuildAt.
+// The result's Frame is nil.
+func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, *features.Builder, error) {
+	start := time.Now()
 	b, err := features.NewBuilder(cfg.Features, cutoffs, dataEnd)
 	if err != nil {
-		return nil, fmt.Errorf("features: %w", err)
+		return nil, nil, fmt.Errorf("features: %w", err)
 	}
 	res := &loaded{
 		Present: map[data.Table]bool{},
@@ -70,7 +99,7 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 	}
 	sums, err := ds.Checksums(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("checksum inputs: %w", err)
+		return nil, nil, fmt.Errorf("checksum inputs: %w", err)
 	}
 	res.Inputs = make([]InputFile, len(files))
 	for i, f := range files {
@@ -94,7 +123,7 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 			return nil
 		})
 		if err := res.record(cfg, i, files[i], st, err, log); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		prog.fileDone(files[i].Size)
 	}
@@ -103,26 +132,45 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 		log.Warn().Int("rows", dups).Str("table", string(data.Customers)).Str("reason", "duplicate_customer_id").
 			Msg("duplicate customer ids: the first row of each wins")
 		if cfg.BadRows.Policy == "fail" {
-			return nil, fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
+			return nil, nil, fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
 		}
 	}
 
-	// The other tables: a pool of workers, each folding into its own fork.
+	// The other tables: cfg.Workers readers decode files and resolve each
+	// batch's customer ids once; cfg.Workers fold goroutines each own a
+	// shard of the customers (index % workers) and fold every batch's rows
+	// of their customers. The shards together hold one set of
+	// accumulators, where a fork per reader held one each.
 	rest := files[i:]
 	offset := i
-	workers := min(cfg.Workers, max(len(rest), 1))
-	forks := make([]*features.Builder, workers)
+	workers := max(cfg.Workers, 1)
+	readers := min(workers, max(len(rest), 1))
+	shards := b.Shards(workers)
 	stats := make([]readStats, len(rest))
 	errs := make([]error, len(rest))
-	next := make(chan int) // unbuffered: a file goes to the first idle worker
-	g, gctx := errgroup.WithContext(ctx)
-	for w := range workers {
-		fork := b.Fork()
-		forks[w] = fork
+	jobs := make([]chan foldJob, len(shards))
+	fg, fctx := errgroup.WithContext(ctx)
+	for w, sh := range shards {
+		jobs[w] = make(chan foldJob) // unbuffered: the reader waits for every shard anyway
+		fg.Go(func() error {
+			for j := range jobs[w] {
+				err := sh.AddResolved(j.batch, j.idx)
+				j.wg.Done()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	next := make(chan int) // unbuffered: a file goes to the first idle reader
+	g, gctx := errgroup.WithContext(fctx)
+	for range readers {
 		g.Go(func() error {
+			fold := func(batch any, idx []int32) error { return dispatch(gctx, jobs, batch, idx) }
 			for k := range next {
 				f := rest[k]
-				n, err := readInto(gctx, fork, f, opt, prog)
+				n, err := readInto(gctx, b, f, opt, prog, fold)
 				stats[k], errs[k] = n, err
 				unknown[tableIndex[f.Table]].Add(n.unknown)
 				prog.fileDone(f.Size)
@@ -145,18 +193,22 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 		return nil
 	})
 	werr := g.Wait()
+	for _, ch := range jobs {
+		close(ch)
+	}
+	if err := fg.Wait(); werr == nil {
+		werr = err
+	}
 	for k := range rest {
 		if err := res.record(cfg, offset+k, rest[k], stats[k].stats, errs[k], log); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if werr != nil {
-		return nil, werr
+		return nil, nil, werr
 	}
-	for _, f := range forks {
-		if err := b.Merge(f); err != nil {
-			return nil, fmt.Errorf("merge features: %w", err)
-		}
+	if err := b.JoinShards(shards); err != nil {
+		return nil, nil, fmt.Errorf("join features: %w", err)
 	}
 	for t, k := range tableIndex {
 		if n := unknown[k].Load(); n > 0 {
@@ -166,22 +218,11 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 		}
 	}
 	if err := res.checkBadFraction(cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	frame, err := b.Build(res.Present)
-	if err != nil {
-		return nil, fmt.Errorf("build features: %w", err)
-	}
-	res.Frame = frame
 	stopProgress()
-	log.Info().Int("files", len(files)).Int64("bytes", totalBytes).Int("rows_built", frame.Rows()).
-		Int("features", len(frame.Names)).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("features built")
-	for _, fam := range frame.Families {
-		if !fam.Built {
-			log.Warn().Str("family", fam.Name).Str("why", fam.Why).Msg("feature family skipped")
-		}
-	}
-	return res, nil
+	log.Info().Int("files", len(files)).Int64("bytes", totalBytes).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("inputs read")
+	return res, b, nil
 }
 
 // numTables is the number of tables of the contract.
@@ -197,44 +238,70 @@ type readStats struct {
 	unknown int64
 }
 
-// readInto streams one file into a builder fork.
-func readInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress) (readStats, error) {
-	var rs readStats
+// foldJob is one batch for one shard; the shard calls wg.Done when it has
+// folded it.
+type foldJob struct {
+	batch any
+	idx   []int32
+	wg    *sync.WaitGroup
+}
+
+// dispatch hands a batch to every shard's fold goroutine and waits until
+// all have folded it, as the reader reuses the batch afterwards.
+func dispatch(ctx context.Context, jobs []chan foldJob, batch any, idx []int32) error {
+	var wg sync.WaitGroup
+	j := foldJob{batch: batch, idx: idx, wg: &wg}
 	var err error
+	for _, ch := range jobs {
+		wg.Add(1)
+		select {
+		case ch <- j:
+		case <-ctx.Done():
+			wg.Done()
+			err = ctx.Err()
+		}
+		if err != nil {
+			break
+		}
+	}
+	wg.Wait()
+	return err
+}
+
+// readInto streams one file, resolving each batch's customer ids with b,
+// into fold.
+func readInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
 	switch f.Table {
 	case data.Sessions:
-		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Session) error {
-			rs.unknown += int64(b.AddSessions(rows))
-			prog.rows(f.Table, len(rows))
-			return nil
-		})
+		return readFold[data.Session](ctx, b, f, opt, prog, fold)
 	case data.Events:
-		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Event) error {
-			rs.unknown += int64(b.AddEvents(rows))
-			prog.rows(f.Table, len(rows))
-			return nil
-		})
+		return readFold[data.Event](ctx, b, f, opt, prog, fold)
 	case data.Tickets:
-		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Ticket) error {
-			rs.unknown += int64(b.AddTickets(rows))
-			prog.rows(f.Table, len(rows))
-			return nil
-		})
+		return readFold[data.Ticket](ctx, b, f, opt, prog, fold)
 	case data.Surveys:
-		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Survey) error {
-			rs.unknown += int64(b.AddSurveys(rows))
-			prog.rows(f.Table, len(rows))
-			return nil
-		})
+		return readFold[data.Survey](ctx, b, f, opt, prog, fold)
 	case data.Orders:
-		rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []data.Order) error {
-			rs.unknown += int64(b.AddOrders(rows))
-			prog.rows(f.Table, len(rows))
-			return nil
-		})
-	default:
-		err = fmt.Errorf("read %s: table %q is not one of the contract's", f.Rel, f.Table)
+		return readFold[data.Order](ctx, b, f, opt, prog, fold)
 	}
+	return readStats{}, fmt.Errorf("read %s: table %q is not one of the contract's", f.Rel, f.Table)
+}
+
+func readFold[T data.Row](ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
+	var (
+		rs  readStats
+		idx []int32
+		err error
+	)
+	rs.stats, err = data.ReadFile(ctx, f, opt, func(rows []T) error {
+		var unknown int
+		var err error
+		if idx, unknown, err = b.Resolve(idx, rows); err != nil {
+			return err
+		}
+		rs.unknown += int64(unknown)
+		prog.rows(f.Table, len(rows))
+		return fold(rows, idx)
+	})
 	return rs, err
 }
 
