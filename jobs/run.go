@@ -115,6 +115,21 @@ func resolveDataset(cfg *Config, env *Env) (root string, asOf time.Time, isSampl
 	return root, asOf.UTC(), isSample, nil
 }
 
+// openDataset validates the config, resolves the dataset and the as-of
+// instant, and finds the dataset's files: the start of every pipeline that
+// reads histories.
+func openDataset(cfg *Config, env *Env) (root string, asOf time.Time, ds *data.Dataset, err error) {
+	if err := cfg.Validate(); err != nil {
+		return "", time.Time{}, nil, fmt.Errorf("%w: config: %w", ErrInvalidInput, err)
+	}
+	root, asOf, _, err = resolveDataset(cfg, env)
+	if err != nil {
+		return "", time.Time{}, nil, err
+	}
+	ds, err = discover(root)
+	return root, asOf, ds, err
+}
+
 // discover finds the dataset's files; a missing or malformed dataset is
 // invalid input.
 func discover(root string) (*data.Dataset, error) {

@@ -67,14 +67,7 @@ type splitSet struct {
 func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	began := time.Now()
 	log := env.Log.With().Str("command", "train").Logger()
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: config: %w", ErrInvalidInput, err)
-	}
-	root, asOf, _, err := resolveDataset(&cfg, &env)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := discover(root)
+	root, asOf, ds, err := openDataset(&cfg, &env)
 	if err != nil {
 		return nil, err
 	}

@@ -27,14 +27,7 @@ type ValueSummary struct {
 // left missing (NaN, with a note) when there is none.
 func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary, error) {
 	log := env.Log.With().Str("command", "value").Logger()
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: config: %w", ErrInvalidInput, err)
-	}
-	root, asOf, _, err := resolveDataset(&cfg, &env)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := discover(root)
+	_, asOf, ds, err := openDataset(&cfg, &env)
 	if err != nil {
 		return nil, err
 	}
