@@ -12,6 +12,20 @@ import (
 	"churn/jobs"
 )
 
+// setup parses the flags of a command that takes no positional arguments,
+// loads the config file, and says which flags were set: only those
+// override the config.
+func (c *cli) setup(fs *flag.FlagSet) (jobs.Config, map[string]bool, error) {
+	if err := c.parse(fs); err != nil {
+		return jobs.Config{}, nil, err
+	}
+	if fs.NArg() > 0 {
+		return jobs.Config{}, nil, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	cfg, err := c.config()
+	return cfg, setFlags(fs), err
+}
+
 // setFlags tells which flags the command line set, so that only those
 // override the config file.
 func setFlags(fs *flag.FlagSet) map[string]bool {
@@ -64,17 +78,10 @@ func cmdRun(ctx context.Context, c *cli) error {
 	workers := fs.Int("workers", 0, "goroutines reading files; default the number of CPUs")
 	metricsFile := fs.String("metrics-file", "", "write Prometheus text-format metrics to this `file` (node_exporter textfile collector)")
 	metricsPush := fs.String("metrics-push", "", "push metrics to this Prometheus Pushgateway `URL`")
-	if err := c.parse(fs); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	cfg, err := c.config()
+	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
-	set := setFlags(fs)
 	override(set, "data", &cfg.Data, *dataDir)
 	override(set, "out", &cfg.Out, *out)
 	override(set, "registry", &cfg.Registry, *registry)
@@ -195,17 +202,10 @@ func cmdTrain(ctx context.Context, c *cli) error {
 	featuresFile := fs.String("features", "", "train on this one-row-per-customer `file` (CSV or Parquet) instead of histories")
 	label := fs.String("label", "", "with --features: the label `column` (Yes/No, true/false or 1/0)")
 	id := fs.String("id", "", "with --features: the customer id `column`, excluded from features")
-	if err := c.parse(fs); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	cfg, err := c.config()
+	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
-	set := setFlags(fs)
 	if *featuresFile != "" {
 		if *label == "" {
 			return fmt.Errorf("%w: --features needs --label", errUsage)
@@ -362,17 +362,13 @@ func cmdFeatures(ctx context.Context, c *cli) error {
 	out := fs.String("out", "", "output `file`: Parquet, or CSV when it ends in .csv (required)")
 	cutoffs := fs.Int("cutoffs", 0, "write N monthly training cutoffs with labels instead of the one as-of cutoff")
 	workers := fs.Int("workers", 0, "goroutines reading files; default the number of CPUs")
-	if err := c.parse(fs); err != nil {
+	cfg, set, err := c.setup(fs)
+	if err != nil {
 		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
 	}
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	set := setFlags(fs)
 	override(set, "data", &cfg.Data, *dataDir)
 	override(set, "workers", &cfg.Workers, *workers)
 	if err := applyAsOf(&cfg, set, *asOf); err != nil {
@@ -401,14 +397,11 @@ row and value. Exits 2 when the dataset cannot be used.`
 func cmdValidate(ctx context.Context, c *cli) error {
 	fs := c.flags()
 	dataDir := fs.String("data", "", "dataset `folder`; default: the embedded sample")
-	if err := c.parse(fs); err != nil {
-		return err
-	}
-	cfg, err := c.config()
+	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
-	override(setFlags(fs), "data", &cfg.Data, *dataDir)
+	override(set, "data", &cfg.Data, *dataDir)
 	var text io.Writer = c.stdout
 	if c.json {
 		text = io.Discard
@@ -478,14 +471,10 @@ func cmdValue(ctx context.Context, c *cli) error {
 	asOf := fs.String("as-of", "", "cutoff `date`; default today (the sample's end on the sample)")
 	unit := fs.String("unit", "week", "time unit of the models: week or day")
 	out := fs.String("out", "", "write per-customer values to this `file`")
-	if err := c.parse(fs); err != nil {
-		return err
-	}
-	cfg, err := c.config()
+	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
-	set := setFlags(fs)
 	override(set, "data", &cfg.Data, *dataDir)
 	override(set, "unit", &cfg.Value.Unit, *unit)
 	if err := applyAsOf(&cfg, set, *asOf); err != nil {
