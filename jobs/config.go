@@ -302,7 +302,12 @@ func (f *fileConfig) apply(c *Config) error {
 	set(&c.Out, f.Out)
 	set(&c.Registry, f.Registry)
 	set(&c.Seed, f.Seed)
-	set(&c.Workers, f.Workers)
+	if f.Workers != nil {
+		c.Workers = *f.Workers
+		if c.Workers == 0 {
+			c.Workers = runtime.GOMAXPROCS(0) // 0 means the number of CPUs
+		}
+	}
 	if len(f.Columns) > 0 {
 		c.Mapping = data.Mapping{}
 		for table, cols := range f.Columns {

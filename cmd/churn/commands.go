@@ -86,7 +86,9 @@ func cmdRun(ctx context.Context, c *cli) error {
 	override(set, "out", &cfg.Out, *out)
 	override(set, "registry", &cfg.Registry, *registry)
 	override(set, "seed", &cfg.Seed, *seed)
-	override(set, "workers", &cfg.Workers, *workers)
+	if *workers > 0 {
+		cfg.Workers = *workers
+	}
 	override(set, "metrics-file", &cfg.MetricsFile, *metricsFile)
 	override(set, "metrics-push", &cfg.MetricsPush, *metricsPush)
 	if err := applyAsOf(&cfg, set, *asOf); err != nil {
@@ -228,7 +230,9 @@ func cmdTrain(ctx context.Context, c *cli) error {
 	override(set, "calibration", &cfg.Train.Calibration, *calibration)
 	override(set, "promote", &cfg.Train.Promote, *promote)
 	override(set, "seed", &cfg.Seed, *seed)
-	override(set, "workers", &cfg.Workers, *workers)
+	if *workers > 0 {
+		cfg.Workers = *workers
+	}
 	if set["horizon"] {
 		d, err := jobs.ParseDuration(*horizon)
 		if err != nil {
@@ -370,7 +374,9 @@ func cmdFeatures(ctx context.Context, c *cli) error {
 		return fmt.Errorf("%w: --out is required", errUsage)
 	}
 	override(set, "data", &cfg.Data, *dataDir)
-	override(set, "workers", &cfg.Workers, *workers)
+	if *workers > 0 {
+		cfg.Workers = *workers
+	}
 	if err := applyAsOf(&cfg, set, *asOf); err != nil {
 		return err
 	}
