@@ -13,6 +13,10 @@ func (m *Model) Contributions(dst, x []float64) {
 	if len(x) != m.cols || len(dst) != m.cols+1 {
 		panic("gbt: Contributions: len(x) != Cols or len(dst) != Cols+1")
 	}
+	if m.shap == nil { // a Model that Fit or UnmarshalBinary did not make
+		m.treeShapAll(dst, x)
+		return
+	}
 	m.ContributionsRows(dst, x)
 }
 
@@ -26,6 +30,9 @@ const shapBlockRows = 64
 // per row laid out as Contributions writes them, and equal to its values.
 // It runs on the calling goroutine: callers spread rows over workers.
 func (m *Model) ContributionsRows(dst, X []float64) {
+	if m.cols == 0 {
+		panic("gbt: ContributionsRows: the zero Model has no columns")
+	}
 	rows := len(X) / m.cols
 	w := m.cols + 1
 	if len(X) != rows*m.cols || len(dst) != rows*w {
