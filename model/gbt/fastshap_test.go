@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -66,5 +67,38 @@ func TestFastShapMatchesTreeShap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestContributionsConcurrent explains rows from several goroutines at
+// once on a fresh model, whose tables the first callers build together;
+// run with -race.
+func TestContributionsConcurrent(t *testing.T) {
+	m, d := shapModel(t, 10)
+	want := make([]float64, d.Rows*(d.Cols+1))
+	for i := 0; i < d.Rows; i++ {
+		m.treeShapAll(want[i*(d.Cols+1):(i+1)*(d.Cols+1)], d.X[i*d.Cols:(i+1)*d.Cols])
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for g := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got := make([]float64, len(want))
+			m.ContributionsRows(got, d.X)
+			for j := range got {
+				if math.Abs(got[j]-want[j]) > shapTol {
+					errs[g] = fmt.Errorf("goroutine %d, value %d: got %v, want %v", g, j, got[j], want[j])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
