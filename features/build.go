@@ -142,7 +142,7 @@ type rowCtx struct {
 // present says which tables the dataset had; a table that is absent and
 // never fed leaves its families unbuilt and their columns NaN.
 func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
-	return b.build(present, 0, len(b.g.cutoffs))
+	return b.build(present, 0, len(b.g.cutoffs), 0, b.Customers())
 }
 
 // Cutoffs returns the number of cutoffs.
@@ -155,10 +155,24 @@ func (b *Builder) BuildAt(present map[data.Table]bool, k int) (*Frame, error) {
 	if k < 0 || k >= len(b.g.cutoffs) {
 		return nil, fmt.Errorf("cutoff %d of %d: %w", k, len(b.g.cutoffs), ErrCutoffRange)
 	}
-	return b.build(present, k, k+1)
+	return b.build(present, k, k+1, 0, b.Customers())
 }
 
-func (b *Builder) build(present map[data.Table]bool, from, to int) (*Frame, error) {
+// BuildRange is BuildAt for the customers with index lo <= i < hi alone
+// (customers are indexed in id order, 0 <= lo <= hi <= Customers()):
+// consecutive ranges give, one after the other, the rows of BuildAt. It
+// bounds the memory of the matrix to a slice of one cutoff.
+func (b *Builder) BuildRange(present map[data.Table]bool, k, lo, hi int) (*Frame, error) {
+	if k < 0 || k >= len(b.g.cutoffs) {
+		return nil, fmt.Errorf("cutoff %d of %d: %w", k, len(b.g.cutoffs), ErrCutoffRange)
+	}
+	if lo < 0 || hi < lo || hi > b.Customers() {
+		return nil, fmt.Errorf("customers %d to %d of %d: %w", lo, hi, b.Customers(), ErrCutoffRange)
+	}
+	return b.build(present, k, k+1, lo, hi)
+}
+
+func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int) (*Frame, error) {
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
@@ -200,7 +214,7 @@ func (b *Builder) build(present map[data.Table]bool, from, to int) (*Frame, erro
 	cu := b.cust
 	rows := 0
 	for _, c := range b.g.cutoffs[from:to] {
-		for i := range cu.ids {
+		for i := lo; i < hi; i++ {
 			if cu.signup[i] < c {
 				rows++
 			}
@@ -220,7 +234,7 @@ func (b *Builder) build(present map[data.Table]bool, from, to int) (*Frame, erro
 
 	for k := from; k < to; k++ {
 		c := b.g.cutoffs[k]
-		for i := range cu.ids {
+		for i := lo; i < hi; i++ {
 			signup := cu.signup[i]
 			if signup >= c {
 				continue

@@ -9,7 +9,8 @@ var ErrNoCutoffs = errors.New("no cutoffs")
 // strictly ascending.
 var ErrCutoffOrder = errors.New("cutoffs not strictly ascending")
 
-// ErrCutoffRange is returned by BuildAt for a cutoff index out of range.
+// ErrCutoffRange is returned by BuildAt and BuildRange for a cutoff index,
+// or a range of customers, out of range.
 var ErrCutoffRange = errors.New("cutoff index out of range")
 
 // ErrNotFrozen is returned by Build when Freeze was not called.

@@ -76,3 +76,48 @@ func TestShards(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildRange: consecutive customer ranges of a cutoff give, one after
+// the other, the rows of BuildAt.
+func TestBuildRange(t *testing.T) {
+	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
+	h := randomHistory(9, 90, end, 400)
+	b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCustomers(h.customers)
+	b.Freeze()
+	h.feed(t, b)
+	n := b.Customers()
+	for k := range testCutoffs {
+		want, err := b.BuildAt(nil, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []int{1, 7, n} {
+			from := 0
+			for lo := 0; lo < n; lo += step {
+				part, err := b.BuildRange(nil, k, lo, min(lo+step, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sameX(slice(want, from, from+part.Rows()), part); err != nil {
+					t.Fatalf("cutoff %d, customers %d+%d: %v", k, lo, step, err)
+				}
+				for i := range part.Rows() {
+					if part.CustomerID[i] != want.CustomerID[from+i] || math.Float64bits(part.Label[i]) != math.Float64bits(want.Label[from+i]) {
+						t.Fatalf("cutoff %d, customers %d+%d, row %d: %s %v, want %s %v", k, lo, step, i, part.CustomerID[i], part.Label[i], want.CustomerID[from+i], want.Label[from+i])
+					}
+				}
+				from += part.Rows()
+			}
+			if from != want.Rows() {
+				t.Errorf("cutoff %d, step %d: %d rows, want %d", k, step, from, want.Rows())
+			}
+		}
+	}
+	if _, err := b.BuildRange(nil, 0, 2, 1); !errors.Is(err, ErrCutoffRange) {
+		t.Errorf("BuildRange(2, 1): %v, want ErrCutoffRange", err)
+	}
+}
