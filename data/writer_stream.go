@@ -17,9 +17,11 @@ import (
 )
 
 // ParquetStream writes an output table in pieces, column by column: each
-// Write appends rows as one or more row groups, so the caller holds one
-// piece at a time (one cutoff of a feature table, say), never the whole
-// table. Columns are typed as in WriteParquet: strings as STRING
+// Write appends rows to the open row group, which is written out when it
+// holds opt.RowGroupRows rows, so the caller holds one piece at a time (a
+// slice of the customers at one cutoff of a feature table, say), never the
+// whole table, and the stream holds one row group's compressed pages. The
+// row groups do not depend on how the rows were cut into pieces. Columns are typed as in WriteParquet: strings as STRING
 // (dictionary encoded), doubles as DOUBLE, integers as INT64, timestamps as
 // TIMESTAMP(MILLIS, UTC adjusted), rounded down, or DATE; every column
 // OPTIONAL, zstd compressed, row groups of at most opt.RowGroupRows rows.
@@ -136,6 +138,9 @@ func (s *ParquetStream) Write(cols []OutColumn) error {
 			return fmt.Errorf("write %s: column %s has %d values, %s has %d: %w", s.path, c.Name, c.Len(), cols[0].Name, n, ErrLength)
 		}
 	}
+	if n == 0 {
+		return nil
+	}
 	arrs := make([]arrow.Array, len(cols))
 	for lo := 0; lo < n; lo += s.rgRows {
 		hi := min(lo+s.rgRows, n)
@@ -143,7 +148,7 @@ func (s *ParquetStream) Write(cols []OutColumn) error {
 			arrs[i] = s.array(i, &cols[i], lo, hi)
 		}
 		rec := array.NewRecord(s.schema, arrs, int64(hi-lo))
-		err := s.fw.Write(rec)
+		err := s.fw.WriteBuffered(rec)
 		rec.Release()
 		for _, a := range arrs {
 			a.Release()

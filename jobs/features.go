@@ -118,11 +118,15 @@ func writeParquetFile(path string, cols []data.OutColumn) error {
 	return nil
 }
 
-// writeFeaturesParquet builds the feature table one cutoff at a time and
-// streams each into one Parquet file, so that only one cutoff's rows are in
-// memory at once; the file appears whole, by rename, or not at all. It
-// returns the last cutoff's frame (for its names and families) and the rows
-// written.
+// buildChunk is how many customers writeFeaturesParquet builds at once:
+// 16,384 x 100 features is 13 MB of matrix, and as much again of columns.
+const buildChunk = 16384
+
+// writeFeaturesParquet builds the feature table one cutoff and one slice
+// of customers at a time (BuildRange) and streams each slice into one
+// Parquet file, so that memory holds one slice of the matrix, not the
+// table; the file appears whole, by rename, or not at all. It returns the
+// last slice's frame (for the names and families) and the rows written.
 func writeFeaturesParquet(path string, b *features.Builder, present map[data.Table]bool, labelled bool) (*features.Frame, int, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -134,26 +138,31 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 		f    *features.Frame
 		rows int
 	)
-	for k := range b.Cutoffs() {
-		var err error
-		if f, err = b.BuildAt(present, k); err != nil {
-			if w != nil {
-				w.Abort()
-			}
-			return nil, 0, fmt.Errorf("build features: %w", err)
-		}
-		cols := frameColumns(f, labelled)
-		f.X = nil // the columns hold the values now
-		if w == nil {
-			if w, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{}); err != nil {
-				return nil, 0, fmt.Errorf("write %s: %w", path, err)
-			}
-		}
-		if err := w.Write(cols); err != nil {
+	fail := func(err error) (*features.Frame, int, error) {
+		if w != nil {
 			w.Abort()
-			return nil, 0, fmt.Errorf("write %s: %w", path, err)
 		}
-		rows += f.Rows()
+		return nil, 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	n := b.Customers()
+	for k := range b.Cutoffs() {
+		for lo := 0; lo < n || (lo == 0 && w == nil); lo += buildChunk {
+			var err error
+			if f, err = b.BuildRange(present, k, lo, min(lo+buildChunk, n)); err != nil {
+				return fail(fmt.Errorf("build features: %w", err))
+			}
+			cols := frameColumns(f, labelled)
+			f.X = nil // the columns hold the values now
+			if w == nil {
+				if w, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{}); err != nil {
+					return nil, 0, fmt.Errorf("write %s: %w", path, err)
+				}
+			}
+			if err := w.Write(cols); err != nil {
+				return fail(err)
+			}
+			rows += f.Rows()
+		}
 	}
 	if err := w.Close(); err != nil {
 		return nil, 0, fmt.Errorf("write %s: %w", path, err)
