@@ -116,26 +116,40 @@ func segmentOf(cfg *Config, status features.Status, risk, tier string) string {
 // reasonsPerRow is how many reasons each customer gets.
 const reasonsPerRow = 3
 
+// explainBlock is how many rows one worker explains at a time: the
+// contributions of a block are held at once, so it bounds that memory.
+const explainBlock = 4096
+
+// contributor explains many rows at once; *model.Trained is one.
+type contributor interface {
+	Features() []string
+	ContributionsRows(dst []float64, x *model.Matrix) error
+}
+
 // explain writes, for every row, the top reasons in plain words: the
-// features whose contributions pushed the score up the most. Rows are
-// split over workers; each row's text depends on that row alone, so the
-// result does not depend on the number of workers.
-func explain(ctx context.Context, c model.Classifier, f *features.Frame, workers int) ([]string, error) {
+// features whose contributions pushed the score up the most. Blocks of
+// rows go to the workers; each row's text depends on that row alone, so
+// the result does not depend on the number of workers.
+func explain(ctx context.Context, c contributor, f *features.Frame, workers int) ([]string, error) {
 	out := make([]string, f.Rows())
+	cols := len(f.Names)
+	feats := c.Features()
 	g, ctx := errgroup.WithContext(ctx)
-	chunk := (f.Rows() + workers - 1) / max(workers, 1)
-	for lo := 0; lo < f.Rows(); lo += max(chunk, 1) {
-		hi := min(lo+max(chunk, 1), f.Rows())
+	g.SetLimit(max(workers, 1))
+	for lo := 0; lo < f.Rows(); lo += explainBlock {
+		hi := min(lo+explainBlock, f.Rows())
 		g.Go(func() error {
-			cols := len(f.Names)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			block := &model.Matrix{Cols: f.Names, Rows: hi - lo, X: f.X[lo*cols : hi*cols]}
+			eff := make([]float64, block.Rows*cols)
+			if err := c.ContributionsRows(eff, block); err != nil {
+				return fmt.Errorf("explain customers %s to %s: %w", f.CustomerID[lo], f.CustomerID[hi-1], err)
+			}
 			for i := lo; i < hi; i++ {
-				if i%1024 == 0 && ctx.Err() != nil {
-					return ctx.Err()
-				}
-				top, err := model.TopContributions(c, f.X[i*cols:(i+1)*cols], reasonsPerRow)
-				if err != nil {
-					return fmt.Errorf("explain customer %s: %w", f.CustomerID[i], err)
-				}
+				k := i - lo
+				top := model.TopEffects(feats, f.X[i*cols:(i+1)*cols], eff[k*cols:(k+1)*cols], reasonsPerRow)
 				out[i] = reasonText(f, i, top)
 			}
 			return nil
