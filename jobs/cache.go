@@ -174,11 +174,19 @@ func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *featur
 			if frames[k] != nil {
 				continue
 			}
-			frames[k] = selectRows(ld.Frame, rowsAt(ld.Frame, c))
-			e := &cacheEntry{Frame: frames[k], Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
+			sub := selectRows(ld.Frame, rowsAt(ld.Frame, c))
+			e := &cacheEntry{Frame: sub, Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
 			if err := cache.store(c, e); err != nil {
 				return nil, cached, err
 			}
+			if cached > 0 {
+				frames[k] = sub
+			}
+		}
+		if cached == 0 {
+			// Built whole, in cutoff order: the frame needs no copy. The
+			// entries above were written one at a time and let go.
+			return ld, 0, nil
 		}
 	}
 	f, err := concatFrames(frames)
