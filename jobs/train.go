@@ -99,6 +99,9 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The sets hold copies of their rows; the whole matrix is not read
+	// again, so let it go before training needs the memory.
+	f.X = nil
 	for _, s := range summaries {
 		log.Info().Str("cutoff", s.Cutoff).Str("role", s.Role).Int("rows", s.Rows).Int("labelled", s.Labelled).
 			Float64("churn_rate", s.ChurnRate).Msg("training cutoff")
