@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // FeatureTable is a table that already has one row per customer, such as
@@ -77,4 +80,48 @@ func ReadFeatureTableCSV(path string) (*FeatureTable, error) {
 		t.Rows = append(t.Rows, rec)
 	}
 	return t, nil
+}
+
+// ReadFeatureTableParquet reads a flat Parquet feature table (as `churn
+// features` writes one) into the same form as a CSV one: numbers in their
+// shortest decimal form, timestamps as RFC 3339, nulls as empty cells.
+func ReadFeatureTableParquet(path string) (*FeatureTable, error) {
+	cols, err := ReadColumns(path)
+	if err != nil {
+		return nil, err
+	}
+	t := &FeatureTable{Path: path}
+	n := 0
+	for _, c := range cols {
+		t.Columns = append(t.Columns, c.Name)
+		n = max(n, c.Len())
+	}
+	t.Rows = make([][]string, n)
+	for i := range t.Rows {
+		rec := make([]string, len(cols))
+		for j, c := range cols {
+			rec[j] = c.cell(i)
+		}
+		t.Rows[i] = rec
+	}
+	return t, nil
+}
+
+// cell formats row i of the column as text; a null is empty.
+func (c *OutColumn) cell(i int) string {
+	switch c.Kind {
+	case String:
+		return c.Strings[i]
+	case Float:
+		if v := c.Floats[i]; !math.IsNaN(v) && !math.IsInf(v, 0) {
+			return strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	case Int:
+		return strconv.FormatInt(c.Ints[i], 10)
+	case Timestamp:
+		if c.Times[i] != NoTime {
+			return time.Unix(0, c.Times[i]).UTC().Format(time.RFC3339)
+		}
+	}
+	return ""
 }

@@ -17,7 +17,7 @@ import (
 
 // TableOptions are the flags of `churn train --features`.
 type TableOptions struct {
-	File  string // CSV feature table, one row per customer
+	File  string // CSV or Parquet feature table, one row per customer
 	Label string // label column: Yes/No, true/false or 1/0
 	ID    string // id column, excluded from features
 	Algo  string // auto, gbt, logistic: which to report; auto reports both
@@ -29,6 +29,7 @@ type TableOptions struct {
 type TableSummary struct {
 	File         string   `json:"file"`
 	Rows         int      `json:"rows"`
+	Unlabelled   int      `json:"unlabelled_rows_skipped"`
 	Features     int      `json:"features"`
 	Label        string   `json:"label"`
 	PositiveRate float64  `json:"positive_rate"`
@@ -68,7 +69,11 @@ func TrainTable(ctx context.Context, cfg Config, env Env, o TableOptions) (*Tabl
 	if o.Folds == 0 {
 		o.Folds = 5
 	}
-	t, err := data.ReadFeatureTableCSV(o.File)
+	read := data.ReadFeatureTableCSV
+	if strings.HasSuffix(strings.ToLower(o.File), ".parquet") {
+		read = data.ReadFeatureTableParquet
+	}
+	t, err := read(o.File)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
@@ -148,18 +153,27 @@ func encodeTable(t *data.FeatureTable, o TableOptions) (*model.Matrix, []float64
 			return nil, nil, nil, fmt.Errorf("%s: no id column %q", t.Path, o.ID)
 		}
 	}
-	sum := &TableSummary{File: t.Path, Rows: len(t.Rows), Label: o.Label}
-	y := make([]float64, len(t.Rows))
+	sum := &TableSummary{File: t.Path, Label: o.Label}
+	// Rows without a label (a blank cell) cannot be learned from: they are
+	// left out and counted.
+	var rows [][]string
+	var y []float64
 	var pos float64
 	for r, rec := range t.Rows {
+		if strings.TrimSpace(rec[li]) == "" {
+			sum.Unlabelled++
+			continue
+		}
 		v, ok := parseLabel(rec[li])
 		if !ok {
 			return nil, nil, nil, &data.RowError{File: t.Path, Row: int64(r + 1), Column: o.Label, Value: rec[li],
 				Err: fmt.Errorf("label: want Yes/No, true/false or 1/0")}
 		}
-		y[r] = v
+		rows = append(rows, rec)
+		y = append(y, v)
 		pos += v
 	}
+	sum.Rows = len(rows)
 	sum.PositiveRate = pos / float64(max(len(y), 1))
 	type enc struct {
 		col    int
@@ -171,9 +185,9 @@ func encodeTable(t *data.FeatureTable, o TableOptions) (*model.Matrix, []float64
 		if c == li || c == ii {
 			continue
 		}
-		numeric := true
+		numeric, instant := true, true
 		levels := map[string]bool{}
-		for _, rec := range t.Rows {
+		for _, rec := range rows {
 			s := strings.TrimSpace(rec[c])
 			if s == "" {
 				continue
@@ -181,7 +195,16 @@ func encodeTable(t *data.FeatureTable, o TableOptions) (*model.Matrix, []float64
 			if _, err := strconv.ParseFloat(s, 64); err != nil {
 				numeric = false
 			}
+			if _, err := ParseDate(s); err != nil {
+				instant = false
+			}
 			levels[s] = true
+		}
+		if instant && len(levels) > 0 {
+			// A point in time (such as a cutoff) describes when, not who:
+			// as a feature it would let the model learn the calendar.
+			sum.Dropped = append(sum.Dropped, name)
+			continue
 		}
 		if numeric {
 			encs = append(encs, enc{col: c})
@@ -203,8 +226,8 @@ func encodeTable(t *data.FeatureTable, o TableOptions) (*model.Matrix, []float64
 			names = append(names, name+"="+l)
 		}
 	}
-	m := &model.Matrix{Cols: names, Rows: len(t.Rows), X: make([]float64, 0, len(t.Rows)*len(names))}
-	for _, rec := range t.Rows {
+	m := &model.Matrix{Cols: names, Rows: len(rows), X: make([]float64, 0, len(rows)*len(names))}
+	for _, rec := range rows {
 		for _, e := range encs {
 			s := strings.TrimSpace(rec[e.col])
 			if e.levels == nil {
