@@ -122,6 +122,12 @@ func writeParquetFile(path string, cols []data.OutColumn) error {
 // 16,384 x 100 features is 13 MB of matrix, and as much again of columns.
 const buildChunk = 16384
 
+// featureRowGroupRows is the row group size of the feature table. The
+// writer holds the open row group's compressed pages, which for doubles
+// barely compress: 128K rows x 106 columns held some 100 MB, 32K rows hold
+// a quarter of that.
+const featureRowGroupRows = 32768
+
 // writeFeaturesParquet builds the feature table one cutoff and one slice
 // of customers at a time (BuildRange) and streams each slice into one
 // Parquet file, so that memory holds one slice of the matrix, not the
@@ -154,7 +160,7 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 			cols := frameColumns(f, labelled)
 			f.X = nil // the columns hold the values now
 			if w == nil {
-				if w, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{}); err != nil {
+				if w, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{RowGroupRows: featureRowGroupRows}); err != nil {
 					return nil, 0, fmt.Errorf("write %s: %w", path, err)
 				}
 			}
