@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -119,28 +121,41 @@ exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input.
 `)
 }
 
-// codeVersion is the VCS revision the binary was built from, when known.
+// codeVersion is the VCS revision the binary was built from. Without one
+// (a build with -buildvcs=false, or outside a checkout) it is a hash of the
+// executable, so that caches and manifests still tell two builds apart.
 func codeVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if rev != "" {
+			if dirty {
+				rev += "-dirty"
+			}
+			return rev
 		}
 	}
-	if rev == "" {
-		return bi.Main.Version
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
 	}
-	if dirty {
-		rev += "-dirty"
+	f, err := os.Open(exe)
+	if err != nil {
+		return "unknown"
 	}
-	return rev
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return "build-" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // errUsage marks bad usage; it exits 2.
