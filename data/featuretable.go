@@ -100,28 +100,35 @@ func ReadFeatureTableParquet(path string) (*FeatureTable, error) {
 	for i := range t.Rows {
 		rec := make([]string, len(cols))
 		for j, c := range cols {
-			rec[j] = c.cell(i)
+			rec[j] = c.Text(i)
 		}
 		t.Rows[i] = rec
 	}
 	return t, nil
 }
 
-// cell formats row i of the column as text; a null is empty.
-func (c *OutColumn) cell(i int) string {
+// Text formats row i of the column as text, for CSV and spreadsheets: a
+// decimal point and no exponent, timestamps as ISO 8601 in UTC (a date
+// alone at midnight), and an empty string for a null.
+func (c *OutColumn) Text(i int) string {
 	switch c.Kind {
 	case String:
 		return c.Strings[i]
 	case Float:
 		if v := c.Floats[i]; !math.IsNaN(v) && !math.IsInf(v, 0) {
-			return strconv.FormatFloat(v, 'g', -1, 64)
+			return strconv.FormatFloat(v, 'f', -1, 64)
 		}
 	case Int:
 		return strconv.FormatInt(c.Ints[i], 10)
 	case Timestamp:
-		if c.Times[i] != NoTime {
-			return time.Unix(0, c.Times[i]).UTC().Format(time.RFC3339)
+		if c.Times[i] == NoTime {
+			return ""
 		}
+		t := time.Unix(0, c.Times[i]).UTC()
+		if c.Date || t.Equal(t.Truncate(24*time.Hour)) {
+			return t.Format("2006-01-02")
+		}
+		return t.Format(time.RFC3339Nano)
 	}
 	return ""
 }

@@ -5,11 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
-	"time"
 
 	"churn/data"
 )
@@ -34,8 +31,8 @@ func writeCSV(w io.Writer, cols []data.OutColumn, bom bool) error {
 	n := columnLen(cols)
 	rec := make([]string, len(cols))
 	for i := range n {
-		for j, c := range cols {
-			rec[j] = cell(c, i)
+		for j := range cols {
+			rec[j] = cols[j].Text(i)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -52,34 +49,7 @@ func columnLen(cols []data.OutColumn) int {
 	if len(cols) == 0 {
 		return 0
 	}
-	c := cols[0]
-	return max(len(c.Strings), len(c.Floats), len(c.Ints), len(c.Times))
-}
-
-// cell formats one value of a column for CSV.
-func cell(c data.OutColumn, i int) string {
-	switch c.Kind {
-	case data.String:
-		return c.Strings[i]
-	case data.Float:
-		v := c.Floats[i]
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return ""
-		}
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case data.Int:
-		return strconv.FormatInt(c.Ints[i], 10)
-	case data.Timestamp:
-		if c.Times[i] == data.NoTime {
-			return ""
-		}
-		t := time.Unix(0, c.Times[i]).UTC()
-		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-			return t.Format("2006-01-02")
-		}
-		return t.Format(time.RFC3339)
-	}
-	return ""
+	return cols[0].Len()
 }
 
 // writeCSVFile writes a CSV file so that it appears whole.
