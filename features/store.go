@@ -14,6 +14,7 @@ type store[T any] struct {
 	idx   []int32 // per customer: slot number + 1, 0 when none
 	pages [][]T
 	used  int32
+	mem   *arena // owner of pages mapped off the heap (offheap.go)
 }
 
 func newStore[T any](nCust, nCut int) store[T] {
@@ -28,7 +29,7 @@ func (s *store[T]) get(i int32) []T {
 		s.used++
 		s.idx[i] = slot + 1
 		if int(slot)/pageCustomers >= len(s.pages) {
-			s.pages = append(s.pages, make([]T, pageCustomers*s.nCut))
+			s.pages = append(s.pages, newPage[T](&s.mem, pageCustomers*s.nCut))
 		}
 	}
 	p := s.pages[int(slot)/pageCustomers]

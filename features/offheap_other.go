@@ -1,0 +1,8 @@
+//go:build !unix
+
+package features
+
+// mapAnon is unavailable here: pages stay on the Go heap.
+func mapAnon(size int) []byte { return nil }
+
+func unmap(b []byte) {}
