@@ -317,56 +317,128 @@ func (s *npsAcc) merge(o *npsAcc) {
 	s.offer(o.top[1])
 }
 
-// ordAcc is the windowed order state of one customer at one cutoff; the
-// lifetime RFM figures come from the customer's purchase days.
+// ordAcc is the order state of one customer at one cutoff: windowed
+// spend, and the lifetime RFM sums of the orders before the cutoff. With
+// the customer's purchase days (a dayset) it gives the RFM figures; its
+// size does not depend on the length of the history.
 type ordAcc struct {
 	spend [2]int64 // net amount (micro units) in the main window and the one before
 	nLong int32    // orders in the long window
+
+	nBuy, nRef int32 // purchases (amount >= 0) and refunds
+	mN         int32 // purchases with a known margin
+	first      int32 // first purchase day; valid when nBuy > 0
+	last       int32 // last purchase day; valid when nBuy > 0
+	buy, ref   int64 // micro units, ref positive
+	mSum       int64 // margins of purchases with a known margin, micro units
+	firstBuy   int64 // purchases on day first, micro units
+}
+
+// addLifetime records an order of amount amt (micro units) on day; margin
+// is its margin in micro units, or negative when unknown.
+func (s *ordAcc) addLifetime(day int32, amt, margin int64) {
+	if amt < 0 {
+		s.nRef++
+		s.ref -= amt
+		return
+	}
+	s.offerFirst(day, amt)
+	if s.nBuy == 0 || day > s.last {
+		s.last = day
+	}
+	s.nBuy++
+	s.buy += amt
+	if margin >= 0 {
+		s.mSum += margin
+		s.mN++
+	}
+}
+
+// offerFirst records purchases of amt on day for the first-day figures;
+// call it before counting them in nBuy.
+func (s *ordAcc) offerFirst(day int32, amt int64) {
+	switch {
+	case s.nBuy == 0 || day < s.first:
+		s.first, s.firstBuy = day, amt
+	case day == s.first:
+		s.firstBuy += amt
+	}
 }
 
 func (s *ordAcc) merge(o *ordAcc) {
 	s.spend[0] += o.spend[0]
 	s.spend[1] += o.spend[1]
 	s.nLong += o.nLong
-}
-
-// orderDay sums one customer's orders of one UTC day that fall between the
-// same two cutoffs (bucket = how many cutoffs are <= the order's ts).
-// Purchases are orders with amount >= 0, refunds those below.
-type orderDay struct {
-	day    int32
-	bucket int32
-	nBuy   int32
-	nRef   int32
-	buy    int64 // micro units
-	ref    int64 // micro units, positive
-	mSum   int64 // margins of purchases with a known margin, micro units
-	mN     int32
-}
-
-func (d *orderDay) merge(o *orderDay) {
-	d.nBuy += o.nBuy
-	d.nRef += o.nRef
-	d.buy += o.buy
-	d.ref += o.ref
-	d.mSum += o.mSum
-	d.mN += o.mN
-}
-
-// insertDay merges e into the sorted list days.
-func insertDay(days []orderDay, e orderDay) []orderDay {
-	i := len(days)
-	for i > 0 && (days[i-1].day > e.day || (days[i-1].day == e.day && days[i-1].bucket > e.bucket)) {
-		i--
+	if o.nBuy > 0 {
+		s.offerFirst(o.first, o.firstBuy)
+		if s.nBuy == 0 || o.last > s.last {
+			s.last = o.last
+		}
 	}
-	if i > 0 && days[i-1].day == e.day && days[i-1].bucket == e.bucket {
-		days[i-1].merge(&e)
-		return days
+	s.nBuy += o.nBuy
+	s.nRef += o.nRef
+	s.buy += o.buy
+	s.ref += o.ref
+	s.mSum += o.mSum
+	s.mN += o.mN
+}
+
+// dayset is a set of days (days since the epoch), a bitmap from base, a
+// multiple of 64. It holds one customer's purchase days: one bit per day
+// between the first and the last.
+type dayset struct {
+	base int32
+	bits []uint64
+}
+
+// add puts day in the set.
+func (d *dayset) add(day int32) {
+	d.cover(day)
+	o := day - d.base
+	d.bits[o/64] |= 1 << (o % 64)
+}
+
+// cover grows the bitmap to hold day.
+func (d *dayset) cover(day int32) {
+	w := int32(floorDiv(int64(day), 64) * 64)
+	switch {
+	case d.bits == nil:
+		d.base, d.bits = w, make([]uint64, 1)
+	case w < d.base:
+		n := int((d.base - w) / 64)
+		d.bits = append(make([]uint64, n, n+len(d.bits)), d.bits...)
+		d.base = w
+	case int(w-d.base)/64 >= len(d.bits):
+		d.bits = append(d.bits, make([]uint64, int(w-d.base)/64+1-len(d.bits))...)
 	}
-	days = append(days, orderDay{})
-	copy(days[i+1:], days[i:])
-	days[i] = e
-	return days
+}
+
+// merge adds the days of o.
+func (d *dayset) merge(o *dayset) {
+	for i, w := range o.bits {
+		if w == 0 {
+			continue
+		}
+		day := o.base + int32(64*i)
+		d.cover(day)
+		d.bits[(day-d.base)/64] |= w
+	}
+}
+
+// countBefore returns the number of days in the set before day.
+func (d *dayset) countBefore(day int32) int {
+	n := 0
+	for i, w := range d.bits {
+		start := d.base + int32(64*i)
+		if start >= day {
+			break
+		}
+		if end := start + 64; end > day {
+			w &= 1<<uint(day-start) - 1
+		}
+		n += bits.OnesCount64(w)
+	}
+	return n
 }
 
 // fixed converts v to micro units.

@@ -126,8 +126,8 @@ type rowCtx struct {
 	tick    *tickAcc
 	nps     *npsAcc
 	ord     *ordAcc
-	days    []orderDay
-	k       int // cutoff index
+	set     *dayset // purchase days; nil without orders
+	k       int     // cutoff index
 	rfm     rfm
 	sessBuf sessAcc // a[k] with its lifetime part cumulated
 	evBuf   evAcc
@@ -262,11 +262,11 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int) (*Fra
 			if a := src.ord.peek(ii); a != nil {
 				r.ord = &a[k]
 			}
-			r.days = nil
-			if src.ordDays != nil {
-				r.days = src.ordDays[i]
+			r.set = nil
+			if src.ordSet != nil {
+				r.set = &src.ordSet[i]
 			}
-			r.rfm = computeRFM(r.days, k, c, b.cfg.DefaultMargin)
+			r.rfm = computeRFM(r.ord, r.set, c, b.cfg.DefaultMargin)
 
 			start := len(e.x)
 			for fi, fam := range families {

@@ -47,16 +47,16 @@ type Builder struct {
 	invalid int             // customer rows without an id or a signup time
 	cust    *customers      // after Freeze
 
-	flags   []uint8 // nCust*nCut
-	sess    store[sessAcc]
-	ev      store[evAcc]
-	tick    store[tickAcc]
-	nps     store[npsAcc]
-	ord     store[ordAcc]
-	ordDays [][]orderDay // per customer, sorted by (day, bucket)
-	seen    [len(tableOrder)]bool
-	vocab   vocab
-	spent   bool // merged into another Builder
+	flags  []uint8 // nCust*nCut
+	sess   store[sessAcc]
+	ev     store[evAcc]
+	tick   store[tickAcc]
+	nps    store[npsAcc]
+	ord    store[ordAcc]
+	ordSet []dayset // per customer, the days with a purchase before the last cutoff
+	seen   [len(tableOrder)]bool
+	vocab  vocab
+	spent  bool // merged into another Builder
 
 	// shard and shards: a shard (see Shards) folds only the customers
 	// with index % shards == shard; shards is 0 for any other Builder.
@@ -189,7 +189,7 @@ func (b *Builder) reset() {
 	b.tick = store[tickAcc]{}
 	b.nps = store[npsAcc]{}
 	b.ord = store[ordAcc]{}
-	b.ordDays = nil
+	b.ordSet = nil
 	b.seen = [len(tableOrder)]bool{}
 	b.vocab = vocab{} // a fork must not share the cache's backing array
 	b.spent = false
@@ -508,7 +508,7 @@ func (b *Builder) addOrders(rows []data.Order, idx []int32) (unknown int) {
 	b.seen[4] = true
 	if b.ord.idx == nil && b.cust != nil {
 		b.ord = newStore[ordAcc](len(b.cust.ids), len(b.g.cutoffs))
-		b.ordDays = make([][]orderDay, len(b.cust.ids))
+		b.ordSet = make([]dayset, len(b.cust.ids))
 	}
 	g := &b.g
 	for r := range rows {
@@ -527,21 +527,20 @@ func (b *Builder) addOrders(rows []data.Order, idx []int32) (unknown int) {
 			continue
 		}
 		amt := fixed(row.Amount)
-		e := orderDay{day: int32(floorDiv(ts, dayNS)), bucket: int32(bucket)}
-		if amt >= 0 {
-			e.nBuy, e.buy = 1, amt
-			if m := row.Margin; !math.IsNaN(m) && m >= 0 && m <= 1 {
-				e.mSum, e.mN = fixed(m), 1
-			}
-		} else {
-			e.nRef, e.ref = 1, -amt
+		day := int32(floorDiv(ts, dayNS))
+		var margin int64 = -1
+		if m := row.Margin; amt >= 0 && !math.IsNaN(m) && m >= 0 && m <= 1 {
+			margin = fixed(m)
 		}
-		b.ordDays[i] = insertDay(b.ordDays[i], e)
+		if amt >= 0 {
+			b.ordSet[i].add(day)
+		}
 		accs := b.ord.get(i)
 		mw, lw := g.wins[g.main], g.wins[g.long]
 		for k := bucket; k < len(g.cutoffs); k++ {
 			d := g.cutoffs[k] - ts
 			a := &accs[k]
+			a.addLifetime(day, amt, margin)
 			if d <= mw {
 				a.spend[0] += amt
 			} else if d <= 2*mw {
@@ -605,13 +604,11 @@ func (b *Builder) Merge(o *Builder) error {
 	if o.ord.idx != nil {
 		if b.ord.idx == nil {
 			b.ord, o.ord = o.ord, store[ordAcc]{}
-			b.ordDays, o.ordDays = o.ordDays, nil
+			b.ordSet, o.ordSet = o.ordSet, nil
 		} else {
 			mergeStore(&b.ord, &o.ord, (*ordAcc).merge)
-			for i, days := range o.ordDays {
-				for _, e := range days {
-					b.ordDays[i] = insertDay(b.ordDays[i], e)
-				}
+			for i := range o.ordSet {
+				b.ordSet[i].merge(&o.ordSet[i])
 			}
 		}
 	}

@@ -20,19 +20,25 @@
 // cutoffs and summed at Build, so an old row touches one accumulator, not
 // one per cutoff. Sums are kept in integers (fixed point to 1e-6 for money,
 // sentiment, margins and weights; milliseconds for durations), so merges
-// are exact and associative. The only state that grows with rows is the
-// list of distinct purchase days per customer, needed for exact RFM
-// figures; orders are the smallest table. Memory grows with customers x
-// cutoffs, never with events or history length. A table's accumulators are
-// allocated on its first row, in pages of 1,024 customers, so a fork holds
-// only the tables and customers it has seen.
+// are exact and associative. The RFM figures come from per-cutoff order
+// sums (with the first and last purchase day and the amount of the first)
+// and one bitmap of purchase days per customer, one bit per day from the
+// first purchase to the last, which counts distinct days exactly: the only
+// state that grows with history length, by 1 bit per customer-day. Memory
+// otherwise grows with customers x cutoffs, never with events or history
+// length. A table's accumulators are allocated on its first row, in pages
+// of 1,024 customers kept off the Go heap where the platform allows
+// (offheap.go), so a fork holds only the tables and customers it has seen.
 //
 // A Builder is not safe for concurrent use; forks share only read-only
 // state and may run in parallel. sentiment.Score is safe for concurrent
 // use. Merge each fork into the root as soon as its input is done: every
 // live fork of a big table holds its own accumulators. Merge moves, rather
 // than copies, the accumulators of a table the root has not seen, so the
-// first fork merged costs no memory; a merged fork is spent.
+// first fork merged costs no memory; a merged fork is spent. Shards
+// (shard.go) split the fold by customer instead, so that goroutines share
+// one set of accumulators: Resolve a batch's ids once, feed it to every
+// shard with AddResolved, and JoinShards at the end.
 //
 // # Point in time
 //

@@ -275,55 +275,32 @@ type rfm struct {
 	margin     float64
 }
 
-// computeRFM summarises the purchase days before cutoff k (bucket <= k).
-func computeRFM(days []orderDay, k int, c int64, defMargin float64) rfm {
+// computeRFM summarises the orders before cutoff c: o is the customer's
+// state at c, days its purchase days (nil without orders). A purchase day
+// counts when a purchase on it came before c; only the day of c itself can
+// also hold purchases after c, and o.last tells whether one came before.
+func computeRFM(o *ordAcc, days *dayset, c int64, defMargin float64) rfm {
 	out := rfm{x: nan, tx: nan, T: nan, meanRepeat: nan, margin: defMargin}
-	var mSum, mN int64
-	nDays := 0
-	var repeat int64 // amounts of the purchase days after the first
-	var dayBuy int64
-	cur := int32(math.MinInt32)
-	for _, d := range days {
-		if int(d.bucket) > k {
-			continue
-		}
-		out.nRef += int64(d.nRef)
-		out.ref += d.ref
-		if d.nBuy == 0 {
-			continue
-		}
-		out.nBuy += int64(d.nBuy)
-		out.buy += d.buy
-		mSum += d.mSum
-		mN += int64(d.mN)
-		if d.day != cur {
-			if nDays > 1 {
-				repeat += dayBuy
-			}
-			nDays++
-			if nDays == 1 {
-				out.first = d.day
-			}
-			cur, dayBuy = d.day, 0
-		}
-		dayBuy += d.buy
-		out.lastDay = d.day
+	out.nRef, out.ref = int64(o.nRef), o.ref
+	out.nBuy, out.buy = int64(o.nBuy), o.buy
+	if o.mN > 0 {
+		out.margin = float64(o.mSum) / micro / float64(o.mN)
 	}
-	if nDays > 1 {
-		repeat += dayBuy
-	}
-	if mN > 0 {
-		out.margin = float64(mSum) / micro / float64(mN)
-	}
-	if nDays == 0 {
+	if o.nBuy == 0 || days == nil {
 		return out
 	}
+	cDay := int32(floorDiv(c, dayNS))
+	nDays := days.countBefore(cDay)
+	if o.last == cDay {
+		nDays++
+	}
+	out.first, out.lastDay = o.first, o.last
 	endDay := floorDiv(c-1, dayNS) // the last day before the cutoff
 	out.x = float64(nDays - 1)
 	out.tx = float64(out.lastDay - out.first)
 	out.T = float64(endDay - int64(out.first))
 	if nDays > 1 {
-		out.meanRepeat = float64(repeat) / micro / float64(nDays-1)
+		out.meanRepeat = float64(o.buy-o.firstBuy) / micro / float64(nDays-1)
 	}
 	return out
 }
