@@ -27,14 +27,7 @@ type FeaturesSummary struct {
 // cutoff with its label.
 func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int) (*FeaturesSummary, error) {
 	log := env.Log.With().Str("command", "features").Logger()
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: config: %w", ErrInvalidInput, err)
-	}
-	root, asOf, _, err := resolveDataset(&cfg, &env)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := discover(root)
+	_, asOf, ds, err := openDataset(&cfg, &env)
 	if err != nil {
 		return nil, err
 	}
