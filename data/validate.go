@@ -102,15 +102,36 @@ func Validate(ctx context.Context, d *Dataset, opt ReadOptions) (*Report, error)
 func readAny(ctx context.Context, t Table, f File, opt ReadOptions, firstSeen map[string]string, rep *Report) (FileStats, error) {
 	switch t {
 	case Customers:
+		// Kept rows arrive in file order, and the reader reports the rows
+		// it skips (through OnBad) before the batch they would have been
+		// in: a cursor that steps over the skipped rows gives each kept
+		// row its row in the file.
+		skipped := map[int64]bool{}
+		inner := opt.OnBad
+		opt.OnBad = func(e *RowError) error {
+			skipped[e.Row] = true
+			if inner != nil {
+				return inner(e)
+			}
+			return nil
+		}
+		var next int64
+		col := opt.Mapping.column(t, "customer_id")
 		return ReadFile(ctx, f, opt, func(b []Customer) error {
 			for _, c := range b {
+				for skipped[next] {
+					delete(skipped, next)
+					next++
+				}
+				row := next
+				next++
 				if first, dup := firstSeen[c.ID]; dup {
 					rep.fatal = true
-					rep.add(Problem{Table: t, File: f.Rel, Column: opt.Mapping.column(t, "customer_id"), Row: -1, Value: c.ID, Reason: "duplicate_customer_id",
-						Msg: fmt.Sprintf("%s: column %s: value %s: also in %s: %v", f.Rel, opt.Mapping.column(t, "customer_id"), c.ID, first, ErrDuplicate)})
+					rep.add(Problem{Table: t, File: f.Rel, Column: col, Row: row, Value: c.ID, Reason: "duplicate_customer_id",
+						Msg: fmt.Sprintf("%s: row %d, column %s: value %s: also in %s: %v", f.Rel, row, col, c.ID, first, ErrDuplicate)})
 					continue
 				}
-				firstSeen[strings.Clone(c.ID)] = f.Rel
+				firstSeen[strings.Clone(c.ID)] = fmt.Sprintf("%s row %d", f.Rel, row)
 			}
 			return nil
 		})

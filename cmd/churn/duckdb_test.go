@@ -21,10 +21,10 @@ func TestDuckDBReadsRunOutput(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("SKIPPED: DuckDB check needs node; install Node.js and run `npm ci` in cmd/churn/testdata/duckdb")
+		t.Skip("SKIPPED: DuckDB check needs node; install Node.js and run `npm install` in cmd/churn/testdata/duckdb")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api")); err != nil {
-		t.Skip("SKIPPED: DuckDB is not installed: run `npm ci` in cmd/churn/testdata/duckdb (.ci/run does)")
+		t.Skip("SKIPPED: DuckDB is not installed: run `npm install` in cmd/churn/testdata/duckdb (.ci/run does)")
 	}
 	run := sampleRun(t)
 	part := filepath.Join(run, "churn-out", "as_of=2026-11-01", "part-00000.parquet")
