@@ -49,7 +49,7 @@ func (m *runMetrics) text() []byte {
 	gauge("churn_rows_read", "Rows read per input table by the last run.")
 	for _, t := range data.Tables {
 		if n, ok := m.RowsRead[t]; ok {
-			fmt.Fprintf(&b, "churn_rows_read{table=%q} %d\n", t, n)
+			fmt.Fprintf(&b, "churn_rows_read{table=\"%s\"} %d\n", labelValue(string(t)), n)
 		}
 	}
 	gauge("churn_rows_skipped", "Rows skipped per table and reason by the last run.")
@@ -60,21 +60,21 @@ func (m *runMetrics) text() []byte {
 	sort.Strings(keys)
 	for _, k := range keys {
 		t, reason := splitKey(k)
-		fmt.Fprintf(&b, "churn_rows_skipped{table=%q,reason=%q} %d\n", t, reason, m.RowsSkipped[k])
+		fmt.Fprintf(&b, "churn_rows_skipped{table=\"%s\",reason=\"%s\"} %d\n", labelValue(string(t)), labelValue(reason), m.RowsSkipped[k])
 	}
 	gauge("churn_customers_scored", "Customers scored by the last run.")
 	fmt.Fprintf(&b, "churn_customers_scored %d\n", m.Customers)
 	gauge("churn_segment_customers", "Customers per segment in the last run.")
 	for _, s := range m.Segments {
-		fmt.Fprintf(&b, "churn_segment_customers{segment=%q} %d\n", s.Segment, s.Customers)
+		fmt.Fprintf(&b, "churn_segment_customers{segment=\"%s\"} %d\n", labelValue(s.Segment), s.Customers)
 	}
 	gauge("churn_segment_value_at_risk", "Value at risk per segment in the last run.")
 	for _, s := range m.Segments {
-		fmt.Fprintf(&b, "churn_segment_value_at_risk{segment=%q} %g\n", s.Segment, s.ValueAtRisk)
+		fmt.Fprintf(&b, "churn_segment_value_at_risk{segment=\"%s\"} %g\n", labelValue(s.Segment), s.ValueAtRisk)
 	}
 	if m.ModelVersion != "" {
 		gauge("churn_model_info", "The model version the last run used, as a label.")
-		fmt.Fprintf(&b, "churn_model_info{version=%q} 1\n", m.ModelVersion)
+		fmt.Fprintf(&b, "churn_model_info{version=\"%s\"} 1\n", labelValue(m.ModelVersion))
 	}
 	gauge("churn_feature_psi_max", "Largest population stability index of any feature against training.")
 	fmt.Fprintf(&b, "churn_feature_psi_max %g\n", m.FeaturePSI)
@@ -143,3 +143,10 @@ func writeRunMetrics(ctx context.Context, cfg *Config, m *runMetrics, log zerolo
 	}
 	return nil
 }
+
+// labelEscaper escapes a label value as the Prometheus text format wants:
+// backslash, double quote and line feed, and nothing else (Go's %q would
+// also write \t and \x.. escapes, which the format does not know).
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+func labelValue(s string) string { return labelEscaper.Replace(strings.ToValidUTF8(s, "\uFFFD")) }

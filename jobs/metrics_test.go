@@ -184,3 +184,19 @@ func TestMetricsPushFailure(t *testing.T) {
 		t.Errorf("failed run: push failure returned %v, want it only logged", err)
 	}
 }
+
+func TestLabelValueEscapesAsPrometheusDoes(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"at_risk", "at_risk"},
+		{`a"b`, `a\"b`},
+		{`a\b`, `a\\b`},
+		{"a\nb", `a\nb`},
+		{"a\tb", "a\tb"},       // the format has no \t escape: a tab stays a tab
+		{"a\xffb", "a\uFFFDb"}, // label values are UTF-8
+	}
+	for _, tt := range tests {
+		if got := labelValue(tt.in); got != tt.want {
+			t.Errorf("labelValue(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
