@@ -1,4 +1,58 @@
-// Package jobs holds the pipelines that the churn command runs: run, train,
-// features, validate, value and lists. It is the only package, beside
-// cmd/churn, that starts goroutines, reports progress and logs.
+// Package jobs holds the pipelines that the churn command runs: Run (the
+// nightly job), Train, Promote, Features, Validate, Value, Generate, Import
+// and Lists. It is the only package, beside cmd/churn, that starts
+// goroutines, reports progress and logs; data, features and model stay
+// synchronous and silent, and jobs joins them.
+//
+// # Configuration
+//
+// Config is a plain struct with documented defaults (DefaultConfig) and a
+// Validate that reports every problem at once. LoadConfigFile applies a
+// YAML or TOML file on top; unknown keys are errors. Time and randomness are
+// injected: Config.AsOf and Config.Seed, and Env carries the logger, the
+// clock and the code version.
+//
+// # Reading
+//
+// loadFrame reads every file of a dataset once. Customers come first (they
+// fix the customer index); the other tables' files are read by
+// Config.Workers goroutines, errgroup-owned, whose batches are folded into
+// one set of per-customer accumulators sharded by customer, for every
+// cutoff at once. Bad rows follow Config.BadRows: counted by table and
+// reason, the first few logged, and the run failing with ErrInvalidInput
+// above the allowed fraction. Progress is logged every few seconds, and
+// drawn as a bar when Env.Progress is set (a terminal).
+//
+// # The nightly run
+//
+// Run takes the output folder's lock (an flock, released by the kernel
+// when the process dies, naming its holder), removes temporary folders a
+// killed run left, builds the features as of the cutoff, scores them with
+// the registry's promoted model, explains every score (exact TreeSHAP, the
+// top three reasons in plain words), values every customer (BG/NBD and
+// Gamma-Gamma, or expected remaining lifetime for subscribers), assigns
+// segments, measures drift against the model's training profile, evaluates
+// an earlier run whose horizon has passed, and writes OUT/as_of=DATE/
+// through data.CreatePending: it appears whole or not at all, and replaces
+// an earlier folder of the same date atomically. The manifest differs
+// between two runs of the same inputs only in started_at, finished_at and
+// timings_ms. Metrics go to a Prometheus textfile or a Pushgateway, also
+// when the run fails.
+//
+// # Training
+//
+// Train builds monthly cutoffs (features.MonthlyCutoffs), caches each
+// cutoff's rows (keyed by the inputs, config and code version, so that a
+// retry does not read the histories again), and splits by time: older
+// cutoffs train, the second-latest is halved by customer into validation
+// (early stopping, model choice) and calibration, the latest complete one
+// is the test set. The holdout metrics stand beside a naive baseline (days
+// since last activity). TrainTable trains on a one-row-per-customer table
+// with stratified k-fold cross-validation.
+//
+// # Errors
+//
+// ErrInvalidInput marks failures caused by the input (the command exits 2);
+// ErrLocked and ErrNoModel name the two states a scheduler meets most.
+// Every other error exits 1. Errors are logged once, by cmd/churn.
 package jobs
