@@ -119,7 +119,7 @@ func (m *Model) PredictMargin(dst, X []float64) {
 	// block of predictBlockRows rows reuses.
 	tasks := (rows + predictTaskRows - 1) / predictTaskRows
 	parallel(workerCount(m.workers), tasks, func(task int) {
-		K := make([]uint64, predictBlockRows*m.cols)
+		K := make([]uint64, m.packed.blockLen())
 		end := min((task+1)*predictTaskRows, rows)
 		for lo := task * predictTaskRows; lo < end; lo += predictBlockRows {
 			hi := min(lo+predictBlockRows, end)
@@ -127,8 +127,8 @@ func (m *Model) PredictMargin(dst, X []float64) {
 			for i := range out {
 				out[i] = m.base
 			}
-			keys(K, X[lo*m.cols:hi*m.cols])
-			m.packed.addTrees(out, K[:(hi-lo)*m.cols], m.cols)
+			m.packed.blockKeys(K, X[lo*m.cols:hi*m.cols], m.cols)
+			m.packed.addTrees(out, K)
 		}
 	})
 }

@@ -30,26 +30,32 @@ type packed struct {
 	leaf  []int32
 	nodes []packedNode
 	value []float64
+	// feats lists the columns that some split reads, each once; slot s
+	// of a block of keys (see blockKeys) holds column feats[s].
+	feats []int32
 }
 
+// packedNode is one inner node. off is where the node's column of keys
+// starts in a block of keys: (2s+miss)*predictBlockRows for the column in
+// slot s, where miss is 1 when missing values go right (the column of
+// orderKey-1) and 0 when they go left (the column of orderKey).
 type packedNode struct {
-	key  uint64
-	feat uint32
-	// miss is 1 when missing values go right, else 0.
-	miss uint32
+	key uint64
+	off uint32
+	_   uint32
 }
 
 // orderKey maps finite values to keys that compare as the values do, from
 // 1 up, with -0 equal to +0, and missing values (NaN, ±Inf) to 0.
+//
+// It has no branches, since the signs of values are unpredictable: a
+// negative value has all its bits flipped, a positive one its sign bit,
+// and a value whose exponent bits are all ones is missing.
 func orderKey(v float64) uint64 {
-	if v-v != 0 {
-		return 0
-	}
 	b := math.Float64bits(v + 0) // v + 0 turns -0 into +0
-	if b>>63 != 0 {
-		return ^b
-	}
-	return b | 1<<63
+	k := b ^ (uint64(int64(b)>>63) | 1<<63)
+	finite := (b>>52&0x7ff+1)>>11 ^ 1 // 0 for NaN and ±Inf, else 1
+	return k & -finite
 }
 
 // thresholdKey is orderKey extended to thresholds, which may be ±Inf:
@@ -68,6 +74,16 @@ func thresholdKey(thr float64) uint64 {
 // than packedMaxDepth.
 func (m *Model) pack() *packed {
 	p := &packed{}
+	slot := make(map[int32]uint32)
+	slotOf := func(f int32) uint32 {
+		s, ok := slot[f]
+		if !ok {
+			s = uint32(len(p.feats))
+			slot[f] = s
+			p.feats = append(p.feats, f)
+		}
+		return s
+	}
 	for t, root := range m.roots {
 		d := int(m.depths[t])
 		if d > packedMaxDepth {
@@ -86,12 +102,16 @@ func (m *Model) pack() *packed {
 			}
 			l, r := i, i
 			if m.leaf(i) {
+				// off 0 is the orderKeys of slot 0 (see below), all
+				// at most the largest finite key, so the row goes left.
 				nodes[h] = packedNode{key: math.MaxUint64 - 1}
 			} else {
 				s := m.nodes[i]
-				n := packedNode{key: thresholdKey(s.thr), feat: uint32(s.feat), miss: uint32(s.missRight)}
-				n.key -= uint64(n.miss)
-				nodes[h] = n
+				miss := uint32(s.missRight)
+				nodes[h] = packedNode{
+					key: thresholdKey(s.thr) - uint64(miss),
+					off: (2*slotOf(s.feat) + miss) * predictBlockRows,
+				}
 				l, r = s.left, s.left+1
 			}
 			place(l, 2*h, level+1)
@@ -101,7 +121,36 @@ func (m *Model) pack() *packed {
 		p.nodes = append(p.nodes, nodes...)
 		p.value = append(p.value, value...)
 	}
+	if len(p.feats) == 0 {
+		p.feats = append(p.feats, 0) // slot 0 must exist for the leaves above
+	}
+	// Padding, so that every tree's nodes and values can be taken as
+	// arrays of 1<<packedMaxDepth, indexed without bounds checks.
+	p.nodes = append(p.nodes, make([]packedNode, 1<<packedMaxDepth)...)
+	p.value = append(p.value, make([]float64, 1<<packedMaxDepth)...)
 	return p
+}
+
+// blockLen is the length of a block of keys for blockKeys.
+func (p *packed) blockLen() int { return 2 * len(p.feats) * predictBlockRows }
+
+// blockKeys writes the keys of the rows of X (at most predictBlockRows of
+// them, cols values each) to K column by column: for slot s, the orderKey
+// of column feats[s] of row r at K[2s*predictBlockRows+r], and that minus
+// one (missing values wrapping around to the largest key) at
+// K[(2s+1)*predictBlockRows+r]. Only the columns that splits read are
+// converted, and a node finds its row's key at K[off+r].
+func (p *packed) blockKeys(K []uint64, X []float64, cols int) {
+	rows := len(X) / cols
+	for s, f := range p.feats {
+		k0 := K[2*s*predictBlockRows : (2*s+1)*predictBlockRows]
+		k1 := K[(2*s+1)*predictBlockRows : (2*s+2)*predictBlockRows]
+		for r := 0; r < rows && r < predictBlockRows; r++ {
+			k := orderKey(X[r*cols+int(f)])
+			k0[r] = k
+			k1[r] = k - 1
+		}
+	}
 }
 
 // keys writes the orderKey of every value of X to dst.
@@ -114,61 +163,55 @@ func keys(dst []uint64, X []float64) {
 
 // addTrees adds the leaf values of every tree to dst, tree after tree
 // (so each row's sum is formed in the same order as Model.addTrees), for
-// the rows of K, which holds the keys of len(dst) rows of cols values.
-// Rows go through each tree four at a time, so that the processor
-// overlaps four independent walks.
-func (p *packed) addTrees(dst []float64, K []uint64, cols int) {
+// len(dst) rows whose keys blockKeys wrote to K. Rows go through each
+// tree eight at a time, so that the processor overlaps eight independent
+// walks.
+func (p *packed) addTrees(dst []float64, K []uint64) {
 	n := len(dst)
 	for t, d := range p.depth {
-		nodes := p.nodes[p.inner[t] : p.inner[t]+1<<d]
-		value := p.value[p.leaf[t] : p.leaf[t]+1<<d]
+		nodes := (*[1 << packedMaxDepth]packedNode)(p.nodes[p.inner[t]:])
+		value := (*[1 << packedMaxDepth]float64)(p.value[p.leaf[t]:])
 		leaf0 := uint(1) << d
+		const mask = 1<<packedMaxDepth - 1
 		i := 0
 		for ; i+8 <= n; i += 8 {
-			k0 := K[(i+0)*cols : (i+1)*cols]
-			k1 := K[(i+1)*cols : (i+2)*cols]
-			k2 := K[(i+2)*cols : (i+3)*cols]
-			k3 := K[(i+3)*cols : (i+4)*cols]
-			k4 := K[(i+4)*cols : (i+5)*cols]
-			k5 := K[(i+5)*cols : (i+6)*cols]
-			k6 := K[(i+6)*cols : (i+7)*cols]
-			k7 := K[(i+7)*cols : (i+8)*cols]
+			k := K[i:]
 			h0, h1, h2, h3, h4, h5, h6, h7 := uint(1), uint(1), uint(1), uint(1), uint(1), uint(1), uint(1), uint(1)
 			for range d {
-				n0 := &nodes[h0]
-				h0 = 2*h0 + b2u(k0[n0.feat]-uint64(n0.miss) > n0.key)
-				n1 := &nodes[h1]
-				h1 = 2*h1 + b2u(k1[n1.feat]-uint64(n1.miss) > n1.key)
-				n2 := &nodes[h2]
-				h2 = 2*h2 + b2u(k2[n2.feat]-uint64(n2.miss) > n2.key)
-				n3 := &nodes[h3]
-				h3 = 2*h3 + b2u(k3[n3.feat]-uint64(n3.miss) > n3.key)
-				n4 := &nodes[h4]
-				h4 = 2*h4 + b2u(k4[n4.feat]-uint64(n4.miss) > n4.key)
-				n5 := &nodes[h5]
-				h5 = 2*h5 + b2u(k5[n5.feat]-uint64(n5.miss) > n5.key)
-				n6 := &nodes[h6]
-				h6 = 2*h6 + b2u(k6[n6.feat]-uint64(n6.miss) > n6.key)
-				n7 := &nodes[h7]
-				h7 = 2*h7 + b2u(k7[n7.feat]-uint64(n7.miss) > n7.key)
+				n0 := &nodes[h0&mask]
+				h0 = 2*h0 + b2u(k[n0.off+0] > n0.key)
+				n1 := &nodes[h1&mask]
+				h1 = 2*h1 + b2u(k[n1.off+1] > n1.key)
+				n2 := &nodes[h2&mask]
+				h2 = 2*h2 + b2u(k[n2.off+2] > n2.key)
+				n3 := &nodes[h3&mask]
+				h3 = 2*h3 + b2u(k[n3.off+3] > n3.key)
+				n4 := &nodes[h4&mask]
+				h4 = 2*h4 + b2u(k[n4.off+4] > n4.key)
+				n5 := &nodes[h5&mask]
+				h5 = 2*h5 + b2u(k[n5.off+5] > n5.key)
+				n6 := &nodes[h6&mask]
+				h6 = 2*h6 + b2u(k[n6.off+6] > n6.key)
+				n7 := &nodes[h7&mask]
+				h7 = 2*h7 + b2u(k[n7.off+7] > n7.key)
 			}
-			dst[i+0] += value[h0-leaf0]
-			dst[i+1] += value[h1-leaf0]
-			dst[i+2] += value[h2-leaf0]
-			dst[i+3] += value[h3-leaf0]
-			dst[i+4] += value[h4-leaf0]
-			dst[i+5] += value[h5-leaf0]
-			dst[i+6] += value[h6-leaf0]
-			dst[i+7] += value[h7-leaf0]
+			dst[i+0] += value[(h0-leaf0)&mask]
+			dst[i+1] += value[(h1-leaf0)&mask]
+			dst[i+2] += value[(h2-leaf0)&mask]
+			dst[i+3] += value[(h3-leaf0)&mask]
+			dst[i+4] += value[(h4-leaf0)&mask]
+			dst[i+5] += value[(h5-leaf0)&mask]
+			dst[i+6] += value[(h6-leaf0)&mask]
+			dst[i+7] += value[(h7-leaf0)&mask]
 		}
 		for ; i < n; i++ {
-			k := K[i*cols : (i+1)*cols]
+			k := K[i:]
 			h := uint(1)
 			for range d {
-				nd := &nodes[h]
-				h = 2*h + b2u(k[nd.feat]-uint64(nd.miss) > nd.key)
+				nd := &nodes[h&mask]
+				h = 2*h + b2u(k[nd.off] > nd.key)
 			}
-			dst[i] += value[h-leaf0]
+			dst[i] += value[(h-leaf0)&mask]
 		}
 	}
 }
