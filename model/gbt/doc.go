@@ -48,14 +48,16 @@
 //
 // Fit and UnmarshalBinary lay the trees out again for prediction (packed.go),
 // unless a tree is deeper than 10. Each tree becomes a perfect binary
-// tree in heap order, 16 bytes per inner node and 8 per leaf, so a walk is
+// tree in heap order, 12 bytes per inner node and 8 per leaf, so a walk is
 // depth steps of h = 2h + (go right) with no leaf test; a leaf above the
 // full depth becomes nodes that send every row left. Values and
 // thresholds are compared as order-preserving uint64 keys: missing values
 // (NaN, ±Inf) get key 0, and a node that sends them right subtracts one
 // from both sides, so that 0 wraps around above every threshold. Each step
 // is one unsigned comparison, and every result equals v > thr on finite
-// values. Rows are taken 32 at a time: their keys are computed once, and
+// values. Rows are taken 32 at a time: the keys of the columns that splits
+// read are computed once (without branches), column by column, with
+// key-1 beside each for the nodes that send missing values right, and
 // every tree walks eight rows at a time so that the processor overlaps
 // their loads. Each row's margin is summed tree after tree from the base,
 // as the node walk does, so predictions are bit-identical to it (tested on

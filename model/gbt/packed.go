@@ -24,18 +24,21 @@ const packedMaxDepth = 10
 // comparison, and each equals v > thr for a finite v.
 type packed struct {
 	// depth[t] is tree t's depth; inner[t] and leaf[t] are the offsets of
-	// its inner nodes (from index 1) in nodes and of its leaves in value.
+	// its inner nodes (from index 1) in key and off and of its leaves in value.
 	depth []uint8
 	inner []int32
 	leaf  []int32
-	nodes []packedNode
+	// key and off are the fields of the packedNodes as two arrays, so
+	// that the walk indexes them with scaled addressing (8 and 4 bytes).
 	value []float64
+	key   []uint64
+	off   []uint32
 	// feats lists the columns that some split reads, each once; slot s
 	// of a block of keys (see blockKeys) holds column feats[s].
 	feats []int32
 }
 
-// packedNode is one inner node. off is where the node's column of keys
+// packedNode is one inner node while pack lays the trees out. off is where the node's column of keys
 // starts in a block of keys: (2s+miss)*predictBlockRows for the column in
 // slot s, where miss is 1 when missing values go right (the column of
 // orderKey-1) and 0 when they go left (the column of orderKey).
@@ -74,6 +77,7 @@ func thresholdKey(thr float64) uint64 {
 // than packedMaxDepth.
 func (m *Model) pack() *packed {
 	p := &packed{}
+	var all []packedNode
 	slot := make(map[int32]uint32)
 	slotOf := func(f int32) uint32 {
 		s, ok := slot[f]
@@ -90,7 +94,7 @@ func (m *Model) pack() *packed {
 			return nil
 		}
 		p.depth = append(p.depth, uint8(d))
-		p.inner = append(p.inner, int32(len(p.nodes)))
+		p.inner = append(p.inner, int32(len(all)))
 		p.leaf = append(p.leaf, int32(len(p.value)))
 		nodes := make([]packedNode, 1<<d)
 		value := make([]float64, 1<<d)
@@ -118,7 +122,7 @@ func (m *Model) pack() *packed {
 			place(r, 2*h+1, level+1)
 		}
 		place(root, 1, 0)
-		p.nodes = append(p.nodes, nodes...)
+		all = append(all, nodes...)
 		p.value = append(p.value, value...)
 	}
 	if len(p.feats) == 0 {
@@ -126,8 +130,12 @@ func (m *Model) pack() *packed {
 	}
 	// Padding, so that every tree's nodes and values can be taken as
 	// arrays of 1<<packedMaxDepth, indexed without bounds checks.
-	p.nodes = append(p.nodes, make([]packedNode, 1<<packedMaxDepth)...)
 	p.value = append(p.value, make([]float64, 1<<packedMaxDepth)...)
+	p.key = make([]uint64, len(all)+1<<packedMaxDepth)
+	p.off = make([]uint32, len(p.key))
+	for i, nd := range all {
+		p.key[i], p.off[i] = nd.key, nd.off
+	}
 	return p
 }
 
@@ -169,7 +177,8 @@ func keys(dst []uint64, X []float64) {
 func (p *packed) addTrees(dst []float64, K []uint64) {
 	n := len(dst)
 	for t, d := range p.depth {
-		nodes := (*[1 << packedMaxDepth]packedNode)(p.nodes[p.inner[t]:])
+		keys := (*[1 << packedMaxDepth]uint64)(p.key[p.inner[t]:])
+		offs := (*[1 << packedMaxDepth]uint32)(p.off[p.inner[t]:])
 		value := (*[1 << packedMaxDepth]float64)(p.value[p.leaf[t]:])
 		leaf0 := uint(1) << d
 		const mask = 1<<packedMaxDepth - 1
@@ -178,22 +187,14 @@ func (p *packed) addTrees(dst []float64, K []uint64) {
 			k := K[i:]
 			h0, h1, h2, h3, h4, h5, h6, h7 := uint(1), uint(1), uint(1), uint(1), uint(1), uint(1), uint(1), uint(1)
 			for range d {
-				n0 := &nodes[h0&mask]
-				h0 = 2*h0 + b2u(k[n0.off+0] > n0.key)
-				n1 := &nodes[h1&mask]
-				h1 = 2*h1 + b2u(k[n1.off+1] > n1.key)
-				n2 := &nodes[h2&mask]
-				h2 = 2*h2 + b2u(k[n2.off+2] > n2.key)
-				n3 := &nodes[h3&mask]
-				h3 = 2*h3 + b2u(k[n3.off+3] > n3.key)
-				n4 := &nodes[h4&mask]
-				h4 = 2*h4 + b2u(k[n4.off+4] > n4.key)
-				n5 := &nodes[h5&mask]
-				h5 = 2*h5 + b2u(k[n5.off+5] > n5.key)
-				n6 := &nodes[h6&mask]
-				h6 = 2*h6 + b2u(k[n6.off+6] > n6.key)
-				n7 := &nodes[h7&mask]
-				h7 = 2*h7 + b2u(k[n7.off+7] > n7.key)
+				h0 = 2*h0 + b2u(k[offs[h0&mask]+0] > keys[h0&mask])
+				h1 = 2*h1 + b2u(k[offs[h1&mask]+1] > keys[h1&mask])
+				h2 = 2*h2 + b2u(k[offs[h2&mask]+2] > keys[h2&mask])
+				h3 = 2*h3 + b2u(k[offs[h3&mask]+3] > keys[h3&mask])
+				h4 = 2*h4 + b2u(k[offs[h4&mask]+4] > keys[h4&mask])
+				h5 = 2*h5 + b2u(k[offs[h5&mask]+5] > keys[h5&mask])
+				h6 = 2*h6 + b2u(k[offs[h6&mask]+6] > keys[h6&mask])
+				h7 = 2*h7 + b2u(k[offs[h7&mask]+7] > keys[h7&mask])
 			}
 			dst[i+0] += value[(h0-leaf0)&mask]
 			dst[i+1] += value[(h1-leaf0)&mask]
@@ -208,8 +209,7 @@ func (p *packed) addTrees(dst []float64, K []uint64) {
 			k := K[i:]
 			h := uint(1)
 			for range d {
-				nd := &nodes[h&mask]
-				h = 2*h + b2u(k[nd.off] > nd.key)
+				h = 2*h + b2u(k[offs[h&mask]] > keys[h&mask])
 			}
 			dst[i] += value[(h-leaf0)&mask]
 		}
