@@ -95,13 +95,11 @@
 //     tested on 100,000: test ROC AUC 0.8501 (211 trees) in 145 s wall;
 //     XGBoost 1.7.4 hist with the same settings and 2 threads, run right
 //     after under the same load: 0.8506 (337 trees) in 387 s wall.
-//   - Predict, 300 trees of depth 6, 100 columns (BenchmarkPredict, six
-//     runs, load average 4 to 10): 2.5 µs of CPU per row through the
-//     packed trees against 6.0 µs through the node walk, bit-identical;
-//     up to 398,000 rows/s on one goroutine when the machine let it run.
-//     Two idle cores would score 1,000,000 rows in about 1.3 s; under this
-//     load the second worker mostly waits for a core. The model encodes
-//     to 970 KB.
+//   - Predict, 300 trees of depth 6, 100 columns (BenchmarkPredict, three
+//     runs at load average 0.1): 1.9 to 2.0 µs of CPU per row through the
+//     packed trees against 5.7 µs through the node walk, bit-identical;
+//     969,000 to 1,005,000 rows/s with two workers, so 1,000,000 rows in
+//     0.99 to 1.03 s. The model encodes to 970 KB.
 //   - Contributions, same model (BenchmarkContributions): 2.8 ms of CPU
 //     per row by the recursive TreeSHAP, 0.33 ms by the tables one row at
 //     a time, 0.23 ms by ContributionsRows; 200,000 rows thus take about
