@@ -123,15 +123,55 @@ const featureRowGroupRows = 32768
 
 // writeFeaturesParquet builds the feature table one cutoff and one slice
 // of customers at a time (BuildRange) and streams each slice into one
-// Parquet file, so that memory holds one slice of the matrix, not the
-// table; the file appears whole, by rename, or not at all. It returns the
-// last slice's frame (for the names and families) and the rows written.
+// Parquet file, so that memory holds a few slices of the matrix, not the
+// table; the file appears whole, by rename, or not at all. A goroutine
+// builds the next slices while the current one is encoded, so building
+// and writing overlap on two cores. It returns the last slice's frame (for
+// the names and families) and the rows written.
 func writeFeaturesParquet(path string, b *features.Builder, present map[data.Table]bool, labelled bool) (*features.Frame, int, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, 0, fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+
+	type slice struct {
+		f    *features.Frame
+		cols []data.OutColumn
+		err  error
+	}
+	slices := make(chan slice) // one slice is built while one is written
+	stop := make(chan struct{})
+	go func() {
+		defer close(slices)
+		n := b.Customers()
+		for k := range b.Cutoffs() {
+			for lo := 0; lo < n || (k == 0 && lo == 0); lo += buildChunk {
+				f, err := b.BuildRange(present, k, lo, min(lo+buildChunk, n))
+				var s slice
+				if err != nil {
+					s.err = fmt.Errorf("build features: %w", err)
+				} else {
+					s.f, s.cols = f, frameColumns(f, labelled)
+					f.X = nil // the columns hold the values now
+				}
+				select {
+				case slices <- s:
+				case <-stop:
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range slices { // let the builder finish
+		}
+	}()
+
 	var (
 		w    *data.ParquetStream
 		f    *features.Frame
@@ -143,25 +183,24 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 		}
 		return nil, 0, fmt.Errorf("write %s: %w", path, err)
 	}
-	n := b.Customers()
-	for k := range b.Cutoffs() {
-		for lo := 0; lo < n || (lo == 0 && w == nil); lo += buildChunk {
-			var err error
-			if f, err = b.BuildRange(present, k, lo, min(lo+buildChunk, n)); err != nil {
-				return fail(fmt.Errorf("build features: %w", err))
-			}
-			cols := frameColumns(f, labelled)
-			f.X = nil // the columns hold the values now
-			if w == nil {
-				if w, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{RowGroupRows: featureRowGroupRows}); err != nil {
-					return nil, 0, fmt.Errorf("write %s: %w", path, err)
-				}
-			}
-			if err := w.Write(cols); err != nil {
-				return fail(err)
-			}
-			rows += f.Rows()
+	for s := range slices {
+		if s.err != nil {
+			return fail(s.err)
 		}
+		if w == nil {
+			var err error
+			if w, err = data.CreateParquetStream(tmp, s.cols, data.WriteOptions{RowGroupRows: featureRowGroupRows}); err != nil {
+				return nil, 0, fmt.Errorf("write %s: %w", path, err)
+			}
+		}
+		if err := w.Write(s.cols); err != nil {
+			return fail(err)
+		}
+		f = s.f
+		rows += f.Rows()
+	}
+	if w == nil {
+		return nil, 0, fmt.Errorf("write %s: no cutoff to build", path)
 	}
 	if err := w.Close(); err != nil {
 		return nil, 0, fmt.Errorf("write %s: %w", path, err)
