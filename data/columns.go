@@ -14,7 +14,9 @@ import (
 type colVec struct {
 	name    string // the column's name in the file
 	present bool
-	pos     int // index of the column in the record
+	pos     int            // index of the column in the record
+	dt      arrow.DataType // the column's type as Arrow reads it
+	valid   bool           // every string is valid UTF-8 of at most MaxTextBytes
 	s       []string
 	f       []float64
 	t       []int64

@@ -56,6 +56,8 @@ type ReadOptions struct {
 	OnBad func(*RowError) error
 	// Allocator is the Arrow allocator; nil means the Go allocator.
 	Allocator memory.Allocator
+
+	arrowOnly bool // tests: read with Arrow's record reader, never the page path
 }
 
 // FileStats counts what ReadFile did with one file.
@@ -78,10 +80,10 @@ func (s *FileStats) clean(reason string) {
 // contract columns. It checks every row and skips the bad ones (see the
 // package documentation for the rules), reporting each to opt.OnBad.
 //
-// The batch slice is reused after fn returns, and its strings may alias the
-// reader's buffers: callers must copy the rows, and strings.Clone the
-// strings, that they keep. An error from fn stops the read and is returned
-// as is.
+// The batch slice is reused after fn returns, and its strings alias the
+// reader's buffers, which the next batch overwrites: callers must copy the
+// rows, and strings.Clone the strings, that they keep (even as map keys).
+// An error from fn stops the read and is returned as is.
 //
 // A file that cannot be opened or decoded, or whose schema breaks the
 // contract, gives a *FileError before any row; a corrupt page found later
@@ -130,6 +132,38 @@ func ReadFile[T Row](ctx context.Context, f File, opt ReadOptions, fn func(batch
 	leaves, err := r.resolve(fr)
 	if err != nil {
 		return st, err
+	}
+	// pqarrow reads a file's columns on goroutines of its own, where a
+	// panic on garbled metadata cannot be recovered here: check every
+	// column chunk's metadata first, on this goroutine.
+	fileSize := f.Size
+	if fi, err := osf.Stat(); err == nil {
+		fileSize = fi.Size()
+	}
+	for rg := 0; rg < pr.NumRowGroups(); rg++ {
+		md := pr.MetaData().RowGroup(rg)
+		for _, leaf := range leaves {
+			if leaf >= md.NumColumns() {
+				return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d has %d columns, not column %d: %w", rg, md.NumColumns(), leaf, ErrCorrupt)}
+			}
+			cc, err := md.ColumnChunk(leaf)
+			if err != nil {
+				return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d, column %d: %w: %w", rg, leaf, ErrCorrupt, err)}
+			}
+			// As Arrow finds the chunk (file.RowGroupReader.GetColumnPageReader).
+			start, size := cc.DataPageOffset(), cc.TotalCompressedSize()
+			if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 && start > cc.DictionaryPageOffset() {
+				start = cc.DictionaryPageOffset()
+			}
+			if start < 0 || size < 0 || start > fileSize || size > fileSize-start {
+				return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d, column %d: chunk of %d bytes at %d in a file of %d: %w", rg, leaf, size, start, fileSize, ErrCorrupt)}
+			}
+		}
+	}
+	if convs, pers, ok := r.pagePath(pr, leaves); ok && !opt.arrowOnly && pageWriter(pr.MetaData().GetCreatedBy()) {
+		if done, err := readPages(r, osf, fileSize, leaves, convs, pers, batch, build, fn, ctx.Err); done {
+			return r.st, err
+		}
 	}
 	rows := make([]T, 0, batch)
 	var base int64 // file row index of the first row of the row group
@@ -223,6 +257,7 @@ func (r *reader) resolve(fr *pqarrow.FileReader) ([]int, error) {
 				return nil, &FileError{File: r.file, Column: name, Err: fmt.Errorf("%s is not a %s: %w", sf.Field.Type, col.Kind, ErrWrongType)}
 			}
 			v.present = true
+			v.dt = sf.Field.Type
 			leaves = append(leaves, sf.ColIndex)
 			break
 		}
@@ -231,6 +266,31 @@ func (r *reader) resolve(fr *pqarrow.FileReader) ([]int, error) {
 		}
 	}
 	return leaves, nil
+}
+
+// pagePath returns the page path's conversion of every contract column,
+// and false when a present column needs Arrow's record reader.
+func (r *reader) pagePath(pr *file.Reader, leaves []int) ([]pageConv, []int64, bool) {
+	convs := make([]pageConv, len(r.cols))
+	pers := make([]int64, len(r.cols))
+	sch := pr.MetaData().Schema
+	li := 0
+	for c := range r.cols {
+		v := &r.cols[c]
+		if !v.present {
+			continue
+		}
+		leaf := leaves[li]
+		li++
+		if leaf < 0 || leaf >= sch.NumColumns() {
+			return nil, nil, false
+		}
+		convs[c], pers[c] = pageConvFor(Contract[r.table][c].Kind, v.dt, sch.Column(leaf))
+		if convs[c] == convNone {
+			return nil, nil, false
+		}
+	}
+	return convs, pers, true
 }
 
 // place finds the position of each present column in a record's schema.
@@ -282,6 +342,9 @@ func (r *reader) skip(row int64, b bad) error {
 // MaxTextBytes long; call it only for rows that are kept.
 func (r *reader) str(c, i int) string {
 	s := r.cols[c].s[i]
+	if r.cols[c].valid {
+		return s
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 		r.st.clean("invalid_utf8")

@@ -37,7 +37,9 @@ func roundTrip[T Row](t *testing.T, rows []T, opt ReadOptions) ([]T, FileStats, 
 	opt.OnBad = func(e *RowError) error { bad = append(bad, e); return nil }
 	var got []T
 	st, err := ReadFile(context.Background(), File{Path: path, Rel: "t/part-0.parquet"}, opt, func(b []T) error {
-		got = append(got, b...)
+		for _, r := range b {
+			got = append(got, cloneRow(r))
+		}
 		return nil
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,7 +114,11 @@ func realisedSpend(t *testing.T, root string, from, to int64) map[string]float64
 		_, err := data.ReadFile(context.Background(), f, data.ReadOptions{}, func(rows []data.Order) error {
 			for _, o := range rows {
 				if o.TS >= from && o.TS < to {
-					out[o.CustomerID] += o.Amount
+					id := o.CustomerID
+					if _, ok := out[id]; !ok {
+						id = strings.Clone(id) // the batch's strings are the reader's
+					}
+					out[id] += o.Amount
 				}
 			}
 			return nil
