@@ -116,14 +116,24 @@ func BenchmarkReadFile(b *testing.B) {
 	if err := w.Close(); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	var total int64
-	for i := 0; i < b.N; i++ {
-		st, err := ReadFile(context.Background(), File{Path: path}, ReadOptions{}, func(b []Session) error { return nil })
-		if err != nil {
-			b.Fatal(err)
+	// path=pages is the parquet-go page path that files of our writer
+	// take; path=arrow is Arrow's record reader, which other writers'
+	// files take.
+	for _, arrowOnly := range []bool{false, true} {
+		name := "path=pages"
+		if arrowOnly {
+			name = "path=arrow"
 		}
-		total += st.Kept
+		b.Run(name, func(b *testing.B) {
+			var total int64
+			for i := 0; i < b.N; i++ {
+				st, err := ReadFile(context.Background(), File{Path: path}, ReadOptions{arrowOnly: arrowOnly}, func(b []Session) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += st.Kept
+			}
+			b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "rows/s")
 }
