@@ -48,7 +48,7 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 			return nil, fmt.Errorf("build features: %w", err)
 		}
 		rows = f.Rows()
-		if err := writeCSVFile(out, frameColumns(f, cutoffs > 0)); err != nil {
+		if err := writeCSVFile(out, frameColumns(f, cutoffs > 0, nil)); err != nil {
 			return nil, err
 		}
 	} else {
@@ -66,8 +66,11 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 }
 
 // frameColumns lays a frame out as output columns: keys first, then every
-// feature.
-func frameColumns(f *features.Frame, labelled bool) []data.OutColumn {
+// feature. The features' columns come from alloc, or make when it is nil.
+func frameColumns(f *features.Frame, labelled bool, alloc func(n int) []float64) []data.OutColumn {
+	if alloc == nil {
+		alloc = func(n int) []float64 { return make([]float64, n) }
+	}
 	n := f.Rows()
 	status := make([]string, n)
 	for i := range n {
@@ -84,7 +87,7 @@ func frameColumns(f *features.Frame, labelled bool) []data.OutColumn {
 		cols = append(cols, data.OutColumn{Name: "label", Kind: data.Float, Floats: f.Label})
 	}
 	for j, name := range f.Names {
-		v := make([]float64, n)
+		v := alloc(n)
 		for i := range n {
 			v[i] = f.X[i*len(f.Names)+j]
 		}
@@ -146,10 +149,14 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 	defer debug.SetGCPercent(debug.SetGCPercent(writeGCPercent))
 
 	type slice struct {
-		f    *features.Frame
-		cols []data.OutColumn
-		err  error
+		f     *features.Frame
+		cols  []data.OutColumn
+		owned [][]float64 // the feature columns, back to spare once written
+		err   error
 	}
+	// The feature columns of written slices are reused: at most three
+	// slices' worth are alive (one written, one built, one waiting).
+	spare := make(chan []float64, 512)
 	slices := make(chan slice) // one slice is built while one is written
 	stop := make(chan struct{})
 	go func() {
@@ -162,7 +169,19 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 				if err != nil {
 					s.err = fmt.Errorf("build features: %w", err)
 				} else {
-					s.f, s.cols = f, frameColumns(f, labelled)
+					s.f = f
+					s.cols = frameColumns(f, labelled, func(n int) []float64 {
+						var v []float64
+						select {
+						case v = <-spare:
+						default:
+						}
+						if cap(v) < n {
+							v = make([]float64, n)
+						}
+						s.owned = append(s.owned, v[:n])
+						return v[:n]
+					})
 					f.X = nil // the columns hold the values now
 				}
 				select {
@@ -205,6 +224,12 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 		}
 		if err := w.Write(s.cols); err != nil {
 			return fail(err)
+		}
+		for _, v := range s.owned { // the stream keeps nothing of the columns
+			select {
+			case spare <- v:
+			default:
+			}
 		}
 		f = s.f
 		rows += f.Rows()
