@@ -21,13 +21,28 @@ func writeCSV(w io.Writer, cols []data.OutColumn, bom bool) error {
 		bw.WriteString("\uFEFF")
 	}
 	cw := csv.NewWriter(bw)
+	if err := writeCSVHeader(cw, cols); err != nil {
+		return err
+	}
+	if err := writeCSVRows(cw, cols); err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func writeCSVHeader(cw *csv.Writer, cols []data.OutColumn) error {
 	header := make([]string, len(cols))
 	for j, c := range cols {
 		header[j] = c.Name
 	}
-	if err := cw.Write(header); err != nil {
-		return err
-	}
+	return cw.Write(header)
+}
+
+func writeCSVRows(cw *csv.Writer, cols []data.OutColumn) error {
 	n := columnLen(cols)
 	rec := make([]string, len(cols))
 	for i := range n {
@@ -38,11 +53,72 @@ func writeCSV(w io.Writer, cols []data.OutColumn, bom bool) error {
 			return err
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
+	return nil
+}
+
+// csvStream writes a CSV file a slice of rows at a time, as writeCSV
+// would write all of them at once, into a temporary file that Close
+// renames into place: the file appears whole or not at all.
+type csvStream struct {
+	path string
+	tmp  *os.File
+	bw   *bufio.Writer
+	cw   *csv.Writer
+	cols int // columns of the header written; 0 before the first Write
+}
+
+func createCSVStream(path string) (*csvStream, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return bw.Flush()
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	return &csvStream{path: path, tmp: tmp, bw: bw, cw: csv.NewWriter(bw)}, nil
+}
+
+// Write appends the rows of cols; the first call also writes the header.
+func (s *csvStream) Write(cols []data.OutColumn) error {
+	if s.cols == 0 {
+		if err := writeCSVHeader(s.cw, cols); err != nil {
+			return fmt.Errorf("write %s: %w", s.path, err)
+		}
+		s.cols = len(cols)
+	} else if len(cols) != s.cols {
+		return fmt.Errorf("write %s: %d columns, want %d: %w", s.path, len(cols), s.cols, data.ErrLength)
+	}
+	if err := writeCSVRows(s.cw, cols); err != nil {
+		return fmt.Errorf("write %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Close flushes and syncs the file and renames it into place.
+func (s *csvStream) Close() error {
+	s.cw.Flush()
+	err := s.cw.Error()
+	if err == nil {
+		err = s.bw.Flush()
+	}
+	if err == nil {
+		err = s.tmp.Sync()
+	}
+	if cerr := s.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(s.tmp.Name(), s.path)
+	}
+	if err != nil {
+		os.Remove(s.tmp.Name())
+		return fmt.Errorf("write %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Abort removes the temporary file.
+func (s *csvStream) Abort() {
+	s.tmp.Close()
+	os.Remove(s.tmp.Name())
 }
 
 func columnLen(cols []data.OutColumn) int {

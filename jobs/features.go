@@ -41,20 +41,9 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 	if err != nil {
 		return nil, err
 	}
-	var f *features.Frame
-	rows := 0
-	if strings.HasSuffix(strings.ToLower(out), ".csv") {
-		if f, err = b.Build(ld.Present); err != nil {
-			return nil, fmt.Errorf("build features: %w", err)
-		}
-		rows = f.Rows()
-		if err := writeCSVFile(out, frameColumns(f, cutoffs > 0, nil)); err != nil {
-			return nil, err
-		}
-	} else {
-		if f, rows, err = writeFeaturesParquet(out, b, ld.Present, cutoffs > 0); err != nil {
-			return nil, err
-		}
+	f, rows, err := writeFeatureTable(out, b, ld.Present, cutoffs > 0)
+	if err != nil {
+		return nil, err
 	}
 	logBuilt(log, len(ld.Inputs), rows, f, start)
 	sum := &FeaturesSummary{Out: out, Rows: rows, Features: len(f.Names), Labelled: cutoffs > 0}
@@ -115,11 +104,11 @@ func writeParquetFile(path string, cols []data.OutColumn) error {
 	return nil
 }
 
-// buildChunk is how many customers writeFeaturesParquet builds at once:
+// buildChunk is how many customers writeFeatureTable builds at once:
 // 16,384 x 100 features is 13 MB of matrix, and as much again of columns.
 const buildChunk = 16384
 
-// writeGCPercent is the GOGC of writeFeaturesParquet.
+// writeGCPercent is the GOGC of writeFeatureTable.
 const writeGCPercent = 25
 
 // featureRowGroupRows is the row group size of the feature table. The
@@ -128,14 +117,41 @@ const writeGCPercent = 25
 // a quarter of that.
 const featureRowGroupRows = 32768
 
-// writeFeaturesParquet builds the feature table one cutoff and one slice
-// of customers at a time (BuildRange) and streams each slice into one
-// Parquet file, so that memory holds a few slices of the matrix, not the
-// table; the file appears whole, by rename, or not at all. A goroutine
+// tableStream is where writeFeatureTable streams the slices of the
+// feature table: a Parquet or a CSV file, which appears whole, by rename,
+// at Close, or not at all.
+type tableStream interface {
+	Write(cols []data.OutColumn) error
+	Close() error
+	Abort()
+}
+
+// parquetTable is a ParquetStream into a temporary file that Close renames
+// to path.
+type parquetTable struct {
+	*data.ParquetStream
+	tmp, path string
+}
+
+func (p parquetTable) Close() error {
+	if err := p.ParquetStream.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", p.path, err)
+	}
+	if err := os.Rename(p.tmp, p.path); err != nil {
+		os.Remove(p.tmp)
+		return fmt.Errorf("write %s: %w", p.path, err)
+	}
+	return nil
+}
+
+// writeFeatureTable builds the feature table one cutoff and one slice of
+// customers at a time (BuildRange) and streams each slice into one
+// Parquet file, or a CSV file when path ends in .csv, so that memory holds
+// a few slices of the matrix, not the table. A goroutine
 // builds the next slices while the current one is encoded, so building
 // and writing overlap on two cores. It returns the last slice's frame (for
 // the names and families) and the rows written.
-func writeFeaturesParquet(path string, b *features.Builder, present map[data.Table]bool, labelled bool) (*features.Frame, int, error) {
+func writeFeatureTable(path string, b *features.Builder, present map[data.Table]bool, labelled bool) (*features.Frame, int, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, 0, fmt.Errorf("write %s: %w", path, err)
@@ -202,7 +218,7 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 	}()
 
 	var (
-		w    *data.ParquetStream
+		w    tableStream
 		f    *features.Frame
 		rows int
 	)
@@ -210,16 +226,25 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 		if w != nil {
 			w.Abort()
 		}
-		return nil, 0, fmt.Errorf("write %s: %w", path, err)
+		return nil, 0, err
 	}
 	for s := range slices {
 		if s.err != nil {
-			return fail(s.err)
+			return fail(fmt.Errorf("write %s: %w", path, s.err))
 		}
 		if w == nil {
-			var err error
-			if w, err = data.CreateParquetStream(tmp, s.cols, data.WriteOptions{RowGroupRows: featureRowGroupRows}); err != nil {
-				return nil, 0, fmt.Errorf("write %s: %w", path, err)
+			if strings.HasSuffix(strings.ToLower(path), ".csv") {
+				cs, err := createCSVStream(path)
+				if err != nil {
+					return nil, 0, err
+				}
+				w = cs
+			} else {
+				ps, err := data.CreateParquetStream(tmp, s.cols, data.WriteOptions{RowGroupRows: featureRowGroupRows})
+				if err != nil {
+					return nil, 0, fmt.Errorf("write %s: %w", path, err)
+				}
+				w = parquetTable{ParquetStream: ps, tmp: tmp, path: path}
 			}
 		}
 		if err := w.Write(s.cols); err != nil {
@@ -238,11 +263,7 @@ func writeFeaturesParquet(path string, b *features.Builder, present map[data.Tab
 		return nil, 0, fmt.Errorf("write %s: no cutoff to build", path)
 	}
 	if err := w.Close(); err != nil {
-		return nil, 0, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return nil, 0, fmt.Errorf("write %s: %w", path, err)
+		return nil, 0, err
 	}
 	return f, rows, nil
 }
