@@ -47,22 +47,33 @@
 // # Prediction
 //
 // Fit and UnmarshalBinary lay the trees out again for prediction (packed.go),
-// unless a tree is deeper than 10. Each tree becomes a perfect binary
-// tree in heap order, 12 bytes per inner node and 8 per leaf, so a walk is
+// unless a tree is deeper than 10 or the splits read more than 4,096
+// columns. Each tree becomes a perfect binary tree in heap order, 10 bytes
+// per inner node (a key and a 16-bit offset) and 8 per leaf, so a walk is
 // depth steps of h = 2h + (go right) with no leaf test; a leaf above the
 // full depth becomes nodes that send every row left. Values and
 // thresholds are compared as order-preserving uint64 keys: missing values
 // (NaN, ±Inf) get key 0, and a node that sends them right subtracts one
-// from both sides, so that 0 wraps around above every threshold. Each step
-// is one unsigned comparison, and every result equals v > thr on finite
-// values. Rows are taken 32 at a time: the keys of the columns that splits
-// read are computed once (without branches), column by column, with
-// key-1 beside each for the nodes that send missing values right, and
-// every tree walks eight rows at a time so that the processor overlaps
-// their loads. Each row's margin is summed tree after tree from the base,
-// as the node walk does, so predictions are bit-identical to it (tested on
-// random models with NaN, ±Inf, -0 and values on thresholds). Tasks of
-// 1,024 rows are spread over Params.Workers goroutines.
+// from both sides, so that 0 wraps around above every threshold. A node
+// stores the complement of its key, so that a row goes right exactly when
+// adding its key carries, and the carry goes straight into h = 2h + carry
+// (an add-with-carry): every result equals v > thr on finite values.
+//
+// Rows are taken 32 at a time. The keys of the columns that splits read
+// are computed once (without branches), column by column, with key-1
+// beside each for the nodes that send missing values right, into a buffer
+// that every node reaches with its 16-bit offset without a bounds check.
+// Each tree then moves all 32 rows one level at a time, so that the
+// processor overlaps 32 independent walks, with their positions in an
+// array rather than in registers, where the compiler would spill them at
+// every step; trees deeper than 7 and the last, shorter block of a matrix
+// go eight rows at a time. Each row's margin is summed tree after tree
+// from the base, as the node walk does, so predictions are bit-identical
+// to it (tested on trained and random models with NaN, ±Inf, -0, values
+// on thresholds and the floats next to them, leaves at every depth,
+// single-leaf trees and thousands of columns). Tasks of 1,024 rows are
+// spread over Params.Workers goroutines, each reusing a buffer of keys
+// (512 KB) from a pool.
 //
 // # Explanations
 //

@@ -49,8 +49,9 @@ type shapTables struct {
 }
 
 // shapNode is an inner node as the pattern pass reads it: node and left
-// child indexes relative to the tree's root, the split as in packedNode,
-// and the bit of its column in the patterns of the leaves below.
+// child indexes relative to the tree's root, the split as a key compared
+// as in packed (thresholdKey, less one when missing values go right), and
+// the bit of its column in the patterns of the leaves below.
 type shapNode struct {
 	key        uint64
 	feat       int32

@@ -115,20 +115,22 @@ func (m *Model) PredictMargin(dst, X []float64) {
 		})
 		return
 	}
-	// A task of predictTaskRows rows owns one buffer of keys, which every
-	// block of predictBlockRows rows reuses.
+	// A task of predictTaskRows rows takes one buffer of keys, which every
+	// block of p.rows rows reuses.
+	p := m.packed
 	tasks := (rows + predictTaskRows - 1) / predictTaskRows
 	parallel(workerCount(m.workers), tasks, func(task int) {
-		K := make([]uint64, m.packed.blockLen())
+		w := p.window()
+		defer p.putWindow(w)
 		end := min((task+1)*predictTaskRows, rows)
-		for lo := task * predictTaskRows; lo < end; lo += predictBlockRows {
-			hi := min(lo+predictBlockRows, end)
+		for lo := task * predictTaskRows; lo < end; lo += p.rows {
+			hi := min(lo+p.rows, end)
 			out := dst[lo:hi]
 			for i := range out {
 				out[i] = m.base
 			}
-			m.packed.blockKeys(K, X[lo*m.cols:hi*m.cols], m.cols)
-			m.packed.addTrees(out, K)
+			p.blockKeys(*w, X[lo*m.cols:hi*m.cols], m.cols)
+			p.addTrees(out, *w)
 		}
 	})
 }
