@@ -172,6 +172,16 @@ func (p *packed) putWindow(w *[]uint64) { p.windows.Put(w) }
 // at K[off+r].
 func (p *packed) blockKeys(K []uint64, X []float64, cols int) {
 	rows := min(len(X)/cols, p.rows)
+	// Read the block in order first, a value per cache line, so that the
+	// processor streams it in ahead of the reads column by column below,
+	// which would otherwise wait on memory line after line (4% of the
+	// time of a prediction). The sum only keeps the reads: it goes to the
+	// last key of the buffer, which no walk reads.
+	var sum uint64
+	for i := 0; i < len(X); i += 8 {
+		sum += math.Float64bits(X[i])
+	}
+	K[windowLen-1] = sum
 	for s, f := range p.feats {
 		k0 := K[2*s*p.rows:][:rows]
 		k1 := K[(2*s+1)*p.rows:][:rows]
