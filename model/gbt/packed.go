@@ -310,42 +310,39 @@ func (p *packed) addTreesAny(dst []float64, K []uint64) {
 }
 
 // addTree adds the leaf values of tree t to dst, for trees of any depth
-// and any number of rows, eight at a time.
+// and blocks of any number of rows: like addTrees, level by level, eight
+// rows at a time.
 func (p *packed) addTree(dst []float64, K []uint64, t int) {
 	d := p.depth[t]
 	nk := (*[1 << packedMaxDepth]uint64)(p.notKey[p.inner[t]:])
 	off := (*[1 << packedMaxDepth]uint16)(p.off[p.inner[t]:])
 	value := (*[1 << packedMaxDepth]float64)(p.value[p.leaf[t]:])
-	leaf0 := uint64(1) << d
-	const mask = 1<<packedMaxDepth - 1
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		k := (*keyWindow)(K[i:])
-		var h [8]uint64
-		for j := range h {
-			h[j] = 1
+	var hs [predictBlockRows]uint64
+	h := hs[:len(dst)]
+	for j := range h {
+		h[j] = 1
+	}
+	for range d {
+		j := 0
+		for ; j+8 <= len(h); j += 8 {
+			k := (*keyWindow)(K[j:])
+			g := (*[8]uint64)(h[j:])
+			g[0] = stepAny(nk, off, k, g[0], 0)
+			g[1] = stepAny(nk, off, k, g[1], 1)
+			g[2] = stepAny(nk, off, k, g[2], 2)
+			g[3] = stepAny(nk, off, k, g[3], 3)
+			g[4] = stepAny(nk, off, k, g[4], 4)
+			g[5] = stepAny(nk, off, k, g[5], 5)
+			g[6] = stepAny(nk, off, k, g[6], 6)
+			g[7] = stepAny(nk, off, k, g[7], 7)
 		}
-		for range d {
-			h[0] = stepAny(nk, off, k, h[0], 0)
-			h[1] = stepAny(nk, off, k, h[1], 1)
-			h[2] = stepAny(nk, off, k, h[2], 2)
-			h[3] = stepAny(nk, off, k, h[3], 3)
-			h[4] = stepAny(nk, off, k, h[4], 4)
-			h[5] = stepAny(nk, off, k, h[5], 5)
-			h[6] = stepAny(nk, off, k, h[6], 6)
-			h[7] = stepAny(nk, off, k, h[7], 7)
-		}
-		for j, x := range h {
-			dst[i+j] += value[(x-leaf0)&mask]
+		for ; j < len(h); j++ {
+			h[j] = stepAny(nk, off, (*keyWindow)(K[j:]), h[j], 0)
 		}
 	}
-	for ; i < len(dst); i++ {
-		k := (*keyWindow)(K[i:])
-		h := uint64(1)
-		for range d {
-			h = stepAny(nk, off, k, h, 0)
-		}
-		dst[i] += value[(h-leaf0)&mask]
+	leaf0 := uint64(1) << d
+	for j, x := range h {
+		dst[j] += value[(x-leaf0)&(1<<packedMaxDepth-1)]
 	}
 }
 
