@@ -106,11 +106,15 @@
 //     tested on 100,000: test ROC AUC 0.8501 (211 trees) in 145 s wall;
 //     XGBoost 1.7.4 hist with the same settings and 2 threads, run right
 //     after under the same load: 0.8506 (337 trees) in 387 s wall.
-//   - Predict, 300 trees of depth 6, 100 columns (BenchmarkPredict, three
-//     runs at load average 0.1): 1.9 to 2.0 µs of CPU per row through the
-//     packed trees against 5.7 µs through the node walk, bit-identical;
-//     969,000 to 1,005,000 rows/s with two workers, so 1,000,000 rows in
-//     0.99 to 1.03 s. The model encodes to 970 KB.
+//   - Predict, 300 trees of depth 6, 100 columns (BenchmarkPredict, six
+//     runs alternating with the previous layout's, load average 1.6 to
+//     1.8 with the benchmarks themselves): 1.29 µs of CPU per row through
+//     the packed trees, against 1.99 µs with the previous layout (eight
+//     rows at a time, their positions in registers) and 5.6 µs through
+//     the node walk, bit-identical; 1,528,000 rows/s with two workers
+//     (991,000 before), so 1,000,000 rows in 0.65 s. The model encodes to
+//     970 KB; in memory the packed trees take 1.2 KB per tree of depth 6,
+//     and each goroutine that predicts a 512 KB buffer of keys.
 //   - Contributions, same model (BenchmarkContributions): 2.8 ms of CPU
 //     per row by the recursive TreeSHAP, 0.33 ms by the tables one row at
 //     a time, 0.23 ms by ContributionsRows; 200,000 rows thus take about
