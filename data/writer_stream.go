@@ -2,18 +2,24 @@ package data
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/bitutil"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/compress"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/metadata"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"golang.org/x/sync/errgroup"
 )
 
 // ParquetStream writes an output table in pieces, column by column: each
@@ -33,15 +39,19 @@ import (
 //
 // Create it with CreateParquetStream, and Close it, or Abort it on error.
 type ParquetStream struct {
-	path   string
-	f      *os.File
-	buf    *bufio.Writer
-	fw     *pqarrow.FileWriter
-	schema *arrow.Schema
-	cols   []OutColumn // names and kinds
-	mem    memory.Allocator
-	rgRows int
-	done   bool
+	path    string
+	f       *os.File
+	buf     *bufio.Writer
+	fw      *file.Writer
+	rg      file.BufferedRowGroupWriter // the open row group, nil when none
+	rgN     int                         // rows in it
+	arrow   pqarrow.ArrowWriterProperties
+	schema  *arrow.Schema
+	cols    []OutColumn // names and kinds
+	mem     memory.Allocator
+	rgRows  int
+	workers int
+	done    bool
 }
 
 // CreateParquetStream creates the file at path, and its parent folders, for
@@ -108,11 +118,17 @@ func CreateParquetStream(path string, cols []OutColumn, opt WriteOptions) (*Parq
 	for _, c := range cols {
 		s.cols = append(s.cols, OutColumn{Name: c.Name, Kind: c.Kind, Date: c.Date})
 	}
-	s.fw, err = pqarrow.NewFileWriter(s.schema, s.buf, parquet.NewWriterProperties(props...), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(s.mem)))
+	// As pqarrow.NewFileWriter does, but keeping the row group writer, so
+	// that columns can be encoded at once (see Write).
+	wprops := parquet.NewWriterProperties(props...)
+	s.arrow = pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(s.mem))
+	sc, err := pqarrow.ToParquet(s.schema, wprops, s.arrow)
 	if err != nil {
 		s.Abort()
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
+	s.fw = file.NewParquetWriter(s.buf, sc.Root(), file.WithWriterProps(wprops), file.WithWriteMetadata(metadata.KeyValueMetadata{}))
+	s.workers = max(runtime.GOMAXPROCS(0), 1)
 	return s, nil
 }
 
@@ -141,23 +157,125 @@ func (s *ParquetStream) Write(cols []OutColumn) error {
 	if n == 0 {
 		return nil
 	}
-	arrs := make([]arrow.Array, len(cols))
-	for lo := 0; lo < n; lo += s.rgRows {
-		hi := min(lo+s.rgRows, n)
-		for i := range cols {
-			arrs[i] = s.array(i, &cols[i], lo, hi)
+	for lo := 0; lo < n; {
+		if s.rg == nil {
+			s.rg, s.rgN = s.fw.AppendBufferedRowGroup(), 0
 		}
-		rec := array.NewRecord(s.schema, arrs, int64(hi-lo))
-		err := s.fw.WriteBuffered(rec)
-		rec.Release()
-		for _, a := range arrs {
-			a.Release()
-		}
-		if err != nil {
+		hi := min(lo+s.rgRows-s.rgN, n)
+		if err := s.columns(func(w *colWorker, j int) error {
+			var arr arrow.Array
+			if cols[j].Kind == Float {
+				arr = w.floats(cols[j].Floats[lo:hi])
+			} else {
+				arr = s.array(j, &cols[j], lo, hi)
+			}
+			defer arr.Release()
+			cw, err := s.rg.Column(j)
+			if err != nil {
+				return err
+			}
+			def := resize(w.def, arr.Len())
+			w.def = def
+			for i := range def {
+				def[i] = 0
+				if arr.IsValid(i) {
+					def[i] = 1
+				}
+			}
+			return pqarrow.WriteArrowToColumn(w.ctx, cw, arr, def, nil, true)
+		}); err != nil {
 			return fmt.Errorf("write %s: %w", s.path, err)
+		}
+		s.rgN += hi - lo
+		lo = hi
+		if s.rgN == s.rgRows {
+			if err := s.closeRowGroup(); err != nil {
+				return fmt.Errorf("write %s: %w", s.path, err)
+			}
 		}
 	}
 	return nil
+}
+
+// colWorker is the state of one of columns' goroutines.
+type colWorker struct {
+	ctx    context.Context // its own: an Arrow write context holds a scratch buffer
+	def    []int16         // definition levels
+	bitmap []byte          // validity of floats
+}
+
+// floats wraps v as an Arrow array without copying it: NaN is null. The
+// array lives until the worker's next call.
+func (w *colWorker) floats(v []float64) arrow.Array {
+	n := len(v)
+	w.bitmap = resize(w.bitmap, int(bitutil.BytesForBits(int64(n))))
+	clear(w.bitmap)
+	nulls := 0
+	for i, x := range v {
+		if math.IsNaN(x) {
+			nulls++
+		} else {
+			bitutil.SetBit(w.bitmap, i)
+		}
+	}
+	bufs := []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(v))}
+	if nulls > 0 {
+		bufs[0] = memory.NewBufferBytes(w.bitmap)
+	}
+	data := array.NewData(arrow.PrimitiveTypes.Float64, n, bufs, nil, nulls, 0)
+	defer data.Release()
+	return array.NewFloat64Data(data)
+}
+
+// columns runs fn for every column, on s.workers goroutines. The column
+// writers of a buffered row group are independent until the row group is
+// closed, so columns encode and compress side by side; the bytes are those
+// of writing them one after another.
+func (s *ParquetStream) columns(fn func(w *colWorker, j int) error) error {
+	next := make(chan int, len(s.cols))
+	for j := range s.cols {
+		next <- j
+	}
+	close(next)
+	var g errgroup.Group
+	for range min(s.workers, len(s.cols)) {
+		g.Go(func() error {
+			w := &colWorker{ctx: pqarrow.NewArrowWriteContext(context.Background(), &s.arrow)}
+			for j := range next {
+				if err := fn(w, j); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// pageFlusher is the column writers' FlushCurrentPage, which
+// file.ColumnChunkWriter does not list.
+type pageFlusher interface{ FlushCurrentPage() error }
+
+// closeRowGroup compresses the last page of every column side by side,
+// then closes the row group, which writes the columns out in order.
+func (s *ParquetStream) closeRowGroup() error {
+	rg := s.rg
+	s.rg = nil
+	if err := s.columns(func(_ *colWorker, j int) error {
+		cw, err := rg.Column(j)
+		if err != nil {
+			return err
+		}
+		// Only a page that holds values: Close flushes the rest, and a
+		// flush of nothing would add an empty page.
+		if f, ok := cw.(pageFlusher); ok && cw.CurrentEncoder().EstimatedDataEncodedSize() > 0 {
+			return f.FlushCurrentPage()
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return rg.Close()
 }
 
 // array converts rows lo..hi-1 of c, column j, to an Arrow array, nulls included.
@@ -226,7 +344,13 @@ func (s *ParquetStream) Close() error {
 	if s.done {
 		return nil
 	}
-	err := s.fw.Close()
+	var err error
+	if s.rg != nil {
+		err = s.closeRowGroup()
+	}
+	if err == nil {
+		err = s.fw.Close()
+	}
 	if err == nil {
 		err = s.buf.Flush()
 	}
