@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -157,6 +158,16 @@ type pageCursor struct {
 }
 
 type span struct{ row, lo, hi int }
+
+// scratch is a cursor's arena and pending spans, kept from file to file:
+// they grow to a batch's strings, a few MB, which every file would
+// otherwise allocate again.
+type scratch struct {
+	arena   []byte
+	pending []span
+}
+
+var scratchPool sync.Pool
 
 // close releases the page held and closes the pages.
 func (c *pageCursor) close() {
@@ -452,9 +463,17 @@ func readPages[T Row](r *reader, osf *os.File, size int64, leaves []int, convs [
 	}
 	contract := Contract[r.table]
 	cur := make([]pageCursor, len(contract))
+	for i := range cur {
+		if sc, ok := scratchPool.Get().(*scratch); ok {
+			cur[i].arena, cur[i].pending = sc.arena[:0], sc.pending[:0]
+		}
+	}
 	defer func() {
 		for i := range cur {
 			cur[i].close()
+			if cap(cur[i].arena) > 0 {
+				scratchPool.Put(&scratch{cur[i].arena, cur[i].pending})
+			}
 		}
 	}()
 	var zero T

@@ -239,6 +239,13 @@ type reader struct {
 	cols     []colVec // by index in Contract[table]
 	rowGroup int
 	st       FileStats
+	req      []reqCol // the required columns of Contract[table]
+}
+
+type reqCol struct {
+	c    int // index in Contract[table]
+	kind Kind
+	name string
 }
 
 // resolve finds the contract columns in the file's schema and returns
@@ -363,13 +370,18 @@ func (r *reader) str(c, i int) string {
 // required checks the required columns of row i and the main timestamp
 // bound; c0 is the main timestamp column.
 func (r *reader) required(i, ts int) (bad, bool) {
-	for c, col := range Contract[r.table] {
-		if !col.Required {
-			continue
+	if r.req == nil {
+		for c, col := range Contract[r.table] {
+			if col.Required {
+				r.req = append(r.req, reqCol{c, col.Kind, col.Name})
+			}
 		}
+	}
+	for _, rc := range r.req {
+		c := rc.c
 		v := &r.cols[c]
 		null := false
-		switch col.Kind {
+		switch rc.kind {
 		case String:
 			null = v.s[i] == ""
 		case Timestamp:
@@ -378,7 +390,7 @@ func (r *reader) required(i, ts int) (bad, bool) {
 			null = math.IsNaN(v.f[i])
 		}
 		if null {
-			return bad{c, "null_" + col.Name, "null", ErrNull}, false
+			return bad{c, "null_" + rc.name, "null", ErrNull}, false
 		}
 	}
 	if u := r.opt.Until; u != NoTime && u != 0 && r.cols[ts].t[i] > u {
