@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 	pq "github.com/apache/arrow/go/v17/parquet"
-	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/schema"
 	"github.com/parquet-go/parquet-go"
 )
@@ -456,7 +456,7 @@ func (c *pageCursor) run(v *colVec, k Kind, row, v0, m int) {
 // have a conversion (convs, by contract column). It returns false, and
 // reads nothing, when parquet-go cannot open the file, so that the Arrow
 // path reads it and reports what is wrong.
-func readPages[T Row](r *reader, osf *os.File, size int64, leaves []int, convs []pageConv, pers []int64, batch int, build func(*reader, int, *T) (bad, bool), fn func([]T) error, ctxErr func() error) (bool, error) {
+func readPages[T Row](ctx context.Context, r *reader, osf *os.File, size int64, leaves []int, convs []pageConv, pers []int64, batch int, build func(*reader, int, *T) (bad, bool), fn func([]T) error) (bool, error) {
 	pf, err := parquet.OpenFile(osf, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
 	if err != nil {
 		return false, nil
@@ -476,7 +476,6 @@ func readPages[T Row](r *reader, osf *os.File, size int64, leaves []int, convs [
 			}
 		}
 	}()
-	var zero T
 	rows := make([]T, 0, batch)
 	var base int64
 	for rg, g := range pf.RowGroups() {
@@ -498,7 +497,7 @@ func readPages[T Row](r *reader, osf *os.File, size int64, leaves []int, convs [
 		}
 		total := g.NumRows()
 		for lo := int64(0); lo < total; lo += int64(batch) {
-			if err := ctxErr(); err != nil {
+			if err := ctx.Err(); err != nil {
 				return true, err
 			}
 			n := int(min(int64(batch), total-lo))
@@ -513,23 +512,9 @@ func readPages[T Row](r *reader, osf *os.File, size int64, leaves []int, convs [
 					return true, &FileError{File: r.file, Column: v.name, Err: fmt.Errorf("row group %d: %w", rg, wrapCorrupt(err))}
 				}
 			}
-			r.st.Rows += int64(n)
-			rows = rows[:0]
-			off := base + lo
-			for i := 0; i < n; i++ {
-				rows = append(rows, zero)
-				if b, ok := build(r, i, &rows[len(rows)-1]); !ok {
-					rows = rows[:len(rows)-1]
-					if err := r.skip(off+int64(i), b); err != nil {
-						return true, err
-					}
-				}
-			}
-			r.st.Kept += int64(len(rows))
-			if len(rows) > 0 {
-				if err := fn(rows); err != nil {
-					return true, err
-				}
+			var err error
+			if rows, err = emit(r, rows, n, base+lo, build, fn); err != nil {
+				return true, err
 			}
 		}
 		// Every column must end with the row group.
@@ -558,14 +543,4 @@ func wrapCorrupt(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrCorrupt, err)
-}
-
-// fileCreatedBy returns the created_by of the Parquet file at path.
-func fileCreatedBy(path string) (string, error) {
-	pr, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return "", err
-	}
-	defer pr.Close()
-	return pr.MetaData().GetCreatedBy(), nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -263,4 +264,14 @@ func TestPagePathPlainText(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fileCreatedBy returns the created_by of the Parquet file at path.
+func fileCreatedBy(path string) (string, error) {
+	pr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return "", err
+	}
+	defer pr.Close()
+	return pr.MetaData().GetCreatedBy(), nil
 }

@@ -133,35 +133,15 @@ func ReadFile[T Row](ctx context.Context, f File, opt ReadOptions, fn func(batch
 	if err != nil {
 		return st, err
 	}
-	// pqarrow reads a file's columns on goroutines of its own, where a
-	// panic on garbled metadata cannot be recovered here: check every
-	// column chunk's metadata first, on this goroutine.
 	fileSize := f.Size
 	if fi, err := osf.Stat(); err == nil {
 		fileSize = fi.Size()
 	}
-	for rg := 0; rg < pr.NumRowGroups(); rg++ {
-		md := pr.MetaData().RowGroup(rg)
-		for _, leaf := range leaves {
-			if leaf >= md.NumColumns() {
-				return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d has %d columns, not column %d: %w", rg, md.NumColumns(), leaf, ErrCorrupt)}
-			}
-			cc, err := md.ColumnChunk(leaf)
-			if err != nil {
-				return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d, column %d: %w: %w", rg, leaf, ErrCorrupt, err)}
-			}
-			// As Arrow finds the chunk (file.RowGroupReader.GetColumnPageReader).
-			start, size := cc.DataPageOffset(), cc.TotalCompressedSize()
-			if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 && start > cc.DictionaryPageOffset() {
-				start = cc.DictionaryPageOffset()
-			}
-			if start < 0 || size < 0 || start > fileSize || size > fileSize-start {
-				return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d, column %d: chunk of %d bytes at %d in a file of %d: %w", rg, leaf, size, start, fileSize, ErrCorrupt)}
-			}
-		}
+	if err := r.checkChunks(pr, leaves, fileSize); err != nil {
+		return r.st, err
 	}
 	if convs, pers, ok := r.pagePath(pr, leaves); ok && !opt.arrowOnly && pageWriter(pr.MetaData().GetCreatedBy()) {
-		if done, err := readPages(r, osf, fileSize, leaves, convs, pers, batch, build, fn, ctx.Err); done {
+		if done, err := readPages(ctx, r, osf, fileSize, leaves, convs, pers, batch, build, fn); done {
 			return r.st, err
 		}
 	}
@@ -197,26 +177,12 @@ func ReadFile[T Row](ctx context.Context, f File, opt ReadOptions, fn func(batch
 					return r.st, &FileError{File: rel, Column: v.name, Err: err}
 				}
 			}
-			r.st.Rows += int64(n)
-			rows = rows[:0]
-			for i := 0; i < n; i++ {
-				rows = append(rows, zero)
-				if b, ok := build(r, i, &rows[len(rows)-1]); !ok {
-					rows = rows[:len(rows)-1]
-					if err := r.skip(off+int64(i), b); err != nil {
-						rr.Release()
-						return r.st, err
-					}
-				}
+			var err error
+			if rows, err = emit(r, rows, n, off, build, fn); err != nil {
+				rr.Release()
+				return r.st, err
 			}
 			off += int64(n)
-			r.st.Kept += int64(len(rows))
-			if len(rows) > 0 {
-				if err := fn(rows); err != nil {
-					rr.Release()
-					return r.st, err
-				}
-			}
 		}
 		rerr := rr.Err()
 		rr.Release()
@@ -273,6 +239,57 @@ func (r *reader) resolve(fr *pqarrow.FileReader) ([]int, error) {
 		}
 	}
 	return leaves, nil
+}
+
+// emit builds rows 0..n-1 of the decoded columns into rows, skipping and
+// reporting the bad ones (off is the file row index of row 0), and hands
+// the kept ones to fn. It returns rows for reuse.
+func emit[T Row](r *reader, rows []T, n int, off int64, build func(*reader, int, *T) (bad, bool), fn func([]T) error) ([]T, error) {
+	var zero T
+	r.st.Rows += int64(n)
+	rows = rows[:0]
+	for i := 0; i < n; i++ {
+		rows = append(rows, zero)
+		if b, ok := build(r, i, &rows[len(rows)-1]); !ok {
+			rows = rows[:len(rows)-1]
+			if err := r.skip(off+int64(i), b); err != nil {
+				return rows, err
+			}
+		}
+	}
+	r.st.Kept += int64(len(rows))
+	if len(rows) > 0 {
+		return rows, fn(rows)
+	}
+	return rows, nil
+}
+
+// checkChunks checks the metadata and extent of every column chunk that
+// will be read. pqarrow reads a file's columns on goroutines of its own,
+// where a panic on garbled metadata cannot be recovered by ReadFile, so
+// this runs first, on ReadFile's goroutine.
+func (r *reader) checkChunks(pr *file.Reader, leaves []int, fileSize int64) error {
+	for rg := 0; rg < pr.NumRowGroups(); rg++ {
+		md := pr.MetaData().RowGroup(rg)
+		for _, leaf := range leaves {
+			if leaf >= md.NumColumns() {
+				return &FileError{File: r.file, Err: fmt.Errorf("row group %d has %d columns, not column %d: %w", rg, md.NumColumns(), leaf, ErrCorrupt)}
+			}
+			cc, err := md.ColumnChunk(leaf)
+			if err != nil {
+				return &FileError{File: r.file, Err: fmt.Errorf("row group %d, column %d: %w: %w", rg, leaf, ErrCorrupt, err)}
+			}
+			// As Arrow finds the chunk (file.RowGroupReader.GetColumnPageReader).
+			start, size := cc.DataPageOffset(), cc.TotalCompressedSize()
+			if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 && start > cc.DictionaryPageOffset() {
+				start = cc.DictionaryPageOffset()
+			}
+			if start < 0 || size < 0 || start > fileSize || size > fileSize-start {
+				return &FileError{File: r.file, Err: fmt.Errorf("row group %d, column %d: chunk of %d bytes at %d in a file of %d: %w", rg, leaf, size, start, fileSize, ErrCorrupt)}
+			}
+		}
+	}
+	return nil
 }
 
 // pagePath returns the page path's conversion of every contract column,

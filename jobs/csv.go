@@ -60,11 +60,12 @@ func writeCSVRows(cw *csv.Writer, cols []data.OutColumn) error {
 // would write all of them at once, into a temporary file that Close
 // renames into place: the file appears whole or not at all.
 type csvStream struct {
-	path string
-	tmp  *os.File
-	bw   *bufio.Writer
-	cw   *csv.Writer
-	cols int // columns of the header written; 0 before the first Write
+	path    string
+	tmp     *os.File
+	bw      *bufio.Writer
+	cw      *csv.Writer
+	cols    int  // columns of the header
+	started bool // the header is written
 }
 
 func createCSVStream(path string) (*csvStream, error) {
@@ -78,11 +79,11 @@ func createCSVStream(path string) (*csvStream, error) {
 
 // Write appends the rows of cols; the first call also writes the header.
 func (s *csvStream) Write(cols []data.OutColumn) error {
-	if s.cols == 0 {
+	if !s.started {
 		if err := writeCSVHeader(s.cw, cols); err != nil {
 			return fmt.Errorf("write %s: %w", s.path, err)
 		}
-		s.cols = len(cols)
+		s.cols, s.started = len(cols), true
 	} else if len(cols) != s.cols {
 		return fmt.Errorf("write %s: %d columns, want %d: %w", s.path, len(cols), s.cols, data.ErrLength)
 	}
@@ -130,25 +131,13 @@ func columnLen(cols []data.OutColumn) int {
 
 // writeCSVFile writes a CSV file so that it appears whole.
 func writeCSVFile(path string, cols []data.OutColumn) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	s, err := createCSVStream(path)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := writeCSV(tmp, cols, false); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := s.Write(cols); err != nil {
+		s.Abort()
+		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return s.Close()
 }
