@@ -20,6 +20,11 @@ type colVec struct {
 	s       []string
 	f       []float64
 	t       []int64
+	// keys[i] is the reader's key of s[i], or noKey where not yet known;
+	// only when keyed (the page path fills them for the customer id
+	// column of a keyed read).
+	keys  []int32
+	keyed bool
 }
 
 // acceptType reports whether an Arrow column of type dt can be read as a

@@ -151,6 +151,11 @@ type pageCursor struct {
 	// MaxTextBytes; used says whether the batch used the dictionary.
 	dictValid, usedDict bool
 
+	// key, for the customer id column of a keyed read: dictKeys caches
+	// the key of each dictionary string (noKey until asked).
+	key      func(string) int32
+	dictKeys []int32
+
 	// arena holds the bytes of the batch's strings from plain pages;
 	// pending says which rows point where, once the arena stops growing.
 	arena   []byte
@@ -265,7 +270,7 @@ func (c *pageCursor) useDict(d parquet.Dictionary) error {
 	if d == c.dict {
 		return nil
 	}
-	c.dict, c.dictS, c.dictT, c.dictF = d, nil, nil, nil
+	c.dict, c.dictS, c.dictT, c.dictF, c.dictKeys = d, nil, nil, nil, c.dictKeys[:0]
 	p := d.Page()
 	n := d.Len()
 	// A dictionary page has no nulls: decode its values as a plain page's
@@ -290,6 +295,12 @@ func (c *pageCursor) useDict(d parquet.Dictionary) error {
 			c.dictS[i] = unsafe.String(unsafe.SliceData(b[lo:]), hi-lo)
 			if hi-lo > MaxTextBytes || !utf8.ValidString(c.dictS[i]) {
 				c.dictValid = false
+			}
+		}
+		if c.key != nil {
+			c.dictKeys = resize(c.dictKeys, n)
+			for i := range c.dictKeys {
+				c.dictKeys[i] = noKey
 			}
 		}
 	case convTimeI64, convDateI32:
@@ -344,6 +355,9 @@ func (c *pageCursor) fill(v *colVec, k Kind, n int) error {
 	case String:
 		v.s = resize(v.s, n)
 		c.arena, c.pending, c.usedDict = c.arena[:0], c.pending[:0], false
+		if v.keyed = c.key != nil; v.keyed {
+			v.keys = resize(v.keys, n)
+		}
 	case Timestamp:
 		v.t = resize(v.t, n)
 	default:
@@ -404,6 +418,9 @@ func (c *pageCursor) null(v *colVec, k Kind, row int) {
 	switch k {
 	case String:
 		v.s[row] = ""
+		if v.keyed {
+			v.keys[row] = noKey
+		}
 	case Timestamp:
 		v.t[row] = NoTime
 	default:
@@ -421,6 +438,9 @@ func (c *pageCursor) run(v *colVec, k Kind, row, v0, m int) {
 			dst := v.s[row : row+m]
 			for i, j := range idx {
 				dst[i] = c.dictS[j]
+			}
+			if v.keyed {
+				c.dictKey(v.keys[row:row+m], idx)
 			}
 		case Timestamp:
 			dst := v.t[row : row+m]
@@ -445,6 +465,11 @@ func (c *pageCursor) run(v *colVec, k Kind, row, v0, m int) {
 		for i := range m {
 			c.pending = append(c.pending, span{row + i, int(c.offs[v0+i]) + base, int(c.offs[v0+i+1]) + base})
 		}
+		if v.keyed {
+			for i := range m {
+				v.keys[row+i] = noKey // keyed as the rows are built
+			}
+		}
 	case Timestamp:
 		c.times(v.t[row:row+m], v0, m)
 	default:
@@ -452,11 +477,32 @@ func (c *pageCursor) run(v *colVec, k Kind, row, v0, m int) {
 	}
 }
 
+// dictKey sets dst to the keys of the dictionary strings idx, asking the
+// key function once per string. A dictionary with a string that the reader
+// cleans (invalid UTF-8, too long) keys nothing: the rows are keyed by
+// their cleaned strings as they are built.
+func (c *pageCursor) dictKey(dst, idx []int32) {
+	if !c.dictValid {
+		for i := range dst {
+			dst[i] = noKey
+		}
+		return
+	}
+	for i, j := range idx {
+		k := c.dictKeys[j]
+		if k == noKey {
+			k = c.key(c.dictS[j])
+			c.dictKeys[j] = k
+		}
+		dst[i] = k
+	}
+}
+
 // readPages is ReadFile's page path, for a file whose present columns all
 // have a conversion (convs, by contract column). It returns false, and
 // reads nothing, when parquet-go cannot open the file, so that the Arrow
 // path reads it and reports what is wrong.
-func readPages[T Row](ctx context.Context, r *reader, osf *os.File, size int64, leaves []int, convs []pageConv, pers []int64, batch int, build func(*reader, int, *T) (bad, bool), fn func([]T) error) (bool, error) {
+func readPages[T Row](ctx context.Context, r *reader, osf *os.File, size int64, leaves []int, convs []pageConv, pers []int64, batch int, build func(*reader, int, *T) (bad, bool), fn func([]T, []int32) error) (bool, error) {
 	pf, err := parquet.OpenFile(osf, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
 	if err != nil {
 		return false, nil
@@ -493,7 +539,10 @@ func readPages[T Row](ctx context.Context, r *reader, osf *os.File, size int64, 
 				return true, &FileError{File: r.file, Column: r.cols[c].name, Err: fmt.Errorf("row group %d: no column chunk %d: %w", rg, leaf, ErrCorrupt)}
 			}
 			cur[c] = pageCursor{name: r.cols[c].name, conv: convs[c], per: pers[c], pages: chunks[leaf].Pages(),
-				arena: cur[c].arena, pending: cur[c].pending}
+				arena: cur[c].arena, pending: cur[c].pending, dictKeys: cur[c].dictKeys}
+			if c == 0 {
+				cur[c].key = r.key
+			}
 		}
 		total := g.NumRows()
 		for lo := int64(0); lo < total; lo += int64(batch) {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -60,7 +62,88 @@ func readBoth[T Row](t *testing.T, f File, batch int) []T {
 	if !reflect.DeepEqual(gbad, wbad) {
 		t.Errorf("%s: page path row errors %q, Arrow %q", f.Rel, gbad, wbad)
 	}
+	for _, arrowOnly := range []bool{false, true} {
+		readKeyed(t, f, batch, arrowOnly, want, wst)
+	}
 	return got
+}
+
+// readKeyed reads f with ReadKeyed and fails unless it gives the rows and
+// stats of ReadFile (want, wst), with each row's key that of its customer
+// id as the row has it.
+func readKeyed[T Row](t *testing.T, f File, batch int, arrowOnly bool, want []T, wst FileStats) (calls int64) {
+	t.Helper()
+	var n atomic.Int64
+	key := func(id string) int32 {
+		n.Add(1)
+		if id == "" {
+			return math.MinInt32 + 1
+		}
+		return int32(crc32.ChecksumIEEE([]byte(id)) >> 1)
+	}
+	var rows []T
+	opt := ReadOptions{BatchSize: batch, arrowOnly: arrowOnly, Until: time20260101}
+	st, err := ReadKeyed(context.Background(), f, opt, key, func(b []T, keys []int32) error {
+		if len(keys) != len(b) {
+			t.Fatalf("%s: %d keys for %d rows", f.Rel, len(keys), len(b))
+		}
+		for i, r := range b {
+			id := reflect.ValueOf(r).Field(0).String()
+			if want := key(id); keys[i] != want {
+				t.Fatalf("%s (arrowOnly %v): row %d id %q: key %d, want %d", f.Rel, arrowOnly, len(rows)+i, id, keys[i], want)
+			}
+			n.Add(-1)
+		}
+		for _, r := range b {
+			rows = append(rows, cloneRow(r))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: ReadKeyed: %v", f.Rel, err)
+	}
+	sameRows(t, rows, want)
+	if !reflect.DeepEqual(st, wst) {
+		t.Errorf("%s (arrowOnly %v): ReadKeyed stats %+v, ReadFile %+v", f.Rel, arrowOnly, st, wst)
+	}
+	calls = n.Load()
+	if arrowOnly && calls != int64(len(rows)) {
+		t.Errorf("%s: Arrow path: key called %d times for %d rows, want once a row", f.Rel, calls, len(rows))
+	} else if calls > int64(len(rows)) {
+		t.Errorf("%s: page path: key called %d times for %d rows", f.Rel, calls, len(rows))
+	}
+	return calls
+}
+
+// TestReadKeyedDictionary: where customer ids are dictionary encoded (our
+// writer encodes strings so), the page path asks for the key of each
+// distinct id once per row group, not once per row.
+func TestReadKeyedDictionary(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sessions.parquet")
+	var rows []Session
+	for i := range 5000 {
+		rows = append(rows, Session{CustomerID: fmt.Sprintf("c%03d", i*7%300), StartedAt: t0 + int64(i)*1e9, DurationS: 1, Pages: 2, Channel: "web"})
+	}
+	if err := writeTable(p, rows); err != nil {
+		t.Fatal(err)
+	}
+	f := File{Path: p, Rel: "sessions.parquet", Table: Sessions}
+	want := readBoth[Session](t, f, DefaultBatchSize)
+	wst := FileStats{Rows: int64(len(rows)), Kept: int64(len(rows))}
+	calls := readKeyed(t, f, DefaultBatchSize, false, want, wst)
+	if groups := pageRowGroups(t, p); groups < 2 || calls > int64(300*groups) || calls < 300 {
+		t.Errorf("key called %d times for 300 ids in %d row groups (%d rows)", calls, groups, len(rows))
+	}
+}
+
+func pageRowGroups(t *testing.T, path string) int {
+	t.Helper()
+	r, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	return r.NumRowGroups()
 }
 
 var time20260101 = int64(1_767_225_600_000_000_000)

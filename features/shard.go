@@ -76,14 +76,24 @@ func resolve[T any](b *Builder, dst []int32, rows []T, id func(*T) string) ([]in
 	dst = dst[:len(rows)]
 	unknown := 0
 	for r := range rows {
-		i, ok := b.lookup(id(&rows[r]))
-		if !ok {
-			i = -1
+		i := b.Index(id(&rows[r]))
+		if i < 0 {
 			unknown++
 		}
 		dst[r] = i
 	}
 	return dst, unknown, nil
+}
+
+// Index returns the index of customer id in the frozen index, as Resolve
+// gives it, or -1 when id is missing. Like Resolve, it may be called from
+// many goroutines at once (it suits data.ReadKeyed).
+func (b *Builder) Index(id string) int32 {
+	i, ok := b.lookup(id)
+	if !ok {
+		return -1
+	}
+	return i
 }
 
 // AddResolved folds the rows of batch (as for Resolve) whose indexes idx
