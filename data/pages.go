@@ -502,7 +502,7 @@ func (c *pageCursor) dictKey(dst, idx []int32) {
 // have a conversion (convs, by contract column). It returns false, and
 // reads nothing, when parquet-go cannot open the file, so that the Arrow
 // path reads it and reports what is wrong.
-func readPages[T Row](ctx context.Context, r *reader, osf *os.File, size int64, leaves []int, convs []pageConv, pers []int64, batch int, build func(*reader, int, *T) (bad, bool), fn func([]T, []int32) error) (bool, error) {
+func readPages(ctx context.Context, r *reader, osf *os.File, size int64, leaves []int, convs []pageConv, pers []int64, batch int, d deliver) (bool, error) {
 	pf, err := parquet.OpenFile(osf, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
 	if err != nil {
 		return false, nil
@@ -522,7 +522,6 @@ func readPages[T Row](ctx context.Context, r *reader, osf *os.File, size int64, 
 			}
 		}
 	}()
-	rows := make([]T, 0, batch)
 	var base int64
 	for rg, g := range pf.RowGroups() {
 		r.rowGroup = rg
@@ -561,8 +560,7 @@ func readPages[T Row](ctx context.Context, r *reader, osf *os.File, size int64, 
 					return true, &FileError{File: r.file, Column: v.name, Err: fmt.Errorf("row group %d: %w", rg, wrapCorrupt(err))}
 				}
 			}
-			var err error
-			if rows, err = emit(r, rows, n, base+lo, build, fn); err != nil {
+			if err := r.emit(n, base+lo, d); err != nil {
 				return true, err
 			}
 		}

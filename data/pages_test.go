@@ -76,10 +76,7 @@ func readKeyed[T Row](t *testing.T, f File, batch int, arrowOnly bool, want []T,
 	var n atomic.Int64
 	key := func(id string) int32 {
 		n.Add(1)
-		if id == "" {
-			return math.MinInt32 + 1
-		}
-		return int32(crc32.ChecksumIEEE([]byte(id)) >> 1)
+		return idKey(id)
 	}
 	var rows []T
 	opt := ReadOptions{BatchSize: batch, arrowOnly: arrowOnly, Until: time20260101}
@@ -89,10 +86,9 @@ func readKeyed[T Row](t *testing.T, f File, batch int, arrowOnly bool, want []T,
 		}
 		for i, r := range b {
 			id := reflect.ValueOf(r).Field(0).String()
-			if want := key(id); keys[i] != want {
+			if want := idKey(id); keys[i] != want {
 				t.Fatalf("%s (arrowOnly %v): row %d id %q: key %d, want %d", f.Rel, arrowOnly, len(rows)+i, id, keys[i], want)
 			}
-			n.Add(-1)
 		}
 		for _, r := range b {
 			rows = append(rows, cloneRow(r))
@@ -106,6 +102,9 @@ func readKeyed[T Row](t *testing.T, f File, batch int, arrowOnly bool, want []T,
 	if !reflect.DeepEqual(st, wst) {
 		t.Errorf("%s (arrowOnly %v): ReadKeyed stats %+v, ReadFile %+v", f.Rel, arrowOnly, st, wst)
 	}
+	if cols := readKeyedColumns[T](t, f, batch, arrowOnly); cols != nil {
+		sameRows(t, cols, want)
+	}
 	calls = n.Load()
 	if arrowOnly && calls != int64(len(rows)) {
 		t.Errorf("%s: Arrow path: key called %d times for %d rows, want once a row", f.Rel, calls, len(rows))
@@ -113,6 +112,62 @@ func readKeyed[T Row](t *testing.T, f File, batch int, arrowOnly bool, want []T,
 		t.Errorf("%s: page path: key called %d times for %d rows", f.Rel, calls, len(rows))
 	}
 	return calls
+}
+
+// idKey is the key function of the keyed-read tests.
+func idKey(id string) int32 {
+	if id == "" {
+		return math.MinInt32 + 1
+	}
+	return int32(crc32.ChecksumIEEE([]byte(id)) >> 1)
+}
+
+// readKeyedColumns reads f with ReadKeyedColumns, when T has a column
+// batch, and returns its rows, failing unless every key is that of the
+// row's id. It returns nil for the other tables.
+func readKeyedColumns[T Row](t *testing.T, f File, batch int, arrowOnly bool) []T {
+	t.Helper()
+	var rows []any
+	opt := ReadOptions{BatchSize: batch, arrowOnly: arrowOnly, Until: time20260101}
+	checkKeys := func(ids []string, keys []int32) {
+		if len(keys) != len(ids) {
+			t.Fatalf("%s: %d keys for %d rows", f.Rel, len(keys), len(ids))
+		}
+		for i, id := range ids {
+			if want := idKey(id); keys[i] != want {
+				t.Fatalf("%s (columns, arrowOnly %v): id %q: key %d, want %d", f.Rel, arrowOnly, id, keys[i], want)
+			}
+		}
+	}
+	var err error
+	switch any(*new(T)).(type) {
+	case Session:
+		_, err = ReadKeyedColumns(context.Background(), f, opt, idKey, func(c *SessionColumns, keys []int32) error {
+			checkKeys(c.CustomerID, keys)
+			for i := range c.CustomerID {
+				rows = append(rows, cloneRow(Session{c.CustomerID[i], c.StartedAt[i], c.DurationS[i], c.Pages[i], c.Channel[i]}))
+			}
+			return nil
+		})
+	case Event:
+		_, err = ReadKeyedColumns(context.Background(), f, opt, idKey, func(c *EventColumns, keys []int32) error {
+			checkKeys(c.CustomerID, keys)
+			for i := range c.CustomerID {
+				rows = append(rows, cloneRow(Event{c.CustomerID[i], c.TS[i], c.Event[i], c.Quantity[i]}))
+			}
+			return nil
+		})
+	default:
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("%s: ReadKeyedColumns: %v", f.Rel, err)
+	}
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = r.(T)
+	}
+	return out
 }
 
 // TestReadKeyedDictionary: where customer ids are dictionary encoded (our

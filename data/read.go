@@ -89,7 +89,7 @@ func (s *FileStats) clean(reason string) {
 // contract, gives a *FileError before any row; a corrupt page found later
 // gives a *FileError after the batches before it.
 func ReadFile[T Row](ctx context.Context, f File, opt ReadOptions, fn func(batch []T) error) (FileStats, error) {
-	return readFile(ctx, f, opt, nil, func(batch []T, _ []int32) error { return fn(batch) })
+	return readFile(ctx, f, opt, nil, rowsTo(func(batch []T, _ []int32) error { return fn(batch) }))
 }
 
 // ReadKeyed is ReadFile that also hands fn, for each row of the batch,
@@ -105,15 +105,89 @@ func ReadKeyed[T Row](ctx context.Context, f File, opt ReadOptions, key func(id 
 	if key == nil {
 		return FileStats{}, fmt.Errorf("read %s: no key function", f.Rel)
 	}
-	return readFile(ctx, f, opt, key, fn)
+	return readFile(ctx, f, opt, key, rowsTo(fn))
+}
+
+// ColumnBatch is a batch of ReadKeyedColumns: only the two tables that
+// hold nearly all the rows of a dataset (126 of the 127 million of the
+// benchmark) have one.
+type ColumnBatch interface {
+	SessionColumns | EventColumns
+}
+
+// SessionColumns is a batch of sessions, column by column: row i is
+// (CustomerID[i], StartedAt[i], ...), checked and cleaned as ReadFile's
+// Session rows are.
+type SessionColumns struct {
+	CustomerID []string
+	StartedAt  []int64
+	DurationS  []float64 // NaN: null
+	Pages      []float64 // NaN: null
+	Channel    []string
+}
+
+// EventColumns is a batch of events, column by column, as ReadFile's Event
+// rows (a null quantity is 1).
+type EventColumns struct {
+	CustomerID []string
+	TS         []int64
+	Event      []string
+	Quantity   []float64
+}
+
+// ReadKeyedColumns is ReadKeyed handing each batch over column by column. The
+// columns are the reader's own, checked and compacted in place, so no row
+// is copied: on the benchmark, building row structs cost more than folding
+// them. The batch and its strings are reused as ReadFile's are.
+func ReadKeyedColumns[C ColumnBatch](ctx context.Context, f File, opt ReadOptions, key func(id string) int32, fn func(batch *C, keys []int32) error) (FileStats, error) {
+	if key == nil {
+		return FileStats{}, fmt.Errorf("read %s: no key function", f.Rel)
+	}
+	var batch C
+	var d deliver
+	switch b := any(&batch).(type) {
+	case *SessionColumns:
+		d = deliver{table: Sessions, fn: func(r *reader, n int) error {
+			c := r.cols
+			*b = SessionColumns{c[0].s[:n], c[1].t[:n], c[2].f[:n], c[3].f[:n], c[4].s[:n]}
+			return fn(&batch, r.keys[:n])
+		}}
+	case *EventColumns:
+		d = deliver{table: Events, fn: func(r *reader, n int) error {
+			c := r.cols
+			*b = EventColumns{c[0].s[:n], c[1].t[:n], c[2].s[:n], c[3].f[:n]}
+			return fn(&batch, r.keys[:n])
+		}}
+	}
+	return readFile(ctx, f, opt, key, d)
+}
+
+// deliver hands the first n rows of the reader's checked columns to the
+// caller.
+type deliver struct {
+	table Table
+	fn    func(r *reader, n int) error
+}
+
+// rowsTo delivers rows of type T to fn.
+func rowsTo[T Row](fn func([]T, []int32) error) deliver {
+	var zero T
+	table, build := tableRow(zero)
+	var rows []T
+	return deliver{table: table, fn: func(r *reader, n int) error {
+		rows = resize(rows, n)
+		for i := range rows {
+			build(r, i, &rows[i])
+		}
+		return fn(rows, r.keys[:min(n, len(r.keys))])
+	}}
 }
 
 // noKey marks a key not yet known.
 const noKey = math.MinInt32
 
-func readFile[T Row](ctx context.Context, f File, opt ReadOptions, key func(string) int32, fn func([]T, []int32) error) (st FileStats, err error) {
-	var zero T
-	table, build := tableBuild[T](zero)
+func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int32, d deliver) (st FileStats, err error) {
+	table := d.table
 	if f.Table != "" && f.Table != table {
 		return st, &FileError{File: f.Rel, Err: fmt.Errorf("file of table %s read as %s: %w", f.Table, table, ErrWrongType)}
 	}
@@ -151,7 +225,7 @@ func readFile[T Row](ctx context.Context, f File, opt ReadOptions, key func(stri
 	if err != nil {
 		return st, &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 	}
-	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(Contract[table])), key: key}
+	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(Contract[table])), key: key, check: tableCheck(table)}
 	leaves, err := r.resolve(fr)
 	if err != nil {
 		return st, err
@@ -164,13 +238,12 @@ func readFile[T Row](ctx context.Context, f File, opt ReadOptions, key func(stri
 		return r.st, err
 	}
 	if convs, pers, ok := r.pagePath(pr, leaves); ok && !opt.arrowOnly && pageWriter(pr.MetaData().GetCreatedBy()) {
-		if done, err := readPages(ctx, r, osf, fileSize, leaves, convs, pers, batch, build, fn); done {
+		if done, err := readPages(ctx, r, osf, fileSize, leaves, convs, pers, batch, d); done {
 			return r.st, err
 		}
 	}
 	r.cols[0].keyed = false // the record reader's strings carry no keys
-	rows := make([]T, 0, batch)
-	var base int64 // file row index of the first row of the row group
+	var base int64          // file row index of the first row of the row group
 	for rg := 0; rg < pr.NumRowGroups(); rg++ {
 		r.rowGroup = rg
 		rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
@@ -201,8 +274,7 @@ func readFile[T Row](ctx context.Context, f File, opt ReadOptions, key func(stri
 					return r.st, &FileError{File: rel, Column: v.name, Err: err}
 				}
 			}
-			var err error
-			if rows, err = emit(r, rows, n, off, build, fn); err != nil {
+			if err := r.emit(n, off, d); err != nil {
 				rr.Release()
 				return r.st, err
 			}
@@ -232,6 +304,7 @@ type reader struct {
 	req      []reqCol // the required columns of Contract[table]
 	key      func(string) int32
 	keys     []int32 // the kept rows' keys, when key is set
+	check    func(r *reader, i int) (bad, bool)
 }
 
 type reqCol struct {
@@ -267,44 +340,65 @@ func (r *reader) resolve(fr *pqarrow.FileReader) ([]int, error) {
 	return leaves, nil
 }
 
-// emit builds rows 0..n-1 of the decoded columns into rows, skipping and
-// reporting the bad ones (off is the file row index of row 0), and hands
-// the kept ones, with their keys when r.key is set, to fn. It returns rows
-// for reuse.
-func emit[T Row](r *reader, rows []T, n int, off int64, build func(*reader, int, *T) (bad, bool), fn func([]T, []int32) error) ([]T, error) {
-	var zero T
+// emit checks rows 0..n-1 of the decoded columns, skipping and reporting
+// the bad ones (off is the file row index of row 0), moves the kept ones
+// to the front of the columns, keys them when r.key is set, and delivers
+// them.
+func (r *reader) emit(n int, off int64, d deliver) error {
 	r.st.Rows += int64(n)
-	rows = rows[:0]
-	r.keys = r.keys[:0]
+	if r.key != nil {
+		r.keys = resize(r.keys, n)
+	}
+	kept := 0
 	for i := 0; i < n; i++ {
-		rows = append(rows, zero)
-		if b, ok := build(r, i, &rows[len(rows)-1]); !ok {
-			rows = rows[:len(rows)-1]
+		if b, ok := r.check(r, i); !ok {
 			if err := r.skip(off+int64(i), b); err != nil {
-				return rows, err
+				return err
 			}
 			continue
 		}
-		if r.key != nil {
-			r.keys = append(r.keys, r.keyOf(i))
+		if kept != i {
+			r.move(kept, i)
 		}
+		if r.key != nil {
+			r.keys[kept] = r.keyOf(kept)
+		}
+		kept++
 	}
-	r.st.Kept += int64(len(rows))
-	if len(rows) > 0 {
-		return rows, fn(rows, r.keys)
+	r.st.Kept += int64(kept)
+	if kept > 0 {
+		return d.fn(r, kept)
 	}
-	return rows, nil
+	return nil
 }
 
-// keyOf returns the key of the customer id of row i, a kept row.
+// move copies row i of every column to row j < i, keys included.
+func (r *reader) move(j, i int) {
+	for c := range r.cols {
+		v := &r.cols[c]
+		switch Contract[r.table][c].Kind {
+		case String:
+			v.s[j] = v.s[i]
+			if v.keyed {
+				v.keys[j] = v.keys[i]
+			}
+		case Timestamp:
+			v.t[j] = v.t[i]
+		default:
+			v.f[j] = v.f[i]
+		}
+	}
+}
+
+// keyOf returns the key of the customer id of row i, a checked row.
 func (r *reader) keyOf(i int) int32 {
-	if v := &r.cols[0]; v.keyed {
+	v := &r.cols[0]
+	if v.keyed {
 		if k := v.keys[i]; k != noKey {
 			return k
 		}
 	}
-	s, _, _ := r.text(0, i)
-	return r.key(s)
+	return r.key(v.s[i])
 }
 
 // checkChunks checks the metadata and extent of every column chunk that
@@ -405,29 +499,17 @@ func (r *reader) skip(row int64, b bad) error {
 	})
 }
 
-// str returns string column c of row i, made valid UTF-8 and at most
-// MaxTextBytes long; call it only for rows that are kept.
-func (r *reader) str(c, i int) string {
-	s, invalid, long := r.text(c, i)
-	if invalid {
-		r.st.clean("invalid_utf8")
+// fix makes string column c of row i valid UTF-8 of at most MaxTextBytes,
+// in place, counting what it changes; call it only for rows that are kept.
+func (r *reader) fix(c, i int) {
+	v := &r.cols[c]
+	if v.valid {
+		return
 	}
-	if long {
-		r.st.clean("text_truncated")
-	}
-	return s
-}
-
-// text is str without the counting: the string, and whether it was
-// invalid UTF-8 and too long.
-func (r *reader) text(c, i int) (s string, invalid, long bool) {
-	s = r.cols[c].s[i]
-	if r.cols[c].valid {
-		return s, false, false
-	}
+	s := v.s[i]
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
-		invalid = true
+		r.st.clean("invalid_utf8")
 	}
 	if len(s) > MaxTextBytes {
 		n := MaxTextBytes
@@ -435,9 +517,9 @@ func (r *reader) text(c, i int) (s string, invalid, long bool) {
 			n--
 		}
 		s = s[:n]
-		long = true
+		r.st.clean("text_truncated")
 	}
-	return s, invalid, long
+	v.s[i] = s
 }
 
 // required checks the required columns of row i and the main timestamp
@@ -472,14 +554,13 @@ func (r *reader) required(i, ts int) (bad, bool) {
 	return bad{}, true
 }
 
-// inRange returns v, or NaN counted under reason when v is outside
-// [lo, hi].
-func (r *reader) inRange(v, lo, hi float64, reason string) float64 {
-	if !math.IsNaN(v) && (v < lo || v > hi) {
+// inRange sets float column c of row i to NaN, counted under reason, when
+// it is outside [lo, hi].
+func (r *reader) inRange(c, i int, lo, hi float64, reason string) {
+	if v := r.cols[c].f[i]; !math.IsNaN(v) && (v < lo || v > hi) {
 		r.st.clean(reason)
-		return math.NaN()
+		r.cols[c].f[i] = math.NaN()
 	}
-	return v
 }
 
 func formatTime(ns int64) string {
@@ -490,34 +571,25 @@ func formatFloat(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// tableBuild returns the table of row type T and the function that checks
-// row i of the decoded columns and fills *row, or says why it is skipped.
-func tableBuild[T Row](zero T) (Table, func(*reader, int, *T) (bad, bool)) {
-	var (
-		table Table
-		build any
-	)
-	switch any(zero).(type) {
-	case Customer:
-		table = Customers
-		build = func(r *reader, i int, row *Customer) (bad, bool) {
+// tableCheck returns the function that checks row i of the decoded
+// columns of table t, and says why it is skipped, or fixes it in place
+// (cleans its text, nulls values out of range, defaults a null quantity) so
+// that the columns hold what the caller gets.
+func tableCheck(t Table) func(*reader, int) (bad, bool) {
+	switch t {
+	case Customers:
+		return func(r *reader, i int) (bad, bool) {
 			if b, ok := r.required(i, 1); !ok {
 				return b, false
 			}
-			c := r.cols
-			*row = Customer{
-				ID:          r.str(0, i),
-				SignupAt:    c[1].t[i],
-				Plan:        r.str(2, i),
-				Region:      r.str(3, i),
-				Channel:     r.str(4, i),
-				CancelledAt: c[5].t[i],
-			}
+			r.fix(0, i)
+			r.fix(2, i)
+			r.fix(3, i)
+			r.fix(4, i)
 			return bad{}, true
 		}
-	case Session:
-		table = Sessions
-		build = func(r *reader, i int, row *Session) (bad, bool) {
+	case Sessions:
+		return func(r *reader, i int) (bad, bool) {
 			if b, ok := r.required(i, 1); !ok {
 				return b, false
 			}
@@ -528,93 +600,110 @@ func tableBuild[T Row](zero T) (Table, func(*reader, int, *T) (bad, bool)) {
 			if p := c[3].f[i]; p < 0 {
 				return bad{3, "negative_pages", formatFloat(p), fmt.Errorf("negative pages: %w", ErrOutOfRange)}, false
 			}
-			*row = Session{
-				CustomerID: r.str(0, i),
-				StartedAt:  c[1].t[i],
-				DurationS:  c[2].f[i],
-				Pages:      c[3].f[i],
-				Channel:    r.str(4, i),
-			}
+			r.fix(0, i)
+			r.fix(4, i)
 			return bad{}, true
 		}
-	case Event:
-		table = Events
-		build = func(r *reader, i int, row *Event) (bad, bool) {
+	case Events:
+		return func(r *reader, i int) (bad, bool) {
 			if b, ok := r.required(i, 1); !ok {
 				return b, false
 			}
-			q := r.cols[3].f[i]
-			if math.IsNaN(q) {
-				q = 1
+			if q := &r.cols[3].f[i]; math.IsNaN(*q) {
+				*q = 1
 			}
-			*row = Event{
-				CustomerID: r.str(0, i),
-				TS:         r.cols[1].t[i],
-				Event:      r.str(2, i),
-				Quantity:   q,
-			}
+			r.fix(0, i)
+			r.fix(2, i)
 			return bad{}, true
 		}
-	case Ticket:
-		table = Tickets
-		build = func(r *reader, i int, row *Ticket) (bad, bool) {
+	case Tickets:
+		return func(r *reader, i int) (bad, bool) {
 			if b, ok := r.required(i, 2); !ok {
 				return b, false
 			}
-			c := r.cols
-			*row = Ticket{
-				CustomerID:     r.str(0, i),
-				TicketID:       r.str(1, i),
-				CreatedAt:      c[2].t[i],
-				Channel:        r.str(3, i),
-				Text:           r.str(4, i),
-				Sentiment:      r.inRange(c[5].f[i], -1, 1, "sentiment_out_of_range"),
-				FirstResponseS: c[6].f[i],
-				ResolvedAt:     c[7].t[i],
-				CSAT:           r.inRange(c[8].f[i], 1, 5, "csat_out_of_range"),
-				Effort:         r.inRange(c[9].f[i], 1, 5, "effort_out_of_range"),
+			for _, c := range []int{0, 1, 3, 4} {
+				r.fix(c, i)
 			}
+			r.inRange(5, i, -1, 1, "sentiment_out_of_range")
+			r.inRange(8, i, 1, 5, "csat_out_of_range")
+			r.inRange(9, i, 1, 5, "effort_out_of_range")
 			return bad{}, true
 		}
-	case Survey:
-		table = Surveys
-		build = func(r *reader, i int, row *Survey) (bad, bool) {
+	case Surveys:
+		return func(r *reader, i int) (bad, bool) {
 			if b, ok := r.required(i, 1); !ok {
 				return b, false
 			}
-			c := r.cols
-			nps := c[2].f[i]
+			nps := r.cols[2].f[i]
 			if nps < 0 || nps > 10 || nps != math.Trunc(nps) {
 				return bad{2, "nps_out_of_range", formatFloat(nps), fmt.Errorf("nps not in 0..10: %w", ErrOutOfRange)}, false
 			}
-			*row = Survey{
-				CustomerID: r.str(0, i),
-				AnsweredAt: c[1].t[i],
-				NPS:        int(nps),
-				Comment:    r.str(3, i),
-			}
+			r.fix(0, i)
+			r.fix(3, i)
 			return bad{}, true
 		}
-	case Order:
-		table = Orders
-		build = func(r *reader, i int, row *Order) (bad, bool) {
+	case Orders:
+		return func(r *reader, i int) (bad, bool) {
 			if b, ok := r.required(i, 1); !ok {
 				return b, false
 			}
-			c := r.cols
-			if a := c[2].f[i]; math.IsInf(a, 0) {
+			if a := r.cols[2].f[i]; math.IsInf(a, 0) {
 				return bad{2, "amount_out_of_range", formatFloat(a), fmt.Errorf("infinite amount: %w", ErrOutOfRange)}, false
 			}
-			*row = Order{
-				CustomerID: r.str(0, i),
-				TS:         c[1].t[i],
-				Amount:     c[2].f[i],
-				OrderID:    r.str(3, i),
-				Margin:     c[4].f[i],
-			}
+			r.fix(0, i)
+			r.fix(3, i)
 			return bad{}, true
 		}
 	}
+	return nil
+}
+
+// tableRow returns the table of row type T and the function that copies
+// row i of the checked columns into *row.
+func tableRow[T Row](zero T) (Table, func(*reader, int, *T)) {
+	var (
+		table Table
+		build any
+	)
+	switch any(zero).(type) {
+	case Customer:
+		table = Customers
+		build = func(r *reader, i int, row *Customer) {
+			c := r.cols
+			*row = Customer{ID: c[0].s[i], SignupAt: c[1].t[i], Plan: c[2].s[i], Region: c[3].s[i], Channel: c[4].s[i], CancelledAt: c[5].t[i]}
+		}
+	case Session:
+		table = Sessions
+		build = func(r *reader, i int, row *Session) {
+			c := r.cols
+			*row = Session{CustomerID: c[0].s[i], StartedAt: c[1].t[i], DurationS: c[2].f[i], Pages: c[3].f[i], Channel: c[4].s[i]}
+		}
+	case Event:
+		table = Events
+		build = func(r *reader, i int, row *Event) {
+			c := r.cols
+			*row = Event{CustomerID: c[0].s[i], TS: c[1].t[i], Event: c[2].s[i], Quantity: c[3].f[i]}
+		}
+	case Ticket:
+		table = Tickets
+		build = func(r *reader, i int, row *Ticket) {
+			c := r.cols
+			*row = Ticket{CustomerID: c[0].s[i], TicketID: c[1].s[i], CreatedAt: c[2].t[i], Channel: c[3].s[i], Text: c[4].s[i],
+				Sentiment: c[5].f[i], FirstResponseS: c[6].f[i], ResolvedAt: c[7].t[i], CSAT: c[8].f[i], Effort: c[9].f[i]}
+		}
+	case Survey:
+		table = Surveys
+		build = func(r *reader, i int, row *Survey) {
+			c := r.cols
+			*row = Survey{CustomerID: c[0].s[i], AnsweredAt: c[1].t[i], NPS: int(c[2].f[i]), Comment: c[3].s[i]}
+		}
+	case Order:
+		table = Orders
+		build = func(r *reader, i int, row *Order) {
+			c := r.cols
+			*row = Order{CustomerID: c[0].s[i], TS: c[1].t[i], Amount: c[2].f[i], OrderID: c[3].s[i], Margin: c[4].f[i]}
+		}
+	}
 	// The type switch above picked the case of T, so the assertion holds.
-	return table, build.(func(*reader, int, *T) (bad, bool))
+	return table, build.(func(*reader, int, *T))
 }

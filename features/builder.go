@@ -244,22 +244,40 @@ func (b *Builder) markActivity(i int32, ts int64) {
 // AddSessions folds session rows; rows of unknown customers are counted
 // and ignored, as are rows with a null start.
 func (b *Builder) AddSessions(rows []data.Session) (unknown int) {
-	return b.addSessions(rows, nil)
+	return b.addSessions(sessionColumns(rows), nil)
 }
 
-func (b *Builder) addSessions(rows []data.Session, idx []int32) (unknown int) {
+// sessionColumns lays rows out as the column batch the fold reads.
+func sessionColumns(rows []data.Session) *data.SessionColumns {
+	c := &data.SessionColumns{
+		CustomerID: make([]string, len(rows)),
+		StartedAt:  make([]int64, len(rows)),
+		DurationS:  make([]float64, len(rows)),
+		Pages:      make([]float64, len(rows)),
+		Channel:    make([]string, len(rows)),
+	}
+	for i, r := range rows {
+		c.CustomerID[i], c.StartedAt[i], c.DurationS[i], c.Pages[i], c.Channel[i] = r.CustomerID, r.StartedAt, r.DurationS, r.Pages, r.Channel
+	}
+	return c
+}
+
+// addSessions folds a batch of sessions; idx, when given, holds the
+// customer index of each row (negative for an unknown id).
+func (b *Builder) addSessions(c *data.SessionColumns, idx []int32) (unknown int) {
 	b.seen[0] = true
 	if b.sess.idx == nil && b.cust != nil {
 		b.sess = newStore[sessAcc](len(b.cust.ids), len(b.g.cutoffs))
 	}
 	g := &b.g
-	for r := range rows {
-		row := &rows[r]
-		i, ok := b.customer(idx, r, row.CustomerID, &unknown)
+	n := len(c.CustomerID)
+	starts, durs, pages := c.StartedAt[:n], c.DurationS[:n], c.Pages[:n]
+	for r := range n {
+		i, ok := b.customer(idx, r, c.CustomerID[r], &unknown)
 		if !ok {
 			continue
 		}
-		ts := row.StartedAt
+		ts := starts[r]
 		if ts == data.NoTime {
 			continue
 		}
@@ -285,11 +303,11 @@ func (b *Builder) addSessions(rows []data.Session, idx []int32) (unknown int) {
 			if d > mw {
 				p = 1
 			}
-			if v := row.DurationS; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) {
+			if v := durs[r]; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) {
 				a.durMs[p] += int64(math.Round(v * 1000))
 				a.durN[p]++
 			}
-			if v := row.Pages; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) {
+			if v := pages[r]; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) {
 				a.pages[p] += int64(math.Round(v))
 				a.pagesN[p]++
 			}
@@ -301,22 +319,38 @@ func (b *Builder) addSessions(rows []data.Session, idx []int32) (unknown int) {
 // AddEvents folds event rows; rows of unknown customers are counted and
 // ignored, as are rows with a null timestamp.
 func (b *Builder) AddEvents(rows []data.Event) (unknown int) {
-	return b.addEvents(rows, nil)
+	return b.addEvents(eventColumns(rows), nil)
 }
 
-func (b *Builder) addEvents(rows []data.Event, idx []int32) (unknown int) {
+// eventColumns lays rows out as the column batch the fold reads.
+func eventColumns(rows []data.Event) *data.EventColumns {
+	c := &data.EventColumns{
+		CustomerID: make([]string, len(rows)),
+		TS:         make([]int64, len(rows)),
+		Event:      make([]string, len(rows)),
+		Quantity:   make([]float64, len(rows)),
+	}
+	for i, r := range rows {
+		c.CustomerID[i], c.TS[i], c.Event[i], c.Quantity[i] = r.CustomerID, r.TS, r.Event, r.Quantity
+	}
+	return c
+}
+
+// addEvents folds a batch of events; idx as for addSessions.
+func (b *Builder) addEvents(c *data.EventColumns, idx []int32) (unknown int) {
 	b.seen[1] = true
 	if b.ev.idx == nil && b.cust != nil {
 		b.ev = newStore[evAcc](len(b.cust.ids), len(b.g.cutoffs))
 	}
 	g := &b.g
-	for r := range rows {
-		row := &rows[r]
-		i, ok := b.customer(idx, r, row.CustomerID, &unknown)
+	n := len(c.CustomerID)
+	times, names := c.TS[:n], c.Event[:n]
+	for r := range n {
+		i, ok := b.customer(idx, r, c.CustomerID[r], &unknown)
 		if !ok {
 			continue
 		}
-		ts := row.TS
+		ts := times[r]
 		if ts == data.NoTime {
 			continue
 		}
@@ -324,7 +358,7 @@ func (b *Builder) addEvents(rows []data.Event, idx []int32) (unknown int) {
 		if ts >= g.cutoffs[len(g.cutoffs)-1] {
 			continue
 		}
-		ek := b.vocab.lookup(row.Event, b)
+		ek := b.vocab.lookup(names[r], b)
 		accs := b.ev.get(i)
 		k0 := bucketOf(g.cutoffs, ts)
 		if ek.core {

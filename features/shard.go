@@ -96,15 +96,20 @@ func (b *Builder) Index(id string) int32 {
 	return i
 }
 
-// AddResolved folds the rows of batch (as for Resolve) whose indexes idx
-// (from Resolve) b folds; rows of unknown customers were counted by
-// Resolve.
+// AddResolved folds the rows of batch (as for Resolve, or a
+// *data.SessionColumns or *data.EventColumns) whose indexes idx (from
+// Resolve, or data.ReadKeyed with Index) b folds; rows of unknown
+// customers were counted by Resolve.
 func (b *Builder) AddResolved(batch any, idx []int32) error {
 	switch rows := batch.(type) {
 	case []data.Session:
-		b.addSessions(rows, idx[:len(rows)])
+		b.addSessions(sessionColumns(rows), idx[:len(rows)])
 	case []data.Event:
-		b.addEvents(rows, idx[:len(rows)])
+		b.addEvents(eventColumns(rows), idx[:len(rows)])
+	case *data.SessionColumns:
+		b.addSessions(rows, idx[:len(rows.CustomerID)])
+	case *data.EventColumns:
+		b.addEvents(rows, idx[:len(rows.CustomerID)])
 	case []data.Ticket:
 		b.addTickets(rows, idx[:len(rows)])
 	case []data.Survey:

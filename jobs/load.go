@@ -293,9 +293,9 @@ func dispatch(ctx context.Context, jobs []chan foldJob, batch any, idx []int32) 
 func readInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
 	switch f.Table {
 	case data.Sessions:
-		return readFold[data.Session](ctx, b, f, opt, prog, fold)
+		return readFoldColumns[data.SessionColumns](ctx, b, f, opt, prog, fold)
 	case data.Events:
-		return readFold[data.Event](ctx, b, f, opt, prog, fold)
+		return readFoldColumns[data.EventColumns](ctx, b, f, opt, prog, fold)
 	case data.Tickets:
 		return readFold[data.Ticket](ctx, b, f, opt, prog, fold)
 	case data.Surveys:
@@ -312,15 +312,36 @@ func readFold[T data.Row](ctx context.Context, b *features.Builder, f data.File,
 		err error
 	)
 	rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(rows []T, idx []int32) error {
-		for _, i := range idx {
-			if i < 0 {
-				rs.unknown++
-			}
-		}
+		rs.unknown += int64(countUnknown(idx))
 		prog.rows(f.Table, len(rows))
 		return fold(rows, idx)
 	})
 	return rs, err
+}
+
+// readFoldColumns is readFold for the tables read column by column.
+func readFoldColumns[C data.ColumnBatch](ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
+	var (
+		rs  readStats
+		err error
+	)
+	rs.stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(batch *C, idx []int32) error {
+		rs.unknown += int64(countUnknown(idx))
+		prog.rows(f.Table, len(idx))
+		return fold(batch, idx)
+	})
+	return rs, err
+}
+
+// countUnknown counts the rows whose customer is unknown.
+func countUnknown(idx []int32) int {
+	n := 0
+	for _, i := range idx {
+		if i < 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func optionalFile(cfg *Config, f data.File) bool {
