@@ -54,6 +54,15 @@ type ParquetStream struct {
 	done    bool
 }
 
+// streamPageBytes is the data page size of a ParquetStream. Arrow's column
+// writer allocates a page's buffers anew for every column chunk, and
+// compresses page by page: with its default of 1 MiB, the 1.09M x 106
+// feature table in row groups of 32,768 rows made 256 KiB pages and some
+// 1.5 GB of buffers that the collector then had to chase. With 64 KiB
+// pages writing it took about 0.8 s less (of 7), for a file 3.6% larger;
+// 32 KiB pages gained nothing more and grew the file 7%.
+const streamPageBytes = 64 << 10
+
 // CreateParquetStream creates the file at path, and its parent folders, for
 // the columns named and typed by cols (their values are ignored).
 func CreateParquetStream(path string, cols []OutColumn, opt WriteOptions) (*ParquetStream, error) {
@@ -62,6 +71,7 @@ func CreateParquetStream(path string, cols []OutColumn, opt WriteOptions) (*Parq
 	props := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithMaxRowGroupLength(opt.rowGroupRows()),
+		parquet.WithDataPageSize(streamPageBytes),
 		parquet.WithDictionaryDefault(false),
 		// No fallback from dictionary to plain pages: Arrow lists a
 		// column's page encodings from a map, in random order, when there
@@ -267,8 +277,14 @@ func (s *ParquetStream) closeRowGroup() error {
 			return err
 		}
 		// Only a page that holds values: Close flushes the rest, and a
-		// flush of nothing would add an empty page.
-		if f, ok := cw.(pageFlusher); ok && cw.CurrentEncoder().EstimatedDataEncodedSize() > 0 {
+		// flush of nothing would add an empty page (or panic). The size
+		// estimate of a dictionary encoder is never zero, so whether its
+		// page is empty cannot be told: Close flushes those columns.
+		enc := cw.CurrentEncoder()
+		if _, dict := enc.(interface{ DictEncodedSize() int }); dict {
+			return nil
+		}
+		if f, ok := cw.(pageFlusher); ok && enc.EstimatedDataEncodedSize() > 0 {
 			return f.FlushCurrentPage()
 		}
 		return nil

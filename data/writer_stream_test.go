@@ -186,3 +186,39 @@ func TestParquetStreamUniqueStrings(t *testing.T) {
 		t.Errorf("data page encodings %v, want one", data)
 	}
 }
+
+// TestParquetStreamDictionaryPageAtRowGroupEnd: 32,768 distinct ids a row
+// group, as in a feature table, fill a dictionary column's 64 KiB page at
+// the row group's last values, so the page is written before the row group
+// closes. Flushing that column again at the close panicked in Arrow's
+// writer (an empty page); the stream must write the file and read back
+// every id.
+func TestParquetStreamDictionaryPageAtRowGroupEnd(t *testing.T) {
+	const rg, n = 32768, 3 * 32768
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("customer-%08d", i)
+	}
+	path := filepath.Join(t.TempDir(), "ids.parquet")
+	w, err := CreateParquetStream(path, []OutColumn{{Name: "customer_id", Kind: String}, {Name: "x", Kind: Float}}, WriteOptions{RowGroupRows: rg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := make([]float64, n)
+	for lo := 0; lo < n; lo += rg / 2 {
+		hi := lo + rg/2
+		if err := w.Write([]OutColumn{{Name: "customer_id", Kind: String, Strings: ids[lo:hi]}, {Name: "x", Kind: Float, Floats: xs[lo:hi]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cols, err := ReadColumns(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cols[0].Strings; len(got) != n || got[0] != ids[0] || got[n-1] != ids[n-1] || got[rg] != ids[rg] {
+		t.Fatalf("read back %d ids, want %d in order", len(got), n)
+	}
+}
