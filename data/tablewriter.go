@@ -18,6 +18,10 @@ type WriteOptions struct {
 	// RowGroupRows is the maximum number of rows per row group;
 	// 0 means DefaultRowGroupRows.
 	RowGroupRows int
+	// Fast, for a ParquetStream, compresses at zstd's fastest level instead
+	// of its default: on the 1.09M x 106 feature table, 0.6 s less of 7 s
+	// of writing for a file 11% larger (Snappy saved 0.3 s more for 38%).
+	Fast bool
 }
 
 func (o WriteOptions) rowGroupRows() int64 {

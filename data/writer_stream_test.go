@@ -222,3 +222,45 @@ func TestParquetStreamDictionaryPageAtRowGroupEnd(t *testing.T) {
 		t.Fatalf("read back %d ids, want %d in order", len(got), n)
 	}
 }
+
+// TestParquetStreamFast: Fast writes the same values, compressed at
+// another level (so other bytes).
+func TestParquetStreamFast(t *testing.T) {
+	const n = 100_000
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = float64((i*7919)%53) / 4
+	}
+	dir := t.TempDir()
+	var sizes []int64
+	for _, fast := range []bool{false, true} {
+		path := filepath.Join(dir, fmt.Sprint(fast, ".parquet"))
+		w, err := CreateParquetStream(path, []OutColumn{{Name: "x", Kind: Float}}, WriteOptions{RowGroupRows: n, Fast: fast})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write([]OutColumn{{Name: "x", Kind: Float, Floats: xs}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cols, err := ReadColumns(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range cols[0].Floats {
+			if v != xs[i] {
+				t.Fatalf("fast=%v: value %d is %v, want %v", fast, i, v, xs[i])
+			}
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, fi.Size())
+	}
+	if sizes[0] == sizes[1] {
+		t.Errorf("Fast changed nothing: both files are %d bytes", sizes[0])
+	}
+}

@@ -240,7 +240,7 @@ func writeFeatureTable(path string, b *features.Builder, present map[data.Table]
 				}
 				w = cs
 			} else {
-				ps, err := data.CreateParquetStream(tmp, s.cols, data.WriteOptions{RowGroupRows: featureRowGroupRows})
+				ps, err := data.CreateParquetStream(tmp, s.cols, data.WriteOptions{RowGroupRows: featureRowGroupRows, Fast: true})
 				if err != nil {
 					return nil, 0, fmt.Errorf("write %s: %w", path, err)
 				}
