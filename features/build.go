@@ -142,7 +142,7 @@ type rowCtx struct {
 // present says which tables the dataset had; a table that is absent and
 // never fed leaves its families unbuilt and their columns NaN.
 func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
-	return b.build(present, 0, len(b.g.cutoffs), 0, b.Customers())
+	return b.build(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil)
 }
 
 // Cutoffs returns the number of cutoffs.
@@ -155,7 +155,7 @@ func (b *Builder) BuildAt(present map[data.Table]bool, k int) (*Frame, error) {
 	if k < 0 || k >= len(b.g.cutoffs) {
 		return nil, fmt.Errorf("cutoff %d of %d: %w", k, len(b.g.cutoffs), ErrCutoffRange)
 	}
-	return b.build(present, k, k+1, 0, b.Customers())
+	return b.build(present, k, k+1, 0, b.Customers(), nil)
 }
 
 // BuildRange is BuildAt for the customers with index lo <= i < hi alone
@@ -163,16 +163,24 @@ func (b *Builder) BuildAt(present map[data.Table]bool, k int) (*Frame, error) {
 // consecutive ranges give, one after the other, the rows of BuildAt. It
 // bounds the memory of the matrix to a slice of one cutoff.
 func (b *Builder) BuildRange(present map[data.Table]bool, k, lo, hi int) (*Frame, error) {
+	return b.BuildRangeInto(present, k, lo, hi, nil)
+}
+
+// BuildRangeInto is BuildRange writing the matrix into x's memory when it
+// is large enough (the X of an earlier frame the caller is done with):
+// writing a feature table slice by slice, the matrices were most of the
+// garbage of the build.
+func (b *Builder) BuildRangeInto(present map[data.Table]bool, k, lo, hi int, x []float64) (*Frame, error) {
 	if k < 0 || k >= len(b.g.cutoffs) {
 		return nil, fmt.Errorf("cutoff %d of %d: %w", k, len(b.g.cutoffs), ErrCutoffRange)
 	}
 	if lo < 0 || hi < lo || hi > b.Customers() {
 		return nil, fmt.Errorf("customers %d to %d of %d: %w", lo, hi, b.Customers(), ErrCutoffRange)
 	}
-	return b.build(present, k, k+1, lo, hi)
+	return b.build(present, k, k+1, lo, hi, x)
 }
 
-func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int) (*Frame, error) {
+func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []float64) (*Frame, error) {
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
@@ -220,7 +228,11 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int) (*Fra
 			}
 		}
 	}
-	e.x = make([]float64, 0, rows*nF)
+	if cap(x) >= rows*nF {
+		e.x = x[:0]
+	} else {
+		e.x = make([]float64, 0, rows*nF)
+	}
 	f.CustomerID = make([]string, 0, rows)
 	f.Cutoff = make([]int64, 0, rows)
 	f.Label = make([]float64, 0, rows)

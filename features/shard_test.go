@@ -78,7 +78,8 @@ func TestShards(t *testing.T) {
 }
 
 // TestBuildRange: consecutive customer ranges of a cutoff give, one after
-// the other, the rows of BuildAt.
+// the other, the rows of BuildAt, also when each is built into the
+// poisoned matrix of the one before.
 func TestBuildRange(t *testing.T) {
 	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
 	h := randomHistory(9, 90, end, 400)
@@ -97,8 +98,9 @@ func TestBuildRange(t *testing.T) {
 		}
 		for _, step := range []int{1, 7, n} {
 			from := 0
+			var x []float64 // the last part's matrix, poisoned, for the next
 			for lo := 0; lo < n; lo += step {
-				part, err := b.BuildRange(nil, k, lo, min(lo+step, n))
+				part, err := b.BuildRangeInto(nil, k, lo, min(lo+step, n), x)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,6 +113,10 @@ func TestBuildRange(t *testing.T) {
 					}
 				}
 				from += part.Rows()
+				x = part.X
+				for i := range x {
+					x[i] = math.Inf(-1)
+				}
 			}
 			if from != want.Rows() {
 				t.Errorf("cutoff %d, step %d: %d rows, want %d", k, step, from, want.Rows())

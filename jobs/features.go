@@ -178,9 +178,10 @@ func writeFeatureTable(path string, b *features.Builder, present map[data.Table]
 	go func() {
 		defer close(slices)
 		n := b.Customers()
+		var x []float64 // the matrix of the last slice, copied into its columns
 		for k := range b.Cutoffs() {
 			for lo := 0; lo < n || (k == 0 && lo == 0); lo += buildChunk {
-				f, err := b.BuildRange(present, k, lo, min(lo+buildChunk, n))
+				f, err := b.BuildRangeInto(present, k, lo, min(lo+buildChunk, n), x)
 				var s slice
 				if err != nil {
 					s.err = fmt.Errorf("build features: %w", err)
@@ -198,7 +199,7 @@ func writeFeatureTable(path string, b *features.Builder, present map[data.Table]
 						s.owned = append(s.owned, v[:n])
 						return v[:n]
 					})
-					f.X = nil // the columns hold the values now
+					x, f.X = f.X, nil // the columns hold the values now
 				}
 				select {
 				case slices <- s:
