@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -108,8 +109,36 @@ func writeParquetFile(path string, cols []data.OutColumn) error {
 // 16,384 x 100 features is 13 MB of matrix, and as much again of columns.
 const buildChunk = 16384
 
-// writeGCPercent is the GOGC of writeFeatureTable.
-const writeGCPercent = 25
+// writeHeadroom is how far writeFeatureTable lets the Go heap grow past
+// what was live when it started before the collector must run (a soft
+// memory limit, see limitWriteHeap): the writer's own live buffers (zstd
+// encoders, Arrow's pages, a few slices of columns) take some 60 MB of it.
+const writeHeadroom = 160 << 20
+
+// limitWriteHeap sets a soft memory limit of the live heap plus
+// writeHeadroom, unless a lower one is set (GOMEMLIMIT), and returns the
+// function that restores the limit.
+//
+// Building and encoding the feature table make some 3 GB of short-lived
+// buffers at 200k customers x 7 cutoffs over a live heap of about 160 MB.
+// With the default GOGC the heap doubled before each collection, which
+// made the process's peak memory; GOGC 25 kept the peak down but collected
+// every 40 MB. Under the limit the collector runs only as the heap nears
+// it: writing took 5.7 s against 6.5 s, for a peak 25 MB higher.
+func limitWriteHeap() (restore func()) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return func() {}
+	}
+	limit := int64(s[0].Value.Uint64()) + writeHeadroom
+	old := debug.SetMemoryLimit(-1)
+	if limit >= old {
+		return func() {}
+	}
+	debug.SetMemoryLimit(limit)
+	return func() { debug.SetMemoryLimit(old) }
+}
 
 // featureRowGroupRows is the row group size of the feature table. The
 // writer holds the open row group's compressed pages, which for doubles
@@ -158,11 +187,7 @@ func writeFeatureTable(path string, b *features.Builder, present map[data.Table]
 	}
 	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 
-	// Building and encoding make some 7 GB of short-lived buffers at 200k
-	// customers x 7 cutoffs over a live heap of about 200 MB, and with the
-	// default GOGC the heap doubled before each collection: the process's
-	// peak memory. A lower GOGC for this phase alone keeps the peak down.
-	defer debug.SetGCPercent(debug.SetGCPercent(writeGCPercent))
+	defer limitWriteHeap()()
 
 	type slice struct {
 		f     *features.Frame
