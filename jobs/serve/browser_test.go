@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -41,34 +42,54 @@ type webDriver struct {
 
 func (d *webDriver) call(method, path string, body any) json.RawMessage {
 	d.t.Helper()
+	v, err := d.try(method, path, body)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return v
+}
+
+// errStale is the webdriver's answer for an element the page has replaced
+// since it was found.
+var errStale = errors.New("stale element reference")
+
+// try is call returning the webdriver's error instead of failing the
+// test; a stale element gives an error wrapping errStale.
+func (d *webDriver) try(method, path string, body any) (json.RawMessage, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			d.t.Fatal(err)
+			return nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, d.base+path, rd)
 	if err != nil {
-		d.t.Fatal(err)
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		d.t.Fatalf("webdriver %s %s: %v", method, path, err)
+		return nil, fmt.Errorf("webdriver %s %s: %w", method, path, err)
 	}
 	defer res.Body.Close()
 	var out struct {
 		Value json.RawMessage `json:"value"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		d.t.Fatalf("webdriver %s %s: %v", method, path, err)
+		return nil, fmt.Errorf("webdriver %s %s: %w", method, path, err)
 	}
 	if res.StatusCode != 200 {
-		d.t.Fatalf("webdriver %s %s: %d %s", method, path, res.StatusCode, out.Value)
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(out.Value, &e) == nil && e.Error == "stale element reference" {
+			return nil, fmt.Errorf("webdriver %s %s: %w", method, path, errStale)
+		}
+		return nil, fmt.Errorf("webdriver %s %s: %d %s", method, path, res.StatusCode, out.Value)
 	}
-	return out.Value
+	return out.Value, nil
 }
 
 // find returns the element id of the first match of a CSS selector,
@@ -93,15 +114,41 @@ func (d *webDriver) find(css string) string {
 	return id
 }
 
+// click clicks the first match of css, finding it again if the page
+// replaced it meanwhile (see text).
 func (d *webDriver) click(css string) {
-	d.call("POST", "/element/"+d.find(css)+"/click", map[string]any{})
+	d.t.Helper()
+	d.waitFor("a click on "+css, func() bool {
+		_, err := d.try("POST", "/element/"+d.find(css)+"/click", map[string]any{})
+		if errors.Is(err, errStale) {
+			return false
+		}
+		if err != nil {
+			d.t.Fatal(err)
+		}
+		return true
+	})
 }
 
+// text returns the text of the first match of css. The page re-renders
+// its table and detail as answers arrive, so an element found may be
+// replaced before its text is read: it is then found again.
 func (d *webDriver) text(css string) string {
+	d.t.Helper()
 	var s string
-	if err := json.Unmarshal(d.call("GET", "/element/"+d.find(css)+"/text", nil), &s); err != nil {
-		d.t.Fatal(err)
-	}
+	d.waitFor("the text of "+css, func() bool {
+		v, err := d.try("GET", "/element/"+d.find(css)+"/text", nil)
+		if errors.Is(err, errStale) {
+			return false
+		}
+		if err != nil {
+			d.t.Fatal(err)
+		}
+		if err := json.Unmarshal(v, &s); err != nil {
+			d.t.Fatal(err)
+		}
+		return true
+	})
 	return s
 }
 
