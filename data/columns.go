@@ -157,20 +157,30 @@ func nsPer(u arrow.TimeUnit) int64 {
 	return 1
 }
 
-// scaleTime converts v units of per nanoseconds to nanoseconds, clamping
-// instants beyond the int64 range (years before 1677 or after 2262) to its
-// ends, which later checks treat as out of range.
-func scaleTime(v, per int64) int64 {
+// scaleTimes sets dst to src, units of per nanoseconds, in nanoseconds,
+// clamping instants beyond the int64 range (years before 1677 or after
+// 2262) to its ends, which later checks treat as out of range. The bounds
+// are divided out once: two divisions per value were 0.65 s of CPU on the
+// 127M-row benchmark.
+func scaleTimes[T ~int32 | ~int64](dst []int64, src []T, per int64) {
+	dst = dst[:len(src)]
 	if per == 1 {
-		return v
+		for i, v := range src {
+			dst[i] = int64(v)
+		}
+		return
 	}
-	if v > math.MaxInt64/per {
-		return math.MaxInt64
+	hi, lo := math.MaxInt64/per, (math.MinInt64+1)/per
+	for i, v := range src {
+		switch x := int64(v); {
+		case x > hi:
+			dst[i] = math.MaxInt64
+		case x < lo:
+			dst[i] = math.MinInt64 + 1 // NoTime is reserved for null
+		default:
+			dst[i] = x * per
+		}
 	}
-	if v < (math.MinInt64+1)/per {
-		return math.MinInt64 + 1 // NoTime is reserved for null
-	}
-	return v * per
 }
 
 func decodeTimes(dst []int64, arr arrow.Array) error {
@@ -179,17 +189,11 @@ func decodeTimes(dst []int64, arr arrow.Array) error {
 		// The unit is the file's; the time zone is UTC for UTC-adjusted
 		// timestamps and empty for local ones, which are read as UTC.
 		per := nsPer(a.DataType().(*arrow.TimestampType).Unit)
-		for i, v := range a.TimestampValues()[:len(dst)] {
-			dst[i] = scaleTime(int64(v), per)
-		}
+		scaleTimes(dst, a.TimestampValues()[:len(dst)], per)
 	case *array.Date32:
-		for i, v := range a.Date32Values()[:len(dst)] {
-			dst[i] = scaleTime(int64(v), nsPerDay)
-		}
+		scaleTimes(dst, a.Date32Values()[:len(dst)], nsPerDay)
 	case *array.Date64:
-		for i, v := range a.Date64Values()[:len(dst)] {
-			dst[i] = scaleTime(int64(v), 1_000_000)
-		}
+		scaleTimes(dst, a.Date64Values()[:len(dst)], 1_000_000)
 	default:
 		return fmt.Errorf("%s as timestamp: %w", arr.DataType(), ErrWrongType)
 	}

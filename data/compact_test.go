@@ -79,3 +79,39 @@ func TestKeptRowsExact(t *testing.T) {
 		})
 	}
 }
+
+// TestScaleTimes: instants within the int64 range of nanoseconds scale
+// exactly; those beyond it clamp to its ends (never to NoTime); unit 1
+// passes values through.
+func TestScaleTimes(t *testing.T) {
+	const per = 1_000 // microseconds
+	hi, lo := int64(math.MaxInt64/per), int64((math.MinInt64+1)/per)
+	src := []int64{0, 1, -1, hi, hi + 1, lo, lo - 1, math.MaxInt64, math.MinInt64}
+	want := []int64{0, per, -per, hi * per, math.MaxInt64, lo * per, math.MinInt64 + 1, math.MaxInt64, math.MinInt64 + 1}
+	got := make([]int64, len(src))
+	scaleTimes(got, src, per)
+	for i := range src {
+		if got[i] != want[i] {
+			t.Errorf("%d us: %d ns, want %d", src[i], got[i], want[i])
+		}
+	}
+	days := []int32{0, -1, 106_751, 106_752, -106_752, -106_753}
+	got = make([]int64, len(days))
+	scaleTimes(got, days, nsPerDay)
+	for i, d := range days {
+		w := int64(d) * nsPerDay
+		switch {
+		case d > 106_751:
+			w = math.MaxInt64
+		case d < -106_751: // the lower bound is divided toward zero: one day early
+			w = math.MinInt64 + 1
+		}
+		if got[i] != w {
+			t.Errorf("day %d: %d ns, want %d", d, got[i], w)
+		}
+	}
+	scaleTimes(got, []int64{math.MinInt64, 5}, 1)
+	if got[0] != math.MinInt64 || got[1] != 5 {
+		t.Errorf("unit 1: %v, want the values as they are", got[:2])
+	}
+}

@@ -317,13 +317,9 @@ func (c *pageCursor) useDict(d parquet.Dictionary) error {
 func (c *pageCursor) times(dst []int64, v0, n int) {
 	switch c.conv {
 	case convTimeI64:
-		for i, v := range c.i64[v0 : v0+n] {
-			dst[i] = scaleTime(v, c.per)
-		}
+		scaleTimes(dst, c.i64[v0:v0+n], c.per)
 	case convDateI32:
-		for i, v := range c.i32[v0 : v0+n] {
-			dst[i] = scaleTime(int64(v), c.per)
-		}
+		scaleTimes(dst, c.i32[v0:v0+n], c.per)
 	}
 }
 
