@@ -199,25 +199,13 @@ func TestParquetStreamDictionaryPageAtRowGroupEnd(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("customer-%08d", i)
 	}
-	path := filepath.Join(t.TempDir(), "ids.parquet")
-	w, err := CreateParquetStream(path, []OutColumn{{Name: "customer_id", Kind: String}, {Name: "x", Kind: Float}}, WriteOptions{RowGroupRows: rg})
-	if err != nil {
-		t.Fatal(err)
-	}
 	xs := make([]float64, n)
+	var pieces [][]OutColumn
 	for lo := 0; lo < n; lo += rg / 2 {
 		hi := lo + rg/2
-		if err := w.Write([]OutColumn{{Name: "customer_id", Kind: String, Strings: ids[lo:hi]}, {Name: "x", Kind: Float, Floats: xs[lo:hi]}}); err != nil {
-			t.Fatal(err)
-		}
+		pieces = append(pieces, []OutColumn{{Name: "customer_id", Kind: String, Strings: ids[lo:hi]}, {Name: "x", Kind: Float, Floats: xs[lo:hi]}})
 	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	cols, err := ReadColumns(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cols, _ := streamRoundTrip(t, filepath.Join(t.TempDir(), "ids.parquet"), WriteOptions{RowGroupRows: rg}, pieces...)
 	if got := cols[0].Strings; len(got) != n || got[0] != ids[0] || got[n-1] != ids[n-1] || got[rg] != ids[rg] {
 		t.Fatalf("read back %d ids, want %d in order", len(got), n)
 	}
@@ -234,33 +222,44 @@ func TestParquetStreamFast(t *testing.T) {
 	dir := t.TempDir()
 	var sizes []int64
 	for _, fast := range []bool{false, true} {
-		path := filepath.Join(dir, fmt.Sprint(fast, ".parquet"))
-		w, err := CreateParquetStream(path, []OutColumn{{Name: "x", Kind: Float}}, WriteOptions{RowGroupRows: n, Fast: fast})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Write([]OutColumn{{Name: "x", Kind: Float, Floats: xs}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		cols, err := ReadColumns(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cols, size := streamRoundTrip(t, filepath.Join(dir, fmt.Sprint(fast, ".parquet")), WriteOptions{RowGroupRows: n, Fast: fast},
+			[]OutColumn{{Name: "x", Kind: Float, Floats: xs}})
 		for i, v := range cols[0].Floats {
 			if v != xs[i] {
 				t.Fatalf("fast=%v: value %d is %v, want %v", fast, i, v, xs[i])
 			}
 		}
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sizes = append(sizes, fi.Size())
+		sizes = append(sizes, size)
 	}
 	if sizes[0] == sizes[1] {
 		t.Errorf("Fast changed nothing: both files are %d bytes", sizes[0])
 	}
+}
+
+// streamRoundTrip writes pieces to a ParquetStream at path (its columns
+// those of the first piece) and returns the columns read back and the
+// file's size.
+func streamRoundTrip(t *testing.T, path string, opt WriteOptions, pieces ...[]OutColumn) ([]OutColumn, int64) {
+	t.Helper()
+	w, err := CreateParquetStream(path, pieces[0], opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pieces {
+		if err := w.Write(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cols, err := ReadColumns(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cols, fi.Size()
 }
