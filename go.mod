@@ -5,7 +5,7 @@ go 1.26
 require (
 	github.com/BurntSushi/toml v1.4.0
 	github.com/apache/arrow/go/v17 v17.0.0
-	github.com/klauspost/compress v1.17.9
+	github.com/klauspost/compress v1.20.3
 	github.com/mattn/go-isatty v0.0.19
 	github.com/parquet-go/parquet-go v0.25.1
 	github.com/rs/zerolog v1.33.0
