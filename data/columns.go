@@ -20,9 +20,9 @@ type colVec struct {
 	s       []string
 	f       []float64
 	t       []int64
-	// keys[i] is the reader's key of s[i], or noKey where not yet known;
-	// only when keyed (the page path fills them for the customer id
-	// column of a keyed read).
+	// keys[i] is the key of s[i] in a keyed read, or noKey where not
+	// yet known (the customer id column alone); keyed says the page path
+	// set them for the batch.
 	keys  []int32
 	keyed bool
 }

@@ -59,6 +59,24 @@ const (
 	convU64                     // INT64 holding an unsigned value
 )
 
+// numericConv is the conversion of each Arrow type a Float or Int column
+// may read as, with the physical type it must be stored as.
+var numericConv = map[arrow.Type]struct {
+	conv pageConv
+	phys pq.Type
+}{
+	arrow.FLOAT64: {convF64, pq.Types.Double},
+	arrow.FLOAT32: {convF32, pq.Types.Float},
+	arrow.INT8:    {convI32, pq.Types.Int32},
+	arrow.INT16:   {convI32, pq.Types.Int32},
+	arrow.INT32:   {convI32, pq.Types.Int32},
+	arrow.UINT8:   {convU32, pq.Types.Int32},
+	arrow.UINT16:  {convU32, pq.Types.Int32},
+	arrow.UINT32:  {convU32, pq.Types.Int32},
+	arrow.INT64:   {convI64, pq.Types.Int64},
+	arrow.UINT64:  {convU64, pq.Types.Int64},
+}
+
 // pageConvFor returns the conversion for a contract column of kind k read
 // by Arrow as dt from the Parquet column col, or convNone when the column
 // needs Arrow's record reader (nested or repeated columns, INT96
@@ -88,31 +106,8 @@ func pageConvFor(k Kind, dt arrow.DataType, col *schema.Column) (pageConv, int64
 			}
 		}
 	case Float, Int:
-		switch dt.ID() {
-		case arrow.FLOAT64:
-			if phys == pq.Types.Double {
-				return convF64, 0
-			}
-		case arrow.FLOAT32:
-			if phys == pq.Types.Float {
-				return convF32, 0
-			}
-		case arrow.INT8, arrow.INT16, arrow.INT32:
-			if phys == pq.Types.Int32 {
-				return convI32, 0
-			}
-		case arrow.UINT8, arrow.UINT16, arrow.UINT32:
-			if phys == pq.Types.Int32 {
-				return convU32, 0
-			}
-		case arrow.INT64:
-			if phys == pq.Types.Int64 {
-				return convI64, 0
-			}
-		case arrow.UINT64:
-			if phys == pq.Types.Int64 {
-				return convU64, 0
-			}
+		if n, ok := numericConv[dt.ID()]; ok && phys == n.phys {
+			return n.conv, 0
 		}
 	}
 	return convNone, 0

@@ -150,13 +150,13 @@ func ReadKeyedColumns[C ColumnBatch](ctx context.Context, f File, opt ReadOption
 		d = deliver{table: Sessions, fn: func(r *reader, n int) error {
 			c := r.cols
 			*b = SessionColumns{c[0].s[:n], c[1].t[:n], c[2].f[:n], c[3].f[:n], c[4].s[:n]}
-			return fn(&batch, r.keys[:n])
+			return fn(&batch, c[0].keys[:n])
 		}}
 	case *EventColumns:
 		d = deliver{table: Events, fn: func(r *reader, n int) error {
 			c := r.cols
 			*b = EventColumns{c[0].s[:n], c[1].t[:n], c[2].s[:n], c[3].f[:n]}
-			return fn(&batch, r.keys[:n])
+			return fn(&batch, c[0].keys[:n])
 		}}
 	}
 	return readFile(ctx, f, opt, key, d)
@@ -179,7 +179,11 @@ func rowsTo[T Row](fn func([]T, []int32) error) deliver {
 		for i := range rows {
 			build(r, i, &rows[i])
 		}
-		return fn(rows, r.keys[:min(n, len(r.keys))])
+		var keys []int32
+		if r.key != nil {
+			keys = r.cols[0].keys[:n]
+		}
+		return fn(rows, keys)
 	}}
 }
 
@@ -301,9 +305,8 @@ type reader struct {
 	cols     []colVec // by index in Contract[table]
 	rowGroup int
 	st       FileStats
-	req      []reqCol // the required columns of Contract[table]
-	key      func(string) int32
-	keys     []int32 // the kept rows' keys, when key is set
+	req      []reqCol           // the required columns of Contract[table]
+	key      func(string) int32 // keys the rows in cols[0].keys when set
 	rules    rules
 }
 
@@ -346,16 +349,16 @@ func (r *reader) resolve(fr *pqarrow.FileReader) ([]int, error) {
 // them.
 func (r *reader) emit(n int, off int64, d deliver) error {
 	r.st.Rows += int64(n)
-	if r.key != nil {
-		r.keys = resize(r.keys, n)
-	}
 	if n == 0 {
 		return nil
+	}
+	if r.key != nil {
+		r.unkeyed(n)
 	}
 	if r.checkAll(n) {
 		if r.key != nil {
 			for i := range n {
-				r.keys[i] = r.keyOf(i)
+				r.keyRow(i)
 			}
 		}
 		r.st.Kept += int64(n)
@@ -373,7 +376,7 @@ func (r *reader) emit(n int, off int64, d deliver) error {
 			r.move(kept, i)
 		}
 		if r.key != nil {
-			r.keys[kept] = r.keyOf(kept)
+			r.keyRow(kept)
 		}
 		kept++
 	}
@@ -384,6 +387,18 @@ func (r *reader) emit(n int, off int64, d deliver) error {
 	return nil
 }
 
+// unkeyed readies the keys of the customer id column for n rows: the page
+// path has set those it took from the dictionary; the others, and all of
+// the record reader's, are noKey.
+func (r *reader) unkeyed(n int) {
+	if v := &r.cols[0]; !v.keyed {
+		v.keys = resize(v.keys, n)
+		for i := range v.keys {
+			v.keys[i] = noKey
+		}
+	}
+}
+
 // move copies row i of every column to row j < i, keys included.
 func (r *reader) move(j, i int) {
 	for c := range r.cols {
@@ -391,7 +406,7 @@ func (r *reader) move(j, i int) {
 		switch Contract[r.table][c].Kind {
 		case String:
 			v.s[j] = v.s[i]
-			if v.keyed {
+			if c == 0 && r.key != nil {
 				v.keys[j] = v.keys[i]
 			}
 		case Timestamp:
@@ -402,15 +417,12 @@ func (r *reader) move(j, i int) {
 	}
 }
 
-// keyOf returns the key of the customer id of row i, a checked row.
-func (r *reader) keyOf(i int) int32 {
-	v := &r.cols[0]
-	if v.keyed {
-		if k := v.keys[i]; k != noKey {
-			return k
-		}
+// keyRow sets the key of the customer id of row i, a checked row, unless
+// the page path took it from the dictionary.
+func (r *reader) keyRow(i int) {
+	if v := &r.cols[0]; v.keys[i] == noKey {
+		v.keys[i] = r.key(v.s[i])
 	}
-	return r.key(v.s[i])
 }
 
 // checkChunks checks the metadata and extent of every column chunk that
