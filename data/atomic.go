@@ -173,6 +173,26 @@ func WriteFileAtomic(path string, b []byte) (err error) {
 	return syncDir(dir)
 }
 
+// FinishFile runs flush, in order, then fsyncs and closes f, and returns
+// the first error; f is closed whatever happens. It is how a file a writer
+// streamed into (a temporary file, say, renamed into place after) is
+// made durable.
+func FinishFile(f *os.File, flush ...func() error) error {
+	var err error
+	for _, fl := range flush {
+		if err = fl(); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // syncTree fsyncs every regular file and folder under root, root included.
 func syncTree(root string) error {
 	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -82,5 +83,37 @@ func TestWriteFileAtomic(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
 		t.Errorf("folder holds %d entries, want 1", len(entries))
+	}
+}
+
+// TestFinishFile: flushes run in order until one fails, whose error is
+// returned; the file is closed either way.
+func TestFinishFile(t *testing.T) {
+	dir := t.TempDir()
+	var ran []int
+	step := func(i int, err error) func() error {
+		return func() error { ran = append(ran, i); return err }
+	}
+	f, err := os.Create(filepath.Join(dir, "ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := FinishFile(f, step(1, nil), step(2, nil)); err != nil || len(ran) != 2 || ran[0] != 1 {
+		t.Errorf("FinishFile: %v, flushes run %v; want nil and [1 2]", err, ran)
+	}
+	if _, err := f.Write([]byte("x")); err == nil {
+		t.Error("file still open after FinishFile")
+	}
+	ran = nil
+	boom := errors.New("boom")
+	g, err := os.Create(filepath.Join(dir, "bad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := FinishFile(g, step(1, boom), step(2, nil)); !errors.Is(err, boom) || len(ran) != 1 {
+		t.Errorf("FinishFile: %v, flushes run %v; want boom and [1]", err, ran)
+	}
+	if _, err := g.Write([]byte("x")); err == nil {
+		t.Error("file still open after a failed flush")
 	}
 }

@@ -106,17 +106,7 @@ func (w *TableWriter[T]) Close() error {
 		return nil
 	}
 	w.done = true
-	err := w.rw.close()
-	if err == nil {
-		err = w.buf.Flush()
-	}
-	if err == nil {
-		err = w.f.Sync()
-	}
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := FinishFile(w.f, w.rw.close, w.buf.Flush); err != nil {
 		return fmt.Errorf("close %s: %w", w.path, err)
 	}
 	return nil

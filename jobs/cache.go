@@ -105,16 +105,7 @@ func (c *featureCache) store(cutoff int64, e *cacheEntry) error {
 	}
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriter(tmp)
-	err = gob.NewEncoder(w).Encode(e)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	err = data.FinishFile(tmp, func() error { return gob.NewEncoder(w).Encode(e) }, w.Flush)
 	if err == nil {
 		err = os.Rename(tmp.Name(), c.path(cutoff))
 	}

@@ -95,17 +95,7 @@ func (s *csvStream) Write(cols []data.OutColumn) error {
 
 // Close flushes and syncs the file and renames it into place.
 func (s *csvStream) Close() error {
-	s.cw.Flush()
-	err := s.cw.Error()
-	if err == nil {
-		err = s.bw.Flush()
-	}
-	if err == nil {
-		err = s.tmp.Sync()
-	}
-	if cerr := s.tmp.Close(); err == nil {
-		err = cerr
-	}
+	err := data.FinishFile(s.tmp, func() error { s.cw.Flush(); return s.cw.Error() }, s.bw.Flush)
 	if err == nil {
 		err = os.Rename(s.tmp.Name(), s.path)
 	}
