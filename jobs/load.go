@@ -289,59 +289,34 @@ func dispatch(ctx context.Context, jobs []chan foldJob, batch any, idx []int32) 
 }
 
 // readInto streams one file, with each row's customer index from b, into
-// fold.
+// fold: sessions and events as column batches, the rest as rows.
 func readInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
-	switch f.Table {
-	case data.Sessions:
-		return readFoldColumns[data.SessionColumns](ctx, b, f, opt, prog, fold)
-	case data.Events:
-		return readFoldColumns[data.EventColumns](ctx, b, f, opt, prog, fold)
-	case data.Tickets:
-		return readFold[data.Ticket](ctx, b, f, opt, prog, fold)
-	case data.Surveys:
-		return readFold[data.Survey](ctx, b, f, opt, prog, fold)
-	case data.Orders:
-		return readFold[data.Order](ctx, b, f, opt, prog, fold)
-	}
-	return readStats{}, fmt.Errorf("read %s: table %q is not one of the contract's", f.Rel, f.Table)
-}
-
-func readFold[T data.Row](ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
-	var (
-		rs  readStats
-		err error
-	)
-	rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(rows []T, idx []int32) error {
-		rs.unknown += int64(countUnknown(idx))
-		prog.rows(f.Table, len(rows))
-		return fold(rows, idx)
-	})
-	return rs, err
-}
-
-// readFoldColumns is readFold for the tables read column by column.
-func readFoldColumns[C data.ColumnBatch](ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
-	var (
-		rs  readStats
-		err error
-	)
-	rs.stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(batch *C, idx []int32) error {
-		rs.unknown += int64(countUnknown(idx))
+	var rs readStats
+	each := func(batch any, idx []int32) error {
+		for _, i := range idx {
+			if i < 0 {
+				rs.unknown++
+			}
+		}
 		prog.rows(f.Table, len(idx))
 		return fold(batch, idx)
-	})
-	return rs, err
-}
-
-// countUnknown counts the rows whose customer is unknown.
-func countUnknown(idx []int32) int {
-	n := 0
-	for _, i := range idx {
-		if i < 0 {
-			n++
-		}
 	}
-	return n
+	var err error
+	switch f.Table {
+	case data.Sessions:
+		rs.stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.SessionColumns, idx []int32) error { return each(c, idx) })
+	case data.Events:
+		rs.stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error { return each(c, idx) })
+	case data.Tickets:
+		rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Ticket, idx []int32) error { return each(r, idx) })
+	case data.Surveys:
+		rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Survey, idx []int32) error { return each(r, idx) })
+	case data.Orders:
+		rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Order, idx []int32) error { return each(r, idx) })
+	default:
+		return rs, fmt.Errorf("read %s: table %q is not one of the contract's", f.Rel, f.Table)
+	}
+	return rs, err
 }
 
 func optionalFile(cfg *Config, f data.File) bool {
