@@ -14,9 +14,6 @@ import (
 // customers at a time, is byte for byte the CSV of the whole frame, and
 // holds the rows of the Parquet one.
 func TestFeaturesCSVStreams(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads the embedded sample (-short)")
-	}
 	cfg, env := sampleConfig(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "f.csv")

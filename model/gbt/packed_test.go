@@ -73,17 +73,7 @@ func TestPackedMatchesWalk(t *testing.T) {
 			if (m.packed == nil) != (tt.depth > packedMaxDepth) {
 				t.Fatalf("packed = %v for depth %d", m.packed != nil, tt.depth)
 			}
-			for _, rows := range []int{1, 3, 4, 31, 32, 33, 1001} {
-				X := oddRows(m, rows, uint64(rows))
-				want := walkMargin(m, X)
-				got := make([]float64, rows)
-				m.PredictMargin(got, X)
-				for i := range got {
-					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-						t.Fatalf("rows=%d row %d: got %v, want %v", rows, i, got[i], want[i])
-					}
-				}
-			}
+			sameAsWalk(t, m, 1, 3, 4, 31, 32, 33, 1001)
 		})
 	}
 }
@@ -175,17 +165,24 @@ func TestPackedRandomModels(t *testing.T) {
 			if m.packed != nil && m.packed.rows != tt.rows {
 				t.Fatalf("block of %d rows, want %d", m.packed.rows, tt.rows)
 			}
-			for _, rows := range []int{1, 7, 8, 9, 31, 33, 1100} {
-				X := oddRows(m, rows, uint64(rows))
-				want := walkMargin(m, X)
-				got := make([]float64, rows)
-				m.PredictMargin(got, X)
-				for i := range got {
-					if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
-						t.Fatalf("rows=%d row %d: got %v, want %v", rows, i, got[i], want[i])
-					}
-				}
-			}
+			sameAsWalk(t, m, 1, 7, 8, 9, 31, 33, 1100)
 		})
+	}
+}
+
+// sameAsWalk fails unless PredictMargin gives, bit for bit, the margins of
+// the plain walk on batches of each of the given numbers of rows.
+func sameAsWalk(t *testing.T, m *Model, batches ...int) {
+	t.Helper()
+	for _, rows := range batches {
+		X := oddRows(m, rows, uint64(rows))
+		want := walkMargin(m, X)
+		got := make([]float64, rows)
+		m.PredictMargin(got, X)
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("rows=%d row %d: got %v, want %v", rows, i, got[i], want[i])
+			}
+		}
 	}
 }
