@@ -1,6 +1,7 @@
 package gbt
 
 import (
+	"math"
 	"slices"
 	"sort"
 )
@@ -105,20 +106,27 @@ func searchCuts(cuts []float64, v float64) int {
 }
 
 // binEdges sorts vals and returns at most maxBins-1 increasing edges that
-// split them into bins of near-equal counts. Edges sit midway between
-// neighbouring distinct values, so unseen values between them are split
-// evenly. Fewer than two distinct values give no edges: the column is
-// constant and never split on.
+// split them into bins of near-equal counts. Values are told apart as
+// float32, the precision XGBoost reads them in, so that an exported model
+// (WriteXGBoostJSON) sends every value the same way: values equal as
+// float32 share a bin, and an edge sits on the boundary between two
+// float32s near the midpoint of the neighbouring distinct values (see
+// cut32), so unseen values between them are split about evenly. Fewer
+// than two distinct values give no edges: the column is constant and
+// never split on.
 func binEdges(vals []float64, maxBins int) []float64 {
 	if len(vals) == 0 {
 		return nil
+	}
+	for i, v := range vals {
+		vals[i] = round32(v)
 	}
 	slices.Sort(vals)
 	distinct := slices.Compact(slices.Clone(vals))
 	if len(distinct) <= maxBins {
 		cuts := make([]float64, len(distinct)-1)
 		for i := range cuts {
-			cuts[i] = midpoint(distinct[i], distinct[i+1])
+			cuts[i] = cut32(distinct[i], distinct[i+1])
 		}
 		return cuts
 	}
@@ -131,12 +139,52 @@ func binEdges(vals []float64, maxBins int) []float64 {
 		if i+1 >= len(distinct) {
 			break
 		}
-		c := midpoint(distinct[i], distinct[i+1])
+		c := cut32(distinct[i], distinct[i+1])
 		if len(cuts) == 0 || c > cuts[len(cuts)-1] {
 			cuts = append(cuts, c)
 		}
 	}
 	return cuts
+}
+
+// round32 rounds v to the nearest float32, keeping values beyond float32's
+// range as they are.
+func round32(v float64) float64 {
+	r := float64(float32(v))
+	if math.IsInf(r, 0) {
+		return v
+	}
+	return r
+}
+
+// cut32 returns an edge t with a <= t < b, for float32 values a < b, such
+// that for every float64 v, v <= t exactly when float32(v) <= c for one
+// float32 c in [a, b): t is the rounding boundary between c and the next
+// float32, taken on c's side when a tie rounds to c (c's last mantissa
+// bit even) and just below it otherwise. c is the float32 nearest the
+// midpoint of a and b. Outside float32's range it falls back to the
+// midpoint.
+func cut32(a, b float64) float64 {
+	if math.Abs(a) > math.MaxFloat32 || math.Abs(b) > math.MaxFloat32 {
+		return midpoint(a, b)
+	}
+	up := float32(math.Inf(1))
+	c := float32(a/2 + b/2)
+	if float64(c) >= b {
+		c = math.Nextafter32(float32(b), -up)
+	}
+	if float64(c) < a {
+		c = float32(a)
+	}
+	next := math.Nextafter32(c, up)
+	if math.IsInf(float64(next), 0) {
+		return midpoint(a, b)
+	}
+	t := float64(c)/2 + float64(next)/2 // exact: float32s have fewer bits
+	if math.Float32bits(c)&1 != 0 {
+		t = math.Nextafter(t, math.Inf(-1))
+	}
+	return t
 }
 
 // midpoint returns a value strictly between a < b (or a itself when they
