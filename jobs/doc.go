@@ -1,6 +1,6 @@
 // Package jobs holds the pipelines that the churn command runs: Run (the
-// nightly job), Train, Promote, Features, Validate, Value, Generate, Import
-// and Lists. It is the only package, beside cmd/churn, that starts
+// nightly job), Train, Promote, Models, ExportModel, Features, Validate,
+// Value, Generate, Import and Lists. It is the only package, beside cmd/churn, that starts
 // goroutines, reports progress and logs; data, features and model stay
 // synchronous and silent, and jobs joins them.
 //
@@ -47,8 +47,14 @@
 // cutoffs train, the second-latest is halved by customer into validation
 // (early stopping, model choice) and calibration, the latest complete one
 // is the test set. The holdout metrics stand beside a naive baseline (days
-// since last activity). TrainTable trains on a one-row-per-customer table
-// with stratified k-fold cross-validation.
+// since last activity). The saved version records its parameters, trees
+// used, gain and mean |SHAP| importance (on up to 2,000 holdout rows), the
+// data window, metrics per plan and region and the drift of the test
+// cutoff against training (model.Record in meta.json), and a MODEL_CARD.md
+// rendered from the same facts is written with it. Models lists a
+// registry's versions; ExportModel writes one in XGBoost's JSON format
+// with its calibrator beside it. TrainTable trains on a
+// one-row-per-customer table with stratified k-fold cross-validation.
 //
 // # Errors
 //

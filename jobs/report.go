@@ -15,6 +15,9 @@ import (
 // and after calibration, their outcomes and the naive baseline's scores.
 type holdoutScores struct {
 	prob, uncal, label, baseline []float64
+	// shap explains a sample of the same rows; nil for a model without
+	// contributions.
+	shap *holdoutSHAP
 }
 
 // WriteReport writes the training report, a self-contained HTML file, so
@@ -47,6 +50,9 @@ func WriteReport(path string, s *TrainSummary) error {
 	}
 	for _, c := range s.Cutoffs {
 		in.Cutoffs = append(in.Cutoffs, report.CutoffRow{Cutoff: c.Cutoff, Role: c.Role, Rows: c.Rows, Labelled: c.Labelled, ChurnRate: c.ChurnRate})
+	}
+	if h.shap != nil {
+		in.SHAP = &report.SHAP{Features: h.shap.features, Rows: h.shap.rows, Values: h.shap.values, X: h.shap.x}
 	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, in); err != nil {

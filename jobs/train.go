@@ -143,10 +143,23 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Float64("ece", holdout.ECE).Float64("lift_top_decile", holdout.LiftTopDecile).
 		Float64("baseline_roc_auc", baseline.ROCAUC).Msg("holdout evaluated")
 
+	byPlan, byRegion := eval.EvaluateBy(p, test.Y, plans), eval.EvaluateBy(p, test.Y, regions)
+	shap, err := explainHoldout(tr, test.M)
+	if err != nil {
+		return nil, err
+	}
 	fingerprint := fingerprintInputs(ld.Inputs, configRecord(&cfg))
 	reg, err := model.OpenRegistry(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
+	}
+	profile := model.Profile(sets["train"].M, profileBins)
+	rec := model.NewRecord(tr, tcfg)
+	rec.Window = dataWindow(&cfg, asOf, summaries, root, fingerprint)
+	rec.ByPlan, rec.ByRegion = byPlan, byRegion
+	rec.Drift = holdoutDrift(profile, test.M)
+	if shap != nil {
+		rec.SHAPImportance = shap.meanAbs
 	}
 	meta := model.Meta{
 		CreatedAt:       env.now(),
@@ -155,15 +168,16 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Config:          configRecord(&cfg),
 		Holdout:         holdout,
 		Baseline:        baseline,
-		Profile:         model.Profile(sets["train"].M, profileBins),
+		Profile:         profile,
 		ScoreProfile:    model.Profile(&model.Matrix{Cols: []string{"score"}, Rows: len(p), X: p}, profileBins)["score"],
 		Extra: map[string]any{
 			"as_of":   asOf.Format("2006-01-02"),
 			"cutoffs": summaries,
 			"data":    root,
 		},
+		Record: rec,
 	}
-	version, promoted, err := reg.Save(tr, meta)
+	version, promoted, err := reg.Save(tr, meta, modelCardFile(&meta, tr, summaries, cfg.DriftThreshold))
 	if err != nil {
 		return nil, fmt.Errorf("save model: %w", err)
 	}
@@ -177,15 +191,15 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Split:       map[string]string{"train": "older cutoffs", "valid": "second-latest cutoff, half of customers (early stopping, model choice)", "calib": "second-latest cutoff, other half (calibration)", "test": "latest complete cutoff"},
 		Holdout:     holdout,
 		Baseline:    baseline,
-		ByPlan:      eval.EvaluateBy(p, test.Y, plans),
-		ByRegion:    eval.EvaluateBy(p, test.Y, regions),
+		ByPlan:      byPlan,
+		ByRegion:    byRegion,
 		Features:    len(f.Names),
 		TrainRows:   sets["train"].M.Rows,
 		Fingerprint: fingerprint,
 		RowsSkipped: ld.Skipped,
 		CachedCuts:  cached,
 		trained:     tr,
-		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base},
+		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base, shap: shap},
 	}
 	if !promoted && cfg.Train.Promote {
 		if err := reg.Promote(version, false); err != nil {

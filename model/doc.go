@@ -40,7 +40,18 @@
 // model.bin, metrics.json, features.json and meta.json, written atomically,
 // and a PROMOTED pointer. The first saved version is promoted at once;
 // [Registry.Promote] refuses a version with a lower holdout ROC AUC unless
-// forced.
+// forced. meta.json holds a [Record] (parameters, trees used, importance,
+// data window, metrics per group, drift) when the caller gives one, and
+// [Registry.Save] writes the caller's extra files ([VersionFile], such as
+// a model card) with the others, so they appear together. [Registry.List]
+// reads every version's meta.
+//
+// # Export
+//
+// [Trained.WriteXGBoostJSON] writes a tree model before calibration in
+// XGBoost's JSON format; [Trained.CalibratorSpec] spells out the
+// calibration that turns its margin into PredictProba's probability, and
+// [Trained.BaseValue] is the margin that contributions start from.
 //
 // # Bad input
 //

@@ -45,6 +45,10 @@ var (
 	// holdout ROC AUC is below the promoted model's.
 	ErrWorseModel = errors.New("holdout ROC AUC below the promoted model's")
 
+	// ErrNotTrees reports an export that only a tree model allows, asked
+	// of another algorithm (logistic).
+	ErrNotTrees = errors.New("model is not gradient-boosted trees")
+
 	// ErrNoModel reports a registry with no promoted model, or a version
 	// that does not exist.
 	ErrNoModel = errors.New("no such model")

@@ -36,6 +36,9 @@ type Meta struct {
 	Profile         map[string]Distribution `json:"profile"`
 	ScoreProfile    Distribution            `json:"score_profile"`
 	Extra           map[string]any          `json:"extra,omitempty"`
+	// Record says how the version was trained and on what data; versions
+	// saved before it existed have none.
+	Record *Record `json:"record,omitempty"`
 }
 
 // Registry is a folder of model versions v0001, v0002, ... and a PROMOTED
@@ -83,7 +86,10 @@ func versionNumber(name string) (int, bool) {
 // had no promoted version. The version number is claimed with an exclusive
 // claim file (two savers never get the same name); the files are written
 // into a temporary folder, fsynced, and the folder renamed into place.
-func (r *Registry) Save(t *Trained, meta Meta) (version string, promoted bool, err error) {
+//
+// Each of extra renders one more file of the version, given the version's
+// name, and is written with the others, so that it appears with them.
+func (r *Registry) Save(t *Trained, meta Meta, extra ...VersionFile) (version string, promoted bool, err error) {
 	model, err := t.MarshalBinary()
 	if err != nil {
 		return "", false, err
@@ -122,10 +128,21 @@ func (r *Registry) Save(t *Trained, meta Meta) (version string, promoted bool, e
 			os.RemoveAll(tmp)
 		}
 	}()
-	for _, f := range []struct {
+	files := []struct {
 		name string
 		data []byte
-	}{{modelFile, model}, {metricsFile, metrics}, {featuresFile, features}, {metaFile, metaJSON}} {
+	}{{modelFile, model}, {metricsFile, metrics}, {featuresFile, features}, {metaFile, metaJSON}}
+	for _, x := range extra {
+		b, rerr := x.Render(version)
+		if err = checkExtraName(x.Name, rerr); err != nil {
+			return "", false, fmt.Errorf("save %s: %w", version, err)
+		}
+		files = append(files, struct {
+			name string
+			data []byte
+		}{x.Name, b})
+	}
+	for _, f := range files {
 		if err = writeFileSync(filepath.Join(tmp, f.name), f.data); err != nil {
 			return "", false, fmt.Errorf("save %s: %w", version, err)
 		}

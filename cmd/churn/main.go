@@ -50,6 +50,8 @@ func init() {
 		{"run", "score every customer as of a date and write scored segments", runUsage, cmdRun},
 		{"train", "train, evaluate on a time-based holdout and register a model", trainUsage, cmdTrain},
 		{"promote", "make a registered model version the one that run uses", promoteUsage, cmdPromote},
+		{"models", "list a registry's versions with their metrics side by side", modelsUsage, cmdModels},
+		{"export-model", "write a model version in XGBoost's JSON format, with its calibrator", exportUsage, cmdExportModel},
 		{"features", "write the feature table as of a date", featuresUsage, cmdFeatures},
 		{"lists", "at-risk lists for marketing from a run's scores", listsUsage, cmdLists},
 		{"serve", "a read-only web page of a run's scores for marketing", serveUsage, cmdServe},
@@ -110,7 +112,7 @@ dataset, training a model first when the registry has none.
 commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Every command takes --help, --config FILE (YAML or TOML), --log-format

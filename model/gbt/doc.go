@@ -6,7 +6,11 @@
 //
 // Fit bins every column into at most MaxBins quantile bins, with edges
 // from an exact sort of an evenly strided sample of up to 200,000 rows,
-// and stores the bin codes as uint8, column by column. Trees grow depth by
+// and stores the bin codes as uint8, column by column. Values are told
+// apart as float32, as XGBoost reads them, and every edge lies on the
+// rounding boundary between two float32s, so that a value is at or below
+// an edge exactly when its float32 is at or below one float32: an
+// exported model sends every row the same way in XGBoost. Trees grow depth by
 // depth. For every node it builds gradient and hessian histograms of the
 // columns drawn for the tree, for the smaller child of each split only:
 // the larger child's histogram is its parent's minus the smaller one's.
@@ -90,6 +94,17 @@
 // ContributionsRows explains blocks of 64 rows tree by tree, so each tree's
 // tables are read from cache for all of them. No path-based (Saabas)
 // approximation is used.
+//
+// # Export
+//
+// WriteXGBoostJSON writes the trees in XGBoost's JSON model format
+// (binary:logistic), which xgboost.Booster(model_file=...) and SHAP's
+// TreeExplainer load: the same leaves for every row (NaN for missing
+// values; this model also treats ±Inf as missing), sum_hessian from the
+// covers so that XGBoost's TreeSHAP gives these contributions, and the
+// base margin as base_score's probability. XGBoost sums leaves in float32,
+// so its margins differ from PredictMargin by float32 rounding, which
+// grows with the number of trees and the size of the margin.
 //
 // # Measured
 //

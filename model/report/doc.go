@@ -18,6 +18,11 @@
 //     of its own class so that a rare class stays visible;
 //   - the 25 most important features as horizontal bars (share of the summed
 //     absolute importance);
+//   - when SHAP values are given: the 25 features of largest mean absolute
+//     SHAP value as bars, and a beeswarm of the 15 largest, one dot per
+//     customer (at most 400, an even stride) placed at its SHAP value,
+//     stacked where dots crowd, and coloured by the customer's value of
+//     the feature (5th to 95th percentile, blue to red; grey when missing);
 //   - the data summary per cutoff, the metrics per group (plan, region) and
 //     the notes.
 //

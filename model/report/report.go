@@ -35,6 +35,11 @@ type Input struct {
 	// top 25 are drawn.
 	Importance map[string]float64
 
+	// SHAP optionally holds the SHAP values of a sample of holdout rows:
+	// the report then adds their mean absolute value per feature and a
+	// beeswarm.
+	SHAP *SHAP
+
 	// Cutoffs summarise the data of each cutoff, in the order given.
 	Cutoffs []CutoffRow
 
@@ -86,8 +91,9 @@ func newRun(name string, p, y []float64, color string, dash bool) run {
 }
 
 // Write renders the report of in as one self-contained HTML document. It
-// fails only on scores whose length differs from the labels' or on an
-// error from w.
+// fails only on scores whose length differs from the labels', SHAP values
+// whose length differs from their rows and features, or on an error from
+// w.
 func Write(w io.Writer, in Input) error {
 	n := len(in.Label)
 	if len(in.Prob) != n {
@@ -99,6 +105,12 @@ func Write(w io.Writer, in Input) error {
 	for _, b := range in.Baselines {
 		if len(b.Prob) != n {
 			return fmt.Errorf("baseline %q: %d scores for %d labels: %w", b.Name, len(b.Prob), n, ErrLengthMismatch)
+		}
+	}
+
+	if in.SHAP != nil {
+		if err := in.SHAP.check(); err != nil {
+			return err
 		}
 	}
 
@@ -146,6 +158,7 @@ func Write(w io.Writer, in Input) error {
 	b.WriteString("</div>\n")
 
 	writeImportance(&b, in.Importance)
+	writeSHAP(&b, in.SHAP)
 	writeCutoffs(&b, in.Cutoffs)
 	writeGroups(&b, in.Groups)
 	if len(in.Notes) > 0 {

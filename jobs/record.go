@@ -1,0 +1,101 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"churn/model"
+)
+
+// shapSampleRows bounds the holdout rows explained for the training
+// report's SHAP plots and the registry's mean |SHAP| importance: an even
+// stride over the holdout, so the same holdout gives the same rows.
+const shapSampleRows = 2000
+
+// holdoutSHAP is the SHAP values (margin contributions) of a sample of
+// holdout rows.
+type holdoutSHAP struct {
+	features []string
+	rows     int
+	values   []float64 // rows x len(features), row-major
+	x        []float64 // the same rows' feature values, same layout
+	meanAbs  map[string]float64
+}
+
+// explainHoldout explains an even stride of at most shapSampleRows rows
+// of m. A model without contributions gives nil and no error.
+func explainHoldout(tr *model.Trained, m *model.Matrix) (*holdoutSHAP, error) {
+	if m.Rows == 0 {
+		return nil, nil
+	}
+	cols := len(m.Cols)
+	stride := (m.Rows + shapSampleRows - 1) / shapSampleRows
+	s := &model.Matrix{Cols: m.Cols}
+	for i := 0; i < m.Rows; i += stride {
+		s.X = append(s.X, m.X[i*cols:(i+1)*cols]...)
+		s.Rows++
+	}
+	vals := make([]float64, s.Rows*cols)
+	if err := tr.ContributionsRows(vals, s); err != nil {
+		if errors.Is(err, model.ErrNoContributions) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("explain holdout: %w", err)
+	}
+	h := &holdoutSHAP{features: m.Cols, rows: s.Rows, values: vals, x: s.X, meanAbs: make(map[string]float64, cols)}
+	for j, name := range m.Cols {
+		var sum float64
+		for i := range s.Rows {
+			sum += math.Abs(vals[i*cols+j])
+		}
+		h.meanAbs[name] = sum / float64(s.Rows)
+	}
+	return h, nil
+}
+
+// holdoutDrift is the population stability index of each feature of the
+// holdout rows against the training profile.
+func holdoutDrift(profile map[string]model.Distribution, m *model.Matrix) map[string]float64 {
+	out := make(map[string]float64, len(m.Cols))
+	col := make([]float64, m.Rows)
+	for j, name := range m.Cols {
+		dist, ok := profile[name]
+		if !ok {
+			continue
+		}
+		for i := range col {
+			col[i] = m.X[i*len(m.Cols)+j]
+		}
+		out[name] = round4(dist.PSI(col))
+	}
+	return out
+}
+
+// dataWindow describes the cutoffs of a training run by their roles.
+func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fingerprint string) model.DataWindow {
+	w := model.DataWindow{AsOf: asOf.Format("2006-01-02"), Horizon: days(cfg.Features.Horizon), Data: root, Fingerprint: fingerprint}
+	for _, c := range cutoffs {
+		switch c.Role {
+		case "train":
+			w.TrainCutoffs = append(w.TrainCutoffs, c.Cutoff)
+		case "valid+calib":
+			w.ValidCutoff = c.Cutoff
+		case "test":
+			w.TestCutoff = c.Cutoff
+			if t, err := time.Parse("2006-01-02", c.Cutoff); err == nil {
+				w.LabelsUntil = t.Add(cfg.Features.Gap + cfg.Features.Horizon).Format("2006-01-02")
+			}
+		}
+	}
+	return w
+}
+
+// days writes a duration of whole days as "90d", else as Go does.
+func days(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
+}
