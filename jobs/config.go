@@ -58,6 +58,9 @@ type Config struct {
 	// MetricsPush, when set, is a Prometheus Pushgateway URL that the run
 	// metrics are pushed to.
 	MetricsPush string
+	// ExplainOut, when set, is a Parquet file that run writes every
+	// customer's SHAP values to (churn run --explain-out; not a file key).
+	ExplainOut string
 }
 
 // TrainOptions configures churn train.

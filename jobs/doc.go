@@ -37,7 +37,9 @@
 // an earlier folder of the same date atomically. The manifest differs
 // between two runs of the same inputs only in started_at, finished_at and
 // timings_ms. Metrics go to a Prometheus textfile or a Pushgateway, also
-// when the run fails.
+// when the run fails. With Config.ExplainOut it also writes every
+// customer's SHAP values (one column per feature and base_value) to a
+// Parquet file, before the run folder appears.
 //
 // # Training
 //

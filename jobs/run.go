@@ -34,6 +34,7 @@ type RunSummary struct {
 	Top           []TopCustomer    `json:"top_by_value_at_risk"`
 	RowsSkipped   map[string]int64 `json:"rows_skipped"`
 	DriftWarnings []string         `json:"drift_warnings,omitempty"`
+	Explanations  string           `json:"explanations,omitempty"`
 	DurationMS    int64            `json:"duration_ms"`
 }
 
@@ -162,6 +163,9 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: config: %w", ErrInvalidInput, err)
 	}
+	if err := checkExplainOut(cfg.ExplainOut); err != nil {
+		return nil, err
+	}
 	root, asOf, isSample, err := resolveDataset(&cfg, &env)
 	if err != nil {
 		return nil, err
@@ -256,6 +260,14 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		return nil, err
 	}
 	timings["score_ms"] = time.Since(step).Milliseconds()
+	if cfg.ExplainOut != "" {
+		step = time.Now()
+		if err := writeExplanations(ctx, clf, f, cfg.Workers, cfg.ExplainOut); err != nil {
+			return nil, fmt.Errorf("write %s: %w", cfg.ExplainOut, err)
+		}
+		timings["explain_out_ms"] = time.Since(step).Milliseconds()
+		log.Info().Str("explanations", cfg.ExplainOut).Int("customers", f.Rows()).Msg("SHAP values written")
+	}
 
 	step = time.Now()
 	fit := fitValue(f, &cfg, log)
@@ -321,6 +333,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		Top:           topByValueAtRisk(f, sc, topN),
 		RowsSkipped:   ld.Skipped,
 		DriftWarnings: drift.Drifted,
+		Explanations:  cfg.ExplainOut,
 		DurationMS:    time.Since(began).Milliseconds(),
 	}
 	log.Info().Int("customers_scored", sum.Customers).Str("output", sum.Output).

@@ -66,7 +66,12 @@ With no flags it runs on the embedded sample dataset as of the day after its
 last day, into ./churn-out, training a model into ./churn-registry first
 when the registry has none. A second run on the same --out while one is
 running exits 1 naming the holder. Re-running a date replaces its folder
-atomically; same inputs, config and model give byte-identical Parquet.`
+atomically; same inputs, config and model give byte-identical Parquet.
+
+With --explain-out FILE.parquet it also writes every customer's SHAP
+values: customer_id, one column per model feature (its contribution to the
+log-odds of churn before calibration) and base_value; base_value plus a
+row's contributions is the customer's margin.`
 
 func cmdRun(ctx context.Context, c *cli) error {
 	fs := c.flags()
@@ -78,10 +83,12 @@ func cmdRun(ctx context.Context, c *cli) error {
 	workers := fs.Int("workers", 0, "goroutines reading files; default the number of CPUs")
 	metricsFile := fs.String("metrics-file", "", "write Prometheus text-format metrics to this `file` (node_exporter textfile collector)")
 	metricsPush := fs.String("metrics-push", "", "push metrics to this Prometheus Pushgateway `URL`")
+	explainOut := fs.String("explain-out", "", "also write every customer's SHAP values (customer_id, one column per feature, base_value) to this Parquet `file`")
 	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
+	cfg.ExplainOut = *explainOut
 	override(set, "data", &cfg.Data, *dataDir)
 	override(set, "out", &cfg.Out, *out)
 	override(set, "registry", &cfg.Registry, *registry)
