@@ -93,10 +93,7 @@ type VersionFile struct {
 
 // checkExtraName refuses an extra file that would replace one of the
 // registry's own or leave the version folder.
-func checkExtraName(name string, renderErr error) error {
-	if renderErr != nil {
-		return fmt.Errorf("render %s: %w", name, renderErr)
-	}
+func checkExtraName(name string) error {
 	if name == "" || name != filepath.Base(name) || strings.HasPrefix(name, ".") ||
 		slices.Contains([]string{modelFile, metricsFile, featuresFile, metaFile}, name) {
 		return fmt.Errorf("extra file name %q: want a plain name other than the registry's own files", name)

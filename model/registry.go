@@ -133,9 +133,12 @@ func (r *Registry) Save(t *Trained, meta Meta, extra ...VersionFile) (version st
 		data []byte
 	}{{modelFile, model}, {metricsFile, metrics}, {featuresFile, features}, {metaFile, metaJSON}}
 	for _, x := range extra {
-		b, rerr := x.Render(version)
-		if err = checkExtraName(x.Name, rerr); err != nil {
+		if err = checkExtraName(x.Name); err != nil {
 			return "", false, fmt.Errorf("save %s: %w", version, err)
+		}
+		var b []byte
+		if b, err = x.Render(version); err != nil {
+			return "", false, fmt.Errorf("save %s: render %s: %w", version, x.Name, err)
 		}
 		files = append(files, struct {
 			name string
