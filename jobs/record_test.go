@@ -57,7 +57,10 @@ func TestTrainRecordsVersion(t *testing.T) {
 	}
 
 	// The model card: every section, the version's own figures.
-	card, err := os.ReadFile(filepath.Join(dir, modelCardName))
+	if sum.ModelCard != filepath.Join(dir, modelCardName) {
+		t.Errorf("summary names the model card %s, want %s", sum.ModelCard, filepath.Join(dir, modelCardName))
+	}
+	card, err := os.ReadFile(sum.ModelCard)
 	if err != nil {
 		t.Fatal(err)
 	}

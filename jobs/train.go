@@ -35,6 +35,7 @@ type TrainSummary struct {
 	Features    int                    `json:"features"`
 	TrainRows   int                    `json:"train_rows"`
 	Report      string                 `json:"report,omitempty"`
+	ModelCard   string                 `json:"model_card"`
 	Fingerprint string                 `json:"data_fingerprint"`
 	RowsSkipped map[string]int64       `json:"rows_skipped"`
 	CachedCuts  int                    `json:"cutoffs_from_cache"`
@@ -198,6 +199,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Fingerprint: fingerprint,
 		RowsSkipped: ld.Skipped,
 		CachedCuts:  cached,
+		ModelCard:   filepath.Join(cfg.Registry, version, modelCardName),
 		trained:     tr,
 		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base, shap: shap},
 	}

@@ -305,6 +305,7 @@ func printTrain(w io.Writer, s *jobs.TrainSummary) {
 			fmt.Fprintf(w, "(%s)\n", s.PromoteNote)
 		}
 	}
+	fmt.Fprintf(w, "Model card: %s\n", s.ModelCard)
 	if s.Report != "" {
 		fmt.Fprintf(w, "Report: %s\n", s.Report)
 	}
