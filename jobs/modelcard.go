@@ -173,7 +173,7 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 		if len(drifted) == 0 {
 			p("No feature drifted. The largest:\n\n")
 		} else {
-			p("%d features drifted. The largest:\n\n", len(drifted))
+			p("%s drifted. The largest:\n\n", countOf(len(drifted), "feature"))
 		}
 		p("| feature | PSI |\n|---|--:|\n")
 		for _, name := range topByValue(rec.Drift, cardTopDriftedColumns) {
@@ -191,7 +191,7 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 		p("- Groups marked ⚠ hold fewer than %d customers or %d churners: their metrics are noisy (%s).\n", cardMinGroupRows, cardMinGroupChurners, strings.Join(noisy, ", "))
 	}
 	if len(drifted) > 0 {
-		p("- %d features moved between the training cutoffs and the test cutoff (%s): the population is changing, retrain often.\n", len(drifted), strings.Join(drifted[:min(len(drifted), cardTopDriftedColumns)], ", "))
+		p("- %s moved between the training cutoffs and the test cutoff (%s): the population is changing, retrain often.\n", countOf(len(drifted), "feature"), strings.Join(drifted[:min(len(drifted), cardTopDriftedColumns)], ", "))
 	}
 	if tr.Calibration.Note != "" {
 		p("- Calibration: %s.\n", mdEscape(tr.Calibration.Note))
@@ -251,4 +251,12 @@ func cardPct(v float64) string {
 // mdEscape keeps a value from breaking a Markdown table.
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+}
+
+// countOf writes "1 feature", "3 features".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
