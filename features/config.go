@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"churn/features/sentiment"
 )
 
 // Day is the length of a day; every window is a whole number of days.
@@ -71,7 +73,8 @@ type Config struct {
 	// Default 0.3.
 	DefaultMargin float64
 	// NegativeSentiment is the threshold below which a ticket is negative.
-	// Default -0.05.
+	// Default sentiment.Negative (-0.05), the threshold the scorer's
+	// accuracy is measured with.
 	NegativeSentiment float64
 }
 
@@ -103,7 +106,7 @@ func DefaultConfig() Config {
 		NewDays:           30,
 		EngagementWeights: w,
 		DefaultMargin:     0.3,
-		NegativeSentiment: -0.05,
+		NegativeSentiment: sentiment.Negative,
 	}
 }
 

@@ -22,13 +22,13 @@ func sampleConfig(t *testing.T) (Config, Env) {
 }
 
 // The embedded sample's holdout, as `churn train` with the defaults
-// measures it (latest complete cutoff, 2026-08-01): gbt ROC AUC 0.7609,
-// Brier 0.1063, lift in the top decile 3.61; days since last activity
+// measures it (latest complete cutoff, 2026-08-01): gbt ROC AUC 0.7654,
+// Brier 0.1059, lift in the top decile 3.61; days since last activity
 // 0.6447. Training is deterministic, so the tolerance only absorbs
 // floating-point differences between machines.
 const (
-	sampleHoldoutAUC       = 0.7609
-	sampleHoldoutBrier     = 0.1063
+	sampleHoldoutAUC       = 0.7654
+	sampleHoldoutBrier     = 0.1059
 	sampleBaselineAUC      = 0.6447
 	sampleHoldoutTolerance = 0.0005
 )

@@ -3,6 +3,7 @@ package sentiment
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,14 +15,25 @@ import (
 // al., KDD 2015): 1,000 sentences per file, half positive.
 const uciDir = "../../../shared/datasets/sentiment_uci"
 
-// Floors below which the scorer is considered broken. The figures reached
-// are in doc.go.
-const (
-	minAccuracy   = 0.75
-	minAUC        = 0.80
-	minAccuracyPT = 0.85
-	minAUCPT      = 0.90
-)
+// accuracyTol is how far a measured figure may move from the one held
+// below before the test fails: the scorer is deterministic, so any move is
+// a change of rules or lexicon, and the figures in doc.go and README.md
+// must move with it.
+const accuracyTol = 0.005
+
+// measured holds the figures doc.go reports. Accuracy uses the pipeline's
+// threshold: a score below Negative predicts a negative text, anything else
+// (0 included) a non-negative one. ROC AUC needs no threshold.
+var measured = map[string]struct{ acc, auc float64 }{
+	// UCI "Sentiment Labelled Sentences" (Kotzias et al., KDD 2015), read
+	// from ../shared/datasets/sentiment_uci.
+	"amazon_cells_labelled.txt": {0.858, 0.946},
+	"imdb_labelled.txt":         {0.789, 0.883},
+	"yelp_labelled.txt":         {0.803, 0.918},
+	// Written for this package: testdata/README.md.
+	"en_support.tsv": {0.936, 0.972},
+	"pt_support.tsv": {0.900, 0.988},
+}
 
 type labelled struct {
 	text  string
@@ -57,9 +69,9 @@ func readLabelled(path string) ([]labelled, error) {
 	return out, nil
 }
 
-// evaluate scores every sentence and returns the accuracy (a score above 0
-// predicts positive; 0, including texts with no lexicon word, predicts
-// negative) and the ROC AUC.
+// evaluate scores every sentence and returns the accuracy, with the
+// pipeline's threshold (below Negative predicts negative, label false; 0
+// and above predicts not negative, label true) and the ROC AUC.
 func evaluate(data []labelled, score func(string) float64) (acc, auc float64) {
 	scores := make([]float64, len(data))
 	labels := make([]bool, len(data))
@@ -67,11 +79,26 @@ func evaluate(data []labelled, score func(string) float64) (acc, auc float64) {
 	for i, d := range data {
 		scores[i] = score(d.text)
 		labels[i] = d.label
-		if (scores[i] > 0) == d.label {
+		if (scores[i] >= Negative) == d.label {
 			correct++
 		}
 	}
 	return float64(correct) / float64(len(data)), rocAUC(scores, labels)
+}
+
+// checkMeasured fails when acc or auc moved from the figures held for name.
+func checkMeasured(t *testing.T, name string, acc, auc float64) {
+	t.Helper()
+	want, ok := measured[name]
+	if !ok {
+		t.Fatalf("no figures held for %s", name)
+	}
+	if math.Abs(acc-want.acc) > accuracyTol {
+		t.Errorf("%s: accuracy %.3f, held %.3f (tolerance %.3f): update measured, doc.go and README.md", name, acc, want.acc, accuracyTol)
+	}
+	if math.Abs(auc-want.auc) > accuracyTol {
+		t.Errorf("%s: ROC AUC %.3f, held %.3f (tolerance %.3f): update measured, doc.go and README.md", name, auc, want.auc, accuracyTol)
+	}
 }
 
 // rocAUC is the Mann-Whitney estimate of the area under the ROC curve, with
@@ -133,7 +160,10 @@ func TestRocAUC(t *testing.T) {
 
 func TestUCIEnglish(t *testing.T) {
 	if _, err := os.Stat(uciDir); err != nil {
-		t.Skipf("UCI sentiment data set not found at %s: %v", uciDir, err)
+		// Said on stderr too, so that a run without -v shows it.
+		msg := fmt.Sprintf("SKIPPED: the UCI sentiment data set is not at %s (%v): the UCI accuracy figures in doc.go are NOT checked by this run; TestSupportEnglish and TestPortugueseSupport still are", uciDir, err)
+		fmt.Fprintln(os.Stderr, "sentiment: "+msg)
+		t.Skip(msg)
 	}
 	for _, name := range []string{"amazon_cells_labelled.txt", "yelp_labelled.txt", "imdb_labelled.txt"} {
 		t.Run(name, func(t *testing.T) {
@@ -147,18 +177,15 @@ func TestUCIEnglish(t *testing.T) {
 			acc, auc := evaluate(data, Score)
 			accEN, aucEN := evaluate(data, func(s string) float64 { return ScoreLang(s, English) })
 			t.Logf("%s: accuracy %.3f, ROC AUC %.3f (language forced to English: %.3f, %.3f)", name, acc, auc, accEN, aucEN)
-			if acc < minAccuracy {
-				t.Errorf("accuracy %.3f, want >= %.2f", acc, minAccuracy)
-			}
-			if auc < minAUC {
-				t.Errorf("ROC AUC %.3f, want >= %.2f", auc, minAUC)
-			}
+			checkMeasured(t, name, acc, auc)
 		})
 	}
 }
 
-func TestPortugueseSupport(t *testing.T) {
-	data, err := readLabelled(filepath.Join("testdata", "pt_support.tsv"))
+// readBalanced reads a shipped labelled file and checks its shape.
+func readBalanced(t *testing.T, name string, minRows int) []labelled {
+	t.Helper()
+	data, err := readLabelled(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,9 +195,23 @@ func TestPortugueseSupport(t *testing.T) {
 			pos++
 		}
 	}
-	if len(data) < 200 || pos != len(data)-pos {
-		t.Fatalf("pt_support.tsv: %d sentences, %d positive; want >= 200, balanced", len(data), pos)
+	if len(data) < minRows || pos != len(data)-pos {
+		t.Fatalf("%s: %d sentences, %d labelled 1; want >= %d, balanced", name, len(data), pos, minRows)
 	}
+	return data
+}
+
+// TestSupportEnglish: complaints against requests and thanks, the
+// distinction a support queue needs, on sentences this project wrote.
+func TestSupportEnglish(t *testing.T) {
+	data := readBalanced(t, "en_support.tsv", 140)
+	acc, auc := evaluate(data, Score)
+	t.Logf("en_support.tsv: %d sentences, accuracy %.3f, ROC AUC %.3f", len(data), acc, auc)
+	checkMeasured(t, "en_support.tsv", acc, auc)
+}
+
+func TestPortugueseSupport(t *testing.T) {
+	data := readBalanced(t, "pt_support.tsv", 200)
 	acc, auc := evaluate(data, Score)
 	var pt int
 	for _, d := range data {
@@ -179,10 +220,5 @@ func TestPortugueseSupport(t *testing.T) {
 		}
 	}
 	t.Logf("pt_support.tsv: %d sentences, accuracy %.3f, ROC AUC %.3f, detected as Portuguese %d", len(data), acc, auc, pt)
-	if acc < minAccuracyPT {
-		t.Errorf("accuracy %.3f, want >= %.2f", acc, minAccuracyPT)
-	}
-	if auc < minAUCPT {
-		t.Errorf("ROC AUC %.3f, want >= %.2f", auc, minAUCPT)
-	}
+	checkMeasured(t, "pt_support.tsv", acc, auc)
 }

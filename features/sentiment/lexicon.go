@@ -25,10 +25,19 @@ const (
 	negScalar     = -0.74 // a negated word flips and loses a quarter
 	exclaimIncr   = 0.292 // each '!' up to maxExclaim
 	maxExclaim    = 4
-	beforeButMult = 0.5 // clause before a contrast word
-	afterButMult  = 1.5 // clause after it
-	normAlpha     = 15  // score = s / sqrt(s*s + alpha)
-	window        = 3   // words a negator or intensifier reaches
+	beforeButMult = 0.5  // clause before a contrast word
+	afterButMult  = 1.5  // clause after it
+	normAlpha     = 15   // score = s / sqrt(s*s + alpha)
+	window        = 3    // words a negator or intensifier reaches
+	neverSoMult   = 1.25 // "never so X", VADER's multiplier for its never-so rule
+	// deniedAction is the valence of a negator that denies an action and no
+	// sentiment word ("does not work", "unable to log in"); set, before any
+	// measurement, to the strength of VADER's "problem" (-1.7) less a little,
+	// as a failure reported without an emotive word.
+	deniedAction = -1.5
+	// weakValence: a negated word rated below this (VADER's "pay" -0.4,
+	// "want" 0.3, "working" 0.5) is read as a denied action.
+	weakValence = 1.0
 )
 
 // lexicon holds everything the scorer needs for one language. Keys are
@@ -39,6 +48,8 @@ type lexicon struct {
 	boosters  map[string]float64 // intensifiers > 0, diminishers < 0
 	contrasts map[string]bool
 	stopwords map[string]bool // evidence for Detect
+	roles     map[string]role // function words the rules read
+	request   map[string]bool // "like", "love": neutral after "would"
 }
 
 var lexicons = sync.OnceValue(loadLexicons)
@@ -52,6 +63,8 @@ func loadLexicons() lexicons3 {
 		boosters:  boosters(intensifiersEN, diminishersEN),
 		contrasts: set(contrastsEN),
 		stopwords: set(stopwordsEN),
+		roles:     roles(rolesEN, stopwordsEN, fillersEN),
+		request:   set(requestEN),
 	}
 	mustLoad(en.words, "lexicon/vader_en.tsv", 1)
 	mustLoad(en.words, "lexicon/support_en.tsv", 1)
@@ -62,6 +75,8 @@ func loadLexicons() lexicons3 {
 		boosters:  boosters(intensifiersPT, diminishersPT),
 		contrasts: set(contrastsPT),
 		stopwords: set(stopwordsPT),
+		roles:     roles(rolesPT, stopwordsPT, fillersPT),
+		request:   set(requestPT),
 	}
 	mustLoad(pt.words, "lexicon/afinn_pt.tsv", afinnToVADER)
 	mustLoad(pt.words, "lexicon/support_pt.tsv", 1)
@@ -73,6 +88,8 @@ func loadLexicons() lexicons3 {
 		negators:  mergeSet(pt.negators, en.negators),
 		boosters:  merge(pt.boosters, en.boosters),
 		contrasts: mergeSet(pt.contrasts, en.contrasts),
+		roles:     merge(pt.roles, en.roles),
+		request:   mergeSet(pt.request, en.request),
 	}
 	return lexicons3{en: en, pt: pt, any: anyLang}
 }
@@ -135,6 +152,46 @@ func set(words []string) map[string]bool {
 	return m
 }
 
+// comparative is the valence of a regular comparative whose base form is
+// in the lexicon and it is not: "faster" from "fast", "nicer" from "nice",
+// "easier" from "easy".
+func (l *lexicon) comparative(w []byte) (float64, bool) {
+	n := len(w)
+	if n < 5 || w[n-2] != 'e' || w[n-1] != 'r' {
+		return 0, false
+	}
+	if v, ok := l.words[string(w[:n-2])]; ok {
+		return v, true
+	}
+	if v, ok := l.words[string(w[:n-1])]; ok {
+		return v, true
+	}
+	if w[n-3] == 'i' {
+		var buf [64]byte
+		b := append(append(buf[:0], w[:n-3]...), 'y')
+		if v, ok := l.words[string(b)]; ok {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// roles gives every filler roleFiller, then the named roles, which win.
+func roles(named map[role][]string, fillers ...[]string) map[string]role {
+	m := map[string]role{}
+	for _, list := range fillers {
+		for _, w := range list {
+			m[foldString(w)] = roleFiller
+		}
+	}
+	for r, list := range named {
+		for _, w := range list {
+			m[foldString(w)] = r
+		}
+	}
+	return m
+}
+
 func boosters(up, down []string) map[string]float64 {
 	m := make(map[string]float64, len(up)+len(down))
 	for _, w := range up {
@@ -170,7 +227,7 @@ var (
 		"arent", "wasn't", "wasnt", "weren't", "werent", "won't", "wont",
 		"wouldn't", "wouldnt", "shouldn't", "shouldnt", "couldn't",
 		"couldnt", "haven't", "havent", "hasn't", "hasnt", "hadn't",
-		"hadnt", "ain't", "aint", "mustn't", "needn't", "neednt",
+		"hadnt", "ain't", "aint", "mustn't", "needn't", "neednt", "unable",
 	}
 	intensifiersEN = []string{
 		"very", "extremely", "really", "so", "too", "totally", "completely",
@@ -186,6 +243,44 @@ var (
 		"fairly", "rather", "mildly", "occasionally",
 	}
 	contrastsEN = []string{"but", "however", "nevertheless", "nonetheless"}
+
+	// rolesEN names the words of the never-so ("never been so
+	// disappointed"), comparative ("couldn't be happier") and request ("I
+	// would like to") rules, and the idioms whose negation denies nothing
+	// ("can't wait", "don't mind").
+	rolesEN = map[role][]string{
+		roleNever: {"never"},
+		roleSo:    {"so", "this", "such"},
+		roleBe:    {"be", "been", "being"},
+		roleWould: {"would", "i'd", "we'd", "wd", "should"},
+		roleIdiom: {"wait", "mind"},
+		roleRaise: {"think", "suppose", "guess"},
+	}
+	// fillersEN, with the stopwords, are words a negator passes over
+	// without denying an action ("no one has replied": "replied").
+	fillersEN = []string{
+		"a", "me", "us", "them", "him", "her", "any", "anything", "anyone",
+		"even", "ever", "yet", "only", "much", "as", "so", "too", "really",
+		"sure", "able", "always", "same", "these", "those", "which", "who",
+		"he", "she", "were", "am", "could", "should", "may", "might", "must",
+		"do", "doing", "more", "longer", "anymore",
+	}
+	requestEN = []string{"like", "love", "appreciate"}
+
+	rolesPT = map[role][]string{
+		roleNever: {"nunca", "jamais"},
+		roleSo:    {"tão", "tanto", "tanta"},
+		roleBe:    {"ser", "estar", "sido", "estado", "ficar"},
+		roleWould: {"gostaria", "queria"},
+		roleIdiom: {"esperar"},
+		roleRaise: {"acho", "penso"},
+	}
+	fillersPT = []string{
+		"a", "as", "me", "nos", "lhe", "te", "o", "ninguém", "mesmo",
+		"sequer", "ainda", "mais", "nem", "consegui", "consigo", "conseguimos",
+		"pode", "posso", "podemos", "vai", "vou", "tenho", "temos",
+	}
+	requestPT = []string{"gostar", "saber"}
 
 	negatorsPT = []string{
 		"não", "nao", "nunca", "nem", "jamais", "nenhum", "nenhuma", "nada",

@@ -87,6 +87,51 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// TestSupportRules: the support-domain rules, each on the sentence that
+// motivated it and on the nearest sentence it must leave alone.
+func TestSupportRules(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want int // -1 below Negative, 0 in [Negative, 0.05), +1 at or above 0.05
+	}{
+		{"asking words are neutral", "Please help, I have a question about support hours", 0},
+		{"denied action", "Please help, I cannot log in", -1},
+		{"denied action, unable", "Unable to reset my password", -1},
+		{"denied action, no one", "No one has replied to my ticket", -1},
+		{"denied action, never", "The confirmation email never arrived", -1},
+		{"denied action pt", "Não consigo entrar na minha conta", -1},
+		{"weak word denied", "The export is not working", -1},
+		{"negated sentiment word still flips", "No problems at all", 1},
+		{"never so intensifies", "I have never been so disappointed", -1},
+		{"never so intensifies praise", "I have never been so happy with a service", 1},
+		{"negated comparative", "I could not be happier with the service", 1},
+		{"negated comparative, more", "We couldn't be more pleased", 1},
+		{"negated comparative from its base", "The app has never been faster", 1},
+		{"plain comparative negation", "The new version is not better", -1},
+		{"opinion verb passes the negation", "I don't think you will be disappointed", 1},
+		{"opinion verb, nothing to negate", "I don't think we will renew", -1},
+		{"can't wait is not a failure", "I can't wait to try the new reports", 0},
+		{"would like is a request", "I would like to add two users", 0},
+		{"like is still praise", "I like the new dashboard", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Score(tt.text)
+			class := 0
+			switch {
+			case got < Negative:
+				class = -1
+			case got >= 0.05:
+				class = 1
+			}
+			if class != tt.want {
+				t.Errorf("Score(%q) = %.3f, want class %d", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestContrast(t *testing.T) {
 	tests := []struct {
 		name string
