@@ -214,6 +214,67 @@
 //	historical_clv  currency  average sale x purchases per month x months of tenure x margin = net amount x margin_mean
 //	orders_none  0/1  no purchase before c
 //
+// # Reasons
+//
+// An Explainer (reason.go) turns a model's per-feature contributions
+// (log-odds, positive raising the risk; TreeSHAP for trees) into at most a
+// few reasons a marketer can act on, each a sentence in English or
+// Portuguese with a stable code for a CRM to branch on.
+//
+// Features are grouped into behaviour families by name prefix
+// (reasonFamilies; the longest prefix wins): usage (core_, engagement_,
+// event_, days_since_core, onboarding_core), visits (sessions, session_,
+// active_days, stickiness, pages_per_session, days_since_session,
+// onboarding_sessions), support (tickets, csat_, effort_, sentiment_,
+// negative_, first_response, resolution_, days_since_ticket), nps (nps_,
+// days_since_nps) and spending (orders, spend, refund, monetary_,
+// avg_order_value, repeat_day_value, purchase_days, days_since_order).
+// tenure_days, margin_mean and historical_clv are in no family: the model
+// may lean on them, but they are no reason to act. A new feature joins a
+// family with one prefix entry.
+//
+// A family is a reason when its features' contributions sum to more than
+// 0.001. Its sentence states the feature with the largest positive
+// contribution whose value reads as a risk against the customer's own
+// past (a ratio below 1, a change below 0, a longer gap than their usual
+// one between purchases) or against the typical customer (the median among
+// the frame's active customers, shown in brackets); a value that reads as
+// health (visits up, more visits than most) is passed over. One reason per
+// family, the largest family first. A customer with no such family gets no
+// reason: the output says that nothing raises the risk.
+//
+// Codes (family_what):
+//
+//	usage_decline  core actions or engagement down on the previous window or the customer's usual level, or falling week on week
+//	usage_inactive  no core action for longer than the typical customer
+//	usage_never  never used a core feature
+//	usage_low  fewer core actions, active days, kinds of action or engagement than the typical customer
+//	visits_decline  visits, time or pages per visit, or share of days visited down on the previous window or the usual level
+//	visits_inactive  no visit for longer than the typical customer
+//	visits_never  never visited
+//	visits_low  fewer or shorter visits than the typical customer
+//	support_unresolved  support tickets still open
+//	support_negative  negative tickets, or a negative tone, in the window
+//	support_dissatisfied  CSAT below the typical customer (3 or less when none is known)
+//	support_effort  customer effort score below the typical customer
+//	support_slow  first answers or resolutions slower than for the typical customer
+//	support_contacts  more tickets than the typical customer or than the previous window, or a recent ticket
+//	nps_detractor  latest NPS answer 0 to 6, or answers averaging below 7
+//	nps_passive  latest NPS answer 7 or 8, in the last 180 days
+//	nps_drop  latest NPS answer below the previous one
+//	spend_decline  net spend down on the previous window
+//	purchase_lapse  no purchase for longer than the customer's usual gap between purchase days (the typical customer's gap when they bought on one day only)
+//	spend_refunds  refunds: count, amount or share of spending
+//	spend_none  has not bought anything yet
+//	spend_low  spends or buys less than the typical customer
+//
+// A feature of a family without a rule of its own reads from its name:
+// FAMILY_decline for a ratio (_ratio, _vs_, baseline) below 1 or a change
+// (change, diff, slope, trend) below 0, FAMILY_inactive for days_since_
+// above the typical customer, else FAMILY_low or FAMILY_high against the
+// typical customer, with the feature's name in words (FAMILY is usage,
+// visits, support, nps or spend).
+//
 // # Value-model inputs
 //
 // Frame.RFMx, RFMtx, RFMT and MeanRepeat follow lifetimes'

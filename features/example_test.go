@@ -43,18 +43,34 @@ func Example() {
 		fmt.Printf("%s = %.4g\n", name, frame.At(0, frame.Col(name)))
 	}
 	fmt.Println("label:", frame.Label[0], "status:", frame.Status[0], "orders built:", !math.IsNaN(frame.At(0, frame.Col("orders_total"))))
-	fmt.Println(frame.Reason(0, "sessions_ratio_30d", 1))
-	fmt.Println(frame.Reason(0, "nps_latest", 1))
-	fmt.Println(frame.Reason(0, "days_since_session", 1))
+
+	// Reasons from the model's contributions (log-odds per feature; here
+	// made up): visits and NPS raised the risk, tenure lowered it.
+	effects := make([]float64, len(frame.Names))
+	effects[frame.Col("sessions_ratio_30d")] = 0.8
+	effects[frame.Col("nps_latest")] = 0.5
+	effects[frame.Col("tenure_days")] = -0.2
+	for _, lang := range []features.Language{features.English, features.Portuguese} {
+		e, err := features.NewExplainer(frame, features.ExplainConfig{Language: lang, NegativeSentiment: -0.05})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		reasons, _ := e.Reasons(0, effects, 3)
+		for _, r := range reasons {
+			fmt.Printf("%s: %s\n", r.Code, r.Text)
+		}
+	}
 	// Output:
 	// sessions_30d = 1
 	// sessions_ratio_30d = 0.06667
 	// days_since_session = 10.5
 	// nps_latest = 4
 	// label: NaN status: active orders built: false
-	// sessions per week down 93% on the previous 30 days
-	// NPS detractor (4) on 2026-09-25
-	// no visit for 10 days
+	// visits_decline: visits per week down 93% on the previous 30 days
+	// nps_detractor: NPS detractor: answered 4 of 10 on 2026-09-25
+	// visits_decline: visitas por semana 93% abaixo dos 30 dias anteriores
+	// nps_detractor: detrator no NPS: respondeu 4 de 10 em 2026-09-25
 }
 
 func ExampleMonthlyCutoffs() {

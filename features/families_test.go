@@ -20,7 +20,7 @@ var cut = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 func at(days float64) int64 { return cut - int64(days*float64(dayNS)) }
 
 // mustBuild builds a Frame from the given rows with cfg.
-func mustBuild(t *testing.T, cfg Config, cutoffs []int64, dataEnd int64, h history) *Frame {
+func mustBuild(t testing.TB, cfg Config, cutoffs []int64, dataEnd int64, h history) *Frame {
 	t.Helper()
 	b, err := NewBuilder(cfg, cutoffs, dataEnd)
 	if err != nil {
@@ -53,7 +53,7 @@ type history struct {
 	orders    []data.Order
 }
 
-func (h history) feed(t *testing.T, b *Builder) {
+func (h history) feed(t testing.TB, b *Builder) {
 	t.Helper()
 	n := b.AddSessions(h.sessions) + b.AddEvents(h.events) + b.AddTickets(h.tickets) +
 		b.AddSurveys(h.surveys) + b.AddOrders(h.orders)

@@ -1,224 +1,752 @@
 package features
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Reason returns a plain-English sentence about feature in row, for a
-// feature that pushed the row's score (direction > 0 raised the risk,
-// < 0 lowered it). The sentence states the fact behind the feature, the
-// same whichever way it pushed, e.g.
-// "sessions per week down 62% on the previous 30 days", "2 negative support
-// tickets in the last 30 days", "NPS detractor (3) on 2026-10-02", "no core
-// action for 41 days". It never prints NaN: a missing value reads as "no
-// ... yet" or "too little history".
-func (f *Frame) Reason(row int, feature string, direction float64) string {
-	j := f.Col(feature)
-	if j < 0 || row < 0 || row >= f.Rows() {
-		return humanize(feature)
+// Family is the behaviour family a reason belongs to: what a marketer can
+// act on. Features outside every family (tenure, attributes, margins) never
+// give a reason.
+type Family string
+
+// The behaviour reasonFamilyOrder.
+const (
+	FamilyUsage    Family = "usage"
+	FamilyVisits   Family = "visits"
+	FamilySupport  Family = "support"
+	FamilyNPS      Family = "nps"
+	FamilySpending Family = "spending"
+)
+
+// reasonFamilyOrder in the order reasons name them on ties.
+var reasonFamilyOrder = [...]Family{FamilyUsage, FamilyVisits, FamilySupport, FamilyNPS, FamilySpending}
+
+// reasonFamilies maps feature names to reasonFamilyOrder by prefix; the longest
+// matching prefix wins. A new feature joins a family with one entry here:
+// it then gets a sentence from its name's shape (see genericReason) until
+// it has a rule of its own in reasonRules. A feature no prefix matches
+// gives no reason.
+var reasonFamilies = []struct {
+	prefix string
+	family Family
+}{
+	{"core_", FamilyUsage},
+	{"days_since_core", FamilyUsage},
+	{"onboarding_core", FamilyUsage},
+	{"engagement_", FamilyUsage},
+	{"event_", FamilyUsage},
+
+	{"sessions", FamilyVisits},
+	{"session_", FamilyVisits},
+	{"days_since_session", FamilyVisits},
+	{"active_days", FamilyVisits},
+	{"stickiness", FamilyVisits},
+	{"pages_per_session", FamilyVisits},
+	{"onboarding_sessions", FamilyVisits},
+
+	{"tickets", FamilySupport},
+	{"days_since_ticket", FamilySupport},
+	{"first_response", FamilySupport},
+	{"resolution_", FamilySupport},
+	{"csat_", FamilySupport},
+	{"effort_", FamilySupport},
+	{"sentiment_", FamilySupport},
+	{"negative_", FamilySupport},
+
+	{"nps_", FamilyNPS},
+	{"days_since_nps", FamilyNPS},
+
+	{"orders", FamilySpending},
+	{"spend", FamilySpending},
+	{"days_since_order", FamilySpending},
+	{"monetary_", FamilySpending},
+	{"avg_order_value", FamilySpending},
+	{"repeat_day_value", FamilySpending},
+	{"refund", FamilySpending},
+	{"purchase_days", FamilySpending},
+}
+
+// noReasonPrefixes name the features that are never a reason to act on,
+// though the model may lean on them: how long someone has been a customer,
+// what their purchases earn us. Every feature is in a family or here; a
+// test holds that, so that a new feature is placed on purpose.
+var noReasonPrefixes = []string{"tenure_", "margin_", "historical_clv"}
+
+// familyOf returns the family of a feature name, or "".
+func familyOf(name string) Family {
+	best, fam := -1, Family("")
+	for _, e := range reasonFamilies {
+		if strings.HasPrefix(name, e.prefix) && len(e.prefix) > best {
+			best, fam = len(e.prefix), e.family
+		}
 	}
-	v := f.At(row, j)
-	get := func(name string) float64 {
-		if k := f.Col(name); k >= 0 {
-			return f.At(row, k)
-		}
-		return math.NaN()
+	return fam
+}
+
+// Language is the language reasons are written in.
+type Language string
+
+// Languages of the reasons.
+const (
+	English    Language = "en"
+	Portuguese Language = "pt"
+)
+
+// ExplainConfig configures an Explainer.
+type ExplainConfig struct {
+	// Language of the sentences: "en" (default when empty) or "pt".
+	Language Language
+	// NegativeSentiment is the tone below which a ticket reads as negative;
+	// the features' Config.NegativeSentiment.
+	NegativeSentiment float64
+}
+
+// Reason is one reason a customer's churn risk is raised. Its text holds
+// no ';', so that reasons can be joined with "; " and split again.
+type Reason struct {
+	// Code is stable across releases and languages, for a CRM to branch
+	// on: the family and what happened, such as usage_decline,
+	// support_unresolved or nps_detractor (the list is in doc.go).
+	Code    string
+	Family  Family
+	Feature string  // the feature the sentence states
+	Effect  float64 // the family's summed contribution, in log-odds
+	Text    string
+}
+
+// NoReason is the sentence for a customer without a reason: a statement
+// that there is none, not a reason. raised is what Reasons reported: some
+// behaviour raised the risk, but none reads as a risk to act on (the model
+// leans on values that look healthy).
+func NoReason(lang Language, raised bool) string {
+	switch {
+	case raised && lang == Portuguese:
+		return "o risco vem de padrões que não apontam um comportamento a tratar"
+	case raised:
+		return "the risk comes from patterns that point to no behaviour to act on"
+	case lang == Portuguese:
+		return "nada no comportamento recente eleva o risco acima do cliente médio"
 	}
-	base, days := splitWindow(feature)
-	in := fmt.Sprintf("in the last %d days", days)
-	prev := fmt.Sprintf("the previous %d days", days)
-	mainPrev := "the previous period"
-	if d := f.mainDays(); d > 0 {
-		mainPrev = fmt.Sprintf("the previous %d days", d)
+	return "nothing in their recent behaviour raises the risk above the average customer"
+}
+
+// Explainer turns per-feature contributions into reasons for the rows of
+// one frame. It is read-only after NewExplainer and safe for concurrent
+// use.
+type Explainer struct {
+	f        *Frame
+	cfg      ExplainConfig
+	family   []Family                      // per column, "" outside every family
+	members  [len(reasonFamilyOrder)][]int // the columns of each family
+	peer     []float64                     // per column, the typical (median) value among active customers; NaN when none
+	base     []string                      // per column, the name without its window
+	days     []int                         // per column, the window in days, 0 when none
+	rules    []rule                        // per column, its rule, nil for genericReason
+	mainDays int
+}
+
+// minFamilyEffect is the summed contribution, in log-odds, below which a
+// family does not count as raising the risk: float dust from the
+// explanation is no reason.
+const minFamilyEffect = 1e-3
+
+// Materiality: a change or a gap to the typical customer smaller than this
+// is no reason, however the model leaned on it. A decline must take at
+// least minDrop off the earlier level; a value must be at most
+// 1-minDrop of the typical one, or at least 1/(1-minDrop) of it.
+const minDrop = 0.2
+
+// onboardingAge is the tenure, in days, after which a slow first month is
+// history rather than a reason to act.
+const onboardingAge = 90
+
+// passiveAge is the age, in days, after which a passive NPS answer (7 or
+// 8) is no reason; a detractor's answer is one at any age, with its date.
+const passiveAge = 180
+
+// minDaysGap is how many days longer than the typical (or usual) gap a
+// "no visit for N days" must be.
+const minDaysGap = 7
+
+// peerSample bounds the rows the typical values are read from: a fixed
+// stride through the frame, so the result is deterministic.
+const peerSample = 20001
+
+// NewExplainer prepares reasons for f: each column's family and the
+// typical value of each family column among the frame's active customers
+// (all customers when none is active).
+func NewExplainer(f *Frame, cfg ExplainConfig) (*Explainer, error) {
+	switch cfg.Language {
+	case "":
+		cfg.Language = English
+	case English, Portuguese:
+	default:
+		return nil, fmt.Errorf("reasons language %q: want en or pt", cfg.Language)
 	}
-	switch base {
-	case "sessions_ratio":
-		return change("sessions per week", v, prev)
-	case "core_ratio":
-		return change("core actions per week", v, prev)
-	case "session_seconds_ratio":
-		return change("time per visit", v, mainPrev)
-	case "pages_per_session_ratio":
-		return change("pages per visit", v, mainPrev)
-	case "sessions_vs_baseline":
-		return change("sessions per week", v, "the customer's earlier average")
-	case "core_vs_baseline":
-		return change("core actions per week", v, "the customer's earlier average")
-	case "days_since_core":
-		return since(v, "no core action for %s", "no core action recorded yet")
-	case "days_since_session":
-		return since(v, "no visit for %s", "no visit recorded yet")
-	case "days_since_order":
-		return since(v, "no purchase for %s", "no purchase yet")
-	case "days_since_ticket":
-		return since(v, "last support ticket %s ago", "no support ticket yet")
-	case "negative_tickets":
-		return count(v, "negative support ticket", in)
-	case "tickets":
-		return count(v, "support ticket", in)
-	case "tickets_open":
-		return count(v, "support ticket", "still open")
-	case "sessions":
-		return count(v, "visit", in)
-	case "core_actions":
-		return count(v, "core action", in)
-	case "nps_latest", "nps_promoter", "nps_passive", "nps_detractor", "days_since_nps", "nps_none":
-		return f.npsSentence(row, get("nps_latest"), get("days_since_nps"))
-	case "nps_change":
-		if math.IsNaN(v) {
-			return "only one NPS answer so far"
+	nc := len(f.Names)
+	e := &Explainer{f: f, cfg: cfg, family: make([]Family, nc), peer: make([]float64, nc),
+		base: make([]string, nc), days: make([]int, nc), rules: make([]rule, nc), mainDays: f.mainDays()}
+	var rows []int
+	for i, st := range f.Status {
+		if st == Active {
+			rows = append(rows, i)
 		}
-		return signed(v, "NPS up %s points since the previous answer", "NPS down %s points since the previous answer", "NPS unchanged since the previous answer")
-	case "sentiment_latest":
-		return tone("latest support ticket", v)
-	case "sentiment_mean":
-		return tone("support tickets "+in, v)
-	case "sentiment_min":
-		return tone("worst support ticket "+in, v)
-	case "negative_share":
-		if math.IsNaN(v) {
-			return "no support ticket with a tone " + in
-		}
-		return fmt.Sprintf("%.0f%% of support tickets %s were negative", 100*v, in)
-	case "csat_mean", "csat_latest":
-		return score("support satisfaction (CSAT)", v, "no CSAT answer yet")
-	case "effort_mean", "effort_latest":
-		return score("customer effort score (5 = very easy)", v, "no effort score yet")
-	case "first_response_hours":
-		return hours("first response to support tickets", v, in)
-	case "resolution_hours":
-		return hours("time to resolve support tickets", v, in)
-	case "stickiness":
-		if math.IsNaN(v) {
-			return "too little history to measure how often the customer visits"
-		}
-		return fmt.Sprintf("visited on %.0f%% of recent days", 100*v)
-	case "engagement_score":
-		return fmt.Sprintf("engagement score %s %s", num(v), in)
-	case "engagement_change":
-		return signed(v, "engagement score up %s on "+mainPrev, "engagement score down %s on "+mainPrev, "engagement score unchanged on "+mainPrev)
-	case "tenure_days":
-		return fmt.Sprintf("customer for %s", plural(v, "day"))
-	case "core_never":
-		return yesNo(v, "never used a core feature", "has used core features")
-	case "session_never":
-		return yesNo(v, "never visited", "has visited")
-	case "orders_none":
-		return yesNo(v, "no purchase yet", "has purchased")
-	case "onboarding_core":
-		if math.IsNaN(v) {
-			return fmt.Sprintf("still in the first %d days after signup", days)
-		}
-		return count(v, "core action", fmt.Sprintf("in the first %d days after signup", days))
-	case "monetary_total":
-		return fmt.Sprintf("spent %s in total", money(v))
-	case "spend":
-		return fmt.Sprintf("spent %s %s", money(v), in)
-	case "spend_change":
-		return signed(v, "spending up %s on "+prev, "spending down %s on "+prev, "spending unchanged on "+prev)
-	case "refunds_count":
-		return count(v, "refund", "so far")
-	case "spend_per":
-		return fmt.Sprintf("spends %s per 30 days on average", money(v))
-	case "sessions_per_week":
-		return rate(v, "visits per week", in)
-	case "core_per_week":
-		return rate(v, "core actions per week", in)
-	case "active_days":
-		return count(v, "active day", in)
-	case "core_share":
-		if math.IsNaN(v) {
-			return "no product events " + in
-		}
-		return fmt.Sprintf("%.0f%% of product events %s were core actions", 100*v, in)
-	case "historical_clv":
-		return fmt.Sprintf("gross margin to date %s", money(v))
-	case "core_diff":
-		return signed(v, "%s more core actions per week than "+prev, "%s fewer core actions per week than "+prev, "as many core actions per week as "+prev)
-	case "core_weekly_slope":
-		return trend("core actions", v)
-	case "session_weekly_slope":
-		return trend("visits", v)
-	case "core_active_days":
-		return count(v, "day", "with a core action "+in)
-	case "event_kinds":
-		return count(v, "different product action", in)
-	case "engagement_per_week":
-		return rate(v, "engagement points per week", in)
-	case "stickiness_change":
-		if math.IsNaN(v) {
-			return "too little history to compare how often the customer visits"
-		}
-		return signed(100*v, "visiting on %s more days in every 100 than "+mainPrev, "visiting on %s fewer days in every 100 than "+mainPrev, "visiting as often as "+mainPrev)
-	case "session_seconds":
-		if math.IsNaN(v) {
-			return "no visit " + in
-		}
-		return fmt.Sprintf("visits lasted %s minutes on average %s", num(math.Round(v/6)/10), in)
-	case "pages_per_session":
-		if math.IsNaN(v) {
-			return "no visit " + in
-		}
-		return fmt.Sprintf("%s pages per visit on average %s", num(math.Round(v*10)/10), in)
-	case "onboarding_sessions":
-		if math.IsNaN(v) {
-			return fmt.Sprintf("still in the first %d days after signup", days)
-		}
-		return count(v, "visit", fmt.Sprintf("in the first %d days after signup", days))
-	case "tickets_per_30d":
-		if math.IsNaN(v) {
-			return "too little history to count support tickets"
-		}
-		return fmt.Sprintf("%s support tickets per month %s", num(math.Round(v*10)/10), in)
-	case "tickets_change":
-		return signed(v, "%s more support tickets than "+prev, "%s fewer support tickets than "+prev, "as many support tickets as "+prev)
-	case "tickets_email", "tickets_chat", "tickets_phone", "tickets_social", "tickets_other":
-		return count(v, "support ticket", "by "+strings.TrimPrefix(base, "tickets_")+" "+in)
-	case "tickets_total":
-		return count(v, "support ticket", "so far")
-	case "tickets_none":
-		return yesNo(v, "no support ticket "+in, "contacted support "+in)
-	case "nps_count":
-		return count(v, "NPS answer", "so far")
-	case "nps_mean":
-		if math.IsNaN(v) {
-			return "no NPS answer yet"
-		}
-		return fmt.Sprintf("NPS answers average %s of 10", num(math.Round(v*10)/10))
-	case "orders":
-		return count(v, "purchase or refund", in)
-	case "orders_total":
-		return count(v, "purchase", "so far")
-	case "purchase_days":
-		return count(v, "day", "with a purchase so far")
-	case "avg_order_value":
-		if math.IsNaN(v) {
-			return "no purchase yet"
-		}
-		return fmt.Sprintf("average purchase %s", money(v))
-	case "repeat_day_value":
-		if math.IsNaN(v) {
-			return "no repeat purchase yet"
-		}
-		return fmt.Sprintf("repeat purchases average %s a day", money(v))
-	case "refunds_amount":
-		return fmt.Sprintf("refunded %s so far", money(v))
-	case "refund_share":
-		if math.IsNaN(v) {
-			return "no purchase yet"
-		}
-		return fmt.Sprintf("%.0f%% of spending refunded", 100*v)
-	case "margin_mean":
-		return fmt.Sprintf("purchases carry a %.0f%% margin", 100*v)
 	}
-	if math.IsNaN(v) {
-		return humanize(feature) + ": not known yet"
+	if len(rows) == 0 {
+		rows = make([]int, f.Rows())
+		for i := range rows {
+			rows[i] = i
+		}
 	}
-	return humanize(feature) + ": " + num(v)
+	stride := max(1, (len(rows)+peerSample-1)/peerSample)
+	vals := make([]float64, 0, len(rows)/stride+1)
+	for j, name := range f.Names {
+		e.family[j] = familyOf(name)
+		e.peer[j] = math.NaN()
+		if e.family[j] == "" {
+			continue
+		}
+		fi := slices.Index(reasonFamilyOrder[:], e.family[j])
+		e.members[fi] = append(e.members[fi], j)
+		e.base[j], e.days[j] = splitWindow(name)
+		if strings.HasPrefix(e.base[j], "onboarding_") || e.base[j] == "spend_per" {
+			e.days[j] = 0 // the onboarding period and a monthly rate are no recent window
+		}
+		e.rules[j] = reasonRules[e.base[j]]
+		vals = vals[:0]
+		for k := 0; k < len(rows); k += stride {
+			if v := f.At(rows[k], j); !math.IsNaN(v) {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) > 0 {
+			sort.Float64s(vals)
+			e.peer[j] = vals[len(vals)/2]
+		}
+	}
+	return e, nil
+}
+
+// Reasons returns up to k reasons for row, given each feature's
+// contribution to its score (effects, in the frame's column order, in
+// log-odds, positive raising the risk). A family is a reason when the sum
+// of its features' contributions raises the risk; its sentence comes from
+// its feature with the largest positive contribution whose value reads as
+// a risk against the customer's own past or the typical customer ("visits
+// per week down 62% on their usual level", "3 unresolved support
+// tickets"). A feature whose value does not read as a risk (visits up,
+// more visits than most) is passed over: the model may lean on it, but it
+// is no reason to act. Reasons come one per family, the family of largest
+// summed contribution first; none when no family raises the risk.
+//
+// raised reports whether any family raised the risk, sentence or not: a
+// customer can be at risk for reasons that read as health, and NoReason
+// then says so rather than that nothing raised the risk.
+func (e *Explainer) Reasons(row int, effects []float64, k int) (reasons []Reason, raised bool) {
+	var sum [len(reasonFamilyOrder)]float64
+	for f, cols := range e.members {
+		for _, j := range cols {
+			if v := effects[j]; !math.IsNaN(v) {
+				sum[f] += v
+			}
+		}
+	}
+	order := [len(reasonFamilyOrder)]int{0, 1, 2, 3, 4}
+	slices.SortStableFunc(order[:], func(a, b int) int { return cmp.Compare(sum[b], sum[a]) })
+	var buf [128]int
+	for _, f := range order {
+		if sum[f] < minFamilyEffect || k > 0 && len(reasons) == k {
+			break
+		}
+		raised = true
+		cols := buf[:0]
+		for _, j := range e.members[f] {
+			if effects[j] > 0 {
+				cols = append(cols, j)
+			}
+		}
+		slices.SortStableFunc(cols, func(a, b int) int { return cmp.Compare(effects[b], effects[a]) })
+		for _, j := range cols {
+			if code, text, ok := e.phrase(row, j); ok {
+				reasons = append(reasons, Reason{Code: code, Family: reasonFamilyOrder[f], Feature: e.f.Names[j], Effect: sum[f], Text: text})
+				break
+			}
+		}
+	}
+	return reasons, raised
+}
+
+// msg is a sentence in both languages, with fmt verbs for the arguments.
+type msg struct{ en, pt string }
+
+// fact is what a rule sees of one feature in one row.
+type fact struct {
+	e    *Explainer
+	row  int
+	j    int
+	base string  // the name without its window
+	days int     // the window, 0 when the name has none
+	v    float64 // the value
+	peer float64 // the typical value, NaN when unknown
+}
+
+func (x fact) say(m msg, args ...any) string {
+	if x.e.cfg.Language == Portuguese {
+		return fmt.Sprintf(m.pt, args...)
+	}
+	return fmt.Sprintf(m.en, args...)
+}
+
+// num formats a number in the explainer's language: one decimal at most,
+// a decimal comma in Portuguese.
+func (x fact) num(v float64) string {
+	s := num(v)
+	if x.e.cfg.Language == Portuguese {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func (x fact) money(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if x.e.cfg.Language == Portuguese {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func (x fact) pct(share float64) string { return fmt.Sprintf("%.0f%%", 100*share) }
+
+// window is "in the last N days", or "" for a feature without a window.
+func (x fact) window() string {
+	if x.days == 0 {
+		return ""
+	}
+	return x.say(msg{" in the last %d days", " nos últimos %d dias"}, x.days)
+}
+
+// prev is the period a change is measured against: the previous window, or
+// the previous main window for features without one.
+func (x fact) prev() int {
+	if x.days > 0 {
+		return x.days
+	}
+	return x.e.mainDays
+}
+
+func (x fact) daysText(v float64) string {
+	d := math.Floor(v)
+	if d == 1 {
+		return x.say(msg{"1 day", "1 dia"})
+	}
+	return x.say(msg{"%s days", "%s dias"}, x.num(d))
+}
+
+// typical is " (typical customer: M)", or "" when no typical value is
+// known.
+func (x fact) typical(format func(float64) string) string {
+	if math.IsNaN(x.peer) {
+		return ""
+	}
+	return x.say(msg{" (typical customer: %s)", " (cliente típico: %s)"}, format(x.peer))
+}
+
+// rule phrases one feature of one row as a risk: ok is false when the value
+// does not read as one.
+type rule func(x fact) (code, text string, ok bool)
+
+// phrase returns the code and sentence of column j in row, or ok false.
+func (e *Explainer) phrase(row, j int) (code, text string, ok bool) {
+	x := fact{e: e, row: row, j: j, base: e.base[j], days: e.days[j], v: e.f.At(row, j), peer: e.peer[j]}
+	if r := e.rules[j]; r != nil {
+		return r(x)
+	}
+	return genericReason(x, e.family[j])
+}
+
+// The rules by feature name (without window). Each states the value against
+// the customer's own past or the typical customer, and only in the
+// direction that raises the risk.
+var reasonRules map[string]rule
+
+func init() {
+	// decline: a ratio of now to the previous window.
+	decline := func(code string, what msg) rule {
+		return func(x fact) (string, string, bool) {
+			if !(x.v <= 1-minDrop) {
+				return "", "", false
+			}
+			return code, x.say(msg{what.en + " down %s on the previous %d days", what.pt + " %s abaixo dos %d dias anteriores"}, x.pct(1-x.v), x.prev()), true
+		}
+	}
+	// usual: a ratio of the main window to the customer's earlier history.
+	usual := func(code string, what, stopped msg) rule {
+		return func(x fact) (string, string, bool) {
+			switch {
+			case x.v == 0:
+				return code, x.say(stopped, x.e.mainDays), true
+			case !(x.v <= 1-minDrop):
+				return "", "", false
+			}
+			return code, x.say(msg{what.en + " down %s on their usual level", what.pt + " %s abaixo do habitual"}, x.pct(1-x.v)), true
+		}
+	}
+	// fewer: a difference, now minus the previous window, of the level
+	// feature named by level (a %d for the window): read as a share of the
+	// earlier level.
+	fewer := func(code string, what msg, level string) rule {
+		return func(x fact) (string, string, bool) {
+			name := level
+			if strings.Contains(level, "%d") {
+				name = fmt.Sprintf(level, x.prev())
+			}
+			cur := x.get(name)
+			prev := cur - x.v
+			if !(x.v < 0) || !(prev > 0) || -x.v/prev < minDrop {
+				return "", "", false
+			}
+			return code, x.say(msg{what.en + " down %s on the previous %d days", what.pt + " %s abaixo dos %d dias anteriores"}, x.pct(-x.v/prev), x.prev()), true
+		}
+	}
+	// slope: a weekly trend over 12 weeks, material when it takes minDrop
+	// of the weekly level (level: a feature base, the longest window read).
+	slope := func(code string, what msg, level string) rule {
+		return func(x fact) (string, string, bool) {
+			mean := x.longest(level)
+			if !(x.v < 0) || !(mean > 0) || -x.v*weeksN < minDrop*mean {
+				return "", "", false
+			}
+			return code, x.say(msg{"weekly " + what.en + " falling by %s a week over the last 12 weeks", what.pt + " semanais caindo %s por semana nas últimas 12 semanas"}, x.num(math.Round(-x.v*10)/10)), true
+		}
+	}
+	// since: days without something, worse than the typical customer.
+	since := func(code string, what msg) rule {
+		return func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || !(math.IsNaN(x.peer) || x.v >= max(x.peer/(1-minDrop), x.peer+minDaysGap)) {
+				return "", "", false
+			}
+			return code, x.say(what, x.daysText(x.v)) + x.typical(x.daysText), true
+		}
+	}
+	flag := func(code string, what msg) rule {
+		return func(x fact) (string, string, bool) {
+			if x.v != 1 {
+				return "", "", false
+			}
+			return code, x.say(what), true
+		}
+	}
+	// below: less than the typical customer. format takes the value and
+	// the window.
+	below := func(code string, what msg, format func(x fact, v float64) string) rule {
+		return func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || math.IsNaN(x.peer) || !(x.v < (1-minDrop)*x.peer) {
+				return "", "", false
+			}
+			return code, x.say(what, format(x, x.v), x.window()) + x.typical(func(v float64) string { return format(x, v) }), true
+		}
+	}
+	// above: more than the typical customer, and more than none.
+	above := func(code string, what msg, format func(x fact, v float64) string) rule {
+		return func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || x.v <= 0 || !(math.IsNaN(x.peer) || x.v >= x.peer/(1-minDrop)) {
+				return "", "", false
+			}
+			return code, x.say(what, format(x, x.v), x.window()) + x.typical(func(v float64) string { return format(x, v) }), true
+		}
+	}
+	n := func(x fact, v float64) string { return x.num(math.Round(v*10) / 10) }
+	whole := func(x fact, v float64) string { return x.num(math.Round(v)) }
+	pct := func(x fact, v float64) string { return x.pct(v) }
+	money := func(x fact, v float64) string { return x.money(v) }
+	minutes := func(x fact, v float64) string { return x.num(math.Round(v/6) / 10) }
+	// belowN and aboveN are below and above for whole counts, with the
+	// sentence for one apart.
+	belowN := func(code string, one, many msg) rule {
+		return countN(below(code, many, whole), one)
+	}
+	aboveN := func(code string, one, many msg) rule {
+		return countN(above(code, many, whole), one)
+	}
+	negTone := func(what msg) rule {
+		return func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || !(x.v < x.e.cfg.NegativeSentiment) {
+				return "", "", false
+			}
+			return "support_negative", x.say(what, x.window()), true
+		}
+	}
+	count := func(code string, one, many msg) rule {
+		return func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || x.v <= 0 {
+				return "", "", false
+			}
+			if x.v == 1 {
+				return code, x.say(one, x.window()), true
+			}
+			return code, x.say(many, x.num(x.v), x.window()), true
+		}
+	}
+	score5 := func(code string, what msg) rule {
+		return func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || !(x.v <= 3 || x.v <= x.peer-1) {
+				return "", "", false
+			}
+			return code, x.say(what, n(x, x.v), x.window()) + x.typical(func(v float64) string { return n(x, v) }), true
+		}
+	}
+	// onboarding: a slow start, while it is recent enough to act on
+	// (tenure at most onboardingAge days).
+	onboarding := func(code string, what msg) rule {
+		return func(x fact) (string, string, bool) {
+			_, d := splitWindow(x.e.f.Names[x.j])
+			if math.IsNaN(x.v) || math.IsNaN(x.peer) || !(x.v < (1-minDrop)*x.peer) || !(x.get("tenure_days") <= onboardingAge) {
+				return "", "", false
+			}
+			return code, x.say(what, whole(x, x.v), d, whole(x, x.peer)), true
+		}
+	}
+	nps := func(x fact) (string, string, bool) {
+		latest := x.get("nps_latest")
+		if math.IsNaN(latest) || latest >= 9 {
+			return "", "", false
+		}
+		code, what := "nps_detractor", msg{"NPS detractor: answered %s of 10", "detrator no NPS: respondeu %s de 10"}
+		if latest >= 7 {
+			if !(x.get("days_since_nps") <= passiveAge) {
+				return "", "", false // an old passive answer says little
+			}
+			code, what = "nps_passive", msg{"NPS passive: answered %s of 10", "neutro no NPS: respondeu %s de 10"}
+		}
+		text := x.say(what, x.num(latest))
+		if d := x.get("days_since_nps"); !math.IsNaN(d) {
+			ts := x.e.f.Cutoff[x.row] - int64(math.Round(d*float64(dayNS)/1e9))*1e9
+			text += x.say(msg{" on %s", " em %s"}, time.Unix(0, ts).UTC().Format("2006-01-02"))
+		}
+		return code, text, true
+	}
+
+	reasonRules = map[string]rule{
+		// usage
+		"core_ratio":           decline("usage_decline", msg{"core actions per week", "ações principais por semana"}),
+		"core_vs_baseline":     usual("usage_decline", msg{"core actions per week", "ações principais por semana"}, msg{"no core action in the last %d days, after regular use before", "nenhuma ação principal nos últimos %d dias, depois de uso regular antes"}),
+		"core_diff":            fewer("usage_decline", msg{"core actions per week", "ações principais por semana"}, "core_per_week_%dd"),
+		"core_weekly_slope":    slope("usage_decline", msg{"core actions", "ações principais"}, "core_per_week"),
+		"engagement_change":    fewer("usage_decline", msg{"engagement score", "pontuação de engajamento"}, "engagement_score_%dd"),
+		"days_since_core":      since("usage_inactive", msg{"no core action for %s", "nenhuma ação principal há %s"}),
+		"core_never":           flag("usage_never", msg{"has never used a core feature", "nunca usou uma funcionalidade principal"}),
+		"core_actions":         belowN("usage_low", msg{"1 core action%s", "1 ação principal%s"}, msg{"%s core actions%s", "%s ações principais%s"}),
+		"core_per_week":        below("usage_low", msg{"%s core actions per week%s", "%s ações principais por semana%s"}, n),
+		"core_active_days":     belowN("usage_low", msg{"a core action on 1 day%s", "ações principais em 1 dia%s"}, msg{"a core action on %s days%s", "ações principais em %s dias%s"}),
+		"core_share":           below("usage_low", msg{"%s of product events were core actions%s", "%s dos eventos foram ações principais%s"}, pct),
+		"engagement_score":     below("usage_low", msg{"engagement score %s%s", "pontuação de engajamento %s%s"}, n),
+		"engagement_per_week":  below("usage_low", msg{"%s engagement points per week%s", "%s pontos de engajamento por semana%s"}, n),
+		"event_kinds":          belowN("usage_low", msg{"used 1 kind of product action%s", "usou 1 tipo de ação do produto%s"}, msg{"used %s different product actions%s", "usou %s ações diferentes do produto%s"}),
+		"onboarding_core":      onboarding("usage_low", msg{"%s core actions in their first %d days (typical customer: %s)", "%s ações principais nos primeiros %d dias (cliente típico: %s)"}),
+		"sessions_ratio":       decline("visits_decline", msg{"visits per week", "visitas por semana"}),
+		"sessions_vs_baseline": usual("visits_decline", msg{"visits per week", "visitas por semana"}, msg{"no visit in the last %d days, after regular visits before", "nenhuma visita nos últimos %d dias, depois de visitas regulares antes"}),
+		// visits
+		"session_seconds_ratio":   decline("visits_decline", msg{"time per visit", "tempo por visita"}),
+		"pages_per_session_ratio": decline("visits_decline", msg{"pages per visit", "páginas por visita"}),
+		"stickiness_change":       fewer("visits_decline", msg{"share of days with a visit", "parcela de dias com visita"}, "stickiness"),
+		"session_weekly_slope":    slope("visits_decline", msg{"visits", "visitas"}, "sessions_per_week"),
+		"days_since_session":      since("visits_inactive", msg{"no visit for %s", "nenhuma visita há %s"}),
+		"session_never":           flag("visits_never", msg{"has never visited", "nunca visitou"}),
+		"sessions":                belowN("visits_low", msg{"1 visit%s", "1 visita%s"}, msg{"%s visits%s", "%s visitas%s"}),
+		"sessions_per_week":       below("visits_low", msg{"%s visits per week%s", "%s visitas por semana%s"}, n),
+		"active_days":             belowN("visits_low", msg{"visited on 1 day%s", "visitou em 1 dia%s"}, msg{"visited on %s days%s", "visitou em %s dias%s"}),
+		"stickiness":              below("visits_low", msg{"visited on %s of recent days%s", "visitou em %s dos dias recentes%s"}, pct),
+		"session_seconds":         below("visits_low", msg{"visits lasted %s minutes on average%s", "visitas de %s minutos em média%s"}, minutes),
+		"pages_per_session":       below("visits_low", msg{"%s pages per visit%s", "%s páginas por visita%s"}, n),
+		"onboarding_sessions":     onboarding("visits_low", msg{"%s visits in their first %d days (typical customer: %s)", "%s visitas nos primeiros %d dias (cliente típico: %s)"}),
+		// support
+		"tickets_open":         count("support_unresolved", msg{"1 unresolved support ticket%s", "1 chamado de suporte sem solução%s"}, msg{"%s unresolved support tickets%s", "%s chamados de suporte sem solução%s"}),
+		"negative_tickets":     count("support_negative", msg{"1 negative support ticket%s", "1 chamado de suporte negativo%s"}, msg{"%s negative support tickets%s", "%s chamados de suporte negativos%s"}),
+		"negative_share":       above("support_negative", msg{"%s of support tickets were negative%s", "%s dos chamados de suporte foram negativos%s"}, pct),
+		"sentiment_latest":     negTone(msg{"latest support ticket sounded negative%s", "o último chamado de suporte teve tom negativo%s"}),
+		"sentiment_mean":       negTone(msg{"support tickets sounded negative on average%s", "chamados de suporte com tom negativo em média%s"}),
+		"sentiment_min":        negTone(msg{"a support ticket sounded negative%s", "um chamado de suporte teve tom negativo%s"}),
+		"csat_mean":            score5("support_dissatisfied", msg{"rated support %s of 5%s", "avaliou o suporte com %s de 5%s"}),
+		"csat_latest":          score5("support_dissatisfied", msg{"rated their latest support contact %s of 5%s", "avaliou o último atendimento com %s de 5%s"}),
+		"effort_mean":          score5("support_effort", msg{"found support hard work: effort score %s of 5, 5 very easy%s", "achou o suporte trabalhoso: esforço %s de 5, 5 muito fácil%s"}),
+		"effort_latest":        score5("support_effort", msg{"found their latest support contact hard work: effort score %s of 5%s", "achou o último atendimento trabalhoso: esforço %s de 5%s"}),
+		"first_response_hours": above("support_slow", msg{"waited %s hours on average for a first answer%s", "esperou %s horas em média pela primeira resposta%s"}, n),
+		"resolution_hours":     above("support_slow", msg{"support took %s hours on average to resolve their tickets%s", "o suporte levou %s horas em média para resolver os chamados%s"}, n),
+		"tickets":              aboveN("support_contacts", msg{"1 support ticket%s", "1 chamado de suporte%s"}, msg{"%s support tickets%s", "%s chamados de suporte%s"}),
+		"tickets_per_30d":      above("support_contacts", msg{"%s support tickets a month%s", "%s chamados de suporte por mês%s"}, n),
+		"tickets_total":        aboveN("support_contacts", msg{"1 support ticket so far%s", "1 chamado de suporte até agora%s"}, msg{"%s support tickets so far%s", "%s chamados de suporte até agora%s"}),
+		"tickets_change": func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || x.v <= 0 {
+				return "", "", false
+			}
+			return "support_contacts", x.say(msg{"%s more support tickets in the last %d days than in the %d days before", "%s chamados de suporte a mais nos últimos %d dias que nos %d dias anteriores"}, x.num(x.v), x.days, x.days), true
+		},
+		"tickets_email":  aboveN("support_contacts", msg{"1 support ticket by email%s", "1 chamado de suporte por e-mail%s"}, msg{"%s support tickets by email%s", "%s chamados de suporte por e-mail%s"}),
+		"tickets_chat":   aboveN("support_contacts", msg{"1 support ticket by chat%s", "1 chamado de suporte por chat%s"}, msg{"%s support tickets by chat%s", "%s chamados de suporte por chat%s"}),
+		"tickets_phone":  aboveN("support_contacts", msg{"1 support call%s", "1 ligação ao suporte%s"}, msg{"%s support calls%s", "%s ligações ao suporte%s"}),
+		"tickets_social": aboveN("support_contacts", msg{"1 support ticket on social media%s", "1 chamado de suporte nas redes sociais%s"}, msg{"%s support tickets on social media%s", "%s chamados de suporte nas redes sociais%s"}),
+		"tickets_other":  aboveN("support_contacts", msg{"1 support ticket by other channels%s", "1 chamado de suporte por outros canais%s"}, msg{"%s support tickets by other channels%s", "%s chamados de suporte por outros canais%s"}),
+		// A recent ticket is no reason by itself: what it said and how it
+		// went are.
+		"days_since_ticket": none,
+		// Absences that are no reason to act: no ticket, no NPS answer.
+		"tickets_none": none,
+		"nps_none":     none,
+		"nps_count":    none,
+		// nps
+		"nps_latest":    nps,
+		"nps_detractor": nps,
+		"nps_passive":   nps,
+		"nps_promoter":  nps,
+		"days_since_nps": func(x fact) (string, string, bool) {
+			return nps(x)
+		},
+		"nps_change": func(x fact) (string, string, bool) {
+			if !(x.v < 0) {
+				return "", "", false
+			}
+			return "nps_drop", x.say(msg{"NPS answer down %s points on the previous one", "resposta de NPS %s pontos abaixo da anterior"}, x.num(-x.v)), true
+		},
+		"nps_mean": func(x fact) (string, string, bool) {
+			if math.IsNaN(x.v) || x.v >= 7 {
+				return "", "", false
+			}
+			return "nps_detractor", x.say(msg{"NPS answers average %s of 10", "respostas de NPS com média %s de 10"}, n(x, x.v)), true
+		},
+		// spending
+		"spend_change":     fewer("spend_decline", msg{"spending", "gastos"}, "spend_%dd"),
+		"days_since_order": lapse,
+		"refunds_count":    count("spend_refunds", msg{"1 refund so far%s", "1 reembolso até agora%s"}, msg{"%s refunds so far%s", "%s reembolsos até agora%s"}),
+		"refunds_amount":   above("spend_refunds", msg{"refunded %s so far%s", "reembolsado %s até agora%s"}, money),
+		"refund_share":     above("spend_refunds", msg{"%s of spending refunded%s", "%s dos gastos reembolsados%s"}, pct),
+		"orders_none":      flag("spend_none", msg{"has not bought anything yet", "ainda não comprou nada"}),
+		"spend":            below("spend_low", msg{"spent %s%s", "gastou %s%s"}, money),
+		"orders":           belowN("spend_low", msg{"1 purchase%s", "1 compra%s"}, msg{"%s purchases%s", "%s compras%s"}),
+		"spend_per":        below("spend_low", msg{"spends %s a month%s", "gasta %s por mês%s"}, money),
+		"monetary_total":   below("spend_low", msg{"spent %s in total%s", "gastou %s no total%s"}, money),
+		"orders_total":     belowN("spend_low", msg{"1 purchase so far%s", "1 compra até agora%s"}, msg{"%s purchases so far%s", "%s compras até agora%s"}),
+		"purchase_days":    belowN("spend_low", msg{"bought on 1 day so far%s", "comprou em 1 dia até agora%s"}, msg{"bought on %s days so far%s", "comprou em %s dias até agora%s"}),
+		"avg_order_value":  below("spend_low", msg{"average purchase %s%s", "compra média de %s%s"}, money),
+		"repeat_day_value": below("spend_low", msg{"repeat purchases average %s%s", "compras repetidas de %s em média%s"}, money),
+	}
+}
+
+// countN wraps a rule for a whole count: when the row's count is 1, the
+// sentence is one (a fmt format taking the window) plus the typical value.
+func countN(r rule, one msg) rule {
+	return func(x fact) (string, string, bool) {
+		code, text, ok := r(x)
+		if !ok || math.Round(x.v) != 1 {
+			return code, text, ok
+		}
+		return code, x.say(one, x.window()) + x.typical(func(v float64) string { return x.num(math.Round(v)) }), true
+	}
+}
+
+// none is the rule of a feature that never reads as a reason.
+func none(fact) (string, string, bool) { return "", "", false }
+
+// lapse: no purchase for longer than the customer's own usual gap between
+// purchase days, or, with one purchase day only, than the typical customer.
+func lapse(x fact) (string, string, bool) {
+	if math.IsNaN(x.v) {
+		return "", "", false
+	}
+	f := x.e.f
+	if nx, tx := f.RFMx[x.row], f.RFMtx[x.row]; nx >= 1 && tx > 0 {
+		gap := tx / nx
+		if !(x.v >= max(gap/(1-minDrop), gap+minDaysGap)) {
+			return "", "", false
+		}
+		return "purchase_lapse", x.say(msg{"no purchase for %s (they usually buy every %s)", "nenhuma compra há %s (costuma comprar a cada %s)"}, x.daysText(x.v), x.daysText(math.Max(1, math.Round(gap)))), true
+	}
+	if math.IsNaN(x.peer) || !(x.v >= max(x.peer/(1-minDrop), x.peer+minDaysGap)) {
+		return "", "", false
+	}
+	return "purchase_lapse", x.say(msg{"no purchase for %s", "nenhuma compra há %s"}, x.daysText(x.v)) + x.typical(x.daysText), true
+}
+
+// longest is the feature of base with the longest window (base_Nd), NaN
+// when the frame has none.
+func (x fact) longest(base string) float64 {
+	best, v := 0, math.NaN()
+	for k, n := range x.e.f.Names {
+		if b, d := splitWindow(n); b == base && d > best {
+			best, v = d, x.e.f.At(x.row, k)
+		}
+	}
+	return v
+}
+
+// get is another feature of the same row, NaN when the frame lacks it.
+func (x fact) get(name string) float64 {
+	if k := x.e.f.Col(name); k >= 0 {
+		return x.e.f.At(x.row, k)
+	}
+	return math.NaN()
+}
+
+// genericReason phrases a family feature without a rule of its own from the
+// shape of its name: a ratio ("_ratio", "_vs_", "baseline") below 1 is a
+// decline against the customer's own past, a change ("change", "diff",
+// "slope", "trend") below 0 a decline, "days_since_" above the typical
+// customer an inactivity, and any other value is stated against the
+// typical customer: codes FAMILY_decline, FAMILY_inactive, FAMILY_low and
+// FAMILY_high (spend_ for the spending family). Without a typical value there is nothing to compare with,
+// and no reason.
+func genericReason(x fact, fam Family) (string, string, bool) {
+	what := humanize(x.e.f.Names[x.j])
+	if fam == FamilySpending {
+		fam = "spend" // the codes' spelling: spend_low, spend_decline
+	}
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(x.base, s) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case math.IsNaN(x.v):
+		return "", "", false
+	case has("ratio", "_vs_", "baseline"):
+		if !(x.v < 1) {
+			return "", "", false
+		}
+		return string(fam) + "_decline", x.say(msg{"%s: down %s on their usual level", "%s: %s abaixo do habitual"}, what, x.pct(1-x.v)), true
+	case has("change", "diff", "slope", "trend"):
+		if !(x.v < 0) {
+			return "", "", false
+		}
+		return string(fam) + "_decline", x.say(msg{"%s: down %s", "%s: queda de %s"}, what, x.num(math.Round(-x.v*10)/10)), true
+	case math.IsNaN(x.peer) || x.v == x.peer:
+		return "", "", false
+	case strings.HasPrefix(x.base, "days_since_"):
+		if !(x.v > x.peer) {
+			return "", "", false
+		}
+		return string(fam) + "_inactive", x.say(msg{"%s: %s", "%s: %s"}, what, x.daysText(x.v)) + x.typical(x.daysText), true
+	}
+	code := string(fam) + "_low"
+	if x.v > x.peer {
+		code = string(fam) + "_high"
+	}
+	format := func(v float64) string {
+		s := strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+		if x.e.cfg.Language == Portuguese {
+			s = strings.Replace(s, ".", ",", 1)
+		}
+		return s
+	}
+	return code, x.say(msg{"%s: %s", "%s: %s"}, what, format(x.v)) + x.typical(format), true
 }
 
 // mainDays is the length of the main window, read from the names.
@@ -244,132 +772,12 @@ func splitWindow(name string) (string, int) {
 	return name[:i], d
 }
 
-func (f *Frame) npsSentence(row int, score, days float64) string {
-	if math.IsNaN(score) {
-		return "no NPS answer yet"
-	}
-	cat := "NPS detractor"
-	switch {
-	case score >= 9:
-		cat = "NPS promoter"
-	case score >= 7:
-		cat = "NPS passive"
-	}
-	if math.IsNaN(days) {
-		return fmt.Sprintf("%s (%.0f)", cat, score)
-	}
-	ts := f.Cutoff[row] - int64(math.Round(days*float64(dayNS)/1e9))*1e9
-	return fmt.Sprintf("%s (%.0f) on %s", cat, score, time.Unix(0, ts).UTC().Format("2006-01-02"))
-}
-
-func change(what string, r float64, against string) string {
-	switch {
-	case math.IsNaN(r):
-		return fmt.Sprintf("too little history to compare %s with %s", what, against)
-	case r < 1:
-		return fmt.Sprintf("%s down %.0f%% on %s", what, 100*(1-r), against)
-	case r > 1:
-		return fmt.Sprintf("%s up %.0f%% on %s", what, 100*(r-1), against)
-	}
-	return fmt.Sprintf("%s unchanged on %s", what, against)
-}
-
-func rate(v float64, what, in string) string {
-	if math.IsNaN(v) {
-		return fmt.Sprintf("too little history to count %s", what)
-	}
-	return fmt.Sprintf("%s %s %s", num(v), what, in)
-}
-
-func since(v float64, format, none string) string {
-	if math.IsNaN(v) {
-		return none
-	}
-	return fmt.Sprintf(format, plural(math.Floor(v), "day"))
-}
-
-func count(v float64, noun, tail string) string {
-	if math.IsNaN(v) {
-		return fmt.Sprintf("no %ss recorded %s", noun, tail)
-	}
-	return plural(v, noun) + " " + tail
-}
-
-func plural(v float64, noun string) string {
-	if v == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%.0f %ss", v, noun)
-}
-
-func signed(v float64, up, down, same string) string {
-	switch {
-	case math.IsNaN(v):
-		return "too little history to compare with the previous period"
-	case v > 0:
-		return fmt.Sprintf(up, num(v))
-	case v < 0:
-		return fmt.Sprintf(down, num(-v))
-	}
-	return same
-}
-
-func tone(what string, v float64) string {
-	if math.IsNaN(v) {
-		return "no tone measured for " + what
-	}
-	word := "neutral"
-	switch {
-	case v <= -0.05:
-		word = "negative"
-	case v >= 0.05:
-		word = "positive"
-	}
-	return fmt.Sprintf("%s sounded %s (%+.2f)", what, word, v)
-}
-
-func score(what string, v float64, none string) string {
-	if math.IsNaN(v) {
-		return none
-	}
-	return fmt.Sprintf("%s %s of 5", what, num(v))
-}
-
-func hours(what string, v float64, in string) string {
-	if math.IsNaN(v) {
-		return fmt.Sprintf("no %s measured %s", what, in)
-	}
-	return fmt.Sprintf("%s %s hours on average %s", what, num(v), in)
-}
-
-// trend describes a least-squares weekly slope.
-func trend(what string, v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return fmt.Sprintf("too little history for a trend in weekly %s", what)
-	case v < 0:
-		return fmt.Sprintf("weekly %s falling by %s a week over the last 12 weeks", what, num(math.Round(-v*10)/10))
-	case v > 0:
-		return fmt.Sprintf("weekly %s rising by %s a week over the last 12 weeks", what, num(math.Round(v*10)/10))
-	}
-	return fmt.Sprintf("weekly %s flat over the last 12 weeks", what)
-}
-
-func yesNo(v float64, yes, no string) string {
-	if v == 1 {
-		return yes
-	}
-	return no
-}
-
 func num(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }
-
-func money(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
 // humanize turns a feature name into words: "tickets_email_90d" reads
 // "tickets email (last 90 days)".

@@ -1,58 +1,287 @@
 package features
 
 import (
+	"math"
+	"math/rand/v2"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-func TestReason(t *testing.T) {
-	f := mustBuild(t, handConfig(), []int64{cut}, at(-100), handHistory())
-	a, b := indexOf(f, "a", cut), indexOf(f, "b", cut)
+func TestFamilyOf(t *testing.T) {
 	tests := []struct {
-		row     int
-		feature string
-		want    string
+		name string
+		want Family
 	}{
-		{a, "sessions_ratio_30d", "sessions per week up 300% on the previous 30 days"},
-		{a, "session_seconds_ratio", "time per visit up 60% on the previous 30 days"},
-		{a, "negative_tickets_30d", "1 negative support ticket in the last 30 days"},
-		{a, "negative_tickets_90d", "2 negative support tickets in the last 90 days"},
-		{a, "nps_latest", "NPS detractor (3) on 2026-09-26"},
-		{a, "nps_detractor", "NPS detractor (3) on 2026-09-26"},
-		{a, "nps_change", "NPS down 6 points since the previous answer"},
-		{a, "days_since_core", "no core action for 1 day"},
-		{a, "days_since_order", "no purchase for 9 days"},
-		{a, "sentiment_latest", "latest support ticket sounded positive (+0.40)"},
-		{a, "csat_mean_90d", "support satisfaction (CSAT) 2.3 of 5"},
-		{a, "tenure_days", "customer for 200 days"},
-		{a, "spend_30d", "spent 20.00 in the last 30 days"},
-		{a, "tickets_email_90d", "1 support ticket by email in the last 90 days"},
-		{a, "margin_mean", "purchases carry a 50% margin"}, // the 0.9 order is at the cutoff: excluded
-		{b, "days_since_core", "no core action recorded yet"},
-		{b, "sessions_ratio_90d", "too little history to compare sessions per week with the previous 90 days"},
-		{b, "nps_latest", "no NPS answer yet"},
-		{b, "onboarding_core_14d", "still in the first 14 days after signup"},
-		{b, "csat_latest", "no CSAT answer yet"},
-		{a, "no_such_feature", "no such feature"},
+		{"core_ratio_30d", FamilyUsage},
+		{"days_since_core", FamilyUsage},
+		{"engagement_change", FamilyUsage},
+		{"sessions_ratio_30d", FamilyVisits},
+		{"sessions_vs_baseline", FamilyVisits},
+		{"days_since_session", FamilyVisits},
+		{"tickets_open", FamilySupport},
+		{"csat_mean_90d", FamilySupport},
+		{"negative_share_90d", FamilySupport},
+		{"nps_latest", FamilyNPS},
+		{"days_since_nps", FamilyNPS},
+		{"spend_change_30d", FamilySpending},
+		{"days_since_order", FamilySpending},
+		{"refund_share", FamilySpending},
+		// A feature added later joins by prefix, without code.
+		{"event_export_share_30d", FamilyUsage},
+		{"tenure_days", ""},
+		{"margin_mean", ""},
+		{"historical_clv", ""},
 	}
 	for _, tt := range tests {
-		if got := f.Reason(tt.row, tt.feature, 1); got != tt.want {
-			t.Errorf("Reason(%s, %s) = %q, want %q", f.CustomerID[tt.row], tt.feature, got, tt.want)
+		if got := familyOf(tt.name); got != tt.want {
+			t.Errorf("familyOf(%s) = %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
 
-// TestReasonNeverNaN: every feature of every row reads as words.
-func TestReasonNeverNaN(t *testing.T) {
+// TestEveryFeaturePlaced: every built feature is in a reason family or
+// named as never a reason, so a new feature is placed on purpose.
+func TestEveryFeaturePlaced(t *testing.T) {
+	f := mustBuild(t, DefaultConfig(), []int64{cut}, cut, handHistory())
+	for _, n := range f.Names {
+		placed := familyOf(n) != ""
+		for _, p := range noReasonPrefixes {
+			placed = placed || strings.HasPrefix(n, p)
+		}
+		if !placed {
+			t.Errorf("feature %s has no reason family: add a prefix to reasonFamilies in reason.go, or to noReasonPrefixes if it is never a reason to act", n)
+		}
+	}
+}
+
+// reasonFrame is a hand-made frame of five active customers: row 0 is the
+// one explained, rows 1-4 set the typical values.
+func reasonFrame() *Frame {
+	names := []string{
+		"sessions_ratio_30d", "sessions_vs_baseline", "sessions_30d", "days_since_order",
+		"tickets_open", "nps_latest", "days_since_nps", "margin_mean", "tenure_days",
+		"csat_mean_90d", "sentiment_latest", "event_export_share_30d", "core_actions_30d",
+		"spend_change_30d", "engagement_score_30d", "spend_30d",
+	}
+	rows := [][]float64{
+		{4.0, 0.38, 3, 64, 3, 3, 36, 0.73, 400, 2.5, -0.4, 0.4, 50, -120, 10, 80},
+		{1.0, 1.0, 12, 20, 0, 9, 10, 0.3, 300, 4.5, 0.2, 0.05, 10, 0, 10, 100},
+		{1.1, 1.1, 14, 20, 0, 9, 10, 0.3, 300, 4.5, 0.2, 0.05, 10, 0, 10, 100},
+		{0.9, 0.9, 9, 25, 0, 8, 10, 0.3, 300, 4.0, 0.2, 0.05, 10, 0, 10, 100},
+		{1.0, 1.0, 12, 20, 0, 9, 10, 0.3, 300, 4.5, 0.2, 0.05, 10, 0, 10, 100},
+	}
+	f := &Frame{Names: names}
+	for i, r := range rows {
+		f.CustomerID = append(f.CustomerID, string(rune('a'+i)))
+		f.Cutoff = append(f.Cutoff, cut)
+		f.Status = append(f.Status, Active)
+		f.X = append(f.X, r...)
+		f.RFMx = append(f.RFMx, 4)
+		f.RFMtx = append(f.RFMtx, 60) // a purchase day every 15 days
+	}
+	return f
+}
+
+// effectOn returns effects of 0 except name, which gets v.
+func effectOn(f *Frame, v float64, names ...string) []float64 {
+	eff := make([]float64, len(f.Names))
+	for _, n := range names {
+		eff[f.Col(n)] = v
+	}
+	return eff
+}
+
+func TestReasonsRules(t *testing.T) {
+	f := reasonFrame()
+	tests := []struct {
+		feature  string
+		lang     Language
+		code     string
+		text     string // "" for no reason
+		familyOf Family
+	}{
+		{"sessions_vs_baseline", English, "visits_decline", "visits per week down 62% on their usual level", FamilyVisits},
+		{"sessions_vs_baseline", Portuguese, "visits_decline", "visitas por semana 62% abaixo do habitual", FamilyVisits},
+		{"tickets_open", English, "support_unresolved", "3 unresolved support tickets", FamilySupport},
+		{"tickets_open", Portuguese, "support_unresolved", "3 chamados de suporte sem solução", FamilySupport},
+		{"nps_latest", English, "nps_detractor", "NPS detractor: answered 3 of 10 on 2026-08-26", FamilyNPS},
+		{"days_since_nps", Portuguese, "nps_detractor", "detrator no NPS: respondeu 3 de 10 em 2026-08-26", FamilyNPS},
+		{"days_since_order", English, "purchase_lapse", "no purchase for 64 days (they usually buy every 15 days)", FamilySpending},
+		{"sessions_30d", English, "visits_low", "3 visits in the last 30 days (typical customer: 12)", FamilyVisits},
+		{"sessions_30d", Portuguese, "visits_low", "3 visitas nos últimos 30 dias (cliente típico: 12)", FamilyVisits},
+		{"csat_mean_90d", English, "support_dissatisfied", "rated support 2.5 of 5 in the last 90 days (typical customer: 4.5)", FamilySupport},
+		{"csat_mean_90d", Portuguese, "support_dissatisfied", "avaliou o suporte com 2,5 de 5 nos últimos 90 dias (cliente típico: 4,5)", FamilySupport},
+		{"sentiment_latest", English, "support_negative", "latest support ticket sounded negative", FamilySupport},
+		{"spend_change_30d", English, "spend_decline", "spending down 60% on the previous 30 days", FamilySpending},
+		// A feature with no rule of its own reads from its name's shape.
+		{"event_export_share_30d", English, "usage_high", "event export share (last 30 days): 0.4 (typical customer: 0.05)", FamilyUsage},
+		// Facts that raise the model's score but read as health, or that
+		// no one can act on, give no reason.
+		{"sessions_ratio_30d", English, "", "", ""},   // visits up 300%
+		{"core_actions_30d", English, "", "", ""},     // more than the typical customer
+		{"engagement_score_30d", English, "", "", ""}, // as much as the typical customer
+		{"margin_mean", English, "", "", ""},          // not a behaviour
+		{"tenure_days", English, "", "", ""},          // not a behaviour
+	}
+	for _, tt := range tests {
+		e, err := NewExplainer(f, ExplainConfig{Language: tt.lang, NegativeSentiment: -0.05})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := e.Reasons(0, effectOn(f, 0.5, tt.feature), 3)
+		if tt.text == "" {
+			if len(got) != 0 {
+				t.Errorf("%s (%s): reasons %+v, want none", tt.feature, tt.lang, got)
+			}
+			continue
+		}
+		if len(got) != 1 {
+			t.Errorf("%s (%s): %d reasons %+v, want 1", tt.feature, tt.lang, len(got), got)
+			continue
+		}
+		r := got[0]
+		if r.Code != tt.code || r.Text != tt.text || r.Family != tt.familyOf || r.Feature != tt.feature {
+			t.Errorf("%s (%s): got %s %q (%s, %s), want %s %q (%s)", tt.feature, tt.lang, r.Code, r.Text, r.Family, r.Feature, tt.code, tt.text, tt.familyOf)
+		}
+	}
+}
+
+// TestReasonsGrouping: one reason per family, the family of largest summed
+// contribution first; within a family, the feature of largest positive
+// contribution that reads as a risk.
+func TestReasonsGrouping(t *testing.T) {
+	f := reasonFrame()
+	e, err := NewExplainer(f, ExplainConfig{NegativeSentiment: -0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff := make([]float64, len(f.Names))
+	set := func(name string, v float64) { eff[f.Col(name)] = v }
+	set("sessions_ratio_30d", 0.9)   // visits: up 300%, no sentence
+	set("sessions_vs_baseline", 0.2) // visits: down 62%, the sentence
+	set("sessions_30d", 0.1)         // visits: family total 1.2
+	set("tickets_open", 0.3)
+	set("csat_mean_90d", 0.4) // support: total 0.7, CSAT the larger
+	set("nps_latest", -0.5)
+	set("days_since_nps", 0.2) // nps: total -0.3, lowers the risk
+	set("margin_mean", 3)      // in no family
+	got, raised := e.Reasons(0, eff, 3)
+	if !raised {
+		t.Error("raised false, want true")
+	}
+	want := []string{"visits_decline", "support_dissatisfied"}
+	var codes []string
+	for _, r := range got {
+		codes = append(codes, r.Code)
+	}
+	if strings.Join(codes, ",") != strings.Join(want, ",") {
+		t.Fatalf("codes %v, want %v (%+v)", codes, want, got)
+	}
+	if math.Abs(got[0].Effect-1.2) > 1e-12 || math.Abs(got[1].Effect-0.7) > 1e-12 {
+		t.Errorf("family effects %v and %v, want 1.2 and 0.7", got[0].Effect, got[1].Effect)
+	}
+	if got, _ := e.Reasons(0, eff, 1); len(got) != 1 || got[0].Code != "visits_decline" {
+		t.Errorf("k=1: %+v, want visits_decline alone", got)
+	}
+}
+
+// TestReasonsNone: without a family that raises the risk, no reason.
+func TestReasonsNone(t *testing.T) {
+	f := reasonFrame()
+	e, err := NewExplainer(f, ExplainConfig{NegativeSentiment: -0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		eff    []float64
+		raised bool
+	}{
+		{"all zero", make([]float64, len(f.Names)), false},
+		{"all lowering", effectOn(f, -0.3, f.Names...), false},
+		{"only outside families", effectOn(f, 2, "margin_mean", "tenure_days"), false},
+		{"below the float dust", effectOn(f, minFamilyEffect/2, "tickets_open"), false},
+		// The model leans on values that read as health: raised, but no
+		// reason to give.
+		{"positive, but no sense", effectOn(f, 1, "sessions_ratio_30d", "core_actions_30d"), true},
+	}
+	for _, tt := range tests {
+		got, raised := e.Reasons(0, tt.eff, 3)
+		if len(got) != 0 || raised != tt.raised {
+			t.Errorf("%s: %+v, raised %v; want no reason, raised %v", tt.name, got, raised, tt.raised)
+		}
+	}
+	if _, err := NewExplainer(f, ExplainConfig{Language: "de"}); err == nil {
+		t.Error("language de: no error")
+	}
+}
+
+var codeRE = regexp.MustCompile(`^(usage|visits|support|nps|spend|purchase)_[a-z]+$`)
+
+// TestReasonsReadWell: on built frames, every reason of every row, for
+// random contributions, in both languages, is a sentence: no NaN, no
+// format error, no bare feature name, and a code of the documented shape.
+func TestReasonsReadWell(t *testing.T) {
 	end := testCutoffs[2] + 120*dayNS
 	f := mustBuild(t, DefaultConfig(), testCutoffs, end, randomHistory(5, 40, end, 400))
+	r := rand.New(rand.NewPCG(1, 2))
+	seen := map[string]bool{}
+	for _, lang := range []Language{English, Portuguese} {
+		e, err := NewExplainer(f, ExplainConfig{Language: lang, NegativeSentiment: -0.05})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < f.Rows(); i++ {
+			for trial := 0; trial < 20; trial++ {
+				eff := make([]float64, len(f.Names))
+				for j := range eff {
+					eff[j] = r.NormFloat64()
+				}
+				rs, _ := e.Reasons(i, eff, 0)
+				for _, rs := range rs {
+					seen[rs.Code] = true
+					if rs.Text == "" || strings.Contains(rs.Text, "NaN") || strings.Contains(rs.Text, "Inf") || strings.Contains(rs.Text, "%!") || strings.Contains(rs.Text, "_") || strings.Contains(rs.Text, ";") {
+						t.Fatalf("row %d, %s (%s): %q", i, rs.Feature, lang, rs.Text)
+					}
+					if !codeRE.MatchString(rs.Code) {
+						t.Fatalf("row %d, %s: code %q", i, rs.Feature, rs.Code)
+					}
+				}
+			}
+		}
+	}
+	if len(seen) < 10 {
+		t.Errorf("only %d distinct codes on random contributions: %v", len(seen), seen)
+	}
+}
+
+// TestReasonCodesDocumented: every code a rule can give is listed in
+// doc.go.
+func TestReasonCodesDocumented(t *testing.T) {
+	b, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	end := testCutoffs[2] + 120*dayNS
+	f := mustBuild(t, DefaultConfig(), testCutoffs, end, randomHistory(5, 40, end, 400))
+	e, err := NewExplainer(f, ExplainConfig{NegativeSentiment: -0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < f.Rows(); i++ {
-		for _, name := range f.Names {
-			for _, dir := range []float64{-1, 1} {
-				s := f.Reason(i, name, dir)
-				if s == "" || strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
-					t.Fatalf("Reason(%d, %s) = %q", i, name, s)
+		for trial := 0; trial < 20; trial++ {
+			eff := make([]float64, len(f.Names))
+			for j := range eff {
+				eff[j] = r.NormFloat64()
+			}
+			rs, _ := e.Reasons(i, eff, 0)
+			for _, rs := range rs {
+				if !strings.Contains(doc, "\t"+rs.Code+" ") {
+					t.Fatalf("code %s (from %s) is not listed in doc.go", rs.Code, rs.Feature)
 				}
 			}
 		}
@@ -88,17 +317,26 @@ func docText(t *testing.T) string {
 	return string(b)
 }
 
-// TestReasonEveryFeatureHasASentence: no feature falls back to its bare
-// name and value, which reads as code, not as a reason.
-func TestReasonEveryFeatureHasASentence(t *testing.T) {
+// BenchmarkReasons measures the reasons of one row from its contributions
+// (the TreeSHAP that produces them is measured in model/gbt).
+func BenchmarkReasons(b *testing.B) {
 	end := testCutoffs[2] + 120*dayNS
-	f := mustBuild(t, DefaultConfig(), testCutoffs, end, randomHistory(5, 40, end, 400))
-	for _, name := range f.Names {
-		for i := 0; i < f.Rows(); i++ {
-			if s := f.Reason(i, name, 1); strings.HasPrefix(s, humanize(name)+":") {
-				t.Errorf("Reason(%d, %s) = %q: the feature has no sentence of its own", i, name, s)
-				break
-			}
+	f := mustBuild(b, DefaultConfig(), testCutoffs, end, randomHistory(5, 200, end, 400))
+	e, err := NewExplainer(f, ExplainConfig{NegativeSentiment: -0.05})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	effs := make([][]float64, f.Rows())
+	for i := range effs {
+		effs[i] = make([]float64, len(f.Names))
+		for j := range effs[i] {
+			effs[i][j] = r.NormFloat64() * 0.1
 		}
 	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Reasons(i%f.Rows(), effs[i%f.Rows()], 3)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -48,6 +48,7 @@ type Config struct {
 	Segments SegmentOptions
 	Value    ValueOptions
 	BadRows  BadRowOptions
+	Reasons  ReasonOptions
 
 	// DriftThreshold is the population stability index above which a
 	// feature or the score is reported as drifted. Default 0.2.
@@ -113,6 +114,13 @@ type BadRowOptions struct {
 	OptionalFiles []string
 }
 
+// ReasonOptions configures the reasons written with each score.
+type ReasonOptions struct {
+	// Language of the reasons' text: "en" (default) or "pt". The codes
+	// are the same in every language.
+	Language string
+}
+
 // Segment names, the defaults of SPEC.md.
 const (
 	SegAtRiskHighValue = "at_risk_high_value"
@@ -141,6 +149,7 @@ func DefaultConfig() Config {
 		},
 		Value:          ValueOptions{Unit: "week", HorizonDays: 365, Margin: 0.3, AnnualDiscount: 0.1},
 		BadRows:        BadRowOptions{Policy: "skip", MaxFraction: 0.05},
+		Reasons:        ReasonOptions{Language: "en"},
 		DriftThreshold: 0.2,
 	}
 }
@@ -212,6 +221,9 @@ func (c *Config) Validate() error {
 	if c.BadRows.MaxFraction < 0 || c.BadRows.MaxFraction > 1 {
 		bad("bad_rows.max_fraction: %g, want in [0, 1]", c.BadRows.MaxFraction)
 	}
+	if c.Reasons.Language != "en" && c.Reasons.Language != "pt" {
+		bad("reasons.language: %q, want en or pt", c.Reasons.Language)
+	}
 	if c.DriftThreshold <= 0 {
 		bad("drift_threshold: %g, want > 0", c.DriftThreshold)
 	}
@@ -262,6 +274,9 @@ type fileConfig struct {
 		MaxFraction   *float64 `yaml:"max_fraction" toml:"max_fraction"`
 		OptionalFiles []string `yaml:"optional_files" toml:"optional_files"`
 	} `yaml:"bad_rows" toml:"bad_rows"`
+	Reasons struct {
+		Language *string `yaml:"language" toml:"language"`
+	} `yaml:"reasons" toml:"reasons"`
 	DriftThreshold *float64 `yaml:"drift_threshold" toml:"drift_threshold"`
 	MetricsFile    *string  `yaml:"metrics_file" toml:"metrics_file"`
 	MetricsPush    *string  `yaml:"metrics_push" toml:"metrics_push"`
@@ -390,6 +405,7 @@ func (f *fileConfig) apply(c *Config) error {
 	if f.BadRows.OptionalFiles != nil {
 		c.BadRows.OptionalFiles = f.BadRows.OptionalFiles
 	}
+	set(&c.Reasons.Language, f.Reasons.Language)
 	set(&c.DriftThreshold, f.DriftThreshold)
 	set(&c.MetricsFile, f.MetricsFile)
 	set(&c.MetricsPush, f.MetricsPush)

@@ -150,17 +150,18 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	cfg.BadRows.Policy = "ignore"
 	cfg.BadRows.MaxFraction = 2
 	cfg.DriftThreshold = 0
+	cfg.Reasons.Language = "de"
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("an invalid config validated")
 	}
 	for _, want := range []string{"out:", "workers:", "train.cutoffs:", "train.algo:", "segments: want 0 < medium_risk",
-		`unknown segment "vip"`, "value.unit:", "bad_rows.policy:", "bad_rows.max_fraction:", "drift_threshold:"} {
+		`unknown segment "vip"`, "value.unit:", "bad_rows.policy:", "bad_rows.max_fraction:", "drift_threshold:", "reasons.language:"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate does not report %q; got:\n%v", want, err)
 		}
 	}
-	if n := len(strings.Split(err.Error(), "\n")); n < 10 {
-		t.Errorf("Validate reported %d problems, want all 10 at once:\n%v", n, err)
+	if n := len(strings.Split(err.Error(), "\n")); n < 11 {
+		t.Errorf("Validate reported %d problems, want all 11 at once:\n%v", n, err)
 	}
 }

@@ -144,6 +144,7 @@ func outputColumns(f *features.Frame, sc *scored, asOf time.Time, version string
 		{Name: "engagement_score", Kind: data.Float, Floats: sc.Engagement},
 		{Name: "segment", Kind: data.String, Strings: sc.Segment},
 		{Name: "reasons", Kind: data.String, Strings: sc.Reasons},
+		{Name: "reason_codes", Kind: data.String, Strings: sc.ReasonCodes},
 		{Name: "model_version", Kind: data.String, Strings: versions},
 		{Name: "status", Kind: data.String, Strings: status},
 		{Name: "plan", Kind: data.String, Strings: f.Plan},
@@ -232,6 +233,7 @@ func configRecord(cfg *Config) map[string]any {
 		"segments":        cfg.Segments,
 		"value":           cfg.Value,
 		"bad_rows":        cfg.BadRows,
+		"reasons":         cfg.Reasons,
 		"drift_threshold": cfg.DriftThreshold,
 		"columns":         cfg.Mapping,
 	}

@@ -255,7 +255,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	if err != nil {
 		return nil, err
 	}
-	reasons, err := explain(ctx, clf, f, cfg.Workers)
+	reasons, codes, err := explain(ctx, clf, f, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -275,6 +275,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	timings["value_ms"] = time.Since(step).Milliseconds()
 
 	sc := assemble(&cfg, f, prob, value, pAlive, reasons)
+	sc.ReasonCodes = codes
 	drift := measureDrift(f, prob, meta, cfg.DriftThreshold)
 	for _, name := range drift.Drifted {
 		log.Warn().Str("feature", name).Float64("psi", drift.PSI[name]).Float64("threshold", cfg.DriftThreshold).

@@ -23,6 +23,7 @@ type scored struct {
 	ValueAtRisk []float64
 	Segment     []string
 	Reasons     []string
+	ReasonCodes []string
 	Engagement  []float64
 }
 
@@ -113,7 +114,7 @@ func segmentOf(cfg *Config, status features.Status, risk, tier string) string {
 	return cfg.SegmentName(SegHealthy)
 }
 
-// reasonsPerRow is how many reasons each customer gets.
+// reasonsPerRow is how many reasons each customer gets at most.
 const reasonsPerRow = 3
 
 // explainBlock is how many rows one worker explains at a time: the
@@ -126,16 +127,24 @@ type contributor interface {
 	ContributionsRows(dst []float64, x *model.Matrix) error
 }
 
-// explain writes, for every row, the top reasons in plain words: the
-// features whose contributions pushed the score up the most. Blocks of
-// rows go to the workers; each row's text depends on that row alone, so
-// the result does not depend on the number of workers.
-func explain(ctx context.Context, c contributor, f *features.Frame, workers int) ([]string, error) {
-	out := make([]string, f.Rows())
+// explain writes, for every row, the reasons in plain words ("; "-joined)
+// and their codes (";"-joined, in the same order): the behaviour families
+// whose contributions raised the score, as features.Explainer reads them.
+// Blocks of rows go to the workers; each row's text depends on that row
+// and the frame's typical values alone, so the result does not depend on
+// the number of workers.
+func explain(ctx context.Context, c contributor, f *features.Frame, cfg *Config) (reasons, codes []string, err error) {
+	ex, err := features.NewExplainer(f, features.ExplainConfig{
+		Language:          features.Language(cfg.Reasons.Language),
+		NegativeSentiment: cfg.Features.NegativeSentiment,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	reasons, codes = make([]string, f.Rows()), make([]string, f.Rows())
 	cols := len(f.Names)
-	feats := c.Features()
 	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(workers, 1))
+	g.SetLimit(max(cfg.Workers, 1))
 	for lo := 0; lo < f.Rows(); lo += explainBlock {
 		hi := min(lo+explainBlock, f.Rows())
 		g.Go(func() error {
@@ -149,27 +158,24 @@ func explain(ctx context.Context, c contributor, f *features.Frame, workers int)
 			}
 			for i := lo; i < hi; i++ {
 				k := i - lo
-				top := model.TopEffects(feats, f.X[i*cols:(i+1)*cols], eff[k*cols:(k+1)*cols], reasonsPerRow)
-				out[i] = reasonText(f, i, top)
+				rs, raised := ex.Reasons(i, eff[k*cols:(k+1)*cols], reasonsPerRow)
+				reasons[i], codes[i] = reasonText(rs, raised, features.Language(cfg.Reasons.Language))
 			}
 			return nil
 		})
 	}
-	return out, g.Wait()
+	return reasons, codes, g.Wait()
 }
 
-func reasonText(f *features.Frame, row int, top []model.Contribution) string {
-	var parts []string
-	for _, c := range top {
-		if c.Effect <= 0 {
-			break // only what raised the risk is a reason to act on
-		}
-		if s := f.Reason(row, c.Feature, c.Effect); s != "" {
-			parts = append(parts, s)
-		}
+// reasonText joins reasons into the output's two columns; with none, the
+// text says so and the codes are empty.
+func reasonText(rs []features.Reason, raised bool, lang features.Language) (text, codes string) {
+	if len(rs) == 0 {
+		return features.NoReason(lang, raised), ""
 	}
-	if len(parts) == 0 {
-		return "no feature raised the risk above the average customer"
+	t, c := make([]string, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		t[i], c[i] = r.Text, r.Code
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(t, "; "), strings.Join(c, ";")
 }

@@ -77,7 +77,7 @@ func TestDuckDBReadsRunOutput(t *testing.T) {
 		"customer_id": {"VARCHAR"}, "as_of": {"DATE", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP"},
 		"churn_probability": {"DOUBLE"}, "churn_risk": {"VARCHAR"}, "predicted_value": {"DOUBLE"},
 		"value_tier": {"VARCHAR"}, "value_at_risk": {"DOUBLE"}, "engagement_score": {"DOUBLE"},
-		"segment": {"VARCHAR"}, "reasons": {"VARCHAR"}, "model_version": {"VARCHAR"},
+		"segment": {"VARCHAR"}, "reasons": {"VARCHAR"}, "reason_codes": {"VARCHAR"}, "model_version": {"VARCHAR"},
 	}
 	for col, types := range wantTypes {
 		ok := false

@@ -157,7 +157,7 @@ func runGen(t testing.TB, out string, extra ...string) result {
 
 // contractColumns are the output columns outside checks read.
 var contractColumns = []string{"customer_id", "as_of", "churn_probability", "churn_risk", "predicted_value",
-	"value_tier", "value_at_risk", "engagement_score", "segment", "reasons", "model_version"}
+	"value_tier", "value_at_risk", "engagement_score", "segment", "reasons", "reason_codes", "model_version"}
 
 var segmentNames = []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"}
 
@@ -239,6 +239,7 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 		var_ := column(t, cols, "value_at_risk").Floats
 		seg := column(t, cols, "segment").Strings
 		reasons := column(t, cols, "reasons").Strings
+		codes := column(t, cols, "reason_codes").Strings
 		risk := column(t, cols, "churn_risk").Strings
 		versions := column(t, cols, "model_version").Strings
 		asOf := column(t, cols, "as_of").Times
@@ -256,6 +257,9 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 			}
 			if strings.TrimSpace(reasons[i]) == "" {
 				t.Errorf("%s row %d (%s): empty reasons", p, i, ids[i])
+			}
+			if codes[i] != "" && len(strings.Split(codes[i], ";")) != len(strings.Split(reasons[i], "; ")) {
+				t.Errorf("%s row %d (%s): codes %q do not pair with reasons %q", p, i, ids[i], codes[i], reasons[i])
 			}
 			if !slices.Contains([]string{"high", "medium", "low"}, risk[i]) {
 				t.Errorf("%s row %d (%s): churn_risk %q", p, i, ids[i], risk[i])
