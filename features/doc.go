@@ -228,10 +228,12 @@
 // onboarding_sessions), support (tickets, csat_, effort_, sentiment_,
 // negative_, first_response, resolution_, days_since_ticket), nps (nps_,
 // days_since_nps) and spending (orders, spend, refund, monetary_,
-// avg_order_value, repeat_day_value, purchase_days, days_since_order).
-// tenure_days, margin_mean and historical_clv are in no family: the model
-// may lean on them, but they are no reason to act. A new feature joins a
-// family with one prefix entry.
+// avg_order_value, repeat_day_value, purchase_days, days_since_order,
+// revenue, last_order). tenure_days, margin_mean, historical_clv and
+// customer attributes (plan, region, acquisition_, attr_) are in no
+// family (noReasonPrefixes): the model may lean on them, but they are no
+// reason to act. A new feature joins a family, or the no-reason list,
+// with one prefix entry; a test fails for a feature placed nowhere.
 //
 // A family is a reason when its features' contributions sum to more than
 // 0.001. Its sentence states the feature with the largest positive

@@ -71,13 +71,15 @@ var reasonFamilies = []struct {
 	{"repeat_day_value", FamilySpending},
 	{"refund", FamilySpending},
 	{"purchase_days", FamilySpending},
+	{"revenue", FamilySpending},
+	{"last_order", FamilySpending},
 }
 
 // noReasonPrefixes name the features that are never a reason to act on,
 // though the model may lean on them: how long someone has been a customer,
 // what their purchases earn us. Every feature is in a family or here; a
 // test holds that, so that a new feature is placed on purpose.
-var noReasonPrefixes = []string{"tenure_", "margin_", "historical_clv"}
+var noReasonPrefixes = []string{"tenure_", "margin_", "historical_clv", "plan", "region", "acquisition_", "attr_"}
 
 // familyOf returns the family of a feature name, or "".
 func familyOf(name string) Family {

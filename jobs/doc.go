@@ -28,10 +28,11 @@
 // Run takes the output folder's lock (an flock, released by the kernel
 // when the process dies, naming its holder), removes temporary folders a
 // killed run left, builds the features as of the cutoff, scores them with
-// the registry's promoted model, explains every score (exact TreeSHAP, the
-// top three reasons in plain words), values every customer (BG/NBD and
-// Gamma-Gamma, or expected remaining lifetime for subscribers), assigns
-// segments, measures drift against the model's training profile, evaluates
+// the registry's promoted model, explains every score (exact TreeSHAP
+// grouped into behaviour families by features.Explainer: up to three
+// reasons in plain English or Portuguese, with stable codes), values every
+// customer (BG/NBD and Gamma-Gamma, or expected remaining lifetime for
+// subscribers), assigns segments, measures drift against the model's training profile, evaluates
 // an earlier run whose horizon has passed, and writes OUT/as_of=DATE/
 // through data.CreatePending: it appears whole or not at all, and replaces
 // an earlier folder of the same date atomically. The manifest differs

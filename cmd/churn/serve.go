@@ -20,7 +20,7 @@ prints in a browser to see:
   - a table of customers, filtered by segment, churn risk, value tier,
     region, plan, minimum value, minimum churn probability or part of a
     customer id, sorted by any column (click its header), page by page;
-  - a customer's detail: the three reasons in plain words and each fact
+  - a customer's detail: up to three reasons in plain words and each fact
     behind them against the whole run (its percentile);
   - "Download CSV": the current filter as the CSV that churn lists writes.
 
