@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -159,6 +160,10 @@ func runGen(t testing.TB, out string, extra ...string) result {
 var contractColumns = []string{"customer_id", "as_of", "churn_probability", "churn_risk", "predicted_value",
 	"value_tier", "value_at_risk", "engagement_score", "segment", "reasons", "reason_codes", "model_version"}
 
+// reasonCode is the shape of a reason code: a family (spend and purchase
+// for spending) and what happened, such as usage_decline.
+var reasonCode = regexp.MustCompile(`^(usage|visits|support|nps|spend|purchase)_[a-z]+$`)
+
 var segmentNames = []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"}
 
 // manifest is the part of manifest.json these tests read.
@@ -260,6 +265,11 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 			}
 			if codes[i] != "" && len(strings.Split(codes[i], ";")) != len(strings.Split(reasons[i], "; ")) {
 				t.Errorf("%s row %d (%s): codes %q do not pair with reasons %q", p, i, ids[i], codes[i], reasons[i])
+			}
+			for _, c := range strings.Split(codes[i], ";") {
+				if codes[i] != "" && !reasonCode.MatchString(c) {
+					t.Errorf("%s row %d (%s): reason code %q, want family_what", p, i, ids[i], c)
+				}
 			}
 			if !slices.Contains([]string{"high", "medium", "low"}, risk[i]) {
 				t.Errorf("%s row %d (%s): churn_risk %q", p, i, ids[i], risk[i])
