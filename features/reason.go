@@ -708,9 +708,10 @@ func genericReason(x fact, fam Family) (string, string, bool) {
 	if fam == FamilySpending {
 		fam = "spend" // the codes' spelling: spend_low, spend_decline
 	}
+	name := x.e.f.Names[x.j]
 	has := func(subs ...string) bool {
 		for _, s := range subs {
-			if strings.Contains(x.base, s) {
+			if strings.Contains(name, s) {
 				return true
 			}
 		}
@@ -785,6 +786,9 @@ func num(v float64) string {
 // "tickets email (last 90 days)".
 func humanize(name string) string {
 	base, d := splitWindow(name)
+	if strings.HasSuffix(base, "_vs") {
+		base, d = name, 0 // "sessions_30d_vs_365d" compares two windows
+	}
 	words := strings.ReplaceAll(base, "_", " ")
 	if d > 0 {
 		return fmt.Sprintf("%s (last %d days)", words, d)

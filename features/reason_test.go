@@ -148,6 +148,42 @@ func TestReasonsRules(t *testing.T) {
 	}
 }
 
+// TestGenericReason: a feature without a rule of its own reads from the
+// shape of its name, as features added later will.
+func TestGenericReason(t *testing.T) {
+	f := &Frame{Names: []string{"sessions_30d_vs_365d", "event_export_trend_30d", "days_since_export", "event_billing_share_30d"}}
+	for i, row := range [][]float64{{0.4, -3, 40, 0.3}, {1, 0, 5, 0.05}, {1, 0, 5, 0.05}} {
+		f.CustomerID = append(f.CustomerID, string(rune('a'+i)))
+		f.Cutoff = append(f.Cutoff, cut)
+		f.Status = append(f.Status, Active)
+		f.X = append(f.X, row...)
+		f.RFMx, f.RFMtx = append(f.RFMx, 0), append(f.RFMtx, 0)
+	}
+	// days_since_export is in no family by its name: no reason.
+	want := map[string]string{
+		"sessions_30d_vs_365d":    "visits_decline",
+		"event_export_trend_30d":  "usage_decline",
+		"days_since_export":       "",
+		"event_billing_share_30d": "usage_high",
+	}
+	e, err := NewExplainer(f, ExplainConfig{NegativeSentiment: -0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, code := range want {
+		got, _ := e.Reasons(0, effectOn(f, 1, name), 3)
+		switch {
+		case code == "" && len(got) != 0:
+			t.Errorf("%s: %+v, want no reason", name, got)
+		case code != "" && (len(got) != 1 || got[0].Code != code):
+			t.Errorf("%s: %+v, want %s", name, got, code)
+		}
+	}
+	if got, _ := e.Reasons(1, effectOn(f, 1, "event_billing_share_30d"), 3); len(got) != 0 {
+		t.Errorf("a typical value: %+v, want no reason", got)
+	}
+}
+
 // TestReasonsGrouping: one reason per family, the family of largest summed
 // contribution first; within a family, the feature of largest positive
 // contribution that reads as a risk.
