@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// cdnowDir is the shared CDNOW folder, relative to this package.
-const cdnowDir = "../../../shared/datasets/cdnow"
+// cdnowDir is the CDNOW sample shipped in the repository (see its README).
+const cdnowDir = "../../data/testdata/cdnow"
 
 // Tolerances of the published CDNOW results.
 const (
@@ -45,13 +45,10 @@ type summary struct {
 
 // readSummary reads cdnow_customers_summary.csv (ID,frequency,recency,T) or
 // cdnow_customers_summary_with_transactions.csv (ID,x,t_x,T,zbar; CRLF, no
-// final newline); it skips the test when the file is absent.
+// final newline).
 func readSummary(t testing.TB, name string) []summary {
 	t.Helper()
 	f, err := os.Open(filepath.Join(cdnowDir, name))
-	if os.IsNotExist(err) {
-		t.Skipf("CDNOW data not found at %s: the shared datasets are not mounted", cdnowDir)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +192,6 @@ func TestGammaGammaCDNOW(t *testing.T) {
 func TestHoldoutCDNOW(t *testing.T) {
 	path := filepath.Join(cdnowDir, "CDNOW_sample.txt")
 	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("CDNOW data not found at %s: the shared datasets are not mounted", path)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
