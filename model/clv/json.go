@@ -79,6 +79,7 @@ func (m SBG) MarshalJSON() ([]byte, error) {
 		LogLik    *float64   `json:"log_likelihood"`
 		N         int        `json:"n"`
 		Churned   int        `json:"churned"`
+		Exposure  float64    `json:"periods_at_risk"`
 		Converged bool       `json:"converged"`
-	}{jsonNumber(m.Alpha), jsonNumber(m.Beta), jsonNumbers(m.SE[:]), jsonNumber(m.LogLik), m.N, m.Churned, m.Converged})
+	}{jsonNumber(m.Alpha), jsonNumber(m.Beta), jsonNumbers(m.SE[:]), jsonNumber(m.LogLik), m.N, m.Churned, m.Exposure, m.Converged})
 }

@@ -16,11 +16,14 @@ type SBG struct {
 	// covariance (row-major), from the inverse of the observed information;
 	// NaN where the Hessian is not negative definite, zero for a model
 	// built by hand.
-	SE        [2]float64
-	Cov       [4]float64
-	LogLik    float64
-	N         int // customers (or cohort members) fitted
-	Churned   int // of them, those seen to churn
+	SE      [2]float64
+	Cov     [4]float64
+	LogLik  float64
+	N       int // customers (or cohort members) fitted
+	Churned int // of them, those seen to churn
+	// Exposure is the number of periods at risk observed, Σ_t t·(d_t + c_t):
+	// each period a customer was seen through is one renewal decision.
+	Exposure  float64
 	Converged bool
 }
 
@@ -134,6 +137,13 @@ func FitSBGCensored(churned, alive []float64) (SBG, error) {
 		d.n += w
 	}
 	d.n += d.nc
+	exposure := 0.0
+	for t, w := range churned {
+		exposure += float64(t) * w
+	}
+	for t, w := range alive {
+		exposure += float64(t) * w
+	}
 	if d.nc == 0 {
 		return SBG{N: int(d.n)}, fmt.Errorf("sbg: nobody churned: %w", ErrBadInput)
 	}
@@ -142,7 +152,7 @@ func FitSBGCensored(churned, alive []float64) (SBG, error) {
 	if best.theta == nil {
 		return SBG{N: int(d.n), Churned: int(d.nc)}, fmt.Errorf("sbg: no start gave a finite likelihood: %w", ErrNotConverged)
 	}
-	m := SBG{Alpha: best.theta[0], Beta: best.theta[1], LogLik: best.ll, N: int(d.n), Churned: int(d.nc), Converged: best.converged}
+	m := SBG{Alpha: best.theta[0], Beta: best.theta[1], LogLik: best.ll, N: int(d.n), Churned: int(d.nc), Exposure: exposure, Converged: best.converged}
 	standardErrors(m.SE[:], m.Cov[:], d.loglik, best.theta)
 	if !m.Converged {
 		return m, fmt.Errorf("sbg: ll %.4f: %w", m.LogLik, ErrNotConverged)
@@ -232,20 +242,37 @@ func (m SBG) DERL(renewals int, d float64) float64 {
 
 // PaymentsLogVar returns the variance of ln DiscountedPayments(renewals,
 // periods, d) from the covariance of (α, β), by the delta method with
-// central differences in the log parameters; NaN when Cov is NaN.
+// central differences in the log parameters. When the covariance is NaN
+// because the data show no heterogeneity (the fit runs off towards
+// α, β -> ∞ with θ = α/(α+β) fixed: one churn probability for everyone), it
+// uses the binomial variance of that probability, θ(1-θ)/Exposure, moving
+// θ with α+β held. It is 0 for a model without a covariance and NaN when
+// neither applies.
 func (m SBG) PaymentsLogVar(renewals, periods int, d float64) float64 {
 	if m.Cov == [4]float64{} {
 		return 0
 	}
-	var g [2]float64
-	for j := range g {
-		up, dn := m, m
-		if j == 0 {
-			up.Alpha, dn.Alpha = m.Alpha*math.Exp(logStep), m.Alpha*math.Exp(-logStep)
-		} else {
-			up.Beta, dn.Beta = m.Beta*math.Exp(logStep), m.Beta*math.Exp(-logStep)
-		}
-		g[j] = (math.Log(up.DiscountedPayments(renewals, periods, d)) - math.Log(dn.DiscountedPayments(renewals, periods, d))) / (2 * logStep)
+	lnPay := func(a, b float64) float64 {
+		return math.Log(SBG{Alpha: a, Beta: b}.DiscountedPayments(renewals, periods, d))
 	}
-	return quadLog(g[:], m.Cov[:], []float64{m.Alpha, m.Beta})
+	if !math.IsNaN(m.Cov[0]) {
+		g := []float64{
+			(lnPay(m.Alpha*math.Exp(logStep), m.Beta) - lnPay(m.Alpha*math.Exp(-logStep), m.Beta)) / (2 * logStep),
+			(lnPay(m.Alpha, m.Beta*math.Exp(logStep)) - lnPay(m.Alpha, m.Beta*math.Exp(-logStep))) / (2 * logStep),
+		}
+		return quadLog(g, m.Cov[:], []float64{m.Alpha, m.Beta})
+	}
+	if !(m.Exposure > 0) || m.Alpha+m.Beta < homogeneous {
+		return math.NaN()
+	}
+	s := m.Alpha + m.Beta
+	th := m.Alpha / s
+	h := logStep * th
+	g := (lnPay((th+h)*s, (1-th-h)*s) - lnPay((th-h)*s, (1-th+h)*s)) / (2 * h)
+	return g * g * th * (1 - th) / m.Exposure
 }
+
+// homogeneous is the α+β beyond which an sBG fit without a covariance is
+// read as one churn probability for everyone: the Beta(α, β) of θ then has
+// a standard deviation of at most 0.005.
+const homogeneous = 1e4

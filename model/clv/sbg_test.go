@@ -141,3 +141,27 @@ func gammaDraw(rng *rand.Rand, k float64) float64 {
 		}
 	}
 }
+
+// TestSBGHomogeneousInterval: when every customer churns with the same
+// probability the fit can run off towards α, β -> ∞ with no covariance
+// (the embedded sample's "business" plan does); the interval then comes
+// from the binomial variance of θ and must match the geometric value's
+// spread at θ ± its standard error.
+func TestSBGHomogeneousInterval(t *testing.T) {
+	nan := math.NaN()
+	const theta, s, exposure = 0.04, 2e6, 20000.0
+	m := SBG{Alpha: theta * s, Beta: (1 - theta) * s, Cov: [4]float64{nan, nan, nan, nan}, Exposure: exposure}
+	d := PeriodDiscount(0.1, 30)
+	got := math.Sqrt(m.PaymentsLogVar(3, 12, d))
+	se := math.Sqrt(theta * (1 - theta) / exposure)
+	geo := func(th float64) float64 { return ContractualValue(th, 1, 1, d, 12) }
+	want := (math.Log(geo(theta-se)) - math.Log(geo(theta+se))) / 2
+	if !(math.Abs(got-want) < 0.01*want) {
+		t.Errorf("sd of ln value %.6f, geometric at θ ± se %.6f", got, want)
+	}
+	// A fit with neither a covariance nor a homogeneous limit has no interval.
+	m.Alpha, m.Beta = 0.5, 3
+	if v := m.PaymentsLogVar(3, 12, d); !math.IsNaN(v) {
+		t.Errorf("no covariance, alpha+beta = 3.5: log variance %v, want NaN", v)
+	}
+}
