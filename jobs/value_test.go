@@ -2,11 +2,16 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"churn/data"
 	"churn/features"
@@ -249,4 +254,71 @@ func TestContractualValuesMatchSBG(t *testing.T) {
 		t.Errorf("%d active contractual customers checked, want 100 or more", checked)
 	}
 	t.Logf("%d active contractual customers match the sBG closed form", checked)
+}
+
+// TestContractsBySignupYear: with a single plan the sBG is fitted per
+// signup year. Customers drawn from a known sBG (θ ~ Beta(1, 3) per
+// 30-day period), signing up over two years and observed to the cutoff,
+// give each year's fit near the truth, and each customer the value of
+// their year's fit.
+func TestContractsBySignupYear(t *testing.T) {
+	const alpha, beta = 1.0, 3.0
+	rng := rand.New(rand.NewPCG(21, 22))
+	cut := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	period := time.Duration(contractPeriodDays) * 24 * time.Hour
+	f := &features.Frame{}
+	for i := range 4000 {
+		signup := cut.AddDate(-2, 0, 0).Add(time.Duration(rng.Int64N(int64(2 * 365 * 24 * time.Hour))))
+		th := rng.Float64() // Beta(1, 3) by inversion: 1 - (1-u)^(1/3)
+		th = 1 - math.Pow(1-th, 1/beta)
+		cancelled := data.NoTime
+		for k := 1; signup.Add(time.Duration(k) * period).Before(cut); k++ {
+			if rng.Float64() < th {
+				cancelled = signup.Add(time.Duration(k)*period - time.Hour).UnixNano()
+				break
+			}
+		}
+		f.CustomerID = append(f.CustomerID, fmt.Sprintf("c%05d", i))
+		f.Cutoff = append(f.Cutoff, cut.UnixNano())
+		f.Status = append(f.Status, features.Active)
+		f.Plan = append(f.Plan, "monthly")
+		f.Region = append(f.Region, "")
+		f.Contractual = append(f.Contractual, true)
+		f.SignupAt = append(f.SignupAt, signup.UnixNano())
+		f.CancelledAt = append(f.CancelledAt, cancelled)
+		for _, c := range []*[]float64{&f.RFMx, &f.RFMtx, &f.RFMT, &f.MeanRepeat} {
+			*c = append(*c, math.NaN())
+		}
+		f.SpendRate = append(f.SpendRate, 50)
+		f.Margin = append(f.Margin, 0.4)
+	}
+	cfg := DefaultConfig()
+	fit := fitValue(f, &cfg, zerolog.Nop())
+	cf := fit.Contract
+	if cf == nil || cf.By != "signup_year" || len(cf.Groups) != 2 {
+		t.Fatalf("contract fits %+v, want per signup year, 2024 and 2025", cf)
+	}
+	for _, g := range cf.Groups {
+		m := g.Fit
+		if m == nil {
+			t.Logf("%s: %d customers, %s", g.Group, g.Customers, g.Note)
+			continue
+		}
+		t.Logf("%s: %d customers, %d churned: alpha %.3f (se %.3f) beta %.3f (se %.3f)", g.Group, g.Customers, g.Churned, m.Alpha, m.SE[0], m.Beta, m.SE[1])
+		if math.Abs(m.Alpha-alpha) > 4*m.SE[0] || math.Abs(m.Beta-beta) > 4*m.SE[1] {
+			t.Errorf("%s: alpha %.3f±%.3f beta %.3f±%.3f, want %g and %g", g.Group, m.Alpha, m.SE[0], m.Beta, m.SE[1], alpha, beta)
+		}
+	}
+	v := values(f, fit, &cfg)
+	for i := range f.Rows() {
+		r, _ := renewals(f, i)
+		m := cf.model(strconv.Itoa(time.Unix(0, f.SignupAt[i]).UTC().Year()))
+		want := 0.0
+		if f.CancelledAt[i] == data.NoTime {
+			want = 0.4 * 50 * m.DiscountedPayments(r, cf.Options.Periods, cf.Options.DiscountPerPeriod)
+		}
+		if v.Value[i] != want {
+			t.Errorf("customer %s: value %v, want %v", f.CustomerID[i], v.Value[i], want)
+		}
+	}
 }
