@@ -322,3 +322,28 @@ func TestContractsBySignupYear(t *testing.T) {
 		}
 	}
 }
+
+// TestValueTiersOverCustomersWithAValue: the tier quantiles are taken over
+// the customers with a positive value, whatever their status, and
+// customers without one are low.
+func TestValueTiersOverCustomersWithAValue(t *testing.T) {
+	cfg := DefaultConfig()
+	// Ten customers with a value 1..10 (the 80% quantile is 8.2, the 50%
+	// one 5.5) and five without.
+	value := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0}
+	got := valueTiers(value, cfg.Segments)
+	want := []string{"low", "low", "low", "low", "low", "medium", "medium", "medium", "high", "high", "low", "low", "low", "low", "low"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("value %v: tier %q, want %q (all: %v)", value[i], got[i], want[i], got)
+		}
+	}
+	// A quiet non-contractual customer (status churned) keeps the value
+	// and tier the model gives them; the segment stays churned.
+	if seg := segmentOf(&cfg, features.Churned, "low", got[9]); seg != cfg.SegmentName(SegChurned) {
+		t.Errorf("churned status: segment %q, want %q", seg, SegChurned)
+	}
+	if seg := segmentOf(&cfg, features.Active, "high", got[9]); seg != cfg.SegmentName(SegAtRiskHighValue) {
+		t.Errorf("active, high risk, high tier: segment %q, want %q", seg, SegAtRiskHighValue)
+	}
+}
