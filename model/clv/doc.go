@@ -106,7 +106,7 @@
 // Every value comes with an IntervalLevel (95%) interval from the fitted
 // parameters' covariance (the inverse of the observed information, as for
 // the standard errors), carried to ln(value) by the delta method with
-// central differences in the log parameters:
+// finite differences in the log parameters:
 //
 //	Var[ln V] ≈ ∇' Σ ∇,  [low, high] = V · exp(∓1.96 sqrt(Var[ln V]))
 //
