@@ -133,7 +133,7 @@ func TestRocAUC(t *testing.T) {
 
 func TestUCIEnglish(t *testing.T) {
 	if _, err := os.Stat(uciDir); err != nil {
-		t.Skipf("UCI sentiment data set not found at %s: %v", uciDir, err)
+		t.Skipf("SKIPPED: UCI sentiment data set not found at %s (the shared datasets are absent beside this checkout): %v", uciDir, err)
 	}
 	for _, name := range []string{"amazon_cells_labelled.txt", "yelp_labelled.txt", "imdb_labelled.txt"} {
 		t.Run(name, func(t *testing.T) {
