@@ -244,9 +244,11 @@ func fitContracts(f *features.Frame, cfg *Config, fit *ValueFit, log zerolog.Log
 		for t, w := range pooled.churned {
 			ren += float64(max(t-1, 0)) * w
 		}
-		prior := clv.SBG{Alpha: 1 + sum(pooled.churned), Beta: 1 + ren}
+		nan := math.NaN()
+		// No covariance: the intervals are left missing (NaN).
+		prior := clv.SBG{Alpha: 1 + sum(pooled.churned), Beta: 1 + ren, Cov: [4]float64{nan, nan, nan, nan}}
 		cf.Prior = &prior
-		fit.Notes = append(fit.Notes, fmt.Sprintf("sBG pooled over %d contractual customers: %v; every customer uses Beta(1 + churned, 1 + renewals) = Beta(%g, %g), without an interval", int(sum(pooled.alive)+sum(pooled.churned)), err, prior.Alpha, prior.Beta))
+		fit.Notes = append(fit.Notes, fmt.Sprintf("sBG pooled over %d contractual customers: %v; every customer uses Beta(1 + churned, 1 + renewals) = Beta(%g, %g), and predicted_value_low/high are missing", int(sum(pooled.alive)+sum(pooled.churned)), err, prior.Alpha, prior.Beta))
 		log.Warn().Err(err).Msg("sBG fit failed: contractual values use one churn probability")
 	}
 	names := make([]string, 0, len(groups))

@@ -347,3 +347,41 @@ func TestValueTiersOverCustomersWithAValue(t *testing.T) {
 		t.Errorf("active, high risk, high tier: segment %q, want %q", seg, SegAtRiskHighValue)
 	}
 }
+
+// TestContractsWithoutChurn: when no contractual customer has cancelled
+// (label: contractual on data without cancellations) the sBG cannot be
+// fitted; every customer is valued with Beta(1 + churned, 1 + renewals)
+// as one churn probability, the intervals are missing, and a note says so.
+func TestContractsWithoutChurn(t *testing.T) {
+	cut := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := &features.Frame{}
+	for i := range 50 {
+		f.CustomerID = append(f.CustomerID, fmt.Sprintf("c%02d", i))
+		f.Cutoff = append(f.Cutoff, cut.UnixNano())
+		f.Status = append(f.Status, features.Active)
+		f.Plan = append(f.Plan, "")
+		f.Region = append(f.Region, "")
+		f.Contractual = append(f.Contractual, true)
+		f.SignupAt = append(f.SignupAt, cut.AddDate(0, -i, -1).UnixNano())
+		f.CancelledAt = append(f.CancelledAt, data.NoTime)
+		for _, c := range []*[]float64{&f.RFMx, &f.RFMtx, &f.RFMT, &f.MeanRepeat} {
+			*c = append(*c, math.NaN())
+		}
+		f.SpendRate = append(f.SpendRate, 20)
+		f.Margin = append(f.Margin, 0.5)
+	}
+	cfg := DefaultConfig()
+	fit := fitValue(f, &cfg, zerolog.Nop())
+	cf := fit.Contract
+	if cf == nil || cf.Pooled != nil || cf.Prior == nil || len(fit.Notes) == 0 {
+		t.Fatalf("contract fits %+v, notes %q: want no pooled fit, a prior and a note", cf, fit.Notes)
+	}
+	v := values(f, fit, &cfg)
+	for i := range f.Rows() {
+		r, _ := renewals(f, i)
+		want := 0.5 * 20 * cf.Prior.DiscountedPayments(r, cf.Options.Periods, cf.Options.DiscountPerPeriod)
+		if !(want > 0) || v.Value[i] != want || !math.IsNaN(v.Low[i]) || !math.IsNaN(v.High[i]) {
+			t.Errorf("customer %s: value %v [%v, %v], want %v with no interval", f.CustomerID[i], v.Value[i], v.Low[i], v.High[i], want)
+		}
+	}
+}
