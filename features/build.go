@@ -38,13 +38,18 @@ type Frame struct {
 	Region     []string
 	// Contractual says which label definition applies to the row.
 	Contractual []bool
+	// SignupAt is the customer's signup time; CancelledAt their
+	// cancellation when it fell before the row's cutoff, data.NoTime
+	// otherwise (a later one is the future).
+	SignupAt, CancelledAt []int64
 	// Value-model inputs, in days; NaN for customers without a purchase
 	// (and everywhere when there is no orders table). RFMx is the number of
 	// distinct purchase days minus one, RFMtx the days from the first to
 	// the last purchase day, RFMT the whole days from the first purchase
 	// day to the last day before the cutoff. MeanRepeat is the mean amount
 	// of the repeat purchase days (same-day orders summed, first purchase
-	// day excluded), NaN when RFMx is 0.
+	// day excluded), 0 when RFMx is 0 (no repeat spend; the feature
+	// repeat_day_value is NaN then).
 	RFMx, RFMtx, RFMT, MeanRepeat []float64
 	// SpendRate is the net spend (purchases minus refunds) per 30 days of
 	// tenure (at least 30 days); Margin the mean known margin of the purchases, DefaultMargin
@@ -240,6 +245,8 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 	f.Plan = make([]string, 0, rows)
 	f.Region = make([]string, 0, rows)
 	f.Contractual = make([]bool, 0, rows)
+	f.SignupAt = make([]int64, 0, rows)
+	f.CancelledAt = make([]int64, 0, rows)
 	for _, col := range []*[]float64{&f.RFMx, &f.RFMtx, &f.RFMT, &f.MeanRepeat, &f.SpendRate, &f.Margin} {
 		*col = make([]float64, 0, rows)
 	}
@@ -301,7 +308,9 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 			f.Status = append(f.Status, st)
 			f.Plan = append(f.Plan, cu.plan[i])
 			f.Region = append(f.Region, cu.region[i])
-			f.Contractual = append(f.Contractual, cu.contractual[i])
+			f.Contractual = append(f.Contractual, cu.contractual[i*len(b.g.cutoffs)+k])
+			f.SignupAt = append(f.SignupAt, signup)
+			f.CancelledAt = append(f.CancelledAt, before(cu.cancelled[i], c))
 			orders := has(data.Orders)
 			f.RFMx = append(f.RFMx, nanIf(!orders, r.rfm.x))
 			f.RFMtx = append(f.RFMtx, nanIf(!orders, r.rfm.tx))
@@ -315,6 +324,15 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 	return f, nil
 }
 
+// before returns t when it is before c, and data.NoTime otherwise: a later
+// time is the future at c.
+func before(t, c int64) int64 {
+	if t != data.NoTime && t < c {
+		return t
+	}
+	return data.NoTime
+}
+
 func nanIf(cond bool, v float64) float64 {
 	if cond {
 		return math.NaN()
@@ -326,6 +344,7 @@ func nanIf(cond bool, v float64) float64 {
 func (b *Builder) statusLabel(i, k int, c int64) (Status, float64) {
 	cu := b.cust
 	flags := b.flags[i*len(b.g.cutoffs)+k]
+	contractual := cu.contractual[i*len(b.g.cutoffs)+k]
 	cancelled := cu.cancelled[i]
 	var st Status
 	switch {
@@ -333,7 +352,7 @@ func (b *Builder) statusLabel(i, k int, c int64) (Status, float64) {
 		st = Churned
 	case c-cu.signup[i] < int64(b.cfg.NewDays)*dayNS:
 		st = New
-	case !cu.contractual[i] && flags&flagLookbackActive == 0:
+	case !contractual && flags&flagLookbackActive == 0:
 		st = Churned
 	default:
 		st = Active
@@ -342,7 +361,7 @@ func (b *Builder) statusLabel(i, k int, c int64) (Status, float64) {
 	if st == Churned || start+b.g.horizon > b.dataEnd {
 		return st, math.NaN()
 	}
-	if cu.contractual[i] {
+	if contractual {
 		switch {
 		case cancelled == data.NoTime || cancelled-start >= b.g.horizon:
 			return st, 0

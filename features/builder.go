@@ -26,8 +26,78 @@ type customers struct {
 	cancelled   []int64
 	plan        []string
 	region      []string
-	contractual []bool
+	contractual []bool // per customer and cutoff, i*len(cutoffs)+k: see labelModes
 	index       map[string]int32
+}
+
+// minCancelShare is the share of customers who must have cancelled before a
+// cutoff for a dataset in which no customer has a plan to count as
+// contractual under Auto: a stray cancellation is not a contract.
+const minCancelShare = 0.01
+
+// labelModes says, for every customer and cutoff, whether the contractual
+// label applies, from the customers table as of each cutoff (see Auto):
+// a plan is contractual at c when one of its customers cancelled before
+// c; a customer without a plan follows the majority of the customers with
+// one who signed up before c (ties: noncontractual), and when none has a
+// plan, the customers are contractual at c when at least minCancelShare of
+// those who signed up before c cancelled before it.
+func labelModes(mode LabelMode, c *customers, cutoffs []int64) []bool {
+	nk := len(cutoffs)
+	out := make([]bool, len(c.ids)*nk)
+	switch mode {
+	case Contractual:
+		for i := range out {
+			out[i] = true
+		}
+		return out
+	case Noncontractual:
+		return out
+	}
+	firstCancel := map[string]int64{} // plan -> earliest cancellation
+	for i, p := range c.plan {
+		if t := c.cancelled[i]; p != "" && t != data.NoTime {
+			if f, ok := firstCancel[p]; !ok || t < f {
+				firstCancel[p] = t
+			}
+		}
+	}
+	planAt := func(p string, cut int64) bool {
+		f, ok := firstCancel[p]
+		return ok && f < cut
+	}
+	for k, cut := range cutoffs {
+		var withPlan, onContract, signed, cancelled int
+		for i, p := range c.plan {
+			if c.signup[i] >= cut {
+				continue
+			}
+			signed++
+			if t := c.cancelled[i]; t != data.NoTime && t < cut {
+				cancelled++
+			}
+			if p != "" {
+				withPlan++
+				if planAt(p, cut) {
+					onContract++
+				}
+			}
+		}
+		var noPlan bool
+		if withPlan > 0 {
+			noPlan = 2*onContract > withPlan
+		} else {
+			noPlan = cancelled > 0 && float64(cancelled) >= minCancelShare*float64(signed)
+		}
+		for i, p := range c.plan {
+			if p == "" {
+				out[i*nk+k] = noPlan
+			} else {
+				out[i*nk+k] = planAt(p, cut)
+			}
+		}
+	}
+	return out
 }
 
 // Builder folds history rows into per-customer, per-cutoff accumulators in
@@ -145,8 +215,6 @@ func (b *Builder) Freeze() (dups int) {
 	b.pending = nil
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	c := &customers{index: make(map[string]int32, len(rows))}
-	anyCancel := false
-	planCancel := map[string]bool{}
 	for i, r := range rows {
 		if i > 0 && r.ID == rows[i-1].ID {
 			dups++
@@ -158,24 +226,8 @@ func (b *Builder) Freeze() (dups int) {
 		c.cancelled = append(c.cancelled, r.CancelledAt)
 		c.plan = append(c.plan, r.Plan)
 		c.region = append(c.region, r.Region)
-		if r.CancelledAt != data.NoTime {
-			anyCancel = true
-			planCancel[r.Plan] = true
-		}
 	}
-	c.contractual = make([]bool, len(c.ids))
-	for i := range c.ids {
-		switch b.cfg.Label {
-		case Contractual:
-			c.contractual[i] = true
-		case Auto:
-			if c.plan[i] == "" {
-				c.contractual[i] = anyCancel
-			} else {
-				c.contractual[i] = planCancel[c.plan[i]]
-			}
-		}
-	}
+	c.contractual = labelModes(b.cfg.Label, c, b.g.cutoffs)
 	b.cust = c
 	b.reset()
 	return dups
@@ -557,7 +609,9 @@ func (b *Builder) addOrders(rows []data.Order, idx []int32) (unknown int) {
 		if ts == data.NoTime || math.IsNaN(row.Amount) || math.IsInf(row.Amount, 0) {
 			continue
 		}
-		b.markActivity(i, ts)
+		if row.Amount >= 0 {
+			b.markActivity(i, ts) // a refund is not activity
+		}
 		bucket := bucketOf(g.cutoffs, ts)
 		if bucket == len(g.cutoffs) {
 			continue

@@ -29,15 +29,18 @@ const (
 	// [cutoff+gap, cutoff+gap+horizon).
 	Contractual LabelMode = "contractual"
 	// Noncontractual: churned when a customer active (any session, event
-	// or order) in [cutoff-lookback, cutoff) has no session, event or order
-	// in [cutoff+gap, cutoff+gap+horizon).
+	// or order; refunds, negative amounts, are not activity) in
+	// [cutoff-lookback, cutoff) has none in [cutoff+gap, cutoff+gap+horizon).
 	Noncontractual LabelMode = "noncontractual"
-	// Auto decides per customer, from the plan: a plan is contractual when
-	// at least one customer on it has a non-null cancelled_at; a customer
-	// with no plan is contractual when anyone in the customers table has a
-	// non-null cancelled_at. The rule looks at the whole customers table,
-	// future cancellations included, but it only chooses which label
-	// definition applies: no feature depends on it.
+	// Auto decides per customer and cutoff c, from the customers table as
+	// it stood before c: a plan is contractual at c when at least one
+	// customer on it cancelled before c; a customer with no plan follows
+	// the majority of the customers with a plan who signed up before c
+	// (ties: noncontractual); when nobody has a plan, everyone is
+	// contractual at c when at least 1% of the customers who signed up
+	// before c cancelled before it. A cancellation at or after c never
+	// decides, and one stray cancellation does not make the plan-less
+	// customers contractual.
 	Auto LabelMode = "auto"
 )
 

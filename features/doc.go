@@ -57,6 +57,8 @@
 // Status at c: churned when cancelled_at < c, or, for a noncontractual
 // customer past NewDays, with no session, event or order in the lookback
 // window [c-Lookback, c); new when tenure < NewDays; active otherwise.
+// Refunds (orders with a negative amount) are not activity, here or in the
+// label. Status is the label's; it says nothing of a customer's value.
 //
 // Label at c, over the horizon [c+Gap, c+Gap+Horizon): NaN when
 // c+Gap+Horizon > dataEnd (incomplete horizon) or the customer is churned
@@ -64,7 +66,8 @@
 // null or after it, NaN when it falls in the gap. Noncontractual: NaN
 // unless active in the lookback window; then 1 when the horizon holds no
 // session, event or order, else 0. LabelMode Auto picks the definition per
-// customer from the plan (see Auto).
+// customer and cutoff from the plan and the cancellations before the
+// cutoff (see Auto).
 //
 // # Windows and tenure
 //
@@ -285,6 +288,9 @@
 // distinct purchase days minus one, t_x the days from the first to the last
 // purchase day, T the days from the first purchase day to the last day
 // before c, MeanRepeat the mean amount of the purchase days after the first
-// (orders of one day summed). They are NaN for a customer without a
-// purchase.
+// (orders of one day summed; 0 when x = 0, where the feature
+// repeat_day_value is NaN). They are NaN for a customer without a
+// purchase. Frame.SignupAt and CancelledAt give the contractual value model
+// its tenures; CancelledAt is data.NoTime unless the cancellation fell
+// before c.
 package features

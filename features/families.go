@@ -299,6 +299,10 @@ func computeRFM(o *ordAcc, days *dayset, c int64, defMargin float64) rfm {
 	out.x = float64(nDays - 1)
 	out.tx = float64(out.lastDay - out.first)
 	out.T = float64(endDay - int64(out.first))
+	// A one-time buyer has no repeat spend: 0 for the value models
+	// (lifetimes' convention, which Gamma-Gamma reads as "use the
+	// population mean"), NaN for the feature (emitValue).
+	out.meanRepeat = 0
 	if nDays > 1 {
 		out.meanRepeat = float64(o.buy-o.firstBuy) / micro / float64(nDays-1)
 	}
@@ -328,7 +332,11 @@ func emitValue(e *emitter, r *rowCtx) {
 	e.put("days_since_order", recency)
 	e.put("monetary_total", total)
 	e.put("avg_order_value", aov)
-	e.put("repeat_day_value", v.meanRepeat)
+	repeatValue := v.meanRepeat
+	if v.x == 0 {
+		repeatValue = nan // no repeat purchase day: no mean
+	}
+	e.put("repeat_day_value", repeatValue)
 	e.put("refunds_count", float64(v.nRef))
 	e.put("refunds_amount", refunds)
 	e.put("refund_share", ratio(refunds, total))

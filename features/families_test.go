@@ -304,7 +304,9 @@ func TestRFM(t *testing.T) {
 	}{
 		// Jan 1 to Mar 1 is 59 days; Jan 1 to Sep 30 is 272 days.
 		{"1", 2, 59, 272, (20 + 30) / 2.0},
-		{"2", 0, 0, 0, nan},
+		// A one-time buyer's mean repeat spend is 0 (no repeat spend); the
+		// feature repeat_day_value is NaN (checked below).
+		{"2", 0, 0, 0, 0},
 		{"3", nan, nan, nan, nan},
 	}
 	for _, tt := range tests {
@@ -316,6 +318,9 @@ func TestRFM(t *testing.T) {
 				t.Errorf("customer %s: %s = %v, want %v", tt.id, name, got[j], want[j])
 			}
 		}
+	}
+	if v := f.At(indexOf(f, "2", c), f.Col("repeat_day_value")); !math.IsNaN(v) {
+		t.Errorf("customer 2: repeat_day_value = %v, want NaN (no repeat purchase day)", v)
 	}
 }
 

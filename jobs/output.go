@@ -138,6 +138,8 @@ func outputColumns(f *features.Frame, sc *scored, asOf time.Time, version string
 		{Name: "churn_probability", Kind: data.Float, Floats: sc.Prob},
 		{Name: "churn_risk", Kind: data.String, Strings: sc.Risk},
 		{Name: "predicted_value", Kind: data.Float, Floats: sc.Value},
+		{Name: "predicted_value_low", Kind: data.Float, Floats: sc.ValueLow},
+		{Name: "predicted_value_high", Kind: data.Float, Floats: sc.ValueHigh},
 		{Name: "value_tier", Kind: data.String, Strings: sc.Tier},
 		{Name: "value_at_risk", Kind: data.Float, Floats: sc.ValueAtRisk},
 		{Name: "p_alive", Kind: data.Float, Floats: sc.PAlive},

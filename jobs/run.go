@@ -271,10 +271,10 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 
 	step = time.Now()
 	fit := fitValue(f, &cfg, log)
-	value, pAlive := values(f, prob, fit, &cfg)
+	val := values(f, fit, &cfg)
 	timings["value_ms"] = time.Since(step).Milliseconds()
 
-	sc := assemble(&cfg, f, prob, value, pAlive, reasons)
+	sc := assemble(&cfg, f, prob, val, reasons)
 	sc.ReasonCodes = codes
 	drift := measureDrift(f, prob, meta, cfg.DriftThreshold)
 	for _, name := range drift.Drifted {
@@ -349,14 +349,15 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 
 // assemble derives tiers, value at risk and segments from probabilities and
 // values.
-func assemble(cfg *Config, f *features.Frame, prob, value, pAlive []float64, reasons []string) *scored {
+func assemble(cfg *Config, f *features.Frame, prob []float64, val valued, reasons []string) *scored {
 	n := f.Rows()
+	value := val.Value
 	sc := &scored{
-		Prob: prob, Value: value, PAlive: pAlive, Reasons: reasons,
+		Prob: prob, Value: value, ValueLow: val.Low, ValueHigh: val.High, PAlive: val.PAlive, Reasons: reasons,
 		Risk: make([]string, n), ValueAtRisk: make([]float64, n), Segment: make([]string, n),
 		Engagement: make([]float64, n),
 	}
-	sc.Tier = valueTiers(value, f.Status, cfg.Segments)
+	sc.Tier = valueTiers(value, cfg.Segments)
 	eng := engagementCol(f)
 	for i := range n {
 		sc.Risk[i] = riskTier(prob[i], cfg.Segments)

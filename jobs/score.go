@@ -18,6 +18,8 @@ type scored struct {
 	Prob        []float64
 	Risk        []string
 	Value       []float64
+	ValueLow    []float64
+	ValueHigh   []float64
 	PAlive      []float64
 	Tier        []string
 	ValueAtRisk []float64
@@ -60,20 +62,22 @@ func riskTier(p float64, s SegmentOptions) string {
 }
 
 // valueTiers splits values into high, medium and low by quantiles among the
-// customers that are not churned.
-func valueTiers(value []float64, status []features.Status, s SegmentOptions) []string {
-	var live []float64
-	for i, v := range value {
-		if status[i] != features.Churned {
-			live = append(live, v)
+// customers who have a value (a positive one), whatever their status: the
+// churned status of a quiet customer without a contract is a label, not a
+// value of 0. Customers without a value are low.
+func valueTiers(value []float64, s SegmentOptions) []string {
+	var have []float64
+	for _, v := range value {
+		if v > 0 {
+			have = append(have, v)
 		}
 	}
-	sort.Float64s(live)
-	hi, med := quantile(live, s.HighValueQuantile), quantile(live, s.MediumValueQuantile)
+	sort.Float64s(have)
+	hi, med := quantile(have, s.HighValueQuantile), quantile(have, s.MediumValueQuantile)
 	tiers := make([]string, len(value))
 	for i, v := range value {
 		switch {
-		case status[i] == features.Churned || v <= 0:
+		case !(v > 0):
 			tiers[i] = "low"
 		case v >= hi:
 			tiers[i] = "high"

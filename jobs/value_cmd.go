@@ -2,17 +2,14 @@ package jobs
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"math"
 	"strings"
 
 	"churn/data"
-	"churn/model"
 )
 
 // ValueSummary is what `churn value` reports: the fitted value models with
-// standard errors and log-likelihoods.
+// standard errors and log-likelihoods, the discounting rule and the
+// interval method.
 type ValueSummary struct {
 	AsOf      string   `json:"as_of"`
 	Unit      string   `json:"unit"`
@@ -22,9 +19,8 @@ type ValueSummary struct {
 }
 
 // Value fits the value models as of the cutoff and, with out, writes
-// per-customer values. Contractual customers' value needs the churn model:
-// it comes from the registry's promoted model when there is one, and is
-// left missing (NaN, with a note) when there is none.
+// per-customer values with their intervals. It needs no churn model: every
+// value comes from the value models alone.
 func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary, error) {
 	log := env.Log.With().Str("command", "value").Logger()
 	_, asOf, ds, err := openDataset(&cfg, &env)
@@ -47,32 +43,13 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 	if out == "" {
 		return sum, nil
 	}
-	prob := make([]float64, f.Rows())
-	haveModel := false
-	if reg, err := model.OpenRegistry(cfg.Registry); err == nil {
-		if v, err := reg.Promoted(); err == nil {
-			if clf, _, err := reg.Load(v); err == nil {
-				if p, err := predict(clf, f); err == nil {
-					prob, haveModel = p, true
-				}
-			}
-		} else if !errors.Is(err, model.ErrNoModel) {
-			return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
-		}
-	}
-	value, pAlive := values(f, prob, fit, &cfg)
-	if !haveModel {
-		sum.Fit.Notes = append(sum.Fit.Notes, "no promoted churn model: contractual customers' value is left missing")
-		for i := range value {
-			if f.Contractual[i] {
-				value[i] = math.NaN()
-			}
-		}
-	}
+	v := values(f, fit, &cfg)
 	cols := []data.OutColumn{
 		{Name: "customer_id", Kind: data.String, Strings: f.CustomerID},
-		{Name: "predicted_value", Kind: data.Float, Floats: value},
-		{Name: "p_alive", Kind: data.Float, Floats: pAlive},
+		{Name: "predicted_value", Kind: data.Float, Floats: v.Value},
+		{Name: "predicted_value_low", Kind: data.Float, Floats: v.Low},
+		{Name: "predicted_value_high", Kind: data.Float, Floats: v.High},
+		{Name: "p_alive", Kind: data.Float, Floats: v.PAlive},
 		{Name: "frequency", Kind: data.Float, Floats: scaled(f.RFMx, 1)},
 		{Name: "recency", Kind: data.Float, Floats: scaled(f.RFMtx, unitDays(cfg.Value.Unit))},
 		{Name: "age", Kind: data.Float, Floats: scaled(f.RFMT, unitDays(cfg.Value.Unit))},

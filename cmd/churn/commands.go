@@ -475,9 +475,12 @@ const valueUsage = `usage: churn value --data DIR --as-of DATE [--unit week|day]
 
 Fits the customer value models as of the cutoff (rows strictly before it):
 BG/NBD for how often non-contractual customers buy and whether they are
-still alive, Gamma-Gamma for how much they spend; prints the parameters with
-standard errors and the log-likelihood. With --out, writes per-customer
-values (CSV when FILE ends in .csv, else Parquet).`
+still alive, Gamma-Gamma for how much they spend, and a shifted-beta-
+geometric model of renewals per plan for subscribers; prints the parameters
+with standard errors and the log-likelihood, the discounting rule and how
+the value intervals are computed. With --out, writes per-customer values
+with their 95% interval (predicted_value_low, predicted_value_high) and
+p_alive (CSV when FILE ends in .csv, else Parquet).`
 
 func cmdValue(ctx context.Context, c *cli) error {
 	fs := c.flags()
@@ -526,6 +529,17 @@ func printValue(w io.Writer, s *jobs.ValueSummary) {
 			fmt.Fprintf(w, "  %-6s %10.6f  (se %.6f)\n", p.name, p.v, gg.SE[i])
 		}
 	}
+	if c := s.Fit.Contract; c != nil {
+		fmt.Fprintf(w, "\nsBG renewals (per %s, periods of %d days), %d contractual customers:\n", c.By, c.PeriodDays, s.Fit.Contractual)
+		for _, g := range c.Groups {
+			if m := g.Fit; m != nil {
+				fmt.Fprintf(w, "  %-12s %5d customers, %5d churned: alpha %.4g (se %.3g), beta %.4g (se %.3g)\n", g.Group, g.Customers, g.Churned, m.Alpha, m.SE[0], m.Beta, m.SE[1])
+			} else {
+				fmt.Fprintf(w, "  %-12s %5d customers, %5d churned: %s\n", g.Group, g.Customers, g.Churned, g.Note)
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nDiscounting: %s.\nIntervals: %.0f%%, %s.\n", s.Fit.Discount, 100*s.Fit.Interval.Level, s.Fit.Interval.Method)
 	for _, n := range s.Fit.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}

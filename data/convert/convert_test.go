@@ -12,15 +12,19 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// datasets is the shared datasets folder, relative to this package.
+// datasets is the shared datasets folder beside the checkout, relative to
+// this package; the CDNOW sample is shipped in the repository (cdnowSample).
 const datasets = "../../../shared/datasets"
+
+// cdnowSample is the CDNOW purchase log shipped in data/testdata/cdnow.
+const cdnowSample = "../testdata/cdnow/CDNOW_sample.txt"
 
 func openShared(t *testing.T, rel string) *os.File {
 	t.Helper()
 	path := filepath.Join(datasets, rel)
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		t.Skipf("%s not found: the shared datasets are not mounted", path)
+		t.Skipf("SKIPPED: %s not found: the shared datasets are absent beside this checkout", path)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +54,11 @@ func numRows(t *testing.T, dir string, table string) int64 {
 }
 
 func TestCDNOWSample(t *testing.T) {
-	f := openShared(t, "cdnow/CDNOW_sample.txt")
+	f, err := os.Open(cdnowSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	dir := t.TempDir()
 	st, err := CDNOW(f, dir)
 	if err != nil {

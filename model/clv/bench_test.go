@@ -103,3 +103,29 @@ func BenchmarkCLVBatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkValueBatch measures what the job computes for the customers
+// without a contract: value and its interval (five passes of
+// DiscountedPurchases, shared per distinct (x, T)) for 200,000 customers
+// with times in whole days, against the value alone.
+func BenchmarkValueBatch(b *testing.B) {
+	const n = 200_000
+	x, tx, T := synthBG(n, 1)
+	m := synthSpend(x, 2)
+	bg := BGNBD{R: 0.25, Alpha: 4, A: 0.8, B: 2.5, Cov: [16]float64{1e-4, 0, 0, 0, 0, 1e-2, 0, 0, 0, 0, 1e-2, 0, 0, 0, 0, 1e-1}}
+	gg := GammaGamma{P: 6, Q: 4, Gamma: 15}
+	opt := CLVOptions{Periods: 52, Margin: 1, DiscountPerPeriod: PeriodDiscount(0.1, 7)}
+	v, lo, hi := make([]float64, n), make([]float64, n), make([]float64, n)
+	b.Run("value", func(b *testing.B) {
+		for b.Loop() {
+			bg.CLVBatch(v, gg, x, tx, T, m, opt)
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
+	})
+	b.Run("value+interval", func(b *testing.B) {
+		for b.Loop() {
+			bg.ValueBatch(v, lo, hi, gg, x, tx, T, m, opt)
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "customers/s")
+	})
+}

@@ -14,7 +14,12 @@ type BGNBD struct {
 	R, Alpha, A, B float64
 	// SE holds the standard errors of R, Alpha, A, B from the inverse of the
 	// observed information; NaN where the Hessian is not negative definite.
-	SE         [4]float64
+	SE [4]float64
+	// Cov is the asymptotic covariance of (R, Alpha, A, B), row-major, the
+	// inverse of the observed information whose diagonal gives SE; NaN
+	// where the Hessian is not negative definite, zero for a model built by
+	// hand (no parameter uncertainty). ValueBatch propagates it.
+	Cov        [16]float64
 	LogLik     float64 // at the returned parameters
 	N          int     // customers fitted
 	Converged  bool
@@ -227,7 +232,7 @@ func FitBGNBD(x, tx, T []float64, opt FitOptions) (BGNBD, error) {
 		LogLik: best.ll, N: len(x), Converged: best.converged,
 		Iterations: best.iterations, Starts: opt.Starts,
 	}
-	standardErrors(mod.SE[:], d.loglik, best.theta)
+	standardErrors(mod.SE[:], mod.Cov[:], d.loglik, best.theta)
 	if !mod.Converged {
 		return mod, fmt.Errorf("bg/nbd: best of %d starts at ll %.4f: %w", opt.Starts, mod.LogLik, ErrNotConverged)
 	}

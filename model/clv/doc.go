@@ -47,24 +47,74 @@
 // It assumes spend independent of purchase frequency; only customers with
 // x > 0 and m̄ > 0 enter the fit.
 //
-// # Lifetime value
+// # Discounting
 //
-//	CLV = margin · E[M | x, m̄] · Σ_{k=1..n} (E[Y(k)] - E[Y(k-1)]) / (1+d)^k
+// One rule for every value in this package: a cash flow expected k periods
+// after the cutoff is counted at the end of period k and divided by
 //
-// over n = CLVOptions.Periods time units of the fit, with d the discount per
-// unit. The series of every period share their coefficients, so CLV
-// computes them once and evaluates them at each period's z; BGNBD.CLVBatch
-// values many customers and sums the series once per distinct (x, T).
+//	(1+d)^k,  d = PeriodDiscount(annual, u) = (1+annual)^(u/365) - 1
 //
-// # Contractual
+// with u the period's length in days, so the factor is
+// (1+annual)^(-k·u/365) whether the period is a day, a week or a month.
+// The horizon is n = CLVOptions.Periods periods from the cutoff.
+//
+// # Lifetime value, non-contractual
+//
+//	V = margin · E[M | x, m̄] · Σ_{k=1..n} (E[Y(k)] - E[Y(k-1)]) / (1+d)^k
+//
+// over n time units of the fit, E[M | x, m̄] from Gamma-Gamma (the
+// population mean pγ/(q-1) for x = 0) or from Fallback. The series of every
+// period share their coefficients, so CLV computes them once and evaluates
+// them at each period's z; BGNBD.DiscountedPurchases values many customers
+// and sums the series once per distinct (x, T). Every customer who has
+// bought is valued, however long ago: P(alive) already discounts the
+// quiet ones.
+//
+// # Lifetime value, contractual
 //
 // Fader & Hardie (2007), "How to Project Customer Retention", J. Interactive
-// Marketing 21(1), 76-90: the shifted-beta-geometric model (FitSBG) gives
-// retention by tenure for a cohort. ContractualValue values an active
-// customer with a churn probability p per period (from the classifier or
-// from SBG.ChurnProbability):
+// Marketing 21(1), 76-90, and Fader & Hardie (2010), "Customer-Base
+// Valuation in a Contractual Setting: The Perils of Ignoring
+// Heterogeneity", Marketing Science 29(1), 85-93. In the
+// shifted-beta-geometric model each customer renews at the end of every
+// period with probability 1-θ, θ ~ Beta(α, β). FitSBGCensored fits it by
+// maximum likelihood to customers observed for different numbers of
+// periods (those still active are right-censored):
 //
-//	V = margin · spend · Σ_{k=1..n} ((1-p)/(1+d))^k
+//	LL = Σ_t d_t ln[B(α+1, β+t-1)/B(α, β)] + Σ_t c_t ln[B(α, β+t)/B(α, β)]
+//
+// An active customer who has made m renewals has θ ~ Beta(α, β+m), and is
+// worth, paying s per period at each renewal,
+//
+//	V = margin · s · Σ_{k=1..n} B(α, β+m+k)/B(α, β+m) / (1+d)^k
+//
+// (SBG.DiscountedPayments). As n grows this tends to margin · s ·
+// DERL(d | α, β, m)/(1+d), F&H 2010's discounted expected residual lifetime
+//
+//	DERL(d | α, β, m) = B(α, β+m+1)/B(α, β+m) · 2F1(1, β+m+1; α+β+m+1; 1/(1+d))
+//
+// which counts the coming renewal's payment undiscounted; the rule above
+// counts it at the end of the first period, hence the 1/(1+d). A finite
+// horizon is the difference of two DERLs:
+//
+//	Σ_{k=1..n} = [DERL(m) - (1+d)^(-n) B(α, β+m+n)/B(α, β+m) DERL(m+n)] / (1+d)
+//
+// ContractualValue is the same sum for a known constant churn probability.
+//
+// # Uncertainty
+//
+// Every value comes with an IntervalLevel (95%) interval from the fitted
+// parameters' covariance (the inverse of the observed information, as for
+// the standard errors), carried to ln(value) by the delta method with
+// finite differences in the log parameters:
+//
+//	Var[ln V] ≈ ∇' Σ ∇,  [low, high] = V · exp(∓1.96 sqrt(Var[ln V]))
+//
+// BG/NBD and Gamma-Gamma add their variances (the spend model assumes spend
+// independent of the purchase process); Fallback uses the Poisson error of
+// its pooled rate and the sandwich error of its pooled spend. The interval
+// is about the population parameters; it is not a prediction interval for
+// what one customer will spend.
 //
 // # Failures
 //

@@ -15,7 +15,11 @@ type GammaGamma struct {
 	P, Q, Gamma float64
 	// SE holds the standard errors of P, Q, Gamma; NaN where the Hessian is
 	// not negative definite.
-	SE        [3]float64
+	SE [3]float64
+	// Cov is the asymptotic covariance of (P, Q, Gamma), row-major; NaN
+	// where the Hessian is not negative definite, zero for a model built by
+	// hand.
+	Cov       [9]float64
 	LogLik    float64
 	N         int // repeat customers fitted (x > 0 and a positive mean spend)
 	Converged bool
@@ -165,7 +169,7 @@ func FitGammaGamma(x, mbar []float64, opt FitOptions) (GammaGamma, error) {
 		LogLik: best.ll, N: int(d.n), Converged: best.converged, Skipped: skipped,
 		Iterations: best.iterations, Starts: opt.Starts,
 	}
-	standardErrors(g.SE[:], d.loglik, best.theta)
+	standardErrors(g.SE[:], g.Cov[:], d.loglik, best.theta)
 	switch {
 	case !g.Converged:
 		return g, fmt.Errorf("gamma-gamma: best of %d starts at ll %.4f: %w", opt.Starts, g.LogLik, ErrNotConverged)
@@ -193,13 +197,14 @@ func (g GammaGamma) LogLikelihood(x, mbar []float64) float64 {
 //	  = (q-1)/(px+q-1) · pγ/(q-1) + px/(px+q-1) · m̄
 //
 // a weighted mean of the population mean pγ/(q-1) and the customer's own.
-// For x = 0 (or mbar <= 0, which the fit leaves out) it is the population
-// mean. It is NaN when q <= 1 or an input is not finite.
+// For x = 0, whatever mbar holds (a one-time buyer has no repeat spend; NaN
+// is fine), and for an mbar the fit leaves out (<= 0, NaN, +Inf), it is the
+// population mean. It is NaN when q <= 1 or x is not a finite number >= 0.
 func (g GammaGamma) ExpectedSpend(x, mbar float64) float64 {
-	if !finite(x) || !finite(mbar) || x < 0 || g.Q <= 1 {
+	if !finite(x) || x < 0 || !(g.Q > 1) {
 		return math.NaN()
 	}
-	if x == 0 || mbar <= 0 {
+	if x == 0 || !(mbar > 0) || math.IsInf(mbar, 1) {
 		return g.P * g.Gamma / (g.Q - 1)
 	}
 	return g.P * (g.Gamma + x*mbar) / (g.P*x + g.Q - 1)

@@ -62,8 +62,24 @@ func (g GammaGamma) MarshalJSON() ([]byte, error) {
 // MarshalJSON encodes the fallback with null for non-finite numbers.
 func (f Fallback) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Rate      *float64 `json:"rate"`
-		MeanSpend *float64 `json:"mean_spend"`
-		N         int      `json:"n"`
-	}{jsonNumber(f.Rate), jsonNumber(f.MeanSpend), f.N})
+		Rate       *float64 `json:"rate"`
+		MeanSpend  *float64 `json:"mean_spend"`
+		RateRelSE  *float64 `json:"rate_relative_se"`
+		SpendRelSE *float64 `json:"mean_spend_relative_se"`
+		N          int      `json:"n"`
+	}{jsonNumber(f.Rate), jsonNumber(f.MeanSpend), jsonNumber(f.RateRelSE), jsonNumber(f.SpendRelSE), f.N})
+}
+
+// MarshalJSON encodes the fit with null for non-finite numbers.
+func (m SBG) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Alpha     *float64   `json:"alpha"`
+		Beta      *float64   `json:"beta"`
+		SE        []*float64 `json:"se"`
+		LogLik    *float64   `json:"log_likelihood"`
+		N         int        `json:"n"`
+		Churned   int        `json:"churned"`
+		Exposure  float64    `json:"periods_at_risk"`
+		Converged bool       `json:"converged"`
+	}{jsonNumber(m.Alpha), jsonNumber(m.Beta), jsonNumbers(m.SE[:]), jsonNumber(m.LogLik), m.N, m.Churned, m.Exposure, m.Converged})
 }

@@ -146,17 +146,21 @@ func maximize(f loglik, starts [][]float64, n float64, maxIter int) optimum {
 
 // standardErrors returns the square roots of the diagonal of the inverse of
 // the observed information -H at th, where H is the Hessian of f in natural
-// parameters. H is taken by central differences (gonum/diff/fd) of the
-// analytic gradient over the logarithms of the parameters, where one step
-// size suits parameters of any scale, and carried back to natural
-// parameters: with D = diag(th) and g the log-space gradient,
-// J = D H D + diag(g), so H = D^-1 (J - diag(g)) D^-1 and
-// SE_i = th_i sqrt([(diag(g) - J)^-1]_ii). An entry is NaN when -H is not
-// positive definite.
-func standardErrors(dst []float64, f loglik, th []float64) {
+// parameters, and stores the whole inverse (the parameters' asymptotic
+// covariance) in cov, row-major dim x dim, when cov is not nil. H is taken
+// by central differences (gonum/diff/fd) of the analytic gradient over the
+// logarithms of the parameters, where one step size suits parameters of any
+// scale, and carried back to natural parameters: with D = diag(th) and g
+// the log-space gradient, J = D H D + diag(g), so H = D^-1 (J - diag(g))
+// D^-1 and Cov_ij = th_i th_j [(diag(g) - J)^-1]_ij. Every entry is NaN
+// when -H is not positive definite.
+func standardErrors(dst []float64, cov []float64, f loglik, th []float64) {
 	dim := len(th)
 	for i := range dst {
 		dst[i] = math.NaN()
+	}
+	for i := range cov {
+		cov[i] = math.NaN()
 	}
 	x := make([]float64, dim)
 	g := make([]float64, dim)
@@ -191,13 +195,20 @@ func standardErrors(dst []float64, f loglik, th []float64) {
 	if !chol.Factorize(info) {
 		return
 	}
-	var cov mat.SymDense
-	if err := chol.InverseTo(&cov); err != nil {
+	var inv mat.SymDense
+	if err := chol.InverseTo(&inv); err != nil {
 		return
 	}
 	for i := range dst {
-		if v := cov.At(i, i); v >= 0 {
+		if v := inv.At(i, i); v >= 0 {
 			dst[i] = th[i] * math.Sqrt(v)
+		}
+	}
+	if cov != nil {
+		for i := 0; i < dim; i++ {
+			for j := 0; j < dim; j++ {
+				cov[i*dim+j] = th[i] * th[j] * inv.At(i, j)
+			}
 		}
 	}
 }

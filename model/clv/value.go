@@ -12,9 +12,18 @@ type CLVOptions struct {
 	Periods int `json:"periods"`
 	// Margin is the fraction of revenue kept, 0..1.
 	Margin float64 `json:"margin"`
-	// DiscountPerPeriod is the discount rate per time unit (for weeks, about
-	// an annual rate / 52); 0 means no discounting.
+	// DiscountPerPeriod is the discount rate per time unit,
+	// PeriodDiscount(annual, days of the unit); 0 means no discounting.
 	DiscountPerPeriod float64 `json:"discount_per_period"`
+}
+
+// PeriodDiscount returns the discount rate per period of the given length
+// in days that is equivalent to an annual rate: (1+annual)^(days/365) - 1.
+// Every value of this package discounts with it (doc.go, "Discounting"), so
+// a cash flow k periods ahead is divided by (1+annual)^(k·days/365)
+// whatever the period's length.
+func PeriodDiscount(annual, days float64) float64 {
+	return math.Pow(1+annual, days/365) - 1
 }
 
 // CLV returns the discounted expected margin of a customer over the next
@@ -63,44 +72,19 @@ func CLV(bg BGNBD, gg GammaGamma, x, tx, T, mbar float64, opt CLVOptions) float6
 
 // CLVBatch writes CLV(m, gg, x[i], tx[i], T[i], mbar[i], opt) into dst[i]
 // for every customer; the slices must have the length of dst. The
-// hypergeometric series depend on a customer only through (x, T), which
-// repeat once times are rounded to days, so it sums them once per distinct
-// pair; the results agree with CLV to about 1e-15 relative.
+// hypergeometric series are summed once per distinct (x, T) (see
+// DiscountedPurchases); the results agree with CLV to about 1e-15 relative.
 func (m BGNBD) CLVBatch(dst []float64, gg GammaGamma, x, tx, T, mbar []float64, opt CLVOptions) {
-	if len(x) != len(dst) || len(tx) != len(dst) || len(T) != len(dst) || len(mbar) != len(dst) {
-		panic(fmt.Sprintf("clv: CLVBatch lengths dst=%d x=%d tx=%d T=%d mbar=%d", len(dst), len(x), len(tx), len(T), len(mbar)))
+	if len(mbar) != len(dst) {
+		panic(fmt.Sprintf("clv: CLVBatch lengths dst=%d mbar=%d", len(dst), len(mbar)))
 	}
 	if opt.Periods <= 0 {
 		clear(dst)
 		return
 	}
-	// unit[(x, T)] = Σ_k (bracket(k) - bracket(k-1)) / (1+d)^k
-	unit := map[[2]float64]float64{}
-	br := make([]float64, opt.Periods)
-	disc := 1 / (1 + opt.DiscountPerPeriod)
+	m.DiscountedPurchases(dst, x, tx, T, opt.Periods, opt.DiscountPerPeriod)
 	for i := range dst {
-		spend := gg.ExpectedSpend(x[i], mbar[i])
-		if checkHistory(x[i], tx[i], T[i]) != nil || math.IsNaN(spend) {
-			dst[i] = math.NaN()
-			continue
-		}
-		key := [2]float64{x[i], T[i]}
-		u, ok := unit[key]
-		if !ok {
-			brackets(br, m.R, m.Alpha, m.A, m.B, x[i], T[i])
-			f, prev := 1.0, 0.0
-			for _, v := range br {
-				f *= disc
-				u += (v - prev) * f
-				prev = v
-			}
-			unit[key] = u
-		}
-		den := 1.0
-		if x[i] > 0 {
-			den += math.Exp(m.logOdds(x[i], tx[i], T[i]))
-		}
-		dst[i] = opt.Margin * spend * (m.A + m.B + x[i] - 1) / den * u
+		dst[i] *= opt.Margin * gg.ExpectedSpend(x[i], mbar[i])
 	}
 }
 
@@ -135,75 +119,6 @@ func ContractualValue(pChurnPerPeriod, spendPerPeriod, margin, discountPerPeriod
 	return margin * spendPerPeriod * s
 }
 
-// SBG is a fitted shifted-beta-geometric model of contract renewals (Fader
-// & Hardie 2007, "How to project customer retention"): each customer churns
-// at the end of a period with a constant probability θ ~ Beta(Alpha, Beta).
-type SBG struct {
-	Alpha, Beta float64
-	LogLik      float64
-	Converged   bool
-}
-
-// FitSBG fits the sBG model to one cohort: survivors[0] is the cohort size
-// and survivors[t] the number still active after t periods (non-increasing).
-// The log-likelihood is
-//
-//	LL = Σ_{t=1..n} (s_{t-1} - s_t) ln P(T=t) + s_n ln S(n)
-//	P(T=1) = α/(α+β),  P(T=t) = P(T=t-1) (β+t-2)/(α+β+t-1)
-//	S(t) = S(t-1) (β+t-1)/(α+β+t-1),  S(0) = 1
-func FitSBG(survivors []float64) (SBG, error) {
-	if len(survivors) < 2 {
-		return SBG{}, fmt.Errorf("sbg: %d periods, need 2 or more: %w", len(survivors), ErrBadInput)
-	}
-	for t, s := range survivors {
-		if !finite(s) || s < 0 || (t == 0 && s == 0) || (t > 0 && s > survivors[t-1]) {
-			return SBG{}, fmt.Errorf("sbg: survivors[%d]=%v: need a positive cohort, non-increasing: %w", t, s, ErrBadInput)
-		}
-	}
-	if survivors[len(survivors)-1] == survivors[0] {
-		return SBG{}, fmt.Errorf("sbg: nobody churned: %w", ErrBadInput)
-	}
-	ll := func(th []float64) float64 {
-		a, b := th[0], th[1]
-		lp := math.Log(a / (a + b))
-		ls := math.Log(b / (a + b))
-		v := (survivors[0] - survivors[1]) * lp
-		for t := 2; t < len(survivors); t++ {
-			ft := float64(t)
-			lp += math.Log((b + ft - 2) / (a + b + ft - 1))
-			ls += math.Log((b + ft - 1) / (a + b + ft - 1))
-			v += (survivors[t-1] - survivors[t]) * lp
-		}
-		return v + survivors[len(survivors)-1]*ls
-	}
-	starts := [][]float64{{1, 1}, {0.5, 3}, {3, 0.5}}
-	best := maximize(numGrad(ll), starts, survivors[0], 300)
-	if best.theta == nil {
-		return SBG{}, fmt.Errorf("sbg: no start gave a finite likelihood: %w", ErrNotConverged)
-	}
-	m := SBG{Alpha: best.theta[0], Beta: best.theta[1], LogLik: best.ll, Converged: best.converged}
-	if !m.Converged {
-		return m, fmt.Errorf("sbg: ll %.4f: %w", m.LogLik, ErrNotConverged)
-	}
-	return m, nil
-}
-
-// Survival returns S(t), the share of a cohort still active after t periods.
-func (m SBG) Survival(t int) float64 {
-	s := 1.0
-	for k := 1; k <= t; k++ {
-		s *= (m.Beta + float64(k) - 1) / (m.Alpha + m.Beta + float64(k) - 1)
-	}
-	return s
-}
-
-// ChurnProbability returns the probability that a customer who has renewed
-// t-1 times churns at the end of period t: α/(α+β+t-1), falling with
-// tenure as the cohort sorts itself.
-func (m SBG) ChurnProbability(t int) float64 {
-	return m.Alpha / (m.Alpha + m.Beta + float64(t) - 1)
-}
-
 // Fallback holds the simple estimates used when a fit fails or is refused
 // (ErrNoRepeat, ErrNotConverged, ErrInfiniteMean), so that a caller never
 // emits NaN:
@@ -217,14 +132,18 @@ func (m SBG) ChurnProbability(t int) float64 {
 // (x·m̄ + MeanSpend) / (x + 1).
 type Fallback struct {
 	Rate, MeanSpend float64
-	N               int // customers used
+	// RateRelSE and SpendRelSE are the relative standard errors of Rate
+	// (Poisson: 1/sqrt(Σx)) and of MeanSpend (the x-weighted mean's
+	// sandwich variance); NaN when there is nothing to pool.
+	RateRelSE, SpendRelSE float64
+	N                     int // customers used
 }
 
 // FitFallback computes the pooled estimates; customers with a non-finite or
 // negative input are left out.
 func FitFallback(x, T, mbar []float64) Fallback {
 	var sx, sT, sxm, sxs float64
-	var f Fallback
+	f := Fallback{RateRelSE: math.NaN(), SpendRelSE: math.NaN()}
 	for i := range x {
 		if i >= len(T) || !finite(x[i]) || !finite(T[i]) || x[i] < 0 || T[i] < 0 {
 			continue
@@ -240,8 +159,21 @@ func FitFallback(x, T, mbar []float64) Fallback {
 	if sT > 0 {
 		f.Rate = sx / sT
 	}
+	if sx > 0 {
+		f.RateRelSE = 1 / math.Sqrt(sx)
+	}
 	if sxs > 0 {
 		f.MeanSpend = sxm / sxs
+		var ss float64
+		for i := range x {
+			if i < len(T) && i < len(mbar) && finite(x[i]) && finite(T[i]) && T[i] >= 0 && x[i] > 0 && finite(mbar[i]) && mbar[i] > 0 {
+				e := x[i] * (mbar[i] - f.MeanSpend)
+				ss += e * e
+			}
+		}
+		if f.MeanSpend > 0 {
+			f.SpendRelSE = math.Sqrt(ss) / sxs / f.MeanSpend
+		}
 	}
 	return f
 }
@@ -262,6 +194,29 @@ func (f Fallback) ExpectedSpend(x, mbar float64) float64 {
 		return f.MeanSpend
 	}
 	return (x*mbar + f.MeanSpend) / (x + 1)
+}
+
+// SpendLogVar returns the variance of ln ExpectedSpend(x, mbar) from
+// SpendRelSE: (MeanSpend/(x·m̄ + MeanSpend))² SpendRelSE².
+func (f Fallback) SpendLogVar(x, mbar float64) float64 {
+	if f.MeanSpend <= 0 {
+		return 0
+	}
+	w := 1.0
+	if finite(x) && finite(mbar) && x > 0 && mbar > 0 {
+		w = f.MeanSpend / (x*mbar + f.MeanSpend)
+	}
+	return w * w * f.SpendRelSE * f.SpendRelSE
+}
+
+// PurchasesLogVar returns the variance of ln ExpectedPurchases(t, x, T)
+// from RateRelSE: (Rate/(x + Rate))² RateRelSE².
+func (f Fallback) PurchasesLogVar(x float64) float64 {
+	if !(f.Rate > 0) || !finite(x) || x < 0 {
+		return 0
+	}
+	w := f.Rate / (x + f.Rate)
+	return w * w * f.RateRelSE * f.RateRelSE
 }
 
 // CLV returns margin · ExpectedSpend · Σ_{k=1..n} rate / (1+d)^k, the value
