@@ -62,6 +62,7 @@
 // # Errors
 //
 // ErrInvalidInput marks failures caused by the input (the command exits 2);
-// ErrLocked and ErrNoModel name the two states a scheduler meets most.
+// ErrLocked (the command exits 75, EX_TEMPFAIL: try again later) and
+// ErrNoModel name the two states a scheduler meets most.
 // Every other error exits 1. Errors are logged once, by cmd/churn.
 package jobs

@@ -16,6 +16,14 @@ import (
 )
 
 // runMetrics is what a run exports in the Prometheus text format.
+//
+// The exposition follows Prometheus' practice for batch jobs: the results
+// of a run (churn_last_success_timestamp_seconds, rows, customers,
+// segments, drift) change only when a run succeeds, so that a failed night
+// does not erase them and "time since the last good run" stays
+// answerable; the outcome of the last run (churn_run_success, its duration
+// and end) is recorded apart, by every run that got past the lock. The two
+// sets share no metric name.
 type runMetrics struct {
 	Success      bool
 	Duration     time.Duration
@@ -29,30 +37,41 @@ type runMetrics struct {
 	ScorePSI     float64
 }
 
-// text renders the metrics in the Prometheus exposition format, in a fixed
-// order.
-func (m *runMetrics) text() []byte {
+func gaugeHeader(b *bytes.Buffer, name, help string) {
+	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+}
+
+// statusText renders the outcome of the last run, success or failure.
+func (m *runMetrics) statusText() []byte {
 	var b bytes.Buffer
-	gauge := func(name, help string) {
-		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
-	}
 	success := 0
 	if m.Success {
 		success = 1
 	}
-	gauge("churn_run_success", "1 when the last run succeeded, 0 when it failed.")
+	gaugeHeader(&b, "churn_run_success", "1 when the last run succeeded, 0 when it failed.")
 	fmt.Fprintf(&b, "churn_run_success %d\n", success)
-	gauge("churn_run_duration_seconds", "Wall time of the last run.")
+	gaugeHeader(&b, "churn_run_duration_seconds", "Wall time of the last run, successful or not.")
 	fmt.Fprintf(&b, "churn_run_duration_seconds %.3f\n", m.Duration.Seconds())
-	gauge("churn_run_finished_timestamp_seconds", "When the last run ended, Unix time.")
+	gaugeHeader(&b, "churn_run_finished_timestamp_seconds", "When the last run ended, successful or not, Unix time.")
 	fmt.Fprintf(&b, "churn_run_finished_timestamp_seconds %d\n", m.Finished.Unix())
-	gauge("churn_rows_read", "Rows read per input table by the last run.")
+	return b.Bytes()
+}
+
+// resultText renders the results of a successful run, in a fixed order.
+func (m *runMetrics) resultText() []byte {
+	var b bytes.Buffer
+	gauge := func(name, help string) { gaugeHeader(&b, name, help) }
+	gauge("churn_last_success_timestamp_seconds", "When the last successful run ended, Unix time.")
+	fmt.Fprintf(&b, "churn_last_success_timestamp_seconds %d\n", m.Finished.Unix())
+	gauge("churn_last_success_duration_seconds", "Wall time of the last successful run.")
+	fmt.Fprintf(&b, "churn_last_success_duration_seconds %.3f\n", m.Duration.Seconds())
+	gauge("churn_rows_read", "Rows read per input table by the last successful run.")
 	for _, t := range data.Tables {
 		if n, ok := m.RowsRead[t]; ok {
 			fmt.Fprintf(&b, "churn_rows_read{table=\"%s\"} %d\n", labelValue(string(t)), n)
 		}
 	}
-	gauge("churn_rows_skipped", "Rows skipped per table and reason by the last run.")
+	gauge("churn_rows_skipped", "Rows skipped per table and reason by the last successful run.")
 	keys := make([]string, 0, len(m.RowsSkipped))
 	for k := range m.RowsSkipped {
 		keys = append(keys, k)
@@ -62,18 +81,18 @@ func (m *runMetrics) text() []byte {
 		t, reason := splitKey(k)
 		fmt.Fprintf(&b, "churn_rows_skipped{table=\"%s\",reason=\"%s\"} %d\n", labelValue(string(t)), labelValue(reason), m.RowsSkipped[k])
 	}
-	gauge("churn_customers_scored", "Customers scored by the last run.")
+	gauge("churn_customers_scored", "Customers scored by the last successful run.")
 	fmt.Fprintf(&b, "churn_customers_scored %d\n", m.Customers)
-	gauge("churn_segment_customers", "Customers per segment in the last run.")
+	gauge("churn_segment_customers", "Customers per segment in the last successful run.")
 	for _, s := range m.Segments {
 		fmt.Fprintf(&b, "churn_segment_customers{segment=\"%s\"} %d\n", labelValue(s.Segment), s.Customers)
 	}
-	gauge("churn_segment_value_at_risk", "Value at risk per segment in the last run.")
+	gauge("churn_segment_value_at_risk", "Value at risk per segment in the last successful run.")
 	for _, s := range m.Segments {
 		fmt.Fprintf(&b, "churn_segment_value_at_risk{segment=\"%s\"} %g\n", labelValue(s.Segment), s.ValueAtRisk)
 	}
 	if m.ModelVersion != "" {
-		gauge("churn_model_info", "The model version the last run used, as a label.")
+		gauge("churn_model_info", "The model version the last successful run used, as a label.")
 		fmt.Fprintf(&b, "churn_model_info{version=\"%s\"} 1\n", labelValue(m.ModelVersion))
 	}
 	gauge("churn_feature_psi_max", "Largest population stability index of any feature against training.")
@@ -83,17 +102,36 @@ func (m *runMetrics) text() []byte {
 	return b.Bytes()
 }
 
-// publishMetrics writes the metrics file (atomically, for node_exporter's
-// textfile collector) and pushes to a Pushgateway, as configured.
+// StatusFile is the file beside a metrics file that holds the outcome of
+// the last run: NAME.prom gives NAME_last_run.prom, so node_exporter's
+// textfile collector (which reads *.prom) picks up both.
+func StatusFile(metricsFile string) string {
+	return strings.TrimSuffix(metricsFile, ".prom") + "_last_run.prom"
+}
+
+// publishMetrics publishes a run's metrics as configured. A success writes
+// the results file and then the status file (each atomically, for
+// node_exporter's textfile collector) and replaces the Pushgateway group
+// with both; a failure writes only the status file and adds its series to
+// the group (push-add), leaving the last success's results in place.
 func publishMetrics(ctx context.Context, cfg *Config, m *runMetrics) error {
-	body := m.text()
+	status := m.statusText()
 	if cfg.MetricsFile != "" {
-		if err := data.WriteFileAtomic(cfg.MetricsFile, body); err != nil {
-			return fmt.Errorf("metrics file %s: %w", cfg.MetricsFile, err)
+		if m.Success {
+			if err := data.WriteFileAtomic(cfg.MetricsFile, m.resultText()); err != nil {
+				return fmt.Errorf("metrics file %s: %w", cfg.MetricsFile, err)
+			}
+		}
+		if err := data.WriteFileAtomic(StatusFile(cfg.MetricsFile), status); err != nil {
+			return fmt.Errorf("metrics file %s: %w", StatusFile(cfg.MetricsFile), err)
 		}
 	}
 	if cfg.MetricsPush != "" {
-		if err := pushMetrics(ctx, cfg.MetricsPush, body); err != nil {
+		method, body := http.MethodPost, status
+		if m.Success {
+			method, body = http.MethodPut, append(m.resultText(), status...)
+		}
+		if err := pushMetrics(ctx, cfg.MetricsPush, method, body); err != nil {
 			return err
 		}
 	}
@@ -104,15 +142,16 @@ func publishMetrics(ctx context.Context, cfg *Config, m *runMetrics) error {
 // nightly job.
 const pushTimeout = 10 * time.Second
 
-// pushMetrics replaces the churn job's group on a Pushgateway with body.
+// pushMetrics sends body to the churn job's group on a Pushgateway: PUT
+// replaces the group, POST replaces only the metrics of the names in body.
 // url may be the gateway's base URL or a full /metrics/job/... path.
-func pushMetrics(ctx context.Context, url string, body []byte) error {
+func pushMetrics(ctx context.Context, url, method string, body []byte) error {
 	if !strings.Contains(url, "/metrics/job/") {
 		url = strings.TrimRight(url, "/") + "/metrics/job/churn"
 	}
 	ctx, cancel := context.WithTimeout(ctx, pushTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("push metrics %s: %w", url, err)
 	}

@@ -2,15 +2,21 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	pmodel "github.com/prometheus/common/model"
 	"github.com/rs/zerolog"
 
 	"churn/data"
@@ -31,111 +37,161 @@ func sampleMetrics() *runMetrics {
 	}
 }
 
-var (
-	metricLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$`)
-	labelPair  = regexp.MustCompile(`^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\["\\n])*)"`)
-)
-
-// parseExposition checks text line by line against the Prometheus text
-// format and returns the samples by name and labels.
+// parseExposition parses text with Prometheus' own parser and returns the
+// samples by name and labels (sorted by label name, values unescaped).
 func parseExposition(t *testing.T, text string) map[string]float64 {
 	t.Helper()
+	p := expfmt.NewTextParser(pmodel.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("Prometheus' parser rejects the exposition: %v\n%s", err, text)
+	}
 	samples := map[string]float64{}
-	typed := map[string]bool{}
-	helped := map[string]bool{}
-	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		switch {
-		case strings.HasPrefix(line, "# HELP "):
-			f := strings.SplitN(line, " ", 4)
-			if len(f) < 4 || f[3] == "" {
-				t.Errorf("line %d: HELP without text: %q", i+1, line)
-				continue
-			}
-			helped[f[2]] = true
-		case strings.HasPrefix(line, "# TYPE "):
-			f := strings.Fields(line)
-			if len(f) != 4 || f[3] != "gauge" && f[3] != "counter" {
-				t.Errorf("line %d: bad TYPE: %q", i+1, line)
-				continue
-			}
-			if typed[f[2]] {
-				t.Errorf("line %d: second TYPE for %s", i+1, f[2])
-			}
-			typed[f[2]] = true
-		default:
-			m := metricLine.FindStringSubmatch(line)
-			if m == nil {
-				t.Errorf("line %d: not a sample: %q", i+1, line)
-				continue
-			}
-			name, labels, value := m[1], m[3], m[4]
-			if !typed[name] || !helped[name] {
-				t.Errorf("line %d: sample of %s before its HELP and TYPE", i+1, name)
-			}
-			for rest := labels; rest != ""; {
-				p := labelPair.FindStringSubmatch(rest)
-				if p == nil {
-					t.Errorf("line %d: bad labels %q", i+1, labels)
-					break
-				}
-				rest = strings.TrimPrefix(rest[len(p[0]):], ",")
-			}
-			v, err := strconv.ParseFloat(value, 64)
-			if err != nil {
-				t.Errorf("line %d: value %q: %v", i+1, value, err)
-			}
+	for name, fam := range fams {
+		if fam.GetHelp() == "" || fam.GetType() != dto.MetricType_GAUGE {
+			t.Errorf("%s: help %q, type %v; want a help text and gauge", name, fam.GetHelp(), fam.GetType())
+		}
+		for _, m := range fam.GetMetric() {
+			labels := m.GetLabel()
+			sort.Slice(labels, func(i, j int) bool { return labels[i].GetName() < labels[j].GetName() })
 			key := name
-			if labels != "" {
-				key += "{" + labels + "}"
+			if len(labels) > 0 {
+				var parts []string
+				for _, l := range labels {
+					parts = append(parts, l.GetName()+"="+l.GetValue())
+				}
+				key += "{" + strings.Join(parts, ",") + "}"
 			}
 			if _, dup := samples[key]; dup {
-				t.Errorf("line %d: duplicate sample %s", i+1, key)
+				t.Errorf("duplicate sample %s", key)
 			}
-			samples[key] = v
+			samples[key] = m.GetGauge().GetValue()
 		}
 	}
 	return samples
 }
 
-func TestMetricsText(t *testing.T) {
-	s := parseExposition(t, string(sampleMetrics().text()))
-	want := map[string]float64{
-		"churn_run_success":                                               1,
-		"churn_run_duration_seconds":                                      1.5,
-		"churn_run_finished_timestamp_seconds":                            float64(time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC).Unix()),
-		`churn_rows_read{table="sessions"}`:                               200,
-		`churn_rows_skipped{table="sessions",reason="negative_duration"}`: 3,
-		"churn_customers_scored":                                          10,
-		`churn_segment_customers{segment="at_risk"}`:                      4,
-		`churn_segment_value_at_risk{segment="at_risk"}`:                  12.5,
-		`churn_model_info{version="v0003"}`:                               1,
-		"churn_feature_psi_max":                                           0.12,
-		"churn_score_psi":                                                 0.05,
-	}
+func checkSamples(t *testing.T, what string, got, want map[string]float64) {
+	t.Helper()
 	for k, v := range want {
-		got, ok := s[k]
+		g, ok := got[k]
 		if !ok {
-			t.Errorf("no sample %s in\n%s", k, sampleMetrics().text())
+			t.Errorf("%s: no sample %s (have %v)", what, k, got)
 			continue
 		}
-		if got != v {
-			t.Errorf("%s = %v, want %v", k, got, v)
+		if g != v {
+			t.Errorf("%s: %s = %v, want %v", what, k, g, v)
+		}
+	}
+}
+
+var sampleFinished = float64(time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC).Unix())
+
+func TestMetricsText(t *testing.T) {
+	m := sampleMetrics()
+	results := parseExposition(t, string(m.resultText()))
+	checkSamples(t, "results", results, map[string]float64{
+		"churn_last_success_timestamp_seconds":                         sampleFinished,
+		"churn_last_success_duration_seconds":                          1.5,
+		"churn_rows_read{table=sessions}":                              200,
+		"churn_rows_skipped{reason=negative_duration,table=sessions}":  3,
+		`churn_rows_skipped{reason=odd "quoted"\reason,table=tickets}`: 1,
+		"churn_customers_scored":                                       10,
+		"churn_segment_customers{segment=at_risk}":                     4,
+		"churn_segment_value_at_risk{segment=at_risk}":                 12.5,
+		"churn_model_info{version=v0003}":                              1,
+		"churn_feature_psi_max":                                        0.12,
+		"churn_score_psi":                                              0.05,
+	})
+	status := parseExposition(t, string(m.statusText()))
+	checkSamples(t, "status", status, map[string]float64{
+		"churn_run_success":                    1,
+		"churn_run_duration_seconds":           1.5,
+		"churn_run_finished_timestamp_seconds": sampleFinished,
+	})
+	// node_exporter reads both files; one metric name in both would clash.
+	for k := range status {
+		if _, ok := results[k]; ok {
+			t.Errorf("%s is in both the results and the status exposition", k)
 		}
 	}
 	failed := sampleMetrics()
 	failed.Success = false
-	if got := parseExposition(t, string(failed.text()))["churn_run_success"]; got != 0 {
+	if got := parseExposition(t, string(failed.statusText()))["churn_run_success"]; got != 0 {
 		t.Errorf("failed run: churn_run_success = %v, want 0", got)
 	}
 }
 
-func TestMetricsPush(t *testing.T) {
-	var got struct {
-		method, path, ctype, body string
+// TestMetricsFileKeepsLastSuccess: a success then a failure leave the
+// success's time and results in the metrics file, and the failure in the
+// status file beside it.
+func TestMetricsFileKeepsLastSuccess(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MetricsFile = filepath.Join(t.TempDir(), "churn.prom")
+	ok := sampleMetrics()
+	if err := writeRunMetrics(context.Background(), &cfg, ok, zerolog.Nop()); err != nil {
+		t.Fatalf("publish success: %v", err)
 	}
+	failed := &runMetrics{Duration: 2 * time.Second, Finished: time.Date(2026, 11, 3, 3, 0, 0, 0, time.UTC)}
+	if err := publishMetrics(context.Background(), &cfg, failed); err != nil {
+		t.Fatalf("publish failure: %v", err)
+	}
+	read := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	results := read(cfg.MetricsFile)
+	status := read(StatusFile(cfg.MetricsFile))
+	if filepath.Base(StatusFile(cfg.MetricsFile)) != "churn_last_run.prom" {
+		t.Errorf("status file %s, want churn_last_run.prom beside churn.prom", StatusFile(cfg.MetricsFile))
+	}
+	checkSamples(t, "results after a failure", parseExposition(t, results), map[string]float64{
+		"churn_last_success_timestamp_seconds":     sampleFinished,
+		"churn_segment_customers{segment=at_risk}": 4,
+		"churn_customers_scored":                   10,
+	})
+	checkSamples(t, "status after a failure", parseExposition(t, status), map[string]float64{
+		"churn_run_success":                    0,
+		"churn_run_duration_seconds":           2,
+		"churn_run_finished_timestamp_seconds": float64(failed.Finished.Unix()),
+	})
+	// What the textfile collector sees: both files at once.
+	parseExposition(t, results+status)
+}
+
+// TestRunLockedPublishesNothing: a run that finds the lock taken writes no
+// metrics, so the holder's report stands.
+func TestRunLockedPublishesNothing(t *testing.T) {
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.Out = filepath.Join(dir, "out")
+	cfg.Registry = filepath.Join(dir, "registry")
+	cfg.MetricsFile = filepath.Join(dir, "churn.prom")
+	l, err := acquireLock(cfg.Out, "test", time.Now(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.release()
+	_, err = Run(context.Background(), cfg, Env{Log: zerolog.Nop(), SampleCache: filepath.Join(dir, "sample")})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("run with the lock held: %v, want ErrLocked", err)
+	}
+	for _, f := range []string{cfg.MetricsFile, StatusFile(cfg.MetricsFile)} {
+		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s written by a run that found the lock taken (stat: %v)", f, err)
+		}
+	}
+}
+
+func TestMetricsPush(t *testing.T) {
+	type request struct{ method, path, ctype, body string }
+	var got []request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		got.method, got.path, got.ctype, got.body = r.Method, r.URL.Path, r.Header.Get("Content-Type"), string(b)
+		got = append(got, request{r.Method, r.URL.Path, r.Header.Get("Content-Type"), string(b)})
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
@@ -145,19 +201,34 @@ func TestMetricsPush(t *testing.T) {
 	if err := writeRunMetrics(context.Background(), &cfg, m, zerolog.Nop()); err != nil {
 		t.Fatalf("push: %v", err)
 	}
-	if got.method != http.MethodPut {
-		t.Errorf("method %s, want PUT", got.method)
+	failed := sampleMetrics()
+	failed.Success = false
+	if err := publishMetrics(context.Background(), &cfg, failed); err != nil {
+		t.Fatalf("push failure: %v", err)
 	}
-	if got.path != "/metrics/job/churn" {
-		t.Errorf("path %s, want /metrics/job/churn", got.path)
+	if len(got) != 2 {
+		t.Fatalf("%d requests, want 2", len(got))
 	}
-	if !strings.HasPrefix(got.ctype, "text/plain") || !strings.Contains(got.ctype, "version=0.0.4") {
-		t.Errorf("content type %q, want text/plain; version=0.0.4", got.ctype)
+	// A success replaces the group (PUT) with results and status; a
+	// failure adds its status (POST), leaving the results in place.
+	for i, want := range []struct {
+		method, body string
+	}{{http.MethodPut, string(m.resultText()) + string(m.statusText())}, {http.MethodPost, string(failed.statusText())}} {
+		g := got[i]
+		if g.method != want.method {
+			t.Errorf("request %d: method %s, want %s", i, g.method, want.method)
+		}
+		if g.path != "/metrics/job/churn" {
+			t.Errorf("request %d: path %s, want /metrics/job/churn", i, g.path)
+		}
+		if !strings.HasPrefix(g.ctype, "text/plain") || !strings.Contains(g.ctype, "version=0.0.4") {
+			t.Errorf("request %d: content type %q, want text/plain; version=0.0.4", i, g.ctype)
+		}
+		if g.body != want.body {
+			t.Errorf("request %d: body differs:\n%s", i, g.body)
+		}
+		parseExposition(t, g.body)
 	}
-	if got.body != string(m.text()) {
-		t.Errorf("body differs from the metrics text:\n%s", got.body)
-	}
-	parseExposition(t, got.body)
 }
 
 func TestMetricsPushFailure(t *testing.T) {

@@ -150,11 +150,13 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	log := env.Log.With().Str("command", "run").Logger()
 	rm := &runMetrics{}
 	defer func() {
-		if err == nil {
+		if err == nil || errors.Is(err, ErrLocked) {
+			// A run that found the lock taken did nothing: the run that
+			// holds it reports.
 			return
 		}
-		// A failed run still tells the monitoring that it failed, and what
-		// it had read by then.
+		// A failed run still tells the monitoring that it failed, without
+		// erasing the last success's results.
 		rm.Duration, rm.Finished = time.Since(began), env.now()
 		if perr := publishMetrics(context.WithoutCancel(ctx), &cfg, rm); perr != nil {
 			log.Error().Err(perr).Msg("metrics not published")

@@ -47,10 +47,10 @@ func applyAsOf(cfg *jobs.Config, set map[string]bool, asOf string) error {
 	return nil
 }
 
+// printJSON prints the summary as one JSON object on one line: schedulers
+// such as Airflow take the last line of stdout as the task's result.
 func (c *cli) printJSON(v any) error {
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return json.NewEncoder(c.stdout).Encode(v)
 }
 
 const runUsage = `usage: churn run [--data DIR] [--out DIR] [--as-of DATE] [--registry DIR] [flags]
@@ -65,8 +65,9 @@ at risk.
 With no flags it runs on the embedded sample dataset as of the day after its
 last day, into ./churn-out, training a model into ./churn-registry first
 when the registry has none. A second run on the same --out while one is
-running exits 1 naming the holder. Re-running a date replaces its folder
-atomically; same inputs, config and model give byte-identical Parquet.
+running exits 75 (EX_TEMPFAIL: try again later) naming the holder.
+Re-running a date replaces its folder atomically; same inputs, config and
+model give byte-identical Parquet.
 
 With --explain-out FILE.parquet it also writes every customer's SHAP
 values: customer_id, one column per model feature (its contribution to the

@@ -48,8 +48,8 @@ func TestRunLockHeldByTest(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := churn(t, t.TempDir(), "run", "--data", generated(t), "--registry", registry(t), "--out", out, "--as-of", genAsOf)
-	if r.code != 1 {
-		t.Fatalf("run while the lock is held: %s, want exit 1", r)
+	if r.code != exitLocked {
+		t.Fatalf("run while the lock is held: %s, want exit %d", r, exitLocked)
 	}
 	for _, want := range []string{"424242", "nightly-host-7", "2026-11-02T01:00:00Z"} {
 		if !strings.Contains(r.stderr, want) {
@@ -83,8 +83,8 @@ func TestRunTwoAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the first run failed: %v\n%s", err, lastLines(stderr1.String(), 10))
 	}
-	if r.code != 1 {
-		t.Fatalf("second run while the first holds the lock: %s, want exit 1", r)
+	if r.code != exitLocked {
+		t.Fatalf("second run while the first holds the lock: %s, want exit %d", r, exitLocked)
 	}
 	host, _ := os.Hostname()
 	for _, want := range []string{strconv.Itoa(first.Process.Pid), host} {

@@ -25,9 +25,10 @@ import (
 
 // Exit codes: what a scheduler can rely on.
 const (
-	exitOK      = 0 // success
-	exitFailed  = 1 // the run failed (or was interrupted, or another run holds the lock)
-	exitInvalid = 2 // bad usage or invalid input
+	exitOK      = 0  // success
+	exitFailed  = 1  // the run failed (or was interrupted)
+	exitInvalid = 2  // bad usage or invalid input: retrying will not help
+	exitLocked  = 75 // EX_TEMPFAIL (sysexits.h): another run holds the lock; try again later
 )
 
 func main() {
@@ -119,7 +120,8 @@ Every command takes --help, --config FILE (YAML or TOML), --log-format
 json|console, --log-level and --json (its summary as one JSON object on
 stdout). Logs go to stderr as JSON lines.
 
-exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input.
+exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input,
+75 another run holds the lock (try again later).
 `)
 }
 
@@ -279,6 +281,8 @@ func (c *cli) exit(ctx context.Context, err error) int {
 	switch {
 	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput):
 		code = exitInvalid
+	case errors.Is(err, jobs.ErrLocked):
+		code = exitLocked
 	case ctx.Err() != nil:
 		err = fmt.Errorf("interrupted: %w", err)
 	}
