@@ -168,6 +168,9 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	if err := checkExplainOut(cfg.ExplainOut); err != nil {
 		return nil, err
 	}
+	if err := preflightRun(&cfg, cfg.Data == ""); err != nil {
+		return nil, err
+	}
 	root, asOf, isSample, err := resolveDataset(&cfg, &env)
 	if err != nil {
 		return nil, err
@@ -211,7 +214,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	}
 	if err != nil {
 		if errors.Is(err, model.ErrNoModel) {
-			return nil, fmt.Errorf("%w in registry %s: run `churn train --registry %s` first", ErrNoModel, cfg.Registry, cfg.Registry)
+			return nil, invalid(fmt.Errorf("%w in registry %s: run `churn train --registry %s` first", ErrNoModel, cfg.Registry, cfg.Registry))
 		}
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
 	}

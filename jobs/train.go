@@ -72,6 +72,9 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWritableDir(cfg.Registry, true); err != nil {
+		return nil, invalid(fmt.Errorf("registry: %w", err))
+	}
 	cutoffs := features.MonthlyCutoffs(asOf, cfg.Train.Cutoffs, cfg.Features.Horizon+cfg.Features.Gap)
 	if len(cutoffs) < 3 {
 		return nil, fmt.Errorf("%w: %d cutoffs, want at least 3", ErrInvalidInput, len(cutoffs))

@@ -251,6 +251,11 @@ func cmdTrain(ctx context.Context, c *cli) error {
 	if err := applyAsOf(&cfg, set, *asOf); err != nil {
 		return err
 	}
+	if *report != "" {
+		if err := jobs.CheckOutputFile(*report); err != nil {
+			return fmt.Errorf("%w: --report: %w", errUsage, err)
+		}
+	}
 	sum, err := jobs.Train(ctx, cfg, c.env())
 	if err != nil {
 		return err

@@ -69,6 +69,12 @@ func (o Options) Validate() error {
 	if o.Scores == "" {
 		errs = append(errs, errors.New("no scores folder given (--scores DIR)"))
 	}
+	if o.Out != "" {
+		// Checked before the run is read, so that a wrong path fails at once.
+		if st, err := os.Stat(filepath.Dir(o.Out)); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("output folder %s does not exist", filepath.Dir(o.Out)))
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", errors.Join(errs...), ErrInvalid)
 	}
