@@ -185,7 +185,7 @@ type cli struct {
 func (c *cli) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("churn "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&c.configFile, "config", "", "config `file`, YAML (.yaml, .yml) or TOML (.toml); flags override it")
+	fs.StringVar(&c.configFile, "config", "", "config `file`, YAML (.yaml, .yml) or TOML (.toml); default $CHURN_CONFIG; CHURN_* variables and flags override it")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json (JSON lines, for schedulers) or console (for people)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "least severe log level: debug, info, warn or error")
 	fs.BoolVar(&c.json, "json", false, "print the command's summary as one JSON object on stdout")
@@ -237,14 +237,23 @@ func (c *cli) setupLog() error {
 	return nil
 }
 
-// config starts from the defaults, applies the config file, then lets
-// apply set what the flags said.
+// config starts from the defaults, applies the config file (--config, or
+// CHURN_CONFIG), then the CHURN_* environment variables; the caller then
+// applies what the flags said: flags over environment over file over
+// defaults.
 func (c *cli) config() (jobs.Config, error) {
 	cfg := jobs.DefaultConfig()
-	if c.configFile != "" {
-		if err := jobs.LoadConfigFile(&cfg, c.configFile); err != nil {
+	file := c.configFile
+	if file == "" {
+		file = os.Getenv(jobs.EnvConfigFile)
+	}
+	if file != "" {
+		if err := jobs.LoadConfigFile(&cfg, file); err != nil {
 			return cfg, fmt.Errorf("%w: %w", jobs.ErrInvalidInput, err)
 		}
+	}
+	if err := jobs.ApplyEnv(&cfg, os.LookupEnv); err != nil {
+		return cfg, fmt.Errorf("%w: %w", jobs.ErrInvalidInput, err)
 	}
 	return cfg, nil
 }
