@@ -162,6 +162,16 @@ func (c *Config) SegmentName(def string) string {
 	return def
 }
 
+// segmentNames maps every segment's canonical id to its configured name,
+// as the manifest records it for readers of the output.
+func segmentNames(c *Config) map[string]string {
+	m := make(map[string]string, len(SegmentOrder))
+	for _, id := range SegmentOrder {
+		m[id] = c.SegmentName(id)
+	}
+	return m
+}
+
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
 	var errs []error
@@ -202,6 +212,14 @@ func (c *Config) Validate() error {
 		if !slices.Contains(SegmentOrder, k) {
 			bad("segments.names: unknown segment %q, want one of %s", k, strings.Join(SegmentOrder, ", "))
 		}
+	}
+	named := map[string]string{}
+	for _, id := range SegmentOrder {
+		n := c.SegmentName(id)
+		if other, ok := named[n]; ok {
+			bad("segments.names: %s and %s are both named %q", other, id, n)
+		}
+		named[n] = id
 	}
 	if c.Value.Unit != "week" && c.Value.Unit != "day" {
 		bad("value.unit: %q, want week or day", c.Value.Unit)

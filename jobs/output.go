@@ -44,6 +44,7 @@ type Manifest struct {
 	Algo         string                  `json:"algo"`
 	Customers    int                     `json:"customers_scored"`
 	Segments     []SegmentSummary        `json:"segments"`
+	SegmentNames map[string]string       `json:"segment_names"`
 	Value        ValueFit                `json:"value_models"`
 	Drift        Drift                   `json:"drift"`
 	Evaluations  []Evaluation            `json:"earlier_runs_evaluated,omitempty"`

@@ -309,6 +309,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		Algo:         clf.Algo(),
 		Customers:    f.Rows(),
 		Segments:     countSegments(&cfg, sc),
+		SegmentNames: segmentNames(&cfg),
 		Value:        fit,
 		Drift:        drift,
 		Evaluations:  evaluations,

@@ -30,8 +30,11 @@ func Compare(prev, cur *Run, f Filter, key string, top int) (*Table, error) {
 	for i, id := range prev.ids {
 		before[id] = int32(i)
 	}
-	prevSeg := prev.cols[prev.index["segment"]].s
-	curSeg := cur.cols[cur.index["segment"]].s
+	// Kinds of change are decided on canonical segment ids, so that runs
+	// with renamed segments compare as the default names do; the output
+	// shows the names the runs wrote.
+	prevSeg, curSeg := prev.segID, cur.segID
+	prevName := prev.cols[prev.index["segment"]].s
 	prevTier := prev.cols[prev.index["value_tier"]].s
 	curTier := cur.cols[cur.index["value_tier"]].s
 	byKind := make([][]int32, len(ChangeKinds))
@@ -71,7 +74,7 @@ func Compare(prev, cur *Run, f Filter, key string, top int) (*Table, error) {
 			t.extra[0].s = append(t.extra[0].s, kind)
 			seg, p, v := "", math.NaN(), math.NaN()
 			if j, ok := prevOf[i]; ok {
-				seg, p, v = prevSeg[j], prev.prob[j], prev.var_[j]
+				seg, p, v = prevName[j], prev.prob[j], prev.var_[j]
 			}
 			t.extra[1].s = append(t.extra[1].s, seg)
 			t.extra[2].f = append(t.extra[2].f, p)

@@ -47,8 +47,12 @@ func (r *Run) compile(f Filter) (*matcher, error) {
 	var errs []string
 	if f.Segment != "" {
 		m.segment = r.segment.lookup(f.Segment)
-		if m.segment < 0 && !slices.Contains(Segments, f.Segment) {
-			known := slices.Clone(Segments)
+		if m.segment < 0 && slices.Contains(Segments, f.Segment) {
+			// A canonical id selects the segment whatever the run named it.
+			m.segment = r.segment.lookup(r.SegmentName(f.Segment))
+		}
+		if m.segment < 0 && !slices.Contains(Segments, f.Segment) && !slices.Contains(r.SegmentNames(), f.Segment) {
+			known := r.SegmentNames()
 			for _, v := range r.segment.values {
 				if !slices.Contains(known, v) {
 					known = append(known, v)
@@ -294,10 +298,12 @@ type Counts struct {
 	Segment     string  `json:"segment"`
 	Customers   int     `json:"customers"`
 	ValueAtRisk float64 `json:"value_at_risk"`
+	ID          string  `json:"id,omitempty"` // the canonical id of one of Segments
 }
 
 // SegmentCounts returns the customers and value at risk of every segment
-// of the run, default segments first in their order, then any others.
+// of the run, the six segments first in the order of Segments (under the
+// names the run gave them), then any others.
 func (r *Run) SegmentCounts() []Counts {
 	n := make([]int, len(r.segment.values))
 	v := make([]float64, len(r.segment.values))
@@ -308,16 +314,17 @@ func (r *Run) SegmentCounts() []Counts {
 		}
 	}
 	var out []Counts
-	for _, s := range Segments {
+	names := r.SegmentNames()
+	for i, s := range names {
 		if k := r.segment.lookup(s); k >= 0 {
-			out = append(out, Counts{s, n[k], v[k]})
+			out = append(out, Counts{s, n[k], v[k], Segments[i]})
 		} else {
-			out = append(out, Counts{Segment: s})
+			out = append(out, Counts{Segment: s, ID: Segments[i]})
 		}
 	}
 	for k, s := range r.segment.values {
-		if !slices.Contains(Segments, s) {
-			out = append(out, Counts{s, n[k], v[k]})
+		if !slices.Contains(names, s) {
+			out = append(out, Counts{Segment: s, Customers: n[k], ValueAtRisk: v[k]})
 		}
 	}
 	return out

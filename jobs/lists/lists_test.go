@@ -321,3 +321,67 @@ func BenchmarkWriteCSV(b *testing.B) {
 		})
 	}
 }
+
+// TestChangesRenamedSegments: runs whose segments carry configured names
+// show the same changes as runs with the default names, decided on the
+// canonical ids, and the list shows the configured names.
+func TestChangesRenamedSegments(t *testing.T) {
+	names := map[string]string{"at_risk_high_value": "Save first", "at_risk": "Save", "churned": "Gone", "healthy": "OK"}
+	plain, renamed := t.TempDir(), t.TempDir()
+	for _, r := range []liststest.Run{{AsOf: "2024-05-01", Seed: 1}, {AsOf: "2024-06-01", Seed: 2}} {
+		r.Customers = customers
+		liststest.Write(t, plain, r)
+		r.Names = names
+		liststest.Write(t, renamed, r)
+	}
+	var a, b bytes.Buffer
+	want, err := Write(context.Background(), Options{Scores: plain, Changes: true}, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Write(context.Background(), Options{Scores: renamed, Changes: true}, &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range ChangeKinds {
+		if got.Changes[k] != want.Changes[k] || want.Changes[k] == 0 {
+			t.Errorf("%s with renamed segments: %d, want %d as with the default names (and more than 0)", k, got.Changes[k], want.Changes[k])
+		}
+	}
+	header, rows := readCSV(t, b.Bytes())
+	segCol := slices.Index(header, "segment")
+	seen := map[string]bool{}
+	for _, row := range rows {
+		seen[row[1]] = true // previous_segment
+		seen[row[segCol]] = true
+	}
+	for _, n := range []string{"Save first", "Gone"} {
+		if !seen[n] {
+			t.Errorf("the changes list never shows the configured name %q (saw %v)", n, seen)
+		}
+	}
+	for _, id := range []string{"at_risk_high_value", "churned"} {
+		if seen[id] {
+			t.Errorf("the changes list shows the canonical id %q instead of its configured name", id)
+		}
+	}
+	// A canonical id selects the renamed segment, as does its name.
+	r, err := Load(renamed, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID, err := r.Select(Filter{Segment: "at_risk"}, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName, err := r.Select(Filter{Segment: "Save"}, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byID) == 0 || !slices.Equal(byID, byName) {
+		t.Errorf("segment at_risk selects %d rows, its name Save %d; want the same, more than 0", len(byID), len(byName))
+	}
+	if c := r.SegmentCounts(); c[1].Segment != "Save" || c[1].Customers != len(byID) {
+		t.Errorf("segment counts %+v, want Save second with %d customers", c[1], len(byID))
+	}
+}

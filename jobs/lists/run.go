@@ -51,6 +51,10 @@ type Manifest struct {
 	Customers    int               `json:"customers_scored"`
 	Segments     []SegmentManifest `json:"segments"`
 	Parts        []string          `json:"parts"`
+	// SegmentNames maps canonical segment ids (the names of Segments) to
+	// the names the run wrote, as segments.names configured them. Runs
+	// written before it was recorded used the canonical names.
+	SegmentNames map[string]string `json:"segment_names"`
 }
 
 // SegmentManifest is one segment's line of the manifest.
@@ -190,6 +194,9 @@ type Run struct {
 	var_  []float64
 	// reasons as written, "; "-joined
 	reasons []string
+	// segID is every row's canonical segment id, whatever the run named
+	// the segment: what comparisons between runs use.
+	segID []string
 
 	segment, risk, tier, region, plan category
 
@@ -349,6 +356,9 @@ func (r *Run) build(cols []data.OutColumn) error {
 		}
 		*c.dst = cat
 	}
+	if err := r.canonicalSegments(strs("segment")); err != nil {
+		return err
+	}
 	var r1, r2, r3 []string
 	r1, r2, r3 = make([]string, r.N), make([]string, r.N), make([]string, r.N)
 	for i, s := range r.reasons {
@@ -401,6 +411,47 @@ func (r *Run) build(cols []data.OutColumn) error {
 	}
 	r.orders = map[string][]int32{}
 	r.sorted = map[string][]float64{}
+	return nil
+}
+
+// SegmentName returns the name the run gives the segment of canonical id
+// (one of Segments).
+func (r *Run) SegmentName(id string) string {
+	if n := r.Manifest.SegmentNames[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// SegmentNames returns the run's segment names, in the order of Segments.
+func (r *Run) SegmentNames() []string {
+	out := make([]string, len(Segments))
+	for i, id := range Segments {
+		out[i] = r.SegmentName(id)
+	}
+	return out
+}
+
+// canonicalSegments maps every row's segment name back to its canonical
+// id through the manifest's segment names. A name the manifest does not
+// know stays as it is.
+func (r *Run) canonicalSegments(names []string) error {
+	byName := map[string]string{}
+	for _, id := range Segments {
+		n := r.SegmentName(id)
+		if prev, dup := byName[n]; dup {
+			return fmt.Errorf("manifest names segments %s and %s both %q: %w", prev, id, n, ErrInvalid)
+		}
+		byName[n] = id
+	}
+	r.segID = make([]string, r.N)
+	for i, n := range names {
+		if id, ok := byName[n]; ok {
+			r.segID[i] = id
+		} else {
+			r.segID[i] = n
+		}
+	}
 	return nil
 }
 

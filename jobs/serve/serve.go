@@ -194,7 +194,7 @@ func (s *server) summary(w http.ResponseWriter, req *http.Request) {
 	for _, name := range []string{"churn_risk", "value_tier", "region", "plan"} {
 		out.Values[name] = r.Values(name)
 	}
-	out.Values["segment"] = lists.Segments
+	out.Values["segment"] = r.SegmentNames()
 	writeJSON(w, out)
 }
 

@@ -25,6 +25,9 @@ type Run struct {
 	// Odd, when set, makes customer 0 an id and texts that need escaping
 	// in HTML, CSV and JSON.
 	Odd bool
+	// Names renames segments (canonical id -> name), as segments.names
+	// does; the manifest records them as segment_names.
+	Names map[string]string
 }
 
 // OddID is customer 0's id when Run.Odd is set.
@@ -62,6 +65,9 @@ func Write(tb testing.TB, scores string, r Run) string {
 	m := map[string]any{
 		"as_of": r.AsOf, "model_version": "v0003", "algo": "gbt",
 		"customers_scored": r.Customers, "segments": segs, "parts": []string{"part-00000.parquet"},
+	}
+	if r.Names != nil {
+		m["segment_names"] = r.Names
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -170,7 +176,15 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 	var segs []Segment
 	for _, name := range []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"} {
 		if s := sum[name]; s != nil {
+			if n := r.Names[name]; n != "" {
+				s.Segment = n
+			}
 			segs = append(segs, *s)
+		}
+	}
+	for i, id := range seg {
+		if n := r.Names[id]; n != "" {
+			seg[i] = n
 		}
 	}
 	cols := []data.OutColumn{

@@ -87,7 +87,7 @@ function drawChart(segments) {
     bar.setAttribute("y", y + 4);
     bar.setAttribute("width", w);
     bar.setAttribute("height", rowH - 8);
-    bar.setAttribute("class", "bar" + (s.segment.startsWith("at_risk") ? " risk" : "") + (s.segment === $("segment").value ? " selected" : ""));
+    bar.setAttribute("class", "bar" + ((s.id || "").startsWith("at_risk") ? " risk" : "") + (s.segment === $("segment").value ? " selected" : ""));
     bar.setAttribute("data-segment", s.segment);
     const title = document.createElementNS(SVG, "title");
     title.textContent = `${s.segment}: ${s.customers} customers, ${money(s.value_at_risk)} at risk`;
