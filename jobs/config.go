@@ -79,10 +79,16 @@ type TrainOptions struct {
 
 // SegmentOptions holds the thresholds and names of the output segments.
 type SegmentOptions struct {
-	// HighRisk and MediumRisk are churn probabilities: at or above HighRisk
-	// a customer is high risk, at or above MediumRisk medium, else low.
-	// Defaults 0.5 and 0.25.
+	// HighRisk and MediumRisk are absolute churn probabilities: at or
+	// above HighRisk a customer is high risk, at or above MediumRisk
+	// medium, else low. Zero (the default) means relative to the base
+	// rate: HighRiskLift and MediumRiskLift times the mean churn
+	// probability of the customers not churned, at most 1. Each tier is
+	// set on its own; the medium threshold never exceeds the high one.
 	HighRisk, MediumRisk float64
+	// HighRiskLift and MediumRiskLift are the relative thresholds, as
+	// multiples of the base rate. Defaults 3 and 2.
+	HighRiskLift, MediumRiskLift float64
 	// HighValueQuantile and MediumValueQuantile split predicted value into
 	// tiers by quantile among scored customers. Defaults 0.8 and 0.5.
 	HighValueQuantile, MediumValueQuantile float64
@@ -144,7 +150,7 @@ func DefaultConfig() Config {
 		Features: features.DefaultConfig(),
 		Train:    TrainOptions{Cutoffs: 8, Algo: "auto", Calibration: "auto"},
 		Segments: SegmentOptions{
-			HighRisk: 0.5, MediumRisk: 0.25,
+			HighRiskLift: 3, MediumRiskLift: 2,
 			HighValueQuantile: 0.8, MediumValueQuantile: 0.5,
 		},
 		Value:          ValueOptions{Unit: "week", HorizonDays: 365, Margin: 0.3, AnnualDiscount: 0.1},
@@ -202,8 +208,12 @@ func (c *Config) Validate() error {
 		bad("train.calibration: %q, want auto, platt, isotonic or none", c.Train.Calibration)
 	}
 	s := c.Segments
-	if !(0 < s.MediumRisk && s.MediumRisk <= s.HighRisk && s.HighRisk < 1) {
-		bad("segments: want 0 < medium_risk (%g) <= high_risk (%g) < 1", s.MediumRisk, s.HighRisk)
+	if !(0 <= s.MediumRisk && s.MediumRisk < 1 && 0 <= s.HighRisk && s.HighRisk < 1) ||
+		s.MediumRisk > 0 && s.HighRisk > 0 && s.MediumRisk > s.HighRisk {
+		bad("segments: want 0 < medium_risk (%g) <= high_risk (%g) < 1, or 0 for thresholds relative to the base rate", s.MediumRisk, s.HighRisk)
+	}
+	if !(0 < s.MediumRiskLift && s.MediumRiskLift <= s.HighRiskLift) {
+		bad("segments: want 0 < medium_risk_lift (%g) <= high_risk_lift (%g)", s.MediumRiskLift, s.HighRiskLift)
 	}
 	if !(0 < s.MediumValueQuantile && s.MediumValueQuantile <= s.HighValueQuantile && s.HighValueQuantile < 1) {
 		bad("segments: want 0 < medium_value_quantile (%g) <= high_value_quantile (%g) < 1", s.MediumValueQuantile, s.HighValueQuantile)
@@ -277,6 +287,8 @@ type fileConfig struct {
 	Segments struct {
 		HighRisk            *float64          `yaml:"high_risk" toml:"high_risk"`
 		MediumRisk          *float64          `yaml:"medium_risk" toml:"medium_risk"`
+		HighRiskLift        *float64          `yaml:"high_risk_lift" toml:"high_risk_lift"`
+		MediumRiskLift      *float64          `yaml:"medium_risk_lift" toml:"medium_risk_lift"`
 		HighValueQuantile   *float64          `yaml:"high_value_quantile" toml:"high_value_quantile"`
 		MediumValueQuantile *float64          `yaml:"medium_value_quantile" toml:"medium_value_quantile"`
 		Names               map[string]string `yaml:"names" toml:"names"`
@@ -409,6 +421,8 @@ func (f *fileConfig) apply(c *Config) error {
 	set(&c.Train.Calibration, f.Train.Calibration)
 	set(&c.Segments.HighRisk, f.Segments.HighRisk)
 	set(&c.Segments.MediumRisk, f.Segments.MediumRisk)
+	set(&c.Segments.HighRiskLift, f.Segments.HighRiskLift)
+	set(&c.Segments.MediumRiskLift, f.Segments.MediumRiskLift)
 	set(&c.Segments.HighValueQuantile, f.Segments.HighValueQuantile)
 	set(&c.Segments.MediumValueQuantile, f.Segments.MediumValueQuantile)
 	if f.Segments.Names != nil {

@@ -87,7 +87,7 @@ max_fraction = 0.01
 				{"algo", cfg.Train.Algo, "logistic"},
 				{"calibration (default)", cfg.Train.Calibration, "auto"},
 				{"high risk", cfg.Segments.HighRisk, 0.6},
-				{"medium risk (default)", cfg.Segments.MediumRisk, 0.25},
+				{"medium risk (default: relative)", cfg.Segments.MediumRisk, 0.0},
 				{"segment name", cfg.SegmentName(SegAtRisk), "watch"},
 				{"policy", cfg.BadRows.Policy, "fail"},
 				{"max fraction", cfg.BadRows.MaxFraction, 0.01},

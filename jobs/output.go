@@ -45,6 +45,7 @@ type Manifest struct {
 	Customers    int                     `json:"customers_scored"`
 	Segments     []SegmentSummary        `json:"segments"`
 	SegmentNames map[string]string       `json:"segment_names"`
+	Thresholds   RiskThresholds          `json:"risk_thresholds"`
 	Value        ValueFit                `json:"value_models"`
 	Drift        Drift                   `json:"drift"`
 	Evaluations  []Evaluation            `json:"earlier_runs_evaluated,omitempty"`

@@ -281,6 +281,8 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 
 	sc := assemble(&cfg, f, prob, val, reasons)
 	sc.ReasonCodes = codes
+	log.Info().Float64("base_rate", sc.Thresholds.BaseRate).Float64("high_risk", sc.Thresholds.High).
+		Float64("medium_risk", sc.Thresholds.Medium).Msg("risk thresholds")
 	drift := measureDrift(f, prob, meta, cfg.DriftThreshold)
 	for _, name := range drift.Drifted {
 		log.Warn().Str("feature", name).Float64("psi", drift.PSI[name]).Float64("threshold", cfg.DriftThreshold).
@@ -310,6 +312,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		Customers:    f.Rows(),
 		Segments:     countSegments(&cfg, sc),
 		SegmentNames: segmentNames(&cfg),
+		Thresholds:   sc.Thresholds,
 		Value:        fit,
 		Drift:        drift,
 		Evaluations:  evaluations,
@@ -364,9 +367,10 @@ func assemble(cfg *Config, f *features.Frame, prob []float64, val valued, reason
 		Engagement: make([]float64, n),
 	}
 	sc.Tier = valueTiers(value, cfg.Segments)
+	sc.Thresholds = riskThresholds(cfg.Segments, prob, f.Status)
 	eng := engagementCol(f)
 	for i := range n {
-		sc.Risk[i] = riskTier(prob[i], cfg.Segments)
+		sc.Risk[i] = sc.Thresholds.tier(prob[i])
 		sc.ValueAtRisk[i] = prob[i] * value[i]
 		sc.Segment[i] = segmentOf(cfg, f.Status[i], sc.Risk[i], sc.Tier[i])
 		sc.Engagement[i] = math.NaN()

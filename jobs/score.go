@@ -27,6 +27,7 @@ type scored struct {
 	Reasons     []string
 	ReasonCodes []string
 	Engagement  []float64
+	Thresholds  RiskThresholds
 }
 
 // matrixOf views a frame as the model's matrix, without copying.
@@ -50,12 +51,59 @@ func predict(c model.Classifier, f *features.Frame) ([]float64, error) {
 	return p, nil
 }
 
-// riskTier maps a calibrated probability to high, medium or low.
-func riskTier(p float64, s SegmentOptions) string {
+// RiskThresholds are the churn probabilities that split one run's
+// customers into risk tiers, as the manifest records them.
+type RiskThresholds struct {
+	// BaseRate is the mean churn probability of the customers not
+	// churned: the population the model scores.
+	BaseRate float64 `json:"base_rate"`
+	High     float64 `json:"high"`
+	Medium   float64 `json:"medium"`
+	// HighRelative and MediumRelative tell whether each threshold is a
+	// multiple of the base rate (else the configured absolute value).
+	HighRelative   bool `json:"high_relative"`
+	MediumRelative bool `json:"medium_relative"`
+}
+
+// riskThresholds resolves the configured thresholds against the scored
+// population. A relative threshold is the lift times the base rate, at
+// most 1; with no base rate (nobody scored, or every probability 0) it is
+// 1, so that nobody is called at risk on no evidence.
+func riskThresholds(s SegmentOptions, prob []float64, status []features.Status) RiskThresholds {
+	var sum float64
+	n := 0
+	for i, p := range prob {
+		if status[i] != features.Churned && !math.IsNaN(p) {
+			sum += p
+			n++
+		}
+	}
+	t := RiskThresholds{High: s.HighRisk, Medium: s.MediumRisk}
+	if n > 0 {
+		t.BaseRate = sum / float64(n)
+	}
+	rel := func(lift float64) float64 {
+		if t.BaseRate <= 0 {
+			return 1
+		}
+		return min(lift*t.BaseRate, 1)
+	}
+	if t.High == 0 {
+		t.High, t.HighRelative = rel(s.HighRiskLift), true
+	}
+	if t.Medium == 0 {
+		t.Medium, t.MediumRelative = rel(s.MediumRiskLift), true
+	}
+	t.Medium = min(t.Medium, t.High)
+	return t
+}
+
+// tier maps a calibrated probability to high, medium or low.
+func (t RiskThresholds) tier(p float64) string {
 	switch {
-	case p >= s.HighRisk:
+	case p >= t.High:
 		return "high"
-	case p >= s.MediumRisk:
+	case p >= t.Medium:
 		return "medium"
 	}
 	return "low"

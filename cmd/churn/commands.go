@@ -608,6 +608,7 @@ const listsUsage = `usage: churn lists --scores DIR [--as-of DATE] [--segment S]
                    [--value-tier high|medium|low] [--min-value X] [--min-risk P] [--region R]
                    [--plan P] [--sort COLUMN] [--top N] [--format csv|json|parquet] [--bom] [--out FILE]
        churn lists --scores DIR --changes [--as-of DATE] [--since DATE] [--format ...] [--out FILE]
+       churn lists --scores DIR --save-rate S [--offer-cost C] [--budget N] [filters] [--format ...] [--out FILE]
 
 The at-risk list for marketing, from the latest run under --scores (or the
 run of --as-of): who should get a retention offer today, and why. Sorted by
@@ -619,7 +620,12 @@ programs that need it); json writes JSON lines. Without --out it writes to
 stdout.
 
 With --changes, compares the run with the one before it (or --since):
-customers newly at risk, recovered, newly high value, and churned since.`
+customers newly at risk, recovered, newly high value, and churned since.
+
+With --save-rate, a budgeted list: customers ranked by expected net
+retained value (churn probability x predicted value x save rate - offer
+cost, the first column), stopping before the first whose value is not
+positive, or after --budget offers.`
 
 func cmdLists(ctx context.Context, c *cli) error {
 	fs := c.flags()
@@ -640,6 +646,9 @@ func cmdLists(ctx context.Context, c *cli) error {
 	fs.StringVar(&o.Out, "out", "", "output `file`; default stdout (csv and json only)")
 	fs.BoolVar(&o.Changes, "changes", false, "list what changed since the previous run instead")
 	fs.StringVar(&o.Since, "since", "", "with --changes: the earlier run `date`; default the run before")
+	fs.IntVar(&o.Budget, "budget", 0, "a budgeted list of at most `N` offers, ranked by expected net retained value (needs --save-rate); 0: as many as are worth it")
+	fs.Float64Var(&o.OfferCost, "offer-cost", 0, "with --save-rate: what one retention offer `C` costs, in the unit of predicted value")
+	fs.Float64Var(&o.SaveRate, "save-rate", 0, "the share `S` (0..1] of offered customers who would have left and stay: ranks by probability x value x S - offer cost, stopping where that is not positive")
 	if err := c.parse(fs); err != nil {
 		return err
 	}
@@ -659,6 +668,10 @@ func cmdLists(ctx context.Context, c *cli) error {
 	}
 	if o.Out != "" {
 		fmt.Fprintf(c.stdout, "churn lists: %d customers from the run of %s written to %s.\n", sum.Rows, sum.AsOf, o.Out)
+	}
+	if b := sum.Offers; b != nil {
+		fmt.Fprintf(c.stderr, "churn lists: %d offers cost %s and are expected to keep %s: %s net (stopped by %s).\n",
+			b.Offers, thousands(b.Cost, 2), thousands(b.ExpectedRetained, 2), thousands(b.ExpectedNet, 2), strings.ReplaceAll(b.StoppedBy, "_", " "))
 	}
 	return nil
 }

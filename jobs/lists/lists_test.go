@@ -385,3 +385,70 @@ func TestChangesRenamedSegments(t *testing.T) {
 		t.Errorf("segment counts %+v, want Save second with %d customers", c[1], len(byID))
 	}
 }
+
+// TestBudgeted: the budgeted list ranks by p x value x save rate - cost,
+// stops where that turns non-positive or at the budget, and sums up.
+func TestBudgeted(t *testing.T) {
+	scores := fakeScores(t)
+	r, err := Load(scores, "2024-05-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cost, save = 20.0, 0.3
+	// Reference: every customer's net value, computed from the columns.
+	cols, _ := liststest.Columns(liststest.Run{AsOf: "2024-05-01", Customers: customers, Seed: 1})
+	c := byName(cols)
+	var positive []float64
+	for i := range customers {
+		if v := c["churn_probability"].Floats[i] * c["predicted_value"].Floats[i] * save; v-cost > 0 {
+			positive = append(positive, v-cost)
+		}
+	}
+	slices.SortFunc(positive, func(a, b float64) int { return cmp.Compare(b, a) })
+	if len(positive) < 10 || len(positive) == customers {
+		t.Fatalf("%d of %d customers worth an offer: the fixture does not test the stop", len(positive), customers)
+	}
+	tests := []struct {
+		name    string
+		budget  int
+		want    int
+		stopped string
+	}{
+		{"until not positive", 0, len(positive), "not_positive"},
+		{"budget", 7, 7, "budget"},
+	}
+	for _, tt := range tests {
+		tab, sum, err := Budgeted(r, Filter{}, tt.budget, 0, cost, save)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tab.Len() != tt.want || sum.Offers != tt.want || sum.StoppedBy != tt.stopped {
+			t.Fatalf("%s: %d rows, %d offers, stopped by %s; want %d, stopped by %s", tt.name, tab.Len(), sum.Offers, sum.StoppedBy, tt.want, tt.stopped)
+		}
+		var total float64
+		for k := range tt.want {
+			got := tab.extra[0].f[k]
+			if math.Abs(got-positive[k]) > 1e-9 {
+				t.Errorf("%s: row %d expected net %v, want %v", tt.name, k, got, positive[k])
+			}
+			total += positive[k]
+		}
+		if math.Abs(sum.ExpectedNet-math.Round(total*100)/100) > 0.011 || sum.Cost != float64(tt.want)*cost {
+			t.Errorf("%s: summary %+v, want net %.2f and cost %v", tt.name, sum, total, float64(tt.want)*cost)
+		}
+	}
+	var buf bytes.Buffer
+	sum, err := Write(context.Background(), Options{Scores: scores, AsOf: "2024-05-01", Budget: 5, OfferCost: cost, SaveRate: save}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rows := readCSV(t, buf.Bytes())
+	if header[0] != ExpectedNetColumn || len(rows) != 5 || sum.Offers == nil || sum.Sort != "-expected_net_value" {
+		t.Errorf("budgeted CSV: header %v, %d rows, summary %+v; want %s first, 5 rows", header[:2], len(rows), sum, ExpectedNetColumn)
+	}
+	for _, o := range []Options{{Scores: scores, SaveRate: 1.5}, {Scores: scores, OfferCost: 5}, {Scores: scores, SaveRate: 0.2, Changes: true}} {
+		if _, err := Write(context.Background(), o, io.Discard); !errors.Is(err, ErrInvalid) {
+			t.Errorf("options %+v: %v, want ErrInvalid", o, err)
+		}
+	}
+}

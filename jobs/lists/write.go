@@ -37,6 +37,14 @@ type Options struct {
 	Out       string  // output file, written atomically; "" the writer (csv, json)
 	Changes   bool    // list changes since the previous run instead
 	Since     string  // with Changes: the earlier run date; "" the run before
+	// Budgeted list: with SaveRate set, customers are ranked by expected
+	// net retained value, churn probability x predicted value x SaveRate
+	// - OfferCost, and the list stops before the first customer whose
+	// expected net value is not positive, or after Budget offers when
+	// Budget > 0.
+	Budget    int     // at most this many offers; 0 no limit
+	OfferCost float64 // what one offer costs, in the unit of predicted value
+	SaveRate  float64 // share of offered customers who would otherwise leave and stay, in (0, 1]
 }
 
 // Validate reports every problem of the options that needs no run.
@@ -53,6 +61,20 @@ func (o Options) Validate() error {
 	}
 	if o.Top < 0 {
 		errs = append(errs, fmt.Errorf("top %d is negative", o.Top))
+	}
+	if o.budgeted() {
+		if !(o.SaveRate > 0 && o.SaveRate <= 1) {
+			errs = append(errs, fmt.Errorf("save rate %v: want a share in (0, 1] (--save-rate) for a budgeted list", o.SaveRate))
+		}
+		if !(o.OfferCost >= 0) || math.IsInf(o.OfferCost, 0) {
+			errs = append(errs, fmt.Errorf("offer cost %v: want a number at least 0", o.OfferCost))
+		}
+		if o.Budget < 0 {
+			errs = append(errs, fmt.Errorf("budget %d offers is negative", o.Budget))
+		}
+		if o.Changes {
+			errs = append(errs, errors.New("a budgeted list (--budget, --offer-cost, --save-rate) is not a list of changes (--changes)"))
+		}
 	}
 	if o.AsOf != "" {
 		if err := CheckDate(o.AsOf); err != nil {
@@ -86,6 +108,22 @@ func (o Options) filter() Filter {
 		Plan: o.Plan, MinValue: o.MinValue, MinRisk: o.MinRisk}
 }
 
+// budgeted tells whether o asks for a budgeted list.
+func (o Options) budgeted() bool { return o.SaveRate != 0 || o.OfferCost != 0 || o.Budget != 0 }
+
+// Offers sums up a budgeted list.
+type Offers struct {
+	Offers           int     `json:"offers"`
+	OfferCost        float64 `json:"offer_cost"`
+	SaveRate         float64 `json:"save_rate"`
+	Cost             float64 `json:"cost"`               // offers x offer cost
+	ExpectedRetained float64 `json:"expected_retained"`  // sum of probability x value x save rate
+	ExpectedNet      float64 `json:"expected_net_value"` // retained - cost
+	// StoppedBy says why the list ends: "budget", "top", "not_positive"
+	// (the next customer's expected net value is not above 0) or "end".
+	StoppedBy string `json:"stopped_by"`
+}
+
 // Summary tells what Write wrote.
 type Summary struct {
 	AsOf         string         `json:"as_of"`
@@ -98,6 +136,7 @@ type Summary struct {
 	Out          string         `json:"out,omitempty"`
 	Columns      []string       `json:"columns"`
 	Changes      map[string]int `json:"changes,omitempty"`
+	Offers       *Offers        `json:"budget,omitempty"`
 }
 
 // Write writes the list that o describes to o.Out, or to w when o.Out is
@@ -135,6 +174,10 @@ func Write(ctx context.Context, o Options, w io.Writer) (*Summary, error) {
 		for _, c := range t.extra[0].s {
 			sum.Changes[c]++
 		}
+	} else if o.budgeted() {
+		if t, sum.Offers, err = Budgeted(r, o.filter(), o.Budget, o.Top, o.OfferCost, o.SaveRate); err != nil {
+			return nil, err
+		}
 	} else {
 		rows, err := r.Select(o.filter(), o.Sort, o.Top)
 		if err != nil {
@@ -143,6 +186,9 @@ func Write(ctx context.Context, o Options, w io.Writer) (*Summary, error) {
 		t = &Table{r: r, rows: rows}
 	}
 	_, _, sum.Sort, _ = r.parseSort(o.Sort)
+	if o.budgeted() {
+		sum.Sort = "-" + ExpectedNetColumn
+	}
 	sum.Rows = len(t.rows)
 	sum.Columns = t.Columns()
 	if err := ctx.Err(); err != nil {
