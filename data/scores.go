@@ -34,6 +34,24 @@ func ReadColumns(path string) ([]OutColumn, error) {
 // ReadColumnsSkipped is ReadColumns that also returns the names of the
 // columns it skipped because their type has no OutColumn kind.
 func ReadColumnsSkipped(path string) (cols []OutColumn, skipped []string, err error) {
+	return readColumns(path, nil)
+}
+
+// ReadNamedColumns is ReadColumns restricted to the named columns: only
+// they are decoded. A name the file lacks, or whose type has no OutColumn
+// kind, is left out of the result.
+func ReadNamedColumns(path string, names []string) ([]OutColumn, error) {
+	keep := make(map[string]bool, len(names))
+	for _, n := range names {
+		keep[n] = true
+	}
+	cols, _, err := readColumns(path, keep)
+	return cols, err
+}
+
+// readColumns reads the columns of path that keep names, every column
+// when keep is nil.
+func readColumns(path string, keep map[string]bool) (cols []OutColumn, skipped []string, err error) {
 	// Arrow's decoder can panic on garbled pages instead of returning an
 	// error; such a file is corrupt, not a bug of ours.
 	defer func() {
@@ -60,6 +78,9 @@ func ReadColumnsSkipped(path string) (cols []OutColumn, skipped []string, err er
 	rows := int(pr.NumRows())
 	var leaves []int
 	for _, sf := range fr.Manifest.Fields {
+		if keep != nil && !keep[sf.Field.Name] {
+			continue
+		}
 		k, ok := columnKind(sf.Field.Type)
 		if !sf.IsLeaf() || !ok {
 			skipped = append(skipped, sf.Field.Name)

@@ -46,6 +46,7 @@ type Config struct {
 
 	Train    TrainOptions
 	Segments SegmentOptions
+	Lists    ListsConfig
 	Value    ValueOptions
 	BadRows  BadRowOptions
 	Reasons  ReasonOptions
@@ -94,6 +95,14 @@ type SegmentOptions struct {
 	HighValueQuantile, MediumValueQuantile float64
 	// Names of the six segments, keyed by their default names.
 	Names map[string]string
+}
+
+// ListsConfig configures what the scores carry for lists and the page.
+type ListsConfig struct {
+	// Passthrough names columns of customers/ (such as email, crm_id or
+	// owner) that run copies into the scores, as text, so that lists, the
+	// page and its download carry a key a CRM matches on.
+	Passthrough []string
 }
 
 // ValueOptions configures the customer value models.
@@ -231,6 +240,13 @@ func (c *Config) Validate() error {
 		}
 		named[n] = id
 	}
+	seen := map[string]bool{}
+	for _, name := range c.Lists.Passthrough {
+		if name == "" || seen[name] {
+			bad("lists.passthrough: %q empty or named twice", name)
+		}
+		seen[name] = true
+	}
 	if c.Value.Unit != "week" && c.Value.Unit != "day" {
 		bad("value.unit: %q, want week or day", c.Value.Unit)
 	}
@@ -293,6 +309,9 @@ type fileConfig struct {
 		MediumValueQuantile *float64          `yaml:"medium_value_quantile" toml:"medium_value_quantile"`
 		Names               map[string]string `yaml:"names" toml:"names"`
 	} `yaml:"segments" toml:"segments"`
+	Lists struct {
+		Passthrough []string `yaml:"passthrough" toml:"passthrough"`
+	} `yaml:"lists" toml:"lists"`
 	Value struct {
 		Unit           *string  `yaml:"unit" toml:"unit"`
 		HorizonDays    *int     `yaml:"horizon_days" toml:"horizon_days"`
@@ -427,6 +446,9 @@ func (f *fileConfig) apply(c *Config) error {
 	set(&c.Segments.MediumValueQuantile, f.Segments.MediumValueQuantile)
 	if f.Segments.Names != nil {
 		c.Segments.Names = f.Segments.Names
+	}
+	if f.Lists.Passthrough != nil {
+		c.Lists.Passthrough = f.Lists.Passthrough
 	}
 	set(&c.Value.Unit, f.Value.Unit)
 	set(&c.Value.HorizonDays, f.Value.HorizonDays)

@@ -46,6 +46,7 @@ type Manifest struct {
 	Segments     []SegmentSummary        `json:"segments"`
 	SegmentNames map[string]string       `json:"segment_names"`
 	Thresholds   RiskThresholds          `json:"risk_thresholds"`
+	Passthrough  []string                `json:"passthrough,omitempty"`
 	Value        ValueFit                `json:"value_models"`
 	Drift        Drift                   `json:"drift"`
 	Evaluations  []Evaluation            `json:"earlier_runs_evaluated,omitempty"`

@@ -41,6 +41,7 @@ func TestREADMEConfigIsTheDefaults(t *testing.T) {
 	got.Mapping, want.Mapping = nil, nil
 	got.Segments.Names, want.Segments.Names = nil, nil
 	got.BadRows.OptionalFiles, want.BadRows.OptionalFiles = nil, nil
+	got.Lists.Passthrough, want.Lists.Passthrough = nil, nil
 	if len(got.Features.CoreEvents) == 0 {
 		got.Features.CoreEvents = want.Features.CoreEvents
 	}

@@ -295,6 +295,15 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	step = time.Now()
 	name := "as_of=" + day
 	cols := outputColumns(f, sc, asOf, version, clf)
+	if len(cfg.Lists.Passthrough) > 0 {
+		pass, err := passthroughColumns(ds, cfg.Mapping, cfg.Lists.Passthrough, f.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		if cols, err = insertAfter(cols, "region", pass); err != nil {
+			return nil, err
+		}
+	}
 	man := &Manifest{
 		Command:      "run",
 		CodeVersion:  env.CodeVersion,
@@ -313,6 +322,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		Segments:     countSegments(&cfg, sc),
 		SegmentNames: segmentNames(&cfg),
 		Thresholds:   sc.Thresholds,
+		Passthrough:  cfg.Lists.Passthrough,
 		Value:        fit,
 		Drift:        drift,
 		Evaluations:  evaluations,

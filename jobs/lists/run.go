@@ -55,6 +55,9 @@ type Manifest struct {
 	// the names the run wrote, as segments.names configured them. Runs
 	// written before it was recorded used the canonical names.
 	SegmentNames map[string]string `json:"segment_names"`
+	// Passthrough names the customers/ columns the run carried (such as
+	// email or crm_id); lists show them after customer_id.
+	Passthrough []string `json:"passthrough"`
 }
 
 // SegmentManifest is one segment's line of the manifest.
@@ -185,6 +188,9 @@ type Run struct {
 	Manifest Manifest // as written by the run
 	N        int      // customers
 	Facts    []string // the fact columns: every extra double column
+	// Passthrough lists the customers/ columns the run carried, such as
+	// email or crm_id, shown after customer_id.
+	Passthrough []string
 
 	cols  []column       // output columns in output order
 	index map[string]int // output column name -> index in cols
@@ -369,8 +375,16 @@ func (r *Run) build(cols []data.OutColumn) error {
 			*dst[k] = part
 		}
 	}
-	r.cols = []column{
-		{name: "customer_id", s: r.ids},
+	r.cols = []column{{name: "customer_id", s: r.ids}}
+	for _, name := range r.Manifest.Passthrough {
+		s := strs(name)
+		if s == nil {
+			return fmt.Errorf("manifest names passthrough column %s, which the part files lack: %w", name, ErrInvalid)
+		}
+		r.Passthrough = append(r.Passthrough, name)
+		r.cols = append(r.cols, column{name: name, s: s})
+	}
+	r.cols = append(r.cols, []column{
 		{name: "segment", s: strs("segment")},
 		{name: "churn_probability", f: r.prob, dec: 4},
 		{name: "predicted_value", f: r.value, dec: 2},
@@ -378,7 +392,7 @@ func (r *Run) build(cols []data.OutColumn) error {
 		{name: "reason_1", s: r1},
 		{name: "reason_2", s: r2},
 		{name: "reason_3", s: r3},
-	}
+	}...)
 	known := map[string]bool{"churn_probability": true, "predicted_value": true, "value_at_risk": true}
 	for _, c := range cols {
 		if known[c.Name] {

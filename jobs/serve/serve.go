@@ -246,14 +246,17 @@ func (s *server) customers(w http.ResponseWriter, req *http.Request) {
 		fail(w, err)
 		return
 	}
-	out := pageJSON{Total: total, Page: page, Size: size, Sort: sort, Columns: tableColumns, Rows: make([]map[string]string, len(rows))}
+	// The customers/ columns the run carried (an e-mail, a CRM id) follow
+	// the customer id.
+	cols := append(append([]string{tableColumns[0]}, r.Passthrough...), tableColumns[1:]...)
+	out := pageJSON{Total: total, Page: page, Size: size, Sort: sort, Columns: cols, Rows: make([]map[string]string, len(rows))}
 	if out.Sort == "" {
 		out.Sort = "value_at_risk"
 	}
 	for k, i := range rows {
 		c := r.Customer(i)
-		row := make(map[string]string, len(tableColumns))
-		for _, name := range tableColumns {
+		row := make(map[string]string, len(cols))
+		for _, name := range cols {
 			row[name] = c.Text[name]
 		}
 		out.Rows[k] = row
