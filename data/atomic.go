@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"churn/internal/fsutil"
 )
 
 // tmpPrefix starts the name of every temporary folder or file made here.
@@ -144,7 +146,7 @@ func RemoveStale(parent string) ([]string, error) {
 // or the new one, never a part.
 func WriteFileAtomic(path string, b []byte) (err error) {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, tmpPrefix+filepath.Base(path)+"-*")
+	f, err := fsutil.CreateTemp(dir, tmpPrefix+filepath.Base(path)+"-")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -156,9 +158,6 @@ func WriteFileAtomic(path string, b []byte) (err error) {
 		}
 	}()
 	if _, err := f.Write(b); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"churn/data"
+	"churn/internal/fsutil"
 )
 
 // writeCSV writes columns as CSV for spreadsheets and CRMs: UTF-8, a
@@ -69,7 +70,7 @@ type csvStream struct {
 }
 
 func createCSVStream(path string) (*csvStream, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp, err := fsutil.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}

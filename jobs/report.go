@@ -4,9 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 
+	"churn/data"
 	"churn/model/eval"
 	"churn/model/report"
 )
@@ -58,21 +57,8 @@ func WriteReport(path string, s *TrainSummary) error {
 	if err := report.Write(&buf, in); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("report %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("report %s: %w", path, err)
+	if err := data.WriteFileAtomic(path, buf.Bytes()); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"churn/internal/fsutil"
 	"churn/model/eval"
 )
 
@@ -119,7 +120,7 @@ func (r *Registry) Save(t *Trained, meta Meta, extra ...VersionFile) (version st
 	}
 	defer os.Remove(r.claimPath(version))
 	final := filepath.Join(r.dir, version)
-	tmp, err := os.MkdirTemp(r.dir, "."+version+".tmp-")
+	tmp, err := fsutil.MkdirTemp(r.dir, "."+version+".tmp-")
 	if err != nil {
 		return "", false, fmt.Errorf("save %s: %w", version, err)
 	}
@@ -271,7 +272,7 @@ func (r *Registry) readMeta(version string) (Meta, error) {
 
 // setPromoted writes the PROMOTED pointer atomically.
 func (r *Registry) setPromoted(version string) error {
-	tmp, err := os.CreateTemp(r.dir, "."+promotedFile+".tmp-")
+	tmp, err := fsutil.CreateTemp(r.dir, "."+promotedFile+".tmp-")
 	if err != nil {
 		return fmt.Errorf("promote %s: %w", version, err)
 	}
@@ -321,7 +322,7 @@ func (r *Registry) Load(version string) (*Trained, Meta, error) {
 }
 
 func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
 	if err != nil {
 		return err
 	}

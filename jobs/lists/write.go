@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"churn/data"
+	"churn/internal/fsutil"
 )
 
 // Options says which list to write, and how. The zero value, with Scores
@@ -256,7 +257,7 @@ func (t *Table) writeFile(path, format string, bom bool) (err error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("output folder %s does not exist: %w", dir, ErrInvalid)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := fsutil.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
 	if err != nil {
 		return fmt.Errorf("write list %s: %w", path, err)
 	}
