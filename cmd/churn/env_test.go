@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -48,5 +50,30 @@ func TestConfigEnvInvalid(t *testing.T) {
 	r := run([]string{"run", "--out", t.TempDir()}, io.Discard, io.Discard)
 	if r != exitInvalid {
 		t.Errorf("run with CHURN_SEGMENTS_HIGH_RISK=high exited %d, want %d", r, exitInvalid)
+	}
+}
+
+// TestLogFormatGCP: --log-format gcp writes JSON lines that keep zerolog's
+// level and add Cloud Logging's severity in upper case; json has no
+// severity.
+func TestLogFormatGCP(t *testing.T) {
+	for _, tt := range []struct {
+		format, severity string
+	}{{"gcp", "ERROR"}, {"json", ""}} {
+		var stderr bytes.Buffer
+		code := run([]string{"lists", "--scores", filepath.Join(t.TempDir(), "missing"), "--log-format", tt.format}, io.Discard, &stderr)
+		if code != exitInvalid {
+			t.Fatalf("%s: exit %d, want %d", tt.format, code, exitInvalid)
+		}
+		var line map[string]any
+		if err := json.Unmarshal(stderr.Bytes(), &line); err != nil {
+			t.Fatalf("%s: stderr is not one JSON line: %v\n%s", tt.format, err, stderr.String())
+		}
+		if line["level"] != "error" {
+			t.Errorf("%s: level %v, want error", tt.format, line["level"])
+		}
+		if got, _ := line["severity"].(string); got != tt.severity {
+			t.Errorf("%s: severity %q, want %q", tt.format, got, tt.severity)
+		}
 	}
 }

@@ -117,7 +117,7 @@ commands:
 	}
 	fmt.Fprint(w, `
 Every command takes --help, --config FILE (YAML or TOML), --log-format
-json|console, --log-level and --json (its summary as one JSON object on
+json|gcp|console, --log-level and --json (its summary as one JSON object on
 stdout). Logs go to stderr as JSON lines.
 
 exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input,
@@ -186,7 +186,7 @@ func (c *cli) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("churn "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.configFile, "config", "", "config `file`, YAML (.yaml, .yml) or TOML (.toml); default $CHURN_CONFIG; CHURN_* variables and flags override it")
-	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json (JSON lines, for schedulers) or console (for people)")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json (JSON lines, for schedulers), gcp (JSON lines with Cloud Logging's severity beside level, for GKE) or console (for people)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "least severe log level: debug, info, warn or error")
 	fs.BoolVar(&c.json, "json", false, "print the command's summary as one JSON object on stdout")
 	return fs
@@ -224,17 +224,47 @@ func (c *cli) setupLog() error {
 		return fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, c.logLevel)
 	}
 	var w io.Writer = c.stderr
+	gcp := false
 	switch c.logFormat {
 	case "json":
+	case "gcp":
+		gcp = true
 	case "console":
 		w = zerolog.ConsoleWriter{Out: c.stderr, TimeFormat: time.Kitchen}
 	default:
-		return fmt.Errorf("%w: --log-format %q: want json or console", errUsage, c.logFormat)
+		return fmt.Errorf("%w: --log-format %q: want json, gcp or console", errUsage, c.logFormat)
 	}
 	zerolog.TimeFieldFormat = time.RFC3339Nano
 	c.log = zerolog.New(w).Level(level).With().Timestamp().Logger()
+	if gcp {
+		c.log = c.log.Hook(severityHook{})
+	}
 	c.logged = true
 	return nil
+}
+
+// severityHook adds Cloud Logging's severity field, in upper case, beside
+// zerolog's level: GKE's agent reads it, and without it files every
+// stderr line as an error.
+type severityHook struct{}
+
+func (severityHook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
+	sev := "DEFAULT"
+	switch level {
+	case zerolog.TraceLevel, zerolog.DebugLevel:
+		sev = "DEBUG"
+	case zerolog.InfoLevel:
+		sev = "INFO"
+	case zerolog.WarnLevel:
+		sev = "WARNING"
+	case zerolog.ErrorLevel:
+		sev = "ERROR"
+	case zerolog.FatalLevel:
+		sev = "CRITICAL"
+	case zerolog.PanicLevel:
+		sev = "ALERT"
+	}
+	e.Str("severity", sev)
 }
 
 // config starts from the defaults, applies the config file (--config, or
