@@ -606,7 +606,8 @@ func cmdVersion(ctx context.Context, c *cli) error {
 
 const listsUsage = `usage: churn lists --scores DIR [--as-of DATE] [--segment S] [--risk high|medium|low]
                    [--value-tier high|medium|low] [--min-value X] [--min-risk P] [--region R]
-                   [--plan P] [--sort COLUMN] [--top N] [--format csv|json|parquet] [--bom] [--out FILE]
+                   [--plan P] [--sort COLUMN] [--top N] [--format csv|json|parquet|xlsx] [--out FILE]
+                   [--bom] [--delimiter D] [--decimal-comma] [--spreadsheet]
        churn lists --scores DIR --changes [--as-of DATE] [--since DATE] [--format ...] [--out FILE]
        churn lists --scores DIR --save-rate S [--offer-cost C] [--budget N] [filters] [--format ...] [--out FILE]
 
@@ -615,9 +616,11 @@ run of --as-of): who should get a retention offer today, and why. Sorted by
 value at risk (churn probability x predicted value) unless --sort names
 another column. Columns: customer id, segment, churn probability, predicted
 value, value at risk, the reasons in plain words and the facts behind them.
-CSV opens in spreadsheets (UTF-8, header, ISO dates, decimal point; --bom for
-programs that need it); json writes JSON lines. Without --out it writes to
-stdout.
+CSV (UTF-8, header, ISO dates, decimal point) is what CRMs import; for a
+spreadsheet add --bom, --delimiter ';' --decimal-comma where Excel uses a
+decimal comma, and --spreadsheet to escape cells that would run as
+formulas, or write --format xlsx, which opens in every locale. json writes
+JSON lines. Without --out it writes to stdout.
 
 With --changes, compares the run with the one before it (or --since):
 customers newly at risk, recovered, newly high value, and churned since.
@@ -641,8 +644,11 @@ func cmdLists(ctx context.Context, c *cli) error {
 	fs.StringVar(&o.Plan, "plan", "", "only this `plan`")
 	fs.StringVar(&o.Sort, "sort", "value_at_risk", "output `column` to sort by, descending (prefix + for ascending)")
 	fs.IntVar(&o.Top, "top", 0, "at most `N` customers (0: all)")
-	fs.StringVar(&o.Format, "format", "csv", "output `format`: csv, json (JSON lines) or parquet")
+	fs.StringVar(&o.Format, "format", "csv", "output `format`: csv, json (JSON lines), parquet or xlsx (an Excel workbook, for every locale)")
 	fs.BoolVar(&o.BOM, "bom", false, "with csv: start with a UTF-8 byte order mark, for spreadsheet programs that need it")
+	fs.StringVar(&o.Delimiter, "delimiter", "", "with csv: the cell `delimiter`: , ; | or tab (default , and ; with --decimal-comma)")
+	fs.BoolVar(&o.DecimalComma, "decimal-comma", false, "with csv: numbers with a decimal comma, as Excel reads them in most of Europe and in Brazil")
+	fs.BoolVar(&o.Spreadsheet, "spreadsheet", false, "with csv: escape text cells starting with = + - @ tab or CR with ', so a spreadsheet does not run them as formulas (not for CRM imports; xlsx always escapes)")
 	fs.StringVar(&o.Out, "out", "", "output `file`; default stdout (csv and json only)")
 	fs.BoolVar(&o.Changes, "changes", false, "list what changed since the previous run instead")
 	fs.StringVar(&o.Since, "since", "", "with --changes: the earlier run `date`; default the run before")

@@ -16,12 +16,31 @@
 // Write filters a run (segment, churn risk tier, value tier, minimum value,
 // minimum probability, region, plan), sorts it (value at risk descending by
 // default; ties by customer id), keeps the top N and writes CSV (UTF-8,
-// header, ISO dates, decimal point, optional BOM), JSON lines or Parquet.
-// The columns are customer_id, segment, churn_probability,
+// header, ISO dates, decimal point), JSON lines, Parquet or an Excel
+// workbook. The columns are customer_id, the run's passthrough columns of
+// customers/ (such as email), segment, churn_probability,
 // predicted_value, value_at_risk, reason_1..reason_3, the facts behind the
 // reasons (every extra double column of the run, such as
 // days_since_session or nps_latest), plan, region, churn_risk, value_tier
 // and as_of.
+//
+// # Spreadsheets
+//
+// CSVOptions spells CSV for the program that opens it: a byte order mark,
+// a delimiter, decimal commas, and escaping of text cells that a
+// spreadsheet would run as formulas (OWASP's CSV injection advice). Plain
+// CSV, for CRM imports, escapes nothing; WriteXLSX always escapes.
+//
+// # Budgeted lists
+//
+// Budgeted ranks customers by expected net retained value, probability x
+// value x save rate - offer cost, and stops where it is not positive or
+// at the budget of offers.
+//
+// # Segments
+//
+// Runs may rename segments (segments.names); the manifest records the
+// names, and comparisons between runs use the canonical ids of Segments.
 //
 // # Changes
 //

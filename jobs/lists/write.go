@@ -33,11 +33,19 @@ type Options struct {
 	Plan      string  // "" any
 	Sort      string  // output column, descending; "+col" ascending; "" value_at_risk
 	Top       int     // at most this many rows; 0 all
-	Format    string  // csv (default), json (JSON lines) or parquet
+	Format    string  // csv (default), json (JSON lines), parquet or xlsx
 	BOM       bool    // csv: start with a UTF-8 byte order mark
-	Out       string  // output file, written atomically; "" the writer (csv, json)
-	Changes   bool    // list changes since the previous run instead
-	Since     string  // with Changes: the earlier run date; "" the run before
+	// Delimiter separates CSV cells: ",", ";", "|" or "tab"; "" is ","
+	// (";" with DecimalComma).
+	Delimiter string
+	// DecimalComma writes CSV numbers with a decimal comma.
+	DecimalComma bool
+	// Spreadsheet escapes CSV text cells that a spreadsheet would run as
+	// formulas (CSVOptions.EscapeFormulas); xlsx always does.
+	Spreadsheet bool
+	Out         string // output file, written atomically; "" the writer (csv, json)
+	Changes     bool   // list changes since the previous run instead
+	Since       string // with Changes: the earlier run date; "" the run before
 	// Budgeted list: with SaveRate set, customers are ranked by expected
 	// net retained value, churn probability x predicted value x SaveRate
 	// - OfferCost, and the list stops before the first customer whose
@@ -52,13 +60,19 @@ type Options struct {
 func (o Options) Validate() error {
 	var errs []error
 	switch o.Format {
-	case "", "csv", "json":
+	case "", "csv", "json", "xlsx":
 	case "parquet":
 		if o.Out == "" {
 			errs = append(errs, errors.New("format parquet needs an output file (--out FILE.parquet)"))
 		}
 	default:
-		errs = append(errs, fmt.Errorf("unknown format %q (want csv, json or parquet)", o.Format))
+		errs = append(errs, fmt.Errorf("unknown format %q (want csv, json, parquet or xlsx)", o.Format))
+	}
+	if _, err := o.csvOptions(); err != nil {
+		errs = append(errs, err)
+	}
+	if (o.Delimiter != "" || o.DecimalComma || o.BOM || o.Spreadsheet) && o.Format != "" && o.Format != "csv" {
+		errs = append(errs, fmt.Errorf("bom, delimiter, decimal comma and spreadsheet are for csv, not %s", o.Format))
 	}
 	if o.Top < 0 {
 		errs = append(errs, fmt.Errorf("top %d is negative", o.Top))
@@ -107,6 +121,26 @@ func (o Options) Validate() error {
 func (o Options) filter() Filter {
 	return Filter{Segment: o.Segment, Risk: o.Risk, ValueTier: o.ValueTier, Region: o.Region,
 		Plan: o.Plan, MinValue: o.MinValue, MinRisk: o.MinRisk}
+}
+
+// csvOptions spells o's CSV options.
+func (o Options) csvOptions() (CSVOptions, error) {
+	c := CSVOptions{BOM: o.BOM, DecimalComma: o.DecimalComma, EscapeFormulas: o.Spreadsheet}
+	d := o.Delimiter
+	if d == "" && o.DecimalComma {
+		d = ";"
+	}
+	r, err := ParseDelimiter(d)
+	if err != nil {
+		return c, err
+	}
+	if r == ',' && o.DecimalComma {
+		return c, fmt.Errorf("a decimal comma needs another delimiter than a comma (--delimiter ';'): %w", ErrInvalid)
+	}
+	if r != ',' {
+		c.Delimiter = r
+	}
+	return c, nil
 }
 
 // budgeted tells whether o asks for a budgeted list.
@@ -196,12 +230,12 @@ func Write(ctx context.Context, o Options, w io.Writer) (*Summary, error) {
 		return nil, err
 	}
 	if o.Out == "" {
-		if err := t.write(w, o.Format, o.BOM); err != nil {
+		if err := t.write(w, o); err != nil {
 			return nil, fmt.Errorf("write list: %w", err)
 		}
 		return sum, nil
 	}
-	if err := t.writeFile(o.Out, o.Format, o.BOM); err != nil {
+	if err := t.writeFile(o.Out, o); err != nil {
 		return nil, err
 	}
 	return sum, nil
@@ -240,19 +274,28 @@ func (t *Table) cell(c, k int) (*column, int32) {
 
 func (t *Table) numCols() int { return len(t.extra) + len(t.r.cols) }
 
-func (t *Table) write(w io.Writer, format string, bom bool) error {
-	switch format {
+func (t *Table) write(w io.Writer, o Options) error {
+	switch o.Format {
 	case "json":
 		return t.WriteJSON(w)
+	case "xlsx":
+		return t.WriteXLSX(w)
 	case "csv", "":
-		return t.WriteCSV(w, bom)
+		c, err := o.csvOptions()
+		if err != nil {
+			return err
+		}
+		if c == (CSVOptions{BOM: c.BOM}) {
+			return t.WriteCSV(w, c.BOM)
+		}
+		return t.WriteCSVWith(w, c)
 	}
-	return fmt.Errorf("format %s needs an output file: %w", format, ErrInvalid)
+	return fmt.Errorf("format %s needs an output file: %w", o.Format, ErrInvalid)
 }
 
 // writeFile writes the table into a temporary file beside path, syncs it
 // and renames it over path.
-func (t *Table) writeFile(path, format string, bom bool) (err error) {
+func (t *Table) writeFile(path string, o Options) (err error) {
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("output folder %s does not exist: %w", dir, ErrInvalid)
@@ -268,7 +311,7 @@ func (t *Table) writeFile(path, format string, bom bool) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	if format == "parquet" {
+	if o.Format == "parquet" {
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("write list %s: %w", path, err)
 		}
@@ -278,7 +321,7 @@ func (t *Table) writeFile(path, format string, bom bool) (err error) {
 		if f, err = os.Open(tmp); err != nil {
 			return fmt.Errorf("write list %s: %w", path, err)
 		}
-	} else if err := t.write(f, format, bom); err != nil {
+	} else if err := t.write(f, o); err != nil {
 		return fmt.Errorf("write list %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -101,8 +102,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		s.customers(w, req)
 	case len(p) > len("/api/customer/") && p[:len("/api/customer/")] == "/api/customer/":
 		s.customer(w, req, p[len("/api/customer/"):])
-	case p == "/download.csv":
-		s.download(w, req)
+	case p == "/download.csv" || p == "/download.xlsx":
+		s.download(w, req, p[len("/download."):])
 	default:
 		httpError(w, http.StatusNotFound, fmt.Sprintf("no page %q", p))
 	}
@@ -319,9 +320,11 @@ func (s *server) customer(w http.ResponseWriter, req *http.Request, id string) {
 	writeJSON(w, out)
 }
 
-// download writes the current filter's list as CSV, with the lists code
-// that churn lists uses.
-func (s *server) download(w http.ResponseWriter, req *http.Request) {
+// download writes the current filter's list as CSV or an Excel workbook,
+// with the lists code that churn lists uses. A download is for a
+// spreadsheet: text cells that would run as formulas are escaped. CSV
+// takes bom=1, delimiter (, ; | tab) and decimal=comma from the query.
+func (s *server) download(w http.ResponseWriter, req *http.Request, format string) {
 	q := req.URL.Query()
 	r, err := s.run(q)
 	if err != nil {
@@ -342,10 +345,31 @@ func (s *server) download(w http.ResponseWriter, req *http.Request) {
 	if f.Segment != "" {
 		name += "-" + url.PathEscape(f.Segment)
 	}
+	t := lists.NewTable(r, rows)
+	if format == "xlsx" {
+		var buf bytes.Buffer // a workbook is a zip: written whole, then sent
+		if err := t.WriteXLSX(&buf); err != nil {
+			fail(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+".xlsx"))
+		_, _ = w.Write(buf.Bytes())
+		return
+	}
+	o := lists.CSVOptions{BOM: q.Get("bom") == "1", DecimalComma: q.Get("decimal") == "comma", EscapeFormulas: true}
+	d := q.Get("delimiter")
+	if d == "" && o.DecimalComma {
+		d = ";"
+	}
+	if o.Delimiter, err = lists.ParseDelimiter(d); err != nil {
+		fail(w, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+".csv"))
 	// Headers are sent: a failure now can only cut the body short.
-	_ = lists.NewTable(r, rows).WriteCSV(w, req.URL.Query().Get("bom") == "1")
+	_ = t.WriteCSVWith(w, o)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

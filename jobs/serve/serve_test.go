@@ -205,3 +205,34 @@ func BenchmarkPage(b *testing.B) {
 		})
 	}
 }
+
+// TestDownloadsForSpreadsheets: the page's downloads escape formula-like
+// cells, spell CSV for the comma-decimal locales on request, and give an
+// Excel workbook.
+func TestDownloadsForSpreadsheets(t *testing.T) {
+	h := fakeHandler(t)
+	code, hdr, body := get(t, h, "/download.csv?segment=at_risk&bom=1&decimal=comma")
+	if code != 200 || !strings.HasPrefix(string(body), "\uFEFF") {
+		t.Fatalf("decimal-comma CSV: %d, BOM first %v", code, strings.HasPrefix(string(body), "\uFEFF"))
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(body), "\uFEFF")))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("decimal-comma CSV does not read with ';': %v (%d records)", err, len(recs))
+	}
+	if p := recs[1][2]; !strings.Contains(p, ",") || strings.Contains(p, ".") {
+		t.Errorf("churn probability %q, want a decimal comma", p)
+	}
+	if !strings.HasPrefix(hdr.Get("Content-Disposition"), "attachment;") {
+		t.Errorf("Content-Disposition %q", hdr.Get("Content-Disposition"))
+	}
+	code, hdr, body = get(t, h, "/download.xlsx?segment=at_risk")
+	if code != 200 || hdr.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" ||
+		!strings.HasPrefix(string(body), "PK") || !strings.Contains(hdr.Get("Content-Disposition"), ".xlsx") {
+		t.Errorf("xlsx download: %d %q %q, want a workbook (zip)", code, hdr.Get("Content-Type"), hdr.Get("Content-Disposition"))
+	}
+	if code, _, _ := get(t, h, "/download.csv?delimiter=x"); code != 400 {
+		t.Errorf("delimiter x: %d, want 400", code)
+	}
+}

@@ -175,7 +175,11 @@ async function loadTable() {
   $("pageinfo").textContent = `page ${res.page + 1} of ${pages}`;
   $("prev").disabled = res.page === 0;
   $("next").disabled = res.page + 1 >= pages;
-  $("download").href = res.download;
+  // Downloads are for spreadsheets: a byte order mark, so that Excel
+  // reads UTF-8 ("São Paulo"), and the locales' delimiters.
+  $("download").href = res.download + "&bom=1";
+  $("download-comma").href = res.download + "&bom=1&decimal=comma";
+  $("download-xlsx").href = res.download.replace("/download.csv?", "/download.xlsx?");
 }
 
 async function openCustomer(id) {
