@@ -271,7 +271,7 @@ func TestWriteBadInput(t *testing.T) {
 		{"malformed date", Options{Scores: scores, AsOf: "../etc"}, "want YYYY-MM-DD"},
 		{"date without run", Options{Scores: scores, AsOf: "2024-07-01"}, "no run of 2024-07-01"},
 		{"parquet to stdout", Options{Scores: scores, Format: "parquet"}, "needs an output file"},
-		{"unknown format", Options{Scores: scores, Format: "xlsx"}, `unknown format "xlsx"`},
+		{"unknown format", Options{Scores: scores, Format: "xls"}, `unknown format "xls"`},
 		{"no run before", Options{Scores: scores, AsOf: "2024-05-01", Changes: true}, "no run before 2024-05-01"},
 	}
 	for _, tt := range tests {
