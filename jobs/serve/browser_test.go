@@ -235,6 +235,7 @@ func startBrowser(t *testing.T) *webDriver {
 func TestBrowser(t *testing.T) {
 	d := startBrowser(t)
 	dir := t.TempDir()
+	liststest.Write(t, dir, liststest.Run{AsOf: "2024-05-01", Customers: 3000, Seed: 1})
 	liststest.Write(t, dir, liststest.Run{AsOf: "2024-06-01", Customers: 3000, Seed: 2, Odd: true})
 	h, err := Handler(Options{Scores: dir})
 	if err != nil {
@@ -285,6 +286,14 @@ func TestBrowser(t *testing.T) {
 	d.script(`return document.querySelectorAll("#detail-facts tbody tr").length`, &facts)
 	if reasons != 3 || facts < 5 {
 		t.Errorf("detail shows %d reasons and %d facts, want 3 and every fact", reasons, facts)
+	}
+	var history []string
+	d.waitFor("the customer's history", func() bool {
+		d.script(`return Array.from(document.querySelectorAll("#detail-history tbody tr td:first-child")).map(td => td.textContent)`, &history)
+		return len(history) == 2
+	})
+	if history[0] != "2024-05-01" || history[1] != "2024-06-01" {
+		t.Errorf("history runs %v, want 2024-05-01 then 2024-06-01", history)
 	}
 
 	// Download the CSV of the current filter from the page's link.
@@ -339,6 +348,50 @@ func TestBrowser(t *testing.T) {
 		t.Logf("screenshot saved to %s", p)
 	}
 
+	// At a laptop's 1280 px and a phone's 390 px: the page does not scroll
+	// sideways, the first row's reason is whole and on screen, and a
+	// click anywhere on a row opens the customer.
+	for _, vp := range []struct {
+		name          string
+		width, height int
+	}{{"1280", 1280, 900}, {"phone", 390, 844}} {
+		d.call("POST", "/window/rect", map[string]int{"width": vp.width, "height": vp.height})
+		var inner int
+		d.waitFor("the window at "+vp.name, func() bool {
+			d.script(`return window.innerWidth`, &inner)
+			return inner <= vp.width && inner > vp.width-40
+		})
+		var fit struct {
+			PageScroll int     `json:"page_scroll"`
+			Inner      int     `json:"inner"`
+			ReasonCut  bool    `json:"reason_cut"`
+			Left       float64 `json:"left"`
+			Right      float64 `json:"right"`
+			Reason     string  `json:"reason"`
+		}
+		d.script(`const td = document.querySelector("#rows tbody tr:first-child td.reason");
+			const r = td.getBoundingClientRect();
+			return {page_scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+				reason_cut: td.scrollWidth > td.clientWidth + 1, left: r.left, right: r.right, reason: td.textContent}`, &fit)
+		if fit.PageScroll > fit.Inner {
+			t.Errorf("%s: the page is %d px wide in a %d px window: it scrolls sideways", vp.name, fit.PageScroll, fit.Inner)
+		}
+		if fit.ReasonCut || fit.Left < 0 || fit.Right > float64(fit.Inner) || fit.Reason == "" {
+			t.Errorf("%s: the first reason %q is cut or off screen (left %.0f, right %.0f, window %d)", vp.name, fit.Reason, fit.Left, fit.Right, fit.Inner)
+		}
+		saveScreenshot(t, d, vp.name+"-list")
+		row := d.text("#rows tbody tr:nth-child(2) a.cust")
+		d.click("#rows tbody tr:nth-child(2) td.reason")
+		d.waitFor("the detail from a row click at "+vp.name, func() bool { return d.text("#detail-title") == "Customer "+row })
+		var visible bool
+		d.script(`const r = document.querySelector("#detail").getBoundingClientRect(); return r.width > 0 && r.right <= window.innerWidth + 1`, &visible)
+		if !visible {
+			t.Errorf("%s: the customer's detail is not within the window", vp.name)
+		}
+		saveScreenshot(t, d, vp.name+"-detail")
+	}
+	d.call("POST", "/window/rect", map[string]int{"width": 1400, "height": 1000})
+
 	// A customer id with HTML in it is shown as text, never as markup.
 	d.click(`#segment option[value=""]`)
 	d.call("POST", "/element/"+d.find("#q")+"/value", map[string]string{"text": `<b>"x"`})
@@ -350,5 +403,33 @@ func TestBrowser(t *testing.T) {
 	d.script(`return document.querySelectorAll("main b, main i, main img").length`, &injected)
 	if injected != 0 {
 		t.Errorf("%d elements made from data: values must be text", injected)
+	}
+}
+
+// saveScreenshot takes a screenshot of the window and keeps it under the
+// test's temporary folder, and beside the main screenshot when
+// CHURN_SERVE_SCREENSHOT asks for one (serve-NAME.png).
+func saveScreenshot(t *testing.T, d *webDriver, name string) {
+	t.Helper()
+	var shot string
+	if err := json.Unmarshal(d.call("GET", "/screenshot", nil), &shot); err != nil {
+		t.Fatal(err)
+	}
+	png, err := base64.StdEncoding.DecodeString(shot)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("screenshot %s is not a PNG: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(t.TempDir(), "serve-"+name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if p := os.Getenv(screenshotEnv); p != "" {
+		if p == "1" {
+			p = "/tmp/serve.png"
+		}
+		p = strings.TrimSuffix(p, ".png") + "-" + name + ".png"
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot saved to %s", p)
 	}
 }

@@ -199,9 +199,15 @@ func (s *server) summary(w http.ResponseWriter, req *http.Request) {
 	writeJSON(w, out)
 }
 
-// tableColumns are the columns of a table row on the page.
-var tableColumns = []string{"customer_id", "segment", "churn_probability", "predicted_value", "value_at_risk",
-	"churn_risk", "value_tier", "region", "plan", "reason_1"}
+// tableColumns are the columns of a table row on the page: the reason
+// comes right after the numbers it explains, so that it is on screen at
+// common widths; the page hides the later ones on a phone.
+var tableColumns = []string{"customer_id", "segment", "churn_probability", "value_at_risk", "reason_1",
+	"predicted_value", "churn_risk", "value_tier", "region", "plan"}
+
+// historyRuns is how many runs, up to the one shown, a customer's history
+// covers.
+const historyRuns = 6
 
 type pageJSON struct {
 	Total    int                 `json:"total"`
@@ -287,6 +293,17 @@ type customerJSON struct {
 	Fields     map[string]string `json:"fields"`
 	Reasons    []string          `json:"reasons"`
 	Facts      []factJSON        `json:"facts"`
+	History    []historyJSON     `json:"history"`
+}
+
+// historyJSON is the customer in one run: oldest first, the shown run
+// last.
+type historyJSON struct {
+	AsOf        string `json:"as_of"`
+	Segment     string `json:"segment"`
+	Probability string `json:"churn_probability"`
+	ValueAtRisk string `json:"value_at_risk"`
+	Reason      string `json:"reason"`
 }
 
 func (s *server) customer(w http.ResponseWriter, req *http.Request, id string) {
@@ -317,7 +334,46 @@ func (s *server) customer(w http.ResponseWriter, req *http.Request, id string) {
 		}
 		out.Facts = append(out.Facts, f)
 	}
+	if out.History, err = s.history(r.AsOf, id); err != nil {
+		fail(w, err)
+		return
+	}
 	writeJSON(w, out)
+}
+
+// history returns the customer in the runs up to asOf, at most
+// historyRuns of them, oldest first; runs without the customer are left
+// out. The runs it reads stay loaded, as any run the page shows.
+func (s *server) history(asOf, id string) ([]historyJSON, error) {
+	dates, err := lists.Dates(s.o.Scores)
+	if err != nil {
+		return nil, err
+	}
+	end := 0
+	for end < len(dates) && dates[end] <= asOf {
+		end++
+	}
+	out := []historyJSON{}
+	for _, d := range dates[max(0, end-historyRuns):end] {
+		r, err := s.run(url.Values{"as_of": {d}})
+		if err != nil {
+			return nil, err
+		}
+		i, err := r.Find(id)
+		if errors.Is(err, lists.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c := r.Customer(i)
+		h := historyJSON{AsOf: d, Segment: c.Text["segment"], Probability: c.Text["churn_probability"], ValueAtRisk: c.Text["value_at_risk"]}
+		if len(c.Reasons) > 0 {
+			h.Reason = c.Reasons[0]
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // download writes the current filter's list as CSV or an Excel workbook,

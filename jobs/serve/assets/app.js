@@ -146,26 +146,26 @@ async function loadTable() {
     const tr = el("tr");
     tr.dataset.id = row.customer_id;
     if (row.customer_id === state.selected) tr.classList.add("selected");
+    // The whole row opens the customer: reasons, facts and history.
+    tr.addEventListener("click", () => openCustomer(row.customer_id));
     for (const c of res.columns) {
       let td;
       if (c === "customer_id") {
         td = el("td");
         const a = el("a", row[c], "cust");
         a.href = "#customer=" + encodeURIComponent(row[c]);
-        a.addEventListener("click", ev => { ev.preventDefault(); openCustomer(row[c]); });
+        a.addEventListener("click", ev => { ev.preventDefault(); ev.stopPropagation(); openCustomer(row[c]); });
         td.appendChild(a);
       } else if (c === "churn_probability") {
         td = el("td", pct(row[c]), "num");
       } else if (NUMERIC.has(c)) {
         td = el("td", money(row[c]), "num");
       } else if (c === "reason_1") {
-        td = el("td", null, "reason");
-        const span = el("span", row[c], "clip");
-        span.title = row[c];
-        td.appendChild(span);
+        td = el("td", row[c], "reason");
       } else {
         td = el("td", (row[c] || "").replaceAll("_", " "));
       }
+      td.dataset.col = c;
       tr.appendChild(td);
     }
     tbody.appendChild(tr);
@@ -223,6 +223,17 @@ async function openCustomer(id) {
     tr.append(el("td", fact.name.replaceAll("_", " ")), el("td", fact.value === "" ? "missing" : fact.value, "num"), pctCell);
     tb.appendChild(tr);
   }
+  const hb = document.querySelector("#detail-history tbody");
+  while (hb.firstChild) hb.removeChild(hb.firstChild);
+  for (const h of c.history || []) {
+    const tr = el("tr");
+    tr.append(el("td", h.as_of), el("td", h.segment.replaceAll("_", " ")), el("td", pct(h.churn_probability), "num"),
+      el("td", money(h.value_at_risk), "num"));
+    tr.title = h.reason;
+    hb.appendChild(tr);
+  }
+  // On a narrow screen the detail sits below the table: bring it into view.
+  if (window.matchMedia("(max-width: 1100px)").matches) $("detail").scrollIntoView({ block: "start" });
 }
 
 function refresh() {
