@@ -387,6 +387,9 @@ func cmdFeatures(ctx context.Context, c *cli) error {
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
 	}
+	if err := jobs.CheckOutputFile(*out); err != nil {
+		return fmt.Errorf("%w: --out: %w", errUsage, err)
+	}
 	override(set, "data", &cfg.Data, *dataDir)
 	if *workers > 0 {
 		cfg.Workers = *workers
@@ -497,6 +500,11 @@ func cmdValue(ctx context.Context, c *cli) error {
 	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
+	}
+	if *out != "" {
+		if err := jobs.CheckOutputFile(*out); err != nil {
+			return fmt.Errorf("%w: --out: %w", errUsage, err)
+		}
 	}
 	override(set, "data", &cfg.Data, *dataDir)
 	override(set, "unit", &cfg.Value.Unit, *unit)
