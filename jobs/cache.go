@@ -16,6 +16,7 @@ import (
 
 	"churn/data"
 	"churn/features"
+	"churn/internal/fsutil"
 )
 
 // featureCache keeps each training cutoff's feature rows on disk, so that
@@ -99,7 +100,7 @@ func (c *featureCache) store(cutoff int64, e *cacheEntry) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("feature cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(c.dir, ".tmp-features-*")
+	tmp, err := fsutil.CreateTemp(c.dir, ".tmp-features-")
 	if err != nil {
 		return fmt.Errorf("feature cache: %w", err)
 	}
