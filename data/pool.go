@@ -34,7 +34,7 @@ var recycling = &poolAllocator{}
 // later one, where the Go allocator would have kept it alive.
 func RecyclingAllocator() memory.Allocator { return recycling }
 
-// class returns the pool index for a buffer of size bytes, and false when
+// poolClass returns the pool index for a buffer of size bytes, and false when
 // the size is outside the pooled range.
 func poolClass(size int) (int, bool) {
 	if size <= 1<<(poolMinShift-1) || size > 1<<poolMaxShift {

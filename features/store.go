@@ -45,7 +45,7 @@ func (s *store[T]) peek(i int32) []T {
 	return s.get(i)
 }
 
-// mergeInto folds every accumulator of o into s, customer by customer in
+// mergeStore folds every accumulator of o into s, customer by customer in
 // index order, with merge.
 func mergeStore[T any](s, o *store[T], merge func(dst, src *T)) {
 	for i, v := range o.idx {

@@ -87,7 +87,7 @@ func (e *Env) now() time.Time {
 	return e.Now().UTC()
 }
 
-// dataset resolves cfg.Data (the embedded sample when empty) and the as-of
+// resolveDataset resolves cfg.Data (the embedded sample when empty) and the as-of
 // instant (today at midnight UTC, or the sample's end).
 func resolveDataset(cfg *Config, env *Env) (root string, asOf time.Time, isSample bool, err error) {
 	asOf = cfg.AsOf

@@ -34,7 +34,7 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 	return set
 }
 
-// dateFlag parses --as-of into the config when given.
+// applyAsOf parses --as-of into the config when given.
 func applyAsOf(cfg *jobs.Config, set map[string]bool, asOf string) error {
 	if !set["as-of"] {
 		return nil

@@ -223,7 +223,8 @@ func stepAny(notKey *[1 << packedMaxDepth]uint64, off *[1 << packedMaxDepth]uint
 	return h
 }
 
-// addTrees writes out the steps of a block's rows, which must be 32.
+// predictBlockRows must be 32: addTrees writes out the steps of a block's
+// rows one by one, and this fails to compile for any other value.
 const _ = uint(predictBlockRows-32) + uint(32-predictBlockRows)
 
 // addTrees adds the leaf values of every tree to dst, tree after tree
