@@ -7,10 +7,15 @@
 //	b, err := features.NewBuilder(cfg, cutoffs, dataEnd)
 //	b.AddCustomers(rows) // the whole customers table first
 //	b.Freeze()
-//	f := b.Fork()        // one per goroutine (file), sharing the customer index
-//	f.AddSessions(rows)  // ... AddEvents, AddTickets, AddSurveys, AddOrders
-//	b.Merge(f)           // exact: any order and grouping gives the same bits
+//	b.AddSessions(rows)  // ... AddEvents, AddTickets, AddSurveys, AddOrders
 //	frame, err := b.Build(present) // or b.BuildAt(present, k), one cutoff at a time
+//
+// To fold on n goroutines, split the fold by customer:
+//
+//	shards := b.Shards(n)             // shard w folds the customers with index % n == w
+//	idx, unknown, err := b.Resolve(idx, rows) // once per batch, from any goroutine
+//	shards[w].AddResolved(rows, idx)  // every shard sees every batch, on its own goroutine
+//	err = b.JoinShards(shards)        // then b.Build as above
 //
 // Each table is read once, whatever the number of cutoffs: every row is
 // routed to the cutoffs whose windows it falls in and folded into
@@ -28,17 +33,17 @@
 // otherwise grows with customers x cutoffs, never with events or history
 // length. A table's accumulators are allocated on its first row, in pages
 // of 1,024 customers kept off the Go heap where the platform allows
-// (offheap.go), so a fork holds only the tables and customers it has seen.
+// (offheap.go), so a shard holds only the tables and customers it folds.
 //
-// A Builder is not safe for concurrent use; forks share only read-only
-// state and may run in parallel. sentiment.Score is safe for concurrent
-// use. Merge each fork into the root as soon as its input is done: every
-// live fork of a big table holds its own accumulators. Merge moves, rather
-// than copies, the accumulators of a table the root has not seen, so the
-// first fork merged costs no memory; a merged fork is spent. Shards
-// (shard.go) split the fold by customer instead, so that goroutines share
-// one set of accumulators: Resolve a batch's ids once, feed it to every
-// shard with AddResolved, and JoinShards at the end.
+// A Builder is not safe for concurrent use; shards share only read-only
+// state and may run in parallel, and together hold one set of
+// accumulators. Resolve and Index read only the frozen index and may be
+// called from many goroutines at once. JoinShards moves the shards'
+// accumulators into b without a copy and gives the features that feeding
+// b alone gives; joined shards are spent. sentiment.Score is safe for
+// concurrent use. Fork and Merge split the fold by rows instead (each
+// fork holds its own accumulators until merged); merging is exact in any
+// grouping and order.
 //
 // # Point in time
 //

@@ -8,18 +8,17 @@ import (
 
 // The accumulator pages of the stores live outside the Go heap where the
 // platform allows (mapped anonymous memory; see offheap_unix.go). They are
-// most of the job's memory (some 490 MB at 200,000 customers and 7
-// cutoffs), hold no pointers, and live as long as their Builder: on the
-// heap, the garbage collector's headroom (GOGC=100 lets the heap grow to
-// twice what is live) doubled them, and peak RSS was about twice the live
-// memory. Off the heap, the headroom applies to the rest only. The pages
-// are unmapped by a cleanup once no store refers to them.
+// most of the job's memory, hold no pointers, and live as long as their
+// Builder: on the heap, the garbage collector's headroom (GOGC=100 lets the
+// heap grow to twice what is live) would double them. Off the heap, the
+// headroom applies to the rest only. The pages are unmapped by a cleanup
+// once no store refers to them.
 
 // arena owns the mappings of one store's pages. Pages are carved from
 // chunks of chunkBytes, mapped with a hint to back them with huge pages
 // (mapAnon): the fold reaches the accumulators of customers in random
-// order, and with 4 KiB pages most of those reaches also missed the TLB.
-// On the 200,000-customer benchmark the reading phase took about 1 s less.
+// order, and with 4 KiB pages most of those reaches would also miss the
+// TLB.
 type arena struct {
 	maps *mappings
 	free []byte // the unused rest of the newest chunk

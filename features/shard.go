@@ -8,10 +8,9 @@ import (
 
 // Sharding splits the fold across goroutines by customer instead of by
 // file: shard w of n folds only the customers with index % n == w, so the
-// shards together hold one set of accumulators, where forks hold one each
-// (at 200,000 customers and 7 cutoffs a fork is about 435 MB). Every shard
-// sees every row; Resolve maps a batch's customer ids to indexes once for
-// all of them.
+// shards together hold one set of accumulators, where forks hold one each.
+// Every shard sees every row; Resolve maps a batch's customer ids to
+// indexes once for all of them.
 
 // Shards returns n Builders with empty accumulators that share b's frozen
 // customer index and configuration; the w-th folds only the customers with

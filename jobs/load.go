@@ -42,9 +42,9 @@ type loaded struct {
 // loadFrame reads every file of ds once, folds the rows into per-customer
 // accumulators for all cutoffs at once, and builds the feature frame.
 // Customers are read first (they fix the customer index); the other tables'
-// files are then read by cfg.Workers goroutines, each folding into its own
-// fork of the builder, and the forks are merged at the end. Bad rows follow
-// cfg.BadRows.
+// files are then read by up to cfg.Workers goroutines, and every batch is
+// folded by cfg.Workers shards of the builder, each owning a share of the
+// customers, which are joined at the end. Bad rows follow cfg.BadRows.
 func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error) {
 	start := time.Now()
 	res, b, err := loadBuilder(ctx, cfg, env, ds, cutoffs, dataEnd, log)
@@ -125,7 +125,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	// recycled from batch to batch.
 	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: dataEnd, OnBad: bad.onBad, Allocator: data.RecyclingAllocator()}
 
-	// Customers first: they fix the customer index that every fork shares.
+	// Customers first: they fix the customer index that every shard shares.
 	var unknown [numTables]atomic.Int64
 	i := 0
 	for ; i < len(files) && files[i].Table == data.Customers; i++ {
@@ -153,7 +153,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	// where the ids are dictionary encoded); cfg.Workers fold goroutines each own a
 	// shard of the customers (index % workers) and fold every batch's rows
 	// of their customers. The shards together hold one set of
-	// accumulators, where a fork per reader held one each.
+	// accumulators, however many readers there are.
 	rest := files[i:]
 	offset := i
 	workers := max(cfg.Workers, 1)

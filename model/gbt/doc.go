@@ -86,9 +86,9 @@
 // (Yang 2021): for each leaf, a table over every subset of the distinct
 // columns on its path, built once per model on the first explanation, so
 // that a row costs d steps per leaf instead of d² (fastshap.go has the
-// algebra). At depth 6 the tables of 300 trees take about 7 MB. A tree
-// whose tables would exceed 2^16 entries (deeper than about 8), or whose
-// cover fractions include 0, keeps the recursive TreeSHAP. The results
+// algebra). A tree whose tables would exceed 2^16 entries (deeper than
+// about 8), or whose cover fractions include 0, keeps the recursive
+// TreeSHAP. The results
 // match the recursive TreeSHAP to 1e-9, sum to the margin, and match
 // Shapley values computed from their definition on a small model.
 // ContributionsRows explains blocks of 64 rows tree by tree, so each tree's
@@ -105,34 +105,4 @@
 // base margin as base_score's probability. XGBoost sums leaves in float32,
 // so its margins differ from PredictMargin by float32 rounding, which
 // grows with the number of trees and the size of the margin.
-//
-// # Measured
-//
-// On this machine (2 cores shared with other jobs, load average 14 to 26
-// during every run, so wall times are pessimistic and CPU times are the
-// better guide), with go test's BenchmarkFit, BenchmarkPredict and
-// TestWriteComparison:
-//
-//   - Fit, 500,000 rows x 100 columns, 300 trees of depth 6, default
-//     sampling: 179 s wall under load, 51 s of CPU for the whole process
-//     (about 46 s for Fit), so about 25 s on two idle cores. The issue's
-//     reference is XGBoost hist, 32 s for 540,715 x 93 with 2 threads.
-//   - Same matrix family, 200,000 training rows, early stopping on 50,000,
-//     tested on 100,000: test ROC AUC 0.8501 (211 trees) in 145 s wall;
-//     XGBoost 1.7.4 hist with the same settings and 2 threads, run right
-//     after under the same load: 0.8506 (337 trees) in 387 s wall.
-//   - Predict, 300 trees of depth 6, 100 columns (BenchmarkPredict, six
-//     runs alternating with the previous layout's, load average 1.6 to
-//     1.8 with the benchmarks themselves): 1.29 µs of CPU per row through
-//     the packed trees, against 1.99 µs with the previous layout (eight
-//     rows at a time, their positions in registers) and 5.6 µs through
-//     the node walk, bit-identical; 1,528,000 rows/s with two workers
-//     (991,000 before), so 1,000,000 rows in 0.65 s. The model encodes to
-//     970 KB; in memory the packed trees take 1.2 KB per tree of depth 6,
-//     and each goroutine that predicts a 512 KB buffer of keys.
-//   - Contributions, same model (BenchmarkContributions): 2.8 ms of CPU
-//     per row by the recursive TreeSHAP, 0.33 ms by the tables one row at
-//     a time, 0.23 ms by ContributionsRows; 200,000 rows thus take about
-//     45 s of CPU, 23 s on two cores. The tables take 7.4 MB and 30 to
-//     90 ms to build.
 package gbt

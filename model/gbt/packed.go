@@ -234,9 +234,8 @@ const _ = uint(predictBlockRows-32) + uint(32-predictBlockRows)
 // A full block of 32 rows goes through a tree of depth 7 or less level by
 // level, all its rows at each level, so that the processor overlaps 32
 // independent walks. Their positions live in an array: the compiler spills
-// positions kept in registers around every step anyway, and eight rows
-// walked that way took a quarter more time than this. The 32 steps of a
-// level are written out, since a loop over them takes about 7% more.
+// positions kept in registers around every step anyway. The 32 steps of a
+// level are written out rather than looped over, which is faster.
 func (p *packed) addTrees(dst []float64, K []uint64) {
 	if len(dst) != predictBlockRows {
 		p.addTreesAny(dst, K)

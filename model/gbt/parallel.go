@@ -7,9 +7,10 @@ import (
 )
 
 // Goroutines live in this library package, against the house rule that
-// only jobs and cmd start them, because issue 4 asks for histogram building
-// spread over the machine's cores and scoring a million rows in under a
-// second. Each call owns its goroutines and waits for them before
+// only jobs and cmd start them, because fitting and scoring must use every
+// core for the nightly job to fit its window: Fit spreads histogram
+// building and Predict spreads blocks of rows over Params.Workers
+// goroutines. Each call owns its goroutines and waits for them before
 // returning; results never depend on the worker count or on scheduling,
 // because every task writes its own output slot and reductions run in a
 // fixed order afterwards.

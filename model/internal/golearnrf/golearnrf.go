@@ -29,8 +29,9 @@
 //     anti-correlated with the label even on separable data. This is the
 //     main reason for the forest's near-random ROC AUC; the adapter cannot
 //     fix it without rewriting golearn's tree.
-//   - Speed: ID3 trees on float attributes sort at every node; 100,000 rows
-//     took 111 s for ROC AUC 0.54 on churn-like data. Keep it a baseline.
+//   - Speed: ID3 trees on float attributes sort at every node, so a fit
+//     is slow and its ROC AUC on churn-like data near random. Keep it a
+//     baseline.
 //   - No serialisation that round-trips through our model file; a fitted
 //     forest lives only in memory.
 package golearnrf
