@@ -22,10 +22,9 @@ import (
 // with parquet-go when every column is a flat column of a plain physical
 // type (see pageConvFor), and with Arrow's record reader otherwise. Arrow
 // still reads the schema and decides what each column means; parquet-go
-// only decodes the physical values, which it does about four times faster
+// only decodes the physical values, which it does several times faster
 // than Arrow's record reader (which copies every string into a builder and
-// allocates new arrays per batch). On the 127M-row benchmark this was most
-// of the read's CPU. Both paths give the same rows: the tests hold them to
+// allocates new arrays per batch). Both paths give the same rows: the tests hold them to
 // it on every fixture.
 
 // pageWriter reports whether files of the writer named by a file's

@@ -54,9 +54,9 @@ func newRowWriter(out io.Writer, specs []colSpec, opt WriteOptions) (*rowWriter,
 		switch c.kind {
 		case String:
 			// Dictionary encoding: ids and categories repeat, and Arrow
-			// reads these pages about 3 times faster than parquet-go's
-			// default DELTA_LENGTH_BYTE_ARRAY (BenchmarkReadFile), for a
-			// slower write.
+			// reads these pages faster than parquet-go's default
+			// DELTA_LENGTH_BYTE_ARRAY (BenchmarkReadFile), for a slower
+			// write.
 			typ, tag = reflect.TypeFor[string](), tag+",dict"
 		case Timestamp:
 			switch c.unit {

@@ -10,8 +10,8 @@ import (
 // poolAllocator is an Arrow allocator that recycles the buffers Arrow
 // frees. Arrow's Go allocator leaves every freed buffer to the garbage
 // collector; reading a big table allocates a few megabytes per batch, and
-// on the 127M-row benchmark the collections that traffic caused were about
-// a sixth of the CPU. Buffers are kept by power-of-two capacity, from 4 KiB
+// the collections that traffic causes take a large share of the CPU.
+// Buffers are kept by power-of-two capacity, from 4 KiB
 // (smaller ones are cheap to allocate) to 64 MiB, in sync.Pools, so idle
 // buffers still go back to the collector. A reused buffer is zeroed, as Go
 // allocations are: Arrow relies on that for bitmaps.

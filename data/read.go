@@ -96,8 +96,8 @@ func ReadFile[T Row](ctx context.Context, f File, opt ReadOptions, fn func(batch
 // key of the row's customer id (the first column of every table) as the row
 // has it, in keys, which is reused like the batch. Where a file's customer
 // ids are dictionary encoded and read page by page, key is called once per
-// dictionary entry rather than once per row: on the 200,000-customer
-// benchmark, the per-row map lookups were about 3 s of CPU. key must give
+// dictionary entry rather than once per row, which saves a map lookup per
+// row. key must give
 // the same answer for the same id, and be safe for concurrent use when
 // files are read at once; it should not return math.MinInt32, which is
 // never cached.
@@ -109,8 +109,7 @@ func ReadKeyed[T Row](ctx context.Context, f File, opt ReadOptions, key func(id 
 }
 
 // ColumnBatch is a batch of ReadKeyedColumns: only the two tables that
-// hold nearly all the rows of a dataset (126 of the 127 million of the
-// benchmark) have one.
+// hold nearly all the rows of a dataset have one.
 type ColumnBatch interface {
 	SessionColumns | EventColumns
 }
@@ -137,8 +136,8 @@ type EventColumns struct {
 
 // ReadKeyedColumns is ReadKeyed handing each batch over column by column. The
 // columns are the reader's own, checked and compacted in place, so no row
-// is copied: on the benchmark, building row structs cost more than folding
-// them. The batch and its strings are reused as ReadFile's are.
+// is copied: building row structs would cost more than folding them. The
+// batch and its strings are reused as ReadFile's are.
 func ReadKeyedColumns[C ColumnBatch](ctx context.Context, f File, opt ReadOptions, key func(id string) int32, fn func(batch *C, keys []int32) error) (FileStats, error) {
 	if key == nil {
 		return FileStats{}, fmt.Errorf("read %s: no key function", f.Rel)

@@ -35,8 +35,8 @@ import (
 // bytes.
 //
 // It uses Arrow's column writer rather than parquet-go's row API, which
-// builds a parquet.Value per cell: on a 1.09M x 105 feature table the row
-// API spent some 45 s, this about a tenth of that.
+// builds a parquet.Value per cell and is many times slower on a wide
+// table.
 //
 // Create it with CreateParquetStream, and Close it, or Abort it on error.
 type ParquetStream struct {
@@ -57,11 +57,10 @@ type ParquetStream struct {
 
 // streamPageBytes is the data page size of a ParquetStream. Arrow's column
 // writer allocates a page's buffers anew for every column chunk, and
-// compresses page by page: with its default of 1 MiB, the 1.09M x 106
-// feature table in row groups of 32,768 rows made 256 KiB pages and some
-// 1.5 GB of buffers that the collector then had to chase. With 64 KiB
-// pages writing it took about 0.8 s less (of 7), for a file 3.6% larger;
-// 32 KiB pages gained nothing more and grew the file 7%.
+// compresses page by page: with its default of 1 MiB, a wide table makes
+// large buffers that the collector then has to chase. 64 KiB pages write
+// faster for a slightly larger file; smaller pages gain nothing more and
+// grow the file.
 const streamPageBytes = 64 << 10
 
 // CreateParquetStream creates the file at path, and its parent folders, for

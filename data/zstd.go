@@ -9,9 +9,9 @@ import (
 
 // Arrow's zstd codec builds a new encoder, and zeroes its tables, for
 // every page it compresses at a given level (EncodeLevel, which its Parquet
-// writer calls): on the 1.09M x 106 feature table that was 8 of the 20 CPU
-// seconds of the write. This codec keeps one encoder per level; EncodeAll
-// is safe for concurrent use and gives the same bytes.
+// writer calls), a large share of a wide table's write. This codec keeps
+// one encoder per level; EncodeAll is safe for concurrent use and gives
+// the same bytes.
 func init() {
 	if c, err := compress.GetCodec(compress.Codecs.Zstd); err == nil {
 		compress.RegisterCodec(compress.Codecs.Zstd, &zstdCodec{Codec: c, enc: map[int]*zstd.Encoder{}})

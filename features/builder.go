@@ -726,9 +726,9 @@ type eventKind struct {
 
 // textMemo keeps the scores of the first maxMemo distinct ticket texts a
 // Builder scores. Ticket texts often repeat (templates, canned replies; in
-// the generator's data nearly all do), and scoring one costs some 5 us: on
-// the 200k benchmark, 1.1 of the 1.5 s of CPU that tickets took. Scores
-// are a function of the text, so a remembered score is the score.
+// the generator's data nearly all do), and scoring one costs most of the
+// CPU that folding a ticket takes. Scores are a function of the text, so a
+// remembered score is the score.
 type textMemo struct {
 	m map[string]float64
 }
@@ -751,8 +751,8 @@ func (t *textMemo) score(text string) float64 {
 
 // vocab caches the kinds of the first maxVocab event names a Builder sees
 // in a small open-addressing table, hashed by the names' lengths and end
-// bytes: the fold looks up every event's name, and comparing it with each
-// cached name in turn cost about 1 s of CPU on the 200k benchmark.
+// bytes: the fold looks up every event's name, and a probe or two find it
+// where comparing it with each cached name in turn would take many.
 type vocab struct {
 	kinds []eventKind
 	slots [vocabSlots]uint8 // index+1 into kinds; 0: empty

@@ -106,29 +106,28 @@ func writeParquetFile(path string, cols []data.OutColumn) error {
 	return nil
 }
 
-// buildChunk is how many customers writeFeatureTable builds at once:
-// 16,384 x 100 features is 13 MB of matrix, and as much again of columns.
+// buildChunk is how many customers writeFeatureTable builds at once: it
+// bounds the matrix and columns of one slice of the feature table.
 const buildChunk = 16384
 
 // writeHeadroom is how far writeFeatureTable lets the Go heap grow past
 // what is live when it starts before the collector must run (a soft
-// memory limit, see limitWriteHeap): the writer's own live buffers (zstd
-// encoders, Arrow's pages, a few slices of columns) take some 60 MB of it.
+// memory limit, see limitWriteHeap); the writer's own live buffers (zstd
+// encoders, Arrow's pages, a few slices of columns) take part of it.
 const writeHeadroom = 192 << 20
 
 // limitWriteHeap collects, then sets a soft memory limit of the live heap
 // plus writeHeadroom, unless a lower one is set (GOMEMLIMIT), and returns
 // the function that restores the limit.
 //
-// Building and encoding the feature table make some 3 GB of short-lived
-// buffers at 200k customers x 7 cutoffs over a live heap of about 160 MB.
-// With the default GOGC the heap doubled before each collection, which
-// made the process's peak memory; GOGC 25 kept the peak down but collected
-// every 40 MB. Under the limit the collector runs only as the heap nears
-// it: writing took 5.5 s against 6.5 s. The collection first measures the
-// live heap the writer starts from; without it the limit followed what
-// the last collection of the read had found live, and the peak varied by
-// 35 MB from run to run (867-902 MB; with it, 878-880 MB).
+// Building and encoding the feature table make many times the live heap
+// in short-lived buffers. With the default GOGC the heap would double
+// before each collection and make the process's peak memory; a low GOGC
+// keeps the peak down but collects often. Under the limit the collector
+// runs only as the heap nears it. The collection first measures the live
+// heap the writer starts from, so that the limit does not follow what the
+// last collection of the read found live, and the peak does not vary from
+// run to run.
 func limitWriteHeap() (restore func()) {
 	// What the last collection found live may include the reading's
 	// batches; a collection now measures what the writer starts from.
@@ -149,8 +148,7 @@ func limitWriteHeap() (restore func()) {
 
 // featureRowGroupRows is the row group size of the feature table. The
 // writer holds the open row group's compressed pages, which for doubles
-// barely compress: 128K rows x 106 columns held some 100 MB, 32K rows hold
-// a quarter of that.
+// barely compress, so the row group size bounds the writer's memory.
 const featureRowGroupRows = 32768
 
 // tableStream is where writeFeatureTable streams the slices of the

@@ -97,9 +97,9 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 			totalBytes += f.Size
 		}
 	}
-	// The checksums for the manifest are taken while the files are read:
-	// alone, they kept one core busy and the other idle for about a second
-	// on the 200,000-customer benchmark.
+	// The checksums for the manifest are taken while the files are read,
+	// rather than alone before, when they would keep one core busy and the
+	// others idle.
 	sumCtx, stopSums := context.WithCancel(ctx)
 	defer stopSums()
 	type checksums struct {
