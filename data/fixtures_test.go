@@ -222,7 +222,7 @@ func TestMalformed(t *testing.T) {
 		t.Run(m.file, func(t *testing.T) {
 			path := filepath.Join("testdata", "malformed", m.file)
 			if _, err := os.Stat(path); err != nil {
-				t.Skipf("fixture %s absent; run go test -run TestMalformed -update", path)
+				t.Fatalf("committed fixture missing: %v (go test -run TestMalformed -update rewrites it)", err)
 			}
 			err := readAs(context.Background(), m.table, File{Path: path, Rel: m.file})
 			var fe *FileError
@@ -236,7 +236,7 @@ func TestMalformed(t *testing.T) {
 func TestValidateFixtures(t *testing.T) {
 	d, err := Discover(filepath.Join("testdata", "dataset"))
 	if err != nil {
-		t.Skipf("fixture dataset absent (%v); run go test -update", err)
+		t.Fatalf("committed fixture dataset: %v (go test -run TestMalformed -update rewrites it)", err)
 	}
 	if got := d.Files[Sessions][0].Partition["day"]; got != "2023-11-14" {
 		t.Errorf("partition day = %q, want 2023-11-14", got)

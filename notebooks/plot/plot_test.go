@@ -2,7 +2,10 @@ package plot
 
 import (
 	"encoding/xml"
+	"html"
+	"io"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -23,22 +26,69 @@ func wellFormed(t *testing.T, svg string) {
 	}
 }
 
+// polylines returns the points attribute of every polyline of svg, in
+// order.
+func polylines(t *testing.T, svg string) []string {
+	t.Helper()
+	var pts []string
+	d := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return pts
+		}
+		if err != nil {
+			t.Fatalf("not well-formed: %v\n%s", err, svg)
+		}
+		if el, ok := tok.(xml.StartElement); ok && el.Name.Local == "polyline" {
+			p := ""
+			for _, a := range el.Attr {
+				if a.Name.Local == "points" {
+					p = a.Value
+				}
+			}
+			pts = append(pts, p)
+		}
+	}
+}
+
 func TestLines(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		series []Series
-		points int // coordinates pairs expected in all polylines
+		points []int // coordinate pairs in each series' polyline
 	}{
-		{"two series", []Series{{Name: "a<b", X: []float64{0, 1, 2}, Y: []float64{0, 1, 4}}, {Name: "ref", X: []float64{0, 2}, Y: []float64{0, 4}, Dash: true}}, 5},
-		{"NaN skipped", []Series{{Name: "n", X: []float64{0, 1, 2}, Y: []float64{1, math.NaN(), 3}}}, 2},
-		{"empty", []Series{{Name: "e"}}, 0},
-		{"flat", []Series{{Name: "f", X: []float64{1, 1}, Y: []float64{2, 2}}}, 2},
+		{"two series", []Series{{Name: "a<b", X: []float64{0, 1, 2}, Y: []float64{0, 1, 4}}, {Name: "ref", X: []float64{0, 2}, Y: []float64{0, 4}, Dash: true}}, []int{3, 2}},
+		{"NaN skipped", []Series{{Name: "n", X: []float64{0, 1, 2}, Y: []float64{1, math.NaN(), 3}}}, []int{2}},
+		{"empty", []Series{{Name: "e"}}, []int{0}},
+		{"Y shorter than X", []Series{{Name: "s", X: []float64{0, 1, 2}, Y: []float64{5}}}, []int{1}},
+		{"flat", []Series{{Name: "f", X: []float64{1, 1}, Y: []float64{2, 2}}}, []int{2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			svg := Lines(Chart{Title: "t & u", XLabel: "x", YLabel: "y"}, tc.series...)
 			wellFormed(t, svg)
-			if got := strings.Count(svg, ","); got < tc.points {
-				t.Errorf("got %d coordinate pairs, want at least %d", got, tc.points)
+			lines := polylines(t, svg)
+			if len(lines) != len(tc.points) {
+				t.Fatalf("got %d polylines, want %d (one per series)", len(lines), len(tc.points))
+			}
+			for k, pts := range lines {
+				pairs := strings.Fields(pts)
+				if len(pairs) != tc.points[k] {
+					t.Errorf("series %d: got %d coordinate pairs %q, want %d", k, len(pairs), pts, tc.points[k])
+				}
+				for _, pair := range pairs {
+					x, y, ok := strings.Cut(pair, ",")
+					_, errX := strconv.ParseFloat(x, 64)
+					_, errY := strconv.ParseFloat(y, 64)
+					if !ok || errX != nil || errY != nil {
+						t.Errorf("series %d: coordinate pair %q is not two numbers", k, pair)
+					}
+				}
+			}
+			for _, s := range tc.series {
+				if !strings.Contains(svg, html.EscapeString(s.Name)) {
+					t.Errorf("legend lacks series %q", s.Name)
+				}
 			}
 			if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
 				t.Errorf("non-finite coordinate in %s", svg)
