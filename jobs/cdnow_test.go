@@ -10,11 +10,11 @@ import (
 
 const cdnowFile = "../data/testdata/cdnow/CDNOW_sample.txt"
 
-// TestValueReproducesCDNOW runs issue 5's check end to end: CDNOW_sample.txt
+// TestValueReproducesCDNOW checks the value models end to end: CDNOW_sample.txt
 // converted to the contract, read by the normal readers, summarised by the
 // features as of 1997-10-01 (observation through 1997-09-30) in weeks, and
-// fitted. Reference values: Fader, Hardie & Lee (2005), as refitted to 7
-// digits in issue 5 (r 0.2425945, alpha 4.4136019, a 0.7929199,
+// fitted. Reference values: Fader, Hardie & Lee (2005), refitted to 7
+// digits (r 0.2425945, alpha 4.4136019, a 0.7929199,
 // b 2.4258881, LL -9582.429; Gamma-Gamma LL -4055.9177 at p 6.25,
 // q 3.74, gamma 15.44).
 func TestValueReproducesCDNOW(t *testing.T) {
@@ -37,7 +37,7 @@ func TestValueReproducesCDNOW(t *testing.T) {
 	if sum.Fit.Customers != 2357 || sum.Fit.Repeaters != 946 {
 		t.Errorf("%d customers with %d repeaters, want 2357 and 946", sum.Fit.Customers, sum.Fit.Repeaters)
 	}
-	// BG/NBD: within 0.1% relative, as issue 5 asks; Gamma-Gamma: the
+	// BG/NBD: within 0.1% relative; Gamma-Gamma: the
 	// references are published to two decimals.
 	for _, p := range []struct {
 		name           string

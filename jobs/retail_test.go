@@ -20,7 +20,7 @@ import (
 
 const retailFile = "../../shared/datasets/online_retail/online_retail.csv.gz"
 
-// Floors for the UCI Online Retail check (issue 5), below the figures
+// Floors for the UCI Online Retail check, below the figures
 // measured when it was written: holdout ROC AUC 0.749 (days since last
 // activity: 0.613), and a Spearman rank correlation of 0.489 (average
 // ranks for ties) between predicted value and the spend of the following

@@ -1,6 +1,6 @@
 package main
 
-// Outside checks of the churn binary (issues 2 and 6): the binary is built
+// Outside checks of the churn binary: the binary is built
 // once in TestMain and driven as a subprocess, the way a scheduler drives
 // it. Shared fixtures (a registry trained on the embedded sample, a
 // generated dataset) are made once, lazily, and only read afterwards.

@@ -106,7 +106,7 @@ func TestFitBGNBDCDNOW(t *testing.T) {
 	if !m.Converged || m.N != 2357 {
 		t.Errorf("converged=%v n=%d, want true, 2357", m.Converged, m.N)
 	}
-	// Fader, Hardie & Lee (2005), Sec. 7, to 7 digits as given in issue 5
+	// Fader, Hardie & Lee (2005), Sec. 7, refitted to 7 digits
 	// (the paper rounds to 0.243, 4.414, 0.793, 2.426 and -9582.4).
 	for _, c := range []struct {
 		name      string
