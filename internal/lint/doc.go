@@ -31,6 +31,7 @@
 // another.
 //
 // The rules cover every Go file of a package, whatever its build tags, and
-// test files too, except where a rule says otherwise. They do not cover
-// the notebooks' cells.
+// test files too, except where a rule says otherwise. The import rules
+// also cover the import declarations in the code cells of
+// notebooks/*.ipynb.
 package lint

@@ -9,8 +9,10 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,9 +100,11 @@ type file struct {
 }
 
 var (
-	loadOnce sync.Once
-	loaded   []file
-	loadErr  error
+	loadOnce   sync.Once
+	loaded     []file
+	loadErr    error
+	moduleRoot string // the module's folder
+	modulePath string
 )
 
 // moduleFiles lists every package of the module with go list and parses
@@ -117,6 +121,68 @@ func moduleFiles(t *testing.T) []file {
 	return loaded
 }
 
+var (
+	importBlock = regexp.MustCompile(`(?m)^\s*import\s*\(([^)]*)\)`)
+	importLine  = regexp.MustCompile(`(?m)^\s*import\s+(?:[\w.]+\s+)?("[^"]+")`)
+	quoted      = regexp.MustCompile(`"[^"]+"`)
+)
+
+// notebookFiles returns a file for each notebook under notebooks/, its
+// imports taken from the import declarations of its code cells. Only the
+// imports are filled in.
+func notebookFiles(t *testing.T) []file {
+	t.Helper()
+	moduleFiles(t)
+	paths, err := filepath.Glob(filepath.Join(moduleRoot, "notebooks", "*.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []file
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nb struct {
+			Cells []struct {
+				CellType string          `json:"cell_type"`
+				Source   json.RawMessage `json:"source"`
+			} `json:"cells"`
+		}
+		if err := json.Unmarshal(b, &nb); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		f := file{rel: "notebooks/" + filepath.Base(path), mod: modulePath, pkg: "notebooks", ast: &ast.File{}}
+		for _, c := range nb.Cells {
+			if c.CellType != "code" {
+				continue
+			}
+			var src string
+			var lines []string
+			if err := json.Unmarshal(c.Source, &lines); err == nil {
+				src = strings.Join(lines, "")
+			} else if err := json.Unmarshal(c.Source, &src); err != nil {
+				t.Fatalf("%s: a cell's source: %v", path, err)
+			}
+			var specs []string
+			for _, m := range importBlock.FindAllStringSubmatch(src, -1) {
+				specs = append(specs, quoted.FindAllString(m[1], -1)...)
+			}
+			for _, m := range importLine.FindAllStringSubmatch(src, -1) {
+				specs = append(specs, m[1])
+			}
+			for _, spec := range specs {
+				f.ast.Imports = append(f.ast.Imports, &ast.ImportSpec{Path: &ast.BasicLit{Kind: token.STRING, Value: spec}})
+			}
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		t.Fatal("found no notebook under notebooks/: has the folder moved? The rules must follow it")
+	}
+	return files
+}
+
 func load() ([]file, error) {
 	modPath, err := goCmd("list", "-m", "-f", "{{.Path}}\t{{.Dir}}")
 	if err != nil {
@@ -126,6 +192,7 @@ func load() ([]file, error) {
 	if !ok {
 		return nil, fmt.Errorf("go list -m: unexpected output %q", modPath)
 	}
+	moduleRoot, modulePath = root, mod
 	out, err := goCmd("list", "-e", "-json=ImportPath,Dir,GoFiles,CgoFiles,IgnoredGoFiles,TestGoFiles,XTestGoFiles", mod+"/...")
 	if err != nil {
 		return nil, err
@@ -226,7 +293,7 @@ func topLevel(p string) string {
 }
 
 func TestImportDirection(t *testing.T) {
-	for _, f := range moduleFiles(t) {
+	for _, f := range slices.Concat(moduleFiles(t), notebookFiles(t)) {
 		from := topLevel(f.pkg)
 		allowed, ok := layers[from]
 		if !ok {
@@ -249,7 +316,7 @@ func TestImportDirection(t *testing.T) {
 }
 
 func TestThirdPartyFences(t *testing.T) {
-	for _, f := range moduleFiles(t) {
+	for _, f := range slices.Concat(moduleFiles(t), notebookFiles(t)) {
 		for _, imp := range f.imports() {
 			for _, fc := range fences {
 				if !strings.HasPrefix(imp, fc.lib) {
