@@ -48,7 +48,7 @@ func closedEY(bg *clv.BGNBD, t, x, tx, T float64) float64 {
 	return num * closedPAlive(bg, x, tx, T) // 1/D = P(alive)
 }
 
-// TestValueCDNOWClosedForm is issue 15's check: `churn value` on CDNOW as
+// TestValueCDNOWClosedForm checks `churn value` on CDNOW as
 // of 1997-10-01, in weeks, against the closed forms with the fitted
 // parameters. For every customer p_alive equals FHL's eq. A.10 within
 // 1e-6; predicted_value equals margin x E[M | x, m̄] (Fader & Hardie 2013,
