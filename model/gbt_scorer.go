@@ -35,6 +35,9 @@ func (s *gbtScorer) marshal() ([]byte, error) { return s.m.MarshalBinary() }
 func fitGBT(cfg TrainConfig, train, valid *Matrix, ytrain, yvalid []float64) (*gbtScorer, []string, error) {
 	p := cfg.GBT
 	p.Seed = cfg.Seed
+	if p.Workers == 0 {
+		p.Workers = cfg.Workers
+	}
 	td := gbt.Data{X: train.X, Rows: train.Rows, Cols: len(train.Cols), Y: ytrain}
 	vd := gbt.Data{X: valid.X, Rows: valid.Rows, Cols: len(valid.Cols), Y: yvalid}
 	m, err := gbt.Fit(td, &vd, p)

@@ -41,6 +41,9 @@ type TrainConfig struct {
 	PosWeight   float64    `json:"pos_weight"`  // logistic class weight of positives; 0 = 1
 	Calibration string     `json:"calibration"` // auto (default), platt, isotonic, none
 	RFTrees     int        `json:"rf_trees"`    // golearn-rf forest size; default 20
+	// Workers is the number of goroutines of the logistic fit, and of the
+	// GBT's when GBT.Workers is 0; 0 means GOMAXPROCS. No fit depends on it.
+	Workers int `json:"-"`
 }
 
 // DefaultTrainConfig returns the documented defaults.
@@ -314,7 +317,7 @@ func fitOne(algo string, cfg TrainConfig, train, valid *Matrix, ytrain, yvalid [
 		return fitGBT(cfg, train, valid, ytrain, yvalid)
 	case AlgoLogistic:
 		p := DefaultLogisticParams()
-		p.L2, p.PosWeight = cfg.L2, cfg.PosWeight
+		p.L2, p.PosWeight, p.Workers = cfg.L2, cfg.PosWeight, cfg.Workers
 		m, err := FitLogistic(train, ytrain, p)
 		if err != nil {
 			return nil, nil, err

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"churn/model/internal/parallel"
 )
 
 // binSampleRows bounds the rows whose values are sorted to place bin edges.
@@ -52,7 +54,7 @@ func binMatrix(d Data, maxBins, workers int) *binned {
 			vals[j*sample+i] = v
 		}
 	}
-	parallel(workers, d.Cols, func(j int) {
+	parallel.For(workers, d.Cols, func(j int) {
 		col := vals[j*sample : (j+1)*sample]
 		finite := col[:0]
 		for _, v := range col {
@@ -69,7 +71,7 @@ func binMatrix(d Data, maxBins, workers int) *binned {
 	const block = 4096
 	blocks := (d.Rows + block - 1) / block
 	miss := make([]int, blocks*d.Cols)
-	parallel(workers, blocks, func(k int) {
+	parallel.For(workers, blocks, func(k int) {
 		lo, hi := k*block, min((k+1)*block, d.Rows)
 		for r := lo; r < hi; r++ {
 			for j, v := range d.X[r*d.Cols : (r+1)*d.Cols] {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"churn/model/internal/parallel"
 )
 
 // compareSplit draws the comparison's matrices: rows training rows, rows/4
@@ -146,7 +148,7 @@ func BenchmarkCompareXGBoost(b *testing.B) {
 			"auc":     auc(pr, test.Y),
 			"seconds": secs,
 			"trees":   m.BestIteration() + 1,
-			"workers": workerCount(p.Workers),
+			"workers": parallel.Workers(p.Workers),
 		}
 		b.ReportMetric(res["auc"].(float64), "test-auc")
 		b.ReportMetric(float64(m.BestIteration()+1), "trees")

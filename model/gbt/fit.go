@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"churn/model/internal/parallel"
 )
 
 // gpair is a gradient and hessian pair, or a sum of them.
@@ -46,7 +48,7 @@ func Fit(train Data, valid *Data, p Params) (*Model, error) {
 			return nil, fmt.Errorf("validation data has no rows: %w", ErrTooFewRows)
 		}
 	}
-	t := &trainer{p: p, workers: workerCount(p.Workers), y: train.Y}
+	t := &trainer{p: p, workers: parallel.Workers(p.Workers), y: train.Y}
 	t.w = make([]float64, train.Rows)
 	var pos, all float64
 	for i, y := range train.Y {
@@ -180,7 +182,7 @@ func (t *trainer) run(m *Model, valid *Data) {
 func (t *trainer) gradients() {
 	const chunk = 1 << 14
 	n := len(t.grad)
-	parallel(t.workers, (n+chunk-1)/chunk, func(c int) {
+	parallel.For(t.workers, (n+chunk-1)/chunk, func(c int) {
 		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
 			pr := sigmoid(t.margin[i])
 			w := t.w[i]
@@ -280,7 +282,7 @@ func (t *trainer) grow(m *Model) {
 		var small, large []int
 		// Nodes own disjoint row ranges, so they partition in parallel.
 		mids := make([][2]int, len(cand))
-		parallel(t.workers, len(cand), func(k int) {
+		parallel.For(t.workers, len(cand), func(k int) {
 			mids[k][0], mids[k][1] = t.partition(&nodes[cand[k]])
 		})
 		for k, i := range cand {
@@ -369,7 +371,7 @@ func stablePartition(idx, scratch []int32, col []uint8, goLeft func(uint8) bool)
 // split per node is chosen afterwards in column order.
 func (t *trainer) expand(nodes []tnode, small, large []int) {
 	gathered := make([][]gpair, len(small))
-	parallel(t.workers, len(small), func(k int) {
+	parallel.For(t.workers, len(small), func(k int) {
 		nd := &nodes[small[k]]
 		g := make([]gpair, nd.inHi-nd.inLo)
 		for i, r := range t.idxIn[nd.inLo:nd.inHi] {
@@ -386,7 +388,7 @@ func (t *trainer) expand(nodes []tnode, small, large []int) {
 	// gradient is loaded once, and the columns' independent updates
 	// overlap where one column would wait on its previous store.
 	groups := (nf + histGroup - 1) / histGroup
-	parallel(t.workers, len(small)*groups, func(task int) {
+	parallel.For(t.workers, len(small)*groups, func(task int) {
 		k, grp := task/groups, task%groups
 		s0 := grp * histGroup
 		fs := t.feats[s0:min(s0+histGroup, nf)]
@@ -581,7 +583,7 @@ func (t *trainer) addLastTree(m *Model, margin, X []float64) {
 	last := len(m.roots) - 1
 	rows := len(margin)
 	blocks := (rows + predictBlockRows - 1) / predictBlockRows
-	parallel(t.workers, blocks, func(b int) {
+	parallel.For(t.workers, blocks, func(b int) {
 		lo := b * predictBlockRows
 		hi := min(lo+predictBlockRows, rows)
 		m.addTrees(margin[lo:hi], X[lo*m.cols:hi*m.cols], last, last+1)

@@ -3,6 +3,8 @@ package gbt
 import (
 	"math"
 	"sync"
+
+	"churn/model/internal/parallel"
 )
 
 // Model is a trained ensemble of binary log-loss trees, made by Fit or
@@ -104,7 +106,7 @@ func (m *Model) PredictMargin(dst, X []float64) {
 		blocks := (rows + predictBlockRows - 1) / predictBlockRows
 		// Each block is independent work of about a thousand node steps
 		// per tree; spreading blocks over workers gives identical results.
-		parallel(workerCount(m.workers), blocks, func(b int) {
+		parallel.For(parallel.Workers(m.workers), blocks, func(b int) {
 			lo := b * predictBlockRows
 			hi := min(lo+predictBlockRows, rows)
 			out := dst[lo:hi]
@@ -119,7 +121,7 @@ func (m *Model) PredictMargin(dst, X []float64) {
 	// block of p.rows rows reuses.
 	p := m.packed
 	tasks := (rows + predictTaskRows - 1) / predictTaskRows
-	parallel(workerCount(m.workers), tasks, func(task int) {
+	parallel.For(parallel.Workers(m.workers), tasks, func(task int) {
 		w := p.window()
 		defer p.putWindow(w)
 		end := min((task+1)*predictTaskRows, rows)
