@@ -17,6 +17,7 @@ import (
 
 	"churn/data"
 	"churn/features"
+	"churn/model/gbt"
 )
 
 // Config is everything a pipeline needs, with documented defaults from
@@ -76,6 +77,48 @@ type TrainOptions struct {
 	// Promote makes the new version the promoted one even when the registry
 	// already has one.
 	Promote bool
+	// Refit refits the chosen model on every labelled cutoff up to the
+	// latest complete one, less a held-back half of its customers that
+	// calibrates it, after selection and the holdout. Default true.
+	Refit bool
+	// Search tries a small grid of tree depths and learning rates around
+	// GBT on the time split and keeps the best validation log loss
+	// (churn train --search). Default false.
+	Search bool
+	// GBT holds the gradient-boosted trees' parameters (train.gbt); the
+	// defaults are model/gbt's.
+	GBT GBTOptions
+}
+
+// GBTOptions are the tunable parameters of the gradient-boosted trees;
+// model/gbt documents each (Params). Early stopping always runs on the
+// validation cutoff.
+type GBTOptions struct {
+	Trees          int     // most boosting rounds. Default 500.
+	Depth          int     // most tree depth. Default 6.
+	LearningRate   float64 // shrinkage. Default 0.1.
+	Leaves         int     // most leaves per tree; 0 means no bound beyond Depth. Default 0.
+	MinChildWeight float64 // least hessian sum per child. Default 1.
+	Subsample      float64 // share of rows drawn per tree. Default 0.8.
+	ColSample      float64 // share of columns drawn per tree. Default 0.8.
+	L2             float64 // leaf value regularisation. Default 1.
+}
+
+// DefaultGBTOptions returns model/gbt's defaults.
+func DefaultGBTOptions() GBTOptions {
+	p := gbt.DefaultParams()
+	return GBTOptions{
+		Trees: p.Trees, Depth: p.MaxDepth, LearningRate: p.LearningRate, Leaves: p.MaxLeaves,
+		MinChildWeight: p.MinChildWeight, Subsample: p.Subsample, ColSample: p.ColSample, L2: p.L2,
+	}
+}
+
+// Params returns o over model/gbt's defaults.
+func (o GBTOptions) Params() gbt.Params {
+	p := gbt.DefaultParams()
+	p.Trees, p.MaxDepth, p.LearningRate, p.MaxLeaves = o.Trees, o.Depth, o.LearningRate, o.Leaves
+	p.MinChildWeight, p.Subsample, p.ColSample, p.L2 = o.MinChildWeight, o.Subsample, o.ColSample, o.L2
+	return p
 }
 
 // SegmentOptions holds the thresholds and names of the output segments.
@@ -157,7 +200,7 @@ func DefaultConfig() Config {
 		Seed:     1,
 		Workers:  runtime.GOMAXPROCS(0),
 		Features: features.DefaultConfig(),
-		Train:    TrainOptions{Cutoffs: 8, Algo: "auto", Calibration: "auto"},
+		Train:    TrainOptions{Cutoffs: 8, Algo: "auto", Calibration: "auto", Refit: true, GBT: DefaultGBTOptions()},
 		Segments: SegmentOptions{
 			HighRiskLift: 3, MediumRiskLift: 2,
 			HighValueQuantile: 0.8, MediumValueQuantile: 0.5,
@@ -215,6 +258,9 @@ func (c *Config) Validate() error {
 	case "auto", "platt", "isotonic", "none":
 	default:
 		bad("train.calibration: %q, want auto, platt, isotonic or none", c.Train.Calibration)
+	}
+	if err := c.Train.GBT.Params().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("train.gbt: %w", err))
 	}
 	s := c.Segments
 	if !(0 <= s.MediumRisk && s.MediumRisk < 1 && 0 <= s.HighRisk && s.HighRisk < 1) ||
@@ -299,6 +345,18 @@ type fileConfig struct {
 		Cutoffs     *int    `yaml:"cutoffs" toml:"cutoffs"`
 		Algo        *string `yaml:"algo" toml:"algo"`
 		Calibration *string `yaml:"calibration" toml:"calibration"`
+		Refit       *bool   `yaml:"refit" toml:"refit"`
+		Search      *bool   `yaml:"search" toml:"search"`
+		GBT         struct {
+			Trees          *int     `yaml:"trees" toml:"trees"`
+			Depth          *int     `yaml:"depth" toml:"depth"`
+			LearningRate   *float64 `yaml:"learning_rate" toml:"learning_rate"`
+			Leaves         *int     `yaml:"leaves" toml:"leaves"`
+			MinChildWeight *float64 `yaml:"min_child_weight" toml:"min_child_weight"`
+			Subsample      *float64 `yaml:"subsample" toml:"subsample"`
+			ColSample      *float64 `yaml:"colsample" toml:"colsample"`
+			L2             *float64 `yaml:"l2" toml:"l2"`
+		} `yaml:"gbt" toml:"gbt"`
 	} `yaml:"train" toml:"train"`
 	Segments struct {
 		HighRisk            *float64          `yaml:"high_risk" toml:"high_risk"`
@@ -438,6 +496,17 @@ func (f *fileConfig) apply(c *Config) error {
 	set(&c.Train.Cutoffs, f.Train.Cutoffs)
 	set(&c.Train.Algo, f.Train.Algo)
 	set(&c.Train.Calibration, f.Train.Calibration)
+	set(&c.Train.Refit, f.Train.Refit)
+	set(&c.Train.Search, f.Train.Search)
+	g, fg := &c.Train.GBT, &f.Train.GBT
+	set(&g.Trees, fg.Trees)
+	set(&g.Depth, fg.Depth)
+	set(&g.LearningRate, fg.LearningRate)
+	set(&g.Leaves, fg.Leaves)
+	set(&g.MinChildWeight, fg.MinChildWeight)
+	set(&g.Subsample, fg.Subsample)
+	set(&g.ColSample, fg.ColSample)
+	set(&g.L2, fg.L2)
 	set(&c.Segments.HighRisk, f.Segments.HighRisk)
 	set(&c.Segments.MediumRisk, f.Segments.MediumRisk)
 	set(&c.Segments.HighRiskLift, f.Segments.HighRiskLift)

@@ -32,6 +32,12 @@ features:
 train:
   cutoffs: 5
   algo: logistic
+  refit: false
+  gbt:
+    trees: 300
+    depth: 4
+    learning_rate: 0.05
+    min_child_weight: 5
 segments:
   high_risk: 0.6
   names:
@@ -54,6 +60,12 @@ windows = ["7d", "4w"]
 [train]
 cutoffs = 5
 algo = "logistic"
+refit = false
+[train.gbt]
+trees = 300
+depth = 4
+learning_rate = 0.05
+min_child_weight = 5
 [segments]
 high_risk = 0.6
 [segments.names]
@@ -86,6 +98,13 @@ max_fraction = 0.01
 				{"cutoffs", cfg.Train.Cutoffs, 5},
 				{"algo", cfg.Train.Algo, "logistic"},
 				{"calibration (default)", cfg.Train.Calibration, "auto"},
+				{"refit", cfg.Train.Refit, false},
+				{"search (default)", cfg.Train.Search, false},
+				{"gbt trees", cfg.Train.GBT.Trees, 300},
+				{"gbt depth", cfg.Train.GBT.Depth, 4},
+				{"gbt learning rate", cfg.Train.GBT.LearningRate, 0.05},
+				{"gbt min child weight", cfg.Train.GBT.MinChildWeight, 5.0},
+				{"gbt subsample (default)", cfg.Train.GBT.Subsample, 0.8},
 				{"high risk", cfg.Segments.HighRisk, 0.6},
 				{"medium risk (default: relative)", cfg.Segments.MediumRisk, 0.0},
 				{"segment name", cfg.SegmentName(SegAtRisk), "watch"},
@@ -144,6 +163,7 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	cfg.Workers = 0
 	cfg.Train.Cutoffs = 2
 	cfg.Train.Algo = "svm"
+	cfg.Train.GBT.Depth = 0
 	cfg.Segments.HighRisk, cfg.Segments.MediumRisk = 0.2, 0.4
 	cfg.Segments.Names = map[string]string{"vip": "x"}
 	cfg.Value.Unit = "month"
@@ -155,13 +175,13 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("an invalid config validated")
 	}
-	for _, want := range []string{"out:", "workers:", "train.cutoffs:", "train.algo:", "segments: want 0 < medium_risk",
+	for _, want := range []string{"out:", "workers:", "train.cutoffs:", "train.algo:", "train.gbt:", "segments: want 0 < medium_risk",
 		`unknown segment "vip"`, "value.unit:", "bad_rows.policy:", "bad_rows.max_fraction:", "drift_threshold:", "reasons.language:"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate does not report %q; got:\n%v", want, err)
 		}
 	}
-	if n := len(strings.Split(err.Error(), "\n")); n < 11 {
-		t.Errorf("Validate reported %d problems, want all 11 at once:\n%v", n, err)
+	if n := len(strings.Split(err.Error(), "\n")); n < 12 {
+		t.Errorf("Validate reported %d problems, want all 12 at once:\n%v", n, err)
 	}
 }

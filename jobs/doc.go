@@ -46,18 +46,26 @@
 //
 // Train builds monthly cutoffs (features.MonthlyCutoffs), caches each
 // cutoff's rows (keyed by the inputs, config and code version, so that a
-// retry does not read the histories again), and splits by time: older
-// cutoffs train, the second-latest is halved by customer into validation
-// (early stopping, model choice) and calibration, the latest complete one
-// is the test set. The holdout metrics stand beside a naive baseline (days
-// since last activity). The saved version records its parameters, trees
-// used, gain and mean |SHAP| importance (on up to 2,000 holdout rows), the
-// data window, metrics per plan and region and the drift of the test
-// cutoff against training (model.Record in meta.json), and a MODEL_CARD.md
-// rendered from the same facts is written with it. Models lists a
-// registry's versions; ExportModel writes one in XGBoost's JSON format
-// with its calibrator beside it. TrainTable trains on a
-// one-row-per-customer table with stratified k-fold cross-validation.
+// retry does not read the histories again), and splits by time: the latest
+// complete cutoff is the test set; the cutoffs whose label window (horizon
+// plus gap) reaches into its horizon are set aside (role gap); the latest
+// one left is halved by customer into validation (early stopping, model
+// choice) and calibration, and the older ones train. The holdout metrics
+// of that model stand beside a naive baseline (days since last activity).
+// With Train.Refit (the default) the chosen algorithm is then refitted
+// (model.Refit) on every labelled row up to the test cutoff, less a
+// held-back half of the test cutoff's customers that calibrates it, and
+// that refit is the saved model; the registry records which model the
+// holdout measures, the refit, the GBT parameters (Train.GBT) and, with
+// Train.Search, the parameter search (model.SearchGBT). Every phase's wall
+// time is logged and returned in TrainSummary.Phases. The saved version
+// records its parameters, trees used, gain and mean |SHAP| importance (on
+// up to 2,000 holdout rows), the data window, metrics per plan and region
+// and the drift of the test cutoff against training (model.Record in
+// meta.json), and a MODEL_CARD.md rendered from the same facts is written
+// with it. Models lists a registry's versions; ExportModel writes one in
+// XGBoost's JSON format with its calibrator beside it. TrainTable trains on
+// a one-row-per-customer table with stratified k-fold cross-validation.
 //
 // # Errors
 //

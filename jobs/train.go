@@ -16,6 +16,7 @@ import (
 	"churn/features"
 	"churn/model"
 	"churn/model/eval"
+	"churn/model/gbt"
 )
 
 // TrainSummary is what `churn train` reports, and prints with --json.
@@ -33,7 +34,11 @@ type TrainSummary struct {
 	ByPlan      map[string]eval.Report `json:"holdout_by_plan"`
 	ByRegion    map[string]eval.Report `json:"holdout_by_region"`
 	Features    int                    `json:"features"`
-	TrainRows   int                    `json:"train_rows"`
+	TrainRows   int                    `json:"train_rows"` // rows the saved model was fitted on
+	Refit       *RefitSummary          `json:"refit,omitempty"`
+	GBT         map[string]any         `json:"gbt_params"`
+	Search      []model.SearchTrial    `json:"gbt_search,omitempty"`
+	Phases      []PhaseTime            `json:"phases"`
 	Report      string                 `json:"report,omitempty"`
 	ModelCard   string                 `json:"model_card"`
 	Fingerprint string                 `json:"data_fingerprint"`
@@ -61,13 +66,37 @@ type splitSet struct {
 	Y    []float64
 }
 
+// PhaseTime is the wall time of one phase of churn train.
+type PhaseTime struct {
+	Name       string `json:"name"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// RefitSummary says what the saved model was refitted on.
+type RefitSummary struct {
+	model.RefitReport
+	// Calibration is the kept calibration of the refitted model on the
+	// held-back half of the latest complete cutoff.
+	Calibration string `json:"calibration"`
+	// HeldBrier is the refitted model's Brier score on that half, after
+	// calibration (in sample for the calibration).
+	HeldBrier float64 `json:"held_brier"`
+}
+
 // Train builds a labelled training set from cfg.Train.Cutoffs monthly
-// cutoffs, trains on the older ones, validates and calibrates on the next,
-// tests on the latest cutoff whose horizon is complete, and saves a new
-// version in the registry.
+// cutoffs, selects and calibrates a model on the time split (splitByTime),
+// measures it on the latest cutoff whose horizon is complete, then, with
+// cfg.Train.Refit, refits the chosen model on every labelled cutoff up to
+// that one less a held-back half that recalibrates it, and saves the
+// final model in the registry with the selection's holdout figures.
 func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	began := time.Now()
 	log := env.Log.With().Str("command", "train").Logger()
+	var phases []PhaseTime
+	phase := func(name string, d time.Duration) {
+		phases = append(phases, PhaseTime{Name: name, DurationMS: d.Milliseconds()})
+		log.Info().Str("phase", name).Int64("duration_ms", d.Milliseconds()).Msg("phase done")
+	}
 	root, asOf, ds, err := openDataset(&cfg, &env)
 	if err != nil {
 		return nil, err
@@ -75,12 +104,14 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err := checkWritableDir(cfg.Registry, true); err != nil {
 		return nil, invalid(fmt.Errorf("registry: %w", err))
 	}
-	cutoffs := features.MonthlyCutoffs(asOf, cfg.Train.Cutoffs, cfg.Features.Horizon+cfg.Features.Gap)
+	window := cfg.Features.Horizon + cfg.Features.Gap
+	cutoffs := features.MonthlyCutoffs(asOf, cfg.Train.Cutoffs, window)
 	if len(cutoffs) < 3 {
 		return nil, fmt.Errorf("%w: %d cutoffs, want at least 3", ErrInvalidInput, len(cutoffs))
 	}
 	log.Info().Str("data", root).Str("as_of", asOf.Format("2006-01-02")).Int("cutoffs", len(cutoffs)).
 		Str("first_cutoff", day(cutoffs[0])).Str("last_cutoff", day(cutoffs[len(cutoffs)-1])).Msg("train started")
+	step := time.Now()
 	cache, err := newFeatureCache(filepath.Join(cfg.Registry, "cache"), &cfg, &env, ds, asOf.UnixNano())
 	if err != nil {
 		return nil, err
@@ -98,24 +129,46 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		log.Info().Int("cutoffs_cached", cached).Int("cutoffs", len(cutoffs)).Str("cache", cache.dir).
 			Msg("features of earlier cutoffs reused from the cache")
 	}
+	phase("read and build features", time.Since(step))
+	step = time.Now()
 	f := ld.Frame
-	sets, summaries, err := splitByTime(f, cutoffs, cfg.Seed)
+	sp, summaries, err := splitByTime(f, cutoffs, window, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
-	// The sets hold copies of their rows; the whole matrix is not read
-	// again, so let it go before training needs the memory.
+	// The split holds a copy of the labelled rows; the whole matrix is not
+	// read again, so let it go before training needs the memory.
 	f.X = nil
 	for _, s := range summaries {
 		log.Info().Str("cutoff", s.Cutoff).Str("role", s.Role).Int("rows", s.Rows).Int("labelled", s.Labelled).
 			Float64("churn_rate", s.ChurnRate).Msg("training cutoff")
 	}
+	phase("split", time.Since(step))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
 	tcfg := model.DefaultTrainConfig()
 	tcfg.Algo, tcfg.Calibration, tcfg.Seed = cfg.Train.Algo, cfg.Train.Calibration, cfg.Seed
-	tcfg.GBT.Workers = cfg.Workers
-	step := time.Now()
-	tr, err := model.Train(tcfg, sets["train"].M, sets["valid"].M, sets["calib"].M, sets["train"].Y, sets["valid"].Y, sets["calib"].Y)
+	tcfg.GBT = cfg.Train.GBT.Params()
+	tcfg.Workers = cfg.Workers
+	tcfg.Phase = phase
+	train, valid, calib, test := sp.set(roleTrain), sp.set(roleValid), sp.set(roleCalib), sp.rng(roleFit, roleHeld)
+	var search []model.SearchTrial
+	if cfg.Train.Search && (tcfg.Algo == model.AlgoAuto || tcfg.Algo == model.AlgoGBT) {
+		best, trials, err := model.SearchGBT(tcfg, model.SearchGrid(tcfg.GBT), train.M, valid.M, train.Y, valid.Y)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		search = trials
+		tcfg.GBT = best
+		log.Info().Int("depth", best.MaxDepth).Float64("learning_rate", best.LearningRate).Int("trials", len(trials)).Msg("gbt parameters searched")
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	step = time.Now()
+	tr, err := model.Train(tcfg, train.M, valid.M, calib.M, train.Y, valid.Y, calib.Y)
 	if err != nil {
 		if errors.Is(err, model.ErrTooFewRows) || errors.Is(err, model.ErrSingleClass) {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
@@ -124,7 +177,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	}
 	log.Info().Str("algo", tr.Algo()).Str("choice", tr.Choice).Int64("duration_ms", time.Since(step).Milliseconds()).Msg("model trained")
 
-	test := sets["test"]
+	step = time.Now()
 	p := make([]float64, test.M.Rows)
 	if err := tr.PredictProba(p, test.M); err != nil {
 		return nil, fmt.Errorf("score holdout: %w", err)
@@ -146,9 +199,37 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	log.Info().Float64("roc_auc", holdout.ROCAUC).Float64("pr_auc", holdout.PRAUC).Float64("brier", holdout.Brier).
 		Float64("ece", holdout.ECE).Float64("lift_top_decile", holdout.LiftTopDecile).
 		Float64("baseline_roc_auc", baseline.ROCAUC).Msg("holdout evaluated")
+	phase("holdout", time.Since(step))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
 	byPlan, byRegion := eval.EvaluateBy(p, test.Y, plans), eval.EvaluateBy(p, test.Y, regions)
-	shap, err := explainHoldout(tr, test.M)
+
+	// The final model: refitted on everything up to the latest complete
+	// cutoff, less the held-back half that calibrates it.
+	final, fitSet := tr, train
+	var refit *RefitSummary
+	held := sp.set(roleHeld)
+	heldProb := p // without a refit the saved model's scores are the holdout's
+	if cfg.Train.Refit {
+		fitSet = sp.rng(roleTrain, roleFit)
+		final, err = model.Refit(tcfg, tr, train.M.Rows, fitSet.M, fitSet.Y, held.M, held.Y)
+		if err != nil {
+			return nil, fmt.Errorf("refit: %w", err)
+		}
+		heldProb = make([]float64, held.M.Rows)
+		if err := final.PredictProba(heldProb, held.M); err != nil {
+			return nil, fmt.Errorf("score held-back rows: %w", err)
+		}
+		refit = &RefitSummary{RefitReport: *final.Refit, Calibration: final.Calibration.Method, HeldBrier: eval.Brier(heldProb, held.Y)}
+		log.Info().Int("rows", refit.Rows).Int("trees", refit.Trees).Int("selected_trees", refit.SelectedTrees).
+			Int("calibration_rows", refit.CalibrationRows).Str("calibration", refit.Calibration).Msg("final model refitted")
+	}
+
+	step = time.Now()
+	// The record, the card and the SHAP importance describe the saved model.
+	shap, err := explainHoldout(final, test.M)
 	if err != nil {
 		return nil, err
 	}
@@ -157,13 +238,26 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
 	}
-	profile := model.Profile(sets["train"].M, profileBins)
-	rec := model.NewRecord(tr, tcfg)
+	profile := model.Profile(fitSet.M, profileBins)
+	rec := model.NewRecord(final, tcfg)
 	rec.Window = dataWindow(&cfg, asOf, summaries, root, fingerprint)
 	rec.ByPlan, rec.ByRegion = byPlan, byRegion
 	rec.Drift = holdoutDrift(profile, test.M)
 	if shap != nil {
 		rec.SHAPImportance = shap.meanAbs
+	}
+	extra := map[string]any{
+		"as_of":      asOf.Format("2006-01-02"),
+		"cutoffs":    summaries,
+		"data":       root,
+		"gbt_params": gbtRecord(tcfg.GBT),
+		"holdout_of": holdoutOf(refit != nil),
+	}
+	if refit != nil {
+		extra["refit"] = refit
+	}
+	if search != nil {
+		extra["gbt_search"] = search
 	}
 	meta := model.Meta{
 		CreatedAt:       env.now(),
@@ -173,37 +267,42 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Holdout:         holdout,
 		Baseline:        baseline,
 		Profile:         profile,
-		ScoreProfile:    model.Profile(&model.Matrix{Cols: []string{"score"}, Rows: len(p), X: p}, profileBins)["score"],
-		Extra: map[string]any{
-			"as_of":   asOf.Format("2006-01-02"),
-			"cutoffs": summaries,
-			"data":    root,
-		},
-		Record: rec,
+		ScoreProfile:    model.Profile(&model.Matrix{Cols: []string{"score"}, Rows: len(heldProb), X: heldProb}, profileBins)["score"],
+		Extra:           extra,
+		Record:          rec,
 	}
-	version, promoted, err := reg.Save(tr, meta, modelCardFile(&meta, tr, summaries, cfg.DriftThreshold))
+	version, promoted, err := reg.Save(final, meta, modelCardFile(&meta, final, summaries, cfg.DriftThreshold))
 	if err != nil {
 		return nil, fmt.Errorf("save model: %w", err)
 	}
 	sum := &TrainSummary{
-		AsOf:        asOf.Format("2006-01-02"),
-		Version:     version,
-		Promoted:    promoted,
-		Algo:        tr.Algo(),
-		Choice:      tr.Choice,
-		Cutoffs:     summaries,
-		Split:       map[string]string{"train": "older cutoffs", "valid": "second-latest cutoff, half of customers (early stopping, model choice)", "calib": "second-latest cutoff, other half (calibration)", "test": "latest complete cutoff"},
+		AsOf:     asOf.Format("2006-01-02"),
+		Version:  version,
+		Promoted: promoted,
+		Algo:     final.Algo(),
+		Choice:   final.Choice,
+		Cutoffs:  summaries,
+		Split: map[string]string{
+			"train": "older cutoffs whose label windows end before the test cutoff",
+			"gap":   "cutoffs whose label windows reach into the test horizon: left out of selection, used by the refit",
+			"valid": "latest cutoff before the gap, half of customers (early stopping, model choice)",
+			"calib": "same cutoff, other half (calibration)",
+			"test":  "latest complete cutoff; " + holdoutOf(refit != nil),
+		},
 		Holdout:     holdout,
 		Baseline:    baseline,
 		ByPlan:      byPlan,
 		ByRegion:    byRegion,
 		Features:    len(f.Names),
-		TrainRows:   sets["train"].M.Rows,
+		TrainRows:   fitSet.M.Rows,
+		Refit:       refit,
+		GBT:         gbtRecord(tcfg.GBT),
+		Search:      search,
 		Fingerprint: fingerprint,
 		RowsSkipped: ld.Skipped,
 		CachedCuts:  cached,
 		ModelCard:   filepath.Join(cfg.Registry, version, modelCardName),
-		trained:     tr,
+		trained:     final,
 		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base, shap: shap},
 	}
 	if !promoted && cfg.Train.Promote {
@@ -215,8 +314,27 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		}
 	}
 	log.Info().Str("version", version).Bool("promoted", sum.Promoted).Msg("model saved")
+	phase("save", time.Since(step))
+	sum.Phases = phases
 	sum.DurationMS = time.Since(began).Milliseconds()
 	return sum, nil
+}
+
+// holdoutOf says which model the holdout figures measure.
+func holdoutOf(refit bool) string {
+	if refit {
+		return "the holdout measures the selected model, fitted on the train cutoffs only; the saved model is that model refitted on every cutoff up to the test cutoff less a held-back half of it"
+	}
+	return "the holdout measures the saved model"
+}
+
+// gbtRecord is the tree parameters as recorded with a registry version.
+func gbtRecord(p gbt.Params) map[string]any {
+	return map[string]any{
+		"trees": p.Trees, "depth": p.MaxDepth, "learning_rate": p.LearningRate, "leaves": p.MaxLeaves,
+		"min_child_weight": p.MinChildWeight, "subsample": p.Subsample, "colsample": p.ColSample, "l2": p.L2,
+		"max_bins": p.MaxBins, "early_stopping": p.EarlyStopping,
+	}
 }
 
 // profileBins is the number of quantile bins kept per feature for drift.
@@ -224,18 +342,83 @@ const profileBins = 10
 
 func day(ns int64) string { return time.Unix(0, ns).UTC().Format("2006-01-02") }
 
-// splitByTime assigns labelled rows to roles by cutoff: the latest cutoff
-// is the test set; the one before it is split by customer into validation
-// (early stopping, model choice) and calibration halves; all older cutoffs
-// train. No role sees a later cutoff than the one after it.
-func splitByTime(f *features.Frame, cutoffs []int64, seed uint64) (map[string]*splitSet, []CutoffSummary, error) {
-	last, prev := cutoffs[len(cutoffs)-1], cutoffs[len(cutoffs)-2]
-	idx := map[string][]int{}
-	per := map[int64]*CutoffSummary{}
-	for _, c := range cutoffs {
-		per[c] = &CutoffSummary{Cutoff: day(c), Role: "train"}
+// Roles of the time split. Rows of the training matrix come in this order,
+// the latest cutoff's refit half before its held-back half, so that every
+// role, the whole test cutoff and the refit set are each one range of rows.
+const (
+	roleTrain = "train" // older cutoffs: fit the candidates
+	roleGap   = "gap"   // label window overlaps the test horizon: refit only
+	roleValid = "valid" // early stopping, model choice
+	roleCalib = "calib" // calibration of the selected model
+	roleFit   = "test"  // latest complete cutoff, refit half
+	roleHeld  = "held"  // latest complete cutoff, held back to calibrate the refit
+)
+
+var roleOrder = []string{roleTrain, roleGap, roleValid, roleCalib, roleFit, roleHeld}
+
+// timeSplit is every labelled row of the training cutoffs in one matrix,
+// ordered by role, with the range of rows of each role.
+type timeSplit struct {
+	all   *model.Matrix
+	y     []float64
+	rows  []int // frame row of each matrix row
+	start map[string]int
+	end   map[string]int
+}
+
+// rng returns the rows from the first of roles to the last, which must be
+// adjacent in roleOrder, as one matrix sharing memory with s.all.
+func (s *timeSplit) rng(first, last string) *splitSet {
+	lo, hi := s.start[first], s.end[last]
+	c := len(s.all.Cols)
+	return &splitSet{
+		Rows: s.rows[lo:hi],
+		M:    &model.Matrix{Cols: s.all.Cols, Rows: hi - lo, X: s.all.X[lo*c : hi*c : hi*c]},
+		Y:    s.y[lo:hi:hi],
 	}
-	per[last].Role, per[prev].Role = "test", "valid+calib"
+}
+
+func (s *timeSplit) set(role string) *splitSet { return s.rng(role, role) }
+
+// splitByTime assigns labelled rows to roles by cutoff. The latest cutoff
+// is the test set. No training or validation row may have a label window
+// that reaches into the test horizon (window = horizon plus gap), so the
+// cutoffs whose window would are set aside (role gap); the latest cutoff
+// left is split by customer into validation (early stopping, model
+// choice) and calibration halves, and all older cutoffs train. The test
+// cutoff is split by customer too: one half joins the refit, the other is
+// held back to calibrate it; the holdout is the whole cutoff.
+func splitByTime(f *features.Frame, cutoffs []int64, window time.Duration, seed uint64) (*timeSplit, []CutoffSummary, error) {
+	last := cutoffs[len(cutoffs)-1]
+	var valid int64
+	found, gaps := false, 0
+	for _, c := range cutoffs[:len(cutoffs)-1] {
+		if c+window.Nanoseconds() <= last {
+			valid, found = c, true
+		} else {
+			gaps++
+		}
+	}
+	if !found || valid == cutoffs[0] {
+		return nil, nil, fmt.Errorf("%w: %d cutoffs: the label windows of the %d before the test cutoff %s reach into its horizon, which leaves no cutoffs to train and validate on: want at least %d",
+			ErrInvalidInput, len(cutoffs), gaps, day(last), gaps+3)
+	}
+	per := map[int64]*CutoffSummary{}
+	role := map[int64]string{}
+	for _, c := range cutoffs {
+		r := roleTrain
+		switch {
+		case c == last:
+			r = "test"
+		case c == valid:
+			r = "valid+calib"
+		case c > valid:
+			r = roleGap
+		}
+		per[c] = &CutoffSummary{Cutoff: day(c), Role: r}
+		role[c] = r
+	}
+	idx := map[string][]int{}
 	churned := map[int64]int{}
 	for i := range f.Rows() {
 		c := f.Cutoff[i]
@@ -251,17 +434,21 @@ func splitByTime(f *features.Frame, cutoffs []int64, seed uint64) (map[string]*s
 		if f.Label[i] == 1 {
 			churned[c]++
 		}
-		switch c {
-		case last:
-			idx["test"] = append(idx["test"], i)
-		case prev:
+		switch r := role[c]; r {
+		case "test":
 			if half(f.CustomerID[i], seed) {
-				idx["valid"] = append(idx["valid"], i)
+				idx[roleFit] = append(idx[roleFit], i)
 			} else {
-				idx["calib"] = append(idx["calib"], i)
+				idx[roleHeld] = append(idx[roleHeld], i)
+			}
+		case "valid+calib":
+			if half(f.CustomerID[i], seed) {
+				idx[roleValid] = append(idx[roleValid], i)
+			} else {
+				idx[roleCalib] = append(idx[roleCalib], i)
 			}
 		default:
-			idx["train"] = append(idx["train"], i)
+			idx[r] = append(idx[r], i)
 		}
 	}
 	var sums []CutoffSummary
@@ -272,16 +459,29 @@ func splitByTime(f *features.Frame, cutoffs []int64, seed uint64) (map[string]*s
 		}
 		sums = append(sums, *s)
 	}
-	sets := map[string]*splitSet{}
 	var errs []error
-	for _, role := range []string{"train", "valid", "calib", "test"} {
-		if len(idx[role]) == 0 {
-			errs = append(errs, fmt.Errorf("%w: no labelled rows for the %s set: the data may not span enough cutoffs with complete horizons", ErrInvalidInput, role))
-			continue
+	for _, r := range []string{roleTrain, roleValid, roleCalib, roleFit, roleHeld} {
+		if len(idx[r]) == 0 {
+			name := r
+			if r == roleFit || r == roleHeld {
+				name = "test"
+			}
+			errs = append(errs, fmt.Errorf("%w: no labelled rows for the %s set: the data may not span enough cutoffs with complete horizons", ErrInvalidInput, name))
 		}
-		sets[role] = subset(f, idx[role])
 	}
-	return sets, sums, errors.Join(errs...)
+	if len(errs) > 0 {
+		return nil, sums, errors.Join(errs...)
+	}
+	var order []int
+	sp := &timeSplit{start: map[string]int{}, end: map[string]int{}}
+	for _, r := range roleOrder {
+		sp.start[r] = len(order)
+		order = append(order, idx[r]...)
+		sp.end[r] = len(order)
+	}
+	whole := subset(f, order)
+	sp.all, sp.y, sp.rows = whole.M, whole.Y, whole.Rows
+	return sp, sums, nil
 }
 
 // half puts a customer in the validation half or the calibration half, by

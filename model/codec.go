@@ -21,6 +21,7 @@ type modelHeader struct {
 	Candidates  []Candidate       `json:"candidates"`
 	Calibration CalibrationReport `json:"calibration"`
 	Calibrator  calibrator        `json:"calibrator"`
+	Refit       *RefitReport      `json:"refit,omitempty"`
 }
 
 // MarshalBinary encodes the model. The same model always gives the same
@@ -33,6 +34,7 @@ func (t *Trained) MarshalBinary() ([]byte, error) {
 	h, err := json.Marshal(modelHeader{
 		Algo: t.base.algo(), Features: t.features, Choice: t.Choice,
 		Candidates: t.Candidates, Calibration: t.Calibration, Calibrator: t.cal,
+		Refit: t.Refit,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode header: %w", err)
@@ -96,7 +98,7 @@ func (t *Trained) UnmarshalBinary(b []byte) error {
 	}
 	*t = Trained{
 		Choice: h.Choice, Candidates: h.Candidates, Calibration: h.Calibration,
-		features: h.Features, base: s, cal: h.Calibrator,
+		Refit: h.Refit, features: h.Features, base: s, cal: h.Calibrator,
 	}
 	return nil
 }

@@ -10,7 +10,13 @@
 // "auto" fits gradient-boosted trees (model/gbt, stopped early on the
 // validation cutoff) and an L2 logistic regression ([FitLogistic]) and
 // keeps the higher validation ROC AUC; [Trained].Choice says which and why,
-// [Trained].Candidates holds both reports. "golearn-rf" is a baseline
+// [Trained].Candidates holds both reports. [FitLogistic] builds the
+// standardised design once and solves with Newton steps (conjugate
+// gradients on the full Hessian, preconditioned by a sampled one), the
+// passes spread over goroutines in fixed blocks. [Refit] fits the kept
+// algorithm again on more rows (trees for the early-stopping count scaled
+// to them) and calibrates it on held-back rows; [SearchGBT] tries a small
+// grid of tree parameters on the validation cutoff. "golearn-rf" is a baseline
 // only (model/internal/golearnrf documents its defects); it is never part
 // of "auto" and cannot be saved.
 //

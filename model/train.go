@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"churn/model/calibrate"
 	"churn/model/eval"
@@ -44,6 +45,17 @@ type TrainConfig struct {
 	// Workers is the number of goroutines of the logistic fit, and of the
 	// GBT's when GBT.Workers is 0; 0 means GOMAXPROCS. No fit depends on it.
 	Workers int `json:"-"`
+	// Phase, when not nil, is told the wall time of each phase of Train
+	// and Refit as it ends ("fit gbt", "fit logistic", "calibrate"), for
+	// the caller's log; it does not change the model.
+	Phase func(name string, d time.Duration) `json:"-"`
+}
+
+// phase reports d since start to cfg.Phase, if any.
+func (c TrainConfig) phase(name string, start time.Time) {
+	if c.Phase != nil {
+		c.Phase(name, time.Since(start))
+	}
 }
 
 // DefaultTrainConfig returns the documented defaults.
@@ -137,6 +149,10 @@ type Trained struct {
 	Candidates []Candidate
 	// Calibration says which calibration was kept and what it changed.
 	Calibration CalibrationReport
+	// Refit, when not nil, says that the model was refitted on more rows
+	// after selection ([Refit]); Candidates then hold the selection's
+	// validation figures.
+	Refit *RefitReport
 
 	features []string
 	base     scorer
@@ -276,7 +292,9 @@ func Train(cfg TrainConfig, train, valid, calib *Matrix, ytrain, yvalid, ycalib 
 	valMargin := make([]float64, valid.Rows)
 	valProb := make([]float64, valid.Rows)
 	for _, a := range algos {
+		start := time.Now()
 		s, notes, err := fitOne(a, cfg, train, valid, ytrain, yvalid)
+		cfg.phase("fit "+a, start)
 		c := Candidate{Algo: a, Notes: notes}
 		if err == nil {
 			err = s.margins(valMargin, valid)
@@ -302,12 +320,14 @@ func Train(cfg TrainConfig, train, valid, calib *Matrix, ytrain, yvalid, ycalib 
 	t.base = best
 	t.Choice = choice(cfg.Algo, best.algo(), t.Candidates)
 
+	start := time.Now()
 	calMargin := make([]float64, calib.Rows)
 	if err := best.margins(calMargin, calib); err != nil {
 		return nil, err
 	}
 	t.cal, t.Calibration = fitCalibration(cfg.Calibration, calMargin, ycalib)
 	t.Calibration.Note = note
+	cfg.phase("calibrate", start)
 	return t, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 
@@ -212,9 +214,18 @@ func cmdTrain(ctx context.Context, c *cli) error {
 	featuresFile := fs.String("features", "", "train on this one-row-per-customer `file` (CSV or Parquet) instead of histories")
 	label := fs.String("label", "", "with --features: the label `column` (Yes/No, true/false or 1/0)")
 	id := fs.String("id", "", "with --features: the customer id `column`, excluded from features")
+	search := fs.Bool("search", false, "try a small grid of GBT depths and learning rates on the time split and keep the best")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the command to this `file` (go tool pprof)")
 	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if *featuresFile != "" {
 		if *label == "" {
@@ -237,6 +248,7 @@ func cmdTrain(ctx context.Context, c *cli) error {
 	override(set, "algo", &cfg.Train.Algo, *algo)
 	override(set, "calibration", &cfg.Train.Calibration, *calibration)
 	override(set, "promote", &cfg.Train.Promote, *promote)
+	override(set, "search", &cfg.Train.Search, *search)
 	override(set, "seed", &cfg.Seed, *seed)
 	if *workers > 0 {
 		cfg.Workers = *workers
@@ -315,6 +327,36 @@ func printTrain(w io.Writer, s *jobs.TrainSummary) {
 	if s.Report != "" {
 		fmt.Fprintf(w, "Report: %s\n", s.Report)
 	}
+	if r := s.Refit; r != nil {
+		fmt.Fprintf(w, "\nThe holdout measures the selected model (trained on %s rows). The saved model is it refitted on %s rows up to the latest complete cutoff",
+			thousands(float64(r.SelectionRows), 0), thousands(float64(r.Rows), 0))
+		if r.Trees > 0 {
+			fmt.Fprintf(w, " (%d trees: %d early-stopped, scaled to the rows)", r.Trees, r.SelectedTrees)
+		}
+		fmt.Fprintf(w, ", calibrated (%s) on a held-back half of it, %s rows.\n", r.Calibration, thousands(float64(r.CalibrationRows), 0))
+	}
+	fmt.Fprintf(w, "\nPhases:")
+	for _, p := range s.Phases {
+		fmt.Fprintf(w, " %s %.1fs;", p.Name, float64(p.DurationMS)/1000)
+	}
+	fmt.Fprintf(w, " total %.1fs\n", float64(s.DurationMS)/1000)
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop is
+// called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --cpuprofile: %w", errUsage, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func printTable(w io.Writer, s *jobs.TableSummary) {

@@ -114,7 +114,7 @@ func TestIndependentDataset(t *testing.T) {
 		t.Errorf("validate read other than the 16 files written:\n%s", v.stdout)
 	}
 	reg := filepath.Join(work, "reg")
-	tr := churn(t, work, "train", "--data", root, "--registry", reg, "--as-of", "2026-06-01", "--cutoffs", "4")
+	tr := churn(t, work, "train", "--data", root, "--registry", reg, "--as-of", "2026-06-01", "--cutoffs", "6")
 	if tr.code != 0 {
 		t.Fatalf("train on an independently written dataset: %s", tr)
 	}

@@ -1,0 +1,125 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"churn/features"
+)
+
+// splitFrame is a frame of customers x cutoffs, every row labelled, the
+// feature the row's cutoff so that a test can see where rows went.
+func splitFrame(cutoffs []int64, customers int) *features.Frame {
+	f := &features.Frame{Names: []string{"cutoff_ns"}}
+	for _, c := range cutoffs {
+		for k := range customers {
+			f.CustomerID = append(f.CustomerID, fmt.Sprintf("c%03d", k))
+			f.Cutoff = append(f.Cutoff, c)
+			f.X = append(f.X, float64(c))
+			f.Label = append(f.Label, float64(k%3%2))
+			f.Plan = append(f.Plan, "p")
+			f.Region = append(f.Region, "r")
+		}
+	}
+	return f
+}
+
+// TestSplitByTimeNoOverlap: no row that trains, validates or calibrates
+// the selected model has a label window reaching into the test cutoff's
+// horizon; the cutoffs in between are kept for the refit only, the test
+// cutoff is whole in the holdout and split into refit and held-back
+// halves, and too few cutoffs are refused with the number needed.
+func TestSplitByTimeNoOverlap(t *testing.T) {
+	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name    string
+		n       int
+		window  time.Duration
+		gaps    int
+		wantErr bool
+	}{
+		{"8 cutoffs, 90 days", 8, 90 * 24 * time.Hour, 2, false},
+		{"8 cutoffs, 30 days", 8, 30 * 24 * time.Hour, 0, false},
+		{"8 cutoffs, 28 days", 8, 28 * 24 * time.Hour, 0, false},
+		{"5 cutoffs, 120 days", 5, 120 * 24 * time.Hour, 3, true},
+		{"6 cutoffs, 120 days", 6, 120 * 24 * time.Hour, 3, false},
+		{"4 cutoffs, 90 days", 4, 90 * 24 * time.Hour, 2, true},
+		{"5 cutoffs, 90 days", 5, 90 * 24 * time.Hour, 2, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cutoffs := features.MonthlyCutoffs(asOf, tt.n, tt.window)
+			f := splitFrame(cutoffs, 40)
+			sp, sums, err := splitByTime(f, cutoffs, tt.window, 1)
+			if tt.wantErr {
+				if !errors.Is(err, ErrInvalidInput) {
+					t.Fatalf("err %v, want ErrInvalidInput", err)
+				}
+				if want := fmt.Sprintf("want at least %d", tt.gaps+3); err != nil && !strings.Contains(err.Error(), want) {
+					t.Errorf("err %q lacks %q", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := cutoffs[len(cutoffs)-1]
+			gaps := 0
+			for _, s := range sums {
+				if s.Role == roleGap {
+					gaps++
+				}
+			}
+			if gaps != tt.gaps {
+				t.Errorf("%d gap cutoffs, want %d (%+v)", gaps, tt.gaps, sums)
+			}
+			for _, role := range []string{roleTrain, roleValid, roleCalib} {
+				s := sp.set(role)
+				if s.M.Rows == 0 {
+					t.Fatalf("no %s rows", role)
+				}
+				for i := range s.M.Rows {
+					c := int64(s.M.X[i])
+					if end := c + tt.window.Nanoseconds(); end > last {
+						t.Fatalf("%s row %d: cutoff %s, label window ends %s, after the test cutoff %s",
+							role, i, day(c), day(end), day(last))
+					}
+				}
+			}
+			test := sp.rng(roleFit, roleHeld)
+			if test.M.Rows != 40 {
+				t.Errorf("test holds %d rows, want the whole cutoff's 40", test.M.Rows)
+			}
+			for i := range test.M.Rows {
+				if int64(test.M.X[i]) != last {
+					t.Fatalf("test row %d from cutoff %s, want %s", i, day(int64(test.M.X[i])), day(last))
+				}
+			}
+			fit, held := sp.set(roleFit), sp.set(roleHeld)
+			if fit.M.Rows == 0 || held.M.Rows == 0 {
+				t.Errorf("test cutoff split %d refit, %d held back; want both", fit.M.Rows, held.M.Rows)
+			}
+			refit := sp.rng(roleTrain, roleFit)
+			if want := len(f.CustomerID) - held.M.Rows; refit.M.Rows != want {
+				t.Errorf("refit holds %d rows, want every labelled row less the held-back ones, %d", refit.M.Rows, want)
+			}
+			seen := map[string]bool{}
+			for _, i := range held.Rows {
+				seen[f.CustomerID[i]] = true
+			}
+			for _, i := range fit.Rows {
+				if seen[f.CustomerID[i]] {
+					t.Fatalf("customer %s both in the refit and held back", f.CustomerID[i])
+				}
+			}
+			for k, i := range sp.rows {
+				if got := sp.all.X[k]; got != f.X[i] || math.IsNaN(sp.y[k]) {
+					t.Fatalf("matrix row %d does not hold frame row %d", k, i)
+				}
+			}
+		})
+	}
+}
