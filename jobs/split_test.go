@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +55,7 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cutoffs := features.MonthlyCutoffs(asOf, tt.n, tt.window)
 			f := splitFrame(cutoffs, 40)
+			orig := slices.Clone(f.X)
 			sp, sums, err := splitByTime(f, cutoffs, tt.window, 1)
 			if tt.wantErr {
 				if !errors.Is(err, ErrInvalidInput) {
@@ -116,10 +119,39 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 				}
 			}
 			for k, i := range sp.rows {
-				if got := sp.all.X[k]; got != f.X[i] || math.IsNaN(sp.y[k]) {
+				if got := sp.all.X[k]; got != orig[i] || sp.y[k] != f.Label[i] || math.IsNaN(sp.y[k]) {
 					t.Fatalf("matrix row %d does not hold frame row %d", k, i)
 				}
 			}
 		})
+	}
+}
+
+// TestMoveRowsToFront: the rows named come first, in order, and every row
+// survives the permutation, for many orders.
+func TestMoveRowsToFront(t *testing.T) {
+	const cols = 3
+	for seed := range uint64(50) {
+		rng := rand.New(rand.NewPCG(seed, 3))
+		rows := 1 + rng.IntN(40)
+		x := make([]float64, rows*cols)
+		for i := range x {
+			x[i] = float64(i/cols) + float64(i%cols)/10
+		}
+		orig := slices.Clone(x)
+		perm := rng.Perm(rows)
+		order := perm[:rng.IntN(rows+1)]
+		moveRowsToFront(x, cols, order)
+		for k, i := range order {
+			if !slices.Equal(x[k*cols:(k+1)*cols], orig[i*cols:(i+1)*cols]) {
+				t.Fatalf("seed %d: row %d holds %v, want row %d's %v", seed, k, x[k*cols:(k+1)*cols], i, orig[i*cols:(i+1)*cols])
+			}
+		}
+		a, b := slices.Clone(x), slices.Clone(orig)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			t.Fatalf("seed %d: values lost or duplicated", seed)
+		}
 	}
 }

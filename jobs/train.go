@@ -136,8 +136,8 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The split holds a copy of the labelled rows; the whole matrix is not
-	// read again, so let it go before training needs the memory.
+	// The split's matrix is the frame's, its rows reordered in place; the
+	// frame's X no longer matches its other columns.
 	f.X = nil
 	for _, s := range summaries {
 		log.Info().Str("cutoff", s.Cutoff).Str("role", s.Role).Int("rows", s.Rows).Int("labelled", s.Labelled).
@@ -357,7 +357,8 @@ const (
 var roleOrder = []string{roleTrain, roleGap, roleValid, roleCalib, roleFit, roleHeld}
 
 // timeSplit is every labelled row of the training cutoffs in one matrix,
-// ordered by role, with the range of rows of each role.
+// ordered by role, with the range of rows of each role. The matrix shares
+// the frame's memory: splitByTime reorders the frame's rows in place.
 type timeSplit struct {
 	all   *model.Matrix
 	y     []float64
@@ -479,9 +480,54 @@ func splitByTime(f *features.Frame, cutoffs []int64, window time.Duration, seed 
 		order = append(order, idx[r]...)
 		sp.end[r] = len(order)
 	}
-	whole := subset(f, order)
-	sp.all, sp.y, sp.rows = whole.M, whole.Y, whole.Rows
+	cols := len(f.Names)
+	sp.y = make([]float64, len(order))
+	for k, i := range order {
+		sp.y[k] = f.Label[i]
+	}
+	sp.rows = order
+	moveRowsToFront(f.X, cols, order)
+	sp.all = &model.Matrix{Cols: f.Names, Rows: len(order), X: f.X[: len(order)*cols : len(order)*cols]}
 	return sp, sums, nil
+}
+
+// moveRowsToFront permutes the rows of x (cols values each) in place so
+// that row k holds what row order[k] held; the rows order leaves out end up
+// after them in no promised order. It follows the permutation's cycles with
+// two rows of scratch, so the training matrix needs no second copy of the
+// frame.
+func moveRowsToFront(x []float64, cols int, order []int) {
+	rows := len(x) / cols
+	pos := make([]int, rows)
+	for i := range pos {
+		pos[i] = -1
+	}
+	for k, i := range order {
+		pos[i] = k
+	}
+	next := len(order)
+	for i := range pos {
+		if pos[i] < 0 {
+			pos[i], next = next, next+1
+		}
+	}
+	done := make([]bool, rows)
+	cur, nxt := make([]float64, cols), make([]float64, cols)
+	for s := range rows {
+		if done[s] || pos[s] == s {
+			done[s] = true
+			continue
+		}
+		copy(cur, x[s*cols:(s+1)*cols])
+		for j := s; !done[j]; {
+			done[j] = true
+			t := pos[j]
+			copy(nxt, x[t*cols:(t+1)*cols])
+			copy(x[t*cols:(t+1)*cols], cur)
+			cur, nxt = nxt, cur
+			j = t
+		}
+	}
 }
 
 // half puts a customer in the validation half or the calibration half, by
@@ -495,17 +541,6 @@ func half(id string, seed uint64) bool {
 	h.Write(b[:])
 	h.Write([]byte(id))
 	return h.Sum64()%2 == 0
-}
-
-func subset(f *features.Frame, rows []int) *splitSet {
-	cols := len(f.Names)
-	m := &model.Matrix{Cols: f.Names, Rows: len(rows), X: make([]float64, 0, len(rows)*cols)}
-	y := make([]float64, len(rows))
-	for k, i := range rows {
-		m.X = append(m.X, f.X[i*cols:(i+1)*cols]...)
-		y[k] = f.Label[i]
-	}
-	return &splitSet{Rows: rows, M: m, Y: y}
 }
 
 // recencyColumns are the features whose minimum is the days since a
