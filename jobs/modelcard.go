@@ -77,8 +77,15 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 	p("| data end (as of) | %s: no row at or after it was read |\n", w.AsOf)
 	p("| label | leaving within %s after a cutoff |\n", w.Horizon)
 	p("| training cutoffs | %s |\n", strings.Join(w.TrainCutoffs, ", "))
+	if len(w.GapCutoffs) > 0 {
+		p("| left out of selection | %s: their label windows reach into the test horizon |\n", strings.Join(w.GapCutoffs, ", "))
+	}
 	p("| validation and calibration cutoff | %s (customers split in two halves) |\n", w.ValidCutoff)
 	p("| test cutoff | %s, outcomes observed until %s |\n", w.TestCutoff, w.LabelsUntil)
+	if r := tr.Refit; r != nil {
+		p("| saved model | refitted on %d rows of every cutoff up to the test cutoff, less %d held-back rows of it that calibrate it; the holdout metrics below measure the model selected before the refit |\n",
+			r.Rows, r.CalibrationRows)
+	}
 	p("| fingerprint | `%s` |\n\n", w.Fingerprint)
 	if len(cutoffs) > 0 {
 		p("| cutoff | role | customers | labelled | churn rate |\n|---|---|--:|--:|--:|\n")

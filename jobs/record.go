@@ -80,6 +80,8 @@ func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fing
 		switch c.Role {
 		case "train":
 			w.TrainCutoffs = append(w.TrainCutoffs, c.Cutoff)
+		case roleGap:
+			w.GapCutoffs = append(w.GapCutoffs, c.Cutoff)
 		case "valid+calib":
 			w.ValidCutoff = c.Cutoff
 		case "test":

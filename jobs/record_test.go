@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,7 +42,9 @@ func TestTrainRecordsVersion(t *testing.T) {
 		t.Fatal("meta.json has no record")
 	}
 	w := rec.Window
-	if w.AsOf != "2026-11-01" || w.TestCutoff != "2026-08-01" || w.ValidCutoff != "2026-07-01" || len(w.TrainCutoffs) != cfg.Train.Cutoffs-2 ||
+	// Two cutoffs' 90-day windows reach into the test horizon: gap.
+	if w.AsOf != "2026-11-01" || w.TestCutoff != "2026-08-01" || w.ValidCutoff != "2026-05-01" || len(w.TrainCutoffs) != cfg.Train.Cutoffs-4 ||
+		!slices.Equal(w.GapCutoffs, []string{"2026-06-01", "2026-07-01"}) ||
 		w.Horizon != "90d" || w.LabelsUntil != "2026-10-30" || w.Fingerprint != sum.Fingerprint {
 		t.Errorf("data window %+v", w)
 	}

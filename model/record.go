@@ -48,9 +48,12 @@ type DataWindow struct {
 	// Horizon is the label horizon: churn means leaving within it after a
 	// cutoff.
 	Horizon string `json:"horizon"`
-	// TrainCutoffs trained the model; ValidCutoff chose it and calibrated
-	// it; TestCutoff measured it.
+	// TrainCutoffs trained the selected model; ValidCutoff chose it and
+	// calibrated it; TestCutoff measured it. GapCutoffs, whose label
+	// windows reach into the test horizon, took no part in that; a refit
+	// (Refit) learnt from them and from part of TestCutoff too.
 	TrainCutoffs []string `json:"train_cutoffs"`
+	GapCutoffs   []string `json:"gap_cutoffs,omitempty"`
 	ValidCutoff  string   `json:"valid_cutoff"`
 	TestCutoff   string   `json:"test_cutoff"`
 	// LabelsUntil is the end of the test cutoff's horizon: the latest
