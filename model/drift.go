@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"slices"
+
+	"churn/model/internal/parallel"
 )
 
 // psiEps floors every bin's share before the logarithm in PSI, so that an
@@ -103,15 +105,27 @@ func (d Distribution) PSI(actual []float64) float64 {
 }
 
 // Profile returns the distribution of every column of m.
+//
+// The columns are binned on up to GOMAXPROCS goroutines, a column each at a
+// time; the result does not depend on their number.
 func Profile(m *Matrix, bins int) map[string]Distribution {
-	out := make(map[string]Distribution, len(m.Cols))
-	col := make([]float64, m.Rows)
 	c := len(m.Cols)
-	for j, name := range m.Cols {
-		for i := range col {
-			col[i] = m.X[i*c+j]
+	dists := make([]Distribution, c)
+	workers := parallel.Workers(0)
+	// Columns go to workers in fixed strides, each worker reusing one
+	// buffer.
+	parallel.For(workers, min(workers, c), func(w int) {
+		col := make([]float64, m.Rows)
+		for j := w; j < c; j += min(workers, c) {
+			for i := range col {
+				col[i] = m.X[i*c+j]
+			}
+			dists[j] = NewDistribution(col, bins)
 		}
-		out[name] = NewDistribution(col, bins)
+	})
+	out := make(map[string]Distribution, c)
+	for j, name := range m.Cols {
+		out[name] = dists[j]
 	}
 	return out
 }
