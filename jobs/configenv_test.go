@@ -74,6 +74,7 @@ func TestEveryKeyHasAVariable(t *testing.T) {
 		"features.horizon": "45d", "features.gap": "3d", "features.lookback": "45d",
 		"features.windows": "3d,9d", "features.label": "contractual",
 		"columns": "{orders: {ts: ordered_at}}", "workers": "3",
+		"train.refit": "false",
 	}
 	byType := map[string]string{
 		"*string": "other", "*int": "7", "*uint64": "7", "*float64": "0.123", "*bool": "true",

@@ -23,12 +23,12 @@ func sampleConfig(t *testing.T) (Config, Env) {
 
 // The embedded sample's holdout, as `churn train` with the defaults
 // measures it (latest complete cutoff, 2026-08-01, with the model selected
-// on cutoffs whose label windows end before it): gbt ROC AUC 0.7399,
+// on cutoffs whose label windows end before it): gbt ROC AUC 0.7232,
 // Brier 0.1118; days since last activity 0.6447. Training is
 // deterministic, so the tolerance only absorbs floating-point differences
 // between machines.
 const (
-	sampleHoldoutAUC       = 0.7399
+	sampleHoldoutAUC       = 0.7232
 	sampleHoldoutBrier     = 0.1118
 	sampleBaselineAUC      = 0.6447
 	sampleHoldoutTolerance = 0.0005
