@@ -54,7 +54,10 @@ type ReadOptions struct {
 	// OnBad is called for every skipped row. A non-nil return stops the
 	// read with that error. Nil means skipped rows are only counted.
 	OnBad func(*RowError) error
-	// Allocator is the Arrow allocator; nil means the Go allocator.
+	// Allocator is the Arrow allocator; nil means the Go allocator. It
+	// must never hand out again a buffer that Arrow has freed: Arrow's
+	// Parquet reader still reads some buffers after freeing them, so
+	// recycled buffers give corrupt pages or, worse, wrong values.
 	Allocator memory.Allocator
 
 	arrowOnly bool // tests: read with Arrow's record reader, never the page path

@@ -121,9 +121,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	defer stopProgress()
 
 	bad := newBadRows(cfg, log)
-	// The builder clones what it keeps of a row, so Arrow's buffers can be
-	// recycled from batch to batch.
-	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: dataEnd, OnBad: bad.onBad, Allocator: data.RecyclingAllocator()}
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: dataEnd, OnBad: bad.onBad}
 
 	// Customers first: they fix the customer index that every shard shares.
 	var unknown [numTables]atomic.Int64
