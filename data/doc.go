@@ -30,17 +30,35 @@
 // TIMESTAMP in milli, micro and nanoseconds, INT96, DATE,
 // dictionary-encoded strings, every integer width.
 //
-// The values are then decoded one of two ways (pages.go). Flat columns of
-// plain physical types, in files from writers the tests check (parquet-go,
-// which our generator and converters use, and DuckDB), are decoded page by
-// page with parquet-go: a dictionary is converted once, strings are
-// copied once per batch into an arena and checked for UTF-8 in bulk. That
-// is about four times less CPU than Arrow's record reader, which copies
-// every string into a builder and allocates new arrays per batch. Every
-// other file (INT96, half floats, nested columns, files of Arrow's Go
-// writer, which parquet-go v0.25.1 misreads) goes through Arrow's record
-// reader. Both ways give the same rows, counts and errors; the tests hold
-// them to it on DuckDB's and our writer's files.
+// The values are then decoded one of two ways (pages.go), chosen per row
+// group from what the file says, never from which writer made it. A row
+// group goes the page path, decoded page by page with parquet-go, when
+// every contract column is a flat column of a plain physical type (BYTE_ARRAY
+// strings, INT64 timestamps, INT32 dates, numbers) and every one of its
+// column chunks is in what the page decoder is known to read right:
+//
+//   - codecs UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD and LZ4_RAW;
+//   - data pages v1 and v2 and dictionary pages;
+//   - encodings PLAIN, PLAIN_DICTIONARY and RLE_DICTIONARY, RLE levels,
+//     DELTA_BINARY_PACKED integers, DELTA_LENGTH_BYTE_ARRAY and
+//     DELTA_BYTE_ARRAY strings, BYTE_STREAM_SPLIT floats and doubles;
+//     BIT_PACKED only for a REQUIRED column (whose levels are empty);
+//   - a nullable column only where the chunk's statistics count its nulls:
+//     parquet-go takes a v2 page's value count from the header's
+//     num_nulls, which Arrow's Go writer leaves at 0 when statistics are
+//     off.
+//
+// A dictionary is converted once, strings are copied once per batch into an
+// arena and checked for UTF-8 in bulk: about four times less CPU than
+// Arrow's record reader, which copies every string into a builder and
+// allocates new arrays per batch. Every other row group (INT96 timestamps,
+// half floats, nested columns, LZO or Hadoop LZ4, chunks without null
+// counts) goes through Arrow's record reader. Both ways give the same rows,
+// counts and errors; the differential tests hold them, and DuckDB, to it
+// over files of DuckDB, Arrow Go, parquet-go, Polars and hyparquet-writer.
+// Arrow's allocator is the Go allocator: Arrow reads some buffers after
+// freeing them, so an allocator that reuses freed buffers corrupts reads.
+// LZ4_RAW, which Arrow Go v17 lacks, is registered here (lz4.go).
 //
 // Schema problems are found before any row: a missing required column
 // (ErrMissingColumn) or a type that cannot be widened to the column's kind

@@ -7,39 +7,108 @@ import (
 	"io"
 	"math"
 	"os"
-	"strings"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	pq "github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/compress"
+	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/metadata"
 	"github.com/apache/arrow/go/v17/parquet/schema"
 	"github.com/parquet-go/parquet-go"
 )
 
-// The page path: ReadFile decodes a file's contract columns page by page
-// with parquet-go when every column is a flat column of a plain physical
-// type (see pageConvFor), and with Arrow's record reader otherwise. Arrow
-// still reads the schema and decides what each column means; parquet-go
-// only decodes the physical values, which it does several times faster
-// than Arrow's record reader (which copies every string into a builder and
-// allocates new arrays per batch). Both paths give the same rows: the tests hold them to
-// it on every fixture.
+// The page path: ReadFile decodes the contract columns of a row group page
+// by page with parquet-go when parquet-go's decoder is known to read every
+// one of its column chunks right (pageChunkWhy), and with Arrow's record
+// reader otherwise. Arrow still reads the schema and decides what each
+// column means; parquet-go only decodes the physical values, which it does
+// several times faster than Arrow's record reader (which copies every
+// string into a builder and allocates new arrays per batch). Both paths
+// give the same rows: the differential tests hold them to it, and to
+// DuckDB, over files of many writers and options.
 
-// pageWriter reports whether files of the writer named by a file's
-// created_by go the page path: parquet-go's own (which our generator and
-// table writer use) and DuckDB's, each checked against Arrow's reading in
-// the tests. parquet-go v0.25.1 misreads the definition levels of files
-// written by Arrow's Go writer ("parquet-go version 17.0.0", despite the
-// name), so every other writer goes Arrow's way.
-func pageWriter(createdBy string) bool {
-	for _, p := range []string{"github.com/parquet-go/parquet-go", "churn version", "DuckDB"} {
-		if strings.HasPrefix(createdBy, p) {
-			return true
-		}
+// pageCodecs are the compression codecs whose pages the page path reads.
+// LZO and Hadoop-framed LZ4 are not: parquet-go has no codec for them.
+var pageCodecs = map[compress.Compression]bool{
+	compress.Codecs.Uncompressed: true,
+	compress.Codecs.Snappy:       true,
+	compress.Codecs.Gzip:         true,
+	compress.Codecs.Brotli:       true,
+	compress.Codecs.Zstd:         true,
+	lz4Raw:                       true,
+}
+
+// encByteStreamSplit is BYTE_STREAM_SPLIT, which Arrow Go v17 does not name.
+const encByteStreamSplit = pq.Encoding(9)
+
+// pageEncoding reports whether the page path reads values of physical type
+// phys in encoding e. RLE is the encoding of definition levels (and of
+// booleans, which no contract column reads); BIT_PACKED, the deprecated
+// level encoding, is handled by pageChunkWhy.
+func pageEncoding(e pq.Encoding, phys pq.Type) bool {
+	switch e {
+	case pq.Encodings.Plain, pq.Encodings.PlainDict, pq.Encodings.RLEDict, pq.Encodings.RLE:
+		return true
+	case pq.Encodings.DeltaBinaryPacked:
+		return phys == pq.Types.Int32 || phys == pq.Types.Int64
+	case pq.Encodings.DeltaLengthByteArray, pq.Encodings.DeltaByteArray:
+		return phys == pq.Types.ByteArray
+	case encByteStreamSplit:
+		return phys == pq.Types.Float || phys == pq.Types.Double
 	}
 	return false
+}
+
+// pageChunkWhy says why the page path does not read column chunk cc of
+// column col, or "" when it does. The decision rests on what the file
+// says of the chunk, never on which writer made it: its codec, every
+// encoding it lists, and the page types and encodings of its encoding
+// statistics when the writer kept them. Data pages v1 and v2 and
+// dictionary pages are read; the BIT_PACKED level encoding only where the
+// column has no levels (a REQUIRED column: parquet-mr lists BIT_PACKED for
+// the empty repetition levels of every column).
+//
+// A nullable column also needs the chunk's statistics to count its nulls.
+// parquet-go takes the number of values of a v2 data page from the page
+// header (num_values - num_nulls), not from its definition levels, and
+// Arrow's Go writer fills num_nulls from the page statistics: with
+// statistics off it writes num_nulls = 0 for pages that hold nulls, and
+// parquet-go then fails on, or misaligns, the values. Which pages are v2
+// cannot be told from the metadata (Arrow's Go writer lists its v2 pages
+// as DATA_PAGE in the encoding statistics), so such chunks go Arrow's way,
+// which reads the levels.
+func pageChunkWhy(cc *metadata.ColumnChunkMetaData, col *schema.Column) string {
+	if !pageCodecs[cc.Compression()] {
+		return "codec " + cc.Compression().String()
+	}
+	if col.MaxDefinitionLevel() > 0 {
+		if st, err := cc.Statistics(); err != nil || st == nil || !st.HasNullCount() {
+			return "no null count in the statistics of a nullable column"
+		}
+	}
+	phys := col.PhysicalType()
+	ok := func(e pq.Encoding) bool {
+		return pageEncoding(e, phys) || e == pq.Encodings.BitPacked && col.MaxDefinitionLevel() == 0
+	}
+	for _, e := range cc.Encodings() {
+		if !ok(e) {
+			return fmt.Sprintf("encoding %s of %s", e, phys)
+		}
+	}
+	for _, st := range cc.EncodingStats() {
+		switch pt := st.PageType.String(); pt {
+		case "DATA_PAGE", "DATA_PAGE_V2", "DICTIONARY_PAGE":
+		default:
+			return "page type " + pt
+		}
+		if !ok(st.Encoding) {
+			return fmt.Sprintf("encoding %s of %s", st.Encoding, phys)
+		}
+	}
+	return ""
 }
 
 // pageConv says how a column's physical values become its contract kind.
@@ -488,90 +557,175 @@ func (c *pageCursor) dictKey(dst, idx []int32) {
 	}
 }
 
-// readPages is ReadFile's page path, for a file whose present columns all
-// have a conversion (convs, by contract column). It returns false, and
-// reads nothing, when parquet-go cannot open the file, so that the Arrow
-// path reads it and reports what is wrong.
-func readPages(ctx context.Context, r *reader, osf *os.File, size int64, leaves []int, convs []pageConv, pers []int64, batch int, d deliver) (bool, error) {
-	pf, err := parquet.OpenFile(osf, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
-	if err != nil {
-		return false, nil
+// pageReader is ReadFile's page path over one file: the row groups it
+// takes and the cursors of their columns.
+type pageReader struct {
+	r      *reader
+	pf     *parquet.File
+	leaves []int
+	convs  []pageConv // by contract column
+	pers   []int64
+	batch  int
+	ok     []bool // by row group: the page path reads it
+	cur    []pageCursor
+}
+
+// openPages returns the page path of a file, or nil when it reads none of
+// its row groups: a present column has no page conversion (pageConvFor),
+// no row group has only chunks that the page path reads (pageChunkWhy), or
+// parquet-go cannot open the file (Arrow then reads it, and reports what
+// is wrong).
+func (r *reader) openPages(pr *file.Reader, osf *os.File, size int64, leaves []int, batch int) *pageReader {
+	if why := r.pagesWhy(pr, leaves); why != "" {
+		return nil
 	}
-	contract := Contract[r.table]
-	cur := make([]pageCursor, len(contract))
-	for i := range cur {
-		if sc, ok := scratchPool.Get().(*scratch); ok {
-			cur[i].arena, cur[i].pending = sc.arena[:0], sc.pending[:0]
-		}
-	}
-	defer func() {
-		for i := range cur {
-			cur[i].close()
-			if cap(cur[i].arena) > 0 {
-				scratchPool.Put(&scratch{cur[i].arena, cur[i].pending})
-			}
-		}
-	}()
-	var base int64
-	for rg, g := range pf.RowGroups() {
-		r.rowGroup = rg
-		chunks := g.ColumnChunks()
-		li := 0
-		for c := range contract {
-			cur[c].close()
-			if !r.cols[c].present {
-				continue
-			}
-			leaf := leaves[li]
+	p := &pageReader{r: r, leaves: leaves, batch: batch, convs: make([]pageConv, len(r.cols)), pers: make([]int64, len(r.cols))}
+	sch := pr.MetaData().Schema
+	li := 0
+	for c := range r.cols {
+		if r.cols[c].present {
+			p.convs[c], p.pers[c] = pageConvFor(Contract[r.table][c].Kind, r.cols[c].dt, sch.Column(leaves[li]))
 			li++
-			if leaf >= len(chunks) {
-				return true, &FileError{File: r.file, Column: r.cols[c].name, Err: fmt.Errorf("row group %d: no column chunk %d: %w", rg, leaf, ErrCorrupt)}
-			}
-			cur[c] = pageCursor{name: r.cols[c].name, conv: convs[c], per: pers[c], pages: chunks[leaf].Pages(),
-				arena: cur[c].arena, pending: cur[c].pending, dictKeys: cur[c].dictKeys}
-			if c == 0 {
-				cur[c].key = r.key
-			}
 		}
-		total := g.NumRows()
-		for lo := int64(0); lo < total; lo += int64(batch) {
-			if err := ctx.Err(); err != nil {
-				return true, err
-			}
-			n := int(min(int64(batch), total-lo))
-			for c := range contract {
-				v := &r.cols[c]
-				k := contract[c].Kind
-				if !v.present {
-					v.fillNull(k, n)
-					continue
-				}
-				if err := cur[c].fill(v, k, n); err != nil {
-					return true, &FileError{File: r.file, Column: v.name, Err: fmt.Errorf("row group %d: %w", rg, wrapCorrupt(err))}
-				}
-			}
-			if err := r.emit(n, base+lo, d); err != nil {
-				return true, err
-			}
+	}
+	some := false
+	p.ok = make([]bool, pr.NumRowGroups())
+	for rg := range p.ok {
+		p.ok[rg] = r.groupWhy(pr, leaves, rg) == ""
+		some = some || p.ok[rg]
+	}
+	if !some {
+		return nil
+	}
+	pf, err := parquet.OpenFile(osf, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+	if err != nil || len(pf.RowGroups()) != len(p.ok) {
+		return nil
+	}
+	p.pf = pf
+	p.cur = make([]pageCursor, len(r.cols))
+	for i := range p.cur {
+		if sc, ok := scratchPool.Get().(*scratch); ok {
+			p.cur[i].arena, p.cur[i].pending = sc.arena[:0], sc.pending[:0]
 		}
-		// Every column must end with the row group.
+	}
+	return p
+}
+
+// pagesWhy says why no row group of the file can take the page path for
+// its schema, or "".
+func (r *reader) pagesWhy(pr *file.Reader, leaves []int) string {
+	sch := pr.MetaData().Schema
+	li := 0
+	for c := range r.cols {
+		v := &r.cols[c]
+		if !v.present {
+			continue
+		}
+		leaf := leaves[li]
+		li++
+		if leaf < 0 || leaf >= sch.NumColumns() {
+			return "no column " + v.name
+		}
+		if conv, _ := pageConvFor(Contract[r.table][c].Kind, v.dt, sch.Column(leaf)); conv == convNone {
+			return fmt.Sprintf("column %s: %s as %s", v.name, sch.Column(leaf).PhysicalType(), v.dt)
+		}
+	}
+	return ""
+}
+
+// groupWhy says why row group rg does not take the page path, or "".
+func (r *reader) groupWhy(pr *file.Reader, leaves []int, rg int) string {
+	md := pr.MetaData()
+	g := md.RowGroup(rg)
+	for _, leaf := range leaves {
+		cc, err := g.ColumnChunk(leaf)
+		if err != nil {
+			return err.Error()
+		}
+		if why := pageChunkWhy(cc, md.Schema.Column(leaf)); why != "" {
+			return fmt.Sprintf("column %s: %s", md.Schema.Column(leaf).Name(), why)
+		}
+	}
+	return ""
+}
+
+// takes reports whether the page path reads row group rg.
+func (p *pageReader) takes(rg int) bool { return p != nil && p.ok[rg] }
+
+// close releases the cursors and keeps their scratch for the next file.
+func (p *pageReader) close() {
+	if p == nil {
+		return
+	}
+	for i := range p.cur {
+		p.cur[i].close()
+		if cap(p.cur[i].arena) > 0 {
+			scratchPool.Put(&scratch{p.cur[i].arena, p.cur[i].pending})
+		}
+	}
+}
+
+// readRowGroup reads row group rg page by page, base being the file row
+// index of its first row, and returns its number of rows.
+func (p *pageReader) readRowGroup(ctx context.Context, rg int, base int64, d deliver) (int64, error) {
+	r, cur := p.r, p.cur
+	contract := Contract[r.table]
+	g := p.pf.RowGroups()[rg]
+	chunks := g.ColumnChunks()
+	li := 0
+	for c := range contract {
+		cur[c].close()
+		if !r.cols[c].present {
+			continue
+		}
+		leaf := p.leaves[li]
+		li++
+		if leaf >= len(chunks) {
+			return 0, &FileError{File: r.file, Column: r.cols[c].name, Err: fmt.Errorf("row group %d: no column chunk %d: %w", rg, leaf, ErrCorrupt)}
+		}
+		cur[c] = pageCursor{name: r.cols[c].name, conv: p.convs[c], per: p.pers[c], pages: chunks[leaf].Pages(),
+			arena: cur[c].arena, pending: cur[c].pending, dictKeys: cur[c].dictKeys}
+		if c == 0 {
+			cur[c].key = r.key
+		}
+	}
+	total := g.NumRows()
+	for lo := int64(0); lo < total; lo += int64(p.batch) {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		n := int(min(int64(p.batch), total-lo))
 		for c := range contract {
-			if !r.cols[c].present {
+			v := &r.cols[c]
+			k := contract[c].Kind
+			if !v.present {
+				v.fillNull(k, n)
 				continue
 			}
-			if cur[c].pos < cur[c].n {
-				return true, &FileError{File: r.file, Column: r.cols[c].name, Err: fmt.Errorf("row group %d: more values than its %d rows: %w", rg, total, ErrCorrupt)}
-			}
-			if err := cur[c].next(); !errors.Is(err, io.EOF) {
-				if err == nil {
-					err = fmt.Errorf("more values than its %d rows: %w", total, ErrCorrupt)
-				}
-				return true, &FileError{File: r.file, Column: r.cols[c].name, Err: fmt.Errorf("row group %d: %w", rg, wrapCorrupt(err))}
+			if err := cur[c].fill(v, k, n); err != nil {
+				return 0, &FileError{File: r.file, Column: v.name, Err: fmt.Errorf("row group %d: %w", rg, wrapCorrupt(err))}
 			}
 		}
-		base += total
+		if err := r.emit(n, base+lo, d); err != nil {
+			return 0, err
+		}
 	}
-	return true, nil
+	// Every column must end with the row group.
+	for c := range contract {
+		if !r.cols[c].present {
+			continue
+		}
+		if cur[c].pos < cur[c].n {
+			return 0, &FileError{File: r.file, Column: r.cols[c].name, Err: fmt.Errorf("row group %d: more values than its %d rows: %w", rg, total, ErrCorrupt)}
+		}
+		if err := cur[c].next(); !errors.Is(err, io.EOF) {
+			if err == nil {
+				err = fmt.Errorf("more values than its %d rows: %w", total, ErrCorrupt)
+			}
+			return 0, &FileError{File: r.file, Column: r.cols[c].name, Err: fmt.Errorf("row group %d: %w", rg, wrapCorrupt(err))}
+		}
+	}
+	return total, nil
 }
 
 // wrapCorrupt marks a decoding error of parquet-go as ErrCorrupt.

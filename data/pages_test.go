@@ -16,7 +16,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -213,8 +215,8 @@ func TestPagePathDuckDB(t *testing.T) {
 		p := filepath.Join(dir, string(t)+".parquet")
 		return File{Path: p, Rel: p, Table: t}
 	}
-	if !pageWriter(createdBy(t, file(Sessions).Path)) {
-		t.Fatal("DuckDB's files do not take the page path")
+	for _, tb := range Tables {
+		mustTakePages(t, file(tb))
 	}
 	for _, batch := range []int{7, 4096, DefaultBatchSize} {
 		t.Run(fmt.Sprint("batch=", batch), func(t *testing.T) {
@@ -284,7 +286,7 @@ func TestPagePathTableWriter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return File{Path: path, Rel: name}
+		return File{Path: path, Rel: name, Table: Table(name)}
 	}
 	var sessions []Session
 	var tickets []Ticket
@@ -296,8 +298,8 @@ func TestPagePathTableWriter(t *testing.T) {
 		surveys = append(surveys, Survey{CustomerID: str(i), AnsweredAt: ts(), NPS: rng.IntN(13) - 1, Comment: str(i)})
 	}
 	fs, ft, fv := write("sessions", sessions), write("tickets", tickets), write("surveys", surveys)
-	if !pageWriter(createdBy(t, fs.Path)) {
-		t.Fatal("our writer's files do not take the page path")
+	for _, f := range []File{fs, ft, fv} {
+		mustTakePages(t, f)
 	}
 	for _, batch := range []int{1, 333, DefaultBatchSize} {
 		readBoth[Session](t, fs, batch)
@@ -345,13 +347,45 @@ func TestPagePathCorrupt(t *testing.T) {
 	}
 }
 
-func createdBy(t *testing.T, path string) string {
+// pagesTaken returns how many of the row groups of f, a file of table
+// f.Table, the page path reads, of how many, and why the first it does not
+// read is not.
+func pagesTaken(t *testing.T, f File) (taken, groups int, why string) {
 	t.Helper()
-	s, err := fileCreatedBy(path)
+	pr, err := file.OpenParquetFile(f.Path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	defer pr.Close()
+	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &reader{table: f.Table, file: f.Rel, cols: make([]colVec, len(Contract[f.Table]))}
+	leaves, err := r.resolve(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups = pr.NumRowGroups()
+	if why = r.pagesWhy(pr, leaves); why != "" {
+		return 0, groups, why
+	}
+	for rg := range groups {
+		if w := r.groupWhy(pr, leaves, rg); w == "" {
+			taken++
+		} else if why == "" {
+			why = fmt.Sprintf("row group %d: %s", rg, w)
+		}
+	}
+	return taken, groups, why
+}
+
+// mustTakePages fails unless the page path reads every row group of f.
+func mustTakePages(t *testing.T, f File) {
+	t.Helper()
+	if taken, groups, why := pagesTaken(t, f); taken != groups {
+		t.Errorf("%s: the page path reads %d of %d row groups: %s", f.Rel, taken, groups, why)
+	}
 }
 
 // TestPagePathPlainText reads PLAIN-encoded strings, where the page path
@@ -389,10 +423,8 @@ func TestPagePathPlainText(t *testing.T) {
 		if err := parquet.WriteFile(path, rs); err != nil {
 			t.Fatal(err)
 		}
-		if !pageWriter(createdBy(t, path)) {
-			t.Fatal("parquet-go's files do not take the page path")
-		}
 		f := File{Path: path, Rel: name, Table: Tickets}
+		mustTakePages(t, f)
 		for _, batch := range []int{1, 2, 3, 64, 1000} {
 			got := readBoth[Ticket](t, f, batch)
 			for _, tk := range got {
@@ -402,14 +434,4 @@ func TestPagePathPlainText(t *testing.T) {
 			}
 		}
 	}
-}
-
-// fileCreatedBy returns the created_by of the Parquet file at path.
-func fileCreatedBy(path string) (string, error) {
-	pr, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return "", err
-	}
-	defer pr.Close()
-	return pr.MetaData().GetCreatedBy(), nil
 }

@@ -243,60 +243,71 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 	if err := r.checkChunks(pr, leaves, fileSize); err != nil {
 		return r.st, err
 	}
-	if convs, pers, ok := r.pagePath(pr, leaves); ok && !opt.arrowOnly && pageWriter(pr.MetaData().GetCreatedBy()) {
-		if done, err := readPages(ctx, r, osf, fileSize, leaves, convs, pers, batch, d); done {
-			return r.st, err
-		}
+	var pages *pageReader
+	if !opt.arrowOnly {
+		pages = r.openPages(pr, osf, fileSize, leaves, batch)
+		defer pages.close()
 	}
-	r.cols[0].keyed = false // the record reader's strings carry no keys
-	var base int64          // file row index of the first row of the row group
+	var base int64 // file row index of the first row of the row group
 	for rg := 0; rg < pr.NumRowGroups(); rg++ {
 		r.rowGroup = rg
-		rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
+		var n int64
+		if pages.takes(rg) {
+			n, err = pages.readRowGroup(ctx, rg, base, d)
+		} else {
+			n, err = r.readArrowGroup(ctx, pr, fr, leaves, rg, base, d)
+		}
 		if err != nil {
-			return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d: %w: %w", rg, ErrCorrupt, err)}
+			return r.st, err
 		}
-		off := base
-		for rr.Next() {
-			if err := ctx.Err(); err != nil {
-				rr.Release()
-				return r.st, err
-			}
-			rec := rr.Record()
-			n := int(rec.NumRows())
-			if err := r.place(rec.Schema()); err != nil {
-				rr.Release()
-				return r.st, err
-			}
-			for c := range r.cols {
-				v := &r.cols[c]
-				k := Contract[table][c].Kind
-				if !v.present {
-					v.fillNull(k, n)
-					continue
-				}
-				if err := v.decode(k, rec.Column(v.pos)); err != nil {
-					rr.Release()
-					return r.st, &FileError{File: rel, Column: v.name, Err: err}
-				}
-			}
-			if err := r.emit(n, off, d); err != nil {
-				rr.Release()
-				return r.st, err
-			}
-			off += int64(n)
-		}
-		rerr := rr.Err()
-		rr.Release()
-		if rerr != nil && !errors.Is(rerr, io.EOF) {
-			return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d: %w: %w", rg, ErrCorrupt, rerr)}
-		}
-		if want := pr.MetaData().RowGroup(rg).NumRows(); off-base != want {
-			return r.st, &FileError{File: rel, Err: fmt.Errorf("row group %d: read %d of %d rows: %w", rg, off-base, want, ErrCorrupt)}
-		}
-		base = off
+		base += n
 	}
 	return r.st, nil
+}
+
+// readArrowGroup reads row group rg with Arrow's record reader, base being
+// the file row index of its first row, and returns its number of rows.
+func (r *reader) readArrowGroup(ctx context.Context, pr *file.Reader, fr *pqarrow.FileReader, leaves []int, rg int, base int64, d deliver) (int64, error) {
+	table, rel := r.table, r.file
+	r.cols[0].keyed = false // the record reader's strings carry no keys
+	rr, err := fr.GetRecordReader(ctx, leaves, []int{rg})
+	if err != nil {
+		return 0, &FileError{File: rel, Err: fmt.Errorf("row group %d: %w: %w", rg, ErrCorrupt, err)}
+	}
+	defer rr.Release()
+	off := base
+	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		rec := rr.Record()
+		n := int(rec.NumRows())
+		if err := r.place(rec.Schema()); err != nil {
+			return 0, err
+		}
+		for c := range r.cols {
+			v := &r.cols[c]
+			k := Contract[table][c].Kind
+			if !v.present {
+				v.fillNull(k, n)
+				continue
+			}
+			if err := v.decode(k, rec.Column(v.pos)); err != nil {
+				return 0, &FileError{File: rel, Column: v.name, Err: err}
+			}
+		}
+		if err := r.emit(n, off, d); err != nil {
+			return 0, err
+		}
+		off += int64(n)
+	}
+	if rerr := rr.Err(); rerr != nil && !errors.Is(rerr, io.EOF) {
+		return 0, &FileError{File: rel, Err: fmt.Errorf("row group %d: %w: %w", rg, ErrCorrupt, rerr)}
+	}
+	if want := pr.MetaData().RowGroup(rg).NumRows(); off-base != want {
+		return 0, &FileError{File: rel, Err: fmt.Errorf("row group %d: read %d of %d rows: %w", rg, off-base, want, ErrCorrupt)}
+	}
+	return off - base, nil
 }
 
 // reader is the state of one ReadFile call that the row builders share.
@@ -453,31 +464,6 @@ func (r *reader) checkChunks(pr *file.Reader, leaves []int, fileSize int64) erro
 		}
 	}
 	return nil
-}
-
-// pagePath returns the page path's conversion of every contract column,
-// and false when a present column needs Arrow's record reader.
-func (r *reader) pagePath(pr *file.Reader, leaves []int) ([]pageConv, []int64, bool) {
-	convs := make([]pageConv, len(r.cols))
-	pers := make([]int64, len(r.cols))
-	sch := pr.MetaData().Schema
-	li := 0
-	for c := range r.cols {
-		v := &r.cols[c]
-		if !v.present {
-			continue
-		}
-		leaf := leaves[li]
-		li++
-		if leaf < 0 || leaf >= sch.NumColumns() {
-			return nil, nil, false
-		}
-		convs[c], pers[c] = pageConvFor(Contract[r.table][c].Kind, v.dt, sch.Column(leaf))
-		if convs[c] == convNone {
-			return nil, nil, false
-		}
-	}
-	return convs, pers, true
 }
 
 // place finds the position of each present column in a record's schema.
