@@ -3,35 +3,22 @@ package main
 import (
 	"encoding/json"
 	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"churn/internal/nodetest"
 )
 
 // TestDuckDBReadsRunOutput reads the part file of a run with DuckDB, a
 // Parquet reader that shares no code with ours, and checks what it sees
-// against the contract. .ci/run installs DuckDB with npm into
-// testdata/duckdb; without it the test says loudly that it was skipped.
+// against the contract. .ci/run installs DuckDB with npm (see package
+// nodetest); without it the test says loudly that it was skipped.
 func TestDuckDBReadsRunOutput(t *testing.T) {
-	dir, err := filepath.Abs(filepath.Join("testdata", "duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("SKIPPED: DuckDB check needs node; install Node.js and run `npm install` in cmd/churn/testdata/duckdb")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api")); err != nil {
-		t.Skip("SKIPPED: DuckDB is not installed: run `npm install` in cmd/churn/testdata/duckdb (.ci/run does)")
-	}
+	node := nodetest.Node(t, "@duckdb/node-api")
 	run := sampleRun(t)
 	part := filepath.Join(run, "churn-out", "as_of=2026-11-01", "part-00000.parquet")
-	out, err := exec.Command(node, filepath.Join(dir, "check.mjs"), part).Output()
-	if err != nil {
-		t.Fatalf("duckdb on %s: %v", part, err)
-	}
+	out := nodetest.Run(t, node, "check.mjs", part)
 	var got struct {
 		Summary struct {
 			N, IDs     string

@@ -2,9 +2,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 // Writes the DuckDB fixtures of data/pages_test.go. From the module root,
 // after .ci/run has installed DuckDB:
 //
-//   cp data/testdata/duckdb/make.mjs cmd/churn/testdata/duckdb/ \
-//     && (cd cmd/churn/testdata/duckdb && node make.mjs ../../../../data/testdata/duckdb) \
-//     ; rm cmd/churn/testdata/duckdb/make.mjs
+//   cp data/testdata/duckdb/make.mjs internal/nodetest/js/ \
+//     && (cd internal/nodetest/js && node make.mjs ../../../data/testdata/duckdb) \
+//     ; rm internal/nodetest/js/make.mjs
 const out = process.argv[2];
 const con = await (await DuckDBInstance.create(':memory:')).connect();
 const run = (sql) => con.run(sql);
