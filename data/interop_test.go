@@ -270,7 +270,7 @@ func writeTableAny(t *testing.T, path string, rows any) {
 // writeParquetGoDefault writes rows with parquet-go's writer and its
 // defaults (v2 pages, no compression, PLAIN): required contract columns
 // REQUIRED, the others OPTIONAL, timestamps in microseconds, ints INT32.
-func writeParquetGoDefault(t *testing.T, path string, tb Table, rows any) {
+func writeParquetGoDefault(t testing.TB, path string, tb Table, rows any) {
 	group := pqgo.Group{}
 	for _, c := range Contract[tb] {
 		var n pqgo.Node
