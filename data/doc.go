@@ -49,7 +49,7 @@
 //     off.
 //
 // A dictionary is converted once, strings are copied once per batch into an
-// arena and checked for UTF-8 in bulk: about four times less CPU than
+// arena and checked for UTF-8 in bulk: several times less CPU than
 // Arrow's record reader, which copies every string into a builder and
 // allocates new arrays per batch. Every other row group (INT96 timestamps,
 // half floats, nested columns, LZO or Hadoop LZ4, chunks without null
