@@ -46,13 +46,22 @@ func CreatePending(parent, name string) (*Pending, error) {
 // Dir is the temporary folder to write into.
 func (p *Pending) Dir() string { return p.dir }
 
-// Commit fsyncs every file and folder under Dir, then makes parent/name
-// appear with those contents in one step: a rename when it does not exist,
-// an atomic exchange when it does, after which the old contents are
-// removed. It fsyncs parent last. After a failed Commit, call Abort.
+// SuccessFile is the empty marker that Commit writes last into every
+// folder it commits, as Spark and Hadoop do, for downstream sensors
+// (Airflow's, say) that wait for a folder to be complete.
+const SuccessFile = "_SUCCESS"
+
+// Commit writes SuccessFile into Dir, fsyncs every file and folder under
+// Dir, then makes parent/name appear with those contents in one step: a
+// rename when it does not exist, an atomic exchange when it does, after
+// which the old contents are removed. It fsyncs parent last. After a
+// failed Commit, call Abort.
 func (p *Pending) Commit() error {
 	if p.done {
 		return fmt.Errorf("commit %s: %w", p.name, os.ErrClosed)
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, SuccessFile), nil, 0o644); err != nil {
+		return fmt.Errorf("commit %s: %w", p.name, err)
 	}
 	if err := syncTree(p.dir); err != nil {
 		return fmt.Errorf("commit %s: %w", p.name, err)

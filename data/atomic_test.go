@@ -31,6 +31,14 @@ func TestPendingCommitAndReplace(t *testing.T) {
 		if err != nil || string(got) != content {
 			t.Fatalf("after commit %d: %q, %v; want %q", i, got, err, content)
 		}
+		part, err := os.Stat(filepath.Join(parent, "as_of=2024-01-31", "part-0.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := os.Stat(filepath.Join(parent, "as_of=2024-01-31", SuccessFile))
+		if err != nil || ok.Size() != 0 || ok.ModTime().Before(part.ModTime()) {
+			t.Errorf("after commit %d: %s %v, %v; want an empty marker written after the part file", i, SuccessFile, ok, err)
+		}
 	}
 	entries, _ := os.ReadDir(parent)
 	if len(entries) != 1 {

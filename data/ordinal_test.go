@@ -81,8 +81,8 @@ func rowGroupOrdinals(path string) ([]int, error) {
 // TestWritersSetRowGroupOrdinals: every writer of the package gives every
 // row group its ordinal, 0 included. Arrow's Rust reader (arrow-rs 57.1
 // and later, in DataFusion, delta-rs and parquet-wasm) refuses a file
-// whose first row group lacks it while the others have it, which is what
-// parquet-go v0.25.1 wrote. cmd/churn's TestForeignReadersOpenOutputs
+// whose first row group lacks it while the others have it, as older
+// parquet-go writers wrote. cmd/churn's TestForeignReadersOpenOutputs
 // reads the same writers' files with that reader.
 func TestWritersSetRowGroupOrdinals(t *testing.T) {
 	const n, per = 1000, 300 // four row groups
