@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"churn/internal/fsutil"
 )
 
@@ -48,13 +46,22 @@ func CreatePending(parent, name string) (*Pending, error) {
 // Dir is the temporary folder to write into.
 func (p *Pending) Dir() string { return p.dir }
 
-// Commit fsyncs every file and folder under Dir, then makes parent/name
-// appear with those contents in one step: a rename when it does not exist,
-// an atomic exchange when it does, after which the old contents are
-// removed. It fsyncs parent last. After a failed Commit, call Abort.
+// SuccessFile is the empty marker that Commit writes last into every
+// folder it commits, as Spark and Hadoop do, for downstream sensors
+// (Airflow's, say) that wait for a folder to be complete.
+const SuccessFile = "_SUCCESS"
+
+// Commit writes SuccessFile into Dir, fsyncs every file and folder under
+// Dir, then makes parent/name appear with those contents in one step: a
+// rename when it does not exist, an atomic exchange when it does, after
+// which the old contents are removed. It fsyncs parent last. After a
+// failed Commit, call Abort.
 func (p *Pending) Commit() error {
 	if p.done {
 		return fmt.Errorf("commit %s: %w", p.name, os.ErrClosed)
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, SuccessFile), nil, 0o644); err != nil {
+		return fmt.Errorf("commit %s: %w", p.name, err)
 	}
 	if err := syncTree(p.dir); err != nil {
 		return fmt.Errorf("commit %s: %w", p.name, err)
@@ -80,19 +87,27 @@ func (p *Pending) Commit() error {
 	return nil
 }
 
-// exchange swaps the folders a and b atomically with renameat2
-// RENAME_EXCHANGE. Where the kernel or file system lacks it, it falls back
-// to moving b aside and a into place: not atomic, a crash between the two
-// renames leaves b missing and its old contents under a .tmp- name that
-// RemoveStale clears, never a partial b.
+// exchange swaps the folders a and b. Where the system can swap two names
+// in one step (swapDirs: renameat2 RENAME_EXCHANGE on Linux, renamex_np
+// RENAME_SWAP on macOS) it is atomic. Where the system, the kernel or the
+// file system cannot (Windows and the other systems, old kernels, file
+// systems without the call), it moves b aside and a into place: not
+// atomic, a crash between the two renames leaves b missing and its old
+// contents under a .tmp- name that RemoveStale clears, never a partial b.
 func exchange(a, b string) error {
-	err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE)
+	err := swapDirs(a, b)
 	if err == nil {
 		return nil
 	}
-	if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOTSUP) {
+	if !errors.Is(err, errors.ErrUnsupported) {
 		return fmt.Errorf("exchange: %w", err)
 	}
+	return exchangeByRenames(a, b)
+}
+
+// exchangeByRenames swaps the folders a and b with three renames, through
+// a+"-old", which starts with a's .tmp- prefix.
+func exchangeByRenames(a, b string) error {
 	aside := a + "-old"
 	if err := os.Rename(b, aside); err != nil {
 		return err
@@ -204,26 +219,6 @@ func syncTree(root string) error {
 		if !e.Type().IsRegular() {
 			return nil
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		serr := f.Sync()
-		if cerr := f.Close(); serr == nil {
-			serr = cerr
-		}
-		return serr
+		return syncFile(path)
 	})
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	serr := d.Sync()
-	if cerr := d.Close(); serr == nil {
-		serr = cerr
-	}
-	return serr
 }

@@ -31,10 +31,44 @@ func TestPendingCommitAndReplace(t *testing.T) {
 		if err != nil || string(got) != content {
 			t.Fatalf("after commit %d: %q, %v; want %q", i, got, err, content)
 		}
+		part, err := os.Stat(filepath.Join(parent, "as_of=2024-01-31", "part-0.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := os.Stat(filepath.Join(parent, "as_of=2024-01-31", SuccessFile))
+		if err != nil || ok.Size() != 0 || ok.ModTime().Before(part.ModTime()) {
+			t.Errorf("after commit %d: %s %v, %v; want an empty marker written after the part file", i, SuccessFile, ok, err)
+		}
 	}
 	entries, _ := os.ReadDir(parent)
 	if len(entries) != 1 {
 		t.Errorf("parent holds %d entries, want 1", len(entries))
+	}
+}
+
+// TestExchangeByRenames: the fallback of systems without an atomic swap
+// (Windows among them) swaps the two folders and leaves nothing beside.
+func TestExchangeByRenames(t *testing.T) {
+	parent := t.TempDir()
+	a, b := filepath.Join(parent, tmpPrefix+"new"), filepath.Join(parent, "as_of=2024-01-31")
+	for dir, content := range map[string]string{a: "new", b: "old"} {
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "part-0.parquet"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := exchangeByRenames(a, b); err != nil {
+		t.Fatal(err)
+	}
+	for dir, want := range map[string]string{a: "old", b: "new"} {
+		if got, err := os.ReadFile(filepath.Join(dir, "part-0.parquet")); err != nil || string(got) != want {
+			t.Errorf("%s holds %q, %v; want %q", filepath.Base(dir), got, err, want)
+		}
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 2 {
+		t.Errorf("parent holds %d entries, want the 2 folders", len(entries))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,11 +33,15 @@ type Dataset struct {
 // Discover lists the Parquet files of the dataset at root: for each table of
 // the contract, every *.parquet file at any depth under root/<table>/,
 // sorted by path. Names starting with "." or "_" (temporary files,
-// _SUCCESS, _delta_log) are ignored, files and folders alike. Folders
-// named key=value add key to File.Partition.
+// _SUCCESS, Hadoop's .crc files) are ignored, files and folders alike.
+// Folders named key=value add key to File.Partition.
 //
-// It fails with ErrNoDataset when root is not a folder and with
-// ErrNoCustomers when there is no customers file.
+// It fails with ErrNoDataset when root is not a folder, with
+// ErrNoCustomers when there is no customers file, and with ErrLakehouse,
+// reading nothing, when a folder under a table holds a Delta Lake log
+// (_delta_log/) or Iceberg metadata (metadata/*.metadata.json): such a
+// folder keeps the Parquet files that overwrites, merges and compactions
+// removed from the table, and only the log says which are current.
 func Discover(root string) (*Dataset, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -58,6 +63,11 @@ func Discover(root string) (*Dataset, error) {
 				return err
 			}
 			name := e.Name()
+			if e.IsDir() {
+				if err := lakehouse(abs, path); err != nil {
+					return err
+				}
+			}
 			if path != dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
 				if e.IsDir() {
 					return filepath.SkipDir
@@ -87,6 +97,9 @@ func Discover(root string) (*Dataset, error) {
 			})
 			return nil
 		})
+		if errors.Is(err, ErrLakehouse) {
+			return nil, fmt.Errorf("discover %s: %w", root, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("discover %s: %w", t, err)
 		}
@@ -99,6 +112,32 @@ func Discover(root string) (*Dataset, error) {
 		return nil, fmt.Errorf("discover %s: %w", filepath.Join(root, string(Customers)), ErrNoCustomers)
 	}
 	return d, nil
+}
+
+// lakehouse returns an ErrLakehouse error when the folder dir holds a
+// Delta Lake table (a _delta_log/ folder) or is an Iceberg table's
+// metadata/ folder (with *.metadata.json files). The error names the table
+// folder, relative to root, and says how to export the current snapshot.
+func lakehouse(root, dir string) error {
+	var table, format, scan string
+	if fi, err := os.Stat(filepath.Join(dir, "_delta_log")); err == nil && fi.IsDir() {
+		table, format, scan = dir, "a Delta Lake table (_delta_log/)", "delta_scan"
+	} else if filepath.Base(dir) == "metadata" {
+		if m, _ := filepath.Glob(filepath.Join(dir, "*.metadata.json")); len(m) > 0 {
+			table, format, scan = filepath.Dir(dir), "an Iceberg table (metadata/*.metadata.json)", "iceberg_scan"
+		}
+	}
+	if table == "" {
+		return nil
+	}
+	rel, err := filepath.Rel(root, table)
+	if err != nil {
+		rel = table
+	}
+	return fmt.Errorf("%s holds %s: its folder also keeps Parquet files that are no longer part of the table, "+
+		"so churn reads none of them. Export the current snapshot to plain Parquet and point --data at the export, "+
+		"e.g. with DuckDB: COPY (SELECT * FROM %s('%s')) TO 'EXPORT/%s/part-0.parquet' (FORMAT parquet): %w",
+		filepath.ToSlash(rel), format, scan, table, filepath.ToSlash(rel), ErrLakehouse)
 }
 
 // partition returns the Hive key=value folders of rel, which starts with

@@ -16,8 +16,15 @@
 // Discover finds, under a dataset root, one folder per table and every
 // *.parquet file at any depth below it, Hive key=value folders included
 // (File.Partition), sorted by path so that every run reads in the same
-// order. Names starting with "." or "_" are ignored. Only customers/ is
-// mandatory.
+// order. Names starting with "." or "_" are ignored (Spark's and Hadoop's
+// _SUCCESS and .crc files among them). Only customers/ is mandatory.
+//
+// A folder under a table that holds a Delta Lake log (_delta_log/) or
+// Iceberg metadata (metadata/*.metadata.json) is refused with
+// ErrLakehouse, and nothing is read: such folders keep the Parquet files
+// that overwrites, merges and compactions removed from the table, and only
+// the log says which files are current. The error names the folder and
+// the DuckDB command that exports the current snapshot to plain Parquet.
 //
 // # Reading: Apache Arrow, and parquet-go's pages
 //
@@ -100,11 +107,25 @@
 // package's null values, strings are dictionary encoded, columns keep the
 // order given.
 //
+// Every writer records each row group's ordinal in the footer, row group 0
+// included (parquet-go v0.32.1 does; Arrow always has):
+// Arrow's Rust reader (arrow-rs 57.1 and later, in DataFusion, delta-rs
+// and parquet-wasm) refuses files whose first row group lacks it while the
+// others have it. The tests check the footers, and read multi-row-group
+// files of every writer with that reader and with DuckDB.
+//
 // # Atomic output
 //
-// CreatePending makes a temporary folder beside the target; Commit fsyncs
-// it and makes it appear under its final name in one rename, or one
-// renameat2(RENAME_EXCHANGE) when the target exists, so readers see the
-// old folder or the new, never a part. RemoveStale clears what a killed
-// process left; WriteFileAtomic does the same for one file.
+// CreatePending makes a temporary folder beside the target; Commit writes
+// an empty _SUCCESS marker into it last (SuccessFile, as Spark and Hadoop
+// do, for downstream sensors), fsyncs it and makes it appear under its
+// final name in one rename, or, when the target exists, one atomic swap:
+// renameat2(RENAME_EXCHANGE) on Linux, renamex_np(RENAME_SWAP) on macOS.
+// Readers see the old folder or the new, never a part. Where no swap
+// exists (Windows, other systems, file systems without it) the old folder
+// is moved aside and the new one into place: a crash between the two
+// leaves the target missing, never partial, and the old contents under a
+// .tmp- name. Windows cannot fsync a folder; NTFS journals its names.
+// RemoveStale clears what a killed process left; WriteFileAtomic does the
+// same for one file.
 package data

@@ -13,6 +13,9 @@ var (
 	// ErrNoCustomers: the dataset has no customers/ table, the only
 	// mandatory one.
 	ErrNoCustomers = errors.New("no customers table")
+	// ErrLakehouse: a table folder holds a Delta Lake or Iceberg table,
+	// whose folder keeps files that are no longer part of the table.
+	ErrLakehouse = errors.New("lakehouse table folder: export a snapshot")
 	// ErrMissingColumn: a required column is absent from a file.
 	ErrMissingColumn = errors.New("missing required column")
 	// ErrWrongType: a column's Parquet type cannot be read as its contract

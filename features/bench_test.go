@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -163,15 +162,6 @@ func reportRates(b *testing.B, n int, cpu float64) {
 	if cpu > 0 {
 		b.ReportMetric(float64(n)/cpu, "rows/cpu-s")
 	}
-}
-
-// cpuSeconds is the user and system CPU time of the process so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // BenchmarkAdd measures one core folding each table into 7 cutoffs, per

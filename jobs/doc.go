@@ -25,8 +25,8 @@
 //
 // # The nightly run
 //
-// Run takes the output folder's lock (an flock, released by the kernel
-// when the process dies, naming its holder), removes temporary folders a
+// Run takes the output folder's lock (flock, or LockFileEx on Windows,
+// released by the system when the process dies, naming its holder), removes temporary folders a
 // killed run left, builds the features as of the cutoff, scores them with
 // the registry's promoted model, explains every score (exact TreeSHAP
 // grouped into behaviour families by features.Explainer: up to three
@@ -34,8 +34,14 @@
 // customer (BG/NBD and Gamma-Gamma, or expected remaining lifetime for
 // subscribers), assigns segments, measures drift against the model's training profile, evaluates
 // an earlier run whose horizon has passed, and writes OUT/as_of=DATE/
-// through data.CreatePending: it appears whole or not at all, and replaces
-// an earlier folder of the same date atomically. The manifest differs
+// through data.CreatePending: it appears whole or not at all, with
+// _SUCCESS written last, and replaces an earlier folder of the same date.
+// as_of is the folder's Hive key only, never a column of the part files,
+// so that readers that merge path and file see it once.
+//
+// A failed read stops the other readers; the run then reports the errors
+// of the files that failed on their own (file, row group, column, value),
+// never the cancellation of the readers it stopped. The manifest differs
 // between two runs of the same inputs only in started_at, finished_at and
 // timings_ms. Metrics go to a Prometheus textfile or a Pushgateway, also
 // when the run fails. With Config.ExplainOut it also writes every

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -159,6 +160,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	shards := b.Shards(workers)
 	stats := make([]readStats, len(rest))
 	errs := make([]error, len(rest))
+	stopped := make([]bool, len(rest))
 	jobs := make([]chan foldJob, len(shards))
 	fg, fctx := errgroup.WithContext(ctx)
 	for w, sh := range shards {
@@ -182,6 +184,12 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 			for k := range next {
 				f := rest[k]
 				n, err := readInto(gctx, b, f, opt, prog, fold)
+				// A read that fails once gctx is done was stopped: by a
+				// sibling's failure or the caller's cancellation, which
+				// surface there, not by its own input. Its error is the
+				// cancellation, however the reader wrapped it, and must
+				// not stand for the cause.
+				stopped[k] = err != nil && gctx.Err() != nil
 				stats[k], errs[k] = n, err
 				unknown[tableIndex[f.Table]].Add(n.unknown)
 				prog.fileDone(f.Size)
@@ -207,16 +215,32 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	for _, ch := range jobs {
 		close(ch)
 	}
-	if err := fg.Wait(); werr == nil {
-		werr = err
-	}
+	ferr := fg.Wait()
+	// The run stops with the errors that caused the stop, in file order:
+	// every file's own read error (bad input: exit 2), then a fold error.
+	// The errgroups' first errors are not used as they are: a reader
+	// stopped by a failing fold returns the cancellation first.
+	var causes []error
 	for k := range rest {
-		if err := res.record(cfg, offset+k, rest[k], stats[k].stats, errs[k], log); err != nil {
-			return nil, nil, err
+		err := errs[k]
+		if stopped[k] {
+			err = nil
+		}
+		if err := res.record(cfg, offset+k, rest[k], stats[k].stats, err, log); err != nil {
+			causes = append(causes, err)
 		}
 	}
-	if werr != nil {
-		return nil, nil, werr
+	if ferr != nil && !errors.Is(ferr, context.Canceled) {
+		causes = append(causes, ferr)
+	}
+	if len(causes) > 0 {
+		return nil, nil, errors.Join(causes...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if werr != nil || ferr != nil {
+		return nil, nil, cmp.Or(werr, ferr)
 	}
 	if err := b.JoinShards(shards); err != nil {
 		return nil, nil, fmt.Errorf("join features: %w", err)

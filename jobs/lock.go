@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -15,6 +14,9 @@ import (
 
 // lockName is the lock file inside an output folder.
 const lockName = ".churn.lock"
+
+// errLockHeld is what lockFile returns when another process holds the lock.
+var errLockHeld = errors.New("lock held by another process")
 
 // holder says who holds a lock; it is the lock file's content.
 type holder struct {
@@ -28,8 +30,9 @@ func (h holder) String() string {
 	return fmt.Sprintf("pid %d on %s, %s since %s", h.PID, h.Host, h.Command, h.StartedAt.Format(time.RFC3339))
 }
 
-// outputLock is an exclusive advisory lock (flock) on a folder. The kernel
-// drops a flock when its process dies, however it dies, so a lock left by a
+// outputLock is an exclusive lock on a folder's lock file: flock(2) on
+// Linux, macOS and the BSDs, LockFileEx on Windows (lock_*.go). The system
+// drops it when its process dies, however it dies, so a lock left by a
 // killed run never blocks the next one; the holder record it left behind
 // is reported when the next run takes over.
 type outputLock struct {
@@ -47,10 +50,10 @@ func acquireLock(dir, command string, now time.Time, log zerolog.Logger) (*outpu
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(f); err != nil {
 		prev, _ := readHolder(f)
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errLockHeld) {
 			return nil, fmt.Errorf("%w on %s: %s", ErrLocked, dir, prev)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -99,7 +102,7 @@ func (l *outputLock) release() error {
 		return nil
 	}
 	err := l.f.Truncate(0)
-	if uerr := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN); err == nil {
+	if uerr := unlockFile(l.f); err == nil {
 		err = uerr
 	}
 	if cerr := l.f.Close(); err == nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 
 	"churn/data"
 	"churn/features"
@@ -124,20 +123,20 @@ func round4(v float64) float64 {
 }
 
 // outputColumns lays out the scored rows in the contract's column names,
-// then the model's main features.
-func outputColumns(f *features.Frame, sc *scored, asOf time.Time, version string, clf *model.Trained) []data.OutColumn {
+// then the model's main features. as_of is not among them: it is the run
+// folder's Hive key (as_of=YYYY-MM-DD), and, as with Spark's partitionBy
+// and pyarrow's write_dataset, a partition column lives in the path only,
+// so that readers that merge the two never see it twice, typed twice.
+func outputColumns(f *features.Frame, sc *scored, version string, clf *model.Trained) []data.OutColumn {
 	n := f.Rows()
-	asOfs := make([]int64, n)
 	versions := make([]string, n)
 	status := make([]string, n)
 	for i := range n {
-		asOfs[i] = asOf.UnixNano()
 		versions[i] = version
 		status[i] = string(f.Status[i])
 	}
 	cols := []data.OutColumn{
 		{Name: "customer_id", Kind: data.String, Strings: f.CustomerID},
-		{Name: "as_of", Kind: data.Timestamp, Times: asOfs},
 		{Name: "churn_probability", Kind: data.Float, Floats: sc.Prob},
 		{Name: "churn_risk", Kind: data.String, Strings: sc.Risk},
 		{Name: "predicted_value", Kind: data.Float, Floats: sc.Value},

@@ -294,7 +294,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 
 	step = time.Now()
 	name := "as_of=" + day
-	cols := outputColumns(f, sc, asOf, version, clf)
+	cols := outputColumns(f, sc, version, clf)
 	if len(cfg.Lists.Passthrough) > 0 {
 		pass, err := passthroughColumns(ds, cfg.Mapping, cfg.Lists.Passthrough, f.CustomerID)
 		if err != nil {

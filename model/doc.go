@@ -18,7 +18,10 @@
 // to them) and calibrates it on held-back rows; [SearchGBT] tries a small
 // grid of tree parameters on the validation cutoff. "golearn-rf" is a baseline
 // only (model/internal/golearnrf documents its defects); it is never part
-// of "auto" and cannot be saved.
+// of "auto" and cannot be saved. golearn compiles C++ through cgo, so the
+// baseline exists only in binaries built with cgo; elsewhere (CGO_ENABLED=0,
+// or Windows without a C compiler) asking for it gives ErrNoCgo, and every
+// other algorithm, pure Go, works the same.
 //
 // # Calibration
 //

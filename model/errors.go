@@ -29,6 +29,12 @@ var (
 	// does not know.
 	ErrUnknownAlgo = errors.New("unknown algorithm")
 
+	// ErrNoCgo reports the golearn random forest baseline asked of a
+	// binary built without cgo (CGO_ENABLED=0, or no C compiler, as is
+	// usual on Windows): golearn's ensemble package compiles liblinear's
+	// C++ sources.
+	ErrNoCgo = errors.New("golearn-rf needs a binary built with cgo")
+
 	// ErrNoContributions reports a model that cannot explain its scores
 	// (the golearn random forest baseline).
 	ErrNoContributions = errors.New("model has no per-feature contributions")

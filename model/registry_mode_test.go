@@ -1,3 +1,7 @@
+//go:build unix
+
+// Modes under a umask are a POSIX notion; Windows has neither.
+
 package model
 
 import (

@@ -319,3 +319,42 @@ func TestValidateDuplicateNamesRow(t *testing.T) {
 		t.Errorf("validate printed no line for the duplicate customer:\n%s", r.stdout)
 	}
 }
+
+// TestLakehouseFolderRefused: a table folder that holds a Delta Lake log
+// or Iceberg metadata is refused by validate and run with exit 2, naming
+// the folder and the export to make, and nothing is read or written.
+func TestLakehouseFolderRefused(t *testing.T) {
+	t.Parallel()
+	for _, lake := range []struct{ marker, scan string }{
+		{"sessions/_delta_log/00000000000000000000.json", "delta_scan"},
+		{"tickets/metadata/v1.metadata.json", "iceberg_scan"},
+	} {
+		root := handDataset(t, dirt{})
+		marker := filepath.Join(root, filepath.FromSlash(lake.marker))
+		if err := os.MkdirAll(filepath.Dir(marker), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(marker, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		table, _, _ := strings.Cut(lake.marker, "/")
+		out := t.TempDir()
+		for _, args := range [][]string{
+			{"validate", "--data", root},
+			{"run", "--data", root, "--registry", registry(t), "--out", out, "--as-of", "2026-11-01"},
+		} {
+			r := churn(t, t.TempDir(), args...)
+			if r.code != 2 {
+				t.Errorf("%s with %s: %s, want exit 2", args[0], lake.marker, r)
+				continue
+			}
+			msg := r.stdout + r.stderr
+			for _, want := range []string{table + " holds", lake.scan + "(", "COPY"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("%s with %s does not say %q:\n%s", args[0], lake.marker, want, lastLines(r.stderr, 3))
+				}
+			}
+		}
+		noOutput(t, out)
+	}
+}

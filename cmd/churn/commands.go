@@ -60,8 +60,8 @@ const runUsage = `usage: churn run [--data DIR] [--out DIR] [--as-of DATE] [--re
 The nightly job. Builds every customer's features as of the cutoff (rows
 strictly before it), scores churn risk with the registry's promoted model,
 estimates each customer's future value, places them in segments, and writes
-OUT/as_of=DATE/ atomically: part-00000.parquet (one row per customer) and
-manifest.json. Prints customers per segment and the top customers by value
+OUT/as_of=DATE/ atomically: part-00000.parquet (one row per customer; the
+date is the folder's Hive key, not a column), manifest.json and _SUCCESS. Prints customers per segment and the top customers by value
 at risk.
 
 With no flags it runs on the embedded sample dataset as of the day after its

@@ -1,3 +1,7 @@
+//go:build unix
+
+// The crash tests send POSIX signals and take flock(2) locks.
+
 package main
 
 import (

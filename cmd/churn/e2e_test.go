@@ -156,8 +156,9 @@ func runGen(t testing.TB, out string, extra ...string) result {
 	return churn(t, t.TempDir(), args...)
 }
 
-// contractColumns are the output columns outside checks read.
-var contractColumns = []string{"customer_id", "as_of", "churn_probability", "churn_risk", "predicted_value",
+// contractColumns are the columns of a part file that outside checks read;
+// as_of is the run folder's Hive key, not a column of the file.
+var contractColumns = []string{"customer_id", "churn_probability", "churn_risk", "predicted_value",
 	"value_tier", "value_at_risk", "engagement_score", "segment", "reasons", "reason_codes", "model_version"}
 
 // reasonCode is the shape of a reason code: a family (spend and purchase
@@ -228,6 +229,9 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 			t.Errorf("%s: part file %s is not named in the manifest %v", dir, e.Name(), m.Parts)
 		}
 	}
+	if fi, err := os.Stat(filepath.Join(dir, data.SuccessFile)); err != nil || fi.Size() != 0 {
+		t.Errorf("%s: no empty %s marker: %v", dir, data.SuccessFile, err)
+	}
 	counts := map[string]int{}
 	rows := 0
 	for _, p := range m.Parts {
@@ -247,7 +251,11 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 		codes := column(t, cols, "reason_codes").Strings
 		risk := column(t, cols, "churn_risk").Strings
 		versions := column(t, cols, "model_version").Strings
-		asOf := column(t, cols, "as_of").Times
+		for i := range cols {
+			if cols[i].Name == "as_of" {
+				t.Errorf("%s: part %s holds an as_of column besides the folder's Hive key", dir, p)
+			}
+		}
 		rows += len(ids)
 		for i := range ids {
 			if math.IsNaN(prob[i]) || prob[i] < 0 || prob[i] > 1 {
@@ -276,9 +284,6 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 			}
 			if versions[i] != m.ModelVersion {
 				t.Errorf("%s row %d: model_version %q, manifest says %q", p, i, versions[i], m.ModelVersion)
-			}
-			if got := data.NoTime; asOf[i] == got {
-				t.Errorf("%s row %d: null as_of", p, i)
 			}
 		}
 		for _, s := range seg {
@@ -493,8 +498,8 @@ func TestRunIdempotentAndAtomic(t *testing.T) {
 	if !bytes.Equal(first["part-00000.parquet"], second["part-00000.parquet"]) {
 		t.Errorf("re-running the same as-of changed the part file")
 	}
-	if len(second) != 2 {
-		t.Errorf("after a re-run the folder holds %v, want the part file and the manifest", keys(second))
+	if len(second) != 3 || second[data.SuccessFile] == nil {
+		t.Errorf("after a re-run the folder holds %v, want the part file, the manifest and %s", keys(second), data.SuccessFile)
 	}
 	if left := tmpLeftovers(t, out); len(left) > 0 {
 		t.Errorf("temporary files left after two good runs: %v", left)

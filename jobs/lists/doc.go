@@ -5,6 +5,8 @@
 //
 // A scores folder holds one as_of=YYYY-MM-DD/ folder per run, written by
 // churn run: part-*.parquet files, one row per customer, and manifest.json.
+// The run's date comes from the folder name (the part files carry no
+// as_of column; an in-file one, from older runs, is ignored).
 // Load reads the latest run (or a given date) into memory as a Run, keeping
 // every column and precomputing what filtering needs (small integer codes
 // for segments, tiers, regions and plans). Orders sorted by any output

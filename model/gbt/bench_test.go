@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -66,16 +65,6 @@ var benchModel = sync.OnceValues(func() (*Model, error) {
 	p.Trees, p.EarlyStopping = 300, 0
 	return Fit(wide(20_000, 100, 2), nil, p)
 })
-
-// cpuTime returns the CPU time the process has used, user and system, so
-// that benchmarks on a shared machine can report it beside wall time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // reportRows reports rows per second of wall time, and CPU nanoseconds per
 // row (all goroutines), which load on a shared machine disturbs less.

@@ -90,8 +90,7 @@ type Segment struct {
 func Columns(r Run) ([]data.OutColumn, []Segment) {
 	n := r.Customers
 	rng := rand.New(rand.NewPCG(r.Seed, 7))
-	asOf, err := time.Parse(time.DateOnly, r.AsOf)
-	if err != nil {
+	if _, err := time.Parse(time.DateOnly, r.AsOf); err != nil {
 		panic(fmt.Sprintf("liststest: as of %q: %v", r.AsOf, err))
 	}
 	str := func() []string { return make([]string, n) }
@@ -99,13 +98,11 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 	ids, risk, tier, seg, reasons, ver, status, plan, region := str(), str(), str(), str(), str(), str(), str(), str(), str()
 	prob, value, vr, palive, eng := flt(), flt(), flt(), flt(), flt()
 	core, sess, trend, nps, tickets, order, tenure := flt(), flt(), flt(), flt(), flt(), flt(), flt()
-	times := make([]int64, n)
 	plans := []string{"basic", "pro", "team"}
 	regions := []string{"north", "south", "São Paulo", "west"}
 	sum := map[string]*Segment{}
 	for i := 0; i < n; i++ {
 		ids[i] = fmt.Sprintf("C%07d", i+1)
-		times[i] = asOf.UnixNano()
 		p := math.Round(rng.Float64()*rng.Float64()*1e6) / 1e6
 		if i%97 == 5 {
 			p = 0.42 // ties, broken by customer id
@@ -189,7 +186,6 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 	}
 	cols := []data.OutColumn{
 		{Name: "customer_id", Kind: data.String, Strings: ids},
-		{Name: "as_of", Kind: data.Timestamp, Times: times},
 		{Name: "churn_probability", Kind: data.Float, Floats: prob},
 		{Name: "churn_risk", Kind: data.String, Strings: risk},
 		{Name: "predicted_value", Kind: data.Float, Floats: value},

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package golearnrf adapts golearn's random forest
 // (github.com/sjwhitworth/golearn/ensemble.NewRandomForest) to plain
 // row-major matrices and turns its votes into probabilities: the share of
