@@ -82,7 +82,7 @@ type mixView struct {
 	beforeSum   float64
 }
 
-// view cumulates customer row (nil: no events) at cutoff k into v.
+// mixView cumulates customer row (nil: no events) at cutoff k into v.
 func (b *Builder) mixView(v *mixView, row []uint16, k int) {
 	S := b.mixSlots()
 	if len(v.win) != S {

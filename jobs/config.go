@@ -345,7 +345,7 @@ type fileConfig struct {
 		NegativeSentiment *float64           `yaml:"negative_sentiment" toml:"negative_sentiment"`
 		EventVocab        *int               `yaml:"event_vocab" toml:"event_vocab"`
 		IgnoreEvents      []string           `yaml:"ignore_events" toml:"ignore_events"`
-		Attributes        *[]string          `yaml:"attributes" toml:"attributes"`
+		Attributes        []string           `yaml:"attributes" toml:"attributes"` // nil: unset; empty: none
 	} `yaml:"features" toml:"features"`
 	Train struct {
 		Cutoffs     *int    `yaml:"cutoffs" toml:"cutoffs"`
@@ -504,7 +504,7 @@ func (f *fileConfig) apply(c *Config) error {
 		fc.IgnoreEvents = f.Features.IgnoreEvents
 	}
 	if f.Features.Attributes != nil {
-		fc.Attributes = append([]string{}, *f.Features.Attributes...)
+		fc.Attributes = append([]string{}, f.Features.Attributes...)
 	}
 	set(&c.Train.Cutoffs, f.Train.Cutoffs)
 	set(&c.Train.Algo, f.Train.Algo)
