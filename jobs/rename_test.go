@@ -23,13 +23,13 @@ func TestRenamedCatalogueSameHoldout(t *testing.T) {
 	for _, rename := range []uint64{0, 12345} {
 		dir := t.TempDir()
 		sc := synth.DefaultConfig()
-		sc.Customers, sc.Days, sc.Seed, sc.AutomatedEvent, sc.Rename = 2000, 365, 3, true, rename
+		sc.Customers, sc.Days, sc.Seed, sc.AutomatedEvent, sc.Rename = 2000, 420, 3, true, rename
 		if _, err := synth.Generate(ctx, sc, filepath.Join(dir, "data")); err != nil {
 			t.Fatal(err)
 		}
 		cfg, env := sampleConfig(t)
 		cfg.Data, cfg.AsOf = filepath.Join(dir, "data"), sc.End
-		cfg.Train.Cutoffs = 4
+		cfg.Train.Cutoffs = 6
 		sum, err := Train(ctx, cfg, env)
 		if err != nil {
 			t.Fatalf("rename %d: %v", rename, err)
