@@ -154,6 +154,7 @@ type sessAcc struct {
 	durN   [2]int32
 	pages  [2]int64
 	pagesN [2]int32
+	ch     chanAcc // sessions per channel, same windows
 }
 
 func (s *sessAcc) merge(o *sessAcc) {
@@ -164,6 +165,7 @@ func (s *sessAcc) merge(o *sessAcc) {
 		s.pages[i] += o.pages[i]
 		s.pagesN[i] += o.pagesN[i]
 	}
+	s.ch.merge(&o.ch)
 }
 
 // evAcc is the usage and engagement state of one customer at one cutoff.
@@ -171,7 +173,6 @@ type evAcc struct {
 	core   actAcc   // core actions
 	all    [2]int32 // every event in the main window and the one before
 	engage [2]int64 // weighted core actions (weights in micro units), same windows
-	kinds  uint64   // hashed names of the events in the main window
 }
 
 func (e *evAcc) merge(o *evAcc) {
@@ -180,7 +181,6 @@ func (e *evAcc) merge(o *evAcc) {
 		e.all[i] += o.all[i]
 		e.engage[i] += o.engage[i]
 	}
-	e.kinds |= o.kinds
 }
 
 // Ticket channels, in feature order.
@@ -253,6 +253,8 @@ type tickAcc struct {
 	effN     int32
 	effSum   int32
 	effLast  latest
+	lowCsat  int32 // tickets in the long window with a known CSAT of at most lowCSAT
+	stale    int32 // open at c and created at least staleDays before c
 }
 
 func (t *tickAcc) merge(o *tickAcc) {
@@ -289,6 +291,8 @@ func (t *tickAcc) merge(o *tickAcc) {
 	t.effN += o.effN
 	t.effSum += o.effSum
 	t.effLast.merge(o.effLast)
+	t.lowCsat += o.lowCsat
+	t.stale += o.stale
 }
 
 // npsAcc keeps the count, the sum and the two latest NPS answers.
@@ -332,6 +336,7 @@ type ordAcc struct {
 	buy, ref   int64 // micro units, ref positive
 	mSum       int64 // margins of purchases with a known margin, micro units
 	firstBuy   int64 // purchases on day first, micro units
+	lastBuy    int64 // purchases on day last, micro units
 }
 
 // addLifetime records an order of amount amt (micro units) on day; margin
@@ -343,9 +348,7 @@ func (s *ordAcc) addLifetime(day int32, amt, margin int64) {
 		return
 	}
 	s.offerFirst(day, amt)
-	if s.nBuy == 0 || day > s.last {
-		s.last = day
-	}
+	s.offerLast(day, amt)
 	s.nBuy++
 	s.buy += amt
 	if margin >= 0 {
@@ -365,15 +368,24 @@ func (s *ordAcc) offerFirst(day int32, amt int64) {
 	}
 }
 
+// offerLast records purchases of amt on day for the last-day figures;
+// call it before counting them in nBuy.
+func (s *ordAcc) offerLast(day int32, amt int64) {
+	switch {
+	case s.nBuy == 0 || day > s.last:
+		s.last, s.lastBuy = day, amt
+	case day == s.last:
+		s.lastBuy += amt
+	}
+}
+
 func (s *ordAcc) merge(o *ordAcc) {
 	s.spend[0] += o.spend[0]
 	s.spend[1] += o.spend[1]
 	s.nLong += o.nLong
 	if o.nBuy > 0 {
 		s.offerFirst(o.first, o.firstBuy)
-		if s.nBuy == 0 || o.last > s.last {
-			s.last = o.last
-		}
+		s.offerLast(o.last, o.lastBuy)
 	}
 	s.nBuy += o.nBuy
 	s.nRef += o.nRef
@@ -453,14 +465,6 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// kindBit hashes an event name (FNV-1a) to one of 64 bits.
-func kindBit(name string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(name); i++ {
-		h ^= uint64(name[i])
-		h *= 1099511628211
-	}
-	return 1 << (h % 64)
-}
-
-func popcount(v uint64) int { return bits.OnesCount64(v) }
+func popcount(v uint64) int      { return bits.OnesCount64(v) }
+func trailingZeros(v uint64) int { return bits.TrailingZeros64(v) }
+func leadingZeros(v uint64) int  { return bits.LeadingZeros64(v) }

@@ -40,8 +40,13 @@ func (d *benchData) builder(b *testing.B) *Builder {
 	}
 	bl.AddCustomers(d.customers)
 	bl.Freeze()
+	// The event mix as training has it: every name of the bench's events
+	// in the catalog.
+	bl.SetCatalog(bl.CatalogWith(Catalog{Events: benchEventNames}))
 	return bl
 }
+
+var benchEventNames = []string{"login", "view", "create", "share", "export"}
 
 // ts spreads n rows over the 540 days, in time order.
 func (d *benchData) ts(i, n int) int64 {
@@ -61,7 +66,7 @@ func (d *benchData) sessions(n int) []data.Session {
 
 func (d *benchData) events(n int) []data.Event {
 	rng := rand.New(rand.NewPCG(5, 6))
-	names := []string{"login", "view", "create", "share", "export"}
+	names := benchEventNames
 	rows := make([]data.Event, n)
 	for i := range rows {
 		rows[i] = data.Event{CustomerID: d.ids[rng.IntN(len(d.ids))], TS: d.ts(i, n), Event: names[rng.IntN(len(names))], Quantity: 1}

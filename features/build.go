@@ -56,6 +56,9 @@ type Frame struct {
 	// when none is known.
 	SpendRate, Margin []float64
 	Families          []FamilyStatus
+	// Catalog is the catalog the frame was built with: what the event mix
+	// ranks and the attribute codes stand for.
+	Catalog *Catalog
 }
 
 // Rows returns the number of rows.
@@ -96,6 +99,12 @@ var families = []family{
 	{"sentiment", data.Tickets, emitSentiment},
 	{"nps", data.Surveys, emitNPS},
 	{"value", data.Orders, emitValue},
+	{"event_mix", data.Events, emitEventMix},
+	{"attributes", data.Customers, emitAttributes},
+	{"channels", data.Sessions, emitChannels},
+	{"pace", data.Events, emitPace},
+	{"support_load", data.Tickets, emitSupportLoad},
+	{"spend_trend", data.Orders, emitSpendTrend},
 }
 
 // emitter appends a row's features; in naming mode it also records names.
@@ -131,8 +140,11 @@ type rowCtx struct {
 	tick    *tickAcc
 	nps     *npsAcc
 	ord     *ordAcc
-	set     *dayset // purchase days; nil without orders
-	k       int     // cutoff index
+	set     *dayset  // purchase days; nil without orders
+	k       int      // cutoff index
+	i       int      // customer index; -1 when naming
+	mix     []uint16 // event mix row; nil without events
+	mixBuf  mixView
 	rfm     rfm
 	sessBuf sessAcc // a[k] with its lifetime part cumulated
 	evBuf   evAcc
@@ -203,7 +215,8 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 		}
 		return false
 	}
-	f := &Frame{}
+	cat := b.cat
+	f := &Frame{Catalog: &cat}
 	for _, fam := range families {
 		st := FamilyStatus{Name: fam.name, Built: has(fam.table)}
 		if !st.Built {
@@ -215,6 +228,7 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 	var r rowCtx
 	r.b = b
 	r.tenure = 1
+	r.i = -1
 	r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
 	e := &emitter{naming: true}
 	for _, fam := range families {
@@ -259,7 +273,7 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 				continue
 			}
 			ii := int32(i)
-			r.c, r.k, r.tenure = c, k, c-signup
+			r.c, r.k, r.tenure, r.i = c, k, c-signup, i
 			r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
 			src := b.part(i)
 			if a := src.sess.peek(ii); a != nil {
@@ -267,7 +281,9 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 				r.sessBuf.act = cumulate(k, func(j int) *actAcc { return &a[j].act })
 				r.sess = &r.sessBuf
 			}
-			if a := src.ev.peek(ii); a != nil {
+			a, mix := src.ev.peekSide(ii)
+			r.mix = mix
+			if a != nil {
 				r.evBuf = a[k]
 				r.evBuf.core = cumulate(k, func(j int) *actAcc { return &a[j].core })
 				r.ev = &r.evBuf

@@ -26,7 +26,8 @@ type customers struct {
 	cancelled   []int64
 	plan        []string
 	region      []string
-	contractual []bool // per customer and cutoff, i*len(cutoffs)+k: see labelModes
+	contractual []bool   // per customer and cutoff, i*len(cutoffs)+k: see labelModes
+	channel     []string // acquisition_channel
 	index       map[string]int32
 }
 
@@ -110,10 +111,12 @@ type Builder struct {
 	g       geom
 	dataEnd int64
 	core    map[string]bool  // nil: every event is core
+	ignore  map[string]bool  // not engagement: Config.IgnoreEvents and the automated names not in core
 	weights map[string]int64 // engagement weights, micro units
 	negSent int64            // NegativeSentiment, micro units
 
 	pending []data.Customer // before Freeze
+	extras  pendingExtras   // extra customers columns, before Freeze
 	invalid int             // customer rows without an id or a signup time
 	cust    *customers      // after Freeze
 
@@ -124,10 +127,18 @@ type Builder struct {
 	nps    store[npsAcc]
 	ord    store[ordAcc]
 	ordSet []dayset // per customer, the days with a purchase before the last cutoff
-	seen   [len(tableOrder)]bool
-	vocab  vocab
-	memo   textMemo
-	spent  bool // merged into another Builder
+
+	cat       Catalog        // see SetCatalog
+	catSet    bool           // SetCatalog was called
+	slotOf    map[string]int // event name -> mix slot, for the catalog's events
+	mixNames  []string       // the event mix's columns
+	attrRaw   []attrColumn   // raw attribute values, after Freeze
+	attrCodes [][]float64    // per catalog attribute, per customer
+	attrNames []string       // per catalog attribute, its column base name
+	seen      [len(tableOrder)]bool
+	vocab     vocab
+	memo      textMemo
+	spent     bool // merged into another Builder
 
 	// shard and shards: a shard (see Shards) folds only the customers
 	// with index % shards == shard; shards is 0 for any other Builder.
@@ -181,7 +192,61 @@ func NewBuilder(cfg Config, cutoffs []int64, dataEnd int64) (*Builder, error) {
 	for k, v := range cfg.EngagementWeights {
 		b.weights[k] = fixed(v)
 	}
+	b.applyCatalog(Catalog{})
 	return b, nil
+}
+
+// SetCatalog fixes the catalog the features use: the event names of the
+// mix, the automated event names and the attributes. Call it before any
+// event row and before Fork or Shards; a Builder without one learns its
+// attributes at Freeze and folds every event name into "other". Training
+// learns the catalog (NewEventProfile, then Catalog); scoring sets the one
+// stored with the model, whose event names all keep their columns
+// whatever Config.EventVocab says now (0 still turns the family off);
+// names beyond MaxEventVocab are dropped.
+func (b *Builder) SetCatalog(c Catalog) {
+	b.catSet = true
+	b.applyCatalog(c)
+	if b.cust != nil {
+		b.encodeAttributes()
+	}
+}
+
+// Catalog returns the catalog in use: after Freeze, with the attributes
+// learned from the customers unless SetCatalog gave them.
+func (b *Builder) Catalog() Catalog { return b.cat }
+
+// CatalogWith returns the catalog of the events of ev and the attributes
+// in use: what SetCatalog needs after an EventProfile.
+func (b *Builder) CatalogWith(ev Catalog) Catalog {
+	ev.Attributes = b.cat.Attributes
+	return ev
+}
+
+func (b *Builder) applyCatalog(c Catalog) {
+	if len(c.Events) > MaxEventVocab {
+		c.Events = c.Events[:MaxEventVocab]
+	}
+	b.cat = c
+	b.slotOf = make(map[string]int, len(c.Events))
+	for s, name := range c.Events {
+		b.slotOf[name] = s
+	}
+	b.ignore = make(map[string]bool, len(b.cfg.IgnoreEvents)+len(c.Automated))
+	for _, name := range b.cfg.IgnoreEvents {
+		b.ignore[name] = true
+	}
+	for _, name := range c.Automated {
+		if b.core == nil || !b.core[name] {
+			b.ignore[name] = true
+		}
+	}
+	b.mixNames = nil
+	if b.cfg.EventVocab > 0 {
+		b.mixNames = mixNames(len(c.Events), int(b.g.wins[b.g.main]/dayNS))
+	}
+	b.attrNames = attrColumnNames(c.Attributes)
+	b.vocab = vocab{}
 }
 
 // AddCustomers adds rows of the customers table. Call it for the whole
@@ -199,7 +264,7 @@ func (b *Builder) AddCustomers(rows []data.Customer) {
 		r.ID = strings.Clone(r.ID)
 		r.Plan = strings.Clone(r.Plan)
 		r.Region = strings.Clone(r.Region)
-		r.Channel = ""
+		r.Channel = strings.Clone(r.Channel)
 		b.pending = append(b.pending, r)
 	}
 }
@@ -226,9 +291,17 @@ func (b *Builder) Freeze() (dups int) {
 		c.cancelled = append(c.cancelled, r.CancelledAt)
 		c.plan = append(c.plan, r.Plan)
 		c.region = append(c.region, r.Region)
+		c.channel = append(c.channel, r.Channel)
 	}
 	c.contractual = labelModes(b.cfg.Label, c, b.g.cutoffs)
 	b.cust = c
+	b.attrRaw = append([]attrColumn{{"plan", c.plan}, {"region", c.region}, {"acquisition_channel", c.channel}}, b.extras.columns(c)...)
+	b.extras = pendingExtras{}
+	if !b.catSet {
+		b.cat.Attributes = b.learnAttributes()
+		b.attrNames = attrColumnNames(b.cat.Attributes)
+	}
+	b.encodeAttributes()
 	b.reset()
 	return dups
 }
@@ -325,7 +398,7 @@ func (b *Builder) addSessions(c *data.SessionColumns, idx []int32) (unknown int)
 	}
 	g := &b.g
 	n := len(c.CustomerID)
-	starts, durs, pages := c.StartedAt[:n], c.DurationS[:n], c.Pages[:n]
+	starts, durs, pages, chans := c.StartedAt[:n], c.DurationS[:n], c.Pages[:n], c.Channel[:n]
 	for r := range n {
 		i, ok := b.customer(idx, r, c.CustomerID[r], &unknown)
 		if !ok {
@@ -341,6 +414,7 @@ func (b *Builder) addSessions(c *data.SessionColumns, idx []int32) (unknown int)
 		}
 		accs := b.sess.get(i)
 		k0 := bucketOf(g.cutoffs, ts)
+		ch := chanHash(chans[r])
 		accs[k0].act.addLifetime(ts, b.cust.signup[i])
 		mw := g.wins[g.main]
 		for k := k0; k < len(g.cutoffs); k++ {
@@ -357,6 +431,9 @@ func (b *Builder) addSessions(c *data.SessionColumns, idx []int32) (unknown int)
 			if d > mw {
 				p = 1
 			}
+			var one [2]uint16
+			one[p] = 1
+			a.ch.add(ch, one)
 			if v := durs[r]; !math.IsNaN(v) && v >= 0 && !math.IsInf(v, 0) {
 				a.durMs[p] += int64(math.Round(v * 1000))
 				a.durN[p]++
@@ -395,6 +472,7 @@ func (b *Builder) addEvents(c *data.EventColumns, idx []int32) (unknown int) {
 	b.seen[1] = true
 	if b.ev.idx == nil && b.cust != nil {
 		b.ev = newStore[evAcc](len(b.cust.ids), len(b.g.cutoffs))
+		b.ev.sideW = len(b.g.cutoffs) * 3 * b.mixSlots() // the event mix
 	}
 	g := &b.g
 	n := len(c.CustomerID)
@@ -408,13 +486,16 @@ func (b *Builder) addEvents(c *data.EventColumns, idx []int32) (unknown int) {
 		if ts == data.NoTime {
 			continue
 		}
-		b.markActivity(i, ts)
+		ek := b.vocab.lookup(names[r], b)
+		if ek.activity {
+			b.markActivity(i, ts)
+		}
 		if ts >= g.cutoffs[len(g.cutoffs)-1] {
 			continue
 		}
-		ek := b.vocab.lookup(names[r], b)
-		accs := b.ev.get(i)
+		accs, mix := b.ev.getSide(i)
 		k0 := bucketOf(g.cutoffs, ts)
+		b.addMix(mix, ek.slot, k0, ts)
 		if ek.core {
 			accs[k0].core.addLifetime(ts, b.cust.signup[i])
 		}
@@ -438,9 +519,6 @@ func (b *Builder) addEvents(c *data.EventColumns, idx []int32) (unknown int) {
 			a.all[p]++
 			if ek.core {
 				a.engage[p] += ek.weight
-			}
-			if p == 0 {
-				a.kinds |= ek.bit
 			}
 		}
 	}
@@ -506,6 +584,9 @@ func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 			a.total++
 			if row.ResolvedAt == data.NoTime || row.ResolvedAt >= c {
 				a.open++
+				if d >= staleDays*dayNS {
+					a.stale++
+				}
 			}
 			if d > lw {
 				continue
@@ -535,6 +616,9 @@ func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 			}
 			if known < c {
 				if v := row.CSAT; v >= 1 && v <= 5 {
+					if v <= lowCSAT {
+						a.lowCsat++
+					}
 					a.csatN++
 					a.csatSum += int32(v)
 					a.csatLast.offer(known, int32(v))
@@ -675,6 +759,13 @@ func (b *Builder) Merge(o *Builder) error {
 			b.ev, o.ev = o.ev, store[evAcc]{}
 		} else {
 			mergeStore(&b.ev, &o.ev, (*evAcc).merge)
+			for i, v := range o.ev.idx {
+				if v != 0 {
+					_, dst := b.ev.getSide(int32(i))
+					_, src := o.ev.getSide(int32(i))
+					b.mergeMix(dst, src)
+				}
+			}
 		}
 	}
 	if o.tick.idx != nil {
@@ -718,10 +809,11 @@ func bucketOf(cutoffs []int64, ts int64) int {
 
 // eventKind is what AddEvents needs of an event name.
 type eventKind struct {
-	name   string
-	core   bool
-	weight int64 // micro units
-	bit    uint64
+	name     string
+	core     bool
+	activity bool  // not ignored: counts as activity for status and label
+	weight   int64 // micro units
+	slot     int   // event mix slot: the catalog rank, or K for "other"
 }
 
 // textMemo keeps the scores of the first maxMemo distinct ticket texts a
@@ -759,8 +851,8 @@ type vocab struct {
 }
 
 const (
-	maxVocab   = 32
-	vocabSlots = 64 // a power of two, at least twice maxVocab
+	maxVocab   = 64
+	vocabSlots = 128 // a power of two, at least twice maxVocab
 )
 
 // vocabSlot is the first slot to try for name.
@@ -773,7 +865,7 @@ func vocabSlot(name string) int {
 	if n > 2 {
 		h = (h*31+uint32(name[1]))*31 + uint32(name[n-2])
 	}
-	return int((h * 2654435761) >> (32 - 6))
+	return int((h * 2654435761) >> (32 - 7))
 }
 
 func (v *vocab) lookup(name string, b *Builder) eventKind {
@@ -787,7 +879,12 @@ func (v *vocab) lookup(name string, b *Builder) eventKind {
 	if !known {
 		w = micro
 	}
-	k := eventKind{core: b.core == nil || b.core[name], weight: w, bit: kindBit(name)}
+	slot, ok := b.slotOf[name]
+	if !ok {
+		slot = len(b.cat.Events)
+	}
+	ign := b.ignore[name]
+	k := eventKind{core: (b.core == nil || b.core[name]) && !ign, activity: !ign, weight: w, slot: slot}
 	if len(v.kinds) < maxVocab {
 		k.name = strings.Clone(name)
 		v.kinds = append(v.kinds, k)

@@ -69,8 +69,8 @@ type Config struct {
 	// means every event is a core action. Default empty.
 	CoreEvents []string
 	// EngagementWeights weighs each core action in the engagement score by
-	// its event name; events not listed weigh 1. Defaults: see
-	// DefaultEngagementWeights.
+	// its event name; events not listed weigh 1. Default none (see
+	// DefaultEngagementWeights).
 	EngagementWeights map[string]float64
 	// DefaultMargin is the margin of an order whose margin is null.
 	// Default 0.3.
@@ -79,20 +79,32 @@ type Config struct {
 	// Default sentiment.Negative (-0.05), the threshold the scorer's
 	// accuracy is measured with.
 	NegativeSentiment float64
+	// EventVocab is K, the number of event names of the event mix: the K
+	// most frequent names of the training data get columns by rank (see
+	// Catalog), the rest fold into "other". 0 turns the family off.
+	// Default 30, at most MaxEventVocab.
+	EventVocab int
+	// IgnoreEvents are event names that are not engagement: they count in
+	// the event mix but not as core actions, in recency of use, in the
+	// engagement score or as activity. Names the catalog detects as
+	// automated are ignored the same way unless CoreEvents lists them.
+	// Default empty.
+	IgnoreEvents []string
+	// Attributes are the customers columns used as features (plan, region,
+	// acquisition_channel and any extra column); nil means every one that
+	// is not an id, free text, a timestamp or constant (see Catalog).
+	// Default nil.
+	Attributes []string
 }
 
-// DefaultEngagementWeights are the default weights of the engagement score:
-// actions that create or spread value weigh more than looking around.
-var DefaultEngagementWeights = map[string]float64{
-	"login":  0.5,
-	"view":   0.5,
-	"search": 1,
-	"create": 2,
-	"edit":   2,
-	"export": 2,
-	"share":  3,
-	"invite": 4,
-}
+// MaxEventVocab bounds Config.EventVocab.
+const MaxEventVocab = 200
+
+// DefaultEngagementWeights are the default weights of the engagement
+// score: none, so every core action weighs 1. Weights name events, and the
+// defaults may not depend on names a dataset may not use: a dataset's own
+// weights come from Config.EngagementWeights.
+var DefaultEngagementWeights = map[string]float64{}
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
@@ -110,6 +122,7 @@ func DefaultConfig() Config {
 		EngagementWeights: w,
 		DefaultMargin:     0.3,
 		NegativeSentiment: sentiment.Negative,
+		EventVocab:        30,
 	}
 }
 
@@ -155,6 +168,19 @@ func (c Config) Validate() error {
 		if e == "" {
 			errs = append(errs, errors.New("core events: empty event name"))
 		}
+	}
+	for _, e := range c.IgnoreEvents {
+		if e == "" {
+			errs = append(errs, errors.New("ignore events: empty event name"))
+		}
+	}
+	for _, a := range c.Attributes {
+		if a == "" {
+			errs = append(errs, errors.New("attributes: empty column name"))
+		}
+	}
+	if c.EventVocab < 0 || c.EventVocab > MaxEventVocab {
+		errs = append(errs, fmt.Errorf("event vocab %d: want 0 to %d", c.EventVocab, MaxEventVocab))
 	}
 	names := make([]string, 0, len(c.EngagementWeights))
 	for k := range c.EngagementWeights {

@@ -97,7 +97,9 @@
 //
 //	tenure_days  days  signup to c
 //
-// Family usage (events; core actions are Config.CoreEvents, or all events):
+// Family usage (events; core actions are Config.CoreEvents, or all
+// events, minus Config.IgnoreEvents and the catalog's automated names that
+// CoreEvents does not list):
 //
 //	core_actions_7d  count  [c-7d, c)
 //	core_per_week_7d  per week  [c-7d, c), over the exposure after signup
@@ -115,7 +117,7 @@
 //	days_since_core  days  c minus the last core action; NaN when none
 //	core_never  0/1  no core action before c
 //	core_share_30d  fraction  core actions over all events, [c-30d, c)
-//	event_kinds_30d  count  distinct event names in [c-30d, c) (64-bit hashed set)
+//	event_kinds_30d  count  distinct event names in [c-30d, c): each of the catalog's names, all others as one
 //	core_active_days_30d  days  days with a core action in [c-30d, c)
 //	core_vs_baseline  ratio  weekly rate in [c-30d, c) over the rate from signup to c-30d; NaN under 30 days of earlier tenure
 //	onboarding_core_14d  count  core actions in [signup, signup+14d); NaN until that period has passed
@@ -148,9 +150,10 @@
 //	onboarding_sessions_14d  count  sessions in [signup, signup+14d); NaN until then
 //	onboarding_sessions_30d  count  same, first 30 days
 //
-// Family engagement (events): the engagement score is the sum of
+// Family engagement (events; core actions as for usage): the engagement score is the sum of
 // w(event) over the core actions, with w from Config.EngagementWeights
-// (DefaultEngagementWeights; events not listed weigh 1).
+// (none by default: the defaults name no event; events not listed weigh
+// 1).
 //
 //	engagement_score_30d  points  [c-30d, c)
 //	engagement_change  points  minus the score of [c-60d, c-30d); NaN under 60 days of tenure
@@ -222,6 +225,69 @@
 //	historical_clv  currency  average sale x purchases per month x months of tenure x margin = net amount x margin_mean
 //	orders_none  0/1  no purchase before c
 //
+// Family event_mix (events; the catalog's names by rank, NN = 01 up to
+// K = Config.EventVocab or the number of names the training data had,
+// then "other" for every other name; see Catalog; K = 0 turns the family
+// off). The columns are named by rank, never by event name, so renaming a
+// dataset's events changes no column; the catalog stored with a model
+// fixes them at scoring. The catalog is learned once per training from
+// the rows before its latest cutoff: which names get a column is chosen
+// with rows after the earlier cutoffs, but no value sees them. Counts and recency come from the rows before
+// c only; the lifetime part is kept per bucket between cutoffs like the
+// usage family's:
+//
+//	event_rNN_30d  count  rows of the rank-NN name in [c-30d, c)
+//	event_rNN_vs_baseline  ratio  its weekly rate in [c-30d, c) over its weekly rate from signup to c-30d; NaN under 30 days of earlier tenure or no earlier row
+//	event_rNN_share_30d  fraction  its rows over all event rows in [c-30d, c); NaN when none
+//	event_rNN_share_change  fraction  its share in [c-30d, c) minus its share of all event rows before c-30d
+//	event_rNN_days_since  days  c minus its latest row before c, at hour resolution; NaN when none
+//	event_other_30d  count  the same five for every name outside the catalog
+//	event_other_vs_baseline  ratio
+//	event_other_share_30d  fraction
+//	event_other_share_change  fraction
+//	event_other_days_since  days
+//	event_mix_shift  fraction  half the sum of the share changes' magnitudes: how far the mix of [c-30d, c) moved from the customer's earlier mix (0 same, 1 disjoint)
+//
+// Family attributes (customers; the catalog's attributes, see Catalog and
+// attributes.go for the rules). The customers table has one row per
+// customer and no history: its columns are taken as they are, for every
+// cutoff, so a column that records what happened later (a churn flag, a
+// last-login date) would leak the future; such columns must be left out
+// with Config.Attributes. Per numeric attribute NAME (the column's name in
+// lower case, other bytes as '_'):
+//
+//	attr_NAME  number  the value; NaN when null
+//
+// per categorical attribute:
+//
+//	attr_NAME_rank  rank  the value's frequency rank (0 the most frequent, the number of kept levels for "other"); NaN when null
+//	attr_NAME_topN  0/1  the value is the N-th most frequent level (N up to 6); NaN when null
+//
+// Family channels (sessions; a channel is its name, told apart by a
+// 32-bit hash; a customer's state keeps the 4 channels with the smallest
+// hashes and sums the others into one, which only matters to a customer
+// with more than 4 channels):
+//
+//	session_channels_30d  count  channels with a session in [c-30d, c)
+//	session_top_channel_share_30d  fraction  sessions of the customer's most used channel of [c-30d, c) over all their sessions there; NaN when none
+//	session_channel_shift  fraction  half the sum over channels of |share in [c-30d, c) - share in [c-60d, c-30d)|; NaN when either window has no session
+//	sessions_per_tenure_day  per day  sessions before c over days of tenure (at least 1), for tenure up to 90 days; NaN after
+//
+// Family pace (events):
+//
+//	core_per_tenure_day  per day  core actions before c over days of tenure (at least 1), for tenure up to 90 days; NaN after
+//
+// Family support_load (tickets):
+//
+//	tickets_low_csat_90d  count  tickets in [c-90d, c) whose CSAT (1 or 2) was known before c
+//	tickets_stale_open  count  tickets created before c-7d and not resolved before c
+//
+// Family spend_trend (orders):
+//
+//	spend_vs_baseline  ratio  net amount per day in [c-30d, c) over the net amount per day from signup to c-30d; NaN under 30 days of earlier tenure or no earlier net spend
+//	spend_ratio_30d  ratio  net amount in [c-30d, c) over that of [c-60d, c-30d); NaN under 60 days of tenure or when the earlier is 0
+//	last_order_vs_avg  ratio  purchases on the last purchase day before c over the mean purchases per purchase day; NaN without a purchase
+//
 // # Reasons
 //
 // An Explainer (reason.go) turns a model's per-feature contributions
@@ -277,6 +343,10 @@
 //	spend_refunds  refunds: count, amount or share of spending
 //	spend_none  has not bought anything yet
 //	spend_low  spends or buys less than the typical customer
+//	usage_high  more of a measure read from its name than the typical customer, such as a larger shift of the mix of actions (event_mix_shift)
+//	visits_high  more of a visit measure than the typical customer, such as a larger shift between visit channels
+//	support_high  more of a support measure than the typical customer, such as tickets open for a week
+//	spend_high  more of a spending measure than the typical customer
 //
 // A feature of a family without a rule of its own reads from its name:
 // FAMILY_decline for a ratio (_ratio, _vs_, baseline) below 1 or a change

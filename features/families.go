@@ -124,7 +124,7 @@ func emitUsage(e *emitter, r *rowCtx) {
 	e.put("days_since_core", daysSince(r, a.total > 0, a.last))
 	e.put("core_never", indicator(a.total == 0))
 	e.putf("core_share_%dd", md, ratio(float64(a.n[g.main][0]), float64(r.ev.all[0])))
-	e.putf("event_kinds_%dd", md, float64(popcount(r.ev.kinds)))
+	e.putf("event_kinds_%dd", md, float64(mixKinds(r)))
 	e.putf("core_active_days_%dd", md, float64(a.activeDays(0, md)))
 	e.put("core_vs_baseline", baseline(r, a))
 	e.put("onboarding_core_14d", onboarding(r, a.onb[0], 14))

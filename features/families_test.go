@@ -22,6 +22,13 @@ func at(days float64) int64 { return cut - int64(days*float64(dayNS)) }
 // mustBuild builds a Frame from the given rows with cfg.
 func mustBuild(t testing.TB, cfg Config, cutoffs []int64, dataEnd int64, h history) *Frame {
 	t.Helper()
+	return mustBuildUntil(t, cfg, cutoffs, dataEnd, h, cutoffs[len(cutoffs)-1])
+}
+
+// mustBuildUntil is mustBuild with the catalog learned from the events
+// before until.
+func mustBuildUntil(t testing.TB, cfg Config, cutoffs []int64, dataEnd int64, h history, until int64) *Frame {
+	t.Helper()
 	b, err := NewBuilder(cfg, cutoffs, dataEnd)
 	if err != nil {
 		t.Fatalf("NewBuilder: %v", err)
@@ -30,12 +37,22 @@ func mustBuild(t testing.TB, cfg Config, cutoffs []int64, dataEnd int64, h histo
 	if dups := b.Freeze(); dups != 0 {
 		t.Fatalf("Freeze: %d duplicates, want 0", dups)
 	}
+	learnCatalog(b, h.events, until)
 	h.feed(t, b)
 	f, err := b.Build(allTables)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
 	return f
+}
+
+// learnCatalog profiles events before until and sets the catalog, as
+// training does.
+func learnCatalog(b *Builder, events []data.Event, until int64) *EventProfile {
+	p := b.NewEventProfile(until)
+	p.AddEventRows(events)
+	b.SetCatalog(b.CatalogWith(p.Catalog(b.cfg.EventVocab)))
+	return p
 }
 
 var allTables = map[data.Table]bool{
@@ -159,6 +176,7 @@ func handHistory() history {
 func handConfig() Config {
 	cfg := DefaultConfig()
 	cfg.CoreEvents = []string{"create", "share"}
+	cfg.EngagementWeights = map[string]float64{"login": 0.5, "create": 2, "share": 3}
 	return cfg
 }
 

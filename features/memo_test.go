@@ -63,7 +63,7 @@ func TestVocab(t *testing.T) {
 		if !ok {
 			w = micro
 		}
-		return eventKind{core: b.core[name], weight: w, bit: kindBit(name)}
+		return eventKind{core: b.core[name], activity: true, weight: w, slot: b.cfg.EventVocab}
 	}
 	var v vocab
 	for range 3 {

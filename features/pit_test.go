@@ -94,6 +94,13 @@ func after(h history, c int64, seed uint64) history {
 				Sentiment: math.NaN(), FirstResponseS: 1, ResolvedAt: data.NoTime, CSAT: 1, Effort: 1})
 			x.surveys = append(x.surveys, data.Survey{CustomerID: id, AnsweredAt: later(), NPS: 0})
 			x.orders = append(x.orders, data.Order{CustomerID: id, TS: later(), Amount: 1000, Margin: 0.9})
+			// For the catalog families: a channel, an event name so
+			// frequent it would top the event mix, and an attribute-free
+			// burst, all at or after c.
+			x.sessions = append(x.sessions, data.Session{CustomerID: id, StartedAt: later(), DurationS: 50, Pages: 4, Channel: "kiosk"})
+			for range 20 {
+				x.events = append(x.events, data.Event{CustomerID: id, TS: later(), Event: "future_burst", Quantity: 1})
+			}
 		}
 	}
 	x.customers = append(x.customers, data.Customer{ID: "late", SignupAt: c, CancelledAt: data.NoTime})
@@ -229,10 +236,11 @@ func TestManyCutoffsMatchOne(t *testing.T) {
 	}
 	b.AddCustomers(h.customers)
 	b.Freeze()
+	learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
 	h.feed(t, b)
 	from := 0
 	for k, c := range testCutoffs {
-		one := mustBuild(t, DefaultConfig(), []int64{c}, end, h)
+		one := mustBuildUntil(t, DefaultConfig(), []int64{c}, end, h, testCutoffs[len(testCutoffs)-1])
 		part := slice(all, from, from+one.Rows())
 		if err := sameX(one, part); err != nil {
 			t.Fatalf("cutoff %d: %v", c, err)
@@ -315,6 +323,7 @@ func TestMergeOrder(t *testing.T) {
 			}
 			b.AddCustomers(h.customers)
 			b.Freeze()
+			learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
 			if err := o.merge(b, split(b)); err != nil {
 				t.Fatalf("Merge: %v", err)
 			}

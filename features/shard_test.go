@@ -23,6 +23,7 @@ func TestShards(t *testing.T) {
 		}
 		b.AddCustomers(h.customers)
 		b.Freeze()
+		learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
 		shards := b.Shards(n)
 		unknown := 0
 		feed := func(batch any, rows int) {

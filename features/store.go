@@ -15,6 +15,11 @@ type store[T any] struct {
 	pages [][]T
 	used  int32
 	mem   *arena // owner of pages mapped off the heap (offheap.go)
+	// side holds sideW uint16 per customer beside its accumulators, in
+	// pages of the same slots (the event mix): one index lookup finds
+	// both.
+	sideW int
+	side  [][]uint16
 }
 
 func newStore[T any](nCust, nCut int) store[T] {
@@ -23,6 +28,13 @@ func newStore[T any](nCust, nCut int) store[T] {
 
 // get returns the nCut accumulators of customer i, allocating them.
 func (s *store[T]) get(i int32) []T {
+	a, _ := s.getSide(i)
+	return a
+}
+
+// getSide returns the nCut accumulators of customer i and its side row
+// (nil when sideW is 0), allocating them.
+func (s *store[T]) getSide(i int32) ([]T, []uint16) {
 	slot := s.idx[i] - 1
 	if slot < 0 {
 		slot = s.used
@@ -30,11 +42,29 @@ func (s *store[T]) get(i int32) []T {
 		s.idx[i] = slot + 1
 		if int(slot)/pageCustomers >= len(s.pages) {
 			s.pages = append(s.pages, newPage[T](&s.mem, pageCustomers*s.nCut))
+			if s.sideW > 0 {
+				s.side = append(s.side, newPage[uint16](&s.mem, pageCustomers*s.sideW))
+			}
 		}
 	}
-	p := s.pages[int(slot)/pageCustomers]
-	off := (int(slot) % pageCustomers) * s.nCut
-	return p[off : off+s.nCut : off+s.nCut]
+	pg, in := int(slot)/pageCustomers, int(slot)%pageCustomers
+	p := s.pages[pg]
+	off := in * s.nCut
+	var side []uint16
+	if s.sideW > 0 {
+		so := in * s.sideW
+		side = s.side[pg][so : so+s.sideW : so+s.sideW]
+	}
+	return p[off : off+s.nCut : off+s.nCut], side
+}
+
+// peekSide is getSide for a customer with accumulators; nil, nil when it
+// has none.
+func (s *store[T]) peekSide(i int32) ([]T, []uint16) {
+	if s.idx == nil || s.idx[i] == 0 {
+		return nil, nil
+	}
+	return s.getSide(i)
 }
 
 // peek returns the accumulators of customer i, or nil when it has none.

@@ -23,6 +23,9 @@ import (
 // Config is everything a pipeline needs, with documented defaults from
 // DefaultConfig. Time and randomness are injected: AsOf and Seed.
 type Config struct {
+	// catalog is where reads take the features catalog from (see
+	// catalogSource); set by Train and Run, not by users.
+	catalog catalogSource
 	// Data is the dataset folder. Empty means the embedded sample dataset.
 	Data string
 	// Out is the folder that receives as_of=YYYY-MM-DD/ run folders.
@@ -340,6 +343,9 @@ type fileConfig struct {
 		EngagementWeights map[string]float64 `yaml:"engagement_weights" toml:"engagement_weights"`
 		DefaultMargin     *float64           `yaml:"default_margin" toml:"default_margin"`
 		NegativeSentiment *float64           `yaml:"negative_sentiment" toml:"negative_sentiment"`
+		EventVocab        *int               `yaml:"event_vocab" toml:"event_vocab"`
+		IgnoreEvents      []string           `yaml:"ignore_events" toml:"ignore_events"`
+		Attributes        []string           `yaml:"attributes" toml:"attributes"` // nil: unset; empty: none
 	} `yaml:"features" toml:"features"`
 	Train struct {
 		Cutoffs     *int    `yaml:"cutoffs" toml:"cutoffs"`
@@ -493,6 +499,13 @@ func (f *fileConfig) apply(c *Config) error {
 	}
 	set(&fc.DefaultMargin, f.Features.DefaultMargin)
 	set(&fc.NegativeSentiment, f.Features.NegativeSentiment)
+	set(&fc.EventVocab, f.Features.EventVocab)
+	if len(f.Features.IgnoreEvents) > 0 {
+		fc.IgnoreEvents = f.Features.IgnoreEvents
+	}
+	if f.Features.Attributes != nil {
+		fc.Attributes = append([]string{}, f.Features.Attributes...)
+	}
 	set(&c.Train.Cutoffs, f.Train.Cutoffs)
 	set(&c.Train.Algo, f.Train.Algo)
 	set(&c.Train.Calibration, f.Train.Calibration)

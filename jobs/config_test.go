@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +184,40 @@ func TestConfigValidateReportsEveryProblem(t *testing.T) {
 	}
 	if n := len(strings.Split(err.Error(), "\n")); n < 12 {
 		t.Errorf("Validate reported %d problems, want all 12 at once:\n%v", n, err)
+	}
+}
+
+// TestConfigAttributes: features.attributes unset means every usable
+// column (nil), an empty list means none, in YAML, TOML and the
+// environment alike.
+func TestConfigAttributes(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		file, text string
+		want       []string
+	}{
+		{"unset.yaml", "seed: 2\n", nil},
+		{"none.yaml", "features:\n  attributes: []\n", []string{}},
+		{"some.yaml", "features:\n  attributes: [plan, seats]\n", []string{"plan", "seats"}},
+		{"none.toml", "[features]\nattributes = []\n", []string{}},
+	} {
+		path := filepath.Join(dir, c.file)
+		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg := DefaultConfig()
+		if err := LoadConfigFile(&cfg, path); err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		if got := cfg.Features.Attributes; (got == nil) != (c.want == nil) || !slices.Equal(got, c.want) {
+			t.Errorf("%s: attributes %#v, want %#v", c.file, got, c.want)
+		}
+	}
+	cfg := DefaultConfig()
+	if err := ApplyEnv(&cfg, envOf(map[string]string{"CHURN_FEATURES_ATTRIBUTES": "plan,region"})); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.Features.Attributes, []string{"plan", "region"}) {
+		t.Errorf("environment: attributes %q", cfg.Features.Attributes)
 	}
 }

@@ -23,6 +23,15 @@
 // above the allowed fraction. Progress is logged every few seconds, and
 // drawn as a bar when Env.Progress is set (a terminal).
 //
+// The features catalog (features.Catalog: the event names of the event
+// mix, the automated event names, the customer attributes) comes from the
+// promoted model when scoring. Training and `churn features` learn it
+// instead: the extra columns of customers/ are read with the customers
+// (data.ReadExtras), and the event files are read once more, before the
+// fold, by an features.EventProfile of the rows before the latest cutoff.
+// Train stores the catalog in the model's meta (extra.feature_catalog);
+// the train summary and the run manifest list it.
+//
 // # The nightly run
 //
 // Run takes the output folder's lock (flock, or LockFileEx on Windows,

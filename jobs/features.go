@@ -23,6 +23,9 @@ type FeaturesSummary struct {
 	Features int      `json:"features"`
 	Cutoffs  []string `json:"cutoffs"`
 	Labelled bool     `json:"labelled"`
+	// Catalog is what the event mix ranks, the automated event names and
+	// the attributes, learned from this data.
+	Catalog features.Catalog `json:"feature_catalog"`
 }
 
 // Features writes the feature table: one row per customer as of the as-of
@@ -48,7 +51,7 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 		return nil, err
 	}
 	logBuilt(log, len(ld.Inputs), rows, f, start)
-	sum := &FeaturesSummary{Out: out, Rows: rows, Features: len(f.Names), Labelled: cutoffs > 0}
+	sum := &FeaturesSummary{Out: out, Rows: rows, Features: len(f.Names), Labelled: cutoffs > 0, Catalog: b.Catalog()}
 	for _, c := range cuts {
 		sum.Cutoffs = append(sum.Cutoffs, day(c))
 	}

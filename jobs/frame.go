@@ -10,7 +10,7 @@ import (
 // selectRows returns a frame of the given rows of f, in that order.
 func selectRows(f *features.Frame, rows []int) *features.Frame {
 	cols := len(f.Names)
-	out := &features.Frame{Names: f.Names, Families: f.Families, X: make([]float64, 0, len(rows)*cols)}
+	out := &features.Frame{Names: f.Names, Families: f.Families, Catalog: f.Catalog, X: make([]float64, 0, len(rows)*cols)}
 	for _, i := range rows {
 		out.CustomerID = append(out.CustomerID, f.CustomerID[i])
 		out.Cutoff = append(out.Cutoff, f.Cutoff[i])
@@ -48,7 +48,7 @@ func concatFrames(frames []*features.Frame) (*features.Frame, error) {
 	if len(frames) == 0 {
 		return nil, fmt.Errorf("concat: no frames")
 	}
-	out := &features.Frame{Names: frames[0].Names, Families: frames[0].Families}
+	out := &features.Frame{Names: frames[0].Names, Families: frames[0].Families, Catalog: frames[0].Catalog}
 	for _, f := range frames {
 		if !slices.Equal(f.Names, out.Names) {
 			return nil, fmt.Errorf("concat: feature columns differ between cutoffs")

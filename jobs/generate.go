@@ -19,6 +19,9 @@ type GenerateOptions struct {
 	Seed      int64
 	Out       string
 	Workers   int // shards generated at once; 0 = the number of CPUs
+	// AutomatedEvent and Rename: see synth.Config.
+	AutomatedEvent bool
+	Rename         uint64
 }
 
 // GenerateSummary is what `churn generate` reports.
@@ -45,6 +48,7 @@ func Generate(ctx context.Context, env Env, o GenerateOptions) (*GenerateSummary
 	log := env.Log.With().Str("command", "generate").Logger()
 	cfg := synth.DefaultConfig()
 	cfg.Customers, cfg.Days, cfg.End, cfg.Seed = o.Customers, o.Days, o.End, o.Seed
+	cfg.AutomatedEvent, cfg.Rename = o.AutomatedEvent, o.Rename
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}

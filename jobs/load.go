@@ -138,6 +138,9 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		}
 		prog.fileDone(files[i].Size)
 	}
+	if err := readExtras(ctx, cfg, b, files[:i]); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
 	if dups := b.Freeze(); dups > 0 {
 		res.Skipped[string(data.Customers)+"/duplicate_customer_id"] += int64(dups)
 		log.Warn().Int("rows", dups).Str("table", string(data.Customers)).Str("reason", "duplicate_customer_id").
@@ -145,6 +148,10 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		if cfg.BadRows.Policy == "fail" {
 			return nil, nil, fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
 		}
+	}
+
+	if err := learnCatalog(ctx, cfg, b, files[i:], opt, cfg.catalog, cutoffs[len(cutoffs)-1], log); err != nil {
+		return nil, nil, err
 	}
 
 	// The other tables: cfg.Workers readers decode files and key each row

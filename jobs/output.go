@@ -28,32 +28,35 @@ const mainFeatures = 12
 // inputs, config, model and code, except StartedAt, FinishedAt and Timings,
 // which are the run's own timestamps and durations.
 type Manifest struct {
-	Command      string                  `json:"command"`
-	CodeVersion  string                  `json:"code_version"`
-	AsOf         string                  `json:"as_of"`
-	Cutoff       string                  `json:"cutoff"`
-	Data         string                  `json:"data"`
-	Sample       bool                    `json:"sample_data"`
-	Inputs       []InputFile             `json:"inputs"`
-	RowsRead     map[data.Table]int64    `json:"rows_read"`
-	RowsSkipped  map[string]int64        `json:"rows_skipped"`
-	ValuesFixed  map[string]int64        `json:"values_fixed"`
-	Families     []features.FamilyStatus `json:"feature_families"`
-	ModelVersion string                  `json:"model_version"`
-	Algo         string                  `json:"algo"`
-	Customers    int                     `json:"customers_scored"`
-	Segments     []SegmentSummary        `json:"segments"`
-	SegmentNames map[string]string       `json:"segment_names"`
-	Thresholds   RiskThresholds          `json:"risk_thresholds"`
-	Passthrough  []string                `json:"passthrough,omitempty"`
-	Value        ValueFit                `json:"value_models"`
-	Drift        Drift                   `json:"drift"`
-	Evaluations  []Evaluation            `json:"earlier_runs_evaluated,omitempty"`
-	Config       map[string]any          `json:"config"`
-	Parts        []string                `json:"parts"`
-	StartedAt    string                  `json:"started_at"`
-	FinishedAt   string                  `json:"finished_at"`
-	Timings      map[string]int64        `json:"timings_ms"`
+	Command     string                  `json:"command"`
+	CodeVersion string                  `json:"code_version"`
+	AsOf        string                  `json:"as_of"`
+	Cutoff      string                  `json:"cutoff"`
+	Data        string                  `json:"data"`
+	Sample      bool                    `json:"sample_data"`
+	Inputs      []InputFile             `json:"inputs"`
+	RowsRead    map[data.Table]int64    `json:"rows_read"`
+	RowsSkipped map[string]int64        `json:"rows_skipped"`
+	ValuesFixed map[string]int64        `json:"values_fixed"`
+	Families    []features.FamilyStatus `json:"feature_families"`
+	// Catalog is what the event mix ranks, the automated event names left
+	// out of engagement, and the attributes, as the model was trained.
+	Catalog      *features.Catalog `json:"feature_catalog,omitempty"`
+	ModelVersion string            `json:"model_version"`
+	Algo         string            `json:"algo"`
+	Customers    int               `json:"customers_scored"`
+	Segments     []SegmentSummary  `json:"segments"`
+	SegmentNames map[string]string `json:"segment_names"`
+	Thresholds   RiskThresholds    `json:"risk_thresholds"`
+	Passthrough  []string          `json:"passthrough,omitempty"`
+	Value        ValueFit          `json:"value_models"`
+	Drift        Drift             `json:"drift"`
+	Evaluations  []Evaluation      `json:"earlier_runs_evaluated,omitempty"`
+	Config       map[string]any    `json:"config"`
+	Parts        []string          `json:"parts"`
+	StartedAt    string            `json:"started_at"`
+	FinishedAt   string            `json:"finished_at"`
+	Timings      map[string]int64  `json:"timings_ms"`
 }
 
 // Drift is the population stability index of every feature and of the

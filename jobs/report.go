@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strings"
 
 	"churn/data"
 	"churn/model/eval"
@@ -47,6 +48,25 @@ func WriteReport(path string, s *TrainSummary) error {
 		}
 		in.Notes = append(in.Notes, fmt.Sprintf("Candidate %s: validation ROC AUC %.4f, Brier %.4f.", c.Algo, c.Valid.ROCAUC, c.Valid.Brier))
 	}
+	if c := s.Catalog; c != nil {
+		auto := "none"
+		if len(c.Automated) > 0 {
+			auto = strings.Join(c.Automated, ", ")
+		}
+		in.Notes = append(in.Notes, fmt.Sprintf("Event mix: the %d most frequent event names get columns by rank (event_r01 = %q, ...); automated events left out of core actions, recency and engagement: %s.",
+			len(c.Events), firstOr(c.Events, ""), auto))
+		var attrs []string
+		for _, a := range c.Attributes {
+			kind := fmt.Sprintf("%d levels", len(a.Levels))
+			if a.Numeric {
+				kind = "numeric"
+			}
+			attrs = append(attrs, a.Name+" ("+kind+")")
+		}
+		if len(attrs) > 0 {
+			in.Notes = append(in.Notes, "Customer attributes: "+strings.Join(attrs, ", ")+".")
+		}
+	}
 	for _, c := range s.Cutoffs {
 		in.Cutoffs = append(in.Cutoffs, report.CutoffRow{Cutoff: c.Cutoff, Role: c.Role, Rows: c.Rows, Labelled: c.Labelled, ChurnRate: c.ChurnRate})
 	}
@@ -64,3 +84,10 @@ func WriteReport(path string, s *TrainSummary) error {
 }
 
 func sigmoid(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
+
+func firstOr(s []string, none string) string {
+	if len(s) == 0 {
+		return none
+	}
+	return s[0]
+}

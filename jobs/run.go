@@ -223,6 +223,13 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		return nil, fmt.Errorf("load model %s: %w", version, err)
 	}
 	log = log.With().Str("model_version", version).Logger()
+	if cat, ok, err := catalogOf(meta.Extra); err != nil {
+		return nil, fmt.Errorf("load model %s: %w", version, err)
+	} else if ok {
+		cfg.catalog = catalogSource{fixed: cat}
+	} else {
+		log.Warn().Msg("the model has no features catalog: learning one from the data, retrain to score with the training one")
+	}
 
 	timings := map[string]int64{}
 	step := time.Now()
@@ -316,6 +323,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		RowsSkipped:  ld.Skipped,
 		ValuesFixed:  ld.Cleaned,
 		Families:     f.Families,
+		Catalog:      f.Catalog,
 		ModelVersion: version,
 		Algo:         clf.Algo(),
 		Customers:    f.Rows(),

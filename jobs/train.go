@@ -34,6 +34,7 @@ type TrainSummary struct {
 	ByPlan      map[string]eval.Report `json:"holdout_by_plan"`
 	ByRegion    map[string]eval.Report `json:"holdout_by_region"`
 	Features    int                    `json:"features"`
+	Catalog     *features.Catalog      `json:"feature_catalog,omitempty"`
 	TrainRows   int                    `json:"train_rows"` // rows the saved model was fitted on
 	Refit       *RefitSummary          `json:"refit,omitempty"`
 	GBT         map[string]any         `json:"gbt_params"`
@@ -119,6 +120,9 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err := cache.prune(env.now()); err != nil {
 		log.Warn().Err(err).Msg("feature cache not pruned")
 	}
+	// The catalog is learned from the rows before the latest cutoff, the
+	// same whichever cutoffs the cache already holds.
+	cfg.catalog = catalogSource{until: cutoffs[len(cutoffs)-1]}
 	ld, cached, err := trainingFrame(func(missing []int64) (*loaded, error) {
 		return loadFrame(ctx, &cfg, &env, ds, missing, asOf.UnixNano(), log)
 	}, cache, cutoffs)
@@ -252,6 +256,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		"data":       root,
 		"gbt_params": gbtRecord(tcfg.GBT),
 		"holdout_of": holdoutOf(refit != nil),
+		catalogKey:   f.Catalog,
 	}
 	if refit != nil {
 		extra["refit"] = refit
@@ -294,6 +299,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		ByPlan:      byPlan,
 		ByRegion:    byRegion,
 		Features:    len(f.Names),
+		Catalog:     f.Catalog,
 		TrainRows:   fitSet.M.Rows,
 		Refit:       refit,
 		GBT:         gbtRecord(tcfg.GBT),

@@ -288,7 +288,17 @@ func cmdTrain(ctx context.Context, c *cli) error {
 func printTrain(w io.Writer, s *jobs.TrainSummary) {
 	fmt.Fprintf(w, "churn train: model %s (%s) trained on %s rows with %d features, as of %s.\n",
 		s.Version, s.Algo, thousands(float64(s.TrainRows), 0), s.Features, s.AsOf)
-	fmt.Fprintf(w, "Choice: %s\n\n", s.Choice)
+	fmt.Fprintf(w, "Choice: %s\n", s.Choice)
+	if c := s.Catalog; c != nil {
+		fmt.Fprintf(w, "Event mix: %d event names by frequency; automated events left out of engagement: %s\n",
+			len(c.Events), orNone(strings.Join(c.Automated, ", ")))
+		var attrs []string
+		for _, a := range c.Attributes {
+			attrs = append(attrs, a.Name)
+		}
+		fmt.Fprintf(w, "Attributes: %s\n", orNone(strings.Join(attrs, ", ")))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "cutoff\trole\trows\tlabelled\tchurn rate")
 	for _, cut := range s.Cutoffs {
@@ -495,6 +505,8 @@ func cmdGenerate(ctx context.Context, c *cli) error {
 	seed := fs.Int64("seed", 1, "random seed")
 	out := fs.String("out", "", "output dataset `folder` (required)")
 	workers := fs.Int("workers", 0, "shards generated at once; default the number of CPUs")
+	automated := fs.Bool("automated-event", false, "add an event that fires daily for every subscriber whatever they do")
+	rename := fs.Uint64("rename", 0, "write event names, plans, regions and channels as tokens drawn from this `seed` (0: real names)")
 	if err := c.parse(fs); err != nil {
 		return err
 	}
@@ -507,6 +519,7 @@ func cmdGenerate(ctx context.Context, c *cli) error {
 	}
 	sum, err := jobs.Generate(ctx, c.env(), jobs.GenerateOptions{
 		Customers: *customers, Days: *days, End: endT, Seed: *seed, Out: *out, Workers: *workers,
+		AutomatedEvent: *automated, Rename: *rename,
 	})
 	if err != nil {
 		return err

@@ -39,6 +39,18 @@ type Config struct {
 	// NonContractualShare is the share of customers without a subscription,
 	// who only buy ad hoc and leave silently. Default 0.25.
 	NonContractualShare float64
+	// AutomatedEvent adds an event ("heartbeat") that fires once a day, at
+	// a time fixed per customer, for every subscriber from signup to
+	// cancellation, whatever their use of the product: the kind of signal
+	// that must not count as engagement. It draws no random number, so the
+	// other rows are those of the same Config without it.
+	AutomatedEvent bool
+	// Rename, when not zero, writes every event name, plan, region,
+	// acquisition channel and session channel as an opaque token drawn
+	// from Rename (the same name always gives the same token): the same
+	// dataset under names nobody chose for it. Ticket channels keep their
+	// names.
+	Rename uint64
 }
 
 // DefaultConfig returns a Config of 10,000 customers over 540 days ending

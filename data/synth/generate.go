@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"churn/data"
 )
@@ -39,6 +40,9 @@ func GenerateShard(ctx context.Context, cfg Config, shard int, outDir string) (S
 		tickets:   writerFor[data.Ticket](w, data.Tickets),
 		surveys:   writerFor[data.Survey](w, data.Surveys),
 		orders:    writerFor[data.Order](w, data.Orders),
+	}
+	if cfg.Rename != 0 {
+		out = renamed(out, cfg.Rename)
 	}
 	st, err := simulate(ctx, cfg, shard, out)
 	if err == nil {
@@ -136,4 +140,51 @@ func writerFor[T data.Row](w *shardFiles, t data.Table) func([]T) error {
 		}
 		return tw.Write(rows)
 	}
+}
+
+// renamed wraps the sinks so that names are written as tokens (see
+// Config.Rename).
+func renamed(out sinks, seed uint64) sinks {
+	tok := func(name string) string {
+		if name == "" {
+			return ""
+		}
+		h := splitmix64(seed)
+		for i := 0; i < len(name); i++ {
+			h = splitmix64(h ^ uint64(name[i]))
+		}
+		return fmt.Sprintf("n%012x", h>>16)
+	}
+	cache := map[string]string{}
+	var mu sync.Mutex
+	name := func(s string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		t, ok := cache[s]
+		if !ok {
+			t = tok(s)
+			cache[s] = t
+		}
+		return t
+	}
+	wrap := out
+	wrap.customers = func(rows []data.Customer) error {
+		for i := range rows {
+			rows[i].Plan, rows[i].Region, rows[i].Channel = name(rows[i].Plan), name(rows[i].Region), name(rows[i].Channel)
+		}
+		return out.customers(rows)
+	}
+	wrap.sessions = func(rows []data.Session) error {
+		for i := range rows {
+			rows[i].Channel = name(rows[i].Channel)
+		}
+		return out.sessions(rows)
+	}
+	wrap.events = func(rows []data.Event) error {
+		for i := range rows {
+			rows[i].Event = name(rows[i].Event)
+		}
+		return out.events(rows)
+	}
+	return wrap
 }

@@ -83,6 +83,7 @@ const (
 	evExport      = "export"
 	evInvite      = "invite_user"
 	evIntegration = "integration_sync"
+	evHeartbeat   = "heartbeat"
 )
 
 // Session channels and ticket channels, interned.

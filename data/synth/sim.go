@@ -389,6 +389,12 @@ func (g *shardSim) step(c *customer, d int, t0 int64, weekend bool) {
 
 	tz := regionSpecs[c.region].tz
 	g.visits(c, r, ps, dv, t0, lo, hi, tz, tenure, weekend)
+	if g.cfg.AutomatedEvent && c.plan != payg {
+		ts := t0 + int64(splitmix64(uint64(c.idx))%86400)*secNS
+		if ts >= lo && ts < hi {
+			g.events.rows = append(g.events.rows, data.Event{CustomerID: c.id, TS: ts, Event: evHeartbeat, Quantity: 1})
+		}
+	}
 	if c.integ && r.Float64() < 0.9*sigmoid(3*(dv+0.8)) {
 		ts := t0 + (3*3600+int64(r.IntN(1800)))*secNS
 		if ts >= lo && ts < hi {

@@ -86,6 +86,13 @@ func Frame(ctx context.Context, ds *data.Dataset, cfg features.Config, cutoffs [
 		return nil, err
 	}
 	b.Freeze()
+	// The catalog (event mix, automated events) from the events before
+	// the latest cutoff, as training learns it.
+	p := b.NewEventProfile(cutoffs[len(cutoffs)-1])
+	if err := feed(ctx, ds, data.Events, opt, func(r []data.Event) { p.AddEventRows(r) }); err != nil {
+		return nil, err
+	}
+	b.SetCatalog(b.CatalogWith(p.Catalog(cfg.EventVocab)))
 	present := map[data.Table]bool{}
 	for _, step := range []struct {
 		t   data.Table

@@ -1,0 +1,302 @@
+package features
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+
+	"churn/data"
+)
+
+// Catalog is what the features learn from a dataset's values rather than
+// from its column names: the event names of the event mix, the event
+// names that behave like automated signals, and the customer attributes
+// with their levels. Training learns it (EventProfile, Freeze) and stores
+// it with the model; scoring hands the stored one to SetCatalog, so that
+// a name's column means the same thing in both.
+//
+// Nothing in a Catalog depends on how names are spelled, only on how
+// often and when they occur: event names and attribute levels are ranked
+// by their number of rows, ties broken by statistics of the rows
+// themselves (the customers and instants they occur at), and by the name
+// only when two names have exactly the same rows in every one of those
+// statistics. A dataset whose names are renamed or permuted gives the
+// same ranks, so the same feature matrix.
+type Catalog struct {
+	// Events are the event names of the mix, most frequent first: the name
+	// of rank r (1-based) feeds the columns event_rNN_*. Names not listed
+	// fold into "other".
+	Events []string `json:"events"`
+	// Automated are the event names detected as automated signals (see
+	// EventProfile.Catalog), in rank order.
+	Automated []string `json:"automated,omitempty"`
+	// Attributes are the customers columns used as features, in column
+	// order of the features (see Attribute).
+	Attributes []Attribute `json:"attributes,omitempty"`
+}
+
+// Attribute is one customers column used as features.
+type Attribute struct {
+	// Name is the column's name: plan, region, acquisition_channel, or an
+	// extra column of customers/.
+	Name string `json:"name"`
+	// Numeric: every non-null value parsed as a finite number; the feature
+	// is the number.
+	Numeric bool `json:"numeric,omitempty"`
+	// Levels are a categorical column's values, most frequent first, at
+	// most MaxLevels; the others read as "other".
+	Levels []string `json:"levels,omitempty"`
+}
+
+// Limits of the learned catalog.
+const (
+	// MaxLevels is the most levels a categorical attribute keeps.
+	MaxLevels = 30
+	// oneHotLevels is how many of the most frequent levels also get a 0/1
+	// column, for models that need one-hot codes.
+	oneHotLevels = 6
+	// profileSampled: the cadence of event names is measured on about this
+	// many customers, those whose index is a multiple of a step.
+	profileSampled = 4096
+	// automatedMinSpan is the span, in days from a customer's first to last
+	// row of a name, from which that customer's cadence counts.
+	automatedMinSpan = 28
+	// automatedMinCustomers is the number of such customers a name needs
+	// before it can be called automated.
+	automatedMinCustomers = 20
+	// automatedMedian and automatedLow are the median and lower-quartile
+	// day coverage (days with the name over the days of its span) from
+	// which a name is automated.
+	automatedMedian = 0.9
+	automatedLow    = 0.75
+	// maxProfileNames bounds the distinct event names a profile tracks; a
+	// catalogue with more names keeps the first ones seen.
+	maxProfileNames = 1 << 16
+)
+
+// nameStat is what the profile keeps of one event name.
+type nameStat struct {
+	name    string
+	n       int64  // rows
+	sumCust uint64 // sum of the rows' customer indices, wrapping
+	sumTS   uint64 // sum of the rows' instants, wrapping
+	minTS   int64
+}
+
+// EventProfile counts event rows per name, to learn the event part of a
+// Catalog: which names are frequent, and which fire day after day for
+// every customer whatever they do. It sees only rows before until. Feed
+// it with AddEvents or AddEventRows; profiles of one frozen Builder merge
+// exactly with Merge.
+type EventProfile struct {
+	until int64
+	ids   map[string]int32
+	stats []nameStat
+	cache nameCache
+	days  map[uint64]*dayset // (customer << 24 | name id) -> days, for the sampled customers
+	step  int32              // customers with index % step == 0 are sampled
+	b     *Builder           // for the customer index of AddEventRows
+}
+
+// NewEventProfile returns an empty profile of the rows before until for
+// b's frozen customers.
+func (b *Builder) NewEventProfile(until int64) *EventProfile {
+	p := &EventProfile{until: until, ids: map[string]int32{}, days: map[uint64]*dayset{}, step: 1, b: b}
+	if b.cust != nil {
+		p.step = int32(max(1, len(b.cust.ids)/profileSampled))
+	}
+	return p
+}
+
+// nameCache is a small open-addressing table in front of a map of names,
+// hashed like vocab: most catalogues have a few dozen names.
+type nameCache struct {
+	names []string
+	ids   []int32
+	slots [vocabSlots]uint8
+}
+
+func (c *nameCache) lookup(name string) (int32, bool) {
+	for j := vocabSlot(name); c.slots[j] != 0; j = (j + 1) & (vocabSlots - 1) {
+		if k := c.slots[j] - 1; c.names[k] == name {
+			return c.ids[k], true
+		}
+	}
+	return 0, false
+}
+
+func (c *nameCache) add(name string, id int32) {
+	if len(c.names) >= maxVocab {
+		return
+	}
+	j := vocabSlot(name)
+	for c.slots[j] != 0 {
+		j = (j + 1) & (vocabSlots - 1)
+	}
+	c.names = append(c.names, name)
+	c.ids = append(c.ids, id)
+	c.slots[j] = uint8(len(c.names))
+}
+
+func (p *EventProfile) id(name string) (int32, bool) {
+	if id, ok := p.cache.lookup(name); ok {
+		return id, true
+	}
+	id, ok := p.ids[name]
+	if !ok {
+		if len(p.stats) >= maxProfileNames {
+			return 0, false
+		}
+		name = strings.Clone(name)
+		id = int32(len(p.stats))
+		p.ids[name] = id
+		p.stats = append(p.stats, nameStat{name: name, minTS: math.MaxInt64})
+	}
+	p.cache.add(p.stats[id].name, id)
+	return id, true
+}
+
+// AddEvents profiles a batch of events; idx holds each row's customer index
+// (Builder.Index; negative for an unknown customer, whose rows are
+// skipped).
+func (p *EventProfile) AddEvents(c *data.EventColumns, idx []int32) {
+	n := len(c.CustomerID)
+	for r := range n {
+		i := idx[r]
+		ts := c.TS[r]
+		if i < 0 || ts == data.NoTime || ts >= p.until {
+			continue
+		}
+		id, ok := p.id(c.Event[r])
+		if !ok {
+			continue
+		}
+		s := &p.stats[id]
+		s.n++
+		s.sumCust += uint64(i)
+		s.sumTS += uint64(ts)
+		s.minTS = min(s.minTS, ts)
+		if i%p.step == 0 {
+			key := uint64(i)<<24 | uint64(id)
+			d := p.days[key]
+			if d == nil {
+				d = &dayset{}
+				p.days[key] = d
+			}
+			d.add(int32(floorDiv(ts, dayNS)))
+		}
+	}
+}
+
+// AddEventRows is AddEvents for rows, keyed by the Builder's index.
+func (p *EventProfile) AddEventRows(rows []data.Event) {
+	idx := make([]int32, len(rows))
+	for r := range rows {
+		idx[r] = p.b.Index(rows[r].CustomerID)
+	}
+	p.AddEvents(eventColumns(rows), idx)
+}
+
+// Merge adds the rows of o, a profile of the same Builder, to p.
+func (p *EventProfile) Merge(o *EventProfile) {
+	remap := make([]int32, len(o.stats))
+	for j, s := range o.stats {
+		id, ok := p.id(s.name)
+		if !ok {
+			remap[j] = -1
+			continue
+		}
+		remap[j] = id
+		t := &p.stats[id]
+		t.n += s.n
+		t.sumCust += s.sumCust
+		t.sumTS += s.sumTS
+		t.minTS = min(t.minTS, s.minTS)
+	}
+	for key, d := range o.days {
+		id := remap[key&(1<<24-1)]
+		if id < 0 {
+			continue
+		}
+		k := key>>24<<24 | uint64(id)
+		if t := p.days[k]; t != nil {
+			t.merge(d)
+		} else {
+			p.days[k] = d
+		}
+	}
+}
+
+// Names returns the number of distinct event names profiled.
+func (p *EventProfile) Names() int { return len(p.stats) }
+
+// rankNames orders stats most frequent first. Ties are broken by the rows'
+// statistics, which do not depend on the names' spelling, and by the name
+// last (only names with identical statistics reach it).
+func rankNames(stats []nameStat) []nameStat {
+	out := slices.Clone(stats)
+	slices.SortFunc(out, func(a, b nameStat) int {
+		return cmp.Or(
+			cmp.Compare(b.n, a.n),
+			cmp.Compare(a.minTS, b.minTS),
+			cmp.Compare(a.sumCust, b.sumCust),
+			cmp.Compare(a.sumTS, b.sumTS),
+			strings.Compare(a.name, b.name),
+		)
+	})
+	return out
+}
+
+// Catalog returns the event part of the catalog: the k most frequent
+// names, and the names that behave like automated signals. A name is
+// automated when at least automatedMinCustomers sampled customers (about
+// profileSampled, every n-th by index) have it over a span of automatedMinSpan days
+// or more, and the share of the days of that span on which it occurs is
+// at least automatedMedian for the median customer and automatedLow for
+// the lower quartile: it fires day after day, for nearly everyone, whether
+// or not they use the product. Use Builder.CatalogWith to add the
+// attributes.
+func (p *EventProfile) Catalog(k int) Catalog {
+	ranked := rankNames(p.stats)
+	var cat Catalog
+	for _, s := range ranked[:min(k, len(ranked))] {
+		cat.Events = append(cat.Events, s.name)
+	}
+	cover := make([][]float64, len(p.stats))
+	for key, d := range p.days {
+		id := key & (1<<24 - 1)
+		first, last, n := d.span()
+		if last-first+1 < automatedMinSpan {
+			continue
+		}
+		cover[id] = append(cover[id], float64(n)/float64(last-first+1))
+	}
+	for _, s := range ranked {
+		c := cover[p.ids[s.name]]
+		if len(c) < automatedMinCustomers {
+			continue
+		}
+		slices.Sort(c)
+		if c[len(c)/2] >= automatedMedian && c[len(c)/4] >= automatedLow {
+			cat.Automated = append(cat.Automated, s.name)
+		}
+	}
+	return cat
+}
+
+// span returns the first and last day of a non-empty set and its number
+// of days.
+func (d *dayset) span() (first, last int32, n int) {
+	first, last = math.MaxInt32, math.MinInt32
+	for i, w := range d.bits {
+		if w == 0 {
+			continue
+		}
+		base := d.base + int32(64*i)
+		first = min(first, base+int32(trailingZeros(w)))
+		last = max(last, base+63-int32(leadingZeros(w)))
+		n += popcount(w)
+	}
+	return first, last, n
+}

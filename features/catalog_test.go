@@ -1,0 +1,209 @@
+package features
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"testing"
+
+	"churn/data"
+)
+
+// automatedHistory: 60 customers over 200 days; each logs in on random
+// days, and the subscribers' "sync" fires every day at the same hour.
+func automatedHistory(names func(string) string) history {
+	var h history
+	start := cut - 200*dayNS
+	for i := 0; i < 64; i++ {
+		id := fmt.Sprintf("c%03d", i)
+		plan := names([]string{"gold", "silver", "bronze"}[i%3])
+		h.customers = append(h.customers, data.Customer{ID: id, SignupAt: start, Plan: plan, Region: names([]string{"north", "south"}[i%2])})
+		for d := int64(0); d < 200; d++ {
+			t0 := start + d*dayNS
+			h.events = append(h.events, data.Event{CustomerID: id, TS: t0 + 3*3600e9, Event: names("sync"), Quantity: 1})
+			if (d*7+int64(i))%5 == 0 {
+				h.events = append(h.events, data.Event{CustomerID: id, TS: t0 + 10*3600e9, Event: names("login"), Quantity: 1})
+			}
+			if (d*3+int64(i))%11 == 0 {
+				h.events = append(h.events, data.Event{CustomerID: id, TS: t0 + 11*3600e9, Event: names("export"), Quantity: 1})
+			}
+		}
+	}
+	return h
+}
+
+func TestCatalogFindsAutomatedEvents(t *testing.T) {
+	h := automatedHistory(func(s string) string { return s })
+	b, err := NewBuilder(DefaultConfig(), []int64{cut}, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCustomers(h.customers)
+	b.Freeze()
+	learnCatalog(b, h.events, cut)
+	cat := b.Catalog()
+	if !slices.Equal(cat.Events, []string{"sync", "login", "export"}) {
+		t.Errorf("events %q, want sync, login, export by frequency", cat.Events)
+	}
+	if !slices.Equal(cat.Automated, []string{"sync"}) {
+		t.Errorf("automated %q, want [sync]", cat.Automated)
+	}
+	h.feed(t, b)
+	f, err := b.Build(allTables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sync is neither a core action nor engagement: only logins and
+	// exports count.
+	j := f.Col("core_actions_30d")
+	k := f.Col("event_r01_30d")
+	for i := range f.Rows() {
+		if f.At(i, k) != 30 {
+			t.Fatalf("row %d: event_r01_30d = %v, want 30 daily syncs", i, f.At(i, k))
+		}
+		if f.At(i, j) >= 30 {
+			t.Fatalf("row %d: core_actions_30d = %v counts the syncs", i, f.At(i, j))
+		}
+	}
+
+	// Listing sync as a core event keeps it core.
+	cfg := DefaultConfig()
+	cfg.CoreEvents = []string{"sync", "login"}
+	b2, _ := NewBuilder(cfg, []int64{cut}, cut)
+	b2.AddCustomers(h.customers)
+	b2.Freeze()
+	learnCatalog(b2, h.events, cut)
+	if k := b2.vocab.lookup("sync", b2); !k.core {
+		t.Error("sync listed in core events is not core")
+	}
+	cfg.CoreEvents = nil
+	cfg.IgnoreEvents = []string{"export"}
+	b3, _ := NewBuilder(cfg, []int64{cut}, cut)
+	b3.AddCustomers(h.customers)
+	b3.Freeze()
+	learnCatalog(b3, h.events, cut)
+	if k := b3.vocab.lookup("export", b3); k.core || k.activity {
+		t.Error("an ignored event is core or activity")
+	}
+}
+
+// TestCatalogIgnoresNames: renaming every event, plan and region gives the
+// same feature matrix, bit for bit.
+func TestCatalogIgnoresNames(t *testing.T) {
+	build := func(names func(string) string) *Frame {
+		return mustBuild(t, DefaultConfig(), []int64{cut - 30*dayNS, cut}, cut, automatedHistory(names))
+	}
+	a := build(func(s string) string { return s })
+	b := build(func(s string) string { return "zz" + strconv.Itoa(len(s)*7919%97) + s[:1] })
+	if err := sameX(a, b); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.Names, b.Names) {
+		t.Fatal("renaming changed the columns")
+	}
+}
+
+// TestCatalogManyOrOneName: a catalogue of one name and one of 10,000
+// names both build, the second with K columns and the rest in "other".
+func TestCatalogManyOrOneName(t *testing.T) {
+	for _, n := range []int{1, 10000} {
+		var h history
+		h.customers = []data.Customer{{ID: "a", SignupAt: cut - 300*dayNS}, {ID: "b", SignupAt: cut - 100*dayNS}}
+		for e := 0; e < 20000; e++ {
+			h.events = append(h.events, data.Event{CustomerID: []string{"a", "b"}[e%2], TS: cut - int64(1+e%250)*dayNS, Event: "e" + strconv.Itoa(e%n), Quantity: 1})
+		}
+		f := mustBuild(t, DefaultConfig(), []int64{cut}, cut, h)
+		if got := len(f.Catalog.Events); got != min(n, 30) {
+			t.Errorf("%d names: %d in the mix, want %d", n, got, min(n, 30))
+		}
+		other := f.Col("event_other_30d")
+		r01 := f.Col("event_r01_30d")
+		for i := range f.Rows() {
+			sum := f.At(i, other)
+			for s := 1; s <= len(f.Catalog.Events); s++ {
+				sum += f.At(i, f.Col(fmt.Sprintf("event_r%02d_30d", s)))
+			}
+			if f.Col(fmt.Sprintf("event_r%02d_30d", len(f.Catalog.Events)+1)) >= 0 {
+				t.Errorf("%d names: a column for a rank beyond the catalog", n)
+			}
+			if sum != float64(f.At(i, f.Col("core_actions_30d"))) {
+				t.Errorf("%d names, row %d: the mix's 30-day counts add to %v, core actions %v", n, i, sum, f.At(i, f.Col("core_actions_30d")))
+			}
+		}
+		if n == 1 && (f.At(0, other) != 0 || f.At(0, r01) == 0) || n > 1 && f.At(0, other) == 0 {
+			t.Errorf("%d names: event_r01_30d %v, event_other_30d %v", n, f.At(0, r01), f.At(0, other))
+		}
+	}
+}
+
+// TestAttributesBadInput: a column with one value, all null, a million
+// distinct values, numbers stored as text, and a column listed by config
+// that the data lacks.
+func TestAttributesBadInput(t *testing.T) {
+	n := 1000
+	ids := make([]string, n)
+	one, null, many, num, mixed := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	var custs []data.Customer
+	for i := range ids {
+		ids[i] = fmt.Sprintf("c%04d", i)
+		custs = append(custs, data.Customer{ID: ids[i], SignupAt: cut - 100*dayNS, Plan: []string{"p1", "p2"}[i%2]})
+		one[i] = "same"
+		many[i] = "v" + strconv.Itoa(i)
+		num[i] = " " + strconv.FormatFloat(float64(i)/7, 'g', -1, 64)
+		mixed[i] = []string{"1", "2", "x"}[i%3]
+	}
+	num[3] = ""
+	b, _ := NewBuilder(DefaultConfig(), []int64{cut}, cut)
+	b.AddCustomers(custs)
+	b.AddExtras([]string{"one", "null", "many", "num", "mixed"}, ids, [][]string{one, null, many, num, mixed})
+	b.Freeze()
+	var got []string
+	for _, a := range b.Catalog().Attributes {
+		got = append(got, fmt.Sprintf("%s numeric=%v levels=%d", a.Name, a.Numeric, len(a.Levels)))
+	}
+	want := []string{"plan numeric=false levels=2", "num numeric=true levels=0", "mixed numeric=false levels=3"}
+	if !slices.Equal(got, want) {
+		t.Errorf("default attributes %q, want %q", got, want)
+	}
+	f, err := b.Build(allTables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := f.At(7, f.Col("attr_num")); v != 1 {
+		t.Errorf("attr_num = %v, want 1 (7/7 stored as text)", v)
+	}
+	if v := f.At(3, f.Col("attr_num")); !math.IsNaN(v) {
+		t.Errorf("attr_num of a null = %v, want NaN", v)
+	}
+
+	// A million distinct values, listed by config: capped at MaxLevels.
+	cfg := DefaultConfig()
+	cfg.Attributes = []string{"huge", "absent", "one"}
+	m := 1_000_000
+	hid, huge := make([]string, m), make([]string, m)
+	for i := range hid {
+		hid[i], huge[i] = ids[i%n], "h"+strconv.Itoa(i)
+	}
+	b2, _ := NewBuilder(cfg, []int64{cut}, cut)
+	b2.AddCustomers(custs)
+	b2.AddExtras([]string{"huge", "one"}, ids, [][]string{huge[:n], one})
+	b2.AddExtras([]string{"huge"}, hid, [][]string{huge})
+	b2.Freeze()
+	attrs := b2.Catalog().Attributes
+	if len(attrs) != 3 || len(attrs[0].Levels) != MaxLevels || attrs[1].Levels != nil || len(attrs[2].Levels) != 1 {
+		t.Fatalf("listed attributes %+v", attrs)
+	}
+	f2, err := b2.Build(allTables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		col  string
+		want float64
+	}{{"attr_absent_rank", math.NaN()}, {"attr_one_rank", 0}, {"attr_one_top1", 1}} {
+		if v := f2.At(0, f2.Col(c.col)); v != c.want && !(math.IsNaN(v) && math.IsNaN(c.want)) {
+			t.Errorf("%s = %v, want %v", c.col, v, c.want)
+		}
+	}
+}
