@@ -21,10 +21,10 @@
 // header, ISO dates, decimal point), JSON lines, Parquet or an Excel
 // workbook. The columns are customer_id, the run's passthrough columns of
 // customers/ (such as email), segment, churn_probability,
-// predicted_value, value_at_risk, reason_1..reason_3, the facts behind the
-// reasons (every extra double column of the run, such as
-// days_since_session or nps_latest), plan, region, churn_risk, value_tier
-// and as_of.
+// predicted_value, value_at_risk, reason_1..reason_3, reason_codes (the
+// reasons' stable codes, ";"-joined), the facts behind the reasons
+// (every extra double column of the run, such as days_since_session or
+// nps_latest), plan, region, churn_risk, value_tier and as_of.
 //
 // # Spreadsheets
 //

@@ -106,7 +106,7 @@ func TestWriteCSV(t *testing.T) {
 				t.Fatal("the filter selects nobody: a weak test")
 			}
 			wantHeader := []string{"customer_id", "segment", "churn_probability", "predicted_value", "value_at_risk",
-				"reason_1", "reason_2", "reason_3", "p_alive", "engagement_score", "days_since_core", "days_since_session",
+				"reason_1", "reason_2", "reason_3", "reason_codes", "p_alive", "engagement_score", "days_since_core", "days_since_session",
 				"sessions_vs_baseline", "nps_latest", "tickets_open", "days_since_order", "tenure_days",
 				"plan", "region", "churn_risk", "value_tier", "as_of"}
 			if !slices.Equal(header, wantHeader) {
@@ -121,14 +121,17 @@ func TestWriteCSV(t *testing.T) {
 				if err != nil || math.Abs(got-vr[i]) > 0.005 {
 					t.Errorf("row %d: value_at_risk %q, want %.2f", k, row[4], vr[i])
 				}
-				if row[21] != "2024-06-01" {
-					t.Errorf("row %d: as_of %q, want 2024-06-01", k, row[21])
+				if asOf := row[slices.Index(header, "as_of")]; asOf != "2024-06-01" {
+					t.Errorf("row %d: as_of %q, want 2024-06-01", k, asOf)
 				}
 				if reasons := strings.Join(slices.DeleteFunc(slices.Clone(row[5:8]), func(s string) bool { return s == "" }), "; "); reasons != m["reasons"].Strings[i] {
 					t.Errorf("row %d: reasons %q, want %q", k, reasons, m["reasons"].Strings[i])
 				}
-				if nps := m["nps_latest"].Floats[i]; math.IsNaN(nps) && row[13] != "" {
-					t.Errorf("row %d: missing NPS written as %q, want an empty cell", k, row[13])
+				if got := row[slices.Index(header, "reason_codes")]; got != m["reason_codes"].Strings[i] {
+					t.Errorf("row %d: reason_codes %q, want %q", k, got, m["reason_codes"].Strings[i])
+				}
+				if cell := row[slices.Index(header, "nps_latest")]; math.IsNaN(m["nps_latest"].Floats[i]) && cell != "" {
+					t.Errorf("row %d: missing NPS written as %q, want an empty cell", k, cell)
 				}
 			}
 		})

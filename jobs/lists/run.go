@@ -348,6 +348,12 @@ func (r *Run) build(cols []data.OutColumn) error {
 	if r.reasons == nil {
 		r.reasons = make([]string, r.N)
 	}
+	// The reasons' stable codes, for a CRM to branch on; runs written
+	// before the codes existed read as having none.
+	codes := strs("reason_codes")
+	if codes == nil {
+		codes = make([]string, r.N)
+	}
 	for _, c := range []struct {
 		dst  *category
 		name string
@@ -392,6 +398,7 @@ func (r *Run) build(cols []data.OutColumn) error {
 		{name: "reason_1", s: r1},
 		{name: "reason_2", s: r2},
 		{name: "reason_3", s: r3},
+		{name: "reason_codes", s: codes},
 	}...)
 	known := map[string]bool{"churn_probability": true, "predicted_value": true, "value_at_risk": true}
 	for _, c := range cols {

@@ -43,6 +43,9 @@ var Reasons = []string{
 	"ticket tone négatif, \"frustrated\", repeated",
 }
 
+// ReasonCodes are the stable codes of Reasons, in the same order.
+var ReasonCodes = []string{"usage_inactive", "visits_decline", "nps_detractor", "support_unresolved", "purchase_lapse", "support_negative"}
+
 // Write writes OUT/as_of=DATE/part-00000.parquet and manifest.json under
 // scores as churn run does, and returns the run folder. Customer ids are
 // C0000001.. in the same order in every run; values depend on the seed.
@@ -95,7 +98,7 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 	}
 	str := func() []string { return make([]string, n) }
 	flt := func() []float64 { return make([]float64, n) }
-	ids, risk, tier, seg, reasons, ver, status, plan, region := str(), str(), str(), str(), str(), str(), str(), str(), str()
+	ids, risk, tier, seg, reasons, codes, ver, status, plan, region := str(), str(), str(), str(), str(), str(), str(), str(), str(), str()
 	prob, value, vr, palive, eng := flt(), flt(), flt(), flt(), flt()
 	core, sess, trend, nps, tickets, order, tenure := flt(), flt(), flt(), flt(), flt(), flt(), flt()
 	plans := []string{"basic", "pro", "team"}
@@ -154,6 +157,7 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 		}
 		pick := rng.Perm(len(Reasons))
 		reasons[i] = Reasons[pick[0]] + "; " + Reasons[pick[1]] + "; " + Reasons[pick[2]]
+		codes[i] = ReasonCodes[pick[0]] + ";" + ReasonCodes[pick[1]] + ";" + ReasonCodes[pick[2]]
 		ver[i] = "v0003"
 		plan[i] = plans[rng.IntN(len(plans))]
 		region[i] = regions[rng.IntN(len(regions))]
@@ -195,6 +199,7 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 		{Name: "engagement_score", Kind: data.Float, Floats: eng},
 		{Name: "segment", Kind: data.String, Strings: seg},
 		{Name: "reasons", Kind: data.String, Strings: reasons},
+		{Name: "reason_codes", Kind: data.String, Strings: codes},
 		{Name: "model_version", Kind: data.String, Strings: ver},
 		{Name: "status", Kind: data.String, Strings: status},
 		{Name: "plan", Kind: data.String, Strings: plan},
