@@ -704,7 +704,7 @@ func (x fact) get(name string) float64 {
 // FAMILY_high (spend_ for the spending family). Without a typical value there is nothing to compare with,
 // and no reason.
 func genericReason(x fact, fam Family) (string, string, bool) {
-	what := humanize(x.e.f.Names[x.j])
+	what := x.e.humanize(x.e.f.Names[x.j])
 	if fam == FamilySpending {
 		fam = "spend" // the codes' spelling: spend_low, spend_decline
 	}
@@ -784,6 +784,22 @@ func num(v float64) string {
 
 // humanize turns a feature name into words: "tickets_email_90d" reads
 // "tickets email (last 90 days)".
+// humanize is the package's humanize with an event-mix rank (event_rNN_*)
+// replaced by the event name of that rank in the frame's catalog, so that
+// a reason names the action the customer took, not its rank.
+func (e *Explainer) humanize(name string) string {
+	w := humanize(name)
+	const prefix = "event_r"
+	if e.f.Catalog == nil || len(name) < len(prefix)+2 || !strings.HasPrefix(name, prefix) {
+		return w
+	}
+	r, err := strconv.Atoi(name[len(prefix) : len(prefix)+2])
+	if err != nil || r < 1 || r > len(e.f.Catalog.Events) {
+		return w
+	}
+	return strings.Replace(w, fmt.Sprintf("event r%02d", r), fmt.Sprintf("event %q", e.f.Catalog.Events[r-1]), 1)
+}
+
 func humanize(name string) string {
 	base, d := splitWindow(name)
 	if strings.HasSuffix(base, "_vs") {

@@ -396,3 +396,20 @@ func docPattern(n string) string {
 	}
 	return n
 }
+
+// TestReasonNamesCatalogEvent: a reason phrased from an event-mix column
+// names the event of that rank in the frame's catalog, not the rank.
+func TestReasonNamesCatalogEvent(t *testing.T) {
+	e := &Explainer{f: &Frame{Catalog: &Catalog{Events: []string{"login", "export_report"}}}}
+	for _, tt := range []struct{ name, want string }{
+		{"event_r02_30d", `event "export_report" (last 30 days)`},
+		{"event_r01_share_change", `event "login" share change`},
+		{"event_r03_30d", "event r03 (last 30 days)"}, // beyond the catalog: the rank stays
+		{"event_other_30d", "event other (last 30 days)"},
+		{"sessions_30d", "sessions (last 30 days)"},
+	} {
+		if got := e.humanize(tt.name); got != tt.want {
+			t.Errorf("humanize(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
