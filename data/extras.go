@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/memory"
-	"github.com/apache/arrow/go/v17/parquet"
-	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 )
 
@@ -138,19 +134,10 @@ func withArrowReader(f File, fn func(fr *pqarrow.FileReader) error) (err error) 
 			err = &FileError{File: rel, Err: fmt.Errorf("decode: %v: %w", p, ErrCorrupt)}
 		}
 	}()
-	osf, err := os.Open(f.Path)
+	osf, fr, err := openArrow(f.Path, rel, nil, DefaultBatchSize)
 	if err != nil {
-		return &FileError{File: rel, Err: err}
+		return err
 	}
 	defer osf.Close()
-	pr, err := file.NewParquetReader(osf, file.WithReadProps(parquet.NewReaderProperties(memory.DefaultAllocator)))
-	if err != nil {
-		return &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
-	}
-	defer pr.Close()
-	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: DefaultBatchSize}, memory.DefaultAllocator)
-	if err != nil {
-		return &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
-	}
 	return fn(fr)
 }

@@ -189,6 +189,29 @@ func rowsTo[T Row](fn func([]T, []int32) error) deliver {
 	}}
 }
 
+// openArrow opens the Parquet file at path (named rel in errors) for
+// Arrow's record reader, batch rows at a time, with mem (nil: the Go
+// allocator). The caller closes osf, which also ends the reader. A file
+// whose footer Arrow cannot parse is a *FileError wrapping ErrCorrupt.
+func openArrow(path, rel string, mem memory.Allocator, batch int) (osf *os.File, fr *pqarrow.FileReader, err error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	osf, err = os.Open(path)
+	if err != nil {
+		return nil, nil, &FileError{File: rel, Err: err}
+	}
+	pr, err := file.NewParquetReader(osf, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	if err == nil {
+		fr, err = pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, mem)
+	}
+	if err != nil {
+		osf.Close()
+		return nil, nil, &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+	}
+	return osf, fr, nil
+}
+
 // noKey marks a key not yet known.
 const noKey = math.MinInt32
 
@@ -209,28 +232,16 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 			err = &FileError{File: rel, Err: fmt.Errorf("decode: %v: %w", p, ErrCorrupt)}
 		}
 	}()
-	osf, err := os.Open(f.Path)
-	if err != nil {
-		return st, &FileError{File: rel, Err: err}
-	}
-	defer osf.Close()
-	mem := opt.Allocator
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
-	pr, err := file.NewParquetReader(osf, file.WithReadProps(parquet.NewReaderProperties(mem)))
-	if err != nil {
-		return st, &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
-	}
-	defer pr.Close()
 	batch := opt.BatchSize
 	if batch <= 0 {
 		batch = DefaultBatchSize
 	}
-	fr, err := pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, mem)
+	osf, fr, err := openArrow(f.Path, rel, opt.Allocator, batch)
 	if err != nil {
-		return st, &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
+		return st, err
 	}
+	defer osf.Close()
+	pr := fr.ParquetReader()
 	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(Contract[table])), key: key, rules: tableRules(table)}
 	leaves, err := r.resolve(fr)
 	if err != nil {
