@@ -70,6 +70,15 @@ const (
 	// which a name is automated.
 	automatedMedian = 0.9
 	automatedLow    = 0.75
+	// automatedApart is the median, over the sampled customers, of a
+	// name's day coverage on the days without use over its coverage on the
+	// days with use, from which it fires apart from use (see
+	// EventProfile.Catalog): 1 for a signal that ignores use, 0 for an
+	// action taken only while using the product.
+	automatedApart = 0.5
+	// apartMinDays is how many days with use and without use of the span a
+	// customer needs for that ratio to count.
+	apartMinDays = 7
 	// maxProfileNames bounds the distinct event names a profile tracks; a
 	// catalogue with more names keeps the first ones seen.
 	maxProfileNames = 1 << 16
@@ -97,12 +106,15 @@ type EventProfile struct {
 	days  map[uint64]*dayset // (customer << 24 | name id) -> days, for the sampled customers
 	step  int32              // customers with index % step == 0 are sampled
 	b     *Builder           // for the customer index of AddEventRows
+
+	sess     map[int32]*dayset // customer -> days with a session, for the sampled customers
+	sessSeen bool              // AddSessions was called: sess is the reference of use
 }
 
 // NewEventProfile returns an empty profile of the rows before until for
 // b's frozen customers.
 func (b *Builder) NewEventProfile(until int64) *EventProfile {
-	p := &EventProfile{until: until, ids: map[string]int32{}, days: map[uint64]*dayset{}, step: 1, b: b}
+	p := &EventProfile{until: until, ids: map[string]int32{}, days: map[uint64]*dayset{}, step: 1, b: b, sess: map[int32]*dayset{}}
 	if b.cust != nil {
 		p.step = int32(max(1, len(b.cust.ids)/profileSampled))
 	}
@@ -198,8 +210,46 @@ func (p *EventProfile) AddEventRows(rows []data.Event) {
 	p.AddEvents(eventColumns(rows), idx)
 }
 
+// AddSessions profiles a batch of sessions, idx as for AddEvents: the days
+// on which the sampled customers used the product, against which Catalog
+// tells an action taken during use from a signal that fires apart from
+// it. Call it for every sessions file or for none.
+func (p *EventProfile) AddSessions(c *data.SessionColumns, idx []int32) {
+	p.sessSeen = true
+	for r := range len(c.CustomerID) {
+		i := idx[r]
+		ts := c.StartedAt[r]
+		if i < 0 || i%p.step != 0 || ts == data.NoTime || ts >= p.until {
+			continue
+		}
+		d := p.sess[i]
+		if d == nil {
+			d = &dayset{}
+			p.sess[i] = d
+		}
+		d.add(int32(floorDiv(ts, dayNS)))
+	}
+}
+
+// AddSessionRows is AddSessions for rows, keyed by the Builder's index.
+func (p *EventProfile) AddSessionRows(rows []data.Session) {
+	idx := make([]int32, len(rows))
+	for r := range rows {
+		idx[r] = p.b.Index(rows[r].CustomerID)
+	}
+	p.AddSessions(sessionColumns(rows), idx)
+}
+
 // Merge adds the rows of o, a profile of the same Builder, to p.
 func (p *EventProfile) Merge(o *EventProfile) {
+	p.sessSeen = p.sessSeen || o.sessSeen
+	for i, d := range o.sess {
+		if t := p.sess[i]; t != nil {
+			t.merge(d)
+		} else {
+			p.sess[i] = d
+		}
+	}
 	remap := make([]int32, len(o.stats))
 	for j, s := range o.stats {
 		id, ok := p.id(s.name)
@@ -249,21 +299,62 @@ func rankNames(stats []nameStat) []nameStat {
 }
 
 // Catalog returns the event part of the catalog: the k most frequent
-// names, and the names that behave like automated signals. A name is
-// automated when at least automatedMinCustomers sampled customers (about
-// profileSampled, every n-th by index) have it over a span of automatedMinSpan days
-// or more, and the share of the days of that span on which it occurs is
-// at least automatedMedian for the median customer and automatedLow for
-// the lower quartile: it fires day after day, for nearly everyone, whether
-// or not they use the product. Use Builder.CatalogWith to add the
-// attributes.
+// names, and the names that behave like automated signals.
+//
+// A name is automated when it passes two tests on the sampled customers
+// (about profileSampled, every n-th by index). Cadence: at least
+// automatedMinCustomers of them have it over a span of automatedMinSpan
+// days or more, and the share of the days of that span on which it
+// occurs is at least automatedMedian for the median customer and
+// automatedLow for the lower quartile: it fires day after day, for nearly
+// everyone. Apart from use: on the days of that span on which the
+// customer did not use the product it occurs about as often as on the
+// days they did, the median customer's ratio of the two coverages being
+// at least automatedApart. The days of use are the days with a session
+// when the profile saw sessions (AddSessions), else the days with a row
+// of a name that fails the cadence test. The ratio counts for customers
+// with at least apartMinDays days of each kind; when fewer than
+// automatedMinCustomers have them (everyone uses the product every day,
+// or nothing tells use apart), the cadence test decides alone. So a
+// product action used daily is told from a heartbeat by the days on which
+// the customer stays away.
 func (p *EventProfile) Catalog(k int) Catalog {
 	ranked := rankNames(p.stats)
 	var cat Catalog
 	for _, s := range ranked[:min(k, len(ranked))] {
 		cat.Events = append(cat.Events, s.name)
 	}
+	regular := p.cadence()
+	var use map[int32]*dayset
+	if slices.ContainsFunc(regular, func(c []int32) bool { return c != nil }) {
+		use = p.useDays(regular)
+	}
+	for _, s := range ranked {
+		id := p.ids[s.name]
+		if regular[id] != nil && p.apart(id, regular[id], use) {
+			cat.Automated = append(cat.Automated, s.name)
+		}
+	}
+	return cat
+}
+
+// NeedsSessions reports whether a name passes the cadence test, so that
+// only sessions (AddSessions) can tell whether it fires apart from use.
+func (p *EventProfile) NeedsSessions() bool {
+	for _, c := range p.cadence() {
+		if c != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// cadence returns, per name id, the customers (sampled) over whose span of
+// automatedMinSpan days or more the name fires, in index order, when the
+// name passes the cadence test; nil for the other names.
+func (p *EventProfile) cadence() [][]int32 {
 	cover := make([][]float64, len(p.stats))
+	custs := make([][]int32, len(p.stats))
 	for key, d := range p.days {
 		id := key & (1<<24 - 1)
 		first, last, n := d.span()
@@ -271,18 +362,93 @@ func (p *EventProfile) Catalog(k int) Catalog {
 			continue
 		}
 		cover[id] = append(cover[id], float64(n)/float64(last-first+1))
+		custs[id] = append(custs[id], int32(key>>24))
 	}
-	for _, s := range ranked {
-		c := cover[p.ids[s.name]]
+	for id, c := range cover {
 		if len(c) < automatedMinCustomers {
+			custs[id] = nil
 			continue
 		}
 		slices.Sort(c)
-		if c[len(c)/2] >= automatedMedian && c[len(c)/4] >= automatedLow {
-			cat.Automated = append(cat.Automated, s.name)
+		if !(c[len(c)/2] >= automatedMedian && c[len(c)/4] >= automatedLow) {
+			custs[id] = nil
+			continue
+		}
+		slices.Sort(custs[id])
+	}
+	return custs
+}
+
+// apart reports whether name id, which passes the cadence test for the
+// sampled customers custs, fires apart from use (use: see useDays); see
+// Catalog.
+func (p *EventProfile) apart(id int32, custs []int32, use map[int32]*dayset) bool {
+	var ratios []float64
+	for _, i := range custs {
+		d := p.days[uint64(i)<<24|uint64(id)]
+		use := use[i]
+		first, last, _ := d.span()
+		var used, usedHit, idle, idleHit int
+		for day := first; day <= last; day++ {
+			hit := d.has(day)
+			if use != nil && use.has(day) {
+				used++
+				if hit {
+					usedHit++
+				}
+			} else {
+				idle++
+				if hit {
+					idleHit++
+				}
+			}
+		}
+		switch {
+		case used < apartMinDays || idle < apartMinDays:
+		case usedHit == 0:
+			ratios = append(ratios, math.Inf(1))
+		default:
+			ratios = append(ratios, (float64(idleHit)/float64(idle))/(float64(usedHit)/float64(used)))
 		}
 	}
-	return cat
+	if len(ratios) < automatedMinCustomers {
+		return true
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2] >= automatedApart
+}
+
+// useDays returns, per sampled customer, the days on which they used the
+// product: their session days when sessions were profiled, else the days
+// with a row of a name that fails the cadence test (regular: see
+// cadence). A customer without such a day has none.
+func (p *EventProfile) useDays(regular [][]int32) map[int32]*dayset {
+	if p.sessSeen {
+		return p.sess
+	}
+	use := map[int32]*dayset{}
+	for key, d := range p.days {
+		if regular[key&(1<<24-1)] != nil {
+			continue
+		}
+		i := int32(key >> 24)
+		u := use[i]
+		if u == nil {
+			u = &dayset{}
+			use[i] = u
+		}
+		u.merge(d)
+	}
+	return use
+}
+
+// has reports whether day is in the set.
+func (d *dayset) has(day int32) bool {
+	o := day - d.base
+	if d.bits == nil || o < 0 || int(o/64) >= len(d.bits) {
+		return false
+	}
+	return d.bits[o/64]&(1<<(o%64)) != 0
 }
 
 // span returns the first and last day of a non-empty set and its number

@@ -88,6 +88,75 @@ func TestCatalogFindsAutomatedEvents(t *testing.T) {
 	}
 }
 
+// TestAutomatedApartFromUse: a heartbeat that fires every day and a
+// product action used on almost every day both pass the cadence test;
+// sessions tell them apart, as the action happens only on the days with a
+// visit and the heartbeat on the others too.
+func TestAutomatedApartFromUse(t *testing.T) {
+	var h history
+	start := cut - 200*dayNS
+	for i := 0; i < 64; i++ {
+		id := fmt.Sprintf("c%03d", i)
+		h.customers = append(h.customers, data.Customer{ID: id, SignupAt: start})
+		for d := int64(0); d < 200; d++ {
+			t0 := start + d*dayNS
+			h.events = append(h.events, data.Event{CustomerID: id, TS: t0 + 2*3600e9, Event: "heartbeat", Quantity: 1})
+			if (d*13+int64(i))%15 == 0 {
+				continue // a day away: no visit, so no action
+			}
+			h.sessions = append(h.sessions, data.Session{CustomerID: id, StartedAt: t0 + 9*3600e9, DurationS: 600, Pages: 3})
+			h.events = append(h.events, data.Event{CustomerID: id, TS: t0 + 9*3600e9 + 60e9, Event: "open_board", Quantity: 1})
+			if (d+int64(i))%9 == 0 {
+				h.events = append(h.events, data.Event{CustomerID: id, TS: t0 + 9*3600e9 + 120e9, Event: "export", Quantity: 1})
+			}
+		}
+	}
+	b, err := NewBuilder(DefaultConfig(), []int64{cut}, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCustomers(h.customers)
+	b.Freeze()
+	p := b.NewEventProfile(cut)
+	p.AddEventRows(h.events)
+	if !p.NeedsSessions() {
+		t.Fatal("two names fire on nearly every day, but the profile does not ask for sessions")
+	}
+	p.AddSessionRows(h.sessions)
+	cat := p.Catalog(30)
+	if !slices.Equal(cat.Automated, []string{"heartbeat"}) {
+		t.Errorf("automated %q, want [heartbeat]: open_board is used during visits only", cat.Automated)
+	}
+
+	// Merged profiles of halves find the same.
+	p1, p2 := b.NewEventProfile(cut), b.NewEventProfile(cut)
+	half := len(h.events) / 2
+	p1.AddEventRows(h.events[:half])
+	p2.AddEventRows(h.events[half:])
+	p2.AddSessionRows(h.sessions)
+	p1.Merge(p2)
+	if got := p1.Catalog(30); !slices.Equal(got.Automated, cat.Automated) || !slices.Equal(got.Events, cat.Events) {
+		t.Errorf("merged profile: %+v, want %+v", got, cat)
+	}
+
+	// Customers who visit every day give no days away: the cadence test
+	// decides alone, and both names read as automated.
+	var daily history
+	daily.customers = h.customers
+	for _, e := range h.events {
+		if e.Event == "heartbeat" {
+			daily.events = append(daily.events, e, data.Event{CustomerID: e.CustomerID, TS: e.TS + 7*3600e9, Event: "open_board", Quantity: 1})
+			daily.sessions = append(daily.sessions, data.Session{CustomerID: e.CustomerID, StartedAt: e.TS + 7*3600e9})
+		}
+	}
+	p3 := b.NewEventProfile(cut)
+	p3.AddEventRows(daily.events)
+	p3.AddSessionRows(daily.sessions)
+	if got := p3.Catalog(30).Automated; len(got) != 2 {
+		t.Errorf("daily visitors: automated %q, want both names by cadence", got)
+	}
+}
+
 // TestCatalogIgnoresNames: renaming every event, plan and region gives the
 // same feature matrix, bit for bit.
 func TestCatalogIgnoresNames(t *testing.T) {

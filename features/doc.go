@@ -98,7 +98,9 @@
 //	tenure_days  days  signup to c
 //
 // Family usage (events; core actions are Config.CoreEvents, or all
-// events, minus Config.IgnoreEvents and the catalog's automated names that
+// events, minus Config.IgnoreEvents and the catalog's automated names
+// (EventProfile.Catalog: near-daily for nearly everyone, and as frequent
+// on the days without a visit as on the days with one) that
 // CoreEvents does not list):
 //
 //	core_actions_7d  count  [c-7d, c)

@@ -74,7 +74,8 @@ func readExtras(ctx context.Context, cfg *Config, b *features.Builder, files []d
 // learnCatalog sets b's catalog: src.fixed when given, else the one an
 // EventProfile of the event files learns, with the attributes b learned
 // at Freeze. The profile reads the event files once more, by cfg.Workers
-// goroutines.
+// goroutines, and the sessions files too when an event name fires on
+// nearly every day (features.EventProfile.NeedsSessions).
 func learnCatalog(ctx context.Context, cfg *Config, b *features.Builder, files []data.File, opt data.ReadOptions, src catalogSource, until int64, log zerolog.Logger) error {
 	if src.fixed != nil {
 		b.SetCatalog(*src.fixed)
@@ -94,42 +95,72 @@ func learnCatalog(ctx context.Context, cfg *Config, b *features.Builder, files [
 		return nil
 	}
 	start := time.Now()
-	workers := min(max(cfg.Workers, 1), len(events))
-	profiles := make([]*features.EventProfile, workers)
-	next := make(chan data.File)
-	g, gctx := errgroup.WithContext(ctx)
-	for w := range profiles {
-		p := b.NewEventProfile(until)
-		profiles[w] = p
+	profile := func(files []data.File, add func(ctx context.Context, p *features.EventProfile, f data.File) error) ([]*features.EventProfile, error) {
+		workers := min(max(cfg.Workers, 1), len(files))
+		profiles := make([]*features.EventProfile, workers)
+		next := make(chan data.File)
+		g, gctx := errgroup.WithContext(ctx)
+		for w := range profiles {
+			p := b.NewEventProfile(until)
+			profiles[w] = p
+			g.Go(func() error {
+				for f := range next {
+					if err := add(gctx, p, f); err != nil && !optionalFile(cfg, f) {
+						return err
+					}
+				}
+				return nil
+			})
+		}
 		g.Go(func() error {
-			for f := range next {
-				_, err := data.ReadKeyedColumns(gctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error {
-					p.AddEvents(c, idx)
-					return nil
-				})
-				if err != nil && !optionalFile(cfg, f) {
-					return err
+			defer close(next)
+			for _, f := range files {
+				select {
+				case next <- f:
+				case <-gctx.Done():
+					return gctx.Err()
 				}
 			}
 			return nil
 		})
-	}
-	g.Go(func() error {
-		defer close(next)
-		for _, f := range events {
-			select {
-			case next <- f:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
+		if err := g.Wait(); err != nil {
+			return nil, err
 		}
-		return nil
+		for _, p := range profiles[1:] {
+			profiles[0].Merge(p)
+		}
+		return profiles, nil
+	}
+	profiles, err := profile(events, func(ctx context.Context, p *features.EventProfile, f data.File) error {
+		_, err := data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error {
+			p.AddEvents(c, idx)
+			return nil
+		})
+		return err
 	})
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return err
 	}
-	for _, p := range profiles[1:] {
-		profiles[0].Merge(p)
+	// A name that fires on nearly every day may be a heartbeat or an action
+	// used daily: only then are the sessions read, to tell them apart.
+	var sessions []data.File
+	for _, f := range files {
+		if f.Table == data.Sessions {
+			sessions = append(sessions, f)
+		}
+	}
+	if len(sessions) > 0 && profiles[0].NeedsSessions() {
+		sp, err := profile(sessions, func(ctx context.Context, p *features.EventProfile, f data.File) error {
+			_, err := data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.SessionColumns, idx []int32) error {
+				p.AddSessions(c, idx)
+				return nil
+			})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		profiles[0].Merge(sp[0])
 	}
 	cat := b.CatalogWith(profiles[0].Catalog(cfg.Features.EventVocab))
 	b.SetCatalog(cat)
