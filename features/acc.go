@@ -183,31 +183,6 @@ func (e *evAcc) merge(o *evAcc) {
 	}
 }
 
-// Ticket channels, in feature order.
-var ticketChannels = []string{"email", "chat", "phone", "social", "other"}
-
-func channelIndex(ch string) int {
-	for i, c := range ticketChannels[:len(ticketChannels)-1] {
-		if len(ch) == len(c) && equalFoldASCII(ch, c) {
-			return i
-		}
-	}
-	return len(ticketChannels) - 1
-}
-
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
 // latest is a value with the instant it became known; the latest of two is
 // the one with the larger (ts, v), so ties resolve the same in any order.
 type latest struct {
@@ -233,7 +208,7 @@ func (l *latest) merge(o latest) {
 type tickAcc struct {
 	n        [MaxWindows]int32 // tickets per window
 	prevMain int32             // tickets in the main window before the current one
-	chans    [5]int32          // long window, by ticketChannels
+	ch       chanAcc           // long window, by channel
 	total    int32             // tickets created before c
 	open     int32             // created before c and not resolved before c
 	last     int64             // latest created_at; valid when total > 0
@@ -265,9 +240,7 @@ func (t *tickAcc) merge(o *tickAcc) {
 		t.n[i] += o.n[i]
 	}
 	t.prevMain += o.prevMain
-	for i := range t.chans {
-		t.chans[i] += o.chans[i]
-	}
+	t.ch.merge(&o.ch)
 	if t.total == 0 || o.last > t.last {
 		t.last = o.last
 	}

@@ -145,6 +145,7 @@ type rowCtx struct {
 	i       int      // customer index; -1 when naming
 	mix     []uint16 // event mix row; nil without events
 	mixBuf  mixView
+	chanBuf [2 * (MaxChannels + 1)]float64 // per channel rank, two windows
 	rfm     rfm
 	sessBuf sessAcc // a[k] with its lifetime part cumulated
 	evBuf   evAcc
@@ -214,6 +215,12 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 			}
 		}
 		return false
+	}
+	if !b.cat.ChannelsSet {
+		b.cat.SessionChannels = b.chanCount[0].top()
+		b.cat.TicketChannels = b.chanCount[1].top()
+		b.cat.ChannelsSet = true
+		b.applyChannels()
 	}
 	cat := b.cat
 	f := &Frame{Catalog: &cat}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"churn/data"
@@ -128,17 +129,22 @@ type Builder struct {
 	ord    store[ordAcc]
 	ordSet []dayset // per customer, the days with a purchase before the last cutoff
 
-	cat       Catalog        // see SetCatalog
-	catSet    bool           // SetCatalog was called
-	slotOf    map[string]int // event name -> mix slot, for the catalog's events
-	mixNames  []string       // the event mix's columns
-	attrRaw   []attrColumn   // raw attribute values, after Freeze
-	attrCodes [][]float64    // per catalog attribute, per customer
-	attrNames []string       // per catalog attribute, its column base name
-	seen      [len(tableOrder)]bool
-	vocab     vocab
-	memo      textMemo
-	spent     bool // merged into another Builder
+	cat           Catalog        // see SetCatalog
+	catSet        bool           // SetCatalog was called
+	slotOf        map[string]int // event name -> mix slot, for the catalog's events
+	mixNames      []string       // the event mix's columns
+	chanCount     [2]chanCounts  // rows per channel name, of sessions and of tickets, before the last cutoff
+	sessRanks     chanRanks      // the catalog's session channels
+	tickRanks     chanRanks      // the catalog's ticket channels
+	sessChanNames []string       // per session channel rank and "other": share and share change columns
+	tickChanNames []string       // per ticket channel rank and "other": count column
+	attrRaw       []attrColumn   // raw attribute values, after Freeze
+	attrCodes     [][]float64    // per catalog attribute, per customer
+	attrNames     []string       // per catalog attribute, its column base name
+	seen          [len(tableOrder)]bool
+	vocab         vocab
+	memo          textMemo
+	spent         bool // merged into another Builder
 
 	// shard and shards: a shard (see Shards) folds only the customers
 	// with index % shards == shard; shards is 0 for any other Builder.
@@ -247,6 +253,26 @@ func (b *Builder) applyCatalog(c Catalog) {
 	}
 	b.attrNames = attrColumnNames(c.Attributes)
 	b.vocab = vocab{}
+	b.applyChannels()
+}
+
+// applyChannels sets the fold's and the columns' view of the catalog's
+// channels.
+func (b *Builder) applyChannels() {
+	c := &b.cat
+	if len(c.SessionChannels) > MaxChannels {
+		c.SessionChannels = c.SessionChannels[:MaxChannels]
+	}
+	if len(c.TicketChannels) > MaxChannels {
+		c.TicketChannels = c.TicketChannels[:MaxChannels]
+	}
+	b.sessRanks, b.tickRanks = newChanRanks(c.SessionChannels), newChanRanks(c.TicketChannels)
+	md, ld := int(b.g.wins[b.g.main]/dayNS), int(b.g.wins[b.g.long]/dayNS)
+	b.sessChanNames = b.sessChanNames[:0:0]
+	for _, n := range channelNames(len(b.sessRanks), "session_%s") {
+		b.sessChanNames = append(b.sessChanNames, fmt.Sprintf("%s_share_%dd", n, md), n+"_share_change")
+	}
+	b.tickChanNames = channelNames(len(b.tickRanks), "tickets_%s_"+strconv.Itoa(ld)+"d")
 }
 
 // AddCustomers adds rows of the customers table. Call it for the whole
@@ -316,6 +342,7 @@ func (b *Builder) reset() {
 	b.nps = store[npsAcc]{}
 	b.ord = store[ordAcc]{}
 	b.ordSet = nil
+	b.chanCount = [2]chanCounts{}
 	b.seen = [len(tableOrder)]bool{}
 	b.vocab = vocab{} // a fork must not share the cache's backing array
 	b.memo = textMemo{}
@@ -415,6 +442,7 @@ func (b *Builder) addSessions(c *data.SessionColumns, idx []int32) (unknown int)
 		accs := b.sess.get(i)
 		k0 := bucketOf(g.cutoffs, ts)
 		ch := chanHash(chans[r])
+		b.chanCount[0].add(ch, chans[r], i, ts)
 		accs[k0].act.addLifetime(ts, b.cust.signup[i])
 		mw := g.wins[g.main]
 		for k := k0; k < len(g.cutoffs); k++ {
@@ -555,7 +583,8 @@ func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 		hasSent := !math.IsNaN(sent) && !math.IsInf(sent, 0)
 		s := fixed(max(-1, min(1, sent)))
 		neg := hasSent && s < b.negSent
-		ch := channelIndex(row.Channel)
+		ch := chanHash(row.Channel)
+		b.chanCount[1].add(ch, row.Channel, i, ts)
 		// CSAT and effort are known once the ticket is resolved (at
 		// creation when it has no resolution time).
 		known := ts
@@ -591,7 +620,7 @@ func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 			if d > lw {
 				continue
 			}
-			a.chans[ch]++
+			a.ch.add(ch, [2]uint16{1, 0})
 			if hasSent {
 				if a.sentN == 0 || int32(s) < a.sentMin {
 					a.sentMin = int32(s)
@@ -792,6 +821,9 @@ func (b *Builder) Merge(o *Builder) error {
 				b.ordSet[i].merge(&o.ordSet[i])
 			}
 		}
+	}
+	for t := range b.chanCount {
+		b.chanCount[t].merge(&o.chanCount[t])
 	}
 	o.spent = true
 	return nil

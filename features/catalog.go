@@ -34,6 +34,18 @@ type Catalog struct {
 	// Attributes are the customers columns used as features, in column
 	// order of the features (see Attribute).
 	Attributes []Attribute `json:"attributes,omitempty"`
+	// SessionChannels and TicketChannels are the channel names of the
+	// sessions and tickets tables, most frequent first, at most
+	// MaxChannels each (the empty name never): the name of rank r feeds
+	// the columns session_cNN_* and tickets_cNN_*; other names fold into
+	// "other".
+	SessionChannels []string `json:"session_channels,omitempty"`
+	TicketChannels  []string `json:"ticket_channels,omitempty"`
+	// ChannelsSet says the channel lists are fixed, as learned by a
+	// training build or stored with a model. When it is false, the
+	// Builder learns them at its first build from the rows it folded
+	// before its latest cutoff, ranked as event names are.
+	ChannelsSet bool `json:"channels_set,omitempty"`
 }
 
 // Attribute is one customers column used as features.
@@ -53,6 +65,9 @@ type Attribute struct {
 const (
 	// MaxLevels is the most levels a categorical attribute keeps.
 	MaxLevels = 30
+	// MaxChannels is the most channel names of a table that get columns
+	// of their own.
+	MaxChannels = chanSlots
 	// oneHotLevels is how many of the most frequent levels also get a 0/1
 	// column, for models that need one-hot codes.
 	oneHotLevels = 6

@@ -276,3 +276,104 @@ func TestAttributesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// channelHistory: 40 customers whose sessions come by three channels and
+// tickets by two, the channels named by names.
+func channelHistory(names func(string) string) history {
+	var h history
+	start := cut - 120*dayNS
+	for i := 0; i < 40; i++ {
+		id := fmt.Sprintf("c%03d", i)
+		h.customers = append(h.customers, data.Customer{ID: id, SignupAt: start})
+		for d := int64(0); d < 120; d += 2 {
+			ch := "web"
+			switch {
+			case (d/2+int64(i))%5 == 0:
+				ch = "kiosk"
+			case d >= 90 && i%2 == 0 || (d/2+int64(i))%3 == 0:
+				ch = "app" // half the customers move to the app in the last 30 days
+			}
+			h.sessions = append(h.sessions, data.Session{CustomerID: id, StartedAt: start + d*dayNS + 3600e9, DurationS: 60, Pages: 2, Channel: names(ch)})
+		}
+		for d := int64(i % 7); d < 120; d += 9 {
+			ch := "mail"
+			if d%2 == 0 {
+				ch = "callcentre"
+			}
+			if d%5 == 0 {
+				ch = "" // no channel
+			}
+			h.tickets = append(h.tickets, data.Ticket{CustomerID: id, CreatedAt: start + d*dayNS, Channel: names(ch), Sentiment: math.NaN(),
+				FirstResponseS: math.NaN(), ResolvedAt: data.NoTime, CSAT: math.NaN(), Effort: math.NaN()})
+		}
+	}
+	return h
+}
+
+// TestChannelsByRank: session and ticket channels get columns by their
+// frequency rank in the data, whatever their names; a catalog fixed at
+// scoring folds a channel it does not list into "other".
+func TestChannelsByRank(t *testing.T) {
+	same := func(s string) string { return s }
+	f := mustBuild(t, DefaultConfig(), []int64{cut - 30*dayNS, cut}, cut, channelHistory(same))
+	if got := f.Catalog.SessionChannels; !slices.Equal(got, []string{"web", "app", "kiosk"}) {
+		t.Errorf("session channels %q, want web, app, kiosk", got)
+	}
+	if got := f.Catalog.TicketChannels; len(got) != 2 || !f.Catalog.ChannelsSet {
+		t.Errorf("ticket channels %q (set %v), want two, set", got, f.Catalog.ChannelsSet)
+	}
+	for _, n := range []string{"session_c03_share_30d", "session_other_share_change", "tickets_c02_90d", "tickets_other_90d"} {
+		if f.Col(n) < 0 {
+			t.Errorf("no column %s", n)
+		}
+	}
+	if f.Col("session_c04_share_30d") >= 0 || f.Col("tickets_c03_90d") >= 0 {
+		t.Error("a column for a rank the data lacks")
+	}
+	// c000 moved to the app in the last 30 days: the app's share rose, and
+	// the shares of a window sum to 1.
+	i := slices.Index(f.CustomerID, "c000") + f.Rows()/2
+	if f.CustomerID[i] != "c000" || f.Cutoff[i] != cut {
+		t.Fatalf("row %d is %s at %d", i, f.CustomerID[i], f.Cutoff[i])
+	}
+	if v := f.At(i, f.Col("session_c02_share_change")); !(v > 0.3) {
+		t.Errorf("app share change %v, want a rise above 0.3", v)
+	}
+	sum := 0.0
+	for _, n := range []string{"session_c01_share_30d", "session_c02_share_30d", "session_c03_share_30d", "session_other_share_30d"} {
+		sum += f.At(i, f.Col(n))
+	}
+	if math.Abs(sum-1) > 1e-12 {
+		t.Errorf("shares sum to %v, want 1", sum)
+	}
+	ticketsAll := f.At(i, f.Col("tickets_90d"))
+	parts := f.At(i, f.Col("tickets_c01_90d")) + f.At(i, f.Col("tickets_c02_90d")) + f.At(i, f.Col("tickets_other_90d"))
+	if ticketsAll != parts || f.At(i, f.Col("tickets_other_90d")) == 0 {
+		t.Errorf("tickets by channel %v (other %v), want %v with some without a channel", parts, f.At(i, f.Col("tickets_other_90d")), ticketsAll)
+	}
+
+	// Renamed channels: the same matrix.
+	g := mustBuild(t, DefaultConfig(), []int64{cut - 30*dayNS, cut}, cut, channelHistory(func(s string) string {
+		if s == "" {
+			return s
+		}
+		r := []byte(s)
+		slices.Reverse(r)
+		return "Q" + string(r)
+	}))
+	if err := sameX(f, g); err != nil || !slices.Equal(f.Names, g.Names) {
+		t.Fatalf("renamed channels: %v", err)
+	}
+
+	// Scoring with a catalog that lists web and kiosk only: the app's
+	// sessions are "other", and the columns are the catalog's.
+	cat := *f.Catalog
+	cat.SessionChannels = []string{"web", "kiosk"}
+	s := mustBuildCatalog(t, DefaultConfig(), []int64{cut - 30*dayNS, cut}, cut, channelHistory(same), cat)
+	if s.Col("session_c03_share_30d") >= 0 || !slices.Equal(s.Catalog.SessionChannels, cat.SessionChannels) {
+		t.Fatalf("fixed catalog: columns %q", s.Names)
+	}
+	if a, o := f.At(i, f.Col("session_c02_share_30d")), s.At(i, s.Col("session_other_share_30d")); a != o-f.At(i, f.Col("session_other_share_30d")) {
+		t.Errorf("app share %v not in other (%v)", a, o)
+	}
+}

@@ -168,11 +168,8 @@
 //	tickets_90d  count  [c-90d, c)
 //	tickets_per_30d_90d  per 30 days  [c-90d, c), over the exposure
 //	tickets_change_30d  count  [c-30d, c) minus [c-60d, c-30d)
-//	tickets_email_90d  count  channel email (case-insensitive), [c-90d, c)
-//	tickets_chat_90d  count  channel chat
-//	tickets_phone_90d  count  channel phone
-//	tickets_social_90d  count  channel social
-//	tickets_other_90d  count  any other or no channel
+//	tickets_cNN_90d  count  tickets of the catalog's ticket channel of rank NN (01 up to MaxChannels, the most frequent first; see Catalog), [c-90d, c)
+//	tickets_other_90d  count  tickets of any other channel or none, [c-90d, c)
 //	tickets_open  count  created before c, not resolved before c
 //	tickets_total  count  created before c
 //	days_since_ticket  days  c minus the last ticket; NaN when none
@@ -268,12 +265,21 @@
 // Family channels (sessions; a channel is its name, told apart by a
 // 32-bit hash; a customer's state keeps the 4 channels with the smallest
 // hashes and sums the others into one, which only matters to a customer
-// with more than 4 channels):
+// with more than 4 channels in the 60 days before c). The catalog's
+// session channels (see Catalog) are ranked by their rows before the
+// latest cutoff, like the event mix's names, and get columns by rank, NN
+// = 01 up to MaxChannels; every other channel, and none, is "other". The
+// ticket channels of the tickets family are learned the same way. No
+// channel is named in code:
 //
 //	session_channels_30d  count  channels with a session in [c-30d, c)
 //	session_top_channel_share_30d  fraction  sessions of the customer's most used channel of [c-30d, c) over all their sessions there; NaN when none
 //	session_channel_shift  fraction  half the sum over channels of |share in [c-30d, c) - share in [c-60d, c-30d)|; NaN when either window has no session
 //	sessions_per_tenure_day  per day  sessions before c over days of tenure (at least 1), for tenure up to 90 days; NaN after
+//	session_cNN_share_30d  fraction  sessions of the rank-NN channel over all sessions in [c-30d, c); NaN when none
+//	session_cNN_share_change  fraction  that share minus its share of [c-60d, c-30d); NaN when either window has no session
+//	session_other_share_30d  fraction  the same two for every other channel
+//	session_other_share_change  fraction
 //
 // Family pace (events):
 //

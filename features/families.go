@@ -7,9 +7,6 @@ import "math"
 
 var nan = math.NaN()
 
-// ticketChannelNames are the name formats of the per-channel counts.
-var ticketChannelNames = []string{"tickets_email_%dd", "tickets_chat_%dd", "tickets_phone_%dd", "tickets_social_%dd", "tickets_other_%dd"}
-
 func winDays(r *rowCtx, w int) int { return int(r.b.g.wins[w] / dayNS) }
 
 // exposure is the part of [c-hi, c-lo) after signup, in ns.
@@ -201,8 +198,11 @@ func emitTickets(e *emitter, r *rowCtx) {
 		change = float64(t.n[g.main] - t.prevMain)
 	}
 	e.putf("tickets_change_%dd", md, change)
-	for i := range ticketChannels {
-		e.putf(ticketChannelNames[i], ld, float64(t.chans[i]))
+	b := r.b
+	counts := r.chanBuf[:len(b.tickRanks)+1]
+	b.tickRanks.split(&t.ch, 0, counts)
+	for s, v := range counts {
+		e.put(b.tickChanNames[s], v)
 	}
 	e.put("tickets_open", float64(t.open))
 	e.put("tickets_total", float64(t.total))

@@ -2,6 +2,7 @@ package features
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -38,6 +39,26 @@ func mustBuildUntil(t testing.TB, cfg Config, cutoffs []int64, dataEnd int64, h 
 		t.Fatalf("Freeze: %d duplicates, want 0", dups)
 	}
 	learnCatalog(b, h.events, until)
+	h.feed(t, b)
+	f, err := b.Build(allTables)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return f
+}
+
+// mustBuildCatalog is mustBuild with a fixed catalog, as scoring builds.
+func mustBuildCatalog(t testing.TB, cfg Config, cutoffs []int64, dataEnd int64, h history, cat Catalog) *Frame {
+	t.Helper()
+	b, err := NewBuilder(cfg, cutoffs, dataEnd)
+	if err != nil {
+		t.Fatalf("NewBuilder: %v", err)
+	}
+	b.AddCustomers(h.customers)
+	if dups := b.Freeze(); dups != 0 {
+		t.Fatalf("Freeze: %d duplicates, want 0", dups)
+	}
+	b.SetCatalog(cat)
 	h.feed(t, b)
 	f, err := b.Build(allTables)
 	if err != nil {
@@ -231,11 +252,16 @@ func TestFamilies(t *testing.T) {
 	})
 
 	t.Run("tickets", func(t *testing.T) {
+		if got := f.Catalog.TicketChannels; !slices.Equal(got, []string{"chat", "social", "Email", "phone"}) {
+			t.Errorf("ticket channels %q, want chat, social, Email, phone", got)
+		}
 		check(t, "a", a, []wantFeature{
 			{"tickets_7d", 2}, {"tickets_30d", 3}, {"tickets_90d", 4},
 			{"tickets_per_30d_90d", 4.0 / 3}, {"tickets_change_30d", 2},
-			{"tickets_email_90d", 1}, {"tickets_chat_90d", 1}, {"tickets_phone_90d", 1},
-			{"tickets_social_90d", 0}, {"tickets_other_90d", 1},
+			// Channels by rank: chat (2 tickets), then one each, the
+			// earliest first: social, Email, phone; no channel is other.
+			{"tickets_c01_90d", 1}, {"tickets_c02_90d", 0}, {"tickets_c03_90d", 1},
+			{"tickets_c04_90d", 1}, {"tickets_other_90d", 1},
 			// The chat ticket is unresolved; the phone ticket is resolved
 			// only after the cutoff.
 			{"tickets_open", 2}, {"tickets_total", 4}, {"days_since_ticket", 0.01},

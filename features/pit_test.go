@@ -240,7 +240,7 @@ func TestManyCutoffsMatchOne(t *testing.T) {
 	h.feed(t, b)
 	from := 0
 	for k, c := range testCutoffs {
-		one := mustBuildUntil(t, DefaultConfig(), []int64{c}, end, h, testCutoffs[len(testCutoffs)-1])
+		one := mustBuildCatalog(t, DefaultConfig(), []int64{c}, end, h, *all.Catalog)
 		part := slice(all, from, from+one.Rows())
 		if err := sameX(one, part); err != nil {
 			t.Fatalf("cutoff %d: %v", c, err)

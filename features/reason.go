@@ -221,7 +221,7 @@ func NewExplainer(f *Frame, cfg ExplainConfig) (*Explainer, error) {
 		if strings.HasPrefix(e.base[j], "onboarding_") || e.base[j] == "spend_per" {
 			e.days[j] = 0 // the onboarding period and a monthly rate are no recent window
 		}
-		e.rules[j] = reasonRules[e.base[j]]
+		e.rules[j] = e.ruleFor(e.base[j])
 		vals = vals[:0]
 		for k := 0; k < len(rows); k += stride {
 			if v := f.At(rows[k], j); !math.IsNaN(v) {
@@ -377,6 +377,43 @@ func (e *Explainer) phrase(row, j int) (code, text string, ok bool) {
 // the customer's own past or the typical customer, and only in the
 // direction that raises the risk.
 var reasonRules map[string]rule
+
+// ticketsBy is the rule of the tickets of one named channel.
+var ticketsBy func(channel string) rule
+
+// ruleFor returns the rule of a feature by its name without window, nil
+// for genericReason: reasonRules, then the columns named by a catalog
+// rank. A share of visits by channel, or its change, is no reason: a
+// customer moving from one channel to another has not left.
+func (e *Explainer) ruleFor(base string) rule {
+	if r := reasonRules[base]; r != nil {
+		return r
+	}
+	if rank, ok := catalogRank(base, "tickets_c"); ok {
+		if cat := e.f.Catalog; cat != nil && rank <= len(cat.TicketChannels) {
+			return ticketsBy(cat.TicketChannels[rank-1])
+		}
+		return reasonRules["tickets_other"]
+	}
+	if (strings.HasPrefix(base, "session_c") || strings.HasPrefix(base, "session_other")) && strings.Contains(base, "_share") {
+		return none
+	}
+	return nil
+}
+
+// catalogRank reads the rank NN of a name prefixNN (1-based), as the
+// catalog's columns are named.
+func catalogRank(name, prefix string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok || len(rest) < 2 {
+		return 0, false
+	}
+	r, err := strconv.Atoi(rest[:2])
+	if err != nil || r < 1 {
+		return 0, false
+	}
+	return r, true
+}
 
 func init() {
 	// decline: a ratio of now to the previous window.
@@ -535,6 +572,13 @@ func init() {
 		return code, text, true
 	}
 
+	// ticketsBy: tickets of one channel of the catalog, named.
+	ticketsBy = func(channel string) rule {
+		return aboveN("support_contacts",
+			msg{"1 support ticket by channel " + strconv.Quote(channel) + "%s", "1 chamado de suporte pelo canal " + strconv.Quote(channel) + "%s"},
+			msg{"%s support tickets by channel " + strconv.Quote(channel) + "%s", "%s chamados de suporte pelo canal " + strconv.Quote(channel) + "%s"})
+	}
+
 	reasonRules = map[string]rule{
 		// usage
 		"core_ratio":           decline("usage_decline", msg{"core actions per week", "ações principais por semana"}),
@@ -590,11 +634,7 @@ func init() {
 			}
 			return "support_contacts", x.say(msg{"%s more support tickets in the last %d days than in the %d days before", "%s chamados de suporte a mais nos últimos %d dias que nos %d dias anteriores"}, x.num(x.v), x.days, x.days), true
 		},
-		"tickets_email":  aboveN("support_contacts", msg{"1 support ticket by email%s", "1 chamado de suporte por e-mail%s"}, msg{"%s support tickets by email%s", "%s chamados de suporte por e-mail%s"}),
-		"tickets_chat":   aboveN("support_contacts", msg{"1 support ticket by chat%s", "1 chamado de suporte por chat%s"}, msg{"%s support tickets by chat%s", "%s chamados de suporte por chat%s"}),
-		"tickets_phone":  aboveN("support_contacts", msg{"1 support call%s", "1 ligação ao suporte%s"}, msg{"%s support calls%s", "%s ligações ao suporte%s"}),
-		"tickets_social": aboveN("support_contacts", msg{"1 support ticket on social media%s", "1 chamado de suporte nas redes sociais%s"}, msg{"%s support tickets on social media%s", "%s chamados de suporte nas redes sociais%s"}),
-		"tickets_other":  aboveN("support_contacts", msg{"1 support ticket by other channels%s", "1 chamado de suporte por outros canais%s"}, msg{"%s support tickets by other channels%s", "%s chamados de suporte por outros canais%s"}),
+		"tickets_other": aboveN("support_contacts", msg{"1 support ticket by other channels%s", "1 chamado de suporte por outros canais%s"}, msg{"%s support tickets by other channels%s", "%s chamados de suporte por outros canais%s"}),
 		// A recent ticket is no reason by itself: what it said and how it
 		// went are.
 		"days_since_ticket": none,
@@ -782,8 +822,8 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }
 
-// humanize turns a feature name into words: "tickets_email_90d" reads
-// "tickets email (last 90 days)".
+// humanize turns a feature name into words: "tickets_other_90d" reads
+// "tickets other (last 90 days)".
 // humanize is the package's humanize with an event-mix rank (event_rNN_*)
 // replaced by the event name of that rank in the frame's catalog, so that
 // a reason names the action the customer took, not its rank.

@@ -385,6 +385,11 @@ func docPattern(n string) string {
 	if strings.HasPrefix(n, "event_r") && len(n) > 10 && n[9] == '_' {
 		return "event_rNN" + n[9:]
 	}
+	for _, p := range []string{"session_c", "tickets_c"} {
+		if strings.HasPrefix(n, p) && len(n) > 12 && n[11] == '_' {
+			return p + "NN" + n[11:]
+		}
+	}
 	if rest, ok := strings.CutPrefix(n, "attr_"); ok {
 		switch {
 		case strings.HasSuffix(rest, "_rank"):
@@ -410,6 +415,33 @@ func TestReasonNamesCatalogEvent(t *testing.T) {
 	} {
 		if got := e.humanize(tt.name); got != tt.want {
 			t.Errorf("humanize(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestReasonNamesTicketChannel: tickets of a ranked channel read with the
+// channel's name from the catalog; a share of visits by channel is no
+// reason.
+func TestReasonNamesTicketChannel(t *testing.T) {
+	f := &Frame{Names: []string{"tickets_c01_90d", "session_c01_share_change", "tickets_c02_90d"}, X: []float64{3, -0.5, 1},
+		CustomerID: []string{"a"}, Cutoff: []int64{cut}, Status: []Status{Active}, Catalog: &Catalog{TicketChannels: []string{"whatsapp"}}}
+	for _, lang := range []Language{English, Portuguese} {
+		e, err := NewExplainer(f, ExplainConfig{Language: lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.peer = []float64{1, 0, 0}
+		code, text, ok := e.phrase(0, 0)
+		want := map[Language]string{English: `3 support tickets by channel "whatsapp" in the last 90 days (typical customer: 1)`,
+			Portuguese: `3 chamados de suporte pelo canal "whatsapp" nos últimos 90 dias (cliente típico: 1)`}[lang]
+		if !ok || code != "support_contacts" || text != want {
+			t.Errorf("%s: %q %q %v, want support_contacts %q", lang, code, text, ok, want)
+		}
+		if _, _, ok := e.phrase(0, 1); ok {
+			t.Errorf("%s: a channel share change reads as a reason", lang)
+		}
+		if code, _, ok := e.phrase(0, 2); !ok || code != "support_contacts" {
+			t.Errorf("%s: tickets of a rank beyond the catalog: %q %v, want support_contacts as other", lang, code, ok)
 		}
 	}
 }

@@ -153,6 +153,9 @@ func (b *Builder) JoinShards(shards []*Builder) error {
 		for t := range b.seen {
 			b.seen[t] = b.seen[t] || o.seen[t]
 		}
+		for t := range b.chanCount {
+			b.chanCount[t].merge(&o.chanCount[t])
+		}
 		part := &Builder{sess: o.sess, ev: o.ev, tick: o.tick, nps: o.nps, ord: o.ord, ordSet: o.ordSet}
 		b.parts[w] = part
 		*o = Builder{cust: o.cust, spent: true}

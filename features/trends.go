@@ -1,15 +1,23 @@
 package features
 
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
 // Channels, paces, support load and spend trends: features that compare a
 // customer with their own past, and that name nothing (see doc.go).
 
-// chanSlots is how many session channels a customer's state tells apart;
-// the channels beyond them are summed into one.
+// chanSlots is how many channels (of sessions or of tickets) a customer's
+// state tells apart; the channels beyond them are summed into one.
 const chanSlots = 4
 
 // chanAcc counts a customer's sessions per channel in the main window and
-// the one before it, at one cutoff. Channels are told apart by a 32-bit
-// hash of their name (0 is the empty name). It keeps the chanSlots
+// the one before it (tickets: in the long window, n[j][0]), at one
+// cutoff. Channels are told apart by a 32-bit hash of their name. It keeps the chanSlots
 // smallest hashes, ascending, and sums the others into over, so the
 // state does not depend on the order of rows or merges.
 type chanAcc struct {
@@ -96,6 +104,22 @@ func emitChannels(e *emitter, r *rowCtx) {
 	e.putf("session_top_channel_share_%dd", md, ratio(top, curN))
 	e.put("session_channel_shift", shift)
 	e.put("sessions_per_tenure_day", perTenureDay(r, float64(r.sess.act.total)))
+	// The catalog's channels by rank, and "other": the share of the
+	// window's sessions, and its change on the window before.
+	b := r.b
+	n := len(b.sessRanks) + 1
+	rc, rp := r.chanBuf[:n], r.chanBuf[MaxChannels+1:][:n]
+	rcN := b.sessRanks.split(c, 0, rc)
+	rpN := b.sessRanks.split(c, 1, rp)
+	for s := range n {
+		share := ratio(rc[s], rcN)
+		change := nan
+		if rcN > 0 && rpN > 0 {
+			change = share - rp[s]/rpN
+		}
+		e.put(b.sessChanNames[2*s], share)
+		e.put(b.sessChanNames[2*s+1], change)
+	}
 }
 
 // perTenureDay is n per day of tenure, for the first young days of an
@@ -155,4 +179,124 @@ func emitSpendTrend(e *emitter, r *rowCtx) {
 	e.put("spend_vs_baseline", vsBase)
 	e.putf("spend_ratio_%dd", md, trend)
 	e.put("last_order_vs_avg", lastVsAvg)
+}
+
+// chanStat is what a Builder keeps of one channel name of one table, to
+// rank the names as rankNames ranks event names.
+type chanStat struct {
+	name    string
+	hash    uint32
+	n       int64
+	sumCust uint64
+	sumTS   uint64
+	minTS   int64
+}
+
+// chanCounts counts the rows per channel name of one table; names are
+// told apart by chanHash (two names of one hash count as the first seen).
+type chanCounts struct {
+	stats []chanStat
+	at    map[uint32]int32 // hash -> index in stats
+	last  int32            // the index of the latest row's name, a cache
+}
+
+// add counts a row of customer i at ts on the channel name of hash h.
+func (c *chanCounts) add(h uint32, name string, i int32, ts int64) {
+	j := c.last
+	if int(j) >= len(c.stats) || c.stats[j].hash != h {
+		var ok bool
+		if j, ok = c.at[h]; !ok {
+			if c.at == nil {
+				c.at = map[uint32]int32{}
+			}
+			j = int32(len(c.stats))
+			c.at[h] = j
+			c.stats = append(c.stats, chanStat{name: strings.Clone(name), hash: h, minTS: math.MaxInt64})
+		}
+		c.last = j
+	}
+	s := &c.stats[j]
+	s.n++
+	s.sumCust += uint64(i)
+	s.sumTS += uint64(ts)
+	s.minTS = min(s.minTS, ts)
+}
+
+// merge adds the counts of o.
+func (c *chanCounts) merge(o *chanCounts) {
+	for _, s := range o.stats {
+		j, ok := c.at[s.hash]
+		if !ok {
+			if c.at == nil {
+				c.at = map[uint32]int32{}
+			}
+			j = int32(len(c.stats))
+			c.at[s.hash] = j
+			c.stats = append(c.stats, chanStat{name: s.name, hash: s.hash, minTS: math.MaxInt64})
+		}
+		t := &c.stats[j]
+		t.n += s.n
+		t.sumCust += s.sumCust
+		t.sumTS += s.sumTS
+		t.minTS = min(t.minTS, s.minTS)
+	}
+}
+
+// top returns the MaxChannels most frequent non-empty names, ties broken
+// by the rows' statistics and by the name last, as rankNames does.
+func (c *chanCounts) top() []string {
+	st := slices.Clone(c.stats)
+	slices.SortFunc(st, func(a, b chanStat) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.minTS, b.minTS), cmp.Compare(a.sumCust, b.sumCust),
+			cmp.Compare(a.sumTS, b.sumTS), strings.Compare(a.name, b.name))
+	})
+	var out []string
+	for _, s := range st {
+		if s.name != "" && len(out) < MaxChannels {
+			out = append(out, s.name)
+		}
+	}
+	return out
+}
+
+// chanRanks are a table's catalog channels as the fold sees them: the
+// hash of the name of each rank.
+type chanRanks []uint32
+
+func newChanRanks(names []string) chanRanks {
+	out := make(chanRanks, 0, len(names))
+	for _, n := range names {
+		if h := chanHash(n); !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// split spreads a customer's per-channel counts (window p of c) over the
+// ranks, into dst (len(ranks)+1, "other" last), and returns the total.
+func (r chanRanks) split(c *chanAcc, p int, dst []float64) float64 {
+	clear(dst)
+	total := float64(c.over[p])
+	dst[len(r)] = total
+	for j := 0; j < int(c.used); j++ {
+		v := float64(c.n[j][p])
+		total += v
+		if s := slices.Index(r, c.hash[j]); s >= 0 {
+			dst[s] += v
+		} else {
+			dst[len(r)] += v
+		}
+	}
+	return total
+}
+
+// channelNames are the column names of the ranked channels of a table:
+// format applied to "cNN" per rank and to "other".
+func channelNames(n int, format string) []string {
+	out := make([]string, 0, n+1)
+	for s := 0; s < n; s++ {
+		out = append(out, fmt.Sprintf(format, fmt.Sprintf("c%02d", s+1)))
+	}
+	return append(out, fmt.Sprintf(format, "other"))
 }

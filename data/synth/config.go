@@ -46,10 +46,9 @@ type Config struct {
 	// other rows are those of the same Config without it.
 	AutomatedEvent bool
 	// Rename, when not zero, writes every event name, plan, region,
-	// acquisition channel and session channel as an opaque token drawn
-	// from Rename (the same name always gives the same token): the same
-	// dataset under names nobody chose for it. Ticket channels keep their
-	// names.
+	// acquisition channel, session channel and ticket channel as an opaque
+	// token drawn from Rename (the same name always gives the same token):
+	// the same dataset under names nobody chose for it.
 	Rename uint64
 }
 

@@ -186,5 +186,11 @@ func renamed(out sinks, seed uint64) sinks {
 		}
 		return out.events(rows)
 	}
+	wrap.tickets = func(rows []data.Ticket) error {
+		for i := range rows {
+			rows[i].Channel = name(rows[i].Channel)
+		}
+		return out.tickets(rows)
+	}
 	return wrap
 }
