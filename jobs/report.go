@@ -66,6 +66,9 @@ func WriteReport(path string, s *TrainSummary) error {
 		if len(attrs) > 0 {
 			in.Notes = append(in.Notes, "Customer attributes: "+strings.Join(attrs, ", ")+".")
 		}
+		if len(c.SessionChannels)+len(c.TicketChannels) > 0 {
+			in.Notes = append(in.Notes, fmt.Sprintf("Channels by frequency, with columns by rank (the rest are other): sessions %q; tickets %q.", c.SessionChannels, c.TicketChannels))
+		}
 	}
 	for _, c := range s.Cutoffs {
 		in.Cutoffs = append(in.Cutoffs, report.CutoffRow{Cutoff: c.Cutoff, Role: c.Role, Rows: c.Rows, Labelled: c.Labelled, ChurnRate: c.ChurnRate})
