@@ -330,38 +330,44 @@
 // Codes (family_what):
 //
 //	usage_decline  core actions or engagement down on the previous window or the customer's usual level, or falling week on week
-//	usage_inactive  no core action for longer than the typical customer
+//	usage_inactive  no core action, or no use of an action, for longer than the typical customer
 //	usage_never  never used a core feature
-//	usage_low  fewer core actions, active days, kinds of action or engagement than the typical customer
+//	usage_low  fewer core actions, active days, kinds of action, uses of an action or engagement than the typical customer, or fewer core actions per day since signup (young accounts)
 //	visits_decline  visits, time or pages per visit, or share of days visited down on the previous window or the usual level
 //	visits_inactive  no visit for longer than the typical customer
 //	visits_never  never visited
-//	visits_low  fewer or shorter visits than the typical customer
-//	support_unresolved  support tickets still open
+//	visits_low  fewer or shorter visits than the typical customer, or fewer visits per day since signup (young accounts)
+//	support_unresolved  support tickets still open, or open for more than a week
 //	support_negative  negative tickets, or a negative tone, in the window
-//	support_dissatisfied  CSAT below the typical customer (3 or less when none is known)
+//	support_dissatisfied  CSAT 2 or less, or a point below the typical customer; tickets rated 1 or 2
 //	support_effort  customer effort score below the typical customer
 //	support_slow  first answers or resolutions slower than for the typical customer
 //	support_contacts  more tickets than the typical customer or than the previous window, or a recent ticket
 //	nps_detractor  latest NPS answer 0 to 6, or answers averaging below 7
 //	nps_passive  latest NPS answer 7 or 8, in the last 180 days
 //	nps_drop  latest NPS answer below the previous one
-//	spend_decline  net spend down on the previous window
+//	spend_decline  net spend down on the previous window or on their usual level, or a last purchase day well below their average one
 //	purchase_lapse  no purchase for longer than the customer's usual gap between purchase days (the typical customer's gap when they bought on one day only)
 //	spend_refunds  refunds: count, amount or share of spending
 //	spend_none  has not bought anything yet
 //	spend_low  spends or buys less than the typical customer
-//	usage_high  more of a measure read from its name than the typical customer, such as a larger shift of the mix of actions (event_mix_shift)
-//	visits_high  more of a visit measure than the typical customer, such as a larger shift between visit channels
-//	support_high  more of a support measure than the typical customer, such as tickets open for a week
-//	spend_high  more of a spending measure than the typical customer
+//	usage_shift  an action takes a larger share of their actions than before (event_rNN_share_change), or the mix of actions moved away from their usual mix (event_mix_shift), by at least 10 points
 //
-// A feature of a family without a rule of its own reads from its name:
-// FAMILY_decline for a ratio (_ratio, _vs_, baseline) below 1 or a change
-// (change, diff, slope, trend) below 0, FAMILY_inactive for days_since_
-// above the typical customer, else FAMILY_low or FAMILY_high against the
-// typical customer, with the feature's name in words (FAMILY is usage,
-// visits, support, nps or spend).
+// The event mix's columns read with the action's name from the catalog:
+// its weekly rate down on the customer's usual level (usage_decline), not
+// used for longer than the typical customer (usage_inactive), used fewer
+// times than the typical customer (usage_low), a rising share of the
+// actions (usage_shift); columns of an automated name give no reason. A
+// share of visits by channel, the number of channels and the shift
+// between them give none: moving between channels is not leaving.
+//
+// A feature of a family without a rule of its own reads from its name,
+// against the customer's own past only: FAMILY_decline for a ratio
+// (_ratio, _vs_, baseline) at most 0.8 or a change (change, diff, slope,
+// trend) below 0, FAMILY_inactive for days_since_ well above the typical
+// customer (FAMILY is usage, visits, support, nps or spend). Any other
+// value gives no reason: more or less of something than most customers
+// is no risk until a rule says why.
 //
 // # Value-model inputs
 //

@@ -381,6 +381,14 @@ var reasonRules map[string]rule
 // ticketsBy is the rule of the tickets of one named channel.
 var ticketsBy func(channel string) rule
 
+// eventRule is the rule of an event-mix column of one action (see
+// ruleFor).
+var eventRule func(kind string, act msg) rule
+
+// minShift is the smallest move of the mix of actions, as a share of all
+// actions, that reads as a reason.
+const minShift = 0.1
+
 // ruleFor returns the rule of a feature by its name without window, nil
 // for genericReason: reasonRules, then the columns named by a catalog
 // rank. A share of visits by channel, or its change, is no reason: a
@@ -388,6 +396,17 @@ var ticketsBy func(channel string) rule
 func (e *Explainer) ruleFor(base string) rule {
 	if r := reasonRules[base]; r != nil {
 		return r
+	}
+	if rest, ok := strings.CutPrefix(base, "event_other"); ok {
+		return eventRule(rest, msg{"actions outside their main ones", "ações fora das principais"})
+	}
+	if rank, ok := catalogRank(base, "event_r"); ok {
+		cat := e.f.Catalog
+		if cat == nil || rank > len(cat.Events) || slices.Contains(cat.Automated, cat.Events[rank-1]) {
+			return none // an automated signal is no behaviour
+		}
+		q := strconv.Quote(cat.Events[rank-1])
+		return eventRule(base[len("event_rNN"):], msg{q, q})
 	}
 	if rank, ok := catalogRank(base, "tickets_c"); ok {
 		if cat := e.f.Catalog; cat != nil && rank <= len(cat.TicketChannels) {
@@ -535,7 +554,7 @@ func init() {
 	}
 	score5 := func(code string, what msg) rule {
 		return func(x fact) (string, string, bool) {
-			if math.IsNaN(x.v) || !(x.v <= 3 || x.v <= x.peer-1) {
+			if math.IsNaN(x.v) || !(x.v <= 2 || x.v <= x.peer-1) {
 				return "", "", false
 			}
 			return code, x.say(what, n(x, x.v), x.window()) + x.typical(func(v float64) string { return n(x, v) }), true
@@ -572,6 +591,31 @@ func init() {
 		return code, text, true
 	}
 
+	// eventRule: the event-mix column kind (the name without rank, such as
+	// "_vs_baseline") of one action, named by act.
+	eventRule = func(kind string, act msg) rule {
+		switch kind {
+		case "", "_30d":
+			return countN(below("usage_low", msg{"used " + act.en + " %s times%s", "usou " + act.pt + " %s vezes%s"}, whole),
+				msg{"used " + act.en + " once%s", "usou " + act.pt + " uma vez%s"})
+		case "_vs_baseline":
+			return usual("usage_decline", msg{act.en + " per week", act.pt + " por semana"},
+				msg{"no " + act.en + " in the last %d days, after regular use before", "nenhum uso de " + act.pt + " nos últimos %d dias, depois de uso regular antes"})
+		case "_share_change":
+			return func(x fact) (string, string, bool) {
+				share := x.get(strings.TrimSuffix(x.e.f.Names[x.j], "_change") + fmt.Sprintf("_%dd", x.e.mainDays))
+				if !(x.v >= minShift) || math.IsNaN(share) {
+					return "", "", false
+				}
+				return "usage_shift", x.say(msg{act.en + " is %s of their actions in the last %d days, up from %s before", act.pt + " é %s das ações nos últimos %d dias, contra %s antes"},
+					x.pct(share), x.e.mainDays, x.pct(share-x.v)), true
+			}
+		case "_days_since":
+			return since("usage_inactive", msg{"has not used " + act.en + " for %s", "não usa " + act.pt + " há %s"})
+		}
+		return none // a share by itself says nothing of a change
+	}
+
 	// ticketsBy: tickets of one channel of the catalog, named.
 	ticketsBy = func(channel string) rule {
 		return aboveN("support_contacts",
@@ -581,20 +625,28 @@ func init() {
 
 	reasonRules = map[string]rule{
 		// usage
-		"core_ratio":           decline("usage_decline", msg{"core actions per week", "ações principais por semana"}),
-		"core_vs_baseline":     usual("usage_decline", msg{"core actions per week", "ações principais por semana"}, msg{"no core action in the last %d days, after regular use before", "nenhuma ação principal nos últimos %d dias, depois de uso regular antes"}),
-		"core_diff":            fewer("usage_decline", msg{"core actions per week", "ações principais por semana"}, "core_per_week_%dd"),
-		"core_weekly_slope":    slope("usage_decline", msg{"core actions", "ações principais"}, "core_per_week"),
-		"engagement_change":    fewer("usage_decline", msg{"engagement score", "pontuação de engajamento"}, "engagement_score_%dd"),
-		"days_since_core":      since("usage_inactive", msg{"no core action for %s", "nenhuma ação principal há %s"}),
-		"core_never":           flag("usage_never", msg{"has never used a core feature", "nunca usou uma funcionalidade principal"}),
-		"core_actions":         belowN("usage_low", msg{"1 core action%s", "1 ação principal%s"}, msg{"%s core actions%s", "%s ações principais%s"}),
-		"core_per_week":        below("usage_low", msg{"%s core actions per week%s", "%s ações principais por semana%s"}, n),
-		"core_active_days":     belowN("usage_low", msg{"a core action on 1 day%s", "ações principais em 1 dia%s"}, msg{"a core action on %s days%s", "ações principais em %s dias%s"}),
-		"core_share":           below("usage_low", msg{"%s of product events were core actions%s", "%s dos eventos foram ações principais%s"}, pct),
-		"engagement_score":     below("usage_low", msg{"engagement score %s%s", "pontuação de engajamento %s%s"}, n),
-		"engagement_per_week":  below("usage_low", msg{"%s engagement points per week%s", "%s pontos de engajamento por semana%s"}, n),
-		"event_kinds":          belowN("usage_low", msg{"used 1 kind of product action%s", "usou 1 tipo de ação do produto%s"}, msg{"used %s different product actions%s", "usou %s ações diferentes do produto%s"}),
+		"core_ratio":          decline("usage_decline", msg{"core actions per week", "ações principais por semana"}),
+		"core_vs_baseline":    usual("usage_decline", msg{"core actions per week", "ações principais por semana"}, msg{"no core action in the last %d days, after regular use before", "nenhuma ação principal nos últimos %d dias, depois de uso regular antes"}),
+		"core_diff":           fewer("usage_decline", msg{"core actions per week", "ações principais por semana"}, "core_per_week_%dd"),
+		"core_weekly_slope":   slope("usage_decline", msg{"core actions", "ações principais"}, "core_per_week"),
+		"engagement_change":   fewer("usage_decline", msg{"engagement score", "pontuação de engajamento"}, "engagement_score_%dd"),
+		"days_since_core":     since("usage_inactive", msg{"no core action for %s", "nenhuma ação principal há %s"}),
+		"core_never":          flag("usage_never", msg{"has never used a core feature", "nunca usou uma funcionalidade principal"}),
+		"core_actions":        belowN("usage_low", msg{"1 core action%s", "1 ação principal%s"}, msg{"%s core actions%s", "%s ações principais%s"}),
+		"core_per_week":       rate1(below("usage_low", msg{"%s core actions per week%s", "%s ações principais por semana%s"}, n), msg{"1 core action per week%s", "1 ação principal por semana%s"}),
+		"core_active_days":    belowN("usage_low", msg{"a core action on 1 day%s", "ações principais em 1 dia%s"}, msg{"a core action on %s days%s", "ações principais em %s dias%s"}),
+		"core_share":          below("usage_low", msg{"%s of product events were core actions%s", "%s dos eventos foram ações principais%s"}, pct),
+		"engagement_score":    below("usage_low", msg{"engagement score %s%s", "pontuação de engajamento %s%s"}, n),
+		"engagement_per_week": below("usage_low", msg{"%s engagement points per week%s", "%s pontos de engajamento por semana%s"}, n),
+		"event_kinds":         belowN("usage_low", msg{"used 1 kind of product action%s", "usou 1 tipo de ação do produto%s"}, msg{"used %s different product actions%s", "usou %s ações diferentes do produto%s"}),
+		"core_per_tenure_day": below("usage_low", msg{"%s core actions per day since signup%s", "%s ações principais por dia desde o cadastro%s"}, n),
+		"event_mix_shift": func(x fact) (string, string, bool) {
+			if !(x.v >= minShift) || !(math.IsNaN(x.peer) || x.v >= x.peer/(1-minDrop)) {
+				return "", "", false
+			}
+			return "usage_shift", x.say(msg{"the mix of their actions moved %s away from their usual mix in the last %d days", "a combinação de ações mudou %s em relação ao habitual nos últimos %d dias"}, x.pct(x.v), x.e.mainDays) +
+				x.typical(func(v float64) string { return x.pct(v) }), true
+		},
 		"onboarding_core":      onboarding("usage_low", msg{"%s core actions in their first %d days (typical customer: %s)", "%s ações principais nos primeiros %d dias (cliente típico: %s)"}),
 		"sessions_ratio":       decline("visits_decline", msg{"visits per week", "visitas por semana"}),
 		"sessions_vs_baseline": usual("visits_decline", msg{"visits per week", "visitas por semana"}, msg{"no visit in the last %d days, after regular visits before", "nenhuma visita nos últimos %d dias, depois de visitas regulares antes"}),
@@ -606,12 +658,17 @@ func init() {
 		"days_since_session":      since("visits_inactive", msg{"no visit for %s", "nenhuma visita há %s"}),
 		"session_never":           flag("visits_never", msg{"has never visited", "nunca visitou"}),
 		"sessions":                belowN("visits_low", msg{"1 visit%s", "1 visita%s"}, msg{"%s visits%s", "%s visitas%s"}),
-		"sessions_per_week":       below("visits_low", msg{"%s visits per week%s", "%s visitas por semana%s"}, n),
+		"sessions_per_week":       rate1(below("visits_low", msg{"%s visits per week%s", "%s visitas por semana%s"}, n), msg{"1 visit per week%s", "1 visita por semana%s"}),
 		"active_days":             belowN("visits_low", msg{"visited on 1 day%s", "visitou em 1 dia%s"}, msg{"visited on %s days%s", "visitou em %s dias%s"}),
 		"stickiness":              below("visits_low", msg{"visited on %s of recent days%s", "visitou em %s dos dias recentes%s"}, pct),
 		"session_seconds":         below("visits_low", msg{"visits lasted %s minutes on average%s", "visitas de %s minutos em média%s"}, minutes),
 		"pages_per_session":       below("visits_low", msg{"%s pages per visit%s", "%s páginas por visita%s"}, n),
-		"onboarding_sessions":     onboarding("visits_low", msg{"%s visits in their first %d days (typical customer: %s)", "%s visitas nos primeiros %d dias (cliente típico: %s)"}),
+		"sessions_per_tenure_day": below("visits_low", msg{"%s visits per day since signup%s", "%s visitas por dia desde o cadastro%s"}, n),
+		// How visits spread over channels says nothing a marketer can act on.
+		"session_channels":          none,
+		"session_top_channel_share": none,
+		"session_channel_shift":     none,
+		"onboarding_sessions":       onboarding("visits_low", msg{"%s visits in their first %d days (typical customer: %s)", "%s visitas nos primeiros %d dias (cliente típico: %s)"}),
 		// support
 		"tickets_open":         count("support_unresolved", msg{"1 unresolved support ticket%s", "1 chamado de suporte sem solução%s"}, msg{"%s unresolved support tickets%s", "%s chamados de suporte sem solução%s"}),
 		"negative_tickets":     count("support_negative", msg{"1 negative support ticket%s", "1 chamado de suporte negativo%s"}, msg{"%s negative support tickets%s", "%s chamados de suporte negativos%s"}),
@@ -628,6 +685,8 @@ func init() {
 		"tickets":              aboveN("support_contacts", msg{"1 support ticket%s", "1 chamado de suporte%s"}, msg{"%s support tickets%s", "%s chamados de suporte%s"}),
 		"tickets_per_30d":      above("support_contacts", msg{"%s support tickets a month%s", "%s chamados de suporte por mês%s"}, n),
 		"tickets_total":        aboveN("support_contacts", msg{"1 support ticket so far%s", "1 chamado de suporte até agora%s"}, msg{"%s support tickets so far%s", "%s chamados de suporte até agora%s"}),
+		"tickets_stale_open":   count("support_unresolved", msg{"1 support ticket open for more than a week%s", "1 chamado de suporte aberto há mais de uma semana%s"}, msg{"%s support tickets open for more than a week%s", "%s chamados de suporte abertos há mais de uma semana%s"}),
+		"tickets_low_csat":     count("support_dissatisfied", msg{"1 support ticket rated 1 or 2 of 5%s", "1 chamado de suporte avaliado com 1 ou 2 de 5%s"}, msg{"%s support tickets rated 1 or 2 of 5%s", "%s chamados de suporte avaliados com 1 ou 2 de 5%s"}),
 		"tickets_change": func(x fact) (string, string, bool) {
 			if math.IsNaN(x.v) || x.v <= 0 {
 				return "", "", false
@@ -663,6 +722,14 @@ func init() {
 			return "nps_detractor", x.say(msg{"NPS answers average %s of 10", "respostas de NPS com média %s de 10"}, n(x, x.v)), true
 		},
 		// spending
+		"spend_vs_baseline": usual("spend_decline", msg{"spending per day", "gastos por dia"}, msg{"no spending in the last %d days, after regular spending before", "nenhum gasto nos últimos %d dias, depois de gastos regulares antes"}),
+		"spend_ratio":       decline("spend_decline", msg{"spending", "gastos"}),
+		"last_order_vs_avg": func(x fact) (string, string, bool) {
+			if !(x.v <= 1-minDrop) {
+				return "", "", false
+			}
+			return "spend_decline", x.say(msg{"last purchase day %s below their average purchase day", "último dia de compra %s abaixo da média dos dias de compra"}, x.pct(1-x.v)), true
+		},
 		"spend_change":     fewer("spend_decline", msg{"spending", "gastos"}, "spend_%dd"),
 		"days_since_order": lapse,
 		"refunds_count":    count("spend_refunds", msg{"1 refund so far%s", "1 reembolso até agora%s"}, msg{"%s refunds so far%s", "%s reembolsos até agora%s"}),
@@ -689,6 +756,19 @@ func countN(r rule, one msg) rule {
 			return code, text, ok
 		}
 		return code, x.say(one, x.window()) + x.typical(func(v float64) string { return x.num(math.Round(v)) }), true
+	}
+}
+
+// rate1 wraps a rule for a rate shown with one decimal: when the row's rate
+// shows as 1, the sentence is one (a fmt format taking the window) plus
+// the typical value.
+func rate1(r rule, one msg) rule {
+	return func(x fact) (string, string, bool) {
+		code, text, ok := r(x)
+		if !ok || math.Round(x.v*10) != 10 {
+			return code, text, ok
+		}
+		return code, x.say(one, x.window()) + x.typical(func(v float64) string { return x.num(math.Round(v*10) / 10) }), true
 	}
 }
 
@@ -736,13 +816,14 @@ func (x fact) get(name string) float64 {
 }
 
 // genericReason phrases a family feature without a rule of its own from the
-// shape of its name: a ratio ("_ratio", "_vs_", "baseline") below 1 is a
-// decline against the customer's own past, a change ("change", "diff",
-// "slope", "trend") below 0 a decline, "days_since_" above the typical
-// customer an inactivity, and any other value is stated against the
-// typical customer: codes FAMILY_decline, FAMILY_inactive, FAMILY_low and
-// FAMILY_high (spend_ for the spending family). Without a typical value there is nothing to compare with,
-// and no reason.
+// shape of its name, against the customer's own past: a ratio ("_ratio",
+// "_vs_", "baseline") at most 1-minDrop is a decline on their usual level,
+// a change ("change", "diff", "slope", "trend") below 0 a decline, and
+// "days_since_" well above the typical customer (as the since rule says)
+// an inactivity: codes FAMILY_decline and FAMILY_inactive (spend_ for the
+// spending family). Any other value, above or below the typical customer,
+// is no reason: that a customer does more or less of something than most
+// is nothing a marketer can act on until a rule says why it is a risk.
 func genericReason(x fact, fam Family) (string, string, bool) {
 	what := x.e.humanize(x.e.f.Names[x.j])
 	if fam == FamilySpending {
@@ -761,7 +842,7 @@ func genericReason(x fact, fam Family) (string, string, bool) {
 	case math.IsNaN(x.v):
 		return "", "", false
 	case has("ratio", "_vs_", "baseline"):
-		if !(x.v < 1) {
+		if !(x.v <= 1-minDrop) {
 			return "", "", false
 		}
 		return string(fam) + "_decline", x.say(msg{"%s: down %s on their usual level", "%s: %s abaixo do habitual"}, what, x.pct(1-x.v)), true
@@ -770,26 +851,13 @@ func genericReason(x fact, fam Family) (string, string, bool) {
 			return "", "", false
 		}
 		return string(fam) + "_decline", x.say(msg{"%s: down %s", "%s: queda de %s"}, what, x.num(math.Round(-x.v*10)/10)), true
-	case math.IsNaN(x.peer) || x.v == x.peer:
-		return "", "", false
 	case strings.HasPrefix(x.base, "days_since_"):
-		if !(x.v > x.peer) {
+		if math.IsNaN(x.peer) || !(x.v >= max(x.peer/(1-minDrop), x.peer+minDaysGap)) {
 			return "", "", false
 		}
 		return string(fam) + "_inactive", x.say(msg{"%s: %s", "%s: %s"}, what, x.daysText(x.v)) + x.typical(x.daysText), true
 	}
-	code := string(fam) + "_low"
-	if x.v > x.peer {
-		code = string(fam) + "_high"
-	}
-	format := func(v float64) string {
-		s := strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
-		if x.e.cfg.Language == Portuguese {
-			s = strings.Replace(s, ".", ",", 1)
-		}
-		return s
-	}
-	return code, x.say(msg{"%s: %s", "%s: %s"}, what, format(x.v)) + x.typical(format), true
+	return "", "", false
 }
 
 // mainDays is the length of the main window, read from the names.

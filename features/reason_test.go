@@ -115,8 +115,9 @@ func TestReasonsRules(t *testing.T) {
 		{"csat_mean_90d", Portuguese, "support_dissatisfied", "avaliou o suporte com 2,5 de 5 nos últimos 90 dias (cliente típico: 4,5)", FamilySupport},
 		{"sentiment_latest", English, "support_negative", "latest support ticket sounded negative", FamilySupport},
 		{"spend_change_30d", English, "spend_decline", "spending down 60% on the previous 30 days", FamilySpending},
-		// A feature with no rule of its own reads from its name's shape.
-		{"event_export_share_30d", English, "usage_high", "event export share (last 30 days): 0.4 (typical customer: 0.05)", FamilyUsage},
+		// A feature with no rule of its own reads from its name's shape:
+		// more than the typical customer is no reason.
+		{"event_export_share_30d", English, "", "", ""},
 		// Facts that raise the model's score but read as health, or that
 		// no one can act on, give no reason.
 		{"sessions_ratio_30d", English, "", "", ""},   // visits up 300%
@@ -164,7 +165,7 @@ func TestGenericReason(t *testing.T) {
 		"sessions_30d_vs_365d":    "visits_decline",
 		"event_export_trend_30d":  "usage_decline",
 		"days_since_export":       "",
-		"event_billing_share_30d": "usage_high",
+		"event_billing_share_30d": "",
 	}
 	e, err := NewExplainer(f, ExplainConfig{NegativeSentiment: -0.05})
 	if err != nil {
@@ -442,6 +443,47 @@ func TestReasonNamesTicketChannel(t *testing.T) {
 		}
 		if code, _, ok := e.phrase(0, 2); !ok || code != "support_contacts" {
 			t.Errorf("%s: tickets of a rank beyond the catalog: %q %v, want support_contacts as other", lang, code, ok)
+		}
+	}
+}
+
+// TestReasonsEventMix: the event mix's columns read with the action's
+// name against the customer's own past; an automated name gives none.
+func TestReasonsEventMix(t *testing.T) {
+	names := []string{"event_r01_vs_baseline", "event_r02_share_30d", "event_r02_share_change", "event_r01_days_since", "event_r03_30d", "event_mix_shift"}
+	f := &Frame{Names: names, Catalog: &Catalog{Events: []string{"open_board", "export", "heartbeat"}, Automated: []string{"heartbeat"}}}
+	f.Names = append(f.Names, "engagement_score_30d")
+	for i, row := range [][]float64{{0.38, 0.3, 0.22, 40, 2, 0.35, 1}, {1, 0.05, 0, 3, 30, 0.05, 1}, {1, 0.05, 0, 3, 30, 0.05, 1}} {
+		f.CustomerID = append(f.CustomerID, string(rune('a'+i)))
+		f.Cutoff = append(f.Cutoff, cut)
+		f.Status = append(f.Status, Active)
+		f.X = append(f.X, row...)
+	}
+	for _, tt := range []struct {
+		feature, code string
+		text          map[Language]string
+	}{
+		{"event_r01_vs_baseline", "usage_decline", map[Language]string{English: `"open_board" per week down 62% on their usual level`, Portuguese: `"open_board" por semana 62% abaixo do habitual`}},
+		{"event_r02_share_change", "usage_shift", map[Language]string{English: `"export" is 30% of their actions in the last 30 days, up from 8% before`, Portuguese: `"export" é 30% das ações nos últimos 30 dias, contra 8% antes`}},
+		{"event_r01_days_since", "usage_inactive", map[Language]string{English: `has not used "open_board" for 40 days (typical customer: 3 days)`, Portuguese: `não usa "open_board" há 40 dias (cliente típico: 3 dias)`}},
+		{"event_mix_shift", "usage_shift", map[Language]string{English: "the mix of their actions moved 35% away from their usual mix in the last 30 days (typical customer: 5%)"}},
+		{"event_r03_30d", "", nil},       // heartbeat is automated: no behaviour
+		{"event_r02_share_30d", "", nil}, // a share alone says nothing of a change
+	} {
+		for _, lang := range []Language{English, Portuguese} {
+			e, err := NewExplainer(f, ExplainConfig{Language: lang})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := e.Reasons(0, effectOn(f, 1, tt.feature), 3)
+			switch {
+			case tt.code == "" && len(got) != 0:
+				t.Errorf("%s: %+v, want no reason", tt.feature, got)
+			case tt.code != "" && (len(got) != 1 || got[0].Code != tt.code):
+				t.Errorf("%s (%s): %+v, want %s", tt.feature, lang, got, tt.code)
+			case tt.code != "" && tt.text[lang] != "" && got[0].Text != tt.text[lang]:
+				t.Errorf("%s (%s): %q, want %q", tt.feature, lang, got[0].Text, tt.text[lang])
+			}
 		}
 	}
 }
