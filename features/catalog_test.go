@@ -377,3 +377,37 @@ func TestChannelsByRank(t *testing.T) {
 		t.Errorf("app share %v not in other (%v)", a, o)
 	}
 }
+
+// TestChannelsManyOrOne: 10,000 session channel names, and tickets of one
+// channel or none, build: the 4 most frequent session channels get
+// columns and the rest are other; the lone ticket channel gets one.
+func TestChannelsManyOrOne(t *testing.T) {
+	var h history
+	h.customers = []data.Customer{{ID: "a", SignupAt: cut - 300*dayNS}, {ID: "b", SignupAt: cut - 100*dayNS}}
+	for s := 0; s < 20000; s++ {
+		ch := "s" + strconv.Itoa(s%10000)
+		if s%3 == 0 {
+			ch = "s" + strconv.Itoa(s%7) // a few frequent ones
+		}
+		h.sessions = append(h.sessions, data.Session{CustomerID: []string{"a", "b"}[s%2], StartedAt: cut - int64(1+s%90)*dayNS, DurationS: 1, Pages: 1, Channel: ch})
+	}
+	for s := 0; s < 10; s++ {
+		h.tickets = append(h.tickets, data.Ticket{CustomerID: "a", CreatedAt: cut - int64(1+s)*dayNS, Channel: []string{"only", ""}[s%2],
+			Sentiment: math.NaN(), FirstResponseS: math.NaN(), ResolvedAt: data.NoTime, CSAT: math.NaN(), Effort: math.NaN()})
+	}
+	f := mustBuild(t, DefaultConfig(), []int64{cut}, cut, h)
+	if len(f.Catalog.SessionChannels) != MaxChannels || !slices.Equal(f.Catalog.TicketChannels, []string{"only"}) {
+		t.Fatalf("channels %q and %q", f.Catalog.SessionChannels, f.Catalog.TicketChannels)
+	}
+	i := slices.Index(f.CustomerID, "a")
+	sum := f.At(i, f.Col("session_other_share_30d"))
+	for r := 1; r <= MaxChannels; r++ {
+		sum += f.At(i, f.Col(fmt.Sprintf("session_c%02d_share_30d", r)))
+	}
+	if math.Abs(sum-1) > 1e-12 || !(f.At(i, f.Col("session_other_share_30d")) > 0.5) {
+		t.Errorf("shares sum to %v, other %v: want 1, mostly other", sum, f.At(i, f.Col("session_other_share_30d")))
+	}
+	if a, o := f.At(i, f.Col("tickets_c01_90d")), f.At(i, f.Col("tickets_other_90d")); a != 5 || o != 5 {
+		t.Errorf("tickets by channel %v, other %v: want 5 and 5", a, o)
+	}
+}
