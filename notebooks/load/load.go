@@ -87,10 +87,16 @@ func Frame(ctx context.Context, ds *data.Dataset, cfg features.Config, cutoffs [
 	}
 	b.Freeze()
 	// The catalog (event mix, automated events) from the events before
-	// the latest cutoff, as training learns it.
+	// the latest cutoff, and the sessions when an event name fires on
+	// nearly every day, as training learns it.
 	p := b.NewEventProfile(cutoffs[len(cutoffs)-1])
 	if err := feed(ctx, ds, data.Events, opt, func(r []data.Event) { p.AddEventRows(r) }); err != nil {
 		return nil, err
+	}
+	if p.NeedsSessions() && len(ds.Files[data.Sessions]) > 0 {
+		if err := feed(ctx, ds, data.Sessions, opt, func(r []data.Session) { p.AddSessionRows(r) }); err != nil {
+			return nil, err
+		}
 	}
 	b.SetCatalog(b.CatalogWith(p.Catalog(cfg.EventVocab)))
 	present := map[data.Table]bool{}
