@@ -202,24 +202,42 @@ type chanCounts struct {
 
 // add counts a row of customer i at ts on the channel name of hash h.
 func (c *chanCounts) add(h uint32, name string, i int32, ts int64) {
-	j := c.last
-	if int(j) >= len(c.stats) || c.stats[j].hash != h {
-		var ok bool
-		if j, ok = c.at[h]; !ok {
-			if c.at == nil {
-				c.at = map[uint32]int32{}
-			}
-			j = int32(len(c.stats))
-			c.at[h] = j
-			c.stats = append(c.stats, chanStat{name: strings.Clone(name), hash: h, minTS: math.MaxInt64})
+	j := c.find(h)
+	if j < 0 {
+		if c.at == nil {
+			c.at = map[uint32]int32{}
 		}
-		c.last = j
+		j = int32(len(c.stats))
+		c.at[h] = j
+		c.stats = append(c.stats, chanStat{name: strings.Clone(name), hash: h, minTS: math.MaxInt64})
 	}
+	c.last = j
 	s := &c.stats[j]
 	s.n++
 	s.sumCust += uint64(i)
 	s.sumTS += uint64(ts)
 	s.minTS = min(s.minTS, ts)
+}
+
+// find returns the index of hash h in stats, -1 when absent: the latest
+// row's first, then a scan of the few names most tables have, then the
+// map.
+func (c *chanCounts) find(h uint32) int32 {
+	if j := c.last; int(j) < len(c.stats) && c.stats[j].hash == h {
+		return j
+	}
+	if len(c.stats) <= 8 {
+		for j := range c.stats {
+			if c.stats[j].hash == h {
+				return int32(j)
+			}
+		}
+		return -1
+	}
+	if j, ok := c.at[h]; ok {
+		return j
+	}
+	return -1
 }
 
 // merge adds the counts of o.
