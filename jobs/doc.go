@@ -24,11 +24,14 @@
 // drawn as a bar when Env.Progress is set (a terminal).
 //
 // The features catalog (features.Catalog: the event names of the event
-// mix, the automated event names, the customer attributes) comes from the
-// promoted model when scoring. Training and `churn features` learn it
-// instead: the extra columns of customers/ are read with the customers
-// (data.ReadExtras), and the event files are read once more, before the
-// fold, by an features.EventProfile of the rows before the latest cutoff.
+// mix, the automated event names, the customer attributes, the session
+// and ticket channels) comes from the promoted model when scoring.
+// Training and `churn features` learn it instead: the extra columns of
+// customers/ are read with the customers (data.ReadExtras), the event
+// files are read once more, before the fold, by an features.EventProfile
+// of the rows before the latest cutoff (and the sessions files too when
+// an event name fires on nearly every day), and the channels are counted
+// by the fold itself and ranked at the build.
 // Train stores the catalog in the model's meta (extra.feature_catalog);
 // the train summary and the run manifest list it.
 //
