@@ -133,7 +133,8 @@ type Builder struct {
 	catSet        bool           // SetCatalog was called
 	slotOf        map[string]int // event name -> mix slot, for the catalog's events
 	mixNames      []string       // the event mix's columns
-	chanCount     [2]chanCounts  // rows per channel name, of sessions and of tickets, before the last cutoff
+	chanCount     [2]chanCounts  // rows per channel name, of sessions and of tickets, before chanUntil
+	chanUntil     int64          // see ChannelsUntil
 	sessRanks     chanRanks      // the catalog's session channels
 	tickRanks     chanRanks      // the catalog's ticket channels
 	sessChanNames []string       // per session channel rank and "other": share and share change columns
@@ -198,6 +199,7 @@ func NewBuilder(cfg Config, cutoffs []int64, dataEnd int64) (*Builder, error) {
 	for k, v := range cfg.EngagementWeights {
 		b.weights[k] = fixed(v)
 	}
+	b.chanUntil = cutoffs[len(cutoffs)-1]
 	b.applyCatalog(Catalog{})
 	return b, nil
 }
@@ -217,6 +219,14 @@ func (b *Builder) SetCatalog(c Catalog) {
 		b.encodeAttributes()
 	}
 }
+
+// ChannelsUntil sets the instant before which the fold counts the rows of
+// each channel name, from which a build without fixed channels (see
+// Catalog.ChannelsSet) ranks them: by default the last cutoff. Builders
+// of different cutoffs that give it the same instant learn the same
+// channels, as an EventProfile of the same until learns the same event
+// names. Call it before the first row.
+func (b *Builder) ChannelsUntil(until int64) { b.chanUntil = until }
 
 // Catalog returns the catalog in use: after Freeze, with the attributes
 // learned from the customers unless SetCatalog gave them.
@@ -436,13 +446,15 @@ func (b *Builder) addSessions(c *data.SessionColumns, idx []int32) (unknown int)
 			continue
 		}
 		b.markActivity(i, ts)
+		ch := chanHash(chans[r])
+		if ts < b.chanUntil {
+			b.chanCount[0].add(ch, chans[r], i, ts)
+		}
 		if ts >= g.cutoffs[len(g.cutoffs)-1] {
 			continue
 		}
 		accs := b.sess.get(i)
 		k0 := bucketOf(g.cutoffs, ts)
-		ch := chanHash(chans[r])
-		b.chanCount[0].add(ch, chans[r], i, ts)
 		accs[k0].act.addLifetime(ts, b.cust.signup[i])
 		mw := g.wins[g.main]
 		for k := k0; k < len(g.cutoffs); k++ {
@@ -573,7 +585,14 @@ func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 			continue
 		}
 		ts := row.CreatedAt
-		if ts == data.NoTime || ts >= g.cutoffs[len(g.cutoffs)-1] {
+		if ts == data.NoTime {
+			continue
+		}
+		ch := chanHash(row.Channel)
+		if ts < b.chanUntil {
+			b.chanCount[1].add(ch, row.Channel, i, ts)
+		}
+		if ts >= g.cutoffs[len(g.cutoffs)-1] {
 			continue
 		}
 		sent := row.Sentiment
@@ -583,8 +602,6 @@ func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 		hasSent := !math.IsNaN(sent) && !math.IsInf(sent, 0)
 		s := fixed(max(-1, min(1, sent)))
 		neg := hasSent && s < b.negSent
-		ch := chanHash(row.Channel)
-		b.chanCount[1].add(ch, row.Channel, i, ts)
 		// CSAT and effort are known once the ticket is resolved (at
 		// creation when it has no resolution time).
 		known := ts

@@ -44,7 +44,8 @@ type Catalog struct {
 	// ChannelsSet says the channel lists are fixed, as learned by a
 	// training build or stored with a model. When it is false, the
 	// Builder learns them at its first build from the rows it folded
-	// before its latest cutoff, ranked as event names are.
+	// before Builder.ChannelsUntil (by default its last cutoff), ranked
+	// as event names are.
 	ChannelsSet bool `json:"channels_set,omitempty"`
 }
 

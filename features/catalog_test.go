@@ -411,3 +411,41 @@ func TestChannelsManyOrOne(t *testing.T) {
 		t.Errorf("tickets by channel %v, other %v: want 5 and 5", a, o)
 	}
 }
+
+// TestChannelsUntil: a Builder of an earlier cutoff told to learn the
+// channels from the rows before a later instant learns those of a Builder
+// of that later cutoff, as the training cache needs.
+func TestChannelsUntil(t *testing.T) {
+	var h history
+	h.customers = []data.Customer{{ID: "a", SignupAt: cut - 100*dayNS}}
+	for d := int64(1); d <= 60; d++ {
+		ch := "early"
+		if d <= 40 {
+			ch = "late" // the 40 days before cut: more than the early ones
+		}
+		h.sessions = append(h.sessions, data.Session{CustomerID: "a", StartedAt: cut - d*dayNS, DurationS: 1, Pages: 1, Channel: ch})
+	}
+	full := mustBuild(t, DefaultConfig(), []int64{cut - 45*dayNS, cut}, cut, h)
+	if !slices.Equal(full.Catalog.SessionChannels, []string{"late", "early"}) {
+		t.Fatalf("channels %q, want late, early", full.Catalog.SessionChannels)
+	}
+	b, _ := NewBuilder(DefaultConfig(), []int64{cut - 45*dayNS}, cut)
+	b.AddCustomers(h.customers)
+	b.Freeze()
+	b.ChannelsUntil(cut)
+	h.feed(t, b)
+	f, err := b.Build(allTables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.Catalog.SessionChannels, full.Catalog.SessionChannels) {
+		t.Errorf("earlier cutoff with ChannelsUntil: %q, want %q", f.Catalog.SessionChannels, full.Catalog.SessionChannels)
+	}
+	if err := sameX(f, slice(full, 0, f.Rows())); err != nil {
+		t.Error(err)
+	}
+	alone := mustBuild(t, DefaultConfig(), []int64{cut - 45*dayNS}, cut, h)
+	if !slices.Equal(alone.Catalog.SessionChannels, []string{"early"}) {
+		t.Errorf("without ChannelsUntil: %q, want the rows before its own cutoff: early", alone.Catalog.SessionChannels)
+	}
+}

@@ -84,6 +84,7 @@ func learnCatalog(ctx context.Context, cfg *Config, b *features.Builder, files [
 	if src.until != 0 {
 		until = src.until
 	}
+	b.ChannelsUntil(until)
 	var events []data.File
 	for _, f := range files {
 		if f.Table == data.Events {
