@@ -11,9 +11,10 @@ import (
 
 // TestRenamedCatalogueSameHoldout: a generated dataset with an automated
 // event, trained as is and with every event name, plan, region and
-// acquisition and session channel renamed to tokens, gives the same
-// features, so the same model and holdout. The automated event is found
-// in both, and left out of engagement.
+// acquisition, session and ticket channel renamed to tokens, gives the
+// same features, so the same model and holdout. The automated event is
+// found in both (it fires on the days without a visit too, where the
+// logins do not), and left out of engagement.
 func TestRenamedCatalogueSameHoldout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and trains on two datasets")
@@ -45,6 +46,11 @@ func TestRenamedCatalogueSameHoldout(t *testing.T) {
 	}
 	if len(a.Catalog.Events) != len(b.Catalog.Events) {
 		t.Errorf("%d event names in the mix with our names, %d renamed", len(a.Catalog.Events), len(b.Catalog.Events))
+	}
+	for _, ch := range [][2][]string{{a.Catalog.SessionChannels, b.Catalog.SessionChannels}, {a.Catalog.TicketChannels, b.Catalog.TicketChannels}} {
+		if len(ch[0]) == 0 || len(ch[0]) != len(ch[1]) || slices.Equal(ch[0], ch[1]) {
+			t.Errorf("channels %q with our names, %q renamed: want as many, under other names", ch[0], ch[1])
+		}
 	}
 	t.Logf("holdout ROC AUC %.4f, catalog %q, automated %q", a.Holdout.ROCAUC, a.Catalog.Events, a.Catalog.Automated)
 }
