@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/features"
 	"churn/model/gbt"
 )
@@ -139,7 +139,7 @@ type SegmentOptions struct {
 	// HighValueQuantile and MediumValueQuantile split predicted value into
 	// tiers by quantile among scored customers. Defaults 0.8 and 0.5.
 	HighValueQuantile, MediumValueQuantile float64
-	// Names of the six segments, keyed by their default names.
+	// Names of the six segments, keyed by their ids (runs.Segments).
 	Names map[string]string
 }
 
@@ -182,19 +182,6 @@ type ReasonOptions struct {
 	Language string
 }
 
-// Segment names, the defaults of SPEC.md.
-const (
-	SegAtRiskHighValue = "at_risk_high_value"
-	SegAtRisk          = "at_risk"
-	SegHighValue       = "high_value"
-	SegHealthy         = "healthy"
-	SegNew             = "new"
-	SegChurned         = "churned"
-)
-
-// SegmentOrder lists the segments in the order summaries print them.
-var SegmentOrder = []string{SegAtRiskHighValue, SegAtRisk, SegHighValue, SegHealthy, SegNew, SegChurned}
-
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{
@@ -215,23 +202,9 @@ func DefaultConfig() Config {
 	}
 }
 
-// SegmentName returns the configured name of a default segment name.
-func (c *Config) SegmentName(def string) string {
-	if n := c.Segments.Names[def]; n != "" {
-		return n
-	}
-	return def
-}
-
-// segmentNames maps every segment's canonical id to its configured name,
-// as the manifest records it for readers of the output.
-func segmentNames(c *Config) map[string]string {
-	m := make(map[string]string, len(SegmentOrder))
-	for _, id := range SegmentOrder {
-		m[id] = c.SegmentName(id)
-	}
-	return m
-}
+// SegmentName returns the configured display name of a segment id (one
+// of runs.Segments).
+func (c *Config) SegmentName(id string) string { return runs.Names(c.Segments.Names).Of(id) }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
@@ -276,18 +249,8 @@ func (c *Config) Validate() error {
 	if !(0 < s.MediumValueQuantile && s.MediumValueQuantile <= s.HighValueQuantile && s.HighValueQuantile < 1) {
 		bad("segments: want 0 < medium_value_quantile (%g) <= high_value_quantile (%g) < 1", s.MediumValueQuantile, s.HighValueQuantile)
 	}
-	for k := range s.Names {
-		if !slices.Contains(SegmentOrder, k) {
-			bad("segments.names: unknown segment %q, want one of %s", k, strings.Join(SegmentOrder, ", "))
-		}
-	}
-	named := map[string]string{}
-	for _, id := range SegmentOrder {
-		n := c.SegmentName(id)
-		if other, ok := named[n]; ok {
-			bad("segments.names: %s and %s are both named %q", other, id, n)
-		}
-		named[n] = id
+	for _, err := range runs.Names(s.Names).Check() {
+		bad("segments.names: %v", err)
 	}
 	seen := map[string]bool{}
 	for _, name := range c.Lists.Passthrough {

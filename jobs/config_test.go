@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"churn/data/runs"
 )
 
 func writeConfig(t *testing.T, name, text string) string {
@@ -108,7 +110,7 @@ max_fraction = 0.01
 				{"gbt subsample (default)", cfg.Train.GBT.Subsample, 0.8},
 				{"high risk", cfg.Segments.HighRisk, 0.6},
 				{"medium risk (default: relative)", cfg.Segments.MediumRisk, 0.0},
-				{"segment name", cfg.SegmentName(SegAtRisk), "watch"},
+				{"segment name", cfg.SegmentName(runs.AtRisk), "watch"},
 				{"policy", cfg.BadRows.Policy, "fail"},
 				{"max fraction", cfg.BadRows.MaxFraction, 0.01},
 				{"push", cfg.MetricsPush, "http://gw:9091"},

@@ -46,7 +46,8 @@
 // customer (BG/NBD and Gamma-Gamma, or expected remaining lifetime for
 // subscribers), assigns segments, measures drift against the model's training profile, evaluates
 // an earlier run whose horizon has passed, and writes OUT/as_of=DATE/
-// through data.CreatePending: it appears whole or not at all, with
+// through runs.Write (package data/runs owns the run folder's layout,
+// columns, segment ids and manifest): it appears whole or not at all, with
 // _SUCCESS written last, and replaces an earlier folder of the same date.
 // as_of is the folder's Hive key only, never a column of the part files,
 // so that readers that merge path and file see it once.

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/runs"
 )
 
 // runMetrics is what a run exports in the Prometheus text format.
@@ -31,7 +32,7 @@ type runMetrics struct {
 	RowsRead     map[data.Table]int64
 	RowsSkipped  map[string]int64
 	Customers    int
-	Segments     []SegmentSummary
+	Segments     []runs.Segment
 	ModelVersion string
 	FeaturePSI   float64
 	ScorePSI     float64

@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/runs"
 )
 
 func sampleMetrics() *runMetrics {
@@ -30,7 +31,7 @@ func sampleMetrics() *runMetrics {
 		RowsRead:     map[data.Table]int64{data.Customers: 10, data.Sessions: 200},
 		RowsSkipped:  map[string]int64{"sessions/negative_duration": 3, `tickets/odd "quoted"\reason`: 1},
 		Customers:    10,
-		Segments:     []SegmentSummary{{Segment: SegAtRisk, Customers: 4, ValueAtRisk: 12.5}, {Segment: SegHealthy, Customers: 6}},
+		Segments:     []runs.Segment{{Segment: runs.AtRisk, Customers: 4, ValueAtRisk: 12.5}, {Segment: runs.Healthy, Customers: 6}},
 		ModelVersion: "v0003",
 		FeaturePSI:   0.12,
 		ScorePSI:     0.05,

@@ -1,89 +1,23 @@
 package jobs
 
 import (
-	"encoding/json"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/features"
 	"churn/model"
 )
-
-// manifestName is the manifest file inside a run folder.
-const manifestName = "manifest.json"
-
-// partName is the one part file a run writes. Scores are one row per
-// customer, so one file holds even a few million customers comfortably.
-const partName = "part-00000.parquet"
 
 // mainFeatures is how many of the model's most important features the
 // output carries beside the scores, for lists and for people.
 const mainFeatures = 12
 
-// Manifest describes one run folder. Every field is a pure function of the
-// inputs, config, model and code, except StartedAt, FinishedAt and Timings,
-// which are the run's own timestamps and durations.
-type Manifest struct {
-	Command     string                  `json:"command"`
-	CodeVersion string                  `json:"code_version"`
-	AsOf        string                  `json:"as_of"`
-	Cutoff      string                  `json:"cutoff"`
-	Data        string                  `json:"data"`
-	Sample      bool                    `json:"sample_data"`
-	Inputs      []InputFile             `json:"inputs"`
-	RowsRead    map[data.Table]int64    `json:"rows_read"`
-	RowsSkipped map[string]int64        `json:"rows_skipped"`
-	ValuesFixed map[string]int64        `json:"values_fixed"`
-	Families    []features.FamilyStatus `json:"feature_families"`
-	// Catalog is what the event mix ranks, the automated event names left
-	// out of engagement, and the attributes, as the model was trained.
-	Catalog      *features.Catalog `json:"feature_catalog,omitempty"`
-	ModelVersion string            `json:"model_version"`
-	Algo         string            `json:"algo"`
-	Customers    int               `json:"customers_scored"`
-	Segments     []SegmentSummary  `json:"segments"`
-	SegmentNames map[string]string `json:"segment_names"`
-	Thresholds   RiskThresholds    `json:"risk_thresholds"`
-	Passthrough  []string          `json:"passthrough,omitempty"`
-	Value        ValueFit          `json:"value_models"`
-	Drift        Drift             `json:"drift"`
-	Evaluations  []Evaluation      `json:"earlier_runs_evaluated,omitempty"`
-	Config       map[string]any    `json:"config"`
-	Parts        []string          `json:"parts"`
-	StartedAt    string            `json:"started_at"`
-	FinishedAt   string            `json:"finished_at"`
-	Timings      map[string]int64  `json:"timings_ms"`
-}
-
-// Drift is the population stability index of every feature and of the
-// score against the model's training distributions.
-type Drift struct {
-	Threshold float64            `json:"threshold"`
-	PSI       map[string]float64 `json:"psi"`
-	Score     float64            `json:"score_psi"`
-	Max       float64            `json:"max_feature_psi"`
-	MaxName   string             `json:"max_feature"`
-	Drifted   []string           `json:"drifted,omitempty"`
-}
-
-// Evaluation is how an earlier run's scores did once its horizon passed.
-type Evaluation struct {
-	AsOf      string  `json:"as_of"`
-	Customers int     `json:"customers"`
-	ROCAUC    float64 `json:"roc_auc"`
-	Lift10    float64 `json:"lift_top_decile"`
-	Brier     float64 `json:"brier"`
-	ECE       float64 `json:"ece"`
-}
-
 // measureDrift compares the customers a model can score (not already
 // churned: the population it was trained on) with the training profile.
-func measureDrift(f *features.Frame, prob []float64, meta model.Meta, threshold float64) Drift {
-	d := Drift{Threshold: threshold, PSI: map[string]float64{}}
+func measureDrift(f *features.Frame, prob []float64, meta model.Meta, threshold float64) runs.Drift {
+	d := runs.Drift{Threshold: threshold, PSI: map[string]float64{}}
 	var rows []int
 	for i, s := range f.Status {
 		if s != features.Churned {
@@ -125,11 +59,8 @@ func round4(v float64) float64 {
 	return math.Round(v*1e4) / 1e4
 }
 
-// outputColumns lays out the scored rows in the contract's column names,
-// then the model's main features. as_of is not among them: it is the run
-// folder's Hive key (as_of=YYYY-MM-DD), and, as with Spark's partitionBy
-// and pyarrow's write_dataset, a partition column lives in the path only,
-// so that readers that merge the two never see it twice, typed twice.
+// outputColumns lays out the scored rows as runs.Columns, then the
+// model's main features.
 func outputColumns(f *features.Frame, sc *scored, version string, clf *model.Trained) []data.OutColumn {
 	n := f.Rows()
 	versions := make([]string, n)
@@ -139,23 +70,23 @@ func outputColumns(f *features.Frame, sc *scored, version string, clf *model.Tra
 		status[i] = string(f.Status[i])
 	}
 	cols := []data.OutColumn{
-		{Name: "customer_id", Kind: data.String, Strings: f.CustomerID},
-		{Name: "churn_probability", Kind: data.Float, Floats: sc.Prob},
-		{Name: "churn_risk", Kind: data.String, Strings: sc.Risk},
-		{Name: "predicted_value", Kind: data.Float, Floats: sc.Value},
-		{Name: "predicted_value_low", Kind: data.Float, Floats: sc.ValueLow},
-		{Name: "predicted_value_high", Kind: data.Float, Floats: sc.ValueHigh},
-		{Name: "value_tier", Kind: data.String, Strings: sc.Tier},
-		{Name: "value_at_risk", Kind: data.Float, Floats: sc.ValueAtRisk},
-		{Name: "p_alive", Kind: data.Float, Floats: sc.PAlive},
-		{Name: "engagement_score", Kind: data.Float, Floats: sc.Engagement},
-		{Name: "segment", Kind: data.String, Strings: sc.Segment},
-		{Name: "reasons", Kind: data.String, Strings: sc.Reasons},
-		{Name: "reason_codes", Kind: data.String, Strings: sc.ReasonCodes},
-		{Name: "model_version", Kind: data.String, Strings: versions},
-		{Name: "status", Kind: data.String, Strings: status},
-		{Name: "plan", Kind: data.String, Strings: f.Plan},
-		{Name: "region", Kind: data.String, Strings: f.Region},
+		runs.CustomerID.Strings(f.CustomerID),
+		runs.ChurnProbability.Floats(sc.Prob),
+		runs.ChurnRisk.Strings(sc.Risk),
+		runs.PredictedValue.Floats(sc.Value),
+		runs.PredictedValueLow.Floats(sc.ValueLow),
+		runs.PredictedValueHigh.Floats(sc.ValueHigh),
+		runs.ValueTier.Strings(sc.Tier),
+		runs.ValueAtRisk.Floats(sc.ValueAtRisk),
+		runs.PAlive.Floats(sc.PAlive),
+		runs.EngagementScore.Floats(sc.Engagement),
+		runs.SegmentColumn.Strings(sc.Segment),
+		runs.Reasons.Strings(sc.Reasons),
+		runs.ReasonCodes.Strings(sc.ReasonCodes),
+		runs.ModelVersion.Strings(versions),
+		runs.Status.Strings(status),
+		runs.Plan.Strings(f.Plan),
+		runs.Region.Strings(f.Region),
 	}
 	taken := map[string]bool{}
 	for _, c := range cols {
@@ -190,39 +121,6 @@ func topFeatures(clf *model.Trained, k int) []string {
 		return names[a] < names[b]
 	})
 	return names[:min(k, len(names))]
-}
-
-// writeRun writes the part file and the manifest into a temporary folder
-// beside OUT/name and makes it appear whole, replacing an earlier run of the
-// same name atomically. finish is called just before the manifest is
-// written, to stamp the run's timings. On any error the temporary folder is
-// removed and OUT/name is left as it was.
-func writeRun(out, name string, cols []data.OutColumn, man *Manifest, finish func()) (parts []string, err error) {
-	pending, err := data.CreatePending(out, name)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", name, err)
-	}
-	defer func() {
-		if err != nil {
-			pending.Abort()
-		}
-	}()
-	if err := data.WriteParquet(filepath.Join(pending.Dir(), partName), cols, data.WriteOptions{}); err != nil {
-		return nil, fmt.Errorf("write %s: %w", partName, err)
-	}
-	man.Parts = []string{partName}
-	finish()
-	b, err := json.MarshalIndent(man, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode manifest: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(pending.Dir(), manifestName), append(b, '\n'), 0o644); err != nil {
-		return nil, fmt.Errorf("write manifest: %w", err)
-	}
-	if err := pending.Commit(); err != nil {
-		return nil, fmt.Errorf("commit %s: %w", name, err)
-	}
-	return man.Parts, nil
 }
 
 // configRecord is the config as the manifest and the registry record it.

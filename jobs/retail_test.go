@@ -15,6 +15,7 @@ import (
 
 	"churn/data"
 	"churn/data/convert"
+	"churn/data/runs"
 	"churn/features"
 )
 
@@ -73,7 +74,7 @@ func TestOnlineRetailEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	cols, err := data.ReadColumns(filepath.Join(sum.Output, partName))
+	cols, err := data.ReadColumns(filepath.Join(sum.Output, runs.PartFile))
 	if err != nil {
 		t.Fatal(err)
 	}

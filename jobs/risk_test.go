@@ -38,7 +38,7 @@ func TestRiskThresholds(t *testing.T) {
 		t.Errorf("relative thresholds %+v, want both relative to a base rate of 0.1", th)
 	}
 	for p, want := range map[float64]string{0.35: "high", 0.31: "high", 0.25: "medium", 0.21: "medium", 0.19: "low"} {
-		if got := th.tier(p); got != want {
+		if got := th.Tier(p); got != want {
 			t.Errorf("tier(%g) = %s, want %s", p, got, want)
 		}
 	}

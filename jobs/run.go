@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/data/sample"
 	"churn/features"
 	"churn/model"
@@ -30,19 +31,12 @@ type RunSummary struct {
 	TrainedFirst  bool             `json:"trained_first"`
 	Sample        bool             `json:"sample_data"`
 	Customers     int              `json:"customers_scored"`
-	Segments      []SegmentSummary `json:"segments"`
+	Segments      []runs.Segment   `json:"segments"`
 	Top           []TopCustomer    `json:"top_by_value_at_risk"`
 	RowsSkipped   map[string]int64 `json:"rows_skipped"`
 	DriftWarnings []string         `json:"drift_warnings,omitempty"`
 	Explanations  string           `json:"explanations,omitempty"`
 	DurationMS    int64            `json:"duration_ms"`
-}
-
-// SegmentSummary counts one segment.
-type SegmentSummary struct {
-	Segment     string  `json:"segment"`
-	Customers   int     `json:"customers"`
-	ValueAtRisk float64 `json:"value_at_risk"`
 }
 
 // TopCustomer is one line of the summary's top list.
@@ -175,7 +169,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	if err != nil {
 		return nil, err
 	}
-	day := asOf.Format("2006-01-02")
+	day := runs.Day(asOf)
 	log = log.With().Str("as_of", day).Logger()
 
 	lock, err := acquireLock(cfg.Out, "churn run", startedAt, log)
@@ -246,7 +240,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		return nil, err
 	}
 	f := ld.Frame
-	var evaluations []Evaluation
+	var evaluations []runs.Evaluation
 	if evaluate {
 		f = selectRows(ld.Frame, rowsAt(ld.Frame, cutoff))
 		ev, err := evaluateEarlier(cfg.Out, prevDay, selectRows(ld.Frame, rowsAt(ld.Frame, prevCut.UnixNano())))
@@ -300,7 +294,6 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	}
 
 	step = time.Now()
-	name := "as_of=" + day
 	cols := outputColumns(f, sc, version, clf)
 	if len(cfg.Lists.Passthrough) > 0 {
 		pass, err := passthroughColumns(ds, cfg.Mapping, cfg.Lists.Passthrough, f.CustomerID)
@@ -311,32 +304,48 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 			return nil, err
 		}
 	}
-	man := &Manifest{
+	inputs, err := runs.Raw(ld.Inputs)
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	families, err := runs.Raw(f.Families)
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	catalog, err := runs.Raw(f.Catalog)
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	valueFit, err := runs.Raw(fit)
+	if err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	man := &runs.Manifest{
 		Command:      "run",
 		CodeVersion:  env.CodeVersion,
 		AsOf:         day,
 		Cutoff:       asOf.Format(time.RFC3339),
 		Data:         root,
 		Sample:       isSample,
-		Inputs:       ld.Inputs,
+		Inputs:       inputs,
 		RowsRead:     ld.Rows,
 		RowsSkipped:  ld.Skipped,
 		ValuesFixed:  ld.Cleaned,
-		Families:     f.Families,
-		Catalog:      f.Catalog,
+		Families:     families,
+		Catalog:      catalog,
 		ModelVersion: version,
 		Algo:         clf.Algo(),
 		Customers:    f.Rows(),
 		Segments:     countSegments(&cfg, sc),
-		SegmentNames: segmentNames(&cfg),
+		SegmentNames: runs.Names(cfg.Segments.Names).All(),
 		Thresholds:   sc.Thresholds,
 		Passthrough:  cfg.Lists.Passthrough,
-		Value:        fit,
+		Value:        valueFit,
 		Drift:        drift,
 		Evaluations:  evaluations,
 		Config:       configRecord(&cfg),
 	}
-	parts, err := writeRun(cfg.Out, name, cols, man, func() {
+	err = runs.Write(cfg.Out, cols, man, func() {
 		man.Timings = timings
 		man.StartedAt = startedAt.Format(time.RFC3339Nano)
 		man.FinishedAt = env.now().Format(time.RFC3339Nano)
@@ -349,9 +358,9 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 
 	sum := &RunSummary{
 		AsOf:          day,
-		Output:        filepath.Join(cfg.Out, name),
-		Parts:         parts,
-		Manifest:      filepath.Join(cfg.Out, name, manifestName),
+		Output:        runs.Dir(cfg.Out, day),
+		Parts:         man.Parts,
+		Manifest:      filepath.Join(runs.Dir(cfg.Out, day), runs.ManifestFile),
 		ModelVersion:  version,
 		Algo:          clf.Algo(),
 		TrainedFirst:  trainedFirst,
@@ -388,7 +397,7 @@ func assemble(cfg *Config, f *features.Frame, prob []float64, val valued, reason
 	sc.Thresholds = riskThresholds(cfg.Segments, prob, f.Status)
 	eng := engagementCol(f)
 	for i := range n {
-		sc.Risk[i] = sc.Thresholds.tier(prob[i])
+		sc.Risk[i] = sc.Thresholds.Tier(prob[i])
 		sc.ValueAtRisk[i] = prob[i] * value[i]
 		sc.Segment[i] = segmentOf(cfg, f.Status[i], sc.Risk[i], sc.Tier[i])
 		sc.Engagement[i] = math.NaN()
@@ -399,12 +408,12 @@ func assemble(cfg *Config, f *features.Frame, prob []float64, val valued, reason
 	return sc
 }
 
-func countSegments(cfg *Config, sc *scored) []SegmentSummary {
+func countSegments(cfg *Config, sc *scored) []runs.Segment {
 	idx := map[string]int{}
-	var out []SegmentSummary
-	for _, s := range SegmentOrder {
+	var out []runs.Segment
+	for _, s := range runs.Segments {
 		idx[cfg.SegmentName(s)] = len(out)
-		out = append(out, SegmentSummary{Segment: cfg.SegmentName(s)})
+		out = append(out, runs.Segment{Segment: cfg.SegmentName(s)})
 	}
 	for i, s := range sc.Segment {
 		k := idx[s]

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"churn/data/runs"
 )
 
 // TestRunEvaluatesEarlierRun: once an earlier run's horizon has passed, a
@@ -36,7 +38,7 @@ func TestRunEvaluatesEarlierRun(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run as of the sample's end: %v", err)
 	}
-	var man Manifest
+	var man runs.Manifest
 	b, err := os.ReadFile(sum.Manifest)
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +58,11 @@ func TestRunEvaluatesEarlierRun(t *testing.T) {
 	if ev.ROCAUC < 0.65 || ev.Lift10 < 1.5 || ev.Brier <= 0 || ev.Brier > 0.25 {
 		t.Errorf("realised ROC AUC %.3f, lift %.2f, Brier %.3f: want AUC >= 0.65, lift >= 1.5, 0 < Brier <= 0.25", ev.ROCAUC, ev.Lift10, ev.Brier)
 	}
-	a, err := os.ReadFile(filepath.Join(alone.Out, "as_of=2026-11-01", partName))
+	a, err := os.ReadFile(filepath.Join(alone.Out, runs.Folder("2026-11-01"), runs.PartFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := os.ReadFile(filepath.Join(cfg.Out, "as_of=2026-11-01", partName))
+	c, err := os.ReadFile(filepath.Join(cfg.Out, runs.Folder("2026-11-01"), runs.PartFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"churn/data/runs"
 	"churn/features"
 	"churn/model"
 )
@@ -27,7 +28,7 @@ type scored struct {
 	Reasons     []string
 	ReasonCodes []string
 	Engagement  []float64
-	Thresholds  RiskThresholds
+	Thresholds  runs.RiskThresholds
 }
 
 // matrixOf views a frame as the model's matrix, without copying.
@@ -51,25 +52,11 @@ func predict(c model.Classifier, f *features.Frame) ([]float64, error) {
 	return p, nil
 }
 
-// RiskThresholds are the churn probabilities that split one run's
-// customers into risk tiers, as the manifest records them.
-type RiskThresholds struct {
-	// BaseRate is the mean churn probability of the customers not
-	// churned: the population the model scores.
-	BaseRate float64 `json:"base_rate"`
-	High     float64 `json:"high"`
-	Medium   float64 `json:"medium"`
-	// HighRelative and MediumRelative tell whether each threshold is a
-	// multiple of the base rate (else the configured absolute value).
-	HighRelative   bool `json:"high_relative"`
-	MediumRelative bool `json:"medium_relative"`
-}
-
 // riskThresholds resolves the configured thresholds against the scored
 // population. A relative threshold is the lift times the base rate, at
 // most 1; with no base rate (nobody scored, or every probability 0) it is
 // 1, so that nobody is called at risk on no evidence.
-func riskThresholds(s SegmentOptions, prob []float64, status []features.Status) RiskThresholds {
+func riskThresholds(s SegmentOptions, prob []float64, status []features.Status) runs.RiskThresholds {
 	var sum float64
 	n := 0
 	for i, p := range prob {
@@ -78,7 +65,7 @@ func riskThresholds(s SegmentOptions, prob []float64, status []features.Status) 
 			n++
 		}
 	}
-	t := RiskThresholds{High: s.HighRisk, Medium: s.MediumRisk}
+	t := runs.RiskThresholds{High: s.HighRisk, Medium: s.MediumRisk}
 	if n > 0 {
 		t.BaseRate = sum / float64(n)
 	}
@@ -98,17 +85,6 @@ func riskThresholds(s SegmentOptions, prob []float64, status []features.Status) 
 	return t
 }
 
-// tier maps a calibrated probability to high, medium or low.
-func (t RiskThresholds) tier(p float64) string {
-	switch {
-	case p >= t.High:
-		return "high"
-	case p >= t.Medium:
-		return "medium"
-	}
-	return "low"
-}
-
 // valueTiers splits values into high, medium and low by quantiles among the
 // customers who have a value (a positive one), whatever their status: the
 // churned status of a quiet customer without a contract is a label, not a
@@ -126,13 +102,13 @@ func valueTiers(value []float64, s SegmentOptions) []string {
 	for i, v := range value {
 		switch {
 		case !(v > 0):
-			tiers[i] = "low"
+			tiers[i] = runs.Low
 		case v >= hi:
-			tiers[i] = "high"
+			tiers[i] = runs.High
 		case v >= med:
-			tiers[i] = "medium"
+			tiers[i] = runs.Medium
 		default:
-			tiers[i] = "low"
+			tiers[i] = runs.Low
 		}
 	}
 	return tiers
@@ -153,17 +129,17 @@ func quantile(sorted []float64, q float64) float64 {
 func segmentOf(cfg *Config, status features.Status, risk, tier string) string {
 	switch {
 	case status == features.Churned:
-		return cfg.SegmentName(SegChurned)
+		return cfg.SegmentName(runs.Churned)
 	case status == features.New:
-		return cfg.SegmentName(SegNew)
-	case risk == "high" && tier == "high":
-		return cfg.SegmentName(SegAtRiskHighValue)
-	case risk == "high":
-		return cfg.SegmentName(SegAtRisk)
-	case tier == "high":
-		return cfg.SegmentName(SegHighValue)
+		return cfg.SegmentName(runs.New)
+	case risk == runs.High && tier == runs.High:
+		return cfg.SegmentName(runs.AtRiskHighValue)
+	case risk == runs.High:
+		return cfg.SegmentName(runs.AtRisk)
+	case tier == runs.High:
+		return cfg.SegmentName(runs.HighValue)
 	}
-	return cfg.SegmentName(SegHealthy)
+	return cfg.SegmentName(runs.Healthy)
 }
 
 // reasonsPerRow is how many reasons each customer gets at most.

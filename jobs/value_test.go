@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/features"
 	"churn/model/clv"
 )
@@ -340,11 +341,11 @@ func TestValueTiersOverCustomersWithAValue(t *testing.T) {
 	}
 	// A quiet non-contractual customer (status churned) keeps the value
 	// and tier the model gives them; the segment stays churned.
-	if seg := segmentOf(&cfg, features.Churned, "low", got[9]); seg != cfg.SegmentName(SegChurned) {
-		t.Errorf("churned status: segment %q, want %q", seg, SegChurned)
+	if seg := segmentOf(&cfg, features.Churned, "low", got[9]); seg != cfg.SegmentName(runs.Churned) {
+		t.Errorf("churned status: segment %q, want %q", seg, runs.Churned)
 	}
-	if seg := segmentOf(&cfg, features.Active, "high", got[9]); seg != cfg.SegmentName(SegAtRiskHighValue) {
-		t.Errorf("active, high risk, high tier: segment %q, want %q", seg, SegAtRiskHighValue)
+	if seg := segmentOf(&cfg, features.Active, "high", got[9]); seg != cfg.SegmentName(runs.AtRiskHighValue) {
+		t.Errorf("active, high risk, high tier: segment %q, want %q", seg, runs.AtRiskHighValue)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/internal/nodetest"
 )
 
@@ -61,11 +62,11 @@ func TestDuckDBReadsRunOutput(t *testing.T) {
 		k, _ := strconv.Atoi(s.N)
 		total += k
 		found := false
-		for _, name := range segmentNames {
+		for _, name := range runs.Segments {
 			found = found || name == s.Segment
 		}
 		if !found {
-			t.Errorf("duckdb sees segment %q, not one of %v", s.Segment, segmentNames)
+			t.Errorf("duckdb sees segment %q, not one of %v", s.Segment, runs.Segments)
 		}
 	}
 	if total != n {

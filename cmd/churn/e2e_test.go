@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"churn/data"
+	"churn/data/runs"
 )
 
 var (
@@ -156,28 +157,14 @@ func runGen(t testing.TB, out string, extra ...string) result {
 	return churn(t, t.TempDir(), args...)
 }
 
-// contractColumns are the columns of a part file that outside checks read;
-// as_of is the run folder's Hive key, not a column of the file.
-var contractColumns = []string{"customer_id", "churn_probability", "churn_risk", "predicted_value",
-	"value_tier", "value_at_risk", "engagement_score", "segment", "reasons", "reason_codes", "model_version"}
-
 // reasonCode is the shape of a reason code: a family (spend and purchase
 // for spending) and what happened, such as usage_decline.
 var reasonCode = regexp.MustCompile(`^(usage|visits|support|nps|spend|purchase)_[a-z]+$`)
 
-var segmentNames = []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"}
-
-// manifest is the part of manifest.json these tests read.
+// manifest is a run's manifest, with the section that the job writes as
+// raw JSON (inputs) decoded as these tests read it.
 type manifest struct {
-	AsOf         string           `json:"as_of"`
-	ModelVersion string           `json:"model_version"`
-	Customers    int              `json:"customers_scored"`
-	Parts        []string         `json:"parts"`
-	RowsSkipped  map[string]int64 `json:"rows_skipped"`
-	Segments     []struct {
-		Segment   string `json:"segment"`
-		Customers int    `json:"customers"`
-	} `json:"segments"`
+	runs.Manifest
 	Inputs []struct {
 		Table  string `json:"table"`
 		Path   string `json:"path"`
@@ -188,7 +175,7 @@ type manifest struct {
 
 func readManifest(t testing.TB, dir string) manifest {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	b, err := os.ReadFile(filepath.Join(dir, runs.ManifestFile))
 	if err != nil {
 		t.Fatalf("manifest: %v", err)
 	}
@@ -239,8 +226,10 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 		if err != nil {
 			t.Fatalf("read part %s: %v", p, err)
 		}
-		for _, name := range contractColumns {
-			column(t, cols, name)
+		for _, c := range runs.Columns {
+			if got := column(t, cols, c.Name); got.Kind != c.Kind {
+				t.Errorf("%s: column %s is %s, want %s", p, c.Name, got.Kind, c.Kind)
+			}
 		}
 		ids := column(t, cols, "customer_id").Strings
 		prob := column(t, cols, "churn_probability").Floats
@@ -265,8 +254,8 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 			if math.Abs(var_[i]-want) > 1e-9*math.Max(1, math.Abs(want)) {
 				t.Errorf("%s row %d (%s): value_at_risk %v, want churn_probability x predicted_value = %v", p, i, ids[i], var_[i], want)
 			}
-			if !slices.Contains(segmentNames, seg[i]) {
-				t.Errorf("%s row %d (%s): segment %q, want one of %v", p, i, ids[i], seg[i], segmentNames)
+			if !slices.Contains(runs.Segments, seg[i]) {
+				t.Errorf("%s row %d (%s): segment %q, want one of %v", p, i, ids[i], seg[i], runs.Segments)
 			}
 			if strings.TrimSpace(reasons[i]) == "" {
 				t.Errorf("%s row %d (%s): empty reasons", p, i, ids[i])

@@ -4,7 +4,9 @@
 // # Runs
 //
 // A scores folder holds one as_of=YYYY-MM-DD/ folder per run, written by
-// churn run: part-*.parquet files, one row per customer, and manifest.json.
+// churn run: part-*.parquet files, one row per customer, manifest.json and
+// _SUCCESS. Package data/runs owns that layout; a folder without _SUCCESS
+// is not a run.
 // The run's date comes from the folder name (the part files carry no
 // as_of column; an in-file one, from older runs, is ignored).
 // Load reads the latest run (or a given date) into memory as a Run, keeping
@@ -42,7 +44,8 @@
 // # Segments
 //
 // Runs may rename segments (segments.names); the manifest records the
-// names, and comparisons between runs use the canonical ids of Segments.
+// names, and comparisons between runs use the canonical ids of
+// runs.Segments.
 //
 // # Changes
 //

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"churn/data/runs"
 )
 
 // Filter selects customers of a run. The zero value selects everyone.
@@ -47,11 +49,11 @@ func (r *Run) compile(f Filter) (*matcher, error) {
 	var errs []string
 	if f.Segment != "" {
 		m.segment = r.segment.lookup(f.Segment)
-		if m.segment < 0 && slices.Contains(Segments, f.Segment) {
+		if m.segment < 0 && slices.Contains(runs.Segments, f.Segment) {
 			// A canonical id selects the segment whatever the run named it.
 			m.segment = r.segment.lookup(r.SegmentName(f.Segment))
 		}
-		if m.segment < 0 && !slices.Contains(Segments, f.Segment) && !slices.Contains(r.SegmentNames(), f.Segment) {
+		if m.segment < 0 && !slices.Contains(runs.Segments, f.Segment) && !slices.Contains(r.SegmentNames(), f.Segment) {
 			known := r.SegmentNames()
 			for _, v := range r.segment.values {
 				if !slices.Contains(known, v) {
@@ -67,7 +69,7 @@ func (r *Run) compile(f Filter) (*matcher, error) {
 		if v == "" {
 			return
 		}
-		if !slices.Contains(Tiers, v) {
+		if !slices.Contains(runs.Tiers, v) {
 			errs = append(errs, fmt.Sprintf("unknown %s %q (want high, medium or low)", name, v))
 			return
 		}
@@ -298,11 +300,11 @@ type Counts struct {
 	Segment     string  `json:"segment"`
 	Customers   int     `json:"customers"`
 	ValueAtRisk float64 `json:"value_at_risk"`
-	ID          string  `json:"id,omitempty"` // the canonical id of one of Segments
+	ID          string  `json:"id,omitempty"` // the canonical id of one of runs.Segments
 }
 
 // SegmentCounts returns the customers and value at risk of every segment
-// of the run, the six segments first in the order of Segments (under the
+// of the run, the six segments first in the order of runs.Segments (under the
 // names the run gave them), then any others.
 func (r *Run) SegmentCounts() []Counts {
 	n := make([]int, len(r.segment.values))
@@ -317,9 +319,9 @@ func (r *Run) SegmentCounts() []Counts {
 	names := r.SegmentNames()
 	for i, s := range names {
 		if k := r.segment.lookup(s); k >= 0 {
-			out = append(out, Counts{s, n[k], v[k], Segments[i]})
+			out = append(out, Counts{s, n[k], v[k], runs.Segments[i]})
 		} else {
-			out = append(out, Counts{Segment: s, ID: Segments[i]})
+			out = append(out, Counts{Segment: s, ID: runs.Segments[i]})
 		}
 	}
 	for k, s := range r.segment.values {

@@ -1,110 +1,44 @@
 package lists
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"churn/data"
+	"churn/data/runs"
 )
 
-// Segments are the default segment names of a run, in the order people
-// read them.
-var Segments = []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"}
-
-// Tiers are the churn risk and value tiers.
-var Tiers = []string{"high", "medium", "low"}
-
-// required are the columns a run's part files must hold, with their kinds.
-var required = []struct {
-	name string
-	kind data.Kind
-}{
-	{"customer_id", data.String},
-	{"segment", data.String},
-	{"churn_probability", data.Float},
-	{"churn_risk", data.String},
-	{"predicted_value", data.Float},
-	{"value_tier", data.String},
-	{"value_at_risk", data.Float},
-}
-
-// dateRE is the only shape of a run date: it keeps paths inside the scores
-// folder.
-var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-
-// Manifest is the part of a run's manifest.json that lists read.
-type Manifest struct {
-	AsOf         string            `json:"as_of"`
-	ModelVersion string            `json:"model_version"`
-	Algo         string            `json:"algo"`
-	Customers    int               `json:"customers_scored"`
-	Segments     []SegmentManifest `json:"segments"`
-	Parts        []string          `json:"parts"`
-	// SegmentNames maps canonical segment ids (the names of Segments) to
-	// the names the run wrote, as segments.names configured them. Runs
-	// written before it was recorded used the canonical names.
-	SegmentNames map[string]string `json:"segment_names"`
-	// Passthrough names the customers/ columns the run carried (such as
-	// email or crm_id); lists show them after customer_id.
-	Passthrough []string `json:"passthrough"`
-}
-
-// SegmentManifest is one segment's line of the manifest.
-type SegmentManifest struct {
-	Segment     string  `json:"segment"`
-	Customers   int     `json:"customers"`
-	ValueAtRisk float64 `json:"value_at_risk"`
-}
-
-// Dates returns the run dates under scores, oldest first. A missing or
-// unreadable folder, or one without runs, is an ErrInvalid.
+// Dates returns the dates of the finished runs under scores, oldest first
+// (runs.Dates). A missing or unreadable folder, or one without runs, is an
+// ErrInvalid.
 func Dates(scores string) ([]string, error) {
 	if scores == "" {
 		return nil, fmt.Errorf("no scores folder given: %w", ErrInvalid)
 	}
-	ents, err := os.ReadDir(scores)
+	dates, err := runs.Dates(scores)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("scores folder %s does not exist: %w", scores, ErrInvalid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("scores folder %s: %w: %w", scores, ErrInvalid, err)
 	}
-	var dates []string
-	for _, e := range ents {
-		d, ok := strings.CutPrefix(e.Name(), "as_of=")
-		if !ok || !e.IsDir() || !dateRE.MatchString(d) {
-			continue
-		}
-		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			continue
-		}
-		dates = append(dates, d)
-	}
 	if len(dates) == 0 {
 		return nil, fmt.Errorf("scores folder %s holds no as_of=YYYY-MM-DD run folders (write one with churn run --out %s): %w", scores, scores, ErrInvalid)
 	}
-	sort.Strings(dates)
 	return dates, nil
 }
 
-// CheckDate reports whether d is a run date of the form YYYY-MM-DD.
+// CheckDate reports whether d is a run date of the form YYYY-MM-DD; its
+// error is an ErrInvalid.
 func CheckDate(d string) error {
-	if !dateRE.MatchString(d) {
-		return fmt.Errorf("run date %q: want YYYY-MM-DD: %w", d, ErrInvalid)
-	}
-	if _, err := time.Parse(time.DateOnly, d); err != nil {
-		return fmt.Errorf("run date %q: not a calendar date: %w", d, ErrInvalid)
+	if err := runs.CheckDate(d); err != nil {
+		return fmt.Errorf("%w: %w", err, ErrInvalid)
 	}
 	return nil
 }
@@ -183,11 +117,11 @@ func (c *category) lookup(v string) int {
 // Run is one run's scored customers, in memory. Its methods are safe for
 // concurrent use.
 type Run struct {
-	Dir      string   // the as_of=DATE folder
-	AsOf     string   // YYYY-MM-DD
-	Manifest Manifest // as written by the run
-	N        int      // customers
-	Facts    []string // the fact columns: every extra double column
+	Dir      string        // the as_of=DATE folder
+	AsOf     string        // YYYY-MM-DD
+	Manifest runs.Manifest // as written by the run
+	N        int           // customers
+	Facts    []string      // the fact columns: every extra double column
 	// Passthrough lists the customers/ columns the run carried, such as
 	// email or crm_id, shown after customer_id.
 	Passthrough []string
@@ -225,7 +159,7 @@ func Load(scores, asOf string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	return loadDir(filepath.Join(scores, "as_of="+d), d)
+	return loadDir(scores, d)
 }
 
 // previous returns the run date before asOf under scores, or since when
@@ -252,65 +186,20 @@ func previous(scores, asOf, since string) (string, error) {
 	return dates[i-1], nil
 }
 
-func loadDir(dir, asOf string) (*Run, error) {
-	r := &Run{Dir: dir, AsOf: asOf}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+func loadDir(scores, asOf string) (*Run, error) {
+	run, err := runs.Open(scores, asOf)
 	if err != nil {
-		return nil, fmt.Errorf("run %s has no readable manifest.json (not a finished run?): %w: %w", dir, ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
 	}
-	if err := json.Unmarshal(b, &r.Manifest); err != nil {
-		return nil, fmt.Errorf("run %s: manifest.json: %w: %w", dir, ErrInvalid, err)
-	}
-	parts := r.Manifest.Parts
-	if len(parts) == 0 {
-		if parts, err = filepath.Glob(filepath.Join(dir, "part-*.parquet")); err != nil {
-			return nil, fmt.Errorf("run %s: %w", dir, err)
-		}
-		for i := range parts {
-			parts[i] = filepath.Base(parts[i])
-		}
-	}
-	if len(parts) == 0 {
-		return nil, fmt.Errorf("run %s has no part-*.parquet files: %w", dir, ErrInvalid)
-	}
-	var all []data.OutColumn
-	for _, p := range parts {
-		if p != filepath.Base(p) || !strings.HasSuffix(p, ".parquet") || strings.HasPrefix(p, ".") {
-			return nil, fmt.Errorf("run %s: manifest names part %q outside the run folder: %w", dir, p, ErrInvalid)
-		}
-		cols, err := data.ReadColumns(filepath.Join(dir, p))
-		if err != nil {
-			return nil, fmt.Errorf("run %s: %w: %w", dir, ErrInvalid, err)
-		}
-		if all, err = concat(all, cols); err != nil {
-			return nil, fmt.Errorf("run %s: part %s: %w: %w", dir, p, ErrInvalid, err)
-		}
+	r := &Run{Dir: run.Dir, AsOf: asOf, Manifest: run.Manifest}
+	all, err := run.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
 	}
 	if err := r.build(all); err != nil {
-		return nil, fmt.Errorf("run %s: %w", dir, err)
+		return nil, fmt.Errorf("run %s: %w", r.Dir, err)
 	}
 	return r, nil
-}
-
-// concat appends the rows of next to all, column by column.
-func concat(all, next []data.OutColumn) ([]data.OutColumn, error) {
-	if all == nil {
-		return next, nil
-	}
-	if len(all) != len(next) {
-		return nil, fmt.Errorf("%d columns, want %d as in the first part", len(next), len(all))
-	}
-	for i := range all {
-		a, n := &all[i], next[i]
-		if a.Name != n.Name || a.Kind != n.Kind {
-			return nil, fmt.Errorf("column %d is %s (%s), want %s (%s) as in the first part", i, n.Name, n.Kind, a.Name, a.Kind)
-		}
-		a.Strings = append(a.Strings, n.Strings...)
-		a.Floats = append(a.Floats, n.Floats...)
-		a.Ints = append(a.Ints, n.Ints...)
-		a.Times = append(a.Times, n.Times...)
-	}
-	return all, nil
 }
 
 func (r *Run) build(cols []data.OutColumn) error {
@@ -319,14 +208,14 @@ func (r *Run) build(cols []data.OutColumn) error {
 		byName[cols[i].Name] = &cols[i]
 	}
 	var missing []string
-	for _, q := range required {
-		c, ok := byName[q.name]
+	for _, q := range runs.Required {
+		c, ok := byName[q.Name]
 		if !ok {
-			missing = append(missing, q.name)
+			missing = append(missing, q.Name)
 			continue
 		}
-		if c.Kind != q.kind {
-			return fmt.Errorf("column %s is %s, want %s: %w", q.name, c.Kind, q.kind, ErrInvalid)
+		if c.Kind != q.Kind {
+			return fmt.Errorf("column %s is %s, want %s: %w", q.Name, c.Kind, q.Kind, ErrInvalid)
 		}
 	}
 	if len(missing) > 0 {
@@ -436,34 +325,20 @@ func (r *Run) build(cols []data.OutColumn) error {
 }
 
 // SegmentName returns the name the run gives the segment of canonical id
-// (one of Segments).
-func (r *Run) SegmentName(id string) string {
-	if n := r.Manifest.SegmentNames[id]; n != "" {
-		return n
-	}
-	return id
-}
+// (one of runs.Segments).
+func (r *Run) SegmentName(id string) string { return r.Manifest.Names().Of(id) }
 
-// SegmentNames returns the run's segment names, in the order of Segments.
-func (r *Run) SegmentNames() []string {
-	out := make([]string, len(Segments))
-	for i, id := range Segments {
-		out[i] = r.SegmentName(id)
-	}
-	return out
-}
+// SegmentNames returns the run's segment names, in the order of
+// runs.Segments.
+func (r *Run) SegmentNames() []string { return r.Manifest.Names().List() }
 
 // canonicalSegments maps every row's segment name back to its canonical
 // id through the manifest's segment names. A name the manifest does not
 // know stays as it is.
 func (r *Run) canonicalSegments(names []string) error {
-	byName := map[string]string{}
-	for _, id := range Segments {
-		n := r.SegmentName(id)
-		if prev, dup := byName[n]; dup {
-			return fmt.Errorf("manifest names segments %s and %s both %q: %w", prev, id, n, ErrInvalid)
-		}
-		byName[n] = id
+	byName, err := r.Manifest.Names().IDs()
+	if err != nil {
+		return fmt.Errorf("manifest: %w: %w", err, ErrInvalid)
 	}
 	r.segID = make([]string, r.N)
 	for i, n := range names {
@@ -565,7 +440,7 @@ func (r *Run) Percentile(name string, v float64) float64 {
 
 // NewRun makes a run from columns already in memory, as read from a run's
 // part files, for callers that hold them (and for benchmarks).
-func NewRun(asOf string, m Manifest, cols []data.OutColumn) (*Run, error) {
+func NewRun(asOf string, m runs.Manifest, cols []data.OutColumn) (*Run, error) {
 	if err := CheckDate(asOf); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"churn/data/runs"
 	"churn/jobs/lists/liststest"
 )
 
@@ -23,9 +24,9 @@ func formulaRun(t *testing.T) *Run {
 	m["region"].Strings[0] = "=HYPERLINK(\"http://x\",\"São Paulo\")"
 	m["plan"].Strings[1] = "@SUM(A1)"
 	m["region"].Strings[2] = "-2+3"
-	var man Manifest
+	var man runs.Manifest
 	for _, s := range segs {
-		man.Segments = append(man.Segments, SegmentManifest{Segment: s.Segment, Customers: s.Customers})
+		man.Segments = append(man.Segments, runs.Segment{Segment: s.Segment, Customers: s.Customers})
 	}
 	r, err := NewRun("2024-06-01", man, cols)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"churn/data/runs"
 	"churn/jobs/lists"
 	"churn/jobs/lists/liststest"
 )
@@ -172,9 +173,9 @@ func TestPageIsSelfContained(t *testing.T) {
 func BenchmarkPage(b *testing.B) {
 	const n = 1_000_000
 	cols, segs := liststest.Columns(liststest.Run{AsOf: "2024-06-01", Customers: n, Seed: 5})
-	m := lists.Manifest{AsOf: "2024-06-01", ModelVersion: "v0003"}
+	m := runs.Manifest{AsOf: "2024-06-01", ModelVersion: "v0003"}
 	for _, s := range segs {
-		m.Segments = append(m.Segments, lists.SegmentManifest(s))
+		m.Segments = append(m.Segments, s)
 	}
 	r, err := lists.NewRun("2024-06-01", m, cols)
 	if err != nil {

@@ -3,17 +3,15 @@
 package liststest
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"churn/data"
+	"churn/data/runs"
 )
 
 // Run describes a fake run.
@@ -46,51 +44,31 @@ var Reasons = []string{
 // ReasonCodes are the stable codes of Reasons, in the same order.
 var ReasonCodes = []string{"usage_inactive", "visits_decline", "nps_detractor", "support_unresolved", "purchase_lapse", "support_negative"}
 
-// Write writes OUT/as_of=DATE/part-00000.parquet and manifest.json under
-// scores as churn run does, and returns the run folder. Customer ids are
-// C0000001.. in the same order in every run; values depend on the seed.
+// Write writes the run folder under scores through runs.Write, as churn
+// run does (part file, manifest, _SUCCESS), and returns it. Customer ids
+// are C0000001.. in the same order in every run; values depend on the
+// seed.
 func Write(tb testing.TB, scores string, r Run) string {
 	tb.Helper()
 	cols, segs := Columns(r)
-	dir := filepath.Join(scores, "as_of="+r.AsOf)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
 	var keep []data.OutColumn
 	for _, c := range cols {
 		if !slices.Contains(r.Drop, c.Name) {
 			keep = append(keep, c)
 		}
 	}
-	if err := data.WriteParquet(filepath.Join(dir, "part-00000.parquet"), keep, data.WriteOptions{}); err != nil {
+	m := &runs.Manifest{
+		AsOf: r.AsOf, ModelVersion: "v0003", Algo: "gbt",
+		Customers: r.Customers, Segments: segs, SegmentNames: r.Names,
+	}
+	if err := runs.Write(scores, keep, m, nil); err != nil {
 		tb.Fatal(err)
 	}
-	m := map[string]any{
-		"as_of": r.AsOf, "model_version": "v0003", "algo": "gbt",
-		"customers_scored": r.Customers, "segments": segs, "parts": []string{"part-00000.parquet"},
-	}
-	if r.Names != nil {
-		m["segment_names"] = r.Names
-	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	return dir
-}
-
-// Segment is one line of a manifest's segments.
-type Segment struct {
-	Segment     string  `json:"segment"`
-	Customers   int     `json:"customers"`
-	ValueAtRisk float64 `json:"value_at_risk"`
+	return runs.Dir(scores, r.AsOf)
 }
 
 // Columns returns the columns of a fake run's part file and its segments.
-func Columns(r Run) ([]data.OutColumn, []Segment) {
+func Columns(r Run) ([]data.OutColumn, []runs.Segment) {
 	n := r.Customers
 	rng := rand.New(rand.NewPCG(r.Seed, 7))
 	if _, err := time.Parse(time.DateOnly, r.AsOf); err != nil {
@@ -103,7 +81,7 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 	core, sess, trend, nps, tickets, order, tenure := flt(), flt(), flt(), flt(), flt(), flt(), flt()
 	plans := []string{"basic", "pro", "team"}
 	regions := []string{"north", "south", "São Paulo", "west"}
-	sum := map[string]*Segment{}
+	sum := map[string]*runs.Segment{}
 	for i := 0; i < n; i++ {
 		ids[i] = fmt.Sprintf("C%07d", i+1)
 		p := math.Round(rng.Float64()*rng.Float64()*1e6) / 1e6
@@ -163,7 +141,7 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 		region[i] = regions[rng.IntN(len(regions))]
 		s := sum[seg[i]]
 		if s == nil {
-			s = &Segment{Segment: seg[i]}
+			s = &runs.Segment{Segment: seg[i]}
 			sum[seg[i]] = s
 		}
 		s.Customers++
@@ -174,8 +152,8 @@ func Columns(r Run) ([]data.OutColumn, []Segment) {
 		reasons[0] = `<img src=x onerror=alert(1)>; "quoted, with comma"`
 		plan[0] = "<i>pro</i>"
 	}
-	var segs []Segment
-	for _, name := range []string{"at_risk_high_value", "at_risk", "high_value", "healthy", "new", "churned"} {
+	var segs []runs.Segment
+	for _, name := range runs.Segments {
 		if s := sum[name]; s != nil {
 			if n := r.Names[name]; n != "" {
 				s.Segment = n
