@@ -116,16 +116,8 @@
 //
 // # Atomic output
 //
-// CreatePending makes a temporary folder beside the target; Commit writes
-// an empty _SUCCESS marker into it last (SuccessFile, as Spark and Hadoop
-// do, for downstream sensors), fsyncs it and makes it appear under its
-// final name in one rename, or, when the target exists, one atomic swap:
-// renameat2(RENAME_EXCHANGE) on Linux, renamex_np(RENAME_SWAP) on macOS.
-// Readers see the old folder or the new, never a part. Where no swap
-// exists (Windows, other systems, file systems without it) the old folder
-// is moved aside and the new one into place: a crash between the two
-// leaves the target missing, never partial, and the old contents under a
-// .tmp- name. Windows cannot fsync a folder; NTFS journals its names.
-// RemoveStale clears what a killed process left; WriteFileAtomic does the
-// same for one file.
+// The writers here write the path they are given. Making a file or a
+// folder appear whole, fsync and the temporary names are
+// internal/fsutil's business (File, Pending, TempPath and Rename); the run
+// folder's layout is data/runs'.
 package data

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"churn/internal/fsutil"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,7 +106,7 @@ func (w *TableWriter[T]) Close() error {
 		return nil
 	}
 	w.done = true
-	if err := FinishFile(w.f, w.rw.close, w.buf.Flush); err != nil {
+	if err := fsutil.Finish(w.f, w.rw.close, w.buf.Flush); err != nil {
 		return fmt.Errorf("close %s: %w", w.path, err)
 	}
 	return nil

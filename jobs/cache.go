@@ -100,17 +100,12 @@ func (c *featureCache) store(cutoff int64, e *cacheEntry) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("feature cache: %w", err)
 	}
-	tmp, err := fsutil.CreateTemp(c.dir, ".tmp-features-")
+	f, err := fsutil.Create(c.path(cutoff))
 	if err != nil {
 		return fmt.Errorf("feature cache: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	err = data.FinishFile(tmp, func() error { return gob.NewEncoder(w).Encode(e) }, w.Flush)
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.path(cutoff))
-	}
-	if err != nil {
+	w := bufio.NewWriter(f)
+	if err := f.Commit(func() error { return gob.NewEncoder(w).Encode(e) }, w.Flush); err != nil {
 		return fmt.Errorf("feature cache: %w", err)
 	}
 	return nil

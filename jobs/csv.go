@@ -5,8 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"churn/data"
 	"churn/internal/fsutil"
@@ -62,7 +60,7 @@ func writeCSVRows(cw *csv.Writer, cols []data.OutColumn) error {
 // renames into place: the file appears whole or not at all.
 type csvStream struct {
 	path    string
-	tmp     *os.File
+	tmp     *fsutil.File
 	bw      *bufio.Writer
 	cw      *csv.Writer
 	cols    int  // columns of the header
@@ -70,7 +68,7 @@ type csvStream struct {
 }
 
 func createCSVStream(path string) (*csvStream, error) {
-	tmp, err := fsutil.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+	tmp, err := fsutil.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
@@ -96,22 +94,14 @@ func (s *csvStream) Write(cols []data.OutColumn) error {
 
 // Close flushes and syncs the file and renames it into place.
 func (s *csvStream) Close() error {
-	err := data.FinishFile(s.tmp, func() error { s.cw.Flush(); return s.cw.Error() }, s.bw.Flush)
-	if err == nil {
-		err = os.Rename(s.tmp.Name(), s.path)
-	}
-	if err != nil {
-		os.Remove(s.tmp.Name())
+	if err := s.tmp.Commit(func() error { s.cw.Flush(); return s.cw.Error() }, s.bw.Flush); err != nil {
 		return fmt.Errorf("write %s: %w", s.path, err)
 	}
 	return nil
 }
 
 // Abort removes the temporary file.
-func (s *csvStream) Abort() {
-	s.tmp.Close()
-	os.Remove(s.tmp.Name())
-}
+func (s *csvStream) Abort() { s.tmp.Abort() }
 
 func columnLen(cols []data.OutColumn) int {
 	if len(cols) == 0 {

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"churn/data"
+	"churn/internal/fsutil"
 	"churn/model"
 )
 
@@ -88,10 +88,10 @@ func ExportModel(cfg Config, env Env, version, format, out string) (*ExportSumma
 	if calPath == out {
 		return nil, invalid(fmt.Errorf("export to %s: the calibrator would overwrite the model; name the output FILE.json", out))
 	}
-	if err := data.WriteFileAtomic(out, booster.Bytes()); err != nil {
+	if err := fsutil.WriteFile(out, booster.Bytes()); err != nil {
 		return nil, fmt.Errorf("export %s: %w", version, err)
 	}
-	if err := data.WriteFileAtomic(calPath, append(cal, '\n')); err != nil {
+	if err := fsutil.WriteFile(calPath, append(cal, '\n')); err != nil {
 		return nil, fmt.Errorf("export %s: %w", version, err)
 	}
 	sum := &ExportSummary{Version: version, Format: format, Out: out, Calibrator: calPath,

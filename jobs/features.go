@@ -8,12 +8,12 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"strconv"
 	"strings"
 	"time"
 
 	"churn/data"
 	"churn/features"
+	"churn/internal/fsutil"
 )
 
 // FeaturesSummary is what `churn features` reports.
@@ -97,13 +97,12 @@ func writeParquetFile(path string, cols []data.OutColumn) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	tmp := fsutil.TempPath(path)
 	if err := data.WriteParquet(tmp, cols, data.WriteOptions{}); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := fsutil.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
@@ -174,8 +173,7 @@ func (p parquetTable) Close() error {
 	if err := p.ParquetStream.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
-	if err := os.Rename(p.tmp, p.path); err != nil {
-		os.Remove(p.tmp)
+	if err := fsutil.Rename(p.tmp, p.path); err != nil {
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
 	return nil
@@ -193,7 +191,7 @@ func writeFeatureTable(path string, b *features.Builder, present map[data.Table]
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, 0, fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	tmp := fsutil.TempPath(path)
 
 	defer limitWriteHeap()()
 

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"churn/data"
 	"churn/data/convert"
+	"churn/internal/fsutil"
 )
 
 // ImportSummary is what `churn import` reports.
@@ -48,7 +48,7 @@ func Import(ctx context.Context, env Env, kind, in, out string) (*ImportSummary,
 		r = gz
 	}
 	out = filepath.Clean(out)
-	pending, err := data.CreatePending(filepath.Dir(out), filepath.Base(out))
+	pending, err := fsutil.CreatePending(filepath.Dir(out), filepath.Base(out))
 	if err != nil {
 		return nil, fmt.Errorf("import into %s: %w", out, err)
 	}
@@ -57,7 +57,12 @@ func Import(ctx context.Context, env Env, kind, in, out string) (*ImportSummary,
 		pending.Abort()
 		return nil, fmt.Errorf("%w: import %s: %w", ErrInvalidInput, in, err)
 	}
+	if err := pending.MarkSuccess(); err != nil {
+		pending.Abort()
+		return nil, fmt.Errorf("import into %s: %w", out, err)
+	}
 	if err := pending.Commit(); err != nil {
+		pending.Abort()
 		return nil, fmt.Errorf("import into %s: %w", out, err)
 	}
 	env.Log.Info().Str("command", "import").Str("kind", kind).Str("in", in).Str("out", out).

@@ -14,6 +14,7 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
+	"churn/internal/fsutil"
 )
 
 // runMetrics is what a run exports in the Prometheus text format.
@@ -119,11 +120,11 @@ func publishMetrics(ctx context.Context, cfg *Config, m *runMetrics) error {
 	status := m.statusText()
 	if cfg.MetricsFile != "" {
 		if m.Success {
-			if err := data.WriteFileAtomic(cfg.MetricsFile, m.resultText()); err != nil {
+			if err := fsutil.WriteFile(cfg.MetricsFile, m.resultText()); err != nil {
 				return fmt.Errorf("metrics file %s: %w", cfg.MetricsFile, err)
 			}
 		}
-		if err := data.WriteFileAtomic(StatusFile(cfg.MetricsFile), status); err != nil {
+		if err := fsutil.WriteFile(StatusFile(cfg.MetricsFile), status); err != nil {
 			return fmt.Errorf("metrics file %s: %w", StatusFile(cfg.MetricsFile), err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"math"
 	"strings"
 
-	"churn/data"
+	"churn/internal/fsutil"
 	"churn/model/eval"
 	"churn/model/report"
 )
@@ -80,7 +80,7 @@ func WriteReport(path string, s *TrainSummary) error {
 	if err := report.Write(&buf, in); err != nil {
 		return fmt.Errorf("report %s: %w", path, err)
 	}
-	if err := data.WriteFileAtomic(path, buf.Bytes()); err != nil {
+	if err := fsutil.WriteFile(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil

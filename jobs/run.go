@@ -17,6 +17,7 @@ import (
 	"churn/data/runs"
 	"churn/data/sample"
 	"churn/features"
+	"churn/internal/fsutil"
 	"churn/model"
 )
 
@@ -177,7 +178,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		return nil, err
 	}
 	defer lock.release()
-	if stale, err := data.RemoveStale(cfg.Out); err != nil {
+	if stale, err := fsutil.RemoveStale(cfg.Out); err != nil {
 		return nil, fmt.Errorf("clean %s: %w", cfg.Out, err)
 	} else if len(stale) > 0 {
 		log.Warn().Strs("removed", stale).Msg("removed temporary folders left by an earlier run that did not finish")

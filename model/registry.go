@@ -119,14 +119,13 @@ func (r *Registry) Save(t *Trained, meta Meta, extra ...VersionFile) (version st
 		return "", false, err
 	}
 	defer os.Remove(r.claimPath(version))
-	final := filepath.Join(r.dir, version)
-	tmp, err := fsutil.MkdirTemp(r.dir, "."+version+".tmp-")
+	pending, err := fsutil.CreatePending(r.dir, version)
 	if err != nil {
 		return "", false, fmt.Errorf("save %s: %w", version, err)
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			pending.Abort()
 		}
 	}()
 	files := []struct {
@@ -147,17 +146,13 @@ func (r *Registry) Save(t *Trained, meta Meta, extra ...VersionFile) (version st
 		}{x.Name, b})
 	}
 	for _, f := range files {
-		if err = writeFileSync(filepath.Join(tmp, f.name), f.data); err != nil {
+		if err = os.WriteFile(filepath.Join(pending.Dir(), f.name), f.data, 0o666); err != nil {
 			return "", false, fmt.Errorf("save %s: %w", version, err)
 		}
 	}
-	if err = syncDir(tmp); err != nil {
-		return "", false, fmt.Errorf("save %s: %w", version, err)
-	}
-	if err = os.Rename(tmp, final); err != nil {
-		return "", false, fmt.Errorf("save %s: %w", version, err)
-	}
-	if err = syncDir(r.dir); err != nil {
+	// The claim keeps the version's name free: Commit renames, never
+	// replaces.
+	if err = pending.Commit(); err != nil {
 		return "", false, fmt.Errorf("save %s: %w", version, err)
 	}
 	if _, perr := r.Promoted(); errors.Is(perr, ErrNoModel) {
@@ -272,26 +267,7 @@ func (r *Registry) readMeta(version string) (Meta, error) {
 
 // setPromoted writes the PROMOTED pointer atomically.
 func (r *Registry) setPromoted(version string) error {
-	tmp, err := fsutil.CreateTemp(r.dir, "."+promotedFile+".tmp-")
-	if err != nil {
-		return fmt.Errorf("promote %s: %w", version, err)
-	}
-	name := tmp.Name()
-	_, err = tmp.WriteString(version + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(name, filepath.Join(r.dir, promotedFile))
-	}
-	if err == nil {
-		err = syncDir(r.dir)
-	}
-	if err != nil {
-		os.Remove(name)
+	if err := fsutil.WriteFile(filepath.Join(r.dir, promotedFile), []byte(version+"\n")); err != nil {
 		return fmt.Errorf("promote %s: %w", version, err)
 	}
 	return nil
@@ -319,19 +295,4 @@ func (r *Registry) Load(version string) (*Trained, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("load %s: %w", version, err)
 	}
 	return &t, meta, nil
-}
-
-func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o666)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

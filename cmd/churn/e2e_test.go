@@ -216,8 +216,8 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 			t.Errorf("%s: part file %s is not named in the manifest %v", dir, e.Name(), m.Parts)
 		}
 	}
-	if fi, err := os.Stat(filepath.Join(dir, data.SuccessFile)); err != nil || fi.Size() != 0 {
-		t.Errorf("%s: no empty %s marker: %v", dir, data.SuccessFile, err)
+	if fi, err := os.Stat(filepath.Join(dir, runs.SuccessFile)); err != nil || fi.Size() != 0 {
+		t.Errorf("%s: no empty %s marker: %v", dir, runs.SuccessFile, err)
 	}
 	counts := map[string]int{}
 	rows := 0
@@ -487,8 +487,8 @@ func TestRunIdempotentAndAtomic(t *testing.T) {
 	if !bytes.Equal(first["part-00000.parquet"], second["part-00000.parquet"]) {
 		t.Errorf("re-running the same as-of changed the part file")
 	}
-	if len(second) != 3 || second[data.SuccessFile] == nil {
-		t.Errorf("after a re-run the folder holds %v, want the part file, the manifest and %s", keys(second), data.SuccessFile)
+	if len(second) != 3 || second[runs.SuccessFile] == nil {
+		t.Errorf("after a re-run the folder holds %v, want the part file, the manifest and %s", keys(second), runs.SuccessFile)
 	}
 	if left := tmpLeftovers(t, out); len(left) > 0 {
 		t.Errorf("temporary files left after two good runs: %v", left)

@@ -15,7 +15,7 @@
 //	_SUCCESS            empty, written last
 //
 // Write makes the folder appear whole or not at all, replacing an earlier
-// run of the same date in one step (data.CreatePending).
+// run of the same date in one step (fsutil.CreatePending).
 //
 // # Finding runs
 //

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"churn/data"
+	"churn/internal/fsutil"
 )
 
 // Names of the files of a run folder.
@@ -26,7 +27,7 @@ const (
 	PartFile = "part-00000.parquet"
 	// SuccessFile is the empty marker written last, as Spark and Hadoop
 	// do: only a folder that has it is a finished run.
-	SuccessFile = data.SuccessFile
+	SuccessFile = fsutil.SuccessFile
 )
 
 // folderKey is the Hive key of a run folder: as_of=YYYY-MM-DD.
@@ -364,7 +365,7 @@ func Write(out string, cols []data.OutColumn, man *Manifest, finish func()) (err
 		return fmt.Errorf("write run: %w", err)
 	}
 	name := Folder(man.AsOf)
-	pending, err := data.CreatePending(out, name)
+	pending, err := fsutil.CreatePending(out, name)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
@@ -386,6 +387,9 @@ func Write(out string, cols []data.OutColumn, man *Manifest, finish func()) (err
 	}
 	if err := os.WriteFile(filepath.Join(pending.Dir(), ManifestFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
+	}
+	if err := pending.MarkSuccess(); err != nil {
+		return err
 	}
 	if err := pending.Commit(); err != nil {
 		return fmt.Errorf("commit %s: %w", name, err)

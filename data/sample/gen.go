@@ -18,6 +18,7 @@ import (
 
 	"churn/data/sample"
 	"churn/data/synth"
+	"churn/internal/fsutil"
 )
 
 // readme describes the folder; it also keeps the embed pattern valid
@@ -43,28 +44,19 @@ func run() error {
 		return fmt.Errorf("locate gen.go")
 	}
 	dir := filepath.Join(filepath.Dir(file), "dataset")
-	tmp := dir + ".new"
-	if err := os.RemoveAll(tmp); err != nil {
-		return err
-	}
-	st, err := synth.Generate(context.Background(), sample.Config(), tmp)
+	pending, err := fsutil.CreatePending(filepath.Dir(dir), filepath.Base(dir))
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "README.md"), []byte(readme), 0o644); err != nil {
+	defer pending.Abort() // after Commit it does nothing
+	st, err := synth.Generate(context.Background(), sample.Config(), pending.Dir())
+	if err != nil {
 		return err
 	}
-	old := dir + ".old"
-	if err := os.RemoveAll(old); err != nil {
+	if err := os.WriteFile(filepath.Join(pending.Dir(), "README.md"), []byte(readme), 0o644); err != nil {
 		return err
 	}
-	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(old); err != nil {
+	if err := pending.Commit(); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s: %d customers (%d churned), %d rows\n", dir, st.Customers, st.Churned, st.Rows())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"churn/data/synth"
+	"churn/internal/fsutil"
 )
 
 // End is the first instant after the data, as a date: the natural as-of
@@ -69,31 +70,11 @@ func Materialize(dir string) (string, error) {
 	return dir, nil
 }
 
-// writeFile writes b to path through a temporary file in the same folder.
+// writeFile writes b to path atomically (fsutil.WriteFile), making its
+// folder first.
 func writeFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".sample-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp) // the write error is the one that matters
-	}
-	return err
+	return fsutil.WriteFile(path, b)
 }

@@ -14,7 +14,8 @@
 // runs day by day across the shard's customers; each day's rows are sorted
 // by time and appended, so no shard-wide sort is needed and memory holds a
 // few days of rows, not the shard's history. Files are written under a
-// .tmp name and renamed when the whole shard is complete.
+// temporary name (fsutil.TempPath) and renamed when the whole shard is
+// complete.
 //
 // Every customer draws from its own PCG stream seeded by (Seed, customer
 // index), so a customer's history depends on neither the shard size nor

@@ -9,16 +9,13 @@ import (
 	"sync"
 
 	"churn/data"
+	"churn/internal/fsutil"
 )
 
 // PartName returns the file name of a shard inside each table folder.
 func PartName(shard int) string {
 	return fmt.Sprintf("part-%05d.parquet", shard)
 }
-
-// tmpSuffix marks a part file being written; data.Discover only picks up
-// *.parquet, so a crashed run leaves nothing a reader would take for data.
-const tmpSuffix = ".tmp"
 
 // GenerateShard writes shard of cfg as outDir/<table>/part-<shard>.parquet
 // for the six tables, each file's rows sorted by time. A shard's files
@@ -77,7 +74,9 @@ type shardFiles struct {
 	dir, name string
 	ensure    []func() error // open a table's file if not yet open
 	open      []interface{ Close() error }
-	tmp       []string // temporary paths, in opening order
+	// tmp are the temporary paths (fsutil.TempPath: a leading dot, which
+	// data.Discover skips) of the files in final, in opening order.
+	tmp, final []string
 }
 
 // commit opens the files of tables without rows, closes every file and
@@ -95,8 +94,8 @@ func (w *shardFiles) commit() error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for _, p := range w.tmp {
-		if err := os.Rename(p, p[:len(p)-len(tmpSuffix)]); err != nil {
+	for i, p := range w.tmp {
+		if err := fsutil.Rename(p, w.final[i]); err != nil {
 			return err
 		}
 	}
@@ -109,9 +108,9 @@ func (w *shardFiles) abort() {
 	for _, f := range w.open {
 		_ = f.Close() // the write already failed; its error is the one reported
 	}
-	for _, p := range w.tmp {
+	for i, p := range w.tmp {
 		_ = os.Remove(p)
-		_ = os.Remove(p[:len(p)-len(tmpSuffix)])
+		_ = os.Remove(w.final[i])
 	}
 }
 
@@ -125,12 +124,13 @@ func writerFor[T data.Row](w *shardFiles, t data.Table) func([]T) error {
 			return nil
 		}
 		var err error
-		tw, err = data.NewTableWriter[T](path+tmpSuffix, data.WriteOptions{})
+		tmp := fsutil.TempPath(path)
+		tw, err = data.NewTableWriter[T](tmp, data.WriteOptions{})
 		if err != nil {
 			return err
 		}
 		w.open = append(w.open, tw)
-		w.tmp = append(w.tmp, path+tmpSuffix)
+		w.tmp, w.final = append(w.tmp, tmp), append(w.final, path)
 		return nil
 	}
 	w.ensure = append(w.ensure, open)

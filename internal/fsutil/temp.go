@@ -1,13 +1,10 @@
-// Package fsutil makes temporary files and folders that are as readable as
-// any other file the process writes, for the atomic writers of data, model
-// and jobs.
-//
-// os.CreateTemp and os.MkdirTemp make 0600 files and 0700 folders, and a
-// rename keeps the mode: a registry version or a list written through them
-// could be read only by the user who wrote it, so a run under another user
-// id (another pod) could not read what train wrote. CreateTemp and
-// MkdirTemp here use 0666 and 0777 less the process umask instead, what
-// os.Create and os.Mkdir give.
+// CreateTemp and MkdirTemp below use 0666 and 0777 less the process
+// umask, what os.Create and os.Mkdir give, not the 0600 and 0700 of
+// os.CreateTemp and os.MkdirTemp: a rename keeps the mode, and a registry
+// version or a list written through those could be read only by the user
+// who wrote it, so a run under another user id (another pod) could not
+// read what train wrote.
+
 package fsutil
 
 import (

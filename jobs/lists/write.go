@@ -295,42 +295,31 @@ func (t *Table) write(w io.Writer, o Options) error {
 
 // writeFile writes the table into a temporary file beside path, syncs it
 // and renames it over path.
-func (t *Table) writeFile(path string, o Options) (err error) {
+func (t *Table) writeFile(path string, o Options) error {
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("output folder %s does not exist: %w", dir, ErrInvalid)
 	}
-	f, err := fsutil.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
+	if o.Format == "parquet" {
+		tmp := fsutil.TempPath(path)
+		if err := data.WriteParquet(tmp, t.OutColumns(), data.WriteOptions{}); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("write list %s: %w", path, err)
+		}
+		if err := fsutil.Rename(tmp, path); err != nil {
+			return fmt.Errorf("write list %s: %w", path, err)
+		}
+		return nil
+	}
+	f, err := fsutil.Create(path)
 	if err != nil {
 		return fmt.Errorf("write list %s: %w", path, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if o.Format == "parquet" {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("write list %s: %w", path, err)
-		}
-		if err := data.WriteParquet(tmp, t.OutColumns(), data.WriteOptions{}); err != nil {
-			return fmt.Errorf("write list %s: %w", path, err)
-		}
-		if f, err = os.Open(tmp); err != nil {
-			return fmt.Errorf("write list %s: %w", path, err)
-		}
-	} else if err := t.write(f, o); err != nil {
+	if err := t.write(f, o); err != nil {
+		f.Abort()
 		return fmt.Errorf("write list %s: %w", path, err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write list %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write list %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("write list %s: %w", path, err)
 	}
 	return nil

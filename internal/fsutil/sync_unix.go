@@ -1,6 +1,6 @@
 //go:build !windows
 
-package data
+package fsutil
 
 import "os"
 
@@ -17,9 +17,9 @@ func syncFile(path string) error {
 	return serr
 }
 
-// syncDir fsyncs a folder, so that the names created, renamed or removed
+// SyncDir fsyncs a folder, so that the names created, renamed or removed
 // in it are durable.
-func syncDir(dir string) error {
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

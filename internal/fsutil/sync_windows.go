@@ -1,4 +1,4 @@
-package data
+package fsutil
 
 import "os"
 
@@ -16,6 +16,6 @@ func syncFile(path string) error {
 	return serr
 }
 
-// syncDir does nothing: Windows cannot flush a folder handle, and NTFS
+// SyncDir does nothing: Windows cannot flush a folder handle, and NTFS
 // journals the names created and renamed in a folder itself.
-func syncDir(dir string) error { return nil }
+func SyncDir(dir string) error { return nil }

@@ -1,10 +1,11 @@
-package data
+package fsutil
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,9 @@ func TestPendingCommitAndReplace(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(parent, "as_of=2024-01-31", "part-0.parquet")); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := p.MarkSuccess(); err != nil {
+			t.Fatal(err)
 		}
 		if err := p.Commit(); err != nil {
 			t.Fatal(err)
@@ -50,7 +54,7 @@ func TestPendingCommitAndReplace(t *testing.T) {
 // (Windows among them) swaps the two folders and leaves nothing beside.
 func TestExchangeByRenames(t *testing.T) {
 	parent := t.TempDir()
-	a, b := filepath.Join(parent, tmpPrefix+"new"), filepath.Join(parent, "as_of=2024-01-31")
+	a, b := filepath.Join(parent, TempPrefix+"new"), filepath.Join(parent, "as_of=2024-01-31")
 	for dir, content := range map[string]string{a: "new", b: "old"} {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -103,10 +107,10 @@ func TestPendingAbortAndStale(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomic(t *testing.T) {
+func TestWriteFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "manifest.json")
 	for _, s := range []string{"{}", `{"a":1}`} {
-		if err := WriteFileAtomic(path, []byte(s)); err != nil {
+		if err := WriteFile(path, []byte(s)); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := os.ReadFile(path)
@@ -120,9 +124,9 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-// TestFinishFile: flushes run in order until one fails, whose error is
+// TestFinish: flushes run in order until one fails, whose error is
 // returned; the file is closed either way.
-func TestFinishFile(t *testing.T) {
+func TestFinish(t *testing.T) {
 	dir := t.TempDir()
 	var ran []int
 	step := func(i int, err error) func() error {
@@ -132,7 +136,7 @@ func TestFinishFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := FinishFile(f, step(1, nil), step(2, nil)); err != nil || len(ran) != 2 || ran[0] != 1 {
+	if err := Finish(f, step(1, nil), step(2, nil)); err != nil || len(ran) != 2 || ran[0] != 1 {
 		t.Errorf("FinishFile: %v, flushes run %v; want nil and [1 2]", err, ran)
 	}
 	if _, err := f.Write([]byte("x")); err == nil {
@@ -144,10 +148,93 @@ func TestFinishFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := FinishFile(g, step(1, boom), step(2, nil)); !errors.Is(err, boom) || len(ran) != 1 {
+	if err := Finish(g, step(1, boom), step(2, nil)); !errors.Is(err, boom) || len(ran) != 1 {
 		t.Errorf("FinishFile: %v, flushes run %v; want boom and [1]", err, ran)
 	}
 	if _, err := g.Write([]byte("x")); err == nil {
 		t.Error("file still open after a failed flush")
+	}
+}
+
+// TestFileCommitAbortStale: a File appears at its path only on Commit, an
+// aborted one leaves nothing, and one left by a killed writer is stale.
+func TestFileCommitAbortStale(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "list.csv")
+	f, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(filepath.Base(f.Name()), TempPrefix+"list.csv-") {
+		t.Errorf("temporary name %s, want %slist.csv-*", f.Name(), TempPrefix)
+	}
+	if _, err := f.WriteString("a,b\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s visible before Commit: %v", path, err)
+	}
+	flushed := false
+	if err := f.Commit(func() error { flushed = true; return nil }); err != nil || !flushed {
+		t.Fatalf("Commit: %v, flushed %v", err, flushed)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "a,b\n" {
+		t.Errorf("after Commit: %q, %v", got, err)
+	}
+	if err := f.Commit(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("second Commit: %v, want os.ErrClosed", err)
+	}
+	g, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Abort()
+	boom := errors.New("boom")
+	h, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Commit(func() error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("Commit with a failing flush: %v, want boom", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "a,b\n" {
+		t.Errorf("a failed Commit changed %s to %q", path, got)
+	}
+	killed, err := Create(path) // as if the process died
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed.Close()
+	tmp := TempPath(path)
+	if err := os.WriteFile(tmp, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveStale(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 2 {
+		t.Errorf("RemoveStale removed %v, want the killed writer's file and the TempPath one", removed)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("folder holds %d entries, want only %s", len(entries), filepath.Base(path))
+	}
+}
+
+func TestRename(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "features.parquet")
+	tmp := TempPath(path)
+	if err := os.WriteFile(tmp, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "new" {
+		t.Errorf("after Rename: %q, %v", got, err)
+	}
+	if err := Rename(TempPath(path), filepath.Join(dir, "missing", "x")); err == nil {
+		t.Error("Rename of a missing file: no error")
 	}
 }
