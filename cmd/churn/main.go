@@ -179,12 +179,15 @@ type cli struct {
 
 	log    zerolog.Logger
 	logged bool
+
+	fs *flag.FlagSet // the command's flags, once it made them
 }
 
 // flags returns a flag set with the common flags; the caller adds its own.
 func (c *cli) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("churn "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	c.fs = fs
 	fs.StringVar(&c.configFile, "config", "", "config `file`, YAML (.yaml, .yml) or TOML (.toml); default $CHURN_CONFIG; CHURN_* variables and flags override it")
 	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json (JSON lines, for schedulers), gcp (JSON lines with Cloud Logging's severity beside level, for GKE) or console (for people)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "least severe log level: debug, info, warn or error")
