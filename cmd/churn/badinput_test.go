@@ -12,6 +12,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"churn/data"
+	"churn/data/runs"
+	"churn/internal/fsutil"
 )
 
 // handAsOf is the as-of of the hand-built datasets.
@@ -139,7 +141,7 @@ func noOutput(t *testing.T, out string) {
 	t.Helper()
 	entries, _ := os.ReadDir(out)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "as_of=") || strings.HasPrefix(e.Name(), ".tmp-") {
+		if strings.HasPrefix(e.Name(), "as_of=") || strings.HasPrefix(e.Name(), fsutil.TempPrefix) {
 			t.Errorf("a refused run left %s in %s", e.Name(), out)
 		}
 	}
@@ -269,7 +271,7 @@ func TestRunSkipsFewBadRows(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run on a dataset with a few bad rows: %s", r)
 	}
-	dir := filepath.Join(out, "as_of=2026-11-01")
+	dir := runs.Dir(out, "2026-11-01")
 	checkRunFolder(t, dir)
 	m := readManifest(t, dir)
 	byTable := map[string]int64{}

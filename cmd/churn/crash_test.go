@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"churn/data/runs"
 )
 
 // waitLocked waits until the lock file of out holds a holder record, that
@@ -60,7 +62,7 @@ func TestRunLockHeldByTest(t *testing.T) {
 			t.Errorf("stderr does not name the holder (%s):\n%s", want, r.stderr)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "as_of="+genAsOf)); !os.IsNotExist(err) {
+	if _, err := os.Stat(runs.Dir(out, genAsOf)); !os.IsNotExist(err) {
 		t.Errorf("the locked-out run wrote output (stat: %v)", err)
 	}
 	b, _ := os.ReadFile(filepath.Join(out, ".churn.lock"))
@@ -96,7 +98,7 @@ func TestRunTwoAtOnce(t *testing.T) {
 			t.Errorf("second run's stderr does not name the holder (%s):\n%s", want, r.stderr)
 		}
 	}
-	checkRunFolder(t, filepath.Join(out, "as_of="+genAsOf))
+	checkRunFolder(t, runs.Dir(out, genAsOf))
 }
 
 // deadPID returns the pid of a process that has exited.
@@ -145,7 +147,7 @@ func TestRunTakesOverStaleLock(t *testing.T) {
 	if len(b) != 0 {
 		t.Errorf("after a clean run the lock file holds %q, want it empty", b)
 	}
-	checkRunFolder(t, filepath.Join(out, "as_of="+genAsOf))
+	checkRunFolder(t, runs.Dir(out, genAsOf))
 }
 
 // checkVisible checks that every as_of= folder of out is complete: a
@@ -230,7 +232,7 @@ func TestRunSIGTERM(t *testing.T) {
 	if left := tmpLeftovers(t, out); len(left) > 0 {
 		t.Errorf("SIGTERM left temporary files: %v", left)
 	}
-	if _, err := os.Stat(filepath.Join(out, "as_of="+genAsOf)); !os.IsNotExist(err) {
+	if _, err := os.Stat(runs.Dir(out, genAsOf)); !os.IsNotExist(err) {
 		t.Errorf("an interrupted run left its as_of= folder (stat: %v)", err)
 	}
 	b, _ := os.ReadFile(filepath.Join(out, ".churn.lock"))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"churn/data/runs"
 )
 
 // dirtyFile is a broken file of the dirty dataset, with what a message
@@ -131,5 +133,5 @@ func TestDirtyDatasetRootCause(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run with the bad files optional: %s, want exit 0", r)
 	}
-	checkRunFolder(t, filepath.Join(skipOut, "as_of=2026-11-01"))
+	checkRunFolder(t, runs.Dir(skipOut, "2026-11-01"))
 }

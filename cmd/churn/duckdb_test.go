@@ -32,7 +32,7 @@ func readers(t *testing.T, out any, args ...string) {
 // against the contract.
 func TestDuckDBReadsRunOutput(t *testing.T) {
 	run := sampleRun(t)
-	part := filepath.Join(run, "churn-out", "as_of=2026-11-01", "part-00000.parquet")
+	part := filepath.Join(runs.Dir(filepath.Join(run, "churn-out"), "2026-11-01"), runs.PartFile)
 	var got struct {
 		Summary struct {
 			N, IDs     string
@@ -165,7 +165,7 @@ func TestForeignReadersOpenOutputs(t *testing.T) {
 
 	// The commands' own outputs.
 	run := sampleRun(t)
-	part := filepath.Join(run, "churn-out", "as_of=2026-11-01", "part-00000.parquet")
+	part := filepath.Join(runs.Dir(filepath.Join(run, "churn-out"), "2026-11-01"), runs.PartFile)
 	partCols, err := data.ReadColumns(part)
 	if err != nil {
 		t.Fatal(err)
@@ -217,11 +217,11 @@ func TestForeignReadersOpenOutputs(t *testing.T) {
 // data teams do, with Hive partitioning: as_of comes from the folder
 // names, as a DATE, with no second as_of inside the files to conflict.
 func TestDuckDBReadsScoresFolder(t *testing.T) {
-	run := filepath.Join(sampleRun(t), "churn-out", "as_of=2026-11-01")
+	run := runs.Dir(filepath.Join(sampleRun(t), "churn-out"), "2026-11-01")
 	scores := t.TempDir()
-	copyTree(t, run, filepath.Join(scores, "as_of=2026-11-01"))
-	copyTree(t, run, filepath.Join(scores, "as_of=2026-10-01"))
-	cols, err := data.ReadColumns(filepath.Join(run, "part-00000.parquet"))
+	copyTree(t, run, runs.Dir(scores, "2026-11-01"))
+	copyTree(t, run, runs.Dir(scores, "2026-10-01"))
+	cols, err := data.ReadColumns(filepath.Join(run, runs.PartFile))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
+	"churn/internal/fsutil"
 )
 
 var (
@@ -300,8 +301,8 @@ func checkRunFolder(t testing.TB, dir string) map[string]int {
 func TestRunNoFlagsOnSample(t *testing.T) {
 	t.Parallel()
 	dir := sampleRun(t)
-	runDir := filepath.Join(dir, "churn-out", "as_of=2026-11-01")
-	for _, f := range []string{"part-00000.parquet", "manifest.json"} {
+	runDir := runs.Dir(filepath.Join(dir, "churn-out"), "2026-11-01")
+	for _, f := range []string{runs.PartFile, runs.ManifestFile} {
 		if _, err := os.Stat(filepath.Join(runDir, f)); err != nil {
 			t.Fatalf("churn run with no flags: %v", err)
 		}
@@ -381,7 +382,7 @@ func TestRunDeterministic(t *testing.T) {
 			t.Fatalf("run into %s: %s", out, r)
 		}
 	}
-	name := filepath.Join("as_of="+genAsOf, "part-00000.parquet")
+	name := filepath.Join(runs.Folder(genAsOf), runs.PartFile)
 	pa, err := os.ReadFile(filepath.Join(a, name))
 	if err != nil {
 		t.Fatal(err)
@@ -393,7 +394,7 @@ func TestRunDeterministic(t *testing.T) {
 	if !bytes.Equal(pa, pb) {
 		t.Errorf("two runs of one as-of wrote different part files (%d and %d bytes)", len(pa), len(pb))
 	}
-	checkRunFolder(t, filepath.Join(a, "as_of="+genAsOf))
+	checkRunFolder(t, runs.Dir(a, genAsOf))
 }
 
 func TestGenerateDeterministic(t *testing.T) {
@@ -451,7 +452,7 @@ func tmpLeftovers(t testing.TB, dir string) []string {
 	}
 	var out []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".tmp-") {
+		if strings.HasPrefix(e.Name(), fsutil.TempPrefix) {
 			out = append(out, e.Name())
 		}
 	}
@@ -478,13 +479,13 @@ func TestRunIdempotentAndAtomic(t *testing.T) {
 	if r := runGen(t, out); r.code != 0 {
 		t.Fatalf("first run: %s", r)
 	}
-	runDir := filepath.Join(out, "as_of="+genAsOf)
+	runDir := runs.Dir(out, genAsOf)
 	first := treeBytes(t, runDir)
 	if r := runGen(t, out); r.code != 0 {
 		t.Fatalf("second run of the same as-of: %s", r)
 	}
 	second := treeBytes(t, runDir)
-	if !bytes.Equal(first["part-00000.parquet"], second["part-00000.parquet"]) {
+	if !bytes.Equal(first[runs.PartFile], second[runs.PartFile]) {
 		t.Errorf("re-running the same as-of changed the part file")
 	}
 	if len(second) != 3 || second[runs.SuccessFile] == nil {
@@ -515,7 +516,7 @@ func TestRunIdempotentAndAtomic(t *testing.T) {
 			t.Errorf("run on a truncated file: stderr does not name the file:\n%s", lastLines(r.stderr, 5))
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "as_of=2026-10-01")); !os.IsNotExist(err) {
+	if _, err := os.Stat(runs.Dir(out, "2026-10-01")); !os.IsNotExist(err) {
 		t.Errorf("a failed run left as_of=2026-10-01 (stat: %v)", err)
 	}
 	if left := tmpLeftovers(t, out); len(left) > 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/model"
 )
 
@@ -27,11 +28,11 @@ func TestRunExplainOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scores, err := data.ReadColumns(filepath.Join(out, "as_of="+genAsOf, "part-00000.parquet"))
+	scores, err := data.ReadColumns(filepath.Join(runs.Dir(out, genAsOf), runs.PartFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	man := readManifest(t, filepath.Join(out, "as_of="+genAsOf))
+	man := readManifest(t, runs.Dir(out, genAsOf))
 	reg := registry(t)
 	r, err := model.OpenRegistry(reg)
 	if err != nil {

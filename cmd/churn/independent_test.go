@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"churn/data/runs"
 )
 
 // An independent generator that follows SPEC.md and shares no code with
@@ -123,7 +125,7 @@ func TestIndependentDataset(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run on an independently written dataset: %s", r)
 	}
-	dir := filepath.Join(out, "as_of=2026-06-01")
+	dir := runs.Dir(out, "2026-06-01")
 	counts := checkRunFolder(t, dir)
 	total := 0
 	for _, n := range counts {
@@ -150,5 +152,5 @@ func TestRunSmallGeneratedDataset(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run on a small generated dataset: %s", r)
 	}
-	checkRunFolder(t, filepath.Join(work, "out", "as_of=2026-11-01"))
+	checkRunFolder(t, runs.Dir(filepath.Join(work, "out"), "2026-11-01"))
 }
