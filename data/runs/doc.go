@@ -15,7 +15,10 @@
 //	_SUCCESS            empty, written last
 //
 // Write makes the folder appear whole or not at all, replacing an earlier
-// run of the same date in one step (fsutil.CreatePending).
+// run of the same date in one step (fsutil.CreatePending). WriteTo writes
+// into any Pending: the part file and the manifest, then MarkSuccess, then
+// Commit, so that a store without an atomic rename (an object store) can
+// upload _SUCCESS last.
 //
 // # Finding runs
 //

@@ -353,6 +353,19 @@ func concat(all, next []data.OutColumn) ([]data.OutColumn, error) {
 	return all, nil
 }
 
+// Pending is a run folder being written. WriteTo puts the part file and
+// the manifest into Dir, then calls MarkSuccess and Commit, and Abort on
+// any error. fsutil.Pending is the local one (Write uses it); a store
+// without an atomic rename, such as an object store, can stage in Dir and
+// make Commit upload the parts, then the manifest, then _SUCCESS last,
+// which readers trust (Dates).
+type Pending interface {
+	Dir() string
+	MarkSuccess() error
+	Commit() error
+	Abort() error
+}
+
 // Write writes the run of man.AsOf under out: PartFile with cols, then
 // the manifest, then SuccessFile, all in a temporary folder that then
 // appears whole as as_of=DATE, replacing an earlier run of the same date
@@ -360,21 +373,30 @@ func concat(all, next []data.OutColumn) ([]data.OutColumn, error) {
 // stamp the run's timings; it may be nil. Write sets man.Parts. On any
 // error the temporary folder is removed and the earlier run, if any, is
 // left as it was.
-func Write(out string, cols []data.OutColumn, man *Manifest, finish func()) (err error) {
+func Write(out string, cols []data.OutColumn, man *Manifest, finish func()) error {
 	if err := CheckDate(man.AsOf); err != nil {
 		return fmt.Errorf("write run: %w", err)
 	}
-	name := Folder(man.AsOf)
-	pending, err := fsutil.CreatePending(out, name)
+	pending, err := fsutil.CreatePending(out, Folder(man.AsOf))
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return fmt.Errorf("write %s: %w", Folder(man.AsOf), err)
 	}
+	return WriteTo(pending, cols, man, finish)
+}
+
+// WriteTo writes the run of man.AsOf into p, as Write does, and commits
+// it; on any error it aborts p.
+func WriteTo(p Pending, cols []data.OutColumn, man *Manifest, finish func()) (err error) {
+	name := Folder(man.AsOf)
 	defer func() {
 		if err != nil {
-			pending.Abort()
+			p.Abort()
 		}
 	}()
-	if err := data.WriteParquet(filepath.Join(pending.Dir(), PartFile), cols, data.WriteOptions{}); err != nil {
+	if err := CheckDate(man.AsOf); err != nil {
+		return fmt.Errorf("write run: %w", err)
+	}
+	if err := data.WriteParquet(filepath.Join(p.Dir(), PartFile), cols, data.WriteOptions{}); err != nil {
 		return fmt.Errorf("write %s: %w", PartFile, err)
 	}
 	man.Parts = []string{PartFile}
@@ -385,13 +407,13 @@ func Write(out string, cols []data.OutColumn, man *Manifest, finish func()) (err
 	if err != nil {
 		return fmt.Errorf("encode manifest: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(pending.Dir(), ManifestFile), append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(p.Dir(), ManifestFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
-	if err := pending.MarkSuccess(); err != nil {
+	if err := p.MarkSuccess(); err != nil {
 		return err
 	}
-	if err := pending.Commit(); err != nil {
+	if err := p.Commit(); err != nil {
 		return fmt.Errorf("commit %s: %w", name, err)
 	}
 	return nil

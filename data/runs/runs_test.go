@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,5 +187,50 @@ func TestRaw(t *testing.T) {
 	}
 	if b, err := Raw(map[string]int{"a": 1}); string(b) != `{"a":1}` || err != nil {
 		t.Errorf("Raw = %q, %v", b, err)
+	}
+}
+
+// recorder is a Pending that records what WriteTo did, in order, as a
+// store without rename (an object store) would see it.
+type recorder struct {
+	dir    string
+	calls  []string
+	commit error
+}
+
+func (r *recorder) Dir() string { return r.dir }
+
+func (r *recorder) MarkSuccess() error {
+	ents, _ := os.ReadDir(r.dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	r.calls = append(r.calls, "mark after "+strings.Join(names, ","))
+	return nil
+}
+
+func (r *recorder) Commit() error { r.calls = append(r.calls, "commit"); return r.commit }
+func (r *recorder) Abort() error  { r.calls = append(r.calls, "abort"); return nil }
+
+// TestWriteToProtocol: the part and the manifest are written before the
+// success marker, the commit comes last, and a failed commit aborts.
+func TestWriteToProtocol(t *testing.T) {
+	cols := []data.OutColumn{CustomerID.Strings([]string{"a"})}
+	r := &recorder{dir: t.TempDir()}
+	if err := WriteTo(r, cols, &Manifest{AsOf: "2026-11-01"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"mark after " + ManifestFile + "," + PartFile, "commit"}
+	if !slices.Equal(r.calls, want) {
+		t.Errorf("calls %q, want %q", r.calls, want)
+	}
+	boom := errors.New("boom")
+	r = &recorder{dir: t.TempDir(), commit: boom}
+	if err := WriteTo(r, cols, &Manifest{AsOf: "2026-11-01"}, nil); !errors.Is(err, boom) {
+		t.Errorf("WriteTo with a failing commit: %v, want boom", err)
+	}
+	if r.calls[len(r.calls)-1] != "abort" {
+		t.Errorf("calls %q, want an abort after the failed commit", r.calls)
 	}
 }
