@@ -228,25 +228,25 @@ func (r *Run) build(cols []data.OutColumn) error {
 		}
 		return nil
 	}
-	r.ids = strs("customer_id")
+	r.ids = strs(runs.CustomerID.Name)
 	r.N = len(r.ids)
-	r.prob = byName["churn_probability"].Floats
-	r.value = byName["predicted_value"].Floats
-	r.var_ = byName["value_at_risk"].Floats
-	r.reasons = strs("reasons")
+	r.prob = byName[runs.ChurnProbability.Name].Floats
+	r.value = byName[runs.PredictedValue.Name].Floats
+	r.var_ = byName[runs.ValueAtRisk.Name].Floats
+	r.reasons = strs(runs.Reasons.Name)
 	if r.reasons == nil {
 		r.reasons = make([]string, r.N)
 	}
 	// The reasons' stable codes, for a CRM to branch on; runs written
 	// before the codes existed read as having none.
-	codes := strs("reason_codes")
+	codes := strs(runs.ReasonCodes.Name)
 	if codes == nil {
 		codes = make([]string, r.N)
 	}
 	for _, c := range []struct {
 		dst  *category
 		name string
-	}{{&r.segment, "segment"}, {&r.risk, "churn_risk"}, {&r.tier, "value_tier"}, {&r.region, "region"}, {&r.plan, "plan"}} {
+	}{{&r.segment, runs.SegmentColumn.Name}, {&r.risk, runs.ChurnRisk.Name}, {&r.tier, runs.ValueTier.Name}, {&r.region, runs.Region.Name}, {&r.plan, runs.Plan.Name}} {
 		s := strs(c.name)
 		if s == nil {
 			s = make([]string, r.N)
@@ -257,7 +257,7 @@ func (r *Run) build(cols []data.OutColumn) error {
 		}
 		*c.dst = cat
 	}
-	if err := r.canonicalSegments(strs("segment")); err != nil {
+	if err := r.canonicalSegments(strs(runs.SegmentColumn.Name)); err != nil {
 		return err
 	}
 	var r1, r2, r3 []string
@@ -280,7 +280,7 @@ func (r *Run) build(cols []data.OutColumn) error {
 		r.cols = append(r.cols, column{name: name, s: s})
 	}
 	r.cols = append(r.cols, []column{
-		{name: "segment", s: strs("segment")},
+		{name: "segment", s: strs(runs.SegmentColumn.Name)},
 		{name: "churn_probability", f: r.prob, dec: 4},
 		{name: "predicted_value", f: r.value, dec: 2},
 		{name: "value_at_risk", f: r.var_, dec: 2},
@@ -307,7 +307,7 @@ func (r *Run) build(cols []data.OutColumn) error {
 			r.cols = append(r.cols, column{name: c.Name, f: f, dec: 0})
 		}
 	}
-	for _, name := range []string{"plan", "region", "churn_risk", "value_tier"} {
+	for _, name := range []string{runs.Plan.Name, runs.Region.Name, runs.ChurnRisk.Name, runs.ValueTier.Name} {
 		s := strs(name)
 		if s == nil {
 			s = make([]string, r.N)

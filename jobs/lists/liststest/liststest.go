@@ -104,34 +104,34 @@ func Columns(r Run) ([]data.OutColumn, []runs.Segment) {
 		tenure[i] = float64(10 + rng.IntN(1000))
 		switch {
 		case p >= 0.5:
-			risk[i] = "high"
+			risk[i] = runs.High
 		case p >= 0.2:
-			risk[i] = "medium"
+			risk[i] = runs.Medium
 		default:
-			risk[i] = "low"
+			risk[i] = runs.Low
 		}
 		switch {
 		case v >= 300:
-			tier[i] = "high"
+			tier[i] = runs.High
 		case v >= 100:
-			tier[i] = "medium"
+			tier[i] = runs.Medium
 		default:
-			tier[i] = "low"
+			tier[i] = runs.Low
 		}
 		status[i] = "active"
 		switch {
 		case (i+int(r.Seed%50))%50 == 3:
-			seg[i], status[i] = "churned", "churned"
+			seg[i], status[i] = runs.Churned, "churned"
 		case tenure[i] < 30:
-			seg[i] = "new"
-		case p >= 0.5 && tier[i] == "high":
-			seg[i] = "at_risk_high_value"
+			seg[i] = runs.New
+		case p >= 0.5 && tier[i] == runs.High:
+			seg[i] = runs.AtRiskHighValue
 		case p >= 0.5:
-			seg[i] = "at_risk"
-		case tier[i] == "high":
-			seg[i] = "high_value"
+			seg[i] = runs.AtRisk
+		case tier[i] == runs.High:
+			seg[i] = runs.HighValue
 		default:
-			seg[i] = "healthy"
+			seg[i] = runs.Healthy
 		}
 		pick := rng.Perm(len(Reasons))
 		reasons[i] = Reasons[pick[0]] + "; " + Reasons[pick[1]] + "; " + Reasons[pick[2]]
@@ -167,21 +167,21 @@ func Columns(r Run) ([]data.OutColumn, []runs.Segment) {
 		}
 	}
 	cols := []data.OutColumn{
-		{Name: "customer_id", Kind: data.String, Strings: ids},
-		{Name: "churn_probability", Kind: data.Float, Floats: prob},
-		{Name: "churn_risk", Kind: data.String, Strings: risk},
-		{Name: "predicted_value", Kind: data.Float, Floats: value},
-		{Name: "value_tier", Kind: data.String, Strings: tier},
-		{Name: "value_at_risk", Kind: data.Float, Floats: vr},
-		{Name: "p_alive", Kind: data.Float, Floats: palive},
-		{Name: "engagement_score", Kind: data.Float, Floats: eng},
-		{Name: "segment", Kind: data.String, Strings: seg},
-		{Name: "reasons", Kind: data.String, Strings: reasons},
-		{Name: "reason_codes", Kind: data.String, Strings: codes},
-		{Name: "model_version", Kind: data.String, Strings: ver},
-		{Name: "status", Kind: data.String, Strings: status},
-		{Name: "plan", Kind: data.String, Strings: plan},
-		{Name: "region", Kind: data.String, Strings: region},
+		runs.CustomerID.Strings(ids),
+		runs.ChurnProbability.Floats(prob),
+		runs.ChurnRisk.Strings(risk),
+		runs.PredictedValue.Floats(value),
+		runs.ValueTier.Strings(tier),
+		runs.ValueAtRisk.Floats(vr),
+		runs.PAlive.Floats(palive),
+		runs.EngagementScore.Floats(eng),
+		runs.SegmentColumn.Strings(seg),
+		runs.Reasons.Strings(reasons),
+		runs.ReasonCodes.Strings(codes),
+		runs.ModelVersion.Strings(ver),
+		runs.Status.Strings(status),
+		runs.Plan.Strings(plan),
+		runs.Region.Strings(region),
 		{Name: "days_since_core", Kind: data.Float, Floats: core},
 		{Name: "days_since_session", Kind: data.Float, Floats: sess},
 		{Name: "sessions_vs_baseline", Kind: data.Float, Floats: trend},
