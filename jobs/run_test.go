@@ -69,4 +69,18 @@ func TestRunEvaluatesEarlierRun(t *testing.T) {
 	if string(a) != string(c) {
 		t.Errorf("scores differ when the pass also builds the earlier cutoff")
 	}
+	// The part file starts with the contract's columns, in order.
+	run, err := runs.Open(cfg.Out, "2026-11-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, err := run.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range runs.Columns {
+		if i >= len(cols) || cols[i].Name != want.Name || cols[i].Kind != want.Kind {
+			t.Errorf("part column %d is not %s (%s), the contract's", i, want.Name, want.Kind)
+		}
+	}
 }
