@@ -33,4 +33,13 @@
 // a random suffix, beside its target: the leading dot keeps it out of
 // dataset discovery and Hive-style readers. RemoveStale clears them from a
 // folder whose lock the caller holds.
+//
+// # Modes
+//
+// CreateTemp and MkdirTemp, which every writer here uses, give 0666 and
+// 0777 less the process umask, what os.Create and os.Mkdir give, not the
+// 0600 and 0700 of os.CreateTemp and os.MkdirTemp: a rename keeps the
+// mode, and a registry version or a list written through those could be
+// read only by the user who wrote it, so a run under another user id
+// (another pod) could not read what train wrote.
 package fsutil

@@ -1,10 +1,3 @@
-// CreateTemp and MkdirTemp below use 0666 and 0777 less the process
-// umask, what os.Create and os.Mkdir give, not the 0600 and 0700 of
-// os.CreateTemp and os.MkdirTemp: a rename keeps the mode, and a registry
-// version or a list written through those could be read only by the user
-// who wrote it, so a run under another user id (another pod) could not
-// read what train wrote.
-
 package fsutil
 
 import (
