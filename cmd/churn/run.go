@@ -7,20 +7,22 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"churn/data/runs"
 	"churn/jobs"
 )
 
-const runUsage = `usage: churn run [--data DIR] [--out DIR] [--as-of DATE] [--registry DIR] [flags]
+// runUsage names the default folders as jobs.DefaultConfig has them.
+var runUsage = `usage: churn run [--data DIR] [--out DIR] [--as-of DATE] [--registry DIR] [flags]
 
 The nightly job. Builds every customer's features as of the cutoff (rows
 strictly before it), scores churn risk with the registry's promoted model,
 estimates each customer's future value, places them in segments, and writes
-OUT/as_of=DATE/ atomically: part-00000.parquet (one row per customer; the
-date is the folder's Hive key, not a column), manifest.json and _SUCCESS. Prints customers per segment and the top customers by value
+OUT/as_of=DATE/ atomically: ` + runs.PartFile + ` (one row per customer; the
+date is the folder's Hive key, not a column), ` + runs.ManifestFile + ` and ` + runs.SuccessFile + `. Prints customers per segment and the top customers by value
 at risk.
 
 With no flags it runs on the embedded sample dataset as of the day after its
-last day, into ./churn-out, training a model into ./churn-registry first
+last day, into ./` + jobs.DefaultConfig().Out + `, training a model into ./` + jobs.DefaultConfig().Registry + ` first
 when the registry has none. A second run on the same --out while one is
 running exits 75 (EX_TEMPFAIL: try again later) naming the holder.
 Re-running a date replaces its folder atomically; same inputs, config and
