@@ -9,7 +9,9 @@
 // whether they are required. Customer, Session, Event, Ticket, Survey and
 // Order are the rows that readers hand on: a null timestamp is NoTime, a null
 // number NaN, a null string "". Timestamps are nanoseconds since the Unix
-// epoch, UTC. A Mapping renames contract columns to the names in the files.
+// epoch, UTC. A calendar date, wherever churn reads or writes one, is
+// YYYY-MM-DD in UTC (DateLayout, FormatDate, ParseDate). A Mapping renames
+// contract columns to the names in the files.
 //
 // # Discovery
 //

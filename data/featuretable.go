@@ -126,7 +126,7 @@ func (c *OutColumn) Text(i int) string {
 		}
 		t := time.Unix(0, c.Times[i]).UTC()
 		if c.Date || t.Equal(t.Truncate(24*time.Hour)) {
-			return t.Format("2006-01-02")
+			return t.Format(DateLayout)
 		}
 		return t.Format(time.RFC3339Nano)
 	}

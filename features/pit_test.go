@@ -160,7 +160,7 @@ func TestNoLeakage(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Label = mode
 		for k, c := range testCutoffs {
-			t.Run(fmt.Sprintf("%s/%s", mode, time.Unix(0, c).UTC().Format("2006-01-02")), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%s", mode, data.FormatDate(time.Unix(0, c))), func(t *testing.T) {
 				// Rows before c come from h and from the rows h gets
 				// between the earlier cutoffs and c.
 				base := h

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"churn/data"
 	"cmp"
 	"fmt"
 	"math"
@@ -586,7 +587,7 @@ func init() {
 		text := x.say(what, x.num(latest))
 		if d := x.get("days_since_nps"); !math.IsNaN(d) {
 			ts := x.e.f.Cutoff[x.row] - int64(math.Round(d*float64(dayNS)/1e9))*1e9
-			text += x.say(msg{" on %s", " em %s"}, time.Unix(0, ts).UTC().Format("2006-01-02"))
+			text += x.say(msg{" on %s", " em %s"}, data.FormatDate(time.Unix(0, ts)))
 		}
 		return code, text, true
 	}

@@ -550,7 +550,7 @@ func ParseDuration(s string) (time.Duration, error) {
 // ParseDate reads a run date: YYYY-MM-DD (midnight UTC) or an RFC 3339
 // instant.
 func ParseDate(s string) (time.Time, error) {
-	if t, err := time.Parse("2006-01-02", s); err == nil {
+	if t, err := data.ParseDate(s); err == nil {
 		return t.UTC(), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)

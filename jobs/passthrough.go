@@ -92,7 +92,7 @@ func cellText(c *data.OutColumn, r int) string {
 		}
 		t := time.Unix(0, c.Times[r]).UTC()
 		if c.Date {
-			return t.Format(time.DateOnly)
+			return t.Format(data.DateLayout)
 		}
 		return t.Format(time.RFC3339Nano)
 	}

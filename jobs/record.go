@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"churn/data"
 	"churn/model"
 )
 
@@ -75,7 +76,7 @@ func holdoutDrift(profile map[string]model.Distribution, m *model.Matrix) map[st
 
 // dataWindow describes the cutoffs of a training run by their roles.
 func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fingerprint string) model.DataWindow {
-	w := model.DataWindow{AsOf: asOf.Format("2006-01-02"), Horizon: days(cfg.Features.Horizon), Data: root, Fingerprint: fingerprint}
+	w := model.DataWindow{AsOf: data.FormatDate(asOf), Horizon: days(cfg.Features.Horizon), Data: root, Fingerprint: fingerprint}
 	for _, c := range cutoffs {
 		switch c.Role {
 		case "train":
@@ -86,8 +87,8 @@ func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fing
 			w.ValidCutoff = c.Cutoff
 		case "test":
 			w.TestCutoff = c.Cutoff
-			if t, err := time.Parse("2006-01-02", c.Cutoff); err == nil {
-				w.LabelsUntil = t.Add(cfg.Features.Gap + cfg.Features.Horizon).Format("2006-01-02")
+			if t, err := data.ParseDate(c.Cutoff); err == nil {
+				w.LabelsUntil = data.FormatDate(t.Add(cfg.Features.Gap + cfg.Features.Horizon))
 			}
 		}
 	}

@@ -102,7 +102,7 @@ func resolveDataset(cfg *Config, env *Env) (root string, asOf time.Time, isSampl
 			return "", time.Time{}, true, fmt.Errorf("embedded sample: %w", err)
 		}
 		if asOf.IsZero() {
-			asOf, _ = time.Parse("2006-01-02", sample.End)
+			asOf, _ = data.ParseDate(sample.End)
 		}
 	}
 	if asOf.IsZero() {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"time"
 
+	"churn/data"
 	"churn/features"
 	"churn/model"
 	"churn/model/eval"
@@ -110,7 +111,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if len(cutoffs) < 3 {
 		return nil, fmt.Errorf("%w: %d cutoffs, want at least 3", ErrInvalidInput, len(cutoffs))
 	}
-	log.Info().Str("data", root).Str("as_of", asOf.Format("2006-01-02")).Int("cutoffs", len(cutoffs)).
+	log.Info().Str("data", root).Str("as_of", data.FormatDate(asOf)).Int("cutoffs", len(cutoffs)).
 		Str("first_cutoff", day(cutoffs[0])).Str("last_cutoff", day(cutoffs[len(cutoffs)-1])).Msg("train started")
 	step := time.Now()
 	cache, err := newFeatureCache(filepath.Join(cfg.Registry, "cache"), &cfg, &env, ds, asOf.UnixNano())
@@ -251,7 +252,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		rec.SHAPImportance = shap.meanAbs
 	}
 	extra := map[string]any{
-		"as_of":      asOf.Format("2006-01-02"),
+		"as_of":      data.FormatDate(asOf),
 		"cutoffs":    summaries,
 		"data":       root,
 		"gbt_params": gbtRecord(tcfg.GBT),
@@ -281,7 +282,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		return nil, fmt.Errorf("save model: %w", err)
 	}
 	sum := &TrainSummary{
-		AsOf:     asOf.Format("2006-01-02"),
+		AsOf:     data.FormatDate(asOf),
 		Version:  version,
 		Promoted: promoted,
 		Algo:     final.Algo(),
@@ -346,7 +347,7 @@ func gbtRecord(p gbt.Params) map[string]any {
 // profileBins is the number of quantile bins kept per feature for drift.
 const profileBins = 10
 
-func day(ns int64) string { return time.Unix(0, ns).UTC().Format("2006-01-02") }
+func day(ns int64) string { return data.FormatDate(time.Unix(0, ns)) }
 
 // Roles of the time split. Rows of the training matrix come in this order,
 // the latest cutoff's refit half before its held-back half, so that every

@@ -34,7 +34,7 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 	}
 	f := ld.Frame
 	fit := fitValue(f, &cfg, log)
-	sum := &ValueSummary{AsOf: asOf.Format("2006-01-02"), Unit: cfg.Value.Unit, Customers: f.Rows(), Fit: fit}
+	sum := &ValueSummary{AsOf: data.FormatDate(asOf), Unit: cfg.Value.Unit, Customers: f.Rows(), Fit: fit}
 	if fit.BGNBD != nil {
 		bg := fit.BGNBD
 		log.Info().Float64("r", bg.R).Float64("alpha", bg.Alpha).Float64("a", bg.A).Float64("b", bg.B).

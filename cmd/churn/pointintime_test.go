@@ -26,12 +26,13 @@ func TestFeaturesIgnoreTheFuture(t *testing.T) {
 	if removed == 0 {
 		t.Fatal("the generated dataset has no row after the cutoff: the test would prove nothing")
 	}
-	t.Logf("%d rows at or after %s taken out", removed, cutoff.Format("2006-01-02"))
+	asOf := data.FormatDate(cutoff)
+	t.Logf("%d rows at or after %s taken out", removed, asOf)
 
 	dir := t.TempDir()
 	features := func(data, name string) []byte {
 		out := filepath.Join(dir, name)
-		r := churn(t, dir, "features", "--data", data, "--as-of", cutoff.Format("2006-01-02"), "--out", out)
+		r := churn(t, dir, "features", "--data", data, "--as-of", asOf, "--out", out)
 		if r.code != 0 {
 			t.Fatalf("churn features --data %s: %s", data, r)
 		}

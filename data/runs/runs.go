@@ -48,7 +48,7 @@ var (
 
 // Day is the run date of a cutoff instant: its UTC calendar date,
 // YYYY-MM-DD.
-func Day(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+func Day(t time.Time) string { return data.FormatDate(t) }
 
 // Folder is the name of the folder of the run of day: as_of=YYYY-MM-DD.
 func Folder(day string) string { return folderKey + day }
@@ -62,7 +62,7 @@ func CheckDate(day string) error {
 	if !dateRE.MatchString(day) {
 		return fmt.Errorf("run date %q: want YYYY-MM-DD: %w", day, ErrBadDate)
 	}
-	if _, err := time.Parse(time.DateOnly, day); err != nil {
+	if _, err := data.ParseDate(day); err != nil {
 		return fmt.Errorf("run date %q: not a calendar date: %w", day, ErrBadDate)
 	}
 	return nil
@@ -73,7 +73,7 @@ func Cutoff(day string) (time.Time, error) {
 	if err := CheckDate(day); err != nil {
 		return time.Time{}, err
 	}
-	return time.Parse(time.DateOnly, day)
+	return data.ParseDate(day)
 }
 
 // ParseFolder returns the run date of a folder name as_of=YYYY-MM-DD, and
@@ -133,7 +133,7 @@ func Before(out string, t time.Time) (string, error) {
 		return "", err
 	}
 	for i := len(dates) - 1; i >= 0; i-- {
-		c, _ := time.Parse(time.DateOnly, dates[i])
+		c, _ := data.ParseDate(dates[i])
 		if c.Before(t) {
 			return dates[i], nil
 		}

@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
+	"churn/data"
 	"churn/data/synth"
 	"churn/internal/fsutil"
 )
@@ -22,7 +22,7 @@ var files embed.FS
 
 // Config returns the generator configuration of the embedded dataset.
 func Config() synth.Config {
-	end, _ := time.Parse(time.DateOnly, End) // End is a valid constant date
+	end, _ := data.ParseDate(End) // End is a valid constant date
 	cfg := synth.DefaultConfig()
 	cfg.Customers = 1800
 	cfg.Days = 730

@@ -28,7 +28,7 @@ func TestFSHoldsEveryTable(t *testing.T) {
 	if total > 10<<20 {
 		t.Errorf("embedded dataset is %d bytes, want at most 10 MiB", total)
 	}
-	end, err := time.Parse(time.DateOnly, End)
+	end, err := data.ParseDate(End)
 	if err != nil || !Config().End.Equal(end) {
 		t.Errorf("End %q and Config().End %v disagree (%v)", End, Config().End, err)
 	}

@@ -12,10 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 	"unsafe"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/internal/fsutil"
 )
 
@@ -484,7 +484,7 @@ func (t *Table) colAt(c int) *column {
 }
 
 func asOfNanos(d string) int64 {
-	t, err := time.Parse(time.DateOnly, d)
+	t, err := runs.Cutoff(d)
 	if err != nil { // run dates are checked when listed
 		return data.NoTime
 	}

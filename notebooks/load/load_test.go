@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"testing"
-	"time"
 
 	"churn/data"
 	"churn/data/sample"
@@ -36,7 +35,7 @@ func TestAllAndFrame(t *testing.T) {
 		t.Errorf("got %d distinct ids after cloning, want %d", len(ids), sampleCustomers)
 	}
 
-	end, _ := time.Parse(time.DateOnly, sample.End)
+	end, _ := data.ParseDate(sample.End)
 	cfg := features.DefaultConfig()
 	cut := features.MonthlyCutoffs(end, 1, cfg.Horizon)
 	full, err := Frame(ctx, ds, cfg, cut, end.UnixNano(), 0)

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
-	"time"
 
 	"churn/data"
 	"churn/data/runs"
@@ -71,7 +70,7 @@ func Write(tb testing.TB, scores string, r Run) string {
 func Columns(r Run) ([]data.OutColumn, []runs.Segment) {
 	n := r.Customers
 	rng := rand.New(rand.NewPCG(r.Seed, 7))
-	if _, err := time.Parse(time.DateOnly, r.AsOf); err != nil {
+	if err := runs.CheckDate(r.AsOf); err != nil {
 		panic(fmt.Sprintf("liststest: as of %q: %v", r.AsOf, err))
 	}
 	str := func() []string { return make([]string, n) }
