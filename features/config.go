@@ -201,13 +201,17 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// LabelSpan is how far past a cutoff c its label looks: Gap + Horizon. The
+// label of c is complete once the data reaches c + LabelSpan.
+func (c Config) LabelSpan() time.Duration { return c.Gap + c.Horizon }
+
 // MonthlyCutoffs returns n cutoffs one calendar month apart, ascending, in
 // unix nanoseconds, each at midnight UTC. They fall on the day of the month
 // of asOf (clamped to the month's last day, so a 31st gives Feb 28 or 29),
-// and the latest is the latest such month step c with c + horizon <= asOf:
-// its label horizon is complete by asOf. Pass gap + horizon as horizon when
-// labels start after a gap. n <= 0 gives none.
-func MonthlyCutoffs(asOf time.Time, n int, horizon time.Duration) []int64 {
+// and the latest is the latest such month step c with c + span <= asOf:
+// its label is complete by asOf. Pass Config.LabelSpan as span. n <= 0
+// gives none.
+func MonthlyCutoffs(asOf time.Time, n int, span time.Duration) []int64 {
 	if n <= 0 {
 		return nil
 	}
@@ -219,7 +223,7 @@ func MonthlyCutoffs(asOf time.Time, n int, horizon time.Duration) []int64 {
 		return first.AddDate(0, 0, min(d, last)-1)
 	}
 	back := 0
-	for step(back).Add(horizon).After(asOf) {
+	for step(back).Add(span).After(asOf) {
 		back++
 	}
 	out := make([]int64, n)

@@ -66,13 +66,13 @@
 // label. Status is the label's; it says nothing of a customer's value.
 //
 // Label at c, over the horizon [c+Gap, c+Gap+Horizon): NaN when
-// c+Gap+Horizon > dataEnd (incomplete horizon) or the customer is churned
-// at c. Contractual: 1 when cancelled_at is in the horizon, 0 when it is
-// null or after it, NaN when it falls in the gap. Noncontractual: NaN
-// unless active in the lookback window; then 1 when the horizon holds no
-// session, event or order, else 0. LabelMode Auto picks the definition per
-// customer and cutoff from the plan and the cancellations before the
-// cutoff (see Auto).
+// c+Gap+Horizon > dataEnd (incomplete horizon; Gap+Horizon is
+// Config.LabelSpan) or the customer is churned at c. Contractual: 1 when
+// cancelled_at is in the horizon, 0 when it is null or after it, NaN when
+// it falls in the gap. Noncontractual: NaN unless active in the lookback
+// window; then 1 when the horizon holds no session, event or order, else
+// 0. LabelMode Auto picks the definition per customer and cutoff from the
+// plan and the cancellations before the cutoff (see Auto).
 //
 // # Windows and tenure
 //

@@ -573,3 +573,22 @@ func TestMonthlyCutoffs(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelSpan: a config's label span is its gap plus its horizon, and the
+// latest monthly cutoff for it is the latest whose gap and horizon both end
+// by asOf.
+func TestLabelSpan(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Gap, cfg.Horizon = 14*Day, 60*Day
+	if got, want := cfg.LabelSpan(), 74*Day; got != want {
+		t.Errorf("LabelSpan = %v, want %v", got, want)
+	}
+	// 2026-11-01 less 74 days is 2026-08-19: August 1st is the latest
+	// first of a month whose label is complete; with the horizon alone
+	// (2026-09-02) it would be September 1st.
+	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	day := func(m time.Month) int64 { return time.Date(2026, m, 1, 0, 0, 0, 0, time.UTC).UnixNano() }
+	if got, want := MonthlyCutoffs(asOf, 2, cfg.LabelSpan()), []int64{day(7), day(8)}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("MonthlyCutoffs(LabelSpan) = %v, want %v", got, want)
+	}
+}

@@ -14,11 +14,11 @@ import (
 // which an earlier run's realised metrics mean anything.
 const minEvaluated = 50
 
-// earlierRun finds the latest finished run under out whose label horizon
-// has fully passed by asOf: its scores can now be checked against what
-// happened.
-func earlierRun(out string, asOf time.Time, horizon time.Duration) (day string, cutoff time.Time, ok bool) {
-	day, err := runs.AtOrBefore(out, asOf.Add(-horizon))
+// earlierRun finds the latest finished run under out whose label span
+// (features.Config.LabelSpan) has fully passed by asOf: its scores can now
+// be checked against what happened.
+func earlierRun(out string, asOf time.Time, span time.Duration) (day string, cutoff time.Time, ok bool) {
+	day, err := runs.AtOrBefore(out, asOf.Add(-span))
 	if err != nil {
 		return "", time.Time{}, false
 	}

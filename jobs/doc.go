@@ -66,8 +66,8 @@
 // Train builds monthly cutoffs (features.MonthlyCutoffs), caches each
 // cutoff's rows (keyed by the inputs, config and code version, so that a
 // retry does not read the histories again), and splits by time: the latest
-// complete cutoff is the test set; the cutoffs whose label window (horizon
-// plus gap) reaches into its horizon are set aside (role gap); the latest
+// complete cutoff is the test set; the cutoffs whose label window
+// (features.Config.LabelSpan: gap plus horizon) reaches into its horizon are set aside (role gap); the latest
 // one left is halved by customer into validation (early stopping, model
 // choice) and calibration, and the older ones train. The holdout metrics
 // of that model stand beside a naive baseline (days since last activity).

@@ -38,7 +38,7 @@ func TestFeaturesCSVStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cuts := features.MonthlyCutoffs(asOf, 3, cfg.Features.Horizon+cfg.Features.Gap)
+	cuts := features.MonthlyCutoffs(asOf, 3, cfg.Features.LabelSpan())
 	ld, b, err := loadBuilder(context.Background(), &cfg, &env, ds, cuts, asOf.UnixNano(), env.Log)
 	if err != nil {
 		t.Fatal(err)

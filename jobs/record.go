@@ -88,7 +88,7 @@ func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fing
 		case "test":
 			w.TestCutoff = c.Cutoff
 			if t, err := data.ParseDate(c.Cutoff); err == nil {
-				w.LabelsUntil = data.FormatDate(t.Add(cfg.Features.Gap + cfg.Features.Horizon))
+				w.LabelsUntil = data.FormatDate(t.Add(cfg.Features.LabelSpan()))
 			}
 		}
 	}

@@ -232,7 +232,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	cutoffs := []int64{cutoff}
 	// An earlier run whose horizon has passed is checked against what
 	// happened; its cutoff's labels come from the same pass over the data.
-	prevDay, prevCut, evaluate := earlierRun(cfg.Out, asOf, cfg.Features.Horizon+cfg.Features.Gap)
+	prevDay, prevCut, evaluate := earlierRun(cfg.Out, asOf, cfg.Features.LabelSpan())
 	if evaluate {
 		cutoffs = []int64{prevCut.UnixNano(), cutoff}
 	}

@@ -106,7 +106,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err := checkWritableDir(cfg.Registry, true); err != nil {
 		return nil, invalid(fmt.Errorf("registry: %w", err))
 	}
-	window := cfg.Features.Horizon + cfg.Features.Gap
+	window := cfg.Features.LabelSpan()
 	cutoffs := features.MonthlyCutoffs(asOf, cfg.Train.Cutoffs, window)
 	if len(cutoffs) < 3 {
 		return nil, fmt.Errorf("%w: %d cutoffs, want at least 3", ErrInvalidInput, len(cutoffs))
