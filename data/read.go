@@ -48,8 +48,9 @@ type ReadOptions struct {
 	Mapping Mapping
 	// Until skips rows whose main timestamp (signup_at, started_at, ts,
 	// created_at, answered_at) is after it, with reason
-	// "future_timestamp". NoTime, and 0 so that the zero value means no
-	// bound, disable the check.
+	// "future_timestamp": a row at Until itself is kept (features, whose
+	// cutoffs see only rows strictly before them, leave it out). NoTime,
+	// and 0 so that the zero value means no bound, disable the check.
 	Until int64
 	// OnBad is called for every skipped row. A non-nil return stops the
 	// read with that error. Nil means skipped rows are only counted.

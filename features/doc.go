@@ -47,6 +47,13 @@
 //
 // # Point in time
 //
+// One boundary convention holds for every instant here, a cutoff as much
+// as a Builder's dataEnd: it is the first instant not covered. A label is
+// complete only when c + Config.LabelSpan <= dataEnd. Readers bounded with
+// data.ReadOptions.Until = dataEnd (inclusive) may hand on a row at exactly
+// dataEnd: every cutoff up to dataEnd, and every complete label, leaves it
+// out.
+//
 // A feature for cutoff c uses only rows with timestamp strictly before c;
 // a row at c belongs to the label side. The customers table counts only as
 // of c: customers who sign up at or after c have no row, and cancelled_at

@@ -187,6 +187,51 @@ func TestNoLeakage(t *testing.T) {
 	}
 }
 
+// TestRowsAtDataEnd: rows at exactly dataEnd, which readers bounded with
+// data.ReadOptions.Until = dataEnd hand on, change no feature and no label,
+// not even those of a cutoff whose label ends at dataEnd.
+func TestRowsAtDataEnd(t *testing.T) {
+	cfg := DefaultConfig()
+	end := testCutoffs[len(testCutoffs)-1] + cfg.LabelSpan().Nanoseconds()
+	h := randomHistory(3, 120, testCutoffs[0], 400)
+	var x history
+	for _, cu := range h.customers {
+		if cu.CancelledAt == data.NoTime {
+			cu.CancelledAt = end
+		}
+		x.customers = append(x.customers, cu)
+		id := cu.ID
+		x.sessions = append(x.sessions, data.Session{CustomerID: id, StartedAt: end, DurationS: 50, Pages: 4})
+		x.events = append(x.events, data.Event{CustomerID: id, TS: end, Event: "create", Quantity: 1})
+		x.tickets = append(x.tickets, data.Ticket{CustomerID: id, CreatedAt: end, Channel: "email", Text: "awful",
+			Sentiment: math.NaN(), FirstResponseS: 1, ResolvedAt: data.NoTime, CSAT: 1, Effort: 1})
+		x.surveys = append(x.surveys, data.Survey{CustomerID: id, AnsweredAt: end, NPS: 0})
+		x.orders = append(x.orders, data.Order{CustomerID: id, TS: end, Amount: 1000, Margin: 0.9})
+	}
+	x.customers = append(x.customers, data.Customer{ID: "late", SignupAt: end, CancelledAt: data.NoTime})
+	for _, mode := range []LabelMode{Auto, Contractual, Noncontractual} {
+		cfg.Label = mode
+		want := mustBuild(t, cfg, testCutoffs, end, h)
+		got := mustBuild(t, cfg, testCutoffs, end, concat(h, x))
+		if err := sameX(want, got); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+		labelled := 0
+		for i := range want.Label {
+			if math.Float64bits(want.Label[i]) != math.Float64bits(got.Label[i]) {
+				t.Errorf("%s: customer %s cutoff %s: label %v, want %v", mode, want.CustomerID[i],
+					data.FormatDate(time.Unix(0, want.Cutoff[i])), got.Label[i], want.Label[i])
+			}
+			if want.Cutoff[i] == testCutoffs[len(testCutoffs)-1] && !math.IsNaN(want.Label[i]) {
+				labelled++
+			}
+		}
+		if labelled == 0 {
+			t.Errorf("%s: no label at the last cutoff: its horizon should end exactly at dataEnd", mode)
+		}
+	}
+}
+
 // clip keeps the rows of x strictly before c and x's customers.
 func clip(x history, c int64) history {
 	var out history
