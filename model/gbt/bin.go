@@ -42,27 +42,52 @@ func binMatrix(d Data, maxBins, workers int) *binned {
 		nbins:   make([]int, d.Cols),
 		missing: make([]int, d.Cols),
 	}
-	sample := d.Rows
-	if sample > binSampleRows {
-		sample = binSampleRows
-	}
-	// Gather the sample column by column once, reading X row by row.
-	vals := make([]float64, sample*d.Cols)
-	for i := 0; i < sample; i++ {
-		r := int(int64(i) * int64(d.Rows) / int64(sample))
-		for j, v := range d.X[r*d.Cols : (r+1)*d.Cols] {
-			vals[j*sample+i] = v
-		}
-	}
-	parallel.For(workers, d.Cols, func(j int) {
-		col := vals[j*sample : (j+1)*sample]
-		finite := col[:0]
-		for _, v := range col {
-			if !missing(v) {
-				finite = append(finite, v)
+	sample := min(d.Rows, binSampleRows)
+	// Gather the sample column by column, as float32: binEdges tells
+	// values apart as float32 anyway. A block of sample rows is read row
+	// by row and written column by column, so that the writes of one
+	// column stay within a few cache lines. A column with a finite value
+	// beyond float32's range is gathered again as float64.
+	vals := make([]float32, sample*d.Cols)
+	const gatherBlock = 256
+	wide := make([]bool, d.Cols*((sample+gatherBlock-1)/gatherBlock))
+	parallel.For(workers, (sample+gatherBlock-1)/gatherBlock, func(k int) {
+		for i := k * gatherBlock; i < min((k+1)*gatherBlock, sample); i++ {
+			r := int(int64(i) * int64(d.Rows) / int64(sample))
+			for j, v := range d.X[r*d.Cols : (r+1)*d.Cols] {
+				f := float32(v)
+				if f-f != 0 && !missing(v) {
+					wide[k*d.Cols+j] = true
+				}
+				vals[j*sample+i] = f
 			}
 		}
-		cuts := binEdges(finite, maxBins)
+	})
+	parallel.For(workers, d.Cols, func(j int) {
+		col := vals[j*sample : (j+1)*sample]
+		isWide := false
+		for k := j; k < len(wide); k += d.Cols {
+			isWide = isWide || wide[k]
+		}
+		var cuts []float64
+		if isWide {
+			var finite []float64
+			for i := range sample {
+				r := int(int64(i) * int64(d.Rows) / int64(sample))
+				if v := d.X[r*d.Cols+j]; !missing(v) {
+					finite = append(finite, v)
+				}
+			}
+			cuts = binEdges(finite, maxBins)
+		} else {
+			finite := col[:0]
+			for _, v := range col {
+				if v-v == 0 {
+					finite = append(finite, v)
+				}
+			}
+			cuts = binEdges32(finite, maxBins)
+		}
 		b.cuts[j] = cuts
 		b.nbins[j] = len(cuts) + 1
 	})
@@ -147,6 +172,82 @@ func binEdges(vals []float64, maxBins int) []float64 {
 		}
 	}
 	return cuts
+}
+
+// binEdges32 returns what binEdges returns for the same values given as
+// float64, from finite float32 values, which it sorts in place. Sorting by
+// radix gives the same order as a comparison sort but for the order of -0
+// and +0, which compare equal and give the same edges either way.
+func binEdges32(vals []float32, maxBins int) []float64 {
+	if len(vals) == 0 {
+		return nil
+	}
+	radixSort32(vals)
+	distinct := slices.Compact(slices.Clone(vals))
+	if len(distinct) <= maxBins {
+		cuts := make([]float64, len(distinct)-1)
+		for i := range cuts {
+			cuts[i] = cut32(float64(distinct[i]), float64(distinct[i+1]))
+		}
+		return cuts
+	}
+	n := len(vals)
+	cuts := make([]float64, 0, maxBins-1)
+	for k := 1; k < maxBins; k++ {
+		v := vals[k*n/maxBins]
+		// The edge closes the bin after v, midway to the next distinct value.
+		i, _ := slices.BinarySearch(distinct, v)
+		if i+1 >= len(distinct) {
+			break
+		}
+		c := cut32(float64(distinct[i]), float64(distinct[i+1]))
+		if len(cuts) == 0 || c > cuts[len(cuts)-1] {
+			cuts = append(cuts, c)
+		}
+	}
+	return cuts
+}
+
+// radixSort32 sorts finite float32 values in increasing order (-0 before
+// +0) by three passes of 11 bits over keys that order like the values.
+func radixSort32(vals []float32) {
+	keys := make([]uint32, len(vals))
+	for i, v := range vals {
+		u := math.Float32bits(v)
+		if u>>31 != 0 {
+			u = ^u
+		} else {
+			u |= 1 << 31
+		}
+		keys[i] = u
+	}
+	tmp := make([]uint32, len(keys))
+	var count [1 << 11]int
+	for shift := uint(0); shift < 32; shift += 11 {
+		clear(count[:])
+		for _, k := range keys {
+			count[(k>>shift)&(1<<11-1)]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, k := range keys {
+			d := (k >> shift) & (1<<11 - 1)
+			tmp[count[d]] = k
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	for i, u := range keys {
+		if u>>31 != 0 {
+			u &^= 1 << 31
+		} else {
+			u = ^u
+		}
+		vals[i] = math.Float32frombits(u)
+	}
 }
 
 // round32 rounds v to the nearest float32, keeping values beyond float32's
