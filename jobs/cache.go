@@ -3,12 +3,15 @@ package jobs
 import (
 	"bufio"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,6 +26,11 @@ import (
 // a train retried after a failure, or run again on the same inputs, does
 // not read the histories again for the cutoffs it has already built.
 //
+// An entry is a gob message of the entry with its frame's X left out,
+// followed by X as little-endian float64s: gob would hold the whole
+// encoded matrix in memory before writing it, and encode it value by
+// value.
+//
 // An entry's key covers everything its rows depend on: every input file's
 // path, size and modification time (a file rewritten in place changes its
 // time; checksumming a terabyte to look up a cache would defeat it), the
@@ -33,6 +41,10 @@ type featureCache struct {
 	dir  string
 	base string // hex key of everything but the cutoff
 }
+
+// cacheFormat is the layout of an entry file; it is part of the key, so
+// entries of another layout are never read, and are pruned with age.
+const cacheFormat = 2
 
 // cacheMaxAge is how long an unused cache entry is kept.
 const cacheMaxAge = 14 * 24 * time.Hour
@@ -49,7 +61,7 @@ type cacheEntry struct {
 
 func newFeatureCache(dir string, cfg *Config, env *Env, ds *data.Dataset, dataEnd int64) (*featureCache, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "code %s\nend %d\n", env.CodeVersion, dataEnd)
+	fmt.Fprintf(h, "format %d\ncode %s\nend %d\n", cacheFormat, env.CodeVersion, dataEnd)
 	for _, t := range data.Tables {
 		for _, f := range ds.Files[t] {
 			st, err := os.Stat(f.Path)
@@ -85,8 +97,14 @@ func (c *featureCache) load(cutoff int64) (e *cacheEntry, ok bool) {
 		return nil, false
 	}
 	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
 	e = &cacheEntry{}
-	if err := gob.NewDecoder(bufio.NewReader(f)).Decode(e); err != nil || e.Frame == nil {
+	if err := gob.NewDecoder(r).Decode(e); err != nil || e.Frame == nil {
+		os.Remove(p)
+		return nil, false
+	}
+	e.Frame.X = make([]float64, len(e.Frame.CustomerID)*len(e.Frame.Names))
+	if err := readFloats(r, e.Frame.X); err != nil {
 		os.Remove(p)
 		return nil, false
 	}
@@ -104,9 +122,51 @@ func (c *featureCache) store(cutoff int64, e *cacheEntry) error {
 	if err != nil {
 		return fmt.Errorf("feature cache: %w", err)
 	}
-	w := bufio.NewWriter(f)
-	if err := f.Commit(func() error { return gob.NewEncoder(w).Encode(e) }, w.Flush); err != nil {
+	w := bufio.NewWriterSize(f, 1<<20)
+	head := *e
+	fr := *e.Frame
+	fr.X = nil
+	head.Frame = &fr
+	err = f.Commit(func() error {
+		if err := gob.NewEncoder(w).Encode(&head); err != nil {
+			return err
+		}
+		return writeFloats(w, e.Frame.X)
+	}, w.Flush)
+	if err != nil {
 		return fmt.Errorf("feature cache: %w", err)
+	}
+	return nil
+}
+
+// writeFloats writes v as little-endian float64s.
+func writeFloats(w io.Writer, v []float64) error {
+	var buf [8 << 10]byte
+	for len(v) > 0 {
+		n := min(len(v), len(buf)/8)
+		for i, x := range v[:n] {
+			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
+		}
+		if _, err := w.Write(buf[:8*n]); err != nil {
+			return err
+		}
+		v = v[n:]
+	}
+	return nil
+}
+
+// readFloats fills v with little-endian float64s read from r.
+func readFloats(r io.Reader, v []float64) error {
+	var buf [8 << 10]byte
+	for len(v) > 0 {
+		n := min(len(v), len(buf)/8)
+		if _, err := io.ReadFull(r, buf[:8*n]); err != nil {
+			return err
+		}
+		for i := range v[:n] {
+			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
+		}
+		v = v[n:]
 	}
 	return nil
 }
@@ -161,7 +221,7 @@ func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *featur
 			if frames[k] != nil {
 				continue
 			}
-			sub := selectRows(ld.Frame, rowsAt(ld.Frame, c))
+			sub := cutoffRows(ld.Frame, c)
 			e := &cacheEntry{Frame: sub, Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
 			if err := cache.store(c, e); err != nil {
 				return nil, cached, err

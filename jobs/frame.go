@@ -32,6 +32,37 @@ func selectRows(f *features.Frame, rows []int) *features.Frame {
 	return out
 }
 
+// cutoffRows returns the rows of f at one cutoff: a frame sharing f's
+// memory when they are one run of rows, as a build in cutoff order leaves
+// them, else a copy.
+func cutoffRows(f *features.Frame, cutoff int64) *features.Frame {
+	rows := rowsAt(f, cutoff)
+	if len(rows) == 0 || rows[len(rows)-1]-rows[0] != len(rows)-1 {
+		return selectRows(f, rows)
+	}
+	lo, hi := rows[0], rows[len(rows)-1]+1
+	cols := len(f.Names)
+	return &features.Frame{
+		Names: f.Names, Families: f.Families, Catalog: f.Catalog,
+		X:           f.X[lo*cols : hi*cols : hi*cols],
+		CustomerID:  f.CustomerID[lo:hi:hi],
+		Cutoff:      f.Cutoff[lo:hi:hi],
+		Label:       f.Label[lo:hi:hi],
+		Status:      f.Status[lo:hi:hi],
+		Plan:        f.Plan[lo:hi:hi],
+		Region:      f.Region[lo:hi:hi],
+		Contractual: f.Contractual[lo:hi:hi],
+		SignupAt:    f.SignupAt[lo:hi:hi],
+		CancelledAt: f.CancelledAt[lo:hi:hi],
+		RFMx:        f.RFMx[lo:hi:hi],
+		RFMtx:       f.RFMtx[lo:hi:hi],
+		RFMT:        f.RFMT[lo:hi:hi],
+		MeanRepeat:  f.MeanRepeat[lo:hi:hi],
+		SpendRate:   f.SpendRate[lo:hi:hi],
+		Margin:      f.Margin[lo:hi:hi],
+	}
+}
+
 // rowsAt lists the rows of f at one cutoff.
 func rowsAt(f *features.Frame, cutoff int64) []int {
 	var rows []int

@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"math"
+	"os"
+	"reflect"
+	"testing"
+
+	"churn/features"
+)
+
+// TestFeatureCacheRoundTrip: an entry reads back as stored, X bit for bit
+// (NaN included); a truncated entry is a miss and is removed.
+func TestFeatureCacheRoundTrip(t *testing.T) {
+	c := &featureCache{dir: t.TempDir(), base: "k"}
+	f := &features.Frame{
+		Names:       []string{"a", "b", "c"},
+		CustomerID:  []string{"x", "y"},
+		Cutoff:      []int64{5, 5},
+		X:           []float64{1, math.NaN(), -0.5, math.Inf(1), 1e-300, 3},
+		Label:       []float64{0, math.NaN()},
+		Status:      []features.Status{features.Active, features.New},
+		Plan:        []string{"p", "q"},
+		Region:      []string{"r", "s"},
+		Contractual: []bool{true, false},
+		SignupAt:    []int64{1, 2},
+		CancelledAt: []int64{3, 4},
+		RFMx:        []float64{1, 2}, RFMtx: []float64{1, 2}, RFMT: []float64{1, 2},
+		MeanRepeat: []float64{1, 2}, SpendRate: []float64{1, 2}, Margin: []float64{1, 2},
+	}
+	if err := c.store(5, &cacheEntry{Frame: f, Skipped: map[string]int64{"t": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := c.load(5)
+	if !ok {
+		t.Fatal("stored entry not found")
+	}
+	if len(e.Frame.X) != len(f.X) {
+		t.Fatalf("X holds %d values, want %d", len(e.Frame.X), len(f.X))
+	}
+	for i, v := range f.X {
+		if math.Float64bits(e.Frame.X[i]) != math.Float64bits(v) {
+			t.Fatalf("X[%d] = %v, want %v", i, e.Frame.X[i], v)
+		}
+	}
+	if !reflect.DeepEqual(e.Frame.CustomerID, f.CustomerID) || e.Skipped["t"] != 1 || len(e.Frame.Margin) != 2 {
+		t.Fatalf("entry read back as %+v", e)
+	}
+	p := c.path(5)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b[:len(b)-8], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.load(5); ok {
+		t.Fatal("truncated entry loaded")
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Fatalf("truncated entry kept: %v", err)
+	}
+}
