@@ -103,7 +103,10 @@ type trainer struct {
 	scratchIn     []int32
 	scratchOut    []int32
 	feats         []int
-	pool          [][]gpair
+	// gathered holds, at each node's idxIn range, the gradients of its
+	// rows in that order, for the node whose histogram is being built.
+	gathered []gpair
+	pool     [][]gpair
 	// gains is parallel to Model.nodes: the gain of each split.
 	gains []float64
 }
@@ -140,6 +143,7 @@ func (t *trainer) run(m *Model, valid *Data) {
 	t.idxOut = make([]int32, 0, n)
 	t.scratchIn = make([]int32, n)
 	t.scratchOut = make([]int32, n)
+	t.gathered = make([]gpair, n)
 
 	var vmargin []float64
 	var vw float64
@@ -370,14 +374,14 @@ func stablePartition(idx, scratch []int32, col []uint8, goLeft func(uint8) bool)
 // over (node, column) tasks; each task writes its own slot, and the best
 // split per node is chosen afterwards in column order.
 func (t *trainer) expand(nodes []tnode, small, large []int) {
-	gathered := make([][]gpair, len(small))
+	// Nodes own disjoint ranges of idxIn, so their gathered gradients
+	// share one buffer.
 	parallel.For(t.workers, len(small), func(k int) {
 		nd := &nodes[small[k]]
-		g := make([]gpair, nd.inHi-nd.inLo)
+		g := t.gathered[nd.inLo:nd.inHi]
 		for i, r := range t.idxIn[nd.inLo:nd.inHi] {
 			g[i] = t.grad[r]
 		}
-		gathered[k] = g
 	})
 	if large == nil {
 		nodes[small[0]].hist = t.getHist()
@@ -402,7 +406,7 @@ func (t *trainer) expand(nodes []tnode, small, large []int) {
 			cols[q] = t.bins.codes[f*t.bins.rows : (f+1)*t.bins.rows]
 		}
 		idx := t.idxIn[sn.inLo:sn.inHi]
-		g := gathered[k][:len(idx)]
+		g := t.gathered[sn.inLo:sn.inHi]
 		if len(fs) == histGroup {
 			h0, h1, h2, h3 := hs[0], hs[1], hs[2], hs[3]
 			c0, c1, c2, c3 := cols[0], cols[1], cols[2], cols[3]
