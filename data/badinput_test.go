@@ -2,16 +2,22 @@ package data
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/compress"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // v2Seeds writes small files of sessions with v2 data pages that the page
@@ -135,8 +141,178 @@ func TestBadFiles(t *testing.T) {
 func FuzzReadPagesV2(f *testing.F) {
 	for _, b := range v2Seeds(f) {
 		f.Add(b)
+		// And with page headers that claim absurd sizes and counts.
+		for _, e := range absurdEdits {
+			if bad, _, ok := editPageHeader(f, b, 0, e.edit); ok {
+				f.Add(bad)
+			}
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		readBad(t, b, true)
 	})
+}
+
+// editPageHeader returns a copy of the Parquet file b with the page
+// header of page number page (0 first, the dictionary page included) of
+// the last column chunk of the last row group changed by edit, and that
+// chunk's column; ok is false when the chunk has fewer pages. The bytes
+// after the header move by the change of its length, and the footer is
+// written again with the chunk's sizes and the offsets after it moved
+// too, so that the file is sound but for what edit says.
+func editPageHeader(tb testing.TB, b []byte, page int, edit func(*format.PageHeader)) (out []byte, column string, ok bool) {
+	tb.Helper()
+	proto := &thrift.CompactProtocol{}
+	flen := int(binary.LittleEndian.Uint32(b[len(b)-8:]))
+	fstart := len(b) - 8 - flen
+	var md format.FileMetaData
+	if err := thrift.Unmarshal(proto, b[fstart:len(b)-8], &md); err != nil {
+		tb.Fatal(err)
+	}
+	rg := &md.RowGroups[len(md.RowGroups)-1]
+	cc := &rg.Columns[len(rg.Columns)-1]
+	meta := &cc.MetaData
+	column = meta.PathInSchema[len(meta.PathInSchema)-1]
+	pos := meta.DataPageOffset
+	if meta.DictionaryPageOffset > 0 && meta.DictionaryPageOffset < pos {
+		pos = meta.DictionaryPageOffset
+	}
+	end := pos + meta.TotalCompressedSize
+	header := func(at int64) (format.PageHeader, int) {
+		var h format.PageHeader
+		r := proto.NewReaderFromBytes(b[at:fstart])
+		if err := thrift.NewDecoder(r).Decode(&h); err != nil {
+			tb.Fatal(err)
+		}
+		return h, r.BytesRead()
+	}
+	for range page {
+		h, n := header(pos)
+		pos += int64(n) + int64(h.CompressedPageSize)
+	}
+	if pos >= end {
+		return nil, column, false
+	}
+	h, n := header(pos)
+	edit(&h)
+	nh, err := thrift.Marshal(proto, &h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d := int64(len(nh) - n)
+	meta.TotalCompressedSize += d
+	meta.TotalUncompressedSize += d
+	if rg.TotalCompressedSize != 0 {
+		rg.TotalCompressedSize += d
+	}
+	for i := range md.RowGroups {
+		for j := range md.RowGroups[i].Columns {
+			c := &md.RowGroups[i].Columns[j]
+			for _, off := range []*int64{&c.OffsetIndexOffset, &c.ColumnIndexOffset, &c.MetaData.BloomFilterOffset} {
+				if *off > pos {
+					*off += d
+				}
+			}
+		}
+	}
+	footer, err := thrift.Marshal(proto, &md)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out = append([]byte(nil), b[:pos]...)
+	out = append(out, nh...)
+	out = append(out, b[pos+int64(n):fstart]...)
+	out = append(out, footer...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(footer)))
+	return append(out, "PAR1"...), column, true
+}
+
+// TestAbsurdPageSizes: page headers whose sizes or counts no sound file
+// has (an uncompressed size beyond the column chunk's, a compressed size
+// beyond the chunk's end, more values than the row group has rows) are
+// refused before anything is allocated for them, with a FileError that
+// names the file, the column and the row group, on both paths.
+func TestAbsurdPageSizes(t *testing.T) {
+	seeds := v2Seeds(t)
+	for i, seed := range seeds {
+		// The helper itself: a header written again unchanged leaves a
+		// file that reads as the seed does, on the page path.
+		same, _, _ := editPageHeader(t, seed, 0, func(*format.PageHeader) {})
+		files := make([]File, 2)
+		for j, b := range [][]byte{seed, same} {
+			files[j] = File{Path: filepath.Join(t.TempDir(), "same.parquet"), Rel: "same", Table: Sessions}
+			if err := os.WriteFile(files[j].Path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustTakePages(t, files[1])
+		var rows [2][]Session
+		for j, f := range files {
+			_, err := ReadFile(context.Background(), f, ReadOptions{}, func(b []Session) error {
+				for _, r := range b {
+					rows[j] = append(rows[j], cloneRow(r))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("seed %d: %v", i, err)
+			}
+		}
+		sameRows(t, rows[1], rows[0])
+		edited := 0
+		for page := range 2 {
+			for _, e := range absurdEdits {
+				name, edit := e.name, e.edit
+				b, last, ok := editPageHeader(t, seed, page, edit)
+				if !ok {
+					continue
+				}
+				edited++
+				path := filepath.Join(t.TempDir(), "absurd.parquet")
+				if err := os.WriteFile(path, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				f := File{Path: path, Rel: "sessions/absurd.parquet", Table: Sessions}
+				for _, pages := range []bool{true, false} {
+					var before, after runtime.MemStats
+					runtime.ReadMemStats(&before)
+					start := time.Now()
+					_, err := ReadFile(context.Background(), f, ReadOptions{arrowOnly: !pages}, func([]Session) error { return nil })
+					took := time.Since(start)
+					runtime.ReadMemStats(&after)
+					var fe *FileError
+					if !errors.As(err, &fe) || fe.File != f.Rel || fe.Column != last || !errors.Is(err, ErrCorrupt) ||
+						!strings.Contains(err.Error(), "row group") {
+						t.Errorf("seed %d, page %d, %s (pages %v): error %v; want an ErrCorrupt FileError naming the file, column %s and the row group",
+							i, page, name, pages, err, last)
+					}
+					if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+						t.Errorf("seed %d, page %d, %s (pages %v): %d MiB allocated in %v before the error", i, page, name, pages, alloc>>20, took)
+					}
+				}
+			}
+		}
+		if edited == 0 {
+			t.Errorf("seed %d: no page header edited", i)
+		}
+	}
+}
+
+// absurdEdits make a page header claim what no sound file has.
+var absurdEdits = []struct {
+	name string
+	edit func(*format.PageHeader)
+}{
+	{"uncompressed size", func(h *format.PageHeader) { h.UncompressedPageSize = math.MaxInt32 }},
+	{"compressed size", func(h *format.PageHeader) { h.CompressedPageSize = math.MaxInt32 }},
+	{"values", func(h *format.PageHeader) {
+		switch {
+		case h.DataPageHeader.Valid:
+			h.DataPageHeader.V.NumValues = math.MaxInt32
+		case h.DataPageHeaderV2.Valid:
+			h.DataPageHeaderV2.V.NumValues = math.MaxInt32
+		case h.DictionaryPageHeader.Valid:
+			h.DictionaryPageHeader.V.NumValues = math.MaxInt32
+		}
+	}},
 }

@@ -74,7 +74,12 @@
 // (ErrWrongType; ints widen to doubles, TIMESTAMP of any unit and DATE are
 // timestamps, a string is never a timestamp) give a *FileError. So does a
 // file that is not Parquet, truncated or garbled (ErrCorrupt); Arrow panics
-// on some garbage and ReadFile turns such a panic into a FileError.
+// on some garbage and ReadFile turns such a panic into a FileError. Before
+// a row group is decoded, the page headers of its chunks are read and
+// checked (pagecheck.go): a page that claims more bytes than its chunk
+// holds, more uncompressed bytes than the whole chunk, or more values than
+// the row group has rows is an ErrCorrupt FileError naming the column and
+// the row group, found before either decoder allocates what it claims.
 //
 // # Row rules
 //

@@ -263,6 +263,9 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 	var base int64 // file row index of the first row of the row group
 	for rg := 0; rg < pr.NumRowGroups(); rg++ {
 		r.rowGroup = rg
+		if err := r.checkPages(osf, pr.MetaData(), leaves, rg); err != nil {
+			return r.st, err
+		}
 		var n int64
 		if pages.takes(rg) {
 			n, err = pages.readRowGroup(ctx, rg, base, d)
