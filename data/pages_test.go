@@ -152,13 +152,40 @@ func readKeyedColumns[T Row](t *testing.T, f File, batch int, arrowOnly bool) []
 			return nil
 		})
 	case Event:
-		_, err = ReadKeyedColumns(context.Background(), f, opt, idKey, func(c *EventColumns, keys []int32) error {
+		var st FileStats
+		st, err = ReadKeyedColumns(context.Background(), f, opt, idKey, func(c *EventColumns, keys []int32) error {
 			checkKeys(c.CustomerID, keys)
 			for i := range c.CustomerID {
 				rows = append(rows, cloneRow(Event{c.CustomerID[i], c.TS[i], c.Event[i], c.Quantity[i]}))
 			}
 			return nil
 		})
+		if err != nil {
+			break
+		}
+		// ReadEventKeys: the same rows, keys and stats, without the
+		// quantity.
+		var n int
+		kst, kerr := ReadEventKeys(context.Background(), f, opt, idKey, func(c *EventColumns, keys []int32) error {
+			checkKeys(c.CustomerID, keys)
+			if c.Quantity != nil {
+				t.Fatalf("%s: ReadEventKeys gave quantities", f.Rel)
+			}
+			for i := range c.CustomerID {
+				if n >= len(rows) {
+					t.Fatalf("%s: ReadEventKeys gives more than %d rows", f.Rel, len(rows))
+				}
+				want := rows[n].(Event)
+				if got := (Event{c.CustomerID[i], c.TS[i], c.Event[i], want.Quantity}); got != want {
+					t.Fatalf("%s: ReadEventKeys row %d is %+v, want %+v", f.Rel, n, got, want)
+				}
+				n++
+			}
+			return nil
+		})
+		if kerr != nil || n != len(rows) || !reflect.DeepEqual(kst, st) {
+			t.Fatalf("%s: ReadEventKeys: %d rows, stats %+v, error %v; want %d rows, stats %+v", f.Rel, n, kst, kerr, len(rows), st)
+		}
 	default:
 		return nil
 	}
@@ -362,7 +389,7 @@ func pagesTaken(t *testing.T, f File) (taken, groups int, why string) {
 		t.Fatal(err)
 	}
 	r := &reader{table: f.Table, file: f.Rel, cols: make([]colVec, len(Contract[f.Table]))}
-	leaves, err := r.resolve(fr)
+	leaves, err := r.resolve(fr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

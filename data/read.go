@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,10 +166,29 @@ func ReadKeyedColumns[C ColumnBatch](ctx context.Context, f File, opt ReadOption
 	return readFile(ctx, f, opt, key, d)
 }
 
+// ReadEventKeys is ReadKeyedColumns of events without their quantity,
+// for a caller that needs only who did what when: the quantity column is
+// not read (nor decompressed, on the page path), and the batch's Quantity
+// is nil. The rows kept and skipped, their keys, the stats and the errors
+// are ReadKeyedColumns', as the quantity never decides them.
+func ReadEventKeys(ctx context.Context, f File, opt ReadOptions, key func(id string) int32, fn func(batch *EventColumns, keys []int32) error) (FileStats, error) {
+	if key == nil {
+		return FileStats{}, fmt.Errorf("read %s: no key function", f.Rel)
+	}
+	var batch EventColumns
+	return readFile(ctx, f, opt, key, deliver{table: Events, skip: []int{3}, fn: func(r *reader, n int) error {
+		c := r.cols
+		batch = EventColumns{CustomerID: c[0].s[:n], TS: c[1].t[:n], Event: c[2].s[:n]}
+		return fn(&batch, c[0].keys[:n])
+	}})
+}
+
 // deliver hands the first n rows of the reader's checked columns to the
-// caller.
+// caller. skip lists optional contract columns (by index) the caller does
+// not use: they are not read, and read as null.
 type deliver struct {
 	table Table
+	skip  []int
 	fn    func(r *reader, n int) error
 }
 
@@ -244,7 +264,7 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 	defer osf.Close()
 	pr := fr.ParquetReader()
 	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(Contract[table])), key: key, rules: tableRules(table)}
-	leaves, err := r.resolve(fr)
+	leaves, err := r.resolve(fr, d.skip)
 	if err != nil {
 		return st, err
 	}
@@ -344,14 +364,17 @@ type reqCol struct {
 	name string
 }
 
-// resolve finds the contract columns in the file's schema and returns
-// their leaf indices.
-func (r *reader) resolve(fr *pqarrow.FileReader) ([]int, error) {
+// resolve finds the contract columns in the file's schema, but for the
+// optional columns skip, and returns their leaf indices.
+func (r *reader) resolve(fr *pqarrow.FileReader, skip []int) ([]int, error) {
 	var leaves []int
 	for c, col := range Contract[r.table] {
 		name := r.opt.Mapping.column(r.table, col.Name)
 		v := &r.cols[c]
 		v.name = name
+		if !col.Required && slices.Contains(skip, c) {
+			continue
+		}
 		for _, sf := range fr.Manifest.Fields {
 			if sf.Field.Name != name {
 				continue

@@ -73,9 +73,10 @@ func readExtras(ctx context.Context, cfg *Config, b *features.Builder, files []d
 
 // learnCatalog sets b's catalog: src.fixed when given, else the one an
 // EventProfile of the event files learns, with the attributes b learned
-// at Freeze. The profile reads the event files once more, by cfg.Workers
-// goroutines, and the sessions files too when an event name fires on
-// nearly every day (features.EventProfile.NeedsSessions).
+// at Freeze. The profile reads the event files once more (but for their
+// quantities, which it does not use), by cfg.Workers goroutines, and the
+// sessions files too when an event name fires on nearly every day
+// (features.EventProfile.NeedsSessions).
 func learnCatalog(ctx context.Context, cfg *Config, b *features.Builder, files []data.File, opt data.ReadOptions, src catalogSource, until int64, log zerolog.Logger) error {
 	if src.fixed != nil {
 		b.SetCatalog(*src.fixed)
@@ -133,7 +134,7 @@ func learnCatalog(ctx context.Context, cfg *Config, b *features.Builder, files [
 		return profiles, nil
 	}
 	profiles, err := profile(events, func(ctx context.Context, p *features.EventProfile, f data.File) error {
-		_, err := data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error {
+		_, err := data.ReadEventKeys(ctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error {
 			p.AddEvents(c, idx)
 			return nil
 		})
