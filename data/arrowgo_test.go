@@ -396,7 +396,9 @@ func writeArrowAny(t *testing.T, path string, tb Table, rows any, o arrowOpts) a
 
 // arrowVariants are the options of Arrow's Go writer that the interop
 // tests write the dataset with; pages says whether the page path must
-// read every row group of their files.
+// read every row group of their files (without statistics, Arrow's Go
+// writer counts no nulls in its v2 page headers: the page path reads
+// only those whose columns hold no nulls).
 //
 // deltaInt marks files with DELTA_BINARY_PACKED integers: Arrow Go v17's
 // record reader panics on them ("slice bounds out of range") when a batch
@@ -417,7 +419,7 @@ var arrowVariants = []struct {
 		parquet.WithDataPageVersion(parquet.DataPageV1), parquet.WithDictionaryDefault(false),
 		parquet.WithCompression(compress.Codecs.Gzip)}}, true, false},
 	{"v1-nostats-brotli", arrowOpts{unit: arrow.Microsecond, props: []parquet.WriterProperty{
-		parquet.WithDataPageVersion(parquet.DataPageV1), parquet.WithStats(false), parquet.WithCompression(compress.Codecs.Brotli)}}, false, false},
+		parquet.WithDataPageVersion(parquet.DataPageV1), parquet.WithStats(false), parquet.WithCompression(compress.Codecs.Brotli)}}, true, false},
 	{"v2-nostats-brotli", arrowOpts{unit: arrow.Microsecond, props: []parquet.WriterProperty{
 		parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithStats(false), parquet.WithCompression(compress.Codecs.Brotli)}}, false, false},
 	{"v2-delta-brotli-us-date", arrowOpts{unit: arrow.Microsecond, date: true, props: append([]parquet.WriterProperty{
@@ -466,7 +468,7 @@ func TestArrowGoWriters(t *testing.T) {
 				want := writeArrowAny(t, f.Path, tb, rows, v.o)
 				if v.pages {
 					mustTakePages(t, f)
-				} else if taken, _, _ := pagesTaken(t, f); taken != 0 {
+				} else if taken, _, _ := pagesTaken(t, f); v.o.int96 && taken != 0 {
 					t.Errorf("%s: the page path reads %d row groups of an INT96 file", f.Rel, taken)
 				}
 				if v.deltaInt {

@@ -316,3 +316,42 @@ var absurdEdits = []struct {
 		}
 	}},
 }
+
+// TestCountNulls: the nulls of v2 definition levels (RLE/bit-packed
+// hybrid, bit width 1) are counted, and levels that are cut short or not
+// 0 and 1 are not trusted.
+func TestCountNulls(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "levels")
+	for _, c := range []struct {
+		b      []byte
+		n      int
+		nulls  int
+		ok     bool
+		maxDef int16
+	}{
+		{[]byte{20, 0}, 10, 10, true, 1},                   // a run of 10 nulls
+		{[]byte{20, 1}, 10, 0, true, 1},                    // a run of 10 values
+		{[]byte{3, 0b10110101}, 8, 3, true, 1},             // 8 bit-packed levels
+		{[]byte{3, 0b10110101}, 5, 2, true, 1},             // the first 5 of them
+		{[]byte{6, 1, 5, 0b00001111, 0b1}, 12, 4, true, 1}, // a run of 3 values, then 9 of 16 packed
+		{[]byte{20, 0}, 12, 0, false, 1},                   // too few levels
+		{[]byte{20}, 10, 0, false, 1},                      // a run without its value
+		{[]byte{4, 2}, 2, 0, false, 1},                     // a level of 2
+		{[]byte{1}, 4, 0, false, 1},                        // no groups
+		{[]byte{20, 0}, 10, 0, false, 2},                   // levels of a nested column
+	} {
+		if err := os.WriteFile(path, c.b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r reader
+		nulls, ok := r.countNulls(src, 0, int32(len(c.b)), c.n, c.maxDef)
+		src.Close()
+		if ok != c.ok || ok && nulls != c.nulls {
+			t.Errorf("levels %x, %d of them: %d nulls, ok %v; want %d, %v", c.b, c.n, nulls, ok, c.nulls, c.ok)
+		}
+	}
+}

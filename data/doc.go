@@ -52,17 +52,20 @@
 //     DELTA_BINARY_PACKED integers, DELTA_LENGTH_BYTE_ARRAY and
 //     DELTA_BYTE_ARRAY strings, BYTE_STREAM_SPLIT floats and doubles;
 //     BIT_PACKED only for a REQUIRED column (whose levels are empty);
-//   - a nullable column only where the chunk's statistics count its nulls:
-//     parquet-go takes a v2 page's value count from the header's
-//     num_nulls, which Arrow's Go writer leaves at 0 when statistics are
-//     off.
+//   - a nullable column with v2 data pages only where the chunk's
+//     statistics count its nulls, or where every v2 page's header counts
+//     the nulls its definition levels hold: parquet-go takes a v2 page's
+//     value count from the header's num_nulls, which Arrow's Go writer
+//     leaves at 0 when statistics are off. Of a v1 page it counts the
+//     levels. The page headers, and the levels of such v2 pages (never
+//     compressed), are read and checked before the row group is decoded.
 //
 // A dictionary is converted once, strings are copied once per batch into an
 // arena and checked for UTF-8 in bulk: several times less CPU than
 // Arrow's record reader, which copies every string into a builder and
 // allocates new arrays per batch. Every other row group (INT96 timestamps,
-// half floats, nested columns, LZO or Hadoop LZ4, chunks without null
-// counts) goes through Arrow's record reader. Both ways give the same rows,
+// half floats, nested columns, LZO or Hadoop LZ4, v2 pages whose null
+// counts are wrong) goes through Arrow's record reader. Both ways give the same rows,
 // counts and errors; the differential tests hold them, and DuckDB, to it
 // over files of DuckDB, Arrow Go, parquet-go, Polars and hyparquet-writer.
 // Arrow's allocator is the Go allocator: Arrow reads some buffers after

@@ -1,9 +1,11 @@
 package data
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 
 	"github.com/apache/arrow/go/v17/parquet/metadata"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -42,15 +44,26 @@ var compact = &thrift.CompactProtocol{}
 // value or null per row), more nulls than values, or a dictionary of more
 // entries than its bytes can hold. It stops at the end of the chunk or
 // once the data pages hold the chunk's number of values.
+//
+// It also sets r.pageV2[i] to whether the chunk of leaves[i] has a v2 data
+// page whose null count the page path cannot trust (see
+// nullCountMissing): of a nullable column whose statistics count no
+// nulls, a v2 page whose header's num_nulls differs from the nulls its
+// definition levels hold, or whose levels it cannot count. The levels of
+// a v2 page are never compressed; they are read and counted here.
 func (r *reader) checkPages(src io.ReaderAt, md *metadata.FileMetaData, leaves []int, rg int) error {
 	g := md.RowGroup(rg)
 	rows := g.NumRows()
 	buf := make([]byte, firstPageHeader)
-	for _, leaf := range leaves {
+	r.pageV2 = resize(r.pageV2, len(leaves))
+	for li, leaf := range leaves {
+		r.pageV2[li] = false
 		cc, err := g.ColumnChunk(leaf)
 		if err != nil {
 			return &FileError{File: r.file, Err: fmt.Errorf("row group %d, column %d: %w: %w", rg, leaf, ErrCorrupt, err)}
 		}
+		col := md.Schema.Column(leaf)
+		countNulls := nullCountMissing(cc, col)
 		fail := func(at int64, format string, args ...any) error {
 			return &FileError{File: r.file, Column: md.Schema.Column(leaf).Name(),
 				Err: fmt.Errorf("row group %d: page at byte %d: %s: %w", rg, at, fmt.Sprintf(format, args...), ErrCorrupt)}
@@ -97,6 +110,10 @@ func (r *reader) checkPages(src io.ReaderAt, md *metadata.FileMetaData, leaves [
 					return fail(pos, "levels of %d and %d bytes in a page of %d", v.DefinitionLevelsByteLength, v.RepetitionLevelsByteLength, h.CompressedPageSize)
 				}
 				values += int64(v.NumValues)
+				if countNulls && !r.pageV2[li] {
+					nulls, ok := r.countNulls(src, body+int64(v.RepetitionLevelsByteLength), v.DefinitionLevelsByteLength, int(v.NumValues), col.MaxDefinitionLevel())
+					r.pageV2[li] = !ok || nulls != int(v.NumNulls)
+				}
 			case h.DictionaryPageHeader.Valid:
 				// A PLAIN value of any type the contract reads takes a
 				// byte or more.
@@ -133,4 +150,53 @@ func readPageHeader(src io.ReaderAt, pos, end int64, buf *[]byte, h *format.Page
 			return 0, fmt.Errorf("page header: %w", err)
 		}
 	}
+}
+
+// countNulls counts the nulls among the first n definition levels of a
+// v2 page, the size bytes at pos, encoded as RLE/bit-packed hybrid runs of
+// bit width 1; ok is false unless the column's levels are 0 and 1 and the
+// bytes hold n levels.
+func (r *reader) countNulls(src io.ReaderAt, pos int64, size int32, n int, maxDef int16) (nulls int, ok bool) {
+	if maxDef != 1 || size <= 0 {
+		return 0, n == 0
+	}
+	r.levels = resize(r.levels, int(size))
+	if _, err := src.ReadAt(r.levels, pos); err != nil {
+		return 0, false
+	}
+	b := r.levels
+	for seen := 0; seen < n; {
+		h, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, false
+		}
+		b = b[k:]
+		if h&1 == 0 { // a run of one value
+			if len(b) == 0 || b[0] > 1 {
+				return 0, false
+			}
+			m := int(min(h>>1, uint64(n-seen)))
+			if b[0] == 0 {
+				nulls += m
+			}
+			seen += m
+			b = b[1:]
+			continue
+		}
+		// Groups of 8 bit-packed levels, one byte each at width 1.
+		groups := int(min(h>>1, uint64(len(b))))
+		if groups == 0 {
+			return 0, false
+		}
+		for _, x := range b[:groups] {
+			m := min(8, n-seen)
+			nulls += m - bits.OnesCount8(x&byte(1<<m-1))
+			seen += m
+			if seen == n {
+				break
+			}
+		}
+		b = b[groups:]
+	}
+	return nulls, true
 }

@@ -71,23 +71,11 @@ func pageEncoding(e pq.Encoding, phys pq.Type) bool {
 // column has no levels (a REQUIRED column: parquet-mr lists BIT_PACKED for
 // the empty repetition levels of every column).
 //
-// A nullable column also needs the chunk's statistics to count its nulls.
-// parquet-go takes the number of values of a v2 data page from the page
-// header (num_values - num_nulls), not from its definition levels, and
-// Arrow's Go writer fills num_nulls from the page statistics: with
-// statistics off it writes num_nulls = 0 for pages that hold nulls, and
-// parquet-go then fails on, or misaligns, the values. Which pages are v2
-// cannot be told from the metadata (Arrow's Go writer lists its v2 pages
-// as DATA_PAGE in the encoding statistics), so such chunks go Arrow's way,
-// which reads the levels.
+// A nullable column with v2 data pages also needs the chunk's statistics
+// to count its nulls (see nullCountMissing and reader.levelsWhy).
 func pageChunkWhy(cc *metadata.ColumnChunkMetaData, col *schema.Column) string {
 	if !pageCodecs[cc.Compression()] {
 		return "codec " + cc.Compression().String()
-	}
-	if col.MaxDefinitionLevel() > 0 {
-		if st, err := cc.Statistics(); err != nil || st == nil || !st.HasNullCount() {
-			return "no null count in the statistics of a nullable column"
-		}
 	}
 	phys := col.PhysicalType()
 	ok := func(e pq.Encoding) bool {
@@ -106,6 +94,48 @@ func pageChunkWhy(cc *metadata.ColumnChunkMetaData, col *schema.Column) string {
 		}
 		if !ok(st.Encoding) {
 			return fmt.Sprintf("encoding %s of %s", st.Encoding, phys)
+		}
+	}
+	return ""
+}
+
+// nullCountMissing reports whether chunk cc of column col is nullable and
+// its statistics do not count its nulls. The page path reads such a chunk
+// only when all its data pages are v1: parquet-go takes the number of
+// values of a v2 data page from the page header (num_values - num_nulls),
+// not from its definition levels, and Arrow's Go writer fills num_nulls
+// from the page statistics: with statistics off it writes num_nulls = 0
+// for pages that hold nulls, and parquet-go then fails on, or misaligns,
+// the values. Of a v1 page it counts the levels. Which pages are v2 cannot
+// be told from the metadata (Arrow's Go writer lists its v2 pages as
+// DATA_PAGE in the encoding statistics), only from the page headers,
+// which checkPages reads; it also counts the nulls of a v2 page's levels
+// (which are never compressed) against the header's num_nulls, and the
+// page path reads the chunk when they agree on every page.
+func nullCountMissing(cc *metadata.ColumnChunkMetaData, col *schema.Column) bool {
+	if col.MaxDefinitionLevel() == 0 {
+		return false
+	}
+	st, err := cc.Statistics()
+	return err != nil || st == nil || !st.HasNullCount()
+}
+
+// levelsWhy says why row group rg, whose page headers checkPages read
+// last, does not take the page path for its definition levels, or "": a
+// chunk of a nullable column without a null count in its statistics has
+// a v2 data page whose header's null count its levels do not confirm.
+func (r *reader) levelsWhy(md *metadata.FileMetaData, leaves []int, rg int) string {
+	g := md.RowGroup(rg)
+	for li, leaf := range leaves {
+		if !r.pageV2[li] {
+			continue
+		}
+		cc, err := g.ColumnChunk(leaf)
+		if err != nil {
+			return err.Error()
+		}
+		if col := md.Schema.Column(leaf); nullCountMissing(cc, col) {
+			return fmt.Sprintf("column %s: v2 data pages whose null counts the levels do not confirm, and no null count in the statistics of a nullable column", col.Name())
 		}
 	}
 	return ""

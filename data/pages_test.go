@@ -397,8 +397,21 @@ func pagesTaken(t *testing.T, f File) (taken, groups int, why string) {
 	if why = r.pagesWhy(pr, leaves); why != "" {
 		return 0, groups, why
 	}
+	osf, err := os.Open(f.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer osf.Close()
 	for rg := range groups {
-		if w := r.groupWhy(pr, leaves, rg); w == "" {
+		w := r.groupWhy(pr, leaves, rg)
+		if w == "" {
+			// As readFile decides, once the page headers are read.
+			if err := r.checkPages(osf, pr.MetaData(), leaves, rg); err != nil {
+				t.Fatal(err)
+			}
+			w = r.levelsWhy(pr.MetaData(), leaves, rg)
+		}
+		if w == "" {
 			taken++
 		} else if why == "" {
 			why = fmt.Sprintf("row group %d: %s", rg, w)

@@ -287,7 +287,7 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 			return r.st, err
 		}
 		var n int64
-		if pages.takes(rg) {
+		if pages.takes(rg) && r.levelsWhy(pr.MetaData(), leaves, rg) == "" {
 			n, err = pages.readRowGroup(ctx, rg, base, d)
 		} else {
 			n, err = r.readArrowGroup(ctx, pr, fr, leaves, rg, base, d)
@@ -356,6 +356,8 @@ type reader struct {
 	req      []reqCol           // the required columns of Contract[table]
 	key      func(string) int32 // keys the rows in cols[0].keys when set
 	rules    rules
+	pageV2   []bool // by leaf read: its chunk in the row group has v2 pages of untrusted null counts (checkPages)
+	levels   []byte // checkPages' buffer of definition levels
 }
 
 type reqCol struct {
