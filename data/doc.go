@@ -43,7 +43,8 @@
 // group from what the file says, never from which writer made it. A row
 // group goes the page path, decoded page by page with parquet-go, when
 // every contract column is a flat column of a plain physical type (BYTE_ARRAY
-// strings, INT64 timestamps, INT32 dates, numbers) and every one of its
+// strings, INT64 and INT96 timestamps, INT32 dates, numbers; INT96 is
+// converted as Arrow converts it) and every one of its
 // column chunks is in what the page decoder is known to read right:
 //
 //   - codecs UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD and LZ4_RAW;
@@ -63,9 +64,9 @@
 // A dictionary is converted once, strings are copied once per batch into an
 // arena and checked for UTF-8 in bulk: several times less CPU than
 // Arrow's record reader, which copies every string into a builder and
-// allocates new arrays per batch. Every other row group (INT96 timestamps,
-// half floats, nested columns, LZO or Hadoop LZ4, v2 pages whose null
-// counts are wrong) goes through Arrow's record reader. Both ways give the same rows,
+// allocates new arrays per batch. Every other row group (half floats,
+// nested columns, LZO or Hadoop LZ4, v2 pages whose null counts are wrong)
+// goes through Arrow's record reader. Both ways give the same rows,
 // counts and errors; the differential tests hold them, and DuckDB, to it
 // over files of DuckDB, Arrow Go, parquet-go, Polars and hyparquet-writer.
 // Arrow's allocator is the Go allocator: Arrow reads some buffers after

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/metadata"
 	"github.com/apache/arrow/go/v17/parquet/schema"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
 )
 
 // The page path: ReadFile decodes the contract columns of a row group page
@@ -155,6 +156,7 @@ const (
 	convU32                     // INT32 holding an unsigned value
 	convI64                     // INT64, signed
 	convU64                     // INT64 holding an unsigned value
+	convTimeI96                 // INT96 timestamp (legacy Spark and Impala)
 )
 
 // numericConv is the conversion of each Arrow type a Float or Int column
@@ -177,8 +179,8 @@ var numericConv = map[arrow.Type]struct {
 
 // pageConvFor returns the conversion for a contract column of kind k read
 // by Arrow as dt from the Parquet column col, or convNone when the column
-// needs Arrow's record reader (nested or repeated columns, INT96
-// timestamps, half floats, dictionaries Arrow would keep, and the like).
+// needs Arrow's record reader (nested or repeated columns, half floats,
+// dictionaries Arrow would keep, and the like).
 func pageConvFor(k Kind, dt arrow.DataType, col *schema.Column) (pageConv, int64) {
 	if col == nil || col.MaxRepetitionLevel() != 0 || col.MaxDefinitionLevel() > 1 {
 		return convNone, 0
@@ -195,8 +197,11 @@ func pageConvFor(k Kind, dt arrow.DataType, col *schema.Column) (pageConv, int64
 	case Timestamp:
 		switch t := dt.(type) {
 		case *arrow.TimestampType:
-			if phys == pq.Types.Int64 {
+			switch phys {
+			case pq.Types.Int64:
 				return convTimeI64, nsPer(t.Unit)
+			case pq.Types.Int96: // Arrow reads INT96 as nanoseconds
+				return convTimeI96, 1
 			}
 		case *arrow.Date32Type:
 			if phys == pq.Types.Int32 {
@@ -231,6 +236,7 @@ type pageCursor struct {
 	offs  []uint32
 	i32   []int32
 	i64   []int64
+	i96   []deprecated.Int96
 	f32   []float32
 	f64   []float64
 	idx   []int32
@@ -354,6 +360,9 @@ func (c *pageCursor) decode(p parquet.Page) int {
 	case convF32:
 		c.f32 = data.Float()
 		return len(c.f32)
+	case convTimeI96:
+		c.i96 = data.Int96()
+		return len(c.i96)
 	}
 	return 0
 }
@@ -396,7 +405,7 @@ func (c *pageCursor) useDict(d parquet.Dictionary) error {
 				c.dictKeys[i] = noKey
 			}
 		}
-	case convTimeI64, convDateI32:
+	case convTimeI64, convDateI32, convTimeI96:
 		c.dictT = make([]int64, n)
 		c.times(c.dictT, 0, n)
 	default:
@@ -413,6 +422,24 @@ func (c *pageCursor) times(dst []int64, v0, n int) {
 		scaleTimes(dst, c.i64[v0:v0+n], c.per)
 	case convDateI32:
 		scaleTimes(dst, c.i32[v0:v0+n], c.per)
+	case convTimeI96:
+		int96Times(dst, c.i96[v0:v0+n])
+	}
+}
+
+// int96Times sets dst to the instants, in nanoseconds, of INT96
+// timestamps (nanoseconds of the day, then the Julian day) as Arrow's
+// reader gives them (pqarrow's transferInt96): a Julian day of 0 reads as
+// 0, and the arithmetic wraps as Arrow's unsigned arithmetic does.
+func int96Times(dst []int64, src []deprecated.Int96) {
+	const julianUnixEpoch, nsPerDay = 2_440_588, 86_400_000_000_000
+	for i, v := range src {
+		if v[2] == 0 {
+			dst[i] = 0
+			continue
+		}
+		nanos := uint64(v[0]) | uint64(v[1])<<32
+		dst[i] = int64((uint64(v[2])-julianUnixEpoch)*nsPerDay + nanos)
 	}
 }
 
