@@ -1,0 +1,282 @@
+package features
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// Partials carry a fork's accumulators between processes, for engines
+// that fold files on many machines and merge the results elsewhere (a
+// Beam pipeline). EncodePartial writes the accumulators of a range of
+// customers; DecodePartial reads them into a fresh fork of a Builder
+// frozen from the same customers, catalog, configuration and cutoffs,
+// which then merges with Merge like any fork. Decoding gives back exactly
+// the accumulators that were encoded, so the features of the merged forks
+// are those of one process folding every row.
+//
+// The encoding is the accumulators' memory as this build lays it out: a
+// partial is read by the same binary that wrote it (every worker of one
+// pipeline runs one binary). The header records the layout and the
+// builder's shape, and DecodePartial refuses a partial of another one.
+
+// ErrPartial is returned by DecodePartial for bytes that are not a partial
+// of a Builder shaped like the receiver.
+var ErrPartial = errors.New("not a partial of this builder")
+
+const partialMagic = "churnpart1"
+
+// partialShape is what must agree between the encoding and decoding
+// builders for the bytes to mean the same accumulators.
+func (b *Builder) partialShape() []uint64 {
+	return []uint64{
+		uint64(unsafe.Sizeof(sessAcc{})), uint64(unsafe.Sizeof(evAcc{})), uint64(unsafe.Sizeof(tickAcc{})),
+		uint64(unsafe.Sizeof(npsAcc{})), uint64(unsafe.Sizeof(ordAcc{})),
+		uint64(len(b.cust.ids)), uint64(len(b.g.cutoffs)), uint64(b.mixSlots()),
+	}
+}
+
+// EncodePartial appends to dst the accumulators of the customers with
+// index lo <= i < hi that b holds (a fork, or a Builder fed directly),
+// with which tables it has seen and the customers' activity flags, and
+// returns the result. Customers b has no accumulators for take no space,
+// so a partial grows with the customers a file holds, not with the
+// customer index. b must be frozen and not spent or joined from shards.
+func (b *Builder) EncodePartial(dst []byte, lo, hi int) ([]byte, error) {
+	if b.cust == nil {
+		return dst, ErrNotFrozen
+	}
+	if b.spent {
+		return dst, ErrSpent
+	}
+	if b.parts != nil {
+		return dst, ErrNotFork
+	}
+	if lo < 0 || hi < lo || hi > len(b.cust.ids) {
+		return dst, fmt.Errorf("customers %d to %d of %d: %w", lo, hi, len(b.cust.ids), ErrCutoffRange)
+	}
+	dst = append(dst, partialMagic...)
+	for _, v := range b.partialShape() {
+		dst = binary.AppendUvarint(dst, v)
+	}
+	dst = binary.AppendUvarint(dst, uint64(lo))
+	dst = binary.AppendUvarint(dst, uint64(hi))
+	for _, s := range b.seen {
+		dst = append(dst, boolByte(s))
+	}
+	nk := len(b.g.cutoffs)
+	dst = append(dst, b.flags[lo*nk:hi*nk]...)
+	dst = encodeStore(dst, &b.sess, lo, hi)
+	dst = encodeStore(dst, &b.ev, lo, hi)
+	dst = encodeStore(dst, &b.tick, lo, hi)
+	dst = encodeStore(dst, &b.nps, lo, hi)
+	dst = encodeStore(dst, &b.ord, lo, hi)
+	// The purchase days, per customer with any.
+	n := 0
+	for i := lo; i < hi && b.ordSet != nil; i++ {
+		if b.ordSet[i].bits != nil {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	for i := lo; i < hi && n > 0; i++ {
+		d := &b.ordSet[i]
+		if d.bits == nil {
+			continue
+		}
+		dst = binary.AppendUvarint(dst, uint64(i-lo))
+		dst = binary.AppendVarint(dst, int64(d.base))
+		dst = binary.AppendUvarint(dst, uint64(len(d.bits)))
+		for _, w := range d.bits {
+			dst = binary.LittleEndian.AppendUint64(dst, w)
+		}
+	}
+	return dst, nil
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// encodeStore appends whether the store exists, then the customers of
+// [lo, hi) it holds, each as its offset from lo, its accumulators' bytes
+// and its side row's.
+func encodeStore[T any](dst []byte, s *store[T], lo, hi int) []byte {
+	if s.idx == nil {
+		return append(dst, 0)
+	}
+	dst = append(dst, 1)
+	dst = binary.AppendUvarint(dst, uint64(s.sideW))
+	n := 0
+	for i := lo; i < hi; i++ {
+		if s.idx[i] != 0 {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	for i := lo; i < hi; i++ {
+		if s.idx[i] == 0 {
+			continue
+		}
+		accs, side := s.peekSide(int32(i))
+		dst = binary.AppendUvarint(dst, uint64(i-lo))
+		dst = append(dst, asBytes(accs)...)
+		dst = append(dst, asBytes(side)...)
+	}
+	return dst
+}
+
+// asBytes views a slice of pointer-free values as its bytes.
+func asBytes[T any](v []T) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	var zero T
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), len(v)*int(unsafe.Sizeof(zero)))
+}
+
+// partialReader reads a partial, remembering the first error.
+type partialReader struct {
+	p   []byte
+	err error
+}
+
+func (r *partialReader) fail() {
+	if r.err == nil {
+		r.err = fmt.Errorf("truncated or corrupt partial: %w", ErrPartial)
+	}
+	r.p = nil
+}
+
+func (r *partialReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.p)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.p = r.p[n:]
+	return v
+}
+
+func (r *partialReader) varint() int64 {
+	v, n := binary.Varint(r.p)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.p = r.p[n:]
+	return v
+}
+
+func (r *partialReader) bytes(n int) []byte {
+	if n < 0 || n > len(r.p) {
+		r.fail()
+		return nil
+	}
+	v := r.p[:n]
+	r.p = r.p[n:]
+	return v
+}
+
+// DecodePartial returns a fork of b, which must be frozen, holding the
+// accumulators of partial p (from EncodePartial of a Builder with b's
+// customers, catalog, configuration and cutoffs). Merge it into another
+// fork of b, or Build from it the rows of the customers p covers.
+func (b *Builder) DecodePartial(p []byte) (*Builder, error) {
+	if b.cust == nil {
+		return nil, ErrNotFrozen
+	}
+	r := &partialReader{p: p}
+	if string(r.bytes(len(partialMagic))) != partialMagic {
+		return nil, fmt.Errorf("no partial header: %w", ErrPartial)
+	}
+	for j, want := range b.partialShape() {
+		if got := r.uvarint(); got != want && r.err == nil {
+			return nil, fmt.Errorf("shape field %d is %d, this builder's %d: %w", j, got, want, ErrPartial)
+		}
+	}
+	lo, hi := int(r.uvarint()), int(r.uvarint())
+	if r.err != nil {
+		return nil, r.err
+	}
+	if lo < 0 || hi < lo || hi > len(b.cust.ids) {
+		return nil, fmt.Errorf("customers %d to %d of %d: %w", lo, hi, len(b.cust.ids), ErrPartial)
+	}
+	f := b.Fork()
+	for t := range f.seen {
+		v := r.bytes(1)
+		f.seen[t] = r.err == nil && v[0] == 1
+	}
+	nk := len(f.g.cutoffs)
+	copy(f.flags[lo*nk:hi*nk], r.bytes((hi-lo)*nk))
+	decodeStore(r, &f.sess, len(f.cust.ids), nk, 0, lo, hi)
+	decodeStore(r, &f.ev, len(f.cust.ids), nk, nk*3*f.mixSlots(), lo, hi)
+	decodeStore(r, &f.tick, len(f.cust.ids), nk, 0, lo, hi)
+	decodeStore(r, &f.nps, len(f.cust.ids), nk, 0, lo, hi)
+	decodeStore(r, &f.ord, len(f.cust.ids), nk, 0, lo, hi)
+	n := int(r.uvarint())
+	if f.ord.idx != nil {
+		f.ordSet = make([]dayset, len(f.cust.ids))
+	} else if n > 0 {
+		r.fail()
+	}
+	for range n {
+		if r.err != nil {
+			break
+		}
+		i := lo + int(r.uvarint())
+		base := r.varint()
+		words := int(r.uvarint())
+		raw := r.bytes(8 * words)
+		if r.err != nil || i >= hi {
+			r.fail()
+			break
+		}
+		d := dayset{base: int32(base), bits: make([]uint64, words)}
+		for w := range d.bits {
+			d.bits[w] = binary.LittleEndian.Uint64(raw[8*w:])
+		}
+		f.ordSet[i] = d
+	}
+	if r.err == nil && len(r.p) != 0 {
+		r.fail()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return f, nil
+}
+
+// decodeStore reads what encodeStore wrote into s, a store of a fresh
+// fork whose side rows hold sideW values.
+func decodeStore[T any](r *partialReader, s *store[T], nCust, nCut, sideW, lo, hi int) {
+	present := r.bytes(1)
+	if r.err != nil || present[0] == 0 {
+		return
+	}
+	if got := r.uvarint(); r.err != nil || got != uint64(sideW) {
+		r.fail()
+		return
+	}
+	*s = newStore[T](nCust, nCut)
+	s.sideW = sideW
+	var zero T
+	accBytes := nCut * int(unsafe.Sizeof(zero))
+	n := int(r.uvarint())
+	for range n {
+		i := lo + int(r.uvarint())
+		accs := r.bytes(accBytes)
+		side := r.bytes(2 * sideW)
+		if r.err != nil || i >= hi {
+			r.fail()
+			return
+		}
+		dst, dside := s.getSide(int32(i))
+		copy(asBytes(dst), accs)
+		copy(asBytes(dside), side)
+	}
+}

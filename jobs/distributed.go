@@ -1,0 +1,388 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"churn/data"
+	"churn/features"
+	"churn/internal/fsutil"
+)
+
+// A distributed features job is `churn features` cut where an engine that
+// runs on many machines (cmd/churn-beam, on Apache Beam) takes over:
+//
+//	plan, err := jobs.PlanFeatures(ctx, cfg, env, cutoffs) // once, where the job is launched
+//	// on every worker, once:
+//	base, err := plan.Base(ctx)
+//	// per history file (one element per file):
+//	fork := base.Fork(); res, err := plan.FoldFile(ctx, fork, k)
+//	part, err := fork.EncodePartial(nil, lo, hi) // per customer range
+//	// per customer range: DecodePartial and Merge the parts, then
+//	rows, err := plan.WriteRange(path, merged, lo, hi)
+//	// once, at the end:
+//	sum, err := plan.Commit(out, parts, results)
+//
+// Every step is the single-process job's own code: the same readers, bad
+// row policy, catalog, fold, merge and build, so the rows are those of
+// `churn features`. Only the order of the rows differs: one part per
+// customer range, each with every cutoff.
+
+// FeaturesPlan is what every worker of a distributed features job needs,
+// fixed where the job is launched: the config, the cutoffs, the dataset's
+// files and the catalog learned from them. It travels to the workers as
+// the bytes of Encode.
+type FeaturesPlan struct {
+	Config   Config
+	Root     string // the dataset's folder
+	Sample   bool   // the embedded sample
+	Cutoffs  []int64
+	DataEnd  int64
+	Labelled bool
+	// CustomerFiles are read by every worker to freeze the customer
+	// index; Files are the history files, folded one per element.
+	CustomerFiles []data.File
+	Files         []data.File
+	Present       map[data.Table]bool
+	Catalog       features.Catalog
+	Customers     int // in the frozen index
+	// CustomerInputs, Rows, Skipped and Cleaned are what reading the
+	// customers table found, for the manifest and the bad-row limit.
+	CustomerInputs []InputFile
+	Rows           map[data.Table]int64
+	Skipped        map[string]int64
+	Cleaned        map[string]int64
+}
+
+// PlanFeatures reads the customers table and learns the catalog as
+// `churn features` does, and returns the plan of a distributed features
+// job with its cutoffs: the as-of instant, or with cutoffs > 0 that many
+// monthly training cutoffs. Errors are those of Features.
+func PlanFeatures(ctx context.Context, cfg Config, env Env, cutoffs int) (*FeaturesPlan, error) {
+	log := env.Log.With().Str("command", "features").Logger()
+	root, asOf, ds, err := openDataset(&cfg, &env)
+	if err != nil {
+		return nil, err
+	}
+	_, _, isSample, _ := resolveDataset(&cfg, &env)
+	cuts := []int64{asOf.UnixNano()}
+	if cutoffs > 0 {
+		cuts = features.MonthlyCutoffs(asOf, cutoffs, cfg.Features.LabelSpan())
+	}
+	p := &FeaturesPlan{
+		Config: cfg, Root: root, Sample: isSample, Cutoffs: cuts, DataEnd: asOf.UnixNano(), Labelled: cutoffs > 0,
+		Present: map[data.Table]bool{},
+	}
+	for _, t := range data.Tables {
+		if len(ds.Files[t]) > 0 {
+			p.Present[t] = true
+		}
+		if t == data.Customers {
+			p.CustomerFiles = append(p.CustomerFiles, ds.Files[t]...)
+		} else {
+			p.Files = append(p.Files, ds.Files[t]...)
+		}
+	}
+	res, b, err := p.readCustomers(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: newBadRows(&p.Config, log).onBad}
+	if err := learnCatalog(ctx, &p.Config, b, p.Files, opt, p.Config.catalog, cuts[len(cuts)-1], log); err != nil {
+		return nil, err
+	}
+	p.Catalog, p.Customers = b.Catalog(), b.Customers()
+	p.CustomerInputs, p.Rows, p.Skipped, p.Cleaned = res.Inputs, res.Rows, res.Skipped, res.Cleaned
+	return p, nil
+}
+
+// readCustomers reads the customers table into a new frozen builder, as
+// loadBuilder does.
+func (p *FeaturesPlan) readCustomers(ctx context.Context, log zerolog.Logger) (*loaded, *features.Builder, error) {
+	cfg := &p.Config
+	b, err := features.NewBuilder(cfg.Features, p.Cutoffs, p.DataEnd)
+	if err != nil {
+		return nil, nil, fmt.Errorf("features: %w", err)
+	}
+	res := &loaded{Present: p.Present, Rows: map[data.Table]int64{}, Skipped: map[string]int64{}, Cleaned: map[string]int64{}}
+	res.Inputs = make([]InputFile, len(p.CustomerFiles))
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: newBadRows(cfg, log).onBad}
+	for i, f := range p.CustomerFiles {
+		res.Inputs[i] = InputFile{Table: f.Table, Path: f.Rel, Bytes: f.Size}
+		st, err := data.ReadFile(ctx, f, opt, func(rows []data.Customer) error {
+			b.AddCustomers(rows)
+			return nil
+		})
+		if err := res.record(cfg, i, f, st, err, log); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := readExtras(ctx, cfg, b, p.CustomerFiles); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	if dups := b.Freeze(); dups > 0 {
+		res.Skipped[string(data.Customers)+"/duplicate_customer_id"] += int64(dups)
+		log.Warn().Int("rows", dups).Str("table", string(data.Customers)).Str("reason", "duplicate_customer_id").
+			Msg("duplicate customer ids: the first row of each wins")
+		if cfg.BadRows.Policy == "fail" {
+			return nil, nil, fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
+		}
+	}
+	return res, b, nil
+}
+
+// Encode returns the plan as bytes for DecodeFeaturesPlan.
+func (p *FeaturesPlan) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(p); err != nil {
+		return nil, fmt.Errorf("encode features plan: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeFeaturesPlan reads the bytes of Encode.
+func DecodeFeaturesPlan(b []byte) (*FeaturesPlan, error) {
+	p := &FeaturesPlan{}
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(p); err != nil {
+		return nil, fmt.Errorf("decode features plan: %w", err)
+	}
+	return p, nil
+}
+
+// Base reads the customers table and returns the frozen builder, with the
+// plan's catalog, that every fold forks: the one PlanFeatures froze.
+func (p *FeaturesPlan) Base(ctx context.Context) (*features.Builder, error) {
+	_, b, err := p.readCustomers(ctx, zerolog.Nop())
+	if err != nil {
+		return nil, err
+	}
+	if b.Customers() != p.Customers {
+		return nil, fmt.Errorf("customers table changed since the job started: %d customers, the plan has %d", b.Customers(), p.Customers)
+	}
+	b.SetCatalog(p.Catalog)
+	return b, nil
+}
+
+// FileResult is what folding one history file found.
+type FileResult struct {
+	Index   int // in Files
+	Input   InputFile
+	Skipped map[string]int64 // "table/reason" -> rows skipped
+	Cleaned map[string]int64 // "table/reason" -> values fixed in kept rows
+	Unknown int64            // rows of customers missing from the customers table
+}
+
+// FoldFile reads the k-th history file into b, a fork of Base, under the
+// bad-row policy. A read error stops the job unless the file is optional
+// (bad_rows.optional_files), as in `churn features`; the result records a
+// skipped optional file.
+func (p *FeaturesPlan) FoldFile(ctx context.Context, b *features.Builder, k int, log zerolog.Logger) (FileResult, error) {
+	if k < 0 || k >= len(p.Files) {
+		return FileResult{}, fmt.Errorf("history file %d of %d", k, len(p.Files))
+	}
+	f := p.Files[k]
+	cfg := &p.Config
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: newBadRows(cfg, log).onBad}
+	rs, err := readInto(ctx, b, f, opt, newProgress(log, 0, nil), b.AddResolved)
+	res := &loaded{Inputs: []InputFile{{Table: f.Table, Path: f.Rel, Bytes: f.Size}}, Rows: map[data.Table]int64{},
+		Skipped: map[string]int64{}, Cleaned: map[string]int64{}}
+	if err := res.record(cfg, 0, f, rs.stats, err, log); err != nil {
+		return FileResult{}, err
+	}
+	return FileResult{Index: k, Input: res.Inputs[0], Skipped: res.Skipped, Cleaned: res.Cleaned, Unknown: rs.unknown}, nil
+}
+
+// Range returns the customers [lo, hi) of the r-th of n ranges, which
+// together cover the customer index in order.
+func (p *FeaturesPlan) Range(r, n int) (lo, hi int) {
+	return r * p.Customers / n, (r + 1) * p.Customers / n
+}
+
+// WriteRange builds the rows of customers [lo, hi) for every cutoff from
+// b, which holds the merged accumulators of those customers, and writes
+// them to one Parquet file at path, which appears whole or not at all. It
+// returns the rows written and the frame of the last cutoff (for the
+// names and families).
+func (p *FeaturesPlan) WriteRange(path string, b *features.Builder, lo, hi int) (int, *features.Frame, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	var (
+		ps   *data.ParquetStream
+		f    *features.Frame
+		rows int
+		x    []float64
+	)
+	fail := func(err error) (int, *features.Frame, error) {
+		if ps != nil {
+			ps.Abort()
+		}
+		return 0, nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	for k := range p.Cutoffs {
+		var err error
+		f, err = b.BuildRangeInto(p.Present, k, lo, hi, x)
+		if err != nil {
+			return fail(fmt.Errorf("build features: %w", err))
+		}
+		cols := frameColumns(f, p.Labelled, nil)
+		x, f.X = f.X, nil
+		if ps == nil {
+			if ps, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{RowGroupRows: featureRowGroupRows, Fast: true}); err != nil {
+				return fail(err)
+			}
+		}
+		if err := ps.Write(cols); err != nil {
+			return fail(err)
+		}
+		rows += f.Rows()
+	}
+	if err := (parquetTable{ParquetStream: ps, tmp: tmp, path: path}).Close(); err != nil {
+		return 0, nil, err
+	}
+	return rows, f, nil
+}
+
+// FeaturesPart is one written part of a distributed feature table.
+type FeaturesPart struct {
+	File string `json:"file"` // relative to the table's folder
+	Rows int    `json:"rows"`
+}
+
+// FeaturesManifest describes a distributed feature table: a folder of
+// Parquet parts, one per customer range, with every cutoff's rows of its
+// customers; together the rows of `churn features` for the same inputs.
+type FeaturesManifest struct {
+	Command     string                  `json:"command"`
+	CodeVersion string                  `json:"code_version"`
+	Data        string                  `json:"data"`
+	Sample      bool                    `json:"sample_data"`
+	Cutoffs     []string                `json:"cutoffs"`
+	Labelled    bool                    `json:"labelled"`
+	Rows        int                     `json:"rows"`
+	Features    []string                `json:"features"`
+	Parts       []FeaturesPart          `json:"parts"`
+	Inputs      []InputFile             `json:"inputs"`
+	RowsRead    map[data.Table]int64    `json:"rows_read"`
+	RowsSkipped map[string]int64        `json:"rows_skipped"`
+	ValuesFixed map[string]int64        `json:"values_fixed"`
+	Families    []features.FamilyStatus `json:"families"`
+	Catalog     features.Catalog        `json:"feature_catalog"`
+}
+
+// Check applies the bad-row limit (bad_rows.max_fraction) to the customers
+// table and the folded files' results, as `churn features` does, and
+// returns the manifest's inputs and counts. results holds one per history
+// file, in any order.
+func (p *FeaturesPlan) Check(results []FileResult) (*FeaturesManifest, error) {
+	if len(results) != len(p.Files) {
+		return nil, fmt.Errorf("%d of %d history files folded", len(results), len(p.Files))
+	}
+	res := &loaded{Present: p.Present, Rows: map[data.Table]int64{}, Skipped: map[string]int64{}, Cleaned: map[string]int64{}}
+	for t, n := range p.Rows {
+		res.Rows[t] += n
+	}
+	for k, n := range p.Skipped {
+		res.Skipped[k] += n
+	}
+	for k, n := range p.Cleaned {
+		res.Cleaned[k] += n
+	}
+	inputs := make([]InputFile, len(p.Files))
+	unknown := map[data.Table]int64{}
+	seen := make([]bool, len(p.Files))
+	for _, r := range results {
+		if r.Index < 0 || r.Index >= len(p.Files) || seen[r.Index] {
+			return nil, fmt.Errorf("history file %d folded twice or out of range", r.Index)
+		}
+		seen[r.Index] = true
+		inputs[r.Index] = r.Input
+		res.Rows[r.Input.Table] += r.Input.Rows
+		for k, n := range r.Skipped {
+			res.Skipped[k] += n
+		}
+		for k, n := range r.Cleaned {
+			res.Cleaned[k] += n
+		}
+		unknown[r.Input.Table] += r.Unknown
+	}
+	for t, n := range unknown {
+		if n > 0 {
+			res.Skipped[string(t)+"/unknown_customer"] += n
+		}
+	}
+	if err := res.checkBadFraction(&p.Config); err != nil {
+		return nil, err
+	}
+	m := &FeaturesManifest{
+		Command: "features", Data: p.Root, Sample: p.Sample, Labelled: p.Labelled,
+		Inputs:   append(append([]InputFile(nil), p.CustomerInputs...), inputs...),
+		RowsRead: res.Rows, RowsSkipped: res.Skipped, ValuesFixed: res.Cleaned, Catalog: p.Catalog,
+	}
+	for _, c := range p.Cutoffs {
+		m.Cutoffs = append(m.Cutoffs, day(c))
+	}
+	return m, nil
+}
+
+// featuresManifestName is the manifest of a distributed feature table.
+const featuresManifestName = "manifest.json"
+
+// CommitFeatures makes the distributed feature table in tmp, a folder of
+// parts beside out, visible as out: it writes the manifest into tmp, then
+// renames tmp to out, replacing an earlier table there only if that one
+// has a manifest (a folder that is not a feature table is left alone).
+// Readers see the old table or the new one, never part of one.
+func CommitFeatures(out, tmp string, m *FeaturesManifest) error {
+	for _, pt := range m.Parts {
+		m.Rows += pt.Rows
+	}
+	body, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", featuresManifestName, err)
+	}
+	if err := fsutil.WriteFile(filepath.Join(tmp, featuresManifestName), body); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(out); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%w: --out %s is a file: a distributed feature table is a folder", ErrInvalidInput, out)
+		}
+		if _, err := os.Stat(filepath.Join(out, featuresManifestName)); err != nil {
+			return fmt.Errorf("%w: --out %s exists and is not a feature table (no %s): not replaced", ErrInvalidInput, out, featuresManifestName)
+		}
+		old := out + ".old-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		if err := os.Rename(out, old); err != nil {
+			return fmt.Errorf("replace %s: %w", out, err)
+		}
+		if err := os.Rename(tmp, out); err != nil {
+			return errors.Join(fmt.Errorf("replace %s: %w", out, err), os.Rename(old, out))
+		}
+		return os.RemoveAll(old)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
+}
+
+// TempFeaturesDir is where the parts of a distributed feature table for
+// out are written before CommitFeatures: a hidden folder beside out,
+// unique to job.
+func TempFeaturesDir(out, job string) string {
+	out = filepath.Clean(out)
+	return filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".tmp-"+strings.ReplaceAll(job, string(filepath.Separator), "_"))
+}
