@@ -1,0 +1,283 @@
+// Command churn-beam runs `churn features` on Apache Beam: on Prism
+// locally, on Dataflow, or on Flink or Spark through a portable job
+// server. It takes the flags and config of `churn features`, plus Beam's
+// pipeline options (--runner, --endpoint, --project, --region,
+// --temp_location, --staging_location, --environment_type and the rest
+// of the Go SDK's), and writes the rows `churn features` writes, as a
+// folder of Parquet parts with a manifest.
+//
+// It is a module of its own so that the churn module's build does not
+// carry Beam.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+	"github.com/rs/zerolog"
+
+	"churn/jobs"
+)
+
+const usage = `usage: churn-beam features --out DIR [--data DIR] [--as-of DATE] [--cutoffs N] [--ranges N] [flags] [Beam options]
+
+Writes the feature table of ` + "`churn features`" + ` with an Apache Beam pipeline:
+one element per input file, whose per-customer accumulators are combined
+per customer range; every range's rows (every cutoff) are one Parquet part
+of DIR, with manifest.json, and DIR appears whole when the job succeeds.
+The rows and values are those of ` + "`churn features`" + ` on the same inputs.
+
+Beam options select the runner: --runner=prism (the default: in-process),
+--runner=universal --endpoint=HOST:PORT --environment_type=LOOPBACK (a
+Prism, Flink or Spark job server), or --runner=dataflow --project=P
+--region=R --temp_location=gs://... --staging_location=gs://...
+
+exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input.`
+
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitInvalid = 2
+)
+
+var errUsage = errors.New("bad usage")
+
+func main() {
+	if len(os.Args) < 2 || strings.HasPrefix(os.Args[1], "-") {
+		// A worker started by a runner: Beam's flags only.
+		flag.Parse()
+		beam.Init()
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(exitInvalid)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1], os.Args[2:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs one command and returns its exit code.
+func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) int {
+	var err error
+	switch cmd {
+	case "features":
+		err = cmdFeatures(ctx, args, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return exitOK
+	default:
+		err = fmt.Errorf("%w: unknown command %q (want features)", errUsage, cmd)
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput):
+		fmt.Fprintf(stderr, "churn-beam %s: %v\n", cmd, err)
+		return exitInvalid
+	default:
+		fmt.Fprintf(stderr, "churn-beam %s: %v\n", cmd, err)
+		return exitFailed
+	}
+}
+
+// common are the flags every command of `churn` has.
+type common struct {
+	configFile, logFormat, logLevel string
+	json                            bool
+}
+
+// newFlags returns a flag set with the common flags and every flag the
+// Beam SDK registered (the pipeline options), which set the SDK's values.
+func newFlags(name string, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet("churn-beam "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.configFile, "config", "", "config `file`, YAML or TOML; default $CHURN_CONFIG; CHURN_* variables and flags override it")
+	fs.StringVar(&c.logFormat, "log-format", "json", "log format on stderr: json or console")
+	fs.StringVar(&c.logLevel, "log-level", "info", "least severe log level: debug, info, warn or error")
+	fs.BoolVar(&c.json, "json", false, "print the command's summary as one JSON object on stdout")
+	flag.CommandLine.VisitAll(func(f *flag.Flag) {
+		if fs.Lookup(f.Name) == nil {
+			fs.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	return fs
+}
+
+// setup parses args and returns the config (defaults, file, CHURN_*
+// variables), the flags set on the command line, and the logger.
+func setup(fs *flag.FlagSet, c *common, args []string, stdout, stderr io.Writer) (jobs.Config, map[string]bool, zerolog.Logger, error) {
+	var log zerolog.Logger
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, usage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return jobs.Config{}, nil, log, err
+		}
+		return jobs.Config{}, nil, log, fmt.Errorf("%w: %w", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return jobs.Config{}, nil, log, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	level, err := zerolog.ParseLevel(c.logLevel)
+	if err != nil || c.logLevel == "" {
+		return jobs.Config{}, nil, log, fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, c.logLevel)
+	}
+	var w io.Writer = stderr
+	switch c.logFormat {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.Kitchen}
+	default:
+		return jobs.Config{}, nil, log, fmt.Errorf("%w: --log-format %q: want json or console", errUsage, c.logFormat)
+	}
+	zerolog.TimeFieldFormat = time.RFC3339Nano
+	log = zerolog.New(w).Level(level).With().Timestamp().Logger()
+	cfg := jobs.DefaultConfig()
+	file := c.configFile
+	if file == "" {
+		file = os.Getenv(jobs.EnvConfigFile)
+	}
+	if file != "" {
+		if err := jobs.LoadConfigFile(&cfg, file); err != nil {
+			return cfg, nil, log, fmt.Errorf("%w: %w", jobs.ErrInvalidInput, err)
+		}
+	}
+	if err := jobs.ApplyEnv(&cfg, os.LookupEnv); err != nil {
+		return cfg, nil, log, fmt.Errorf("%w: %w", jobs.ErrInvalidInput, err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	beam.Init()
+	return cfg, set, log, nil
+}
+
+func cmdFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlags("features", &c)
+	dataDir := fs.String("data", "", "dataset `folder`; default: the embedded sample")
+	asOf := fs.String("as-of", "", "cutoff `date`; default today (the sample's end on the sample)")
+	out := fs.String("out", "", "output `folder`: Parquet parts and manifest.json (required)")
+	cutoffs := fs.Int("cutoffs", 0, "write N monthly training cutoffs with labels instead of the one as-of cutoff")
+	workers := fs.Int("workers", 0, "goroutines reading files where the job is launched; default the number of CPUs")
+	ranges := fs.Int("ranges", 0, "customer ranges, one merge and one part each; default one per 50,000 customers, at least 1")
+	cfg, set, log, err := setup(fs, &c, args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("%w: --out is required", errUsage)
+	}
+	if *ranges < 0 {
+		return fmt.Errorf("%w: --ranges %d: want 0 (automatic) or more", errUsage, *ranges)
+	}
+	if set["data"] {
+		cfg.Data = *dataDir
+	}
+	if *workers > 0 {
+		cfg.Workers = *workers
+	}
+	if set["as-of"] {
+		t, err := jobs.ParseDate(*asOf)
+		if err != nil {
+			return fmt.Errorf("%w: --as-of: %w", errUsage, err)
+		}
+		cfg.AsOf = t
+	}
+	m, err := runFeatures(ctx, cfg, jobs.Env{Log: log, CodeVersion: codeVersion()}, *out, *cutoffs, *ranges)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return json.NewEncoder(stdout).Encode(struct {
+			Out      string   `json:"out"`
+			Rows     int      `json:"rows"`
+			Features int      `json:"features"`
+			Parts    int      `json:"parts"`
+			Cutoffs  []string `json:"cutoffs"`
+			Labelled bool     `json:"labelled"`
+		}{*out, m.Rows, len(m.Features), len(m.Parts), m.Cutoffs, m.Labelled})
+	}
+	fmt.Fprintf(stdout, "churn-beam features: %d rows x %d features written to %s in %d parts (cutoffs %s).\n",
+		m.Rows, len(m.Features), *out, len(m.Parts), strings.Join(m.Cutoffs, ", "))
+	return nil
+}
+
+// rangeCustomers is how many customers one range holds by default: the
+// size of the merge that one worker holds at a time.
+const rangeCustomers = 50000
+
+// runFeatures plans the job, runs the pipeline on the runner the Beam
+// options select (Prism when none), and returns the committed manifest.
+func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string, cutoffs, ranges int) (*jobs.FeaturesManifest, error) {
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%w: --out %s is a file: churn-beam writes a folder", errUsage, out)
+	}
+	plan, err := jobs.PlanFeatures(ctx, cfg, env, cutoffs)
+	if err != nil {
+		return nil, err
+	}
+	if ranges == 0 {
+		ranges = max(1, (plan.Customers+rangeCustomers-1)/rangeCustomers)
+	}
+	ranges = max(1, min(ranges, plan.Customers))
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return nil, err
+	}
+	tmp := jobs.TempFeaturesDir(abs, strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	p, err := featuresPipeline(plan, abs, tmp, ranges, env.CodeVersion)
+	if err != nil {
+		return nil, err
+	}
+	env.Log.Info().Int("files", len(plan.Files)+len(plan.CustomerFiles)).Int("customers", plan.Customers).
+		Int("ranges", ranges).Msg("pipeline submitted")
+	if *runners.Runner == "" {
+		*runners.Runner = "prism"
+	}
+	began := time.Now()
+	if _, err := beamx.RunWithMetrics(ctx, p); err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	b, err := os.ReadFile(filepath.Join(abs, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("pipeline finished without a manifest: %w", err)
+	}
+	m := &jobs.FeaturesManifest{}
+	if err := json.Unmarshal(b, m); err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(abs, "manifest.json"), err)
+	}
+	env.Log.Info().Str("out", out).Int("rows", m.Rows).Int64("duration_ms", time.Since(began).Milliseconds()).Msg("features written")
+	return m, nil
+}
+
+func codeVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+		return bi.Main.Version
+	}
+	return "unknown"
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/rs/zerolog"
+
+	"churn/data"
+	"churn/jobs"
+)
+
+// churnFeatures writes the feature table of `churn features` with these
+// config and flags: jobs.Features, the function the churn command runs,
+// with the same inputs. It is the reference every churn-beam answer is
+// compared with.
+func churnFeatures(t *testing.T, data, asOf, out string, cutoffs int) {
+	t.Helper()
+	cfg := jobs.DefaultConfig()
+	cfg.Data = data
+	if asOf != "" {
+		at, err := jobs.ParseDate(asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.AsOf = at
+	}
+	if _, err := jobs.Features(context.Background(), cfg, jobs.Env{Log: zerolog.Nop()}, out, cutoffs); err != nil {
+		t.Fatalf("churn features: %v", err)
+	}
+}
+
+// beamFeatures runs `churn-beam features` in this process.
+func beamFeatures(t *testing.T, args ...string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), "features", args, &stdout, &stderr); code != exitOK {
+		t.Fatalf("churn-beam features %s: exit %d\n%s", strings.Join(args, " "), code, tail(stderr.String(), 4000))
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+// sameTable fails unless the parts of the churn-beam table in dir hold
+// exactly the rows of the churn feature table in file: the same columns,
+// and, ordered by customer and cutoff, the same values, compared as the
+// shortest decimal that reads back as each value (NaN as empty).
+func sameTable(t *testing.T, dir, file string) int {
+	t.Helper()
+	want, err := data.ReadFeatureTableParquet(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := filepath.Glob(filepath.Join(dir, "part-*.parquet"))
+	if err != nil || len(parts) == 0 {
+		t.Fatalf("no parts in %s (%v)", dir, err)
+	}
+	var got [][]string
+	for _, p := range parts {
+		tab, err := data.ReadFeatureTableParquet(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(tab.Columns, want.Columns) {
+			t.Fatalf("%s: columns\n%v\nwant\n%v", p, tab.Columns, want.Columns)
+		}
+		got = append(got, tab.Rows...)
+	}
+	byKey := func(a, b []string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	}
+	slices.SortFunc(got, byKey)
+	slices.SortFunc(want.Rows, byKey)
+	if len(got) != len(want.Rows) {
+		t.Fatalf("%d rows, churn features wrote %d", len(got), len(want.Rows))
+	}
+	for i := range got {
+		for j := range got[i] {
+			if got[i][j] != want.Rows[i][j] {
+				t.Fatalf("row %d (%s at %s), %s: %q, churn features %q", i, got[i][0], got[i][1], want.Columns[j], got[i][j], want.Rows[i][j])
+			}
+		}
+	}
+	return len(got)
+}
+
+// TestFeaturesPrismSample: on the embedded sample with three training
+// cutoffs, churn-beam features on Prism in-process, in 3 customer ranges,
+// writes exactly the rows and values of churn features, and leaves no temporary folder behind.
+func TestFeaturesPrismSample(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv("HOME", dir)
+	want := filepath.Join(dir, "churn.parquet")
+	churnFeatures(t, "", "", want, 3)
+	out := filepath.Join(dir, "beam")
+	beamFeatures(t, "--runner=prism", "--endpoint=", "--cutoffs", "3", "--ranges", "3", "--out", out)
+	n := sameTable(t, out, want)
+	t.Logf("%d rows identical", n)
+	left, _ := filepath.Glob(filepath.Join(dir, ".beam*"))
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	// A second run replaces the table whole.
+	beamFeatures(t, "--runner=prism", "--endpoint=", "--ranges", "2", "--out", out)
+	one := filepath.Join(dir, "one.parquet")
+	churnFeatures(t, "", "", one, 0)
+	sameTable(t, out, one)
+}
+
+// TestFeaturesJobServerGenerated: on a generated dataset of 2,000
+// customers, churn-beam features submitted to a Prism job server (the
+// universal runner, LOOPBACK workers: as for Flink or Spark) writes
+// exactly the rows of churn features.
+func TestFeaturesJobServerGenerated(t *testing.T) {
+	dir := t.TempDir()
+	ds := filepath.Join(dir, "data")
+	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := jobs.Generate(context.Background(), jobs.Env{Log: zerolog.Nop()},
+		jobs.GenerateOptions{Customers: 2000, Days: 400, End: end, Seed: 7, Out: ds}); err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(dir, "churn.parquet")
+	churnFeatures(t, ds, "2026-06-01", want, 2)
+
+	l, err := net.Listen("tcp", "localhost:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if _, err := prism.CreateJobServer(ctx, prism.Options{Port: port}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "beam")
+	beamFeatures(t, "--runner=universal", fmt.Sprintf("--endpoint=localhost:%d", port), "--environment_type=LOOPBACK",
+		"--data", ds, "--as-of", "2026-06-01", "--cutoffs", "2", "--ranges", "4", "--out", out)
+	n := sameTable(t, out, want)
+	t.Logf("%d rows identical", n)
+}
+
+// TestFeaturesBadInput: a missing dataset and a missing --out exit 2
+// before any pipeline runs.
+func TestFeaturesBadInput(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), "features", []string{"--data", filepath.Join(dir, "none"), "--out", filepath.Join(dir, "o")}, &stdout, &stderr); code != exitInvalid {
+		t.Errorf("missing dataset: exit %d, want 2\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), "features", nil, &stdout, &stderr); code != exitInvalid || !strings.Contains(stderr.String(), "--out") {
+		t.Errorf("no --out: exit %d, want 2 naming --out\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "o")); err == nil {
+		t.Errorf("a failed run created its output")
+	}
+}
