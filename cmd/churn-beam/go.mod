@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	churn v0.0.0
 	github.com/apache/beam/sdks/v2 v2.78.0
+	github.com/klauspost/compress v1.20.4
 	github.com/rs/zerolog v1.33.0
 )
 
@@ -55,7 +56,6 @@ require (
 	github.com/googleapis/gax-go/v2 v2.26.2 // indirect
 	github.com/guptarohit/asciigraph v0.5.1 // indirect
 	github.com/klauspost/asmfmt v1.3.2 // indirect
-	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.19 // indirect

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/internal/nodetest"
 	"churn/jobs"
 )
 
@@ -101,9 +103,31 @@ func sameTable(t *testing.T, dir, file string) int {
 	return len(got)
 }
 
+// sameInDuckDB fails unless DuckDB, a reader that shares no code with
+// churn's, finds the same rows, as multisets, in the parts of dir and in
+// file.
+func sameInDuckDB(t *testing.T, dir, file string) {
+	t.Helper()
+	node := nodetest.Node(t, "@duckdb/node-api")
+	out := nodetest.Run(t, node, "same.mjs", filepath.Join(dir, "part-*.parquet"), file)
+	var got struct {
+		ARows int64 `json:"a_rows"`
+		BRows int64 `json:"b_rows"`
+		AOnly int64 `json:"a_only"`
+		BOnly int64 `json:"b_only"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("same.mjs: %v: %s", err, out)
+	}
+	if got.ARows != got.BRows || got.AOnly != 0 || got.BOnly != 0 || got.ARows == 0 {
+		t.Fatalf("DuckDB: churn-beam %d rows, churn features %d; %d only in churn-beam's, %d only in churn's", got.ARows, got.BRows, got.AOnly, got.BOnly)
+	}
+}
+
 // TestFeaturesPrismSample: on the embedded sample with three training
 // cutoffs, churn-beam features on Prism in-process, in 3 customer ranges,
-// writes exactly the rows and values of churn features, and leaves no temporary folder behind.
+// writes exactly the rows and values of churn features (read by our
+// reader and by DuckDB), and leaves no temporary folder behind.
 func TestFeaturesPrismSample(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
@@ -113,6 +137,7 @@ func TestFeaturesPrismSample(t *testing.T) {
 	out := filepath.Join(dir, "beam")
 	beamFeatures(t, "--runner=prism", "--endpoint=", "--cutoffs", "3", "--ranges", "3", "--out", out)
 	n := sameTable(t, out, want)
+	sameInDuckDB(t, out, want)
 	t.Logf("%d rows identical", n)
 	left, _ := filepath.Glob(filepath.Join(dir, ".beam*"))
 	if len(left) > 0 {
@@ -155,6 +180,7 @@ func TestFeaturesJobServerGenerated(t *testing.T) {
 	beamFeatures(t, "--runner=universal", fmt.Sprintf("--endpoint=localhost:%d", port), "--environment_type=LOOPBACK",
 		"--data", ds, "--as-of", "2026-06-01", "--cutoffs", "2", "--ranges", "4", "--out", out)
 	n := sameTable(t, out, want)
+	sameInDuckDB(t, out, want)
 	t.Logf("%d rows identical", n)
 }
 

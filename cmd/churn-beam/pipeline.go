@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/klauspost/compress/zstd"
 	"github.com/rs/zerolog"
 
 	"churn/features"
@@ -43,10 +44,36 @@ func init() {
 }
 
 // partial is the accumulators of customers [Lo, Hi) from some files:
-// features.Builder.EncodePartial's bytes.
+// features.Builder.EncodePartial's bytes, compressed with zstd. The
+// accumulators are fixed-size and mostly zero for a customer with little
+// history in the file, so they compress many times over, and the runner
+// holds and moves the compressed bytes.
 type partial struct {
 	Lo, Hi int
 	Bytes  []byte
+}
+
+var (
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	zdec, _ = zstd.NewReader(nil)
+)
+
+// newPartial encodes b's accumulators of customers [lo, hi).
+func newPartial(b *features.Builder, lo, hi int) (partial, error) {
+	raw, err := b.EncodePartial(nil, lo, hi)
+	if err != nil {
+		return partial{}, err
+	}
+	return partial{Lo: lo, Hi: hi, Bytes: zenc.EncodeAll(raw, nil)}, nil
+}
+
+// decode returns a fork of base holding p's accumulators.
+func (p partial) decode(base *features.Builder) (*features.Builder, error) {
+	raw, err := zdec.DecodeAll(p.Bytes, nil)
+	if err != nil {
+		return nil, fmt.Errorf("partial of customers %d to %d: %w", p.Lo, p.Hi, err)
+	}
+	return base.DecodePartial(raw)
 }
 
 // worker is what a worker process derives from a plan once and shares
@@ -111,11 +138,11 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, part
 	}
 	for r := range fn.Ranges {
 		lo, hi := plan.Range(r, fn.Ranges)
-		p, err := fork.EncodePartial(nil, lo, hi)
+		p, err := newPartial(fork, lo, hi)
 		if err != nil {
 			return err
 		}
-		emit(r, partial{Lo: lo, Hi: hi, Bytes: p})
+		emit(r, p)
 	}
 	return nil
 }
@@ -134,19 +161,18 @@ func (fn *mergeFn) MergeAccumulators(a, b partial) (partial, error) {
 	if a.Lo != b.Lo || a.Hi != b.Hi {
 		return partial{}, fmt.Errorf("merge partials of customers %d to %d and %d to %d", a.Lo, a.Hi, b.Lo, b.Hi)
 	}
-	x, err := base.DecodePartial(a.Bytes)
+	x, err := a.decode(base)
 	if err != nil {
 		return partial{}, err
 	}
-	y, err := base.DecodePartial(b.Bytes)
+	y, err := b.decode(base)
 	if err != nil {
 		return partial{}, err
 	}
 	if err := x.Merge(y); err != nil {
 		return partial{}, err
 	}
-	out, err := x.EncodePartial(nil, a.Lo, a.Hi)
-	return partial{Lo: a.Lo, Hi: a.Hi, Bytes: out}, err
+	return newPartial(x, a.Lo, a.Hi)
 }
 
 // writeFn builds and writes the rows of one customer range, every cutoff,
@@ -169,7 +195,7 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, p partial, emit fu
 	if err != nil {
 		return err
 	}
-	b, err := base.DecodePartial(p.Bytes)
+	b, err := p.decode(base)
 	if err != nil {
 		return err
 	}
