@@ -39,8 +39,8 @@ func (b *Builder) partialShape() []uint64 {
 
 // EncodePartial appends to dst the accumulators of the customers with
 // index lo <= i < hi that b holds (a fork, or a Builder fed directly),
-// with which tables it has seen and the customers' activity flags, and
-// returns the result. Customers b has no accumulators for take no space,
+// with which tables it has seen, the customers' activity flags and b's
+// rows per channel name (all customers'), and returns the result. Customers b has no accumulators for take no space,
 // so a partial grows with the customers a file holds, not with the
 // customer index. b must be frozen and not spent or joined from shards.
 func (b *Builder) EncodePartial(dst []byte, lo, hi int) ([]byte, error) {
@@ -90,6 +90,22 @@ func (b *Builder) EncodePartial(dst []byte, lo, hi int) ([]byte, error) {
 		dst = binary.AppendUvarint(dst, uint64(len(d.bits)))
 		for _, w := range d.bits {
 			dst = binary.LittleEndian.AppendUint64(dst, w)
+		}
+	}
+	// The rows per channel name count every customer's rows, not the
+	// range's: merged over every file's partial of one range, they are the
+	// whole table's, and each range's build ranks the same channels.
+	for t := range b.chanCount {
+		st := b.chanCount[t].stats
+		dst = binary.AppendUvarint(dst, uint64(len(st)))
+		for _, c := range st {
+			dst = binary.AppendUvarint(dst, uint64(len(c.name)))
+			dst = append(dst, c.name...)
+			dst = binary.AppendUvarint(dst, uint64(c.hash))
+			dst = binary.AppendVarint(dst, c.n)
+			dst = binary.AppendUvarint(dst, c.sumCust)
+			dst = binary.AppendUvarint(dst, c.sumTS)
+			dst = binary.AppendVarint(dst, c.minTS)
 		}
 	}
 	return dst, nil
@@ -241,6 +257,19 @@ func (b *Builder) DecodePartial(p []byte) (*Builder, error) {
 			d.bits[w] = binary.LittleEndian.Uint64(raw[8*w:])
 		}
 		f.ordSet[i] = d
+	}
+	for t := range f.chanCount {
+		n := int(r.uvarint())
+		var o chanCounts
+		for range n {
+			if r.err != nil {
+				break
+			}
+			name := string(r.bytes(int(r.uvarint())))
+			c := chanStat{name: name, hash: uint32(r.uvarint()), n: r.varint(), sumCust: r.uvarint(), sumTS: r.uvarint(), minTS: r.varint()}
+			o.stats = append(o.stats, c)
+		}
+		f.chanCount[t].merge(&o)
 	}
 	if r.err == nil && len(r.p) != 0 {
 		r.fail()

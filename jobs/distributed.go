@@ -56,7 +56,8 @@ type FeaturesPlan struct {
 	Files         []data.File
 	Present       map[data.Table]bool
 	Catalog       features.Catalog
-	Customers     int // in the frozen index
+	ChannelsUntil int64 // see features.Builder.ChannelsUntil
+	Customers     int   // in the frozen index
 	// CustomerInputs, Rows, Skipped and Cleaned are what reading the
 	// customers table found, for the manifest and the bad-row limit.
 	CustomerInputs []InputFile
@@ -103,6 +104,12 @@ func PlanFeatures(ctx context.Context, cfg Config, env Env, cutoffs int) (*Featu
 		return nil, err
 	}
 	p.Catalog, p.Customers = b.Catalog(), b.Customers()
+	// learnCatalog's instant for the channels, which every worker's
+	// builder must count before.
+	p.ChannelsUntil = cuts[len(cuts)-1]
+	if p.Config.catalog.fixed == nil && p.Config.catalog.until != 0 {
+		p.ChannelsUntil = p.Config.catalog.until
+	}
 	p.CustomerInputs, p.Rows, p.Skipped, p.Cleaned = res.Inputs, res.Rows, res.Skipped, res.Cleaned
 	return p, nil
 }
@@ -170,6 +177,7 @@ func (p *FeaturesPlan) Base(ctx context.Context) (*features.Builder, error) {
 	if b.Customers() != p.Customers {
 		return nil, fmt.Errorf("customers table changed since the job started: %d customers, the plan has %d", b.Customers(), p.Customers)
 	}
+	b.ChannelsUntil(p.ChannelsUntil)
 	b.SetCatalog(p.Catalog)
 	return b, nil
 }
