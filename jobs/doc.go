@@ -35,6 +35,20 @@
 // Train stores the catalog in the model's meta (extra.feature_catalog);
 // the train summary and the run manifest list it.
 //
+// # Distributed features
+//
+// FeaturesPlan (distributed.go) cuts `churn features` where an engine that
+// runs on many machines takes over (cmd/churn-beam, its own module, on
+// Apache Beam): PlanFeatures reads the customers and learns the catalog
+// where the job starts; every worker freezes the same customer index
+// (Base), folds one history file into a fork (FoldFile, the same reader and
+// bad-row policy), and sends the fork's accumulators per customer range as
+// bytes (features.Builder.EncodePartial); the ranges' partials are merged
+// with Builder.Merge, each range's rows are written as one Parquet part
+// (WriteRange), and Check and CommitFeatures apply the bad-row limit, write
+// the manifest and make the folder appear by rename. The rows are those of
+// Features; only their order differs.
+//
 // # The nightly run
 //
 // Run takes the output folder's lock (flock, or LockFileEx on Windows,
