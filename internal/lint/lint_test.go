@@ -58,6 +58,18 @@ var fences = []fence{
 		},
 	},
 	{
+		lib: "gocloud.dev/", owners: []string{"data/store"},
+		why: "object storage is data/store's business: one Store for folders and buckets, one retry policy, one error classification",
+	},
+	{
+		lib: "github.com/aws/", owners: []string{"data/store"},
+		why: "object storage is data/store's business: one Store for folders and buckets, one retry policy, one error classification",
+	},
+	{
+		lib: "github.com/johannesboyne/gofakes3", owners: []string{"internal/s3test"},
+		why: "tests reach the fake S3 server through internal/s3test, which counts, throttles and seeds it",
+	},
+	{
 		lib: "github.com/sjwhitworth/golearn", owners: []string{"model/internal/golearnrf"},
 		why: "golearn's large interfaces stay behind the adapter",
 	},

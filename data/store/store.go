@@ -1,0 +1,400 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
+	gcaws "gocloud.dev/aws"
+	"gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/gcsblob" // gs:// through blob.OpenBucket, credentials from Application Default Credentials
+	"gocloud.dev/blob/s3blob"
+)
+
+// Store is a local folder or a prefix of a bucket, with keys relative to
+// it and separated by "/". Its methods are safe for concurrent use.
+type Store struct {
+	loc    string       // the folder, absolute, or the URL without its query: what messages name
+	dir    string       // the local folder; "" for a bucket
+	bucket *blob.Bucket // nil for a local folder
+	retry  Retry
+}
+
+// Object is one object (a regular file, for a local folder) of a listing.
+type Object struct {
+	Key     string // relative to the store, "/"-separated
+	Size    int64
+	ModTime time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	// Retry bounds the retries of a bucket's failed requests; the zero
+	// value means DefaultRetry.
+	Retry Retry
+}
+
+// IsURL reports whether loc names a bucket (s3://, gs://, file://, mem://)
+// rather than a local path.
+func IsURL(loc string) bool {
+	scheme, _, ok := strings.Cut(loc, "://")
+	if !ok {
+		return false
+	}
+	switch scheme {
+	case "s3", "gs", "file", "mem":
+		return true
+	}
+	return false
+}
+
+// Open opens loc: a local folder (a plain path; it need not exist yet), or
+// a URL: s3://BUCKET/PREFIX, gs://BUCKET/PREFIX, file:///FOLDER (through
+// gocloud's fileblob, which behaves as a bucket: no folder renames) or
+// mem://NAME (an in-process bucket, for tests). S3 takes the query
+// parameters of gocloud.dev/aws (region, endpoint, profile, ...) and
+// use_path_style and disable_https, and its credentials from the AWS
+// default chain; GCS takes Application Default Credentials. Open does not
+// contact the store: the first List or Open does.
+func Open(ctx context.Context, loc string, opt Options) (*Store, error) {
+	s := &Store{retry: opt.Retry}
+	if s.retry.Attempts <= 0 {
+		s.retry = DefaultRetry
+	}
+	if !IsURL(loc) {
+		dir, err := filepath.Abs(loc)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", loc, err)
+		}
+		s.loc, s.dir = dir, dir
+		return s, nil
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w: %w", loc, ErrAccess, err)
+	}
+	query, params := u.RawQuery, u.Query()
+	u.RawQuery = ""
+	s.loc = strings.TrimSuffix(u.String(), "/")
+	var b *blob.Bucket
+	switch u.Scheme {
+	case "s3":
+		b, err = openS3(ctx, u.Host, params, query)
+	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			return nil, fmt.Errorf("open %s: file URLs name a local folder (file:///FOLDER): %w", loc, ErrAccess)
+		}
+		b, err = fileblob.OpenBucket(filepath.FromSlash(u.Path), &fileblob.Options{
+			CreateDir: true, NoTempDir: true, Metadata: fileblob.MetadataDontWrite,
+		})
+		u.Path = ""
+	default: // gs, mem
+		b, err = blob.OpenBucket(ctx, u.Scheme+"://"+u.Host+"?"+query)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w: %w", s.loc, ErrAccess, err)
+	}
+	if prefix := strings.Trim(u.Path, "/"); prefix != "" {
+		b = blob.PrefixedBucket(b, prefix+"/")
+	}
+	s.bucket = b
+	return s, nil
+}
+
+// openS3 opens an S3 bucket with the SDK's own retries turned off: Store
+// retries every request with one bounded policy, whatever the cloud.
+func openS3(ctx context.Context, bucket string, q url.Values, raw string) (*blob.Bucket, error) {
+	var opts []func(*s3.Options)
+	for _, key := range []string{"use_path_style", "disable_https"} {
+		v := q.Get(key)
+		if v == "" {
+			continue
+		}
+		q.Del(key)
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%s in %q: %w", key, v, raw, err)
+		}
+		if key == "use_path_style" {
+			opts = append(opts, func(o *s3.Options) { o.UsePathStyle = on })
+		} else {
+			opts = append(opts, func(o *s3.Options) { o.EndpointOptions.DisableHTTPS = on })
+		}
+	}
+	cfg, err := gcaws.V2ConfigFromURLParams(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+	cfg.Logger = logging.Nop{} // the SDK would print to stderr; errors come back instead
+	client := s3.NewFromConfig(cfg, opts...)
+	return s3blob.OpenBucket(ctx, client, bucket, &s3blob.Options{RequestChecksumCalculation: cfg.RequestChecksumCalculation})
+}
+
+// Close releases the bucket's client.
+func (s *Store) Close() error {
+	if s.bucket == nil {
+		return nil
+	}
+	return s.bucket.Close()
+}
+
+// String is the folder or URL of the store.
+func (s *Store) String() string { return s.loc }
+
+// Local returns the folder of a local store; ok is false for a bucket.
+func (s *Store) Local() (dir string, ok bool) { return s.dir, s.bucket == nil }
+
+// URL names key for messages: a path for a local store, a URL for a bucket.
+func (s *Store) URL(key string) string {
+	if s.bucket == nil {
+		return filepath.Join(s.dir, filepath.FromSlash(key))
+	}
+	if key == "" {
+		return s.loc
+	}
+	return s.loc + "/" + key
+}
+
+// List returns every object under prefix ("" for all, else a folder such
+// as "customers/"), at any depth, sorted by key. A prefix that holds
+// nothing gives an empty list. Locally, only regular files count, and
+// symbolic links are not followed.
+func (s *Store) List(ctx context.Context, prefix string) ([]Object, error) {
+	var objs []Object
+	if s.bucket == nil {
+		root := filepath.Join(s.dir, filepath.FromSlash(prefix))
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				if p == root && errors.Is(err, fs.ErrNotExist) {
+					return fs.SkipAll
+				}
+				return err
+			}
+			if !e.Type().IsRegular() {
+				return nil
+			}
+			info, err := e.Info()
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(s.dir, p)
+			if err != nil {
+				return err
+			}
+			objs = append(objs, Object{Key: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", root, err)
+		}
+	} else {
+		var token = blob.FirstPageToken
+		for len(token) > 0 {
+			var page []*blob.ListObject
+			err := s.do(ctx, func() error {
+				p, next, err := s.bucket.ListPage(ctx, token, 1000, &blob.ListOptions{Prefix: prefix})
+				if err == nil {
+					page, token = p, next
+				}
+				return err
+			})
+			if err != nil {
+				return nil, s.fail("list", prefix, err)
+			}
+			for _, o := range page {
+				if !o.IsDir {
+					objs = append(objs, Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime})
+				}
+			}
+		}
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
+	return objs, nil
+}
+
+// Open opens the object key for random access. On a bucket every ReadAt
+// is one ranged request (the last 64 KiB, where Parquet keeps its footer,
+// are fetched once at Open), so nothing is downloaded whole; the reads use
+// ctx. An object that is gone is an ErrGone error.
+func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
+	if s.bucket == nil {
+		f, err := os.Open(s.URL(key))
+		if err != nil {
+			return nil, err
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		return &Reader{f: f, size: fi.Size()}, nil
+	}
+	r := &Reader{s: s, ctx: ctx, key: key}
+	var attrs *blob.Attributes
+	err := s.do(ctx, func() error {
+		var err error
+		attrs, err = s.bucket.Attributes(ctx, key)
+		return err
+	})
+	if err != nil {
+		return nil, s.fail("open", key, err)
+	}
+	r.size = attrs.Size
+	n := min(r.size, tailSize)
+	r.tail = make([]byte, n)
+	r.tailOff = r.size - n
+	if n > 0 {
+		if err := r.fetch(r.tail, r.tailOff); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// ReadAll returns the whole object key: for small files such as
+// manifests.
+func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
+	if s.bucket == nil {
+		return os.ReadFile(s.URL(key))
+	}
+	var b []byte
+	err := s.do(ctx, func() error {
+		var err error
+		b, err = s.bucket.ReadAll(ctx, key)
+		return err
+	})
+	if err != nil {
+		return nil, s.fail("read", key, err)
+	}
+	return b, nil
+}
+
+// Exists reports whether the object key exists.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if s.bucket == nil {
+		fi, err := os.Stat(s.URL(key))
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return err == nil && fi.Mode().IsRegular(), err
+	}
+	var ok bool
+	err := s.do(ctx, func() error {
+		var err error
+		ok, err = s.bucket.Exists(ctx, key)
+		return err
+	})
+	if err != nil {
+		return false, s.fail("stat", key, err)
+	}
+	return ok, nil
+}
+
+// Put writes data as the object key, whole or not at all: an object store
+// shows an object only once its upload completes, and locally the bytes go
+// to a temporary file beside key, fsynced, then renamed. With ifNotExist
+// the write fails with ErrExists when key exists, atomically (S3's and
+// GCS's conditional writes, O_EXCL locally).
+func (s *Store) Put(ctx context.Context, key string, data []byte, ifNotExist bool) error {
+	if s.bucket == nil {
+		return putLocal(s.URL(key), data, ifNotExist)
+	}
+	err := s.do(ctx, func() error {
+		return s.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{IfNotExist: ifNotExist, ContentType: "application/octet-stream"})
+	})
+	if ifNotExist && code(err) == codeExists {
+		return fmt.Errorf("write %s: %w", s.URL(key), ErrExists)
+	}
+	if err != nil {
+		return s.fail("write", key, err)
+	}
+	return nil
+}
+
+// PutFile uploads the local file src as the object key, as Put does.
+func (s *Store) PutFile(ctx context.Context, key, src string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return s.Put(ctx, key, data, false)
+}
+
+// Delete removes the object key; a key that does not exist is no error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if s.bucket == nil {
+		err := os.Remove(s.URL(key))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	err := s.do(ctx, func() error { return s.bucket.Delete(ctx, key) })
+	if err != nil && code(err) != codeNotFound {
+		return s.fail("delete", key, err)
+	}
+	return nil
+}
+
+func putLocal(name string, data []byte, ifNotExist bool) error {
+	if err := os.MkdirAll(filepath.Dir(name), 0o777); err != nil {
+		return err
+	}
+	if ifNotExist {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("write %s: %w", name, ErrExists)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(data)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(name)
+		}
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(tmp, bytes.NewReader(data))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}
+
+// Join joins key elements with "/".
+func Join(elem ...string) string { return path.Join(elem...) }

@@ -1,0 +1,216 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"churn/data/store"
+	"churn/internal/s3test"
+)
+
+// fast keeps the retry tests short; the policy is the same.
+var fast = store.Options{Retry: store.Retry{Attempts: 4, Base: time.Millisecond, Max: 5 * time.Millisecond}}
+
+// stores opens the same logical location on every kind of store: a local
+// folder, fileblob and S3 through gofakes3.
+func stores(t *testing.T) map[string]*store.Store {
+	t.Helper()
+	srv := s3test.Start(t, "bkt")
+	ctx := context.Background()
+	out := map[string]*store.Store{}
+	for name, loc := range map[string]string{
+		"local": filepath.Join(t.TempDir(), "root"),
+		"file":  "file://" + filepath.ToSlash(filepath.Join(t.TempDir(), "root")),
+		"s3":    srv.URL("bkt", "some/prefix"),
+	} {
+		s, err := store.Open(ctx, loc, fast)
+		if err != nil {
+			t.Fatalf("%s: open %s: %v", name, loc, err)
+		}
+		t.Cleanup(func() { s.Close() })
+		out[name] = s
+	}
+	return out
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			objs, err := s.List(ctx, "")
+			if err != nil || len(objs) != 0 {
+				t.Fatalf("List of a new store = %v, %v; want nothing", objs, err)
+			}
+			body := bytes.Repeat([]byte("0123456789"), 10_000) // 100,000 bytes: more than the cached tail
+			for _, key := range []string{"b/x=1/part-0.parquet", "a/_SUCCESS", "b/part-1.parquet"} {
+				if err := s.Put(ctx, key, body, false); err != nil {
+					t.Fatalf("Put %s: %v", key, err)
+				}
+			}
+			objs, err = s.List(ctx, "b/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for _, o := range objs {
+				keys = append(keys, o.Key)
+				if o.Size != int64(len(body)) {
+					t.Errorf("%s: size %d, want %d", o.Key, o.Size, len(body))
+				}
+			}
+			if want := []string{"b/part-1.parquet", "b/x=1/part-0.parquet"}; !slices.Equal(keys, want) {
+				t.Errorf("List(b/) = %v, want %v", keys, want)
+			}
+			r, err := s.Open(ctx, "b/x=1/part-0.parquet")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if r.Size() != int64(len(body)) {
+				t.Errorf("Size = %d, want %d", r.Size(), len(body))
+			}
+			for _, c := range []struct{ off, n int }{{0, 10}, {5, 30_000}, {99_990, 10}, {40_000, 50_000}} {
+				p := make([]byte, c.n)
+				if n, err := r.ReadAt(p, int64(c.off)); n != c.n || err != nil || !bytes.Equal(p, body[c.off:c.off+c.n]) {
+					t.Errorf("ReadAt(%d bytes at %d) = %d, %v; or wrong bytes", c.n, c.off, n, err)
+				}
+			}
+			p := make([]byte, 20)
+			if n, err := r.ReadAt(p, 99_990); n != 10 || err != io.EOF {
+				t.Errorf("ReadAt past the end = %d, %v; want 10, EOF", n, err)
+			}
+			if end, err := r.Seek(0, io.SeekEnd); end != int64(len(body)) || err != nil {
+				t.Errorf("Seek(0, End) = %d, %v", end, err)
+			}
+			if err := s.Put(ctx, "lock", []byte("one"), true); err != nil {
+				t.Fatalf("first conditional Put: %v", err)
+			}
+			if err := s.Put(ctx, "lock", []byte("two"), true); !errors.Is(err, store.ErrExists) {
+				t.Fatalf("second conditional Put = %v, want ErrExists", err)
+			}
+			if b, err := s.ReadAll(ctx, "lock"); string(b) != "one" || err != nil {
+				t.Errorf("the taken key holds %q, %v; want the first writer's", b, err)
+			}
+			if err := s.Delete(ctx, "lock"); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := s.Exists(ctx, "lock"); ok || err != nil {
+				t.Errorf("Exists after Delete = %v, %v", ok, err)
+			}
+			if err := s.Delete(ctx, "lock"); err != nil {
+				t.Errorf("Delete of a missing key = %v, want nil", err)
+			}
+		})
+	}
+}
+
+// TestRangedReads holds that opening an object and reading a little of it
+// fetches the tail once and then only the bytes asked for.
+func TestRangedReads(t *testing.T) {
+	srv := s3test.Start(t, "bkt")
+	big := bytes.Repeat([]byte{7}, 4<<20)
+	srv.Put(t, "bkt", "big.bin", big)
+	ctx := context.Background()
+	s, err := store.Open(ctx, srv.URL("bkt", ""), fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Open(ctx, "big.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := make([]byte, 1000)
+	for _, off := range []int64{0, 1 << 20, 4<<20 - 100} {
+		if _, err := r.ReadAt(p, off); err != nil && err != io.EOF {
+			t.Fatal(err)
+		}
+	}
+	if got, max := srv.BytesServed(), int64(64<<10+2000); got > max {
+		t.Errorf("served %d bytes for 3 small reads of a %d-byte object, want at most %d", got, len(big), max)
+	}
+}
+
+func TestBadStores(t *testing.T) {
+	ctx := context.Background()
+	t.Run("throttled then served", func(t *testing.T) {
+		srv := s3test.Start(t, "bkt")
+		srv.Put(t, "bkt", "d/customers/part-0.parquet", []byte("x"))
+		s, _ := store.Open(ctx, srv.URL("bkt", "d"), fast)
+		srv.Throttle(3)
+		objs, err := s.List(ctx, "")
+		if err != nil || len(objs) != 1 {
+			t.Fatalf("List after 3 throttled answers = %v, %v; want the object", objs, err)
+		}
+	})
+	type bad struct {
+		name  string
+		setup func(t *testing.T) (loc string, op func(*store.Store) error)
+		want  error
+		names string // the message names this
+	}
+	list := func(s *store.Store) error { _, err := s.List(ctx, ""); return err }
+	for _, c := range []bad{
+		{"throttled for good", func(t *testing.T) (string, func(*store.Store) error) {
+			srv := s3test.Start(t, "bkt")
+			srv.Throttle(1 << 30)
+			return srv.URL("bkt", "d"), list
+		}, store.ErrUnavailable, "s3://bkt/d"},
+		{"unreachable endpoint", func(t *testing.T) (string, func(*store.Store) error) {
+			s3test.SetCredentials(t)
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := l.Addr().String()
+			l.Close() // nothing listens there now
+			return "s3://bkt/d?endpoint=http://" + addr + "&use_path_style=true&disable_https=true", list
+		}, store.ErrUnavailable, "s3://bkt/d"},
+		{"missing credentials", func(t *testing.T) (string, func(*store.Store) error) {
+			srv := s3test.Start(t, "bkt")
+			s3test.ClearCredentials(t)
+			return srv.URL("bkt", "d"), list
+		}, store.ErrAccess, "s3://bkt/d"},
+		{"no such bucket", func(t *testing.T) (string, func(*store.Store) error) {
+			srv := s3test.Start(t, "bkt")
+			return srv.URL("nobucket", "d"), list
+		}, store.ErrAccess, "s3://nobucket/d"},
+		{"object gone after open", func(t *testing.T) (string, func(*store.Store) error) {
+			srv := s3test.Start(t, "bkt")
+			srv.Put(t, "bkt", "d/f", bytes.Repeat([]byte{1}, 200_000))
+			return srv.URL("bkt", "d"), func(s *store.Store) error {
+				r, err := s.Open(ctx, "f")
+				if err != nil {
+					return err
+				}
+				srv.Delete(t, "bkt", "d/f")
+				_, err = r.ReadAt(make([]byte, 10), 0)
+				if err != nil && r.Err() == nil {
+					t.Errorf("Reader.Err is nil after a failed read")
+				}
+				return err
+			}
+		}, store.ErrGone, "s3://bkt/d/f"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			loc, op := c.setup(t)
+			s, err := store.Open(ctx, loc, fast)
+			if err == nil {
+				err = op(s)
+			}
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if !strings.Contains(err.Error(), c.names) {
+				t.Errorf("err = %q does not name %s", err, c.names)
+			}
+		})
+	}
+}
