@@ -4,140 +4,141 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
+	"time"
+
+	"churn/data/store"
 )
 
 // File is one Parquet file of a dataset.
 type File struct {
 	Table     Table
-	Path      string            // absolute
+	Path      string            // absolute path, or URL for a bucket
 	Rel       string            // relative to the dataset root, with forward slashes
 	Size      int64             // bytes
+	ModTime   time.Time         // last modification, as the store reports it
 	Partition map[string]string // Hive key=value folders between the table and the file
+
+	store *store.Store // the store Discover found it in; nil: Path is a local file
 }
 
-// Dataset is a discovered dataset: a root folder with one sub-folder per
-// table.
+// Dataset is a discovered dataset: a root folder or bucket prefix with one
+// sub-folder per table.
 type Dataset struct {
-	Root  string           // absolute
+	Root  string           // absolute path, or URL for a bucket
 	Files map[Table][]File // by table, sorted by Rel; a table without files is absent
 }
 
-// Discover lists the Parquet files of the dataset at root: for each table of
-// the contract, every *.parquet file at any depth under root/<table>/,
-// sorted by path. Names starting with "." or "_" (temporary files,
-// _SUCCESS, Hadoop's .crc files) are ignored, files and folders alike.
-// Folders named key=value add key to File.Partition.
-//
-// It fails with ErrNoDataset when root is not a folder, with
-// ErrNoCustomers when there is no customers file, and with ErrLakehouse,
-// reading nothing, when a folder under a table holds a Delta Lake log
-// (_delta_log/) or Iceberg metadata (metadata/*.metadata.json): such a
-// folder keeps the Parquet files that overwrites, merges and compactions
-// removed from the table, and only the log says which are current.
+// Discover is DiscoverContext without a deadline.
 func Discover(root string) (*Dataset, error) {
-	abs, err := filepath.Abs(root)
+	return DiscoverContext(context.Background(), root)
+}
+
+// DiscoverContext lists the Parquet files of the dataset at root, a local
+// folder or a bucket URL (see package store): for each table of the
+// contract, every *.parquet file at any depth under root/<table>/, sorted
+// by path. Names starting with "." or "_" (temporary files, _SUCCESS,
+// Hadoop's .crc files) are ignored, files and folders alike. Folders named
+// key=value add key to File.Partition. A bucket follows the same rules, its
+// "folders" being the key prefixes between slashes.
+//
+// It fails with ErrNoDataset when root is not a folder or a bucket prefix
+// that holds anything, with ErrNoCustomers when there is no customers
+// file, and with ErrLakehouse, reading nothing, when a folder under a
+// table holds a Delta Lake log (_delta_log/) or Iceberg metadata
+// (metadata/*.metadata.json): such a folder keeps the Parquet files that
+// overwrites, merges and compactions removed from the table, and only the
+// log says which are current. A bucket that cannot be reached gives the
+// store's error (store.ErrAccess, store.ErrUnavailable), naming the URL.
+func DiscoverContext(ctx context.Context, root string) (*Dataset, error) {
+	s, err := store.Open(ctx, root, store.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("discover %s: %w", root, err)
+		return nil, fmt.Errorf("discover: %w", err)
 	}
-	fi, err := os.Stat(abs)
-	if err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("discover %s: %w", root, ErrNoDataset)
-	}
-	d := &Dataset{Root: abs, Files: map[Table][]File{}}
-	for _, t := range Tables {
-		dir := filepath.Join(abs, string(t))
+	if dir, local := s.Local(); local {
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			continue
+			return nil, fmt.Errorf("discover %s: %w", root, ErrNoDataset)
 		}
-		var files []File
-		err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := e.Name()
-			if e.IsDir() {
-				if err := lakehouse(abs, path); err != nil {
-					return err
-				}
-			}
-			if path != dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
-				if e.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if e.IsDir() || !strings.HasSuffix(name, ".parquet") {
-				return nil
-			}
-			info, err := e.Info()
-			if err != nil {
-				return err
-			}
-			if !info.Mode().IsRegular() {
-				return nil
-			}
-			rel, err := filepath.Rel(abs, path)
-			if err != nil {
-				return err
-			}
-			files = append(files, File{
-				Table:     t,
-				Path:      path,
-				Rel:       filepath.ToSlash(rel),
-				Size:      info.Size(),
-				Partition: partition(filepath.ToSlash(rel)),
-			})
-			return nil
-		})
-		if errors.Is(err, ErrLakehouse) {
-			return nil, fmt.Errorf("discover %s: %w", root, err)
-		}
+	}
+	d := &Dataset{Root: s.String(), Files: map[Table][]File{}}
+	listed := 0
+	for _, t := range Tables {
+		objs, err := s.List(ctx, string(t)+"/")
 		if err != nil {
 			return nil, fmt.Errorf("discover %s: %w", t, err)
 		}
-		sort.Slice(files, func(i, j int) bool { return files[i].Rel < files[j].Rel })
+		listed += len(objs)
+		if err := lakehouse(s, objs); err != nil {
+			return nil, fmt.Errorf("discover %s: %w", d.Root, err)
+		}
+		var files []File
+		for _, o := range objs {
+			parts := strings.Split(o.Key, "/")
+			if hidden(parts[1:]) || !strings.HasSuffix(parts[len(parts)-1], ".parquet") {
+				continue
+			}
+			files = append(files, File{
+				Table:     t,
+				Path:      s.URL(o.Key),
+				Rel:       o.Key,
+				Size:      o.Size,
+				ModTime:   o.ModTime,
+				Partition: partition(o.Key),
+				store:     s,
+			})
+		}
 		if len(files) > 0 {
 			d.Files[t] = files
 		}
 	}
+	if _, local := s.Local(); !local && listed == 0 {
+		return nil, fmt.Errorf("discover %s: %w: no object under any table prefix (%s/, ...)", d.Root, ErrNoDataset, Customers)
+	}
 	if len(d.Files[Customers]) == 0 {
-		return nil, fmt.Errorf("discover %s: %w", filepath.Join(root, string(Customers)), ErrNoCustomers)
+		return nil, fmt.Errorf("discover %s: %w", s.URL(string(Customers)), ErrNoCustomers)
 	}
 	return d, nil
 }
 
-// lakehouse returns an ErrLakehouse error when the folder dir holds a
-// Delta Lake table (a _delta_log/ folder) or is an Iceberg table's
-// metadata/ folder (with *.metadata.json files). The error names the table
-// folder, relative to root, and says how to export the current snapshot.
-func lakehouse(root, dir string) error {
-	var table, format, scan string
-	if fi, err := os.Stat(filepath.Join(dir, "_delta_log")); err == nil && fi.IsDir() {
-		table, format, scan = dir, "a Delta Lake table (_delta_log/)", "delta_scan"
-	} else if filepath.Base(dir) == "metadata" {
-		if m, _ := filepath.Glob(filepath.Join(dir, "*.metadata.json")); len(m) > 0 {
-			table, format, scan = filepath.Dir(dir), "an Iceberg table (metadata/*.metadata.json)", "iceberg_scan"
+// hidden reports whether a name among names starts with "." or "_".
+func hidden(names []string) bool {
+	for _, n := range names {
+		if strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") {
+			return true
 		}
 	}
-	if table == "" {
-		return nil
+	return false
+}
+
+// lakehouse returns an ErrLakehouse error when a folder among the listed
+// objects of one table, itself below no hidden folder, holds a Delta Lake
+// table (a _delta_log/ folder) or is an Iceberg table's metadata/ folder
+// (with *.metadata.json files). The error names the table folder, relative
+// to the root, and says how to export the current snapshot.
+func lakehouse(s *store.Store, objs []store.Object) error {
+	for _, o := range objs {
+		parts := strings.Split(o.Key, "/")
+		var table, format, scan string
+		for i := 1; i < len(parts)-1 && table == ""; i++ {
+			if parts[i] == "_delta_log" && !hidden(parts[1:max(i-1, 1)]) {
+				table, format, scan = strings.Join(parts[:i], "/"), "a Delta Lake table (_delta_log/)", "delta_scan"
+			}
+		}
+		if n := len(parts); table == "" && n >= 3 && parts[n-2] == "metadata" && strings.HasSuffix(parts[n-1], ".metadata.json") && !hidden(parts[1:n-2]) {
+			table, format, scan = strings.Join(parts[:n-2], "/"), "an Iceberg table (metadata/*.metadata.json)", "iceberg_scan"
+		}
+		if table == "" {
+			continue
+		}
+		return fmt.Errorf("%s holds %s: its folder also keeps Parquet files that are no longer part of the table, "+
+			"so churn reads none of them. Export the current snapshot to plain Parquet and point --data at the export, "+
+			"e.g. with DuckDB: COPY (SELECT * FROM %s('%s')) TO 'EXPORT/%s/part-0.parquet' (FORMAT parquet): %w",
+			table, format, scan, s.URL(table), table, ErrLakehouse)
 	}
-	rel, err := filepath.Rel(root, table)
-	if err != nil {
-		rel = table
-	}
-	return fmt.Errorf("%s holds %s: its folder also keeps Parquet files that are no longer part of the table, "+
-		"so churn reads none of them. Export the current snapshot to plain Parquet and point --data at the export, "+
-		"e.g. with DuckDB: COPY (SELECT * FROM %s('%s')) TO 'EXPORT/%s/part-0.parquet' (FORMAT parquet): %w",
-		filepath.ToSlash(rel), format, scan, table, filepath.ToSlash(rel), ErrLakehouse)
+	return nil
 }
 
 // partition returns the Hive key=value folders of rel, which starts with
@@ -159,7 +160,8 @@ func partition(rel string) map[string]string {
 }
 
 // Checksums returns the sha256 of every file of the dataset, in hex, by
-// File.Rel. It streams each file and stops when ctx is done.
+// File.Rel. It streams each file, in ranged reads of 8 MiB from a bucket,
+// and stops when ctx is done.
 func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 	sums := map[string]string{}
 	for _, t := range Tables {
@@ -167,7 +169,7 @@ func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			sum, err := fileSHA256(ctx, f.Path)
+			sum, err := fileSHA256(ctx, f)
 			if err != nil {
 				return nil, fmt.Errorf("checksum %s: %w", f.Rel, err)
 			}
@@ -177,26 +179,36 @@ func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 	return sums, nil
 }
 
-func fileSHA256(ctx context.Context, path string) (string, error) {
-	f, err := os.Open(path)
+func fileSHA256(ctx context.Context, f File) (string, error) {
+	r, err := f.open(ctx)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer r.Close()
 	h := sha256.New()
-	buf := make([]byte, 1<<20)
-	for {
-		n, err := f.Read(buf)
+	buf := make([]byte, 8<<20)
+	for off := int64(0); off < r.Size(); {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), r.Size()-off)], off)
 		h.Write(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+		off += int64(n)
+		if err != nil && err != io.EOF {
 			return "", err
+		}
+		if n == 0 {
+			return "", fmt.Errorf("%s: %w", f.Path, io.ErrUnexpectedEOF)
 		}
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// open opens f for random access: through the store that found it, or as
+// a local file when f was made by hand.
+func (f File) open(ctx context.Context) (*store.Reader, error) {
+	if f.store != nil {
+		return f.store.Open(ctx, f.Rel)
+	}
+	return store.OpenFile(f.Path)
 }

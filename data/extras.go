@@ -134,10 +134,10 @@ func withArrowReader(f File, fn func(fr *pqarrow.FileReader) error) (err error) 
 			err = &FileError{File: rel, Err: fmt.Errorf("decode: %v: %w", p, ErrCorrupt)}
 		}
 	}()
-	osf, fr, err := openArrow(f.Path, rel, nil, DefaultBatchSize)
+	ra, fr, err := openArrow(context.Background(), f, rel, nil, DefaultBatchSize)
 	if err != nil {
 		return err
 	}
-	defer osf.Close()
+	defer ra.Close()
 	return fn(fr)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -632,7 +631,7 @@ type pageReader struct {
 // no row group has only chunks that the page path reads (pageChunkWhy), or
 // parquet-go cannot open the file (Arrow then reads it, and reports what
 // is wrong).
-func (r *reader) openPages(pr *file.Reader, osf *os.File, size int64, leaves []int, batch int) *pageReader {
+func (r *reader) openPages(pr *file.Reader, ra io.ReaderAt, size int64, leaves []int, batch int) *pageReader {
 	if why := r.pagesWhy(pr, leaves); why != "" {
 		return nil
 	}
@@ -654,7 +653,7 @@ func (r *reader) openPages(pr *file.Reader, osf *os.File, size int64, leaves []i
 	if !some {
 		return nil
 	}
-	pf, err := parquet.OpenFile(osf, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
+	pf, err := parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(256<<10))
 	if err != nil || len(pf.RowGroups()) != len(p.ok) {
 		return nil
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +17,8 @@ import (
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"churn/data/store"
 )
 
 // DefaultBatchSize is the number of rows per batch when
@@ -210,27 +211,37 @@ func rowsTo[T Row](fn func([]T, []int32) error) deliver {
 	}}
 }
 
-// openArrow opens the Parquet file at path (named rel in errors) for
-// Arrow's record reader, batch rows at a time, with mem (nil: the Go
-// allocator). The caller closes osf, which also ends the reader. A file
-// whose footer Arrow cannot parse is a *FileError wrapping ErrCorrupt.
-func openArrow(path, rel string, mem memory.Allocator, batch int) (osf *os.File, fr *pqarrow.FileReader, err error) {
+// openArrow opens the Parquet file f (named rel in errors) for Arrow's
+// record reader, batch rows at a time, with mem (nil: the Go allocator).
+// The caller closes ra, which also ends the reader. A file whose footer
+// Arrow cannot parse is a *FileError wrapping ErrCorrupt; a bucket that
+// fails gives the store's error, which is no FileError: the file may be
+// fine.
+func openArrow(ctx context.Context, f File, rel string, mem memory.Allocator, batch int) (ra *store.Reader, fr *pqarrow.FileReader, err error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	osf, err = os.Open(path)
+	ra, err = f.open(ctx)
 	if err != nil {
+		if f.store != nil {
+			if _, local := f.store.Local(); !local {
+				return nil, nil, err
+			}
+		}
 		return nil, nil, &FileError{File: rel, Err: err}
 	}
-	pr, err := file.NewParquetReader(osf, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	pr, err := file.NewParquetReader(ra, file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err == nil {
 		fr, err = pqarrow.NewFileReader(pr, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, mem)
 	}
 	if err != nil {
-		osf.Close()
+		ra.Close()
+		if rerr := ra.Err(); rerr != nil {
+			return nil, nil, rerr
+		}
 		return nil, nil, &FileError{File: rel, Err: fmt.Errorf("%w: %w", ErrCorrupt, err)}
 	}
-	return osf, fr, nil
+	return ra, fr, nil
 }
 
 // noKey marks a key not yet known.
@@ -247,43 +258,46 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 	}
 	// Arrow's Parquet decoder can panic on garbled pages or metadata
 	// instead of returning an error; such a file is corrupt, not a bug of
-	// ours, so the panic becomes a FileError here at the boundary.
+	// ours, so the panic becomes a FileError here at the boundary. A read
+	// that failed in the store is what went wrong, whatever the decoder
+	// made of the missing bytes.
+	var ra *store.Reader
 	defer func() {
 		if p := recover(); p != nil {
 			err = &FileError{File: rel, Err: fmt.Errorf("decode: %v: %w", p, ErrCorrupt)}
+		}
+		if err != nil && ra != nil && ra.Err() != nil {
+			err = ra.Err()
 		}
 	}()
 	batch := opt.BatchSize
 	if batch <= 0 {
 		batch = DefaultBatchSize
 	}
-	osf, fr, err := openArrow(f.Path, rel, opt.Allocator, batch)
+	ra, fr, err := openArrow(ctx, f, rel, opt.Allocator, batch)
 	if err != nil {
 		return st, err
 	}
-	defer osf.Close()
+	defer ra.Close()
 	pr := fr.ParquetReader()
 	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(Contract[table])), key: key, rules: tableRules(table)}
 	leaves, err := r.resolve(fr, d.skip)
 	if err != nil {
 		return st, err
 	}
-	fileSize := f.Size
-	if fi, err := osf.Stat(); err == nil {
-		fileSize = fi.Size()
-	}
+	fileSize := ra.Size()
 	if err := r.checkChunks(pr, leaves, fileSize); err != nil {
 		return r.st, err
 	}
 	var pages *pageReader
 	if !opt.arrowOnly {
-		pages = r.openPages(pr, osf, fileSize, leaves, batch)
+		pages = r.openPages(pr, ra, fileSize, leaves, batch)
 		defer pages.close()
 	}
 	var base int64 // file row index of the first row of the row group
 	for rg := 0; rg < pr.NumRowGroups(); rg++ {
 		r.rowGroup = rg
-		if err := r.checkPages(osf, pr.MetaData(), leaves, rg); err != nil {
+		if err := r.checkPages(ra, pr.MetaData(), leaves, rg); err != nil {
 			return r.st, err
 		}
 		var n int64

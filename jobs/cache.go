@@ -64,11 +64,7 @@ func newFeatureCache(dir string, cfg *Config, env *Env, ds *data.Dataset, dataEn
 	fmt.Fprintf(h, "format %d\ncode %s\nend %d\n", cacheFormat, env.CodeVersion, dataEnd)
 	for _, t := range data.Tables {
 		for _, f := range ds.Files[t] {
-			st, err := os.Stat(f.Path)
-			if err != nil {
-				return nil, fmt.Errorf("cache key: %w", err)
-			}
-			fmt.Fprintf(h, "file %s %d %d\n", f.Rel, st.Size(), st.ModTime().UnixNano())
+			fmt.Fprintf(h, "file %s %d %d\n", f.Rel, f.Size, f.ModTime.UnixNano())
 		}
 	}
 	b, err := json.Marshal(struct {

@@ -16,6 +16,7 @@ import (
 	"churn/data"
 	"churn/data/runs"
 	"churn/data/sample"
+	"churn/data/store"
 	"churn/features"
 	"churn/internal/fsutil"
 	"churn/model"
@@ -130,6 +131,9 @@ func openDataset(cfg *Config, env *Env) (root string, asOf time.Time, ds *data.D
 // invalid input.
 func discover(root string) (*data.Dataset, error) {
 	ds, err := data.Discover(root)
+	if errors.Is(err, store.ErrUnavailable) {
+		return nil, err // a retry may succeed
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}

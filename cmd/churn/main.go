@@ -20,6 +20,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
+	"churn/data/store"
 	"churn/jobs"
 )
 
@@ -321,7 +322,7 @@ func (c *cli) exit(ctx context.Context, err error) int {
 	}
 	code := exitFailed
 	switch {
-	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput):
+	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput), errors.Is(err, store.ErrAccess):
 		code = exitInvalid
 	case errors.Is(err, jobs.ErrLocked):
 		code = exitLocked

@@ -234,16 +234,7 @@ func (s *Store) List(ctx context.Context, prefix string) ([]Object, error) {
 // ctx. An object that is gone is an ErrGone error.
 func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
 	if s.bucket == nil {
-		f, err := os.Open(s.URL(key))
-		if err != nil {
-			return nil, err
-		}
-		fi, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		return &Reader{f: f, size: fi.Size()}, nil
+		return OpenFile(s.URL(key))
 	}
 	r := &Reader{s: s, ctx: ctx, key: key}
 	var attrs *blob.Attributes
@@ -265,6 +256,20 @@ func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
 		}
 	}
 	return r, nil
+}
+
+// OpenFile opens the local file name for random access.
+func OpenFile(name string) (*Reader, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Reader{f: f, size: fi.Size()}, nil
 }
 
 // ReadAll returns the whole object key: for small files such as
