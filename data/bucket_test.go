@@ -1,0 +1,167 @@
+package data
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"churn/data/store"
+	"churn/internal/s3test"
+)
+
+// bucketDataset writes a dataset with Hive partitions, Spark's markers,
+// hidden files and a file that is not Parquet, and returns its folder.
+func bucketDataset(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeRows(t, filepath.Join(dir, "customers", "part-0.parquet"), []Customer{{ID: "c1", SignupAt: t0, CancelledAt: NoTime}, {ID: "c2", SignupAt: t0, CancelledAt: NoTime}})
+	for _, region := range []string{"BR", "DE"} {
+		writeRows(t, filepath.Join(dir, "sessions", "region="+region, "day=2026-01-01", "part-0.parquet"), []Session{{CustomerID: "c1", StartedAt: t0}})
+	}
+	writeRows(t, filepath.Join(dir, "orders", "part-0.parquet"), []Order{{CustomerID: "c2", TS: t0, Amount: 3}})
+	for _, name := range []string{"sessions/_SUCCESS", "sessions/region=BR/.part-0.parquet.crc", "sessions/_temporary/0/part-9.parquet",
+		"sessions/.hidden/part-1.parquet", "orders/notes.txt"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("not parquet"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestDiscoverBucket: a dataset on S3 and through fileblob is discovered
+// as on a folder: the same files, sizes and Hive partitions, the same
+// names skipped, and a lakehouse table refused.
+func TestDiscoverBucket(t *testing.T) {
+	srv := s3test.Start(t, "lake")
+	dir := bucketDataset(t)
+	srv.PutDir(t, "lake", "d", dir)
+	type seen struct {
+		Rel       string
+		Size      int64
+		Partition map[string]string
+	}
+	discovered := func(root string) map[Table][]seen {
+		t.Helper()
+		d, err := Discover(root)
+		if err != nil {
+			t.Fatalf("Discover(%s): %v", root, err)
+		}
+		out := map[Table][]seen{}
+		for tb, fs := range d.Files {
+			for _, f := range fs {
+				out[tb] = append(out[tb], seen{f.Rel, f.Size, f.Partition})
+			}
+		}
+		return out
+	}
+	want := discovered(dir)
+	if n := len(want[Sessions]); n != 2 {
+		t.Fatalf("the folder has %d sessions files, want 2: %v", n, want[Sessions])
+	}
+	for _, root := range []string{srv.URL("lake", "d"), "file://" + filepath.ToSlash(dir)} {
+		if got := discovered(root); !reflect.DeepEqual(got, want) {
+			t.Errorf("Discover(%s) =\n%v\nwant, as on the folder,\n%v", root, got, want)
+		}
+	}
+
+	srv.Put(t, "lake", "d/orders/region=BR/_delta_log/00000000000000000000.json", []byte("{}"))
+	_, err := Discover(srv.URL("lake", "d"))
+	if !errors.Is(err, ErrLakehouse) || !strings.Contains(err.Error(), "delta_scan('s3://lake/d/orders/region=BR')") {
+		t.Errorf("Discover of a bucket with a Delta table = %v, want ErrLakehouse naming its URL", err)
+	}
+}
+
+// TestReadFileRangedFromS3: reading the contract columns of a file on S3
+// fetches its footer and those column chunks, not the whole object; the
+// rows are those of the same file read from a folder.
+func TestReadFileRangedFromS3(t *testing.T) {
+	srv := s3test.Start(t, "lake")
+	dir := t.TempDir()
+	writeRows(t, filepath.Join(dir, "customers", "part-0.parquet"), []Customer{{ID: "c1", SignupAt: t0, CancelledAt: NoTime}})
+	// A wide column the contract does not know: most of the file's bytes.
+	const n = 2000
+	rng := rand.New(rand.NewPCG(1, 2))
+	ids, starts, payload := make([]string, n), make([]int64, n), make([]string, n)
+	for i := range n {
+		ids[i], starts[i] = "c1", t0+int64(i)*1e9
+		b := make([]byte, 1024)
+		for j := range b {
+			b[j] = byte(rng.Uint32())
+		}
+		payload[i] = hex.EncodeToString(b)
+	}
+	sessions := filepath.Join(dir, "sessions", "part-0.parquet")
+	if err := os.MkdirAll(filepath.Dir(sessions), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteParquet(sessions, []OutColumn{
+		{Name: "customer_id", Kind: String, Strings: ids},
+		{Name: "started_at", Kind: Timestamp, Times: starts},
+		{Name: "payload", Kind: String, Strings: payload},
+	}, WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.PutDir(t, "lake", "d", dir)
+	read := func(root string) ([]int64, int64) {
+		t.Helper()
+		d, err := Discover(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := srv.BytesServed()
+		var got []int64
+		_, err = ReadFile(context.Background(), d.Files[Sessions][0], ReadOptions{}, func(rows []Session) error {
+			for _, r := range rows {
+				got = append(got, r.StartedAt)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("ReadFile from %s: %v", root, err)
+		}
+		return got, srv.BytesServed() - before
+	}
+	want, _ := read(dir)
+	got, served := read(srv.URL("lake", "d"))
+	if !reflect.DeepEqual(got, want) || len(got) != n {
+		t.Fatalf("read %d rows from S3, want the folder's %d", len(got), len(want))
+	}
+	fi, err := os.Stat(sessions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if served > fi.Size()/4 {
+		t.Errorf("reading 2 of 3 columns fetched %d bytes of a %d-byte object, want at most a quarter", served, fi.Size())
+	}
+	t.Logf("read %d rows: fetched %d of %d bytes", len(got), served, fi.Size())
+}
+
+// TestReadFileObjectGone: an object that disappears between discovery and
+// the read is the store's ErrGone, no FileError: the file was not bad, the
+// dataset changed, and a new run lists it again.
+func TestReadFileObjectGone(t *testing.T) {
+	srv := s3test.Start(t, "lake")
+	srv.PutDir(t, "lake", "d", bucketDataset(t))
+	d, err := Discover(srv.URL("lake", "d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.Files[Orders][0]
+	srv.Delete(t, "lake", "d/"+f.Rel)
+	_, err = ReadFile(context.Background(), f, ReadOptions{}, func([]Order) error { return nil })
+	var fe *FileError
+	if !errors.Is(err, store.ErrGone) || errors.As(err, &fe) || !strings.Contains(err.Error(), "s3://lake/d/orders/part-0.parquet") {
+		t.Errorf("ReadFile of a deleted object = %v, want store.ErrGone naming its URL, no FileError", err)
+	}
+}
