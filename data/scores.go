@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -13,6 +12,8 @@ import (
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"churn/data/store"
 )
 
 // ReadColumns reads every column of a flat Parquet file, such as a part
@@ -52,6 +53,46 @@ func ReadNamedColumns(path string, names []string) ([]OutColumn, error) {
 // readColumns reads the columns of path that keep names, every column
 // when keep is nil.
 func readColumns(path string, keep map[string]bool) (cols []OutColumn, skipped []string, err error) {
+	f, err := store.OpenFile(path)
+	if err != nil {
+		return nil, nil, &FileError{File: path, Err: err}
+	}
+	defer f.Close()
+	return readColumnsFrom(f, path, keep)
+}
+
+// ReadStoreColumns is ReadColumns of the object key of s, a local folder
+// or a bucket, restricted to names when some are given, as
+// ReadNamedColumns: ranged reads of the footer and the column chunks. A
+// failed request to the bucket is the store's error, no FileError.
+func ReadStoreColumns(ctx context.Context, s *store.Store, key string, names ...string) (cols []OutColumn, err error) {
+	var keep map[string]bool
+	if len(names) > 0 {
+		keep = make(map[string]bool, len(names))
+		for _, n := range names {
+			keep[n] = true
+		}
+	}
+	f, err := s.Open(ctx, key)
+	if err != nil {
+		if _, local := s.Local(); local {
+			return nil, &FileError{File: s.URL(key), Err: err}
+		}
+		return nil, err
+	}
+	defer f.Close()
+	defer func() {
+		if err != nil && f.Err() != nil {
+			cols, err = nil, f.Err()
+		}
+	}()
+	cols, _, err = readColumnsFrom(f, s.URL(key), keep)
+	return cols, err
+}
+
+// readColumnsFrom reads the columns of f, named path in errors, that keep
+// names, every column when keep is nil.
+func readColumnsFrom(f *store.Reader, path string, keep map[string]bool) (cols []OutColumn, skipped []string, err error) {
 	// Arrow's decoder can panic on garbled pages instead of returning an
 	// error; such a file is corrupt, not a bug of ours.
 	defer func() {
@@ -60,11 +101,6 @@ func readColumns(path string, keep map[string]bool) (cols []OutColumn, skipped [
 			err = &FileError{File: path, Err: fmt.Errorf("decode: %v: %w", p, ErrCorrupt)}
 		}
 	}()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, &FileError{File: path, Err: err}
-	}
-	defer f.Close()
 	mem := memory.DefaultAllocator
 	pr, err := file.NewParquetReader(f, file.WithReadProps(parquet.NewReaderProperties(mem)))
 	if err != nil {

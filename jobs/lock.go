@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"churn/data/store"
 )
 
 // lockName is the lock file inside an output folder.
@@ -37,11 +40,17 @@ func (h holder) String() string {
 // is reported when the next run takes over.
 type outputLock struct {
 	f *os.File
+
+	s   *store.Store // a bucket's lock object, instead of f
+	ctx context.Context
 }
 
 // acquireLock takes the lock of dir, creating dir if needed. It fails at once
 // with ErrLocked, naming the holder, when another process holds it.
 func acquireLock(dir, command string, now time.Time, log zerolog.Logger) (*outputLock, error) {
+	if store.IsURL(dir) {
+		return acquireStoreLock(context.Background(), dir, command, now)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
 	}
@@ -98,6 +107,10 @@ func writeAll(f *os.File, b []byte) error {
 // release empties the holder record and drops the lock. The file stays:
 // removing it would let two runs lock two different files of one name.
 func (l *outputLock) release() error {
+	if l != nil && l.s != nil {
+		defer l.s.Close()
+		return l.s.Delete(l.ctx, lockName)
+	}
 	if l == nil || l.f == nil {
 		return nil
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"churn/model"
+
+	"churn/data/store"
 )
 
 // preflightRun checks, before the run reads any data or takes the lock,
@@ -20,10 +22,14 @@ import (
 // invalid input: retrying the same command cannot help.
 func preflightRun(cfg *Config, mayTrain bool) error {
 	var errs []error
-	if err := checkWritableDir(cfg.Out, true); err != nil {
+	if store.IsURL(cfg.Out) {
+		// A bucket is checked by taking its lock, the run's first request.
+	} else if err := checkWritableDir(cfg.Out, true); err != nil {
 		errs = append(errs, fmt.Errorf("out: %w", err))
 	}
-	if err := checkRegistry(cfg.Registry, mayTrain); err != nil {
+	if store.IsURL(cfg.Registry) {
+		errs = append(errs, fmt.Errorf("registry %s: a model registry on object storage is not supported: give a folder", cfg.Registry))
+	} else if err := checkRegistry(cfg.Registry, mayTrain); err != nil {
 		errs = append(errs, err)
 	}
 	if cfg.MetricsFile != "" {

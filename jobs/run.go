@@ -182,7 +182,9 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		return nil, err
 	}
 	defer lock.release()
-	if stale, err := fsutil.RemoveStale(cfg.Out); err != nil {
+	if store.IsURL(cfg.Out) {
+		// A bucket's unfinished runs lack _SUCCESS; the next commit of their date replaces them.
+	} else if stale, err := fsutil.RemoveStale(cfg.Out); err != nil {
 		return nil, fmt.Errorf("clean %s: %w", cfg.Out, err)
 	} else if len(stale) > 0 {
 		log.Warn().Strs("removed", stale).Msg("removed temporary folders left by an earlier run that did not finish")
@@ -350,7 +352,11 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		Evaluations:  evaluations,
 		Config:       configRecord(&cfg),
 	}
-	err = runs.Write(cfg.Out, cols, man, func() {
+	write := runs.Write
+	if store.IsURL(cfg.Out) {
+		write = writeToStore
+	}
+	err = write(cfg.Out, cols, man, func() {
 		man.Timings = timings
 		man.StartedAt = startedAt.Format(time.RFC3339Nano)
 		man.FinishedAt = env.now().Format(time.RFC3339Nano)
@@ -363,9 +369,9 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 
 	sum := &RunSummary{
 		AsOf:          day,
-		Output:        runs.Dir(cfg.Out, day),
+		Output:        outPath(cfg.Out, runs.Folder(day)),
 		Parts:         man.Parts,
-		Manifest:      filepath.Join(runs.Dir(cfg.Out, day), runs.ManifestFile),
+		Manifest:      outPath(cfg.Out, runs.Folder(day), runs.ManifestFile),
 		ModelVersion:  version,
 		Algo:          clf.Algo(),
 		TrainedFirst:  trainedFirst,

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"churn/data/sample"
@@ -142,4 +144,127 @@ func TestDataFromS3BadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestListsFromS3: churn lists --scores on a bucket reads the latest run
+// that has _SUCCESS and prints what it prints from the folder; a run
+// folder still being written (no _SUCCESS yet) is not read.
+func TestListsFromS3(t *testing.T) {
+	srv := s3test.Start(t, "scores")
+	runs := sampleRun(t)
+	out := filepath.Join(runs, "churn-out")
+	srv.PutDir(t, "scores", "nightly", out)
+	day := "as_of=" + sample.End
+	if _, ok := srv.Get(t, "scores", "nightly/"+day+"/_SUCCESS"); !ok {
+		t.Fatalf("the sample run has no _SUCCESS: %v", srv.Keys(t, "scores", "nightly/"))
+	}
+	// A later run whose upload has not finished: parts, no _SUCCESS.
+	srv.Put(t, "scores", "nightly/as_of=2026-11-02/part-00000.parquet", []byte("half written"))
+	remote := srv.URL("scores", "nightly")
+	local := churn(t, t.TempDir(), "lists", "--scores", out, "--top", "20")
+	if local.code != 0 {
+		t.Fatalf("lists from the folder: %s", local)
+	}
+	got := churn(t, t.TempDir(), "lists", "--scores", remote, "--top", "20")
+	if got.code != 0 {
+		t.Fatalf("lists from S3: %s", got)
+	}
+	if got.stdout != local.stdout || len(got.stdout) == 0 {
+		t.Errorf("lists from S3 printed\n%s\nwant, as from the folder,\n%s", got.stdout, local.stdout)
+	}
+	if r := churn(t, t.TempDir(), "lists", "--scores", remote, "--as-of", "2026-11-02"); r.code != 2 || !strings.Contains(r.stderr, "no run of 2026-11-02") {
+		t.Errorf("lists of the unfinished run: %s; want exit 2, no run of 2026-11-02", r)
+	}
+	if r := churn(t, t.TempDir(), "lists", "--scores", srv.URL("scores", "nothing")); r.code != 2 || !strings.Contains(r.stderr, "s3://scores/nothing") {
+		t.Errorf("lists of an empty prefix: %s; want exit 2 naming the URL", r)
+	}
+}
+
+// TestRunOutToS3: churn run --out on a bucket writes the parts a run into
+// a folder writes, byte for byte, uploading the parts, then the manifest,
+// then _SUCCESS last, and leaves no lock behind; churn lists reads it back.
+// A lock object exits 75 naming it; an upload that fails exits 1 and
+// leaves no _SUCCESS, so readers see no run.
+func TestRunOutToS3(t *testing.T) {
+	srv := s3test.Start(t, "out")
+	local, err := sample.Materialize(filepath.Join(t.TempDir(), "sample"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registry(t)
+	dir := t.TempDir()
+	day := "as_of=" + sample.End
+	localOut := filepath.Join(dir, "local")
+	if r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", localOut, "--as-of", sample.End); r.code != 0 {
+		t.Fatalf("run into a folder: %s", r)
+	}
+	var puts []string
+	var mu sync.Mutex
+	srv.Before(func(r *http.Request) {
+		if r.Method == http.MethodPut {
+			mu.Lock()
+			puts = append(puts, strings.TrimPrefix(r.URL.Path, "/out/nightly/"))
+			mu.Unlock()
+		}
+	})
+	remote := srv.URL("out", "nightly")
+	if r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End); r.code != 0 {
+		t.Fatalf("run into S3: %s", r)
+	}
+	srv.Before(nil)
+	m := readManifest(t, filepath.Join(localOut, day))
+	for _, p := range m.Parts {
+		want, err := os.ReadFile(filepath.Join(localOut, day, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := srv.Get(t, "out", "nightly/"+day+"/"+p); !ok || !bytes.Equal(got, want) {
+			t.Errorf("%s on S3: %d bytes, want the folder's %d", p, len(got), len(want))
+		}
+	}
+	wantOrder := append([]string{".churn.lock"}, prefixed(day+"/", m.Parts)...)
+	wantOrder = append(wantOrder, day+"/manifest.json", day+"/_SUCCESS")
+	if !reflect.DeepEqual(puts, wantOrder) {
+		t.Errorf("PUTs %v, want %v", puts, wantOrder)
+	}
+	if _, ok := srv.Get(t, "out", "nightly/.churn.lock"); ok {
+		t.Errorf("the run left its lock object")
+	}
+	if r, want := churn(t, dir, "lists", "--scores", remote, "--top", "5"), churn(t, dir, "lists", "--scores", localOut, "--top", "5"); r.code != 0 || r.stdout != want.stdout {
+		t.Errorf("lists of the S3 run: %s\nwant %s", r, want.stdout)
+	}
+
+	t.Run("locked", func(t *testing.T) {
+		srv.Put(t, "out", "nightly/.churn.lock", []byte(`{"pid":1,"host":"elsewhere","command":"churn run"}`))
+		defer srv.Delete(t, "out", "nightly/.churn.lock")
+		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End)
+		if r.code != 75 || !strings.Contains(r.stderr, "s3://out/nightly/.churn.lock") || !strings.Contains(r.stderr, "elsewhere") {
+			t.Errorf("run with the lock taken: %s; want exit 75 naming the lock object and its holder", r)
+		}
+	})
+
+	t.Run("upload fails", func(t *testing.T) {
+		srv.Reject(func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifest.json")
+		})
+		defer srv.Reject(nil)
+		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End)
+		if r.code != 1 || !strings.Contains(r.stderr, "s3://out/nightly/"+day+"/manifest.json") {
+			t.Errorf("run whose manifest upload fails: %s; want exit 1 naming the object", r)
+		}
+		if _, ok := srv.Get(t, "out", "nightly/"+day+"/_SUCCESS"); ok {
+			t.Errorf("a failed upload left _SUCCESS: readers would trust a half-written run")
+		}
+		if r := churn(t, dir, "lists", "--scores", remote); r.code != 2 {
+			t.Errorf("lists after the failed upload: %s; want exit 2, no finished run", r)
+		}
+	})
+}
+
+func prefixed(p string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = p + n
+	}
+	return out
 }

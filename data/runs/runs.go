@@ -1,6 +1,7 @@
 package runs
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"churn/data"
+	"churn/data/store"
 	"churn/internal/fsutil"
 )
 
@@ -92,6 +94,9 @@ func ParseFolder(name string) (day string, ok bool) {
 // out. A missing out is an error that wraps fs.ErrNotExist; out without
 // runs gives none and no error.
 func Dates(out string) ([]string, error) {
+	if store.IsURL(out) {
+		return bucketDates(out)
+	}
 	ents, err := os.ReadDir(out)
 	if err != nil {
 		return nil, err
@@ -267,6 +272,8 @@ type Run struct {
 	// Parts are the part files' names, as the manifest lists them, or
 	// every part-*.parquet of Dir when it lists none.
 	Parts []string
+
+	s *store.Store // the bucket of a run opened from a URL; nil for a folder
 }
 
 // Open reads the manifest of the run of day under out. Its errors name
@@ -275,6 +282,9 @@ type Run struct {
 func Open(out, day string) (*Run, error) {
 	if err := CheckDate(day); err != nil {
 		return nil, err
+	}
+	if store.IsURL(out) {
+		return openBucket(out, day)
 	}
 	r := &Run{Dir: Dir(out, day), AsOf: day}
 	b, err := os.ReadFile(filepath.Join(r.Dir, ManifestFile))
@@ -317,7 +327,9 @@ func (r *Run) Read(names ...string) ([]data.OutColumn, error) {
 	for _, p := range r.Parts {
 		var cols []data.OutColumn
 		var err error
-		if len(names) == 0 {
+		if r.s != nil {
+			cols, err = data.ReadStoreColumns(context.Background(), r.s, Folder(r.AsOf)+"/"+p, names...)
+		} else if len(names) == 0 {
 			cols, err = data.ReadColumns(filepath.Join(r.Dir, p))
 		} else {
 			cols, err = data.ReadNamedColumns(filepath.Join(r.Dir, p), names)

@@ -332,13 +332,40 @@ func (s *Store) Put(ctx context.Context, key string, data []byte, ifNotExist boo
 	return nil
 }
 
-// PutFile uploads the local file src as the object key, as Put does.
+// PutFile uploads the local file src as the object key, streaming it, whole
+// or not at all as Put does.
 func (s *Store) PutFile(ctx context.Context, key, src string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
+	if s.bucket == nil {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		return putLocal(s.URL(key), data, false)
 	}
-	return s.Put(ctx, key, data, false)
+	err := s.do(ctx, func() error {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		// Cancelling wctx before Close abandons the upload: nothing appears.
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: "application/octet-stream"})
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, f); err != nil {
+			cancel()
+			w.Close()
+			return err
+		}
+		return w.Close()
+	})
+	if err != nil {
+		return s.fail("write", key, err)
+	}
+	return nil
 }
 
 // Delete removes the object key; a key that does not exist is no error.

@@ -33,6 +33,8 @@ type Server struct {
 	throttle atomic.Int64 // answer the next this many requests with 503 SlowDown
 	// Before, when set, runs before each request is answered.
 	before atomic.Pointer[func(r *http.Request)]
+	// reject, when set and true for a request, answers it 500.
+	reject atomic.Pointer[func(r *http.Request) bool]
 }
 
 // Start starts a server with the named buckets, closed when t ends. It
@@ -49,6 +51,12 @@ func Start(t testing.TB, buckets ...string) *Server {
 		s.requests.Add(1)
 		if f := s.before.Load(); f != nil {
 			(*f)(r)
+		}
+		if f := s.reject.Load(); f != nil && (*f)(r) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`)
+			return
 		}
 		if s.throttle.Add(-1) >= 0 {
 			w.Header().Set("Content-Type", "application/xml")
@@ -191,6 +199,16 @@ func (s *Server) Before(f func(r *http.Request)) {
 		return
 	}
 	s.before.Store(&f)
+}
+
+// Reject answers 500 InternalError to every request for which f is true
+// (nil: none).
+func (s *Server) Reject(f func(r *http.Request) bool) {
+	if f == nil {
+		s.reject.Store(nil)
+		return
+	}
+	s.reject.Store(&f)
 }
 
 // Requests is the number of requests answered so far.

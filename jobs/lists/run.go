@@ -12,6 +12,7 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
+	"churn/data/store"
 )
 
 // Dates returns the dates of the finished runs under scores, oldest first
@@ -22,6 +23,9 @@ func Dates(scores string) ([]string, error) {
 		return nil, fmt.Errorf("no scores folder given: %w", ErrInvalid)
 	}
 	dates, err := runs.Dates(scores)
+	if errors.Is(err, store.ErrUnavailable) {
+		return nil, fmt.Errorf("scores: %w", err) // a retry may succeed
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("scores folder %s does not exist: %w", scores, ErrInvalid)
 	}

@@ -1,0 +1,68 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"churn/data"
+	"churn/data/runs"
+	"churn/data/store"
+)
+
+// outPath names elem under the output location out, a folder or a bucket
+// URL (shown without its query), for summaries and messages.
+func outPath(out string, elem ...string) string {
+	if !store.IsURL(out) {
+		return filepath.Join(append([]string{out}, elem...)...)
+	}
+	base, _, _ := strings.Cut(out, "?")
+	return strings.TrimSuffix(base, "/") + "/" + path.Join(elem...)
+}
+
+// writeToStore is runs.Write for a bucket URL out: the run folder is
+// staged locally and uploaded by the store's Pending, parts then manifest
+// then _SUCCESS last.
+func writeToStore(out string, cols []data.OutColumn, man *runs.Manifest, finish func()) error {
+	if err := runs.CheckDate(man.AsOf); err != nil {
+		return fmt.Errorf("write run: %w", err)
+	}
+	p, err := createStorePending(out, runs.Folder(man.AsOf))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", runs.Folder(man.AsOf), err)
+	}
+	return runs.WriteTo(p, cols, man, finish)
+}
+
+// storePending is a run folder staged locally and uploaded to a bucket by
+// Commit, parts then manifest then _SUCCESS (store.Pending).
+type storePending struct {
+	*store.Pending
+	s *store.Store
+}
+
+func createStorePending(out, name string) (*storePending, error) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, out, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.CreatePending(ctx, name)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return &storePending{p, s}, nil
+}
+
+func (p *storePending) Commit() error {
+	defer p.s.Close()
+	return p.Pending.Commit()
+}
+
+func (p *storePending) Abort() error {
+	defer p.s.Close()
+	return p.Pending.Abort()
+}
