@@ -15,7 +15,6 @@
 //	file:///FOLDER       a local folder through gocloud's fileblob: it
 //	                     behaves as a bucket (no folder renames); for tests
 //	                     and for checking the bucket code path on one machine
-//	mem://NAME           an in-process bucket, for tests
 //
 // Credentials come from each cloud's standard chain: for S3, the
 // environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE), the
@@ -23,7 +22,8 @@
 // container and instance roles; for GCS, Application Default Credentials
 // (GOOGLE_APPLICATION_CREDENTIALS, gcloud's login, the metadata server).
 // The buckets go through one library, gocloud.dev/blob, with one API for
-// the three stores.
+// the three stores. A build with -tags nogcs leaves the GCS driver (and
+// the gRPC and OpenTelemetry modules it brings) out; gs:// is then refused.
 //
 // # Reading
 //
@@ -51,7 +51,7 @@
 // S3's 503 SlowDown or a 429, a 5xx answer, a refused or dropped
 // connection) is retried as Retry says: DefaultRetry tries 6 times with
 // jittered exponential waits, about 10 s at most; S3's SDK retries are off
-// so that this one bounded policy holds. (GCS's client keeps its own.)
+// so that this one bounded policy holds (GCS's client keeps its own).
 // Every error names the operation and the URL, and is marked:
 //
 //   - ErrAccess: the user must fix something (credentials, permissions, a

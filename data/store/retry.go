@@ -114,8 +114,9 @@ func transient(err error) bool {
 	case s == http.StatusTooManyRequests, s == http.StatusRequestTimeout, s >= 500:
 		return true
 	}
+	var oe *net.OpError
 	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) ||
+	return errors.As(err, &oe) || errors.As(err, &ne) && ne.Timeout() || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
 }
 

@@ -22,7 +22,6 @@ import (
 	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
-	_ "gocloud.dev/blob/gcsblob" // gs:// through blob.OpenBucket, credentials from Application Default Credentials
 	"gocloud.dev/blob/s3blob"
 )
 
@@ -49,7 +48,7 @@ type Options struct {
 	Retry Retry
 }
 
-// IsURL reports whether loc names a bucket (s3://, gs://, file://, mem://)
+// IsURL reports whether loc names a bucket (s3://, gs://, file://)
 // rather than a local path.
 func IsURL(loc string) bool {
 	scheme, _, ok := strings.Cut(loc, "://")
@@ -57,7 +56,7 @@ func IsURL(loc string) bool {
 		return false
 	}
 	switch scheme {
-	case "s3", "gs", "file", "mem":
+	case "s3", "gs", "file":
 		return true
 	}
 	return false
@@ -65,8 +64,7 @@ func IsURL(loc string) bool {
 
 // Open opens loc: a local folder (a plain path; it need not exist yet), or
 // a URL: s3://BUCKET/PREFIX, gs://BUCKET/PREFIX, file:///FOLDER (through
-// gocloud's fileblob, which behaves as a bucket: no folder renames) or
-// mem://NAME (an in-process bucket, for tests). S3 takes the query
+// gocloud's fileblob, which behaves as a bucket: no folder renames). S3 takes the query
 // parameters of gocloud.dev/aws (region, endpoint, profile, ...) and
 // use_path_style and disable_https, and its credentials from the AWS
 // default chain; GCS takes Application Default Credentials. Open does not
@@ -103,8 +101,14 @@ func Open(ctx context.Context, loc string, opt Options) (*Store, error) {
 			CreateDir: true, NoTempDir: true, Metadata: fileblob.MetadataDontWrite,
 		})
 		u.Path = ""
-	default: // gs, mem
-		b, err = blob.OpenBucket(ctx, u.Scheme+"://"+u.Host+"?"+query)
+	case "gs":
+		if openGCS == nil {
+			return nil, fmt.Errorf("open %s: this build has no GCS driver (built with -tags nogcs): %w", s.loc, ErrAccess)
+		}
+		if query != "" {
+			return nil, fmt.Errorf("open %s: gs:// URLs take no query parameters: %w", loc, ErrAccess)
+		}
+		b, err = openGCS(ctx, u.Host)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w: %w", s.loc, ErrAccess, err)
@@ -115,6 +119,9 @@ func Open(ctx context.Context, loc string, opt Options) (*Store, error) {
 	s.bucket = b
 	return s, nil
 }
+
+// openGCS opens a GCS bucket; nil in a build without the driver.
+var openGCS func(ctx context.Context, bucket string) (*blob.Bucket, error)
 
 // openS3 opens an S3 bucket with the SDK's own retries turned off: Store
 // retries every request with one bounded policy, whatever the cloud.

@@ -182,6 +182,10 @@ func TestBadStores(t *testing.T) {
 			srv := s3test.Start(t, "bkt")
 			return srv.URL("nobucket", "d"), list
 		}, store.ErrAccess, "s3://nobucket/d"},
+		{"gcs without credentials", func(t *testing.T) (string, func(*store.Store) error) {
+			t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(t.TempDir(), "missing.json"))
+			return "gs://bkt/d", list
+		}, store.ErrAccess, "gs://bkt/d"},
 		{"object gone after open", func(t *testing.T) (string, func(*store.Store) error) {
 			srv := s3test.Start(t, "bkt")
 			srv.Put(t, "bkt", "d/f", bytes.Repeat([]byte{1}, 200_000))
