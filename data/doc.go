@@ -15,8 +15,9 @@
 //
 // # Discovery
 //
-// Discover finds, under a dataset root, one folder per table and every
-// *.parquet file at any depth below it, Hive key=value folders included
+// Discover finds, under a dataset root (a folder, or a bucket URL:
+// s3://, gs://, file://, through package store), one folder per table and
+// every *.parquet file at any depth below it, Hive key=value folders included
 // (File.Partition), sorted by path so that every run reads in the same
 // order. Names starting with "." or "_" are ignored (Spark's and Hadoop's
 // _SUCCESS and .crc files among them). Only customers/ is mandatory.
@@ -29,6 +30,12 @@
 // the DuckDB command that exports the current snapshot to plain Parquet.
 //
 // # Reading: Apache Arrow, and parquet-go's pages
+//
+// Every file is opened through package store as an io.ReaderAt of known
+// size: a local file, or an object read with ranged requests (its footer
+// once, then the column chunks read), never downloaded whole. A request
+// that fails is the store's error (store.ErrAccess, ErrGone,
+// ErrUnavailable), never a FileError: the file itself may be fine.
 //
 // ReadFile streams one file row group by row group in batches of
 // ReadOptions.BatchSize rows, reading only the contract columns, and hands
