@@ -16,6 +16,7 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
+	"churn/data/store"
 	"churn/features"
 	"churn/model/gbt"
 )
@@ -215,6 +216,8 @@ func (c *Config) Validate() error {
 	}
 	if c.Registry == "" {
 		bad("registry: must not be empty")
+	} else if store.IsURL(c.Registry) {
+		bad("registry: %s: a model registry on object storage is not supported; give a folder", c.Registry)
 	}
 	if c.Workers < 1 {
 		bad("workers: %d, want at least 1", c.Workers)

@@ -27,9 +27,7 @@ func preflightRun(cfg *Config, mayTrain bool) error {
 	} else if err := checkWritableDir(cfg.Out, true); err != nil {
 		errs = append(errs, fmt.Errorf("out: %w", err))
 	}
-	if store.IsURL(cfg.Registry) {
-		errs = append(errs, fmt.Errorf("registry %s: a model registry on object storage is not supported: give a folder", cfg.Registry))
-	} else if err := checkRegistry(cfg.Registry, mayTrain); err != nil {
+	if err := checkRegistry(cfg.Registry, mayTrain); err != nil {
 		errs = append(errs, err)
 	}
 	if cfg.MetricsFile != "" {
