@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/gob"
@@ -14,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -44,7 +46,7 @@ type featureCache struct {
 
 // cacheFormat is the layout of an entry file; it is part of the key, so
 // entries of another layout are never read, and are pruned with age.
-const cacheFormat = 2
+const cacheFormat = 3
 
 // cacheMaxAge is how long an unused cache entry is kept.
 const cacheMaxAge = 14 * 24 * time.Hour
@@ -57,6 +59,72 @@ type cacheEntry struct {
 	Rows    map[data.Table]int64
 	Skipped map[string]int64
 	Cleaned map[string]int64
+}
+
+// cacheHead is an entry as gob writes it before the floats: the count
+// maps as pairs sorted by key, because gob writes a map in Go's random
+// iteration order and an entry's bytes must not depend on it.
+type cacheHead struct {
+	Frame   *features.Frame
+	Inputs  []InputFile
+	Rows    []tableCount
+	Skipped []nameCount
+	Cleaned []nameCount
+}
+
+type tableCount struct {
+	Table data.Table
+	N     int64
+}
+
+type nameCount struct {
+	Name string
+	N    int64
+}
+
+func newCacheHead(e *cacheEntry, fr *features.Frame) *cacheHead {
+	h := &cacheHead{Frame: fr, Inputs: e.Inputs}
+	for t, n := range e.Rows {
+		h.Rows = append(h.Rows, tableCount{t, n})
+	}
+	slices.SortFunc(h.Rows, func(a, b tableCount) int { return cmp.Compare(a.Table, b.Table) })
+	h.Skipped = sortedCounts(e.Skipped)
+	h.Cleaned = sortedCounts(e.Cleaned)
+	return h
+}
+
+func sortedCounts(m map[string]int64) []nameCount {
+	var out []nameCount
+	for k, n := range m {
+		out = append(out, nameCount{k, n})
+	}
+	slices.SortFunc(out, func(a, b nameCount) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
+
+// entry is the inverse of newCacheHead; empty counts read back as nil
+// maps, as gob gave them back when it carried the maps itself.
+func (h *cacheHead) entry() *cacheEntry {
+	e := &cacheEntry{Frame: h.Frame, Inputs: h.Inputs,
+		Skipped: countMap(h.Skipped), Cleaned: countMap(h.Cleaned)}
+	if len(h.Rows) > 0 {
+		e.Rows = make(map[data.Table]int64, len(h.Rows))
+		for _, c := range h.Rows {
+			e.Rows[c.Table] = c.N
+		}
+	}
+	return e
+}
+
+func countMap(cs []nameCount) map[string]int64 {
+	if len(cs) == 0 {
+		return nil
+	}
+	m := make(map[string]int64, len(cs))
+	for _, c := range cs {
+		m[c.Name] = c.N
+	}
+	return m
 }
 
 func newFeatureCache(dir string, cfg *Config, env *Env, ds *data.Dataset, dataEnd int64) (*featureCache, error) {
@@ -94,11 +162,12 @@ func (c *featureCache) load(cutoff int64) (e *cacheEntry, ok bool) {
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
-	e = &cacheEntry{}
-	if err := gob.NewDecoder(r).Decode(e); err != nil || e.Frame == nil {
+	var head cacheHead
+	if err := gob.NewDecoder(r).Decode(&head); err != nil || head.Frame == nil {
 		os.Remove(p)
 		return nil, false
 	}
+	e = head.entry()
 	e.Frame.X = make([]float64, len(e.Frame.CustomerID)*len(e.Frame.Names))
 	if err := readFloats(r, e.Frame.X); err != nil {
 		os.Remove(p)
@@ -119,10 +188,9 @@ func (c *featureCache) store(cutoff int64, e *cacheEntry) error {
 		return fmt.Errorf("feature cache: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	head := *e
 	fr := *e.Frame
 	fr.X = nil
-	head.Frame = &fr
+	head := newCacheHead(e, &fr)
 	err = f.Commit(func() error {
 		if err := gob.NewEncoder(w).Encode(&head); err != nil {
 			return err

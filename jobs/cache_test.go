@@ -1,11 +1,15 @@
 package jobs
 
 import (
+	"bytes"
+	"fmt"
+	"maps"
 	"math"
 	"os"
 	"reflect"
 	"testing"
 
+	"churn/data"
 	"churn/features"
 )
 
@@ -59,5 +63,40 @@ func TestFeatureCacheRoundTrip(t *testing.T) {
 	}
 	if _, err := os.Stat(p); !os.IsNotExist(err) {
 		t.Fatalf("truncated entry kept: %v", err)
+	}
+}
+
+// TestFeatureCacheBytesStable: the same entry stored twice gives the same
+// bytes whatever order its count maps iterate in, and the counts read back.
+func TestFeatureCacheBytesStable(t *testing.T) {
+	f := &features.Frame{Names: []string{"a"}, CustomerID: []string{"x"}, Cutoff: []int64{5}, X: []float64{1}}
+	skipped := map[string]int64{}
+	for i := range 40 {
+		skipped[fmt.Sprintf("reason-%02d", i)] = int64(i + 1)
+	}
+	e := &cacheEntry{Frame: f, Skipped: skipped, Cleaned: map[string]int64{"b": 2, "a": 1},
+		Rows: map[data.Table]int64{data.Sessions: 7, data.Events: 9, data.Customers: 3}}
+	var first []byte
+	for run := range 5 {
+		c := &featureCache{dir: t.TempDir(), base: "k"}
+		if err := c.store(5, e); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(c.path(5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run == 0 {
+			first = b
+		} else if !bytes.Equal(b, first) {
+			t.Fatalf("store %d wrote other bytes than store 0", run)
+		}
+		got, ok := c.load(5)
+		if !ok {
+			t.Fatal("stored entry not found")
+		}
+		if !maps.Equal(got.Skipped, e.Skipped) || !maps.Equal(got.Cleaned, e.Cleaned) || !maps.Equal(got.Rows, e.Rows) {
+			t.Fatalf("counts read back as %v %v %v", got.Skipped, got.Cleaned, got.Rows)
+		}
 	}
 }
