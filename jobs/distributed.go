@@ -135,16 +135,8 @@ func (p *FeaturesPlan) readCustomers(ctx context.Context, log zerolog.Logger) (*
 			return nil, nil, err
 		}
 	}
-	if err := readExtras(ctx, cfg, b, p.CustomerFiles); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
-	}
-	if dups := b.Freeze(); dups > 0 {
-		res.Skipped[string(data.Customers)+"/duplicate_customer_id"] += int64(dups)
-		log.Warn().Int("rows", dups).Str("table", string(data.Customers)).Str("reason", "duplicate_customer_id").
-			Msg("duplicate customer ids: the first row of each wins")
-		if cfg.BadRows.Policy == "fail" {
-			return nil, nil, fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
-		}
+	if err := res.finishCustomers(ctx, cfg, b, p.CustomerFiles, log); err != nil {
+		return nil, nil, err
 	}
 	return res, b, nil
 }

@@ -138,16 +138,8 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		}
 		prog.fileDone(files[i].Size)
 	}
-	if err := readExtras(ctx, cfg, b, files[:i]); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
-	}
-	if dups := b.Freeze(); dups > 0 {
-		res.Skipped[string(data.Customers)+"/duplicate_customer_id"] += int64(dups)
-		log.Warn().Int("rows", dups).Str("table", string(data.Customers)).Str("reason", "duplicate_customer_id").
-			Msg("duplicate customer ids: the first row of each wins")
-		if cfg.BadRows.Policy == "fail" {
-			return nil, nil, fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
-		}
+	if err := res.finishCustomers(ctx, cfg, b, files[:i], log); err != nil {
+		return nil, nil, err
 	}
 
 	if err := learnCatalog(ctx, cfg, b, files[i:], opt, cfg.catalog, cutoffs[len(cutoffs)-1], log); err != nil {
@@ -350,6 +342,24 @@ func readInto(ctx context.Context, b *features.Builder, f data.File, opt data.Re
 
 func optionalFile(cfg *Config, f data.File) bool {
 	return slices.Contains(cfg.BadRows.OptionalFiles, f.Rel)
+}
+
+// finishCustomers adds the customer files' extra columns to b and freezes
+// it, counting duplicate customer ids as skipped rows (an error under the
+// fail policy). Every reader of the customers table ends with it.
+func (res *loaded) finishCustomers(ctx context.Context, cfg *Config, b *features.Builder, files []data.File, log zerolog.Logger) error {
+	if err := readExtras(ctx, cfg, b, files); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	if dups := b.Freeze(); dups > 0 {
+		res.Skipped[string(data.Customers)+"/duplicate_customer_id"] += int64(dups)
+		log.Warn().Int("rows", dups).Str("table", string(data.Customers)).Str("reason", "duplicate_customer_id").
+			Msg("duplicate customer ids: the first row of each wins")
+		if cfg.BadRows.Policy == "fail" {
+			return fmt.Errorf("%w: %d duplicate customer ids (bad_rows.policy is fail)", ErrInvalidInput, dups)
+		}
+	}
+	return nil
 }
 
 // record adds one file's statistics to the result, and turns a read error

@@ -22,18 +22,16 @@ func cmdFeatures(ctx context.Context, c *cli) error {
 	out := fs.String("out", "", "output `file`: Parquet, or CSV when it ends in .csv (required)")
 	cutoffs := fs.Int("cutoffs", 0, "write N monthly training cutoffs with labels instead of the one as-of cutoff")
 	workers := fs.Int("workers", 0, "goroutines reading files; default the number of CPUs")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the command to this `file` (go tool pprof)")
+	cpuProfile := cpuProfileFlag(fs)
 	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
 	}

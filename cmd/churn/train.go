@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 
@@ -43,18 +41,16 @@ func cmdTrain(ctx context.Context, c *cli) error {
 	label := fs.String("label", "", "with --features: the label `column` (Yes/No, true/false or 1/0)")
 	id := fs.String("id", "", "with --features: the customer id `column`, excluded from features")
 	search := fs.Bool("search", def.Train.Search, "try a small grid of GBT depths and learning rates on the time split and keep the best")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the command to this `file` (go tool pprof)")
+	cpuProfile := cpuProfileFlag(fs)
 	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		stop, err := startCPUProfile(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if *featuresFile != "" {
 		if *label == "" {
 			return fmt.Errorf("%w: --features needs --label", errUsage)
@@ -178,23 +174,6 @@ func printTrain(w io.Writer, s *jobs.TrainSummary) {
 		fmt.Fprintf(w, " %s %.1fs;", p.Name, float64(p.DurationMS)/1000)
 	}
 	fmt.Fprintf(w, " total %.1fs\n", float64(s.DurationMS)/1000)
-}
-
-// startCPUProfile writes a CPU profile to path until the returned stop is
-// called.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: --cpuprofile: %w", errUsage, err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("--cpuprofile: %w", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
 }
 
 func printTable(w io.Writer, s *jobs.TableSummary) {
