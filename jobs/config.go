@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"churn/data/runs"
 	"churn/data/store"
 	"churn/features"
+	"churn/model"
 	"churn/model/gbt"
 )
 
@@ -228,10 +230,8 @@ func (c *Config) Validate() error {
 	if c.Train.Cutoffs < 3 {
 		bad("train.cutoffs: %d, want at least 3 (train, validation and test cutoffs)", c.Train.Cutoffs)
 	}
-	switch c.Train.Algo {
-	case "auto", "gbt", "logistic", "golearn-rf":
-	default:
-		bad("train.algo: %q, want auto, gbt, logistic or golearn-rf", c.Train.Algo)
+	if !slices.Contains(model.AlgoNames(), c.Train.Algo) {
+		bad("train.algo: %q, want %s", c.Train.Algo, model.AlgoChoices())
 	}
 	switch c.Train.Calibration {
 	case "auto", "platt", "isotonic", "none":

@@ -83,7 +83,7 @@ func TrainTable(ctx context.Context, cfg Config, env Env, o TableOptions) (*Tabl
 	}
 	sum.Folds, sum.Seed = o.Folds, cfg.Seed
 	folds := stratifiedFolds(y, o.Folds, cfg.Seed)
-	algos := []string{model.AlgoGBT, model.AlgoLogistic}
+	algos := model.AutoAlgos()
 	if o.Algo != "" && o.Algo != model.AlgoAuto {
 		algos = []string{o.Algo}
 	}

@@ -76,14 +76,11 @@ func (t *Trained) UnmarshalBinary(b []byte) error {
 	}
 	var s scorer
 	var err error
-	switch h.Algo {
-	case AlgoLogistic:
-		s, err = unmarshalLogistic(b)
-	case AlgoGBT:
-		s, err = unmarshalGBT(b, len(h.Features))
-	default:
+	a, ok := lookupAlgorithm(h.Algo)
+	if !ok || a.decode == nil {
 		return bad("algorithm " + h.Algo)
 	}
+	s, err = a.decode(b, len(h.Features))
 	if err != nil {
 		return fmt.Errorf("%s model: %w", h.Algo, err)
 	}

@@ -74,7 +74,7 @@ func DefaultTrainConfig() TrainConfig {
 // Validate reports every problem in c at once.
 func (c TrainConfig) Validate() error {
 	var errs []error
-	if !slices.Contains([]string{AlgoAuto, AlgoGBT, AlgoLogistic, AlgoGolearnRF}, c.Algo) {
+	if !slices.Contains(AlgoNames(), c.Algo) {
 		errs = append(errs, fmt.Errorf("algo %q: %w", c.Algo, ErrUnknownAlgo))
 	}
 	if !slices.Contains([]string{CalAuto, CalPlatt, CalIsotonic, CalNone}, c.Calibration) {
@@ -283,7 +283,7 @@ func Train(cfg TrainConfig, train, valid, calib *Matrix, ytrain, yvalid, ycalib 
 
 	algos := []string{cfg.Algo}
 	if cfg.Algo == AlgoAuto {
-		algos = []string{AlgoGBT, AlgoLogistic}
+		algos = AutoAlgos()
 	}
 	t := &Trained{features: slices.Clone(train.Cols)}
 	var best scorer
@@ -332,21 +332,11 @@ func Train(cfg TrainConfig, train, valid, calib *Matrix, ytrain, yvalid, ycalib 
 }
 
 func fitOne(algo string, cfg TrainConfig, train, valid *Matrix, ytrain, yvalid []float64) (scorer, []string, error) {
-	switch algo {
-	case AlgoGBT:
-		return fitGBT(cfg, train, valid, ytrain, yvalid)
-	case AlgoLogistic:
-		p := DefaultLogisticParams()
-		p.L2, p.PosWeight, p.Workers = cfg.L2, cfg.PosWeight, cfg.Workers
-		m, err := FitLogistic(train, ytrain, p)
-		if err != nil {
-			return nil, nil, err
-		}
-		return logisticScorer{m}, m.Notes, nil
-	case AlgoGolearnRF:
-		return fitGolearnRF(cfg, train, ytrain)
+	a, ok := lookupAlgorithm(algo)
+	if !ok {
+		return nil, nil, fmt.Errorf("algo %q: %w", algo, ErrUnknownAlgo)
 	}
-	return nil, nil, fmt.Errorf("algo %q: %w", algo, ErrUnknownAlgo)
+	return a.fit(cfg, train, valid, ytrain, yvalid)
 }
 
 func choice(requested, kept string, cands []Candidate) string {

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"churn/jobs"
+	"churn/model"
 )
 
 const trainUsage = `usage: churn train [--data DIR] [--registry DIR] [--as-of DATE] [--horizon 90d] [--cutoffs N] [--report FILE.html]
@@ -32,7 +33,8 @@ func cmdTrain(ctx context.Context, c *cli) error {
 	horizon := fs.String("horizon", days(def.Features.Horizon), "label `horizon`: churn means leaving within it (e.g. 90d, 12w)")
 	cutoffs := fs.Int("cutoffs", def.Train.Cutoffs, "number of monthly cutoffs in the training set (at least 3: train, validation, test)")
 	report := fs.String("report", "", "write a self-contained HTML report with plots to this `file`")
-	algo := fs.String("algo", def.Train.Algo, "classifier: auto (best of gbt and logistic on validation), gbt, logistic or golearn-rf")
+	algo := fs.String("algo", def.Train.Algo, fmt.Sprintf("classifier: auto (best of %s on validation), %s",
+		strings.Join(model.AutoAlgos(), " and "), strings.TrimPrefix(model.AlgoChoices(), model.AlgoAuto+", ")))
 	calibration := fs.String("calibration", def.Train.Calibration, "calibration: auto (better Brier of platt and isotonic), platt, isotonic or none")
 	promote := fs.Bool("promote", def.Train.Promote, "promote the new version if it is not worse than the promoted one")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
