@@ -41,7 +41,7 @@ import (
 // nodetest; .ci/run installs them).
 func TestInterop(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes and reads about 40 files with four programs")
+		t.Skip("-short: writes and reads about 40 files with four programs")
 	}
 	node := nodetest.Node(t, "@duckdb/node-api", "nodejs-polars", "hyparquet-writer")
 	d := makeInteropData(10)

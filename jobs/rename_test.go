@@ -17,7 +17,7 @@ import (
 // logins do not), and left out of engagement.
 func TestRenamedCatalogueSameHoldout(t *testing.T) {
 	if testing.Short() {
-		t.Skip("generates and trains on two datasets")
+		t.Skip("-short: generates and trains on two datasets")
 	}
 	ctx := context.Background()
 	var got []*TrainSummary

@@ -359,7 +359,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 
 func TestQualityBeatsLogistic(t *testing.T) {
 	if testing.Short() {
-		t.Skip("fits 20,000 rows")
+		t.Skip("-short: fits 20,000 rows")
 	}
 	train, valid, test := synthetic(20000, 21), synthetic(5000, 22), synthetic(20000, 23)
 	p := DefaultParams()
