@@ -1,6 +1,10 @@
 package jobs
 
-import "errors"
+import (
+	"errors"
+
+	"churn/jobs/lock"
+)
 
 // ErrInvalidInput marks a failure caused by the input: a dataset that breaks
 // the contract beyond what the bad-row policy allows, a corrupt file, an
@@ -8,7 +12,7 @@ import "errors"
 var ErrInvalidInput = errors.New("invalid input")
 
 // ErrLocked is returned when another run holds the output folder's lock.
-var ErrLocked = errors.New("another run holds the lock")
+var ErrLocked = lock.ErrLocked
 
 // ErrNoModel is returned by run when the registry has no promoted model and
 // the run may not train one.

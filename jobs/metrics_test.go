@@ -21,6 +21,7 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
+	"churn/jobs/lock"
 )
 
 func sampleMetrics() *runMetrics {
@@ -171,11 +172,11 @@ func TestRunLockedPublishesNothing(t *testing.T) {
 	cfg.Out = filepath.Join(dir, "out")
 	cfg.Registry = filepath.Join(dir, "registry")
 	cfg.MetricsFile = filepath.Join(dir, "churn.prom")
-	l, err := acquireLock(cfg.Out, "test", time.Now(), zerolog.Nop())
+	l, err := lock.Acquire(cfg.Out, "test", time.Now(), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.release()
+	defer l.Release()
 	_, err = Run(context.Background(), cfg, Env{Log: zerolog.Nop(), SampleCache: filepath.Join(dir, "sample")})
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("run with the lock held: %v, want ErrLocked", err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"churn/jobs/lock"
 )
 
 // TestRunPreflight: a run whose metrics folder is missing, whose registry
@@ -41,11 +43,11 @@ func TestRunPreflight(t *testing.T) {
 	}
 	ents, _ := os.ReadDir(cfg.Out)
 	for _, e := range ents {
-		if e.Name() != lockName {
+		if e.Name() != lock.Name {
 			t.Errorf("preflight left %s in the output folder", e.Name())
 		}
 	}
-	if _, err := os.Stat(filepath.Join(cfg.Out, lockName)); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(filepath.Join(cfg.Out, lock.Name)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the run took the lock before its checks (stat: %v)", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"churn/data/store"
 	"churn/features"
 	"churn/internal/fsutil"
+	"churn/jobs/lock"
 	"churn/model"
 )
 
@@ -177,11 +178,11 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	day := runs.Day(asOf)
 	log = log.With().Str("as_of", day).Logger()
 
-	lock, err := acquireLock(cfg.Out, "churn run", startedAt, log)
+	held, err := lock.Acquire(cfg.Out, "churn run", startedAt, log)
 	if err != nil {
 		return nil, err
 	}
-	defer lock.release()
+	defer held.Release()
 	if store.IsURL(cfg.Out) {
 		// A bucket's unfinished runs lack _SUCCESS; the next commit of their date replaces them.
 	} else if stale, err := fsutil.RemoveStale(cfg.Out); err != nil {

@@ -1,4 +1,4 @@
-package jobs
+package lock
 
 import (
 	"context"
@@ -15,8 +15,11 @@ import (
 	"churn/data/store"
 )
 
-// lockName is the lock file inside an output folder.
-const lockName = ".churn.lock"
+// Name is the lock file inside an output folder.
+const Name = ".churn.lock"
+
+// ErrLocked is returned when another run holds the folder's lock.
+var ErrLocked = errors.New("another run holds the lock")
 
 // errLockHeld is what lockFile returns when another process holds the lock.
 var errLockHeld = errors.New("lock held by another process")
@@ -33,28 +36,28 @@ func (h holder) String() string {
 	return fmt.Sprintf("pid %d on %s, %s since %s", h.PID, h.Host, h.Command, h.StartedAt.Format(time.RFC3339))
 }
 
-// outputLock is an exclusive lock on a folder's lock file: flock(2) on
+// Lock is an exclusive lock on a folder's lock file: flock(2) on
 // Linux, macOS and the BSDs, LockFileEx on Windows (lock_*.go). The system
 // drops it when its process dies, however it dies, so a lock left by a
 // killed run never blocks the next one; the holder record it left behind
 // is reported when the next run takes over.
-type outputLock struct {
+type Lock struct {
 	f *os.File
 
 	s   *store.Store // a bucket's lock object, instead of f
 	ctx context.Context
 }
 
-// acquireLock takes the lock of dir, creating dir if needed. It fails at once
+// Acquire takes the lock of dir, creating dir if needed. It fails at once
 // with ErrLocked, naming the holder, when another process holds it.
-func acquireLock(dir, command string, now time.Time, log zerolog.Logger) (*outputLock, error) {
+func Acquire(dir, command string, now time.Time, log zerolog.Logger) (*Lock, error) {
 	if store.IsURL(dir) {
-		return acquireStoreLock(context.Background(), dir, command, now)
+		return acquireStore(context.Background(), dir, command, now)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, lockName)
+	path := filepath.Join(dir, Name)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
@@ -77,7 +80,7 @@ func acquireLock(dir, command string, now time.Time, log zerolog.Logger) (*outpu
 		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return &outputLock{f: f}, nil
+	return &Lock{f: f}, nil
 }
 
 // readHolder reads the holder record; ok is false when the file is empty
@@ -106,10 +109,10 @@ func writeAll(f *os.File, b []byte) error {
 
 // release empties the holder record and drops the lock. The file stays:
 // removing it would let two runs lock two different files of one name.
-func (l *outputLock) release() error {
+func (l *Lock) Release() error {
 	if l != nil && l.s != nil {
 		defer l.s.Close()
-		return l.s.Delete(l.ctx, lockName)
+		return l.s.Delete(l.ctx, Name)
 	}
 	if l == nil || l.f == nil {
 		return nil

@@ -1,4 +1,4 @@
-package jobs
+package lock
 
 import (
 	"bytes"
@@ -15,13 +15,13 @@ import (
 )
 
 func TestLockAcquireRelease(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "out") // created by acquireLock
+	dir := filepath.Join(t.TempDir(), "out") // created by Acquire
 	now := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)
-	l, err := acquireLock(dir, "churn run", now, zerolog.Nop())
+	l, err := Acquire(dir, "churn run", now, zerolog.Nop())
 	if err != nil {
 		t.Fatalf("acquire: %v", err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, lockName))
+	b, err := os.ReadFile(filepath.Join(dir, Name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestLockAcquireRelease(t *testing.T) {
 
 	// Contention: a second acquire (another open file description, as a
 	// second process would have) fails at once naming the holder.
-	_, err = acquireLock(dir, "churn run", now, zerolog.Nop())
+	_, err = Acquire(dir, "churn run", now, zerolog.Nop())
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second acquire: %v, want ErrLocked", err)
 	}
@@ -46,21 +46,21 @@ func TestLockAcquireRelease(t *testing.T) {
 		}
 	}
 
-	if err := l.release(); err != nil {
+	if err := l.Release(); err != nil {
 		t.Fatalf("release: %v", err)
 	}
-	if err := l.release(); err != nil {
+	if err := l.Release(); err != nil {
 		t.Errorf("second release: %v", err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, lockName)); len(b) != 0 {
+	if b, _ := os.ReadFile(filepath.Join(dir, Name)); len(b) != 0 {
 		t.Errorf("after release the lock file holds %q, want it empty", b)
 	}
 	var log bytes.Buffer
-	l2, err := acquireLock(dir, "churn run", now, zerolog.New(&log))
+	l2, err := Acquire(dir, "churn run", now, zerolog.New(&log))
 	if err != nil {
 		t.Fatalf("acquire after release: %v", err)
 	}
-	defer l2.release()
+	defer l2.Release()
 	if strings.Contains(log.String(), "taking over") {
 		t.Errorf("a cleanly released lock was reported as stale: %s", log.String())
 	}
@@ -70,15 +70,15 @@ func TestLockStale(t *testing.T) {
 	dir := t.TempDir()
 	stale := holder{PID: 999999, Host: "old-host", StartedAt: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Command: "churn run"}
 	b, _ := json.Marshal(stale)
-	if err := os.WriteFile(filepath.Join(dir, lockName), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, Name), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	l, err := acquireLock(dir, "churn run", time.Now(), zerolog.New(&log))
+	l, err := Acquire(dir, "churn run", time.Now(), zerolog.New(&log))
 	if err != nil {
 		t.Fatalf("acquire over a stale lock: %v", err)
 	}
-	defer l.release()
+	defer l.Release()
 	var m map[string]any
 	if err := json.Unmarshal(bytes.TrimSpace(log.Bytes()), &m); err != nil {
 		t.Fatalf("want one JSON warning, got %q: %v", log.String(), err)
@@ -86,7 +86,7 @@ func TestLockStale(t *testing.T) {
 	if m["level"] != "warn" || m["stale_pid"] != float64(999999) || m["stale_host"] != "old-host" {
 		t.Errorf("warning %v: want level warn naming stale_pid 999999 and stale_host old-host", m)
 	}
-	b, _ = os.ReadFile(filepath.Join(dir, lockName))
+	b, _ = os.ReadFile(filepath.Join(dir, Name))
 	var h holder
 	if err := json.Unmarshal(b, &h); err != nil || h.PID != os.Getpid() {
 		t.Errorf("after the take-over the holder is %q, want this process", b)
@@ -98,7 +98,7 @@ func TestLockBadFolder(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := acquireLock(filepath.Join(f, "out"), "churn run", time.Now(), zerolog.Nop()); err == nil || errors.Is(err, ErrLocked) {
+	if _, err := Acquire(filepath.Join(f, "out"), "churn run", time.Now(), zerolog.Nop()); err == nil || errors.Is(err, ErrLocked) {
 		t.Errorf("lock under a regular file: %v, want an I/O error that is not ErrLocked", err)
 	}
 }
