@@ -19,6 +19,7 @@ import (
 	"churn/data/runs"
 	"churn/data/store"
 	"churn/features"
+	"churn/jobs/metrics"
 	"churn/model"
 	"churn/model/gbt"
 )
@@ -208,6 +209,11 @@ func DefaultConfig() Config {
 // SegmentName returns the configured display name of a segment id (one
 // of runs.Segments).
 func (c *Config) SegmentName(id string) string { return runs.Names(c.Segments.Names).Of(id) }
+
+// metricsTarget is where a run publishes its metrics.
+func metricsTarget(c *Config) metrics.Target {
+	return metrics.Target{File: c.MetricsFile, Push: c.MetricsPush}
+}
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {

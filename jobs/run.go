@@ -20,6 +20,7 @@ import (
 	"churn/features"
 	"churn/internal/fsutil"
 	"churn/jobs/lock"
+	"churn/jobs/metrics"
 	"churn/model"
 )
 
@@ -148,7 +149,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	began := time.Now()
 	startedAt := env.now()
 	log := env.Log.With().Str("command", "run").Logger()
-	rm := &runMetrics{}
+	rm := &metrics.Run{}
 	defer func() {
 		if err == nil || errors.Is(err, ErrLocked) {
 			// A run that found the lock taken did nothing: the run that
@@ -158,7 +159,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		// A failed run still tells the monitoring that it failed, without
 		// erasing the last success's results.
 		rm.Duration, rm.Finished = time.Since(began), env.now()
-		if perr := publishMetrics(context.WithoutCancel(ctx), &cfg, rm); perr != nil {
+		if perr := metrics.Publish(context.WithoutCancel(ctx), metricsTarget(&cfg), rm); perr != nil {
 			log.Error().Err(perr).Msg("metrics not published")
 		}
 	}()
@@ -389,7 +390,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		Int64("duration_ms", sum.DurationMS).Msg("run finished")
 	rm.Success, rm.Duration, rm.Finished = true, time.Since(began), env.now()
 	rm.Customers, rm.Segments, rm.FeaturePSI, rm.ScorePSI = sum.Customers, sum.Segments, drift.Max, drift.Score
-	if err := writeRunMetrics(ctx, &cfg, rm, log); err != nil {
+	if err := metrics.Write(ctx, metricsTarget(&cfg), rm, log); err != nil {
 		return nil, err
 	}
 	return sum, nil

@@ -1,10 +1,8 @@
-package jobs
+package metrics
 
 import (
 	"context"
-	"errors"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,11 +19,10 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
-	"churn/jobs/lock"
 )
 
-func sampleMetrics() *runMetrics {
-	return &runMetrics{
+func sampleMetrics() *Run {
+	return &Run{
 		Success:      true,
 		Duration:     1500 * time.Millisecond,
 		Finished:     time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC),
@@ -128,14 +125,14 @@ func TestMetricsText(t *testing.T) {
 // success's time and results in the metrics file, and the failure in the
 // status file beside it.
 func TestMetricsFileKeepsLastSuccess(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.MetricsFile = filepath.Join(t.TempDir(), "churn.prom")
+	var cfg Target
+	cfg.File = filepath.Join(t.TempDir(), "churn.prom")
 	ok := sampleMetrics()
-	if err := writeRunMetrics(context.Background(), &cfg, ok, zerolog.Nop()); err != nil {
+	if err := Write(context.Background(), cfg, ok, zerolog.Nop()); err != nil {
 		t.Fatalf("publish success: %v", err)
 	}
-	failed := &runMetrics{Duration: 2 * time.Second, Finished: time.Date(2026, 11, 3, 3, 0, 0, 0, time.UTC)}
-	if err := publishMetrics(context.Background(), &cfg, failed); err != nil {
+	failed := &Run{Duration: 2 * time.Second, Finished: time.Date(2026, 11, 3, 3, 0, 0, 0, time.UTC)}
+	if err := Publish(context.Background(), cfg, failed); err != nil {
 		t.Fatalf("publish failure: %v", err)
 	}
 	read := func(path string) string {
@@ -145,10 +142,10 @@ func TestMetricsFileKeepsLastSuccess(t *testing.T) {
 		}
 		return string(b)
 	}
-	results := read(cfg.MetricsFile)
-	status := read(StatusFile(cfg.MetricsFile))
-	if filepath.Base(StatusFile(cfg.MetricsFile)) != "churn_last_run.prom" {
-		t.Errorf("status file %s, want churn_last_run.prom beside churn.prom", StatusFile(cfg.MetricsFile))
+	results := read(cfg.File)
+	status := read(StatusFile(cfg.File))
+	if filepath.Base(StatusFile(cfg.File)) != "churn_last_run.prom" {
+		t.Errorf("status file %s, want churn_last_run.prom beside churn.prom", StatusFile(cfg.File))
 	}
 	checkSamples(t, "results after a failure", parseExposition(t, results), map[string]float64{
 		"churn_last_success_timestamp_seconds":     sampleFinished,
@@ -164,30 +161,6 @@ func TestMetricsFileKeepsLastSuccess(t *testing.T) {
 	parseExposition(t, results+status)
 }
 
-// TestRunLockedPublishesNothing: a run that finds the lock taken writes no
-// metrics, so the holder's report stands.
-func TestRunLockedPublishesNothing(t *testing.T) {
-	dir := t.TempDir()
-	cfg := DefaultConfig()
-	cfg.Out = filepath.Join(dir, "out")
-	cfg.Registry = filepath.Join(dir, "registry")
-	cfg.MetricsFile = filepath.Join(dir, "churn.prom")
-	l, err := lock.Acquire(cfg.Out, "test", time.Now(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Release()
-	_, err = Run(context.Background(), cfg, Env{Log: zerolog.Nop(), SampleCache: filepath.Join(dir, "sample")})
-	if !errors.Is(err, ErrLocked) {
-		t.Fatalf("run with the lock held: %v, want ErrLocked", err)
-	}
-	for _, f := range []string{cfg.MetricsFile, StatusFile(cfg.MetricsFile)} {
-		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
-			t.Errorf("%s written by a run that found the lock taken (stat: %v)", f, err)
-		}
-	}
-}
-
 func TestMetricsPush(t *testing.T) {
 	type request struct{ method, path, ctype, body string }
 	var got []request
@@ -198,14 +171,14 @@ func TestMetricsPush(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := sampleMetrics()
-	cfg := DefaultConfig()
-	cfg.MetricsPush = srv.URL + "/"
-	if err := writeRunMetrics(context.Background(), &cfg, m, zerolog.Nop()); err != nil {
+	var cfg Target
+	cfg.Push = srv.URL + "/"
+	if err := Write(context.Background(), cfg, m, zerolog.Nop()); err != nil {
 		t.Fatalf("push: %v", err)
 	}
 	failed := sampleMetrics()
 	failed.Success = false
-	if err := publishMetrics(context.Background(), &cfg, failed); err != nil {
+	if err := Publish(context.Background(), cfg, failed); err != nil {
 		t.Fatalf("push failure: %v", err)
 	}
 	if len(got) != 2 {
@@ -238,9 +211,9 @@ func TestMetricsPushFailure(t *testing.T) {
 		http.Error(w, "gateway is down", http.StatusInternalServerError)
 	}))
 	defer srv.Close()
-	cfg := DefaultConfig()
-	cfg.MetricsPush = srv.URL
-	err := writeRunMetrics(context.Background(), &cfg, sampleMetrics(), zerolog.Nop())
+	var cfg Target
+	cfg.Push = srv.URL
+	err := Write(context.Background(), cfg, sampleMetrics(), zerolog.Nop())
 	if err == nil {
 		t.Fatal("a successful run whose push got 500 did not fail")
 	}
@@ -253,7 +226,7 @@ func TestMetricsPushFailure(t *testing.T) {
 	// is logged, not returned.
 	failed := sampleMetrics()
 	failed.Success = false
-	if err := writeRunMetrics(context.Background(), &cfg, failed, zerolog.Nop()); err != nil {
+	if err := Write(context.Background(), cfg, failed, zerolog.Nop()); err != nil {
 		t.Errorf("failed run: push failure returned %v, want it only logged", err)
 	}
 }

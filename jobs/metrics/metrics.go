@@ -1,4 +1,4 @@
-package jobs
+package metrics
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"churn/internal/fsutil"
 )
 
-// runMetrics is what a run exports in the Prometheus text format.
+// Run is what a run exports in the Prometheus text format.
 //
 // The exposition follows Prometheus' practice for batch jobs: the results
 // of a run (churn_last_success_timestamp_seconds, rows, customers,
@@ -26,7 +26,7 @@ import (
 // answerable; the outcome of the last run (churn_run_success, its duration
 // and end) is recorded apart, by every run that got past the lock. The two
 // sets share no metric name.
-type runMetrics struct {
+type Run struct {
 	Success      bool
 	Duration     time.Duration
 	Finished     time.Time
@@ -44,7 +44,7 @@ func gaugeHeader(b *bytes.Buffer, name, help string) {
 }
 
 // statusText renders the outcome of the last run, success or failure.
-func (m *runMetrics) statusText() []byte {
+func (m *Run) statusText() []byte {
 	var b bytes.Buffer
 	success := 0
 	if m.Success {
@@ -60,7 +60,7 @@ func (m *runMetrics) statusText() []byte {
 }
 
 // resultText renders the results of a successful run, in a fixed order.
-func (m *runMetrics) resultText() []byte {
+func (m *Run) resultText() []byte {
 	var b bytes.Buffer
 	gauge := func(name, help string) { gaugeHeader(&b, name, help) }
 	gauge("churn_last_success_timestamp_seconds", "When the last successful run ended, Unix time.")
@@ -80,7 +80,7 @@ func (m *runMetrics) resultText() []byte {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		t, reason := splitKey(k)
+		t, reason, _ := strings.Cut(k, "/")
 		fmt.Fprintf(&b, "churn_rows_skipped{table=\"%s\",reason=\"%s\"} %d\n", labelValue(string(t)), labelValue(reason), m.RowsSkipped[k])
 	}
 	gauge("churn_customers_scored", "Customers scored by the last successful run.")
@@ -104,6 +104,14 @@ func (m *runMetrics) resultText() []byte {
 	return b.Bytes()
 }
 
+// Target says where a run's metrics go: File, a Prometheus textfile
+// (with its status file beside it, StatusFile), and Push, a Pushgateway
+// URL. Either may be empty; both empty publishes nothing.
+type Target struct {
+	File string
+	Push string
+}
+
 // StatusFile is the file beside a metrics file that holds the outcome of
 // the last run: NAME.prom gives NAME_last_run.prom, so node_exporter's
 // textfile collector (which reads *.prom) picks up both.
@@ -111,29 +119,29 @@ func StatusFile(metricsFile string) string {
 	return strings.TrimSuffix(metricsFile, ".prom") + "_last_run.prom"
 }
 
-// publishMetrics publishes a run's metrics as configured. A success writes
+// Publish publishes a run's metrics as configured. A success writes
 // the results file and then the status file (each atomically, for
 // node_exporter's textfile collector) and replaces the Pushgateway group
 // with both; a failure writes only the status file and adds its series to
 // the group (push-add), leaving the last success's results in place.
-func publishMetrics(ctx context.Context, cfg *Config, m *runMetrics) error {
+func Publish(ctx context.Context, to Target, m *Run) error {
 	status := m.statusText()
-	if cfg.MetricsFile != "" {
+	if to.File != "" {
 		if m.Success {
-			if err := fsutil.WriteFile(cfg.MetricsFile, m.resultText()); err != nil {
-				return fmt.Errorf("metrics file %s: %w", cfg.MetricsFile, err)
+			if err := fsutil.WriteFile(to.File, m.resultText()); err != nil {
+				return fmt.Errorf("metrics file %s: %w", to.File, err)
 			}
 		}
-		if err := fsutil.WriteFile(StatusFile(cfg.MetricsFile), status); err != nil {
-			return fmt.Errorf("metrics file %s: %w", StatusFile(cfg.MetricsFile), err)
+		if err := fsutil.WriteFile(StatusFile(to.File), status); err != nil {
+			return fmt.Errorf("metrics file %s: %w", StatusFile(to.File), err)
 		}
 	}
-	if cfg.MetricsPush != "" {
+	if to.Push != "" {
 		method, body := http.MethodPost, status
 		if m.Success {
 			method, body = http.MethodPut, append(m.resultText(), status...)
 		}
-		if err := pushMetrics(ctx, cfg.MetricsPush, method, body); err != nil {
+		if err := pushMetrics(ctx, to.Push, method, body); err != nil {
 			return err
 		}
 	}
@@ -170,13 +178,13 @@ func pushMetrics(ctx context.Context, url, method string, body []byte) error {
 	return nil
 }
 
-// writeRunMetrics publishes a finished run's metrics; a failure to publish
+// Write publishes a finished run's metrics; a failure to publish
 // is logged, and fails the run only when the run itself succeeded.
-func writeRunMetrics(ctx context.Context, cfg *Config, m *runMetrics, log zerolog.Logger) error {
-	if cfg.MetricsFile == "" && cfg.MetricsPush == "" {
+func Write(ctx context.Context, to Target, m *Run, log zerolog.Logger) error {
+	if to.File == "" && to.Push == "" {
 		return nil
 	}
-	if err := publishMetrics(ctx, cfg, m); err != nil {
+	if err := Publish(ctx, to, m); err != nil {
 		if m.Success {
 			return err
 		}
