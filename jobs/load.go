@@ -16,19 +16,11 @@ import (
 
 	"churn/data"
 	"churn/features"
+	"churn/jobs/ingest"
 )
 
 // InputFile is one input file as the manifest records it.
-type InputFile struct {
-	Table   data.Table `json:"table"`
-	Path    string     `json:"path"`
-	Bytes   int64      `json:"bytes"`
-	Rows    int64      `json:"rows"`
-	Kept    int64      `json:"rows_kept"`
-	SHA256  string     `json:"sha256"`
-	Skipped bool       `json:"skipped,omitempty"` // an optional file that could not be read
-	Error   string     `json:"error,omitempty"`
-}
+type InputFile = ingest.InputFile
 
 // loaded is what reading a dataset into feature builders produced.
 type loaded struct {

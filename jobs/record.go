@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"churn/data"
+	"churn/jobs/trainset"
 	"churn/model"
 )
 
@@ -81,7 +82,7 @@ func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fing
 		switch c.Role {
 		case "train":
 			w.TrainCutoffs = append(w.TrainCutoffs, c.Cutoff)
-		case roleGap:
+		case trainset.RoleGap:
 			w.GapCutoffs = append(w.GapCutoffs, c.Cutoff)
 		case "valid+calib":
 			w.ValidCutoff = c.Cutoff

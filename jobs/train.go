@@ -2,21 +2,16 @@ package jobs
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"time"
 
 	"churn/data"
 	"churn/features"
+	"churn/jobs/trainset"
 	"churn/model"
 	"churn/model/eval"
 	"churn/model/gbt"
@@ -54,21 +49,7 @@ type TrainSummary struct {
 }
 
 // CutoffSummary describes one training cutoff.
-type CutoffSummary struct {
-	Cutoff    string  `json:"cutoff"`
-	Role      string  `json:"role"`
-	Rows      int     `json:"rows"`
-	Labelled  int     `json:"labelled"`
-	ChurnRate float64 `json:"churn_rate"`
-}
-
-// splitSet is the rows of a frame that one role (train, valid, calib,
-// test) uses.
-type splitSet struct {
-	Rows []int
-	M    *model.Matrix
-	Y    []float64
-}
+type CutoffSummary = trainset.CutoffSummary
 
 // PhaseTime is the wall time of one phase of churn train.
 type PhaseTime struct {
@@ -119,11 +100,15 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	log.Info().Str("data", root).Str("as_of", data.FormatDate(asOf)).Int("cutoffs", len(cutoffs)).
 		Str("first_cutoff", day(cutoffs[0])).Str("last_cutoff", day(cutoffs[len(cutoffs)-1])).Msg("train started")
 	step := time.Now()
-	cache, err := newFeatureCache(filepath.Join(cfg.Registry, "cache"), &cfg, &env, ds, asOf.UnixNano())
+	cache, err := trainset.NewCache(filepath.Join(cfg.Registry, "cache"), env.CodeVersion, ds, asOf.UnixNano(), struct {
+		Features features.Config
+		Mapping  data.Mapping
+		BadRows  BadRowOptions
+	}{cfg.Features, cfg.Mapping, cfg.BadRows})
 	if err != nil {
 		return nil, err
 	}
-	if err := cache.prune(env.now()); err != nil {
+	if err := cache.Prune(env.now()); err != nil {
 		log.Warn().Err(err).Msg("feature cache not pruned")
 	}
 	// The catalog is learned from the rows before the latest cutoff, the
@@ -136,13 +121,13 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		return nil, err
 	}
 	if cached > 0 {
-		log.Info().Int("cutoffs_cached", cached).Int("cutoffs", len(cutoffs)).Str("cache", cache.dir).
+		log.Info().Int("cutoffs_cached", cached).Int("cutoffs", len(cutoffs)).Str("cache", cache.Dir()).
 			Msg("features of earlier cutoffs reused from the cache")
 	}
 	phase("read and build features", time.Since(step))
 	step = time.Now()
 	f := ld.Frame
-	sp, summaries, err := splitByTime(f, cutoffs, window, cfg.Seed)
+	sp, summaries, err := trainset.ByTime(f, cutoffs, window, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +148,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	tcfg.GBT = cfg.Train.GBT.Params()
 	tcfg.Workers = cfg.Workers
 	tcfg.Phase = phase
-	train, valid, calib, test := sp.set(roleTrain), sp.set(roleValid), sp.set(roleCalib), sp.rng(roleFit, roleHeld)
+	train, valid, calib, test := sp.Role(trainset.RoleTrain), sp.Role(trainset.RoleValid), sp.Role(trainset.RoleCalib), sp.Span(trainset.RoleFit, trainset.RoleHeld)
 	var search []model.SearchTrial
 	if cfg.Train.Search && (tcfg.Algo == model.AlgoAuto || tcfg.Algo == model.AlgoGBT) {
 		best, trials, err := model.SearchGBT(tcfg, model.SearchGrid(tcfg.GBT), train.M, valid.M, train.Y, valid.Y)
@@ -199,7 +184,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	for i, m := range margins {
 		margins[i] = sigmoid(m)
 	}
-	base := baselineScore(test.M)
+	base := trainset.Baseline(test.M)
 	holdout := eval.Evaluate(p, test.Y)
 	baseline := eval.Evaluate(base, test.Y)
 	plans, regions := make([]string, len(test.Rows)), make([]string, len(test.Rows))
@@ -220,10 +205,10 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	// cutoff, less the held-back half that calibrates it.
 	final, fitSet := tr, train
 	var refit *RefitSummary
-	held := sp.set(roleHeld)
+	held := sp.Role(trainset.RoleHeld)
 	heldProb := p // without a refit the saved model's scores are the holdout's
 	if cfg.Train.Refit {
-		fitSet = sp.rng(roleTrain, roleFit)
+		fitSet = sp.Span(trainset.RoleTrain, trainset.RoleFit)
 		final, err = model.Refit(tcfg, tr, train.M.Rows, fitSet.M, fitSet.Y, held.M, held.Y)
 		if err != nil {
 			return nil, fmt.Errorf("refit: %w", err)
@@ -243,7 +228,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	fingerprint := fingerprintInputs(ld.Inputs, configRecord(&cfg))
+	fingerprint := trainset.Fingerprint(ld.Inputs, configRecord(&cfg))
 	reg, err := model.OpenRegistry(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
@@ -361,252 +346,3 @@ func gbtRecord(p gbt.Params) map[string]any {
 const profileBins = 10
 
 func day(ns int64) string { return data.FormatDate(time.Unix(0, ns)) }
-
-// Roles of the time split. Rows of the training matrix come in this order,
-// the latest cutoff's refit half before its held-back half, so that every
-// role, the whole test cutoff and the refit set are each one range of rows.
-const (
-	roleTrain = "train" // older cutoffs: fit the candidates
-	roleGap   = "gap"   // label window overlaps the test horizon: refit only
-	roleValid = "valid" // early stopping, model choice
-	roleCalib = "calib" // calibration of the selected model
-	roleFit   = "test"  // latest complete cutoff, refit half
-	roleHeld  = "held"  // latest complete cutoff, held back to calibrate the refit
-)
-
-var roleOrder = []string{roleTrain, roleGap, roleValid, roleCalib, roleFit, roleHeld}
-
-// timeSplit is every labelled row of the training cutoffs in one matrix,
-// ordered by role, with the range of rows of each role. The matrix shares
-// the frame's memory: splitByTime reorders the frame's rows in place.
-type timeSplit struct {
-	all   *model.Matrix
-	y     []float64
-	rows  []int // frame row of each matrix row
-	start map[string]int
-	end   map[string]int
-}
-
-// rng returns the rows from the first of roles to the last, which must be
-// adjacent in roleOrder, as one matrix sharing memory with s.all.
-func (s *timeSplit) rng(first, last string) *splitSet {
-	lo, hi := s.start[first], s.end[last]
-	c := len(s.all.Cols)
-	return &splitSet{
-		Rows: s.rows[lo:hi],
-		M:    &model.Matrix{Cols: s.all.Cols, Rows: hi - lo, X: s.all.X[lo*c : hi*c : hi*c]},
-		Y:    s.y[lo:hi:hi],
-	}
-}
-
-func (s *timeSplit) set(role string) *splitSet { return s.rng(role, role) }
-
-// splitByTime assigns labelled rows to roles by cutoff. The latest cutoff
-// is the test set. No training or validation row may have a label window
-// that reaches into the test horizon (window = horizon plus gap), so the
-// cutoffs whose window would are set aside (role gap); the latest cutoff
-// left is split by customer into validation (early stopping, model
-// choice) and calibration halves, and all older cutoffs train. The test
-// cutoff is split by customer too: one half joins the refit, the other is
-// held back to calibrate it; the holdout is the whole cutoff.
-func splitByTime(f *features.Frame, cutoffs []int64, window time.Duration, seed uint64) (*timeSplit, []CutoffSummary, error) {
-	last := cutoffs[len(cutoffs)-1]
-	var valid int64
-	found, gaps := false, 0
-	for _, c := range cutoffs[:len(cutoffs)-1] {
-		if c+window.Nanoseconds() <= last {
-			valid, found = c, true
-		} else {
-			gaps++
-		}
-	}
-	if !found || valid == cutoffs[0] {
-		return nil, nil, fmt.Errorf("%w: %d cutoffs: the label windows of the %d before the test cutoff %s reach into its horizon, which leaves no cutoffs to train and validate on: want at least %d",
-			ErrInvalidInput, len(cutoffs), gaps, day(last), gaps+3)
-	}
-	per := map[int64]*CutoffSummary{}
-	role := map[int64]string{}
-	for _, c := range cutoffs {
-		r := roleTrain
-		switch {
-		case c == last:
-			r = "test"
-		case c == valid:
-			r = "valid+calib"
-		case c > valid:
-			r = roleGap
-		}
-		per[c] = &CutoffSummary{Cutoff: day(c), Role: r}
-		role[c] = r
-	}
-	idx := map[string][]int{}
-	churned := map[int64]int{}
-	for i := range f.Rows() {
-		c := f.Cutoff[i]
-		s := per[c]
-		if s == nil {
-			continue
-		}
-		s.Rows++
-		if math.IsNaN(f.Label[i]) {
-			continue
-		}
-		s.Labelled++
-		if f.Label[i] == 1 {
-			churned[c]++
-		}
-		switch r := role[c]; r {
-		case "test":
-			if half(f.CustomerID[i], seed) {
-				idx[roleFit] = append(idx[roleFit], i)
-			} else {
-				idx[roleHeld] = append(idx[roleHeld], i)
-			}
-		case "valid+calib":
-			if half(f.CustomerID[i], seed) {
-				idx[roleValid] = append(idx[roleValid], i)
-			} else {
-				idx[roleCalib] = append(idx[roleCalib], i)
-			}
-		default:
-			idx[r] = append(idx[r], i)
-		}
-	}
-	var sums []CutoffSummary
-	for _, c := range cutoffs {
-		s := per[c]
-		if s.Labelled > 0 {
-			s.ChurnRate = math.Round(1e4*float64(churned[c])/float64(s.Labelled)) / 1e4
-		}
-		sums = append(sums, *s)
-	}
-	var errs []error
-	for _, r := range []string{roleTrain, roleValid, roleCalib, roleFit, roleHeld} {
-		if len(idx[r]) == 0 {
-			name := r
-			if r == roleFit || r == roleHeld {
-				name = "test"
-			}
-			errs = append(errs, fmt.Errorf("%w: no labelled rows for the %s set: the data may not span enough cutoffs with complete horizons", ErrInvalidInput, name))
-		}
-	}
-	if len(errs) > 0 {
-		return nil, sums, errors.Join(errs...)
-	}
-	var order []int
-	sp := &timeSplit{start: map[string]int{}, end: map[string]int{}}
-	for _, r := range roleOrder {
-		sp.start[r] = len(order)
-		order = append(order, idx[r]...)
-		sp.end[r] = len(order)
-	}
-	cols := len(f.Names)
-	sp.y = make([]float64, len(order))
-	for k, i := range order {
-		sp.y[k] = f.Label[i]
-	}
-	sp.rows = order
-	moveRowsToFront(f.X, cols, order)
-	sp.all = &model.Matrix{Cols: f.Names, Rows: len(order), X: f.X[: len(order)*cols : len(order)*cols]}
-	return sp, sums, nil
-}
-
-// moveRowsToFront permutes the rows of x (cols values each) in place so
-// that row k holds what row order[k] held; the rows order leaves out end up
-// after them in no promised order. It follows the permutation's cycles with
-// two rows of scratch, so the training matrix needs no second copy of the
-// frame.
-func moveRowsToFront(x []float64, cols int, order []int) {
-	rows := len(x) / cols
-	pos := make([]int, rows)
-	for i := range pos {
-		pos[i] = -1
-	}
-	for k, i := range order {
-		pos[i] = k
-	}
-	next := len(order)
-	for i := range pos {
-		if pos[i] < 0 {
-			pos[i], next = next, next+1
-		}
-	}
-	done := make([]bool, rows)
-	cur, nxt := make([]float64, cols), make([]float64, cols)
-	for s := range rows {
-		if done[s] || pos[s] == s {
-			done[s] = true
-			continue
-		}
-		copy(cur, x[s*cols:(s+1)*cols])
-		for j := s; !done[j]; {
-			done[j] = true
-			t := pos[j]
-			copy(nxt, x[t*cols:(t+1)*cols])
-			copy(x[t*cols:(t+1)*cols], cur)
-			cur, nxt = nxt, cur
-			j = t
-		}
-	}
-}
-
-// half puts a customer in the validation half or the calibration half, by
-// a seeded hash of the id, so the split is stable across runs.
-func half(id string, seed uint64) bool {
-	h := fnv.New64a()
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(seed >> (8 * i))
-	}
-	h.Write(b[:])
-	h.Write([]byte(id))
-	return h.Sum64()%2 == 0
-}
-
-// recencyColumns are the features whose minimum is the days since a
-// customer's last activity of any kind.
-var recencyColumns = []string{"days_since_core", "days_since_session", "days_since_order"}
-
-// baselineScore is the naive model the real one must beat: the longer since
-// a customer's last activity, the likelier they leave. A customer with no
-// recorded activity ranks as the riskiest.
-func baselineScore(m *model.Matrix) []float64 {
-	var cols []int
-	for _, name := range recencyColumns {
-		if j := m.Col(name); j >= 0 {
-			cols = append(cols, j)
-		}
-	}
-	out := make([]float64, m.Rows)
-	for i := range out {
-		v := math.Inf(1)
-		for _, j := range cols {
-			if x := m.X[i*len(m.Cols)+j]; !math.IsNaN(x) {
-				v = math.Min(v, x)
-			}
-		}
-		// Squash into [0, 1] so probability metrics stay defined; ranking
-		// metrics are what the baseline is for.
-		out[i] = 1 - math.Exp(-v/30)
-	}
-	return out
-}
-
-// fingerprintInputs hashes the inputs' checksums and the config: the same
-// fingerprint means the same training data.
-func fingerprintInputs(inputs []InputFile, config map[string]any) string {
-	h := sha256.New()
-	keys := make([]string, 0, len(inputs))
-	byPath := map[string]string{}
-	for _, in := range inputs {
-		keys = append(keys, in.Path)
-		byPath[in.Path] = in.SHA256
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(h, "%s %s\n", k, byPath[k])
-	}
-	b, _ := json.Marshal(config)
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}

@@ -1,4 +1,4 @@
-package jobs
+package trainset
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"churn/features"
+	"churn/jobs/ingest"
 )
 
 // splitFrame is a frame of customers x cutoffs, every row labelled, the
@@ -56,10 +57,10 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 			cutoffs := features.MonthlyCutoffs(asOf, tt.n, tt.window)
 			f := splitFrame(cutoffs, 40)
 			orig := slices.Clone(f.X)
-			sp, sums, err := splitByTime(f, cutoffs, tt.window, 1)
+			sp, sums, err := ByTime(f, cutoffs, tt.window, 1)
 			if tt.wantErr {
-				if !errors.Is(err, ErrInvalidInput) {
-					t.Fatalf("err %v, want ErrInvalidInput", err)
+				if !errors.Is(err, ingest.ErrInvalidInput) {
+					t.Fatalf("err %v, want ingest.ErrInvalidInput", err)
 				}
 				if want := fmt.Sprintf("want at least %d", tt.gaps+3); err != nil && !strings.Contains(err.Error(), want) {
 					t.Errorf("err %q lacks %q", err, want)
@@ -72,15 +73,15 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 			last := cutoffs[len(cutoffs)-1]
 			gaps := 0
 			for _, s := range sums {
-				if s.Role == roleGap {
+				if s.Role == RoleGap {
 					gaps++
 				}
 			}
 			if gaps != tt.gaps {
 				t.Errorf("%d gap cutoffs, want %d (%+v)", gaps, tt.gaps, sums)
 			}
-			for _, role := range []string{roleTrain, roleValid, roleCalib} {
-				s := sp.set(role)
+			for _, role := range []string{RoleTrain, RoleValid, RoleCalib} {
+				s := sp.Role(role)
 				if s.M.Rows == 0 {
 					t.Fatalf("no %s rows", role)
 				}
@@ -92,7 +93,7 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 					}
 				}
 			}
-			test := sp.rng(roleFit, roleHeld)
+			test := sp.Span(RoleFit, RoleHeld)
 			if test.M.Rows != 40 {
 				t.Errorf("test holds %d rows, want the whole cutoff's 40", test.M.Rows)
 			}
@@ -101,11 +102,11 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 					t.Fatalf("test row %d from cutoff %s, want %s", i, day(int64(test.M.X[i])), day(last))
 				}
 			}
-			fit, held := sp.set(roleFit), sp.set(roleHeld)
+			fit, held := sp.Role(RoleFit), sp.Role(RoleHeld)
 			if fit.M.Rows == 0 || held.M.Rows == 0 {
 				t.Errorf("test cutoff split %d refit, %d held back; want both", fit.M.Rows, held.M.Rows)
 			}
-			refit := sp.rng(roleTrain, roleFit)
+			refit := sp.Span(RoleTrain, RoleFit)
 			if want := len(f.CustomerID) - held.M.Rows; refit.M.Rows != want {
 				t.Errorf("refit holds %d rows, want every labelled row less the held-back ones, %d", refit.M.Rows, want)
 			}

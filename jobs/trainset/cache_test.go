@@ -1,4 +1,4 @@
-package jobs
+package trainset
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 // TestFeatureCacheRoundTrip: an entry reads back as stored, X bit for bit
 // (NaN included); a truncated entry is a miss and is removed.
 func TestFeatureCacheRoundTrip(t *testing.T) {
-	c := &featureCache{dir: t.TempDir(), base: "k"}
+	c := &Cache{dir: t.TempDir(), base: "k"}
 	f := &features.Frame{
 		Names:       []string{"a", "b", "c"},
 		CustomerID:  []string{"x", "y"},
@@ -32,10 +32,10 @@ func TestFeatureCacheRoundTrip(t *testing.T) {
 		RFMx:        []float64{1, 2}, RFMtx: []float64{1, 2}, RFMT: []float64{1, 2},
 		MeanRepeat: []float64{1, 2}, SpendRate: []float64{1, 2}, Margin: []float64{1, 2},
 	}
-	if err := c.store(5, &cacheEntry{Frame: f, Skipped: map[string]int64{"t": 1}}); err != nil {
+	if err := c.Store(5, &Entry{Frame: f, Skipped: map[string]int64{"t": 1}}); err != nil {
 		t.Fatal(err)
 	}
-	e, ok := c.load(5)
+	e, ok := c.Load(5)
 	if !ok {
 		t.Fatal("stored entry not found")
 	}
@@ -58,7 +58,7 @@ func TestFeatureCacheRoundTrip(t *testing.T) {
 	if err := os.WriteFile(p, b[:len(b)-8], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.load(5); ok {
+	if _, ok := c.Load(5); ok {
 		t.Fatal("truncated entry loaded")
 	}
 	if _, err := os.Stat(p); !os.IsNotExist(err) {
@@ -74,12 +74,12 @@ func TestFeatureCacheBytesStable(t *testing.T) {
 	for i := range 40 {
 		skipped[fmt.Sprintf("reason-%02d", i)] = int64(i + 1)
 	}
-	e := &cacheEntry{Frame: f, Skipped: skipped, Cleaned: map[string]int64{"b": 2, "a": 1},
+	e := &Entry{Frame: f, Skipped: skipped, Cleaned: map[string]int64{"b": 2, "a": 1},
 		Rows: map[data.Table]int64{data.Sessions: 7, data.Events: 9, data.Customers: 3}}
 	var first []byte
 	for run := range 5 {
-		c := &featureCache{dir: t.TempDir(), base: "k"}
-		if err := c.store(5, e); err != nil {
+		c := &Cache{dir: t.TempDir(), base: "k"}
+		if err := c.Store(5, e); err != nil {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(c.path(5))
@@ -91,7 +91,7 @@ func TestFeatureCacheBytesStable(t *testing.T) {
 		} else if !bytes.Equal(b, first) {
 			t.Fatalf("store %d wrote other bytes than store 0", run)
 		}
-		got, ok := c.load(5)
+		got, ok := c.Load(5)
 		if !ok {
 			t.Fatal("stored entry not found")
 		}

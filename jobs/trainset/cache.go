@@ -1,4 +1,4 @@
-package jobs
+package trainset
 
 import (
 	"bufio"
@@ -22,9 +22,10 @@ import (
 	"churn/data"
 	"churn/features"
 	"churn/internal/fsutil"
+	"churn/jobs/ingest"
 )
 
-// featureCache keeps each training cutoff's feature rows on disk, so that
+// Cache keeps each training cutoff's feature rows on disk, so that
 // a train retried after a failure, or run again on the same inputs, does
 // not read the histories again for the cutoffs it has already built.
 //
@@ -39,10 +40,13 @@ import (
 // features config, the column mapping, the bad-row policy, the end of the
 // data (which decides which labels are complete), the cutoff and the code
 // version. Entries unused for cacheMaxAge are removed.
-type featureCache struct {
+type Cache struct {
 	dir  string
 	base string // hex key of everything but the cutoff
 }
+
+// Dir is the folder that holds the entries.
+func (c *Cache) Dir() string { return c.dir }
 
 // cacheFormat is the layout of an entry file; it is part of the key, so
 // entries of another layout are never read, and are pruned with age.
@@ -51,11 +55,11 @@ const cacheFormat = 3
 // cacheMaxAge is how long an unused cache entry is kept.
 const cacheMaxAge = 14 * 24 * time.Hour
 
-// cacheEntry is one cutoff's rows, with the statistics of the read that
+// Entry is one cutoff's rows, with the statistics of the read that
 // built them (the same for every cutoff of one read).
-type cacheEntry struct {
+type Entry struct {
 	Frame   *features.Frame
-	Inputs  []InputFile
+	Inputs  []ingest.InputFile
 	Rows    map[data.Table]int64
 	Skipped map[string]int64
 	Cleaned map[string]int64
@@ -66,7 +70,7 @@ type cacheEntry struct {
 // iteration order and an entry's bytes must not depend on it.
 type cacheHead struct {
 	Frame   *features.Frame
-	Inputs  []InputFile
+	Inputs  []ingest.InputFile
 	Rows    []tableCount
 	Skipped []nameCount
 	Cleaned []nameCount
@@ -82,7 +86,7 @@ type nameCount struct {
 	N    int64
 }
 
-func newCacheHead(e *cacheEntry, fr *features.Frame) *cacheHead {
+func newCacheHead(e *Entry, fr *features.Frame) *cacheHead {
 	h := &cacheHead{Frame: fr, Inputs: e.Inputs}
 	for t, n := range e.Rows {
 		h.Rows = append(h.Rows, tableCount{t, n})
@@ -104,8 +108,8 @@ func sortedCounts(m map[string]int64) []nameCount {
 
 // entry is the inverse of newCacheHead; empty counts read back as nil
 // maps, as gob gave them back when it carried the maps itself.
-func (h *cacheHead) entry() *cacheEntry {
-	e := &cacheEntry{Frame: h.Frame, Inputs: h.Inputs,
+func (h *cacheHead) entry() *Entry {
+	e := &Entry{Frame: h.Frame, Inputs: h.Inputs,
 		Skipped: countMap(h.Skipped), Cleaned: countMap(h.Cleaned)}
 	if len(h.Rows) > 0 {
 		e.Rows = make(map[data.Table]int64, len(h.Rows))
@@ -127,34 +131,33 @@ func countMap(cs []nameCount) map[string]int64 {
 	return m
 }
 
-func newFeatureCache(dir string, cfg *Config, env *Env, ds *data.Dataset, dataEnd int64) (*featureCache, error) {
+// NewCache opens the cache in dir for the files of ds, the end of the data
+// dataEnd and the code version code; key is every setting the rows depend
+// on (features config, column mapping, bad-row policy), hashed as its JSON.
+func NewCache(dir, code string, ds *data.Dataset, dataEnd int64, key any) (*Cache, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "format %d\ncode %s\nend %d\n", cacheFormat, env.CodeVersion, dataEnd)
+	fmt.Fprintf(h, "format %d\ncode %s\nend %d\n", cacheFormat, code, dataEnd)
 	for _, t := range data.Tables {
 		for _, f := range ds.Files[t] {
 			fmt.Fprintf(h, "file %s %d %d\n", f.Rel, f.Size, f.ModTime.UnixNano())
 		}
 	}
-	b, err := json.Marshal(struct {
-		Features features.Config
-		Mapping  data.Mapping
-		BadRows  BadRowOptions
-	}{cfg.Features, cfg.Mapping, cfg.BadRows})
+	b, err := json.Marshal(key)
 	if err != nil {
 		return nil, fmt.Errorf("cache key: %w", err)
 	}
 	h.Write(b)
-	return &featureCache{dir: dir, base: hex.EncodeToString(h.Sum(nil))}, nil
+	return &Cache{dir: dir, base: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-func (c *featureCache) path(cutoff int64) string {
+func (c *Cache) path(cutoff int64) string {
 	h := sha256.Sum256([]byte(c.base + "/" + strconv.FormatInt(cutoff, 10)))
 	return filepath.Join(c.dir, "features-"+hex.EncodeToString(h[:16])+".gob")
 }
 
-// load returns the cached rows of a cutoff; ok is false on a miss. A
+// Load returns the cached rows of a cutoff; ok is false on a miss. A
 // damaged entry is a miss, and is removed.
-func (c *featureCache) load(cutoff int64) (e *cacheEntry, ok bool) {
+func (c *Cache) Load(cutoff int64) (e *Entry, ok bool) {
 	p := c.path(cutoff)
 	f, err := os.Open(p)
 	if err != nil {
@@ -178,8 +181,8 @@ func (c *featureCache) load(cutoff int64) (e *cacheEntry, ok bool) {
 	return e, true
 }
 
-// store writes a cutoff's rows so that the entry appears whole.
-func (c *featureCache) store(cutoff int64, e *cacheEntry) error {
+// Store writes a cutoff's rows so that the entry appears whole.
+func (c *Cache) Store(cutoff int64, e *Entry) error {
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("feature cache: %w", err)
 	}
@@ -235,9 +238,9 @@ func readFloats(r io.Reader, v []float64) error {
 	return nil
 }
 
-// prune removes entries unused for cacheMaxAge, and temporary files left by
+// Prune removes entries unused for cacheMaxAge, and temporary files left by
 // a process that died while writing one.
-func (c *featureCache) prune(now time.Time) error {
+func (c *Cache) Prune(now time.Time) error {
 	entries, err := os.ReadDir(c.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -255,60 +258,4 @@ func (c *featureCache) prune(now time.Time) error {
 		}
 	}
 	return nil
-}
-
-// trainingFrame builds the labelled rows of every cutoff, reading the
-// histories once for the cutoffs the cache does not hold.
-func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *featureCache, cutoffs []int64) (*loaded, int, error) {
-	frames := make([]*features.Frame, len(cutoffs))
-	var missing []int64
-	var stats *loaded
-	for k, c := range cutoffs {
-		e, ok := cache.load(c)
-		if !ok {
-			missing = append(missing, c)
-			continue
-		}
-		frames[k] = e.Frame
-		if stats == nil {
-			stats = &loaded{Inputs: e.Inputs, Rows: e.Rows, Skipped: e.Skipped, Cleaned: e.Cleaned}
-		}
-	}
-	cached := len(cutoffs) - len(missing)
-	if len(missing) > 0 {
-		ld, err := ctxLoad(missing)
-		if err != nil {
-			return nil, cached, err
-		}
-		stats = ld
-		for k, c := range cutoffs {
-			if frames[k] != nil {
-				continue
-			}
-			sub := cutoffRows(ld.Frame, c)
-			e := &cacheEntry{Frame: sub, Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
-			if err := cache.store(c, e); err != nil {
-				return nil, cached, err
-			}
-			if cached > 0 {
-				frames[k] = sub
-			}
-		}
-		if cached == 0 {
-			// Built whole, in cutoff order: the frame needs no copy. The
-			// entries above were written one at a time and let go.
-			return ld, 0, nil
-		}
-	}
-	f, err := concatFrames(frames)
-	if err != nil {
-		return nil, cached, err
-	}
-	out := *stats
-	out.Frame = f
-	out.Present = map[data.Table]bool{}
-	for _, in := range out.Inputs {
-		out.Present[in.Table] = true
-	}
-	return &out, cached, nil
 }

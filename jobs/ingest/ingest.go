@@ -1,0 +1,24 @@
+package ingest
+
+import (
+	"errors"
+
+	"churn/data"
+)
+
+// ErrInvalidInput marks a failure caused by the input: a dataset that breaks
+// the contract beyond what the bad-row policy allows, a corrupt file, an
+// unusable config. The command exits 2 for it.
+var ErrInvalidInput = errors.New("invalid input")
+
+// InputFile is one input file as the manifest records it.
+type InputFile struct {
+	Table   data.Table `json:"table"`
+	Path    string     `json:"path"`
+	Bytes   int64      `json:"bytes"`
+	Rows    int64      `json:"rows"`
+	Kept    int64      `json:"rows_kept"`
+	SHA256  string     `json:"sha256"`
+	Skipped bool       `json:"skipped,omitempty"` // an optional file that could not be read
+	Error   string     `json:"error,omitempty"`
+}

@@ -1,0 +1,23 @@
+// Package trainset turns the feature rows of many training cutoffs into
+// the sets that churn train fits, chooses, calibrates and measures on.
+//
+// ByTime splits by time: the latest cutoff is the test set; the cutoffs
+// whose label window reaches into its horizon are set aside (RoleGap); the
+// latest one left is halved by customer, by a seeded hash of the id, into
+// validation and calibration, and the older ones train. The test cutoff is
+// halved the same way into the refit half and the half held back to
+// calibrate the refit. Every role is one range of rows of one matrix that
+// shares the frame's memory. No training or validation row has a label
+// window that reaches into the test horizon.
+//
+// Baseline is the naive model the real one must beat (days since the last
+// activity). Fingerprint hashes the inputs' checksums and the config: the
+// same fingerprint means the same training data.
+//
+// Cache keeps each cutoff's rows on disk, keyed by everything they depend
+// on (the input files' paths, sizes and modification times, the settings,
+// the end of the data, the cutoff and the code version), so that a train
+// run again on the same inputs does not read the histories again. An
+// entry appears whole or not at all; a damaged entry is a miss; its bytes
+// do not depend on map order; entries unused for two weeks are pruned.
+package trainset
