@@ -107,7 +107,7 @@ func writeAll(f *os.File, b []byte) error {
 	return f.Sync()
 }
 
-// release empties the holder record and drops the lock. The file stays:
+// Release empties the holder record and drops the lock. The file stays:
 // removing it would let two runs lock two different files of one name.
 func (l *Lock) Release() error {
 	if l != nil && l.s != nil {
