@@ -20,6 +20,7 @@ import (
 	"churn/data/store"
 	"churn/features"
 	"churn/jobs/metrics"
+	"churn/jobs/segment"
 	"churn/model"
 	"churn/model/gbt"
 )
@@ -129,23 +130,7 @@ func (o GBTOptions) Params() gbt.Params {
 }
 
 // SegmentOptions holds the thresholds and names of the output segments.
-type SegmentOptions struct {
-	// HighRisk and MediumRisk are absolute churn probabilities: at or
-	// above HighRisk a customer is high risk, at or above MediumRisk
-	// medium, else low. Zero (the default) means relative to the base
-	// rate: HighRiskLift and MediumRiskLift times the mean churn
-	// probability of the customers not churned, at most 1. Each tier is
-	// set on its own; the medium threshold never exceeds the high one.
-	HighRisk, MediumRisk float64
-	// HighRiskLift and MediumRiskLift are the relative thresholds, as
-	// multiples of the base rate. Defaults 3 and 2.
-	HighRiskLift, MediumRiskLift float64
-	// HighValueQuantile and MediumValueQuantile split predicted value into
-	// tiers by quantile among scored customers. Defaults 0.8 and 0.5.
-	HighValueQuantile, MediumValueQuantile float64
-	// Names of the six segments, keyed by their ids (runs.Segments).
-	Names map[string]string
-}
+type SegmentOptions = segment.Options
 
 // ListsConfig configures what the scores carry for lists and the page.
 type ListsConfig struct {
@@ -208,7 +193,7 @@ func DefaultConfig() Config {
 
 // SegmentName returns the configured display name of a segment id (one
 // of runs.Segments).
-func (c *Config) SegmentName(id string) string { return runs.Names(c.Segments.Names).Of(id) }
+func (c *Config) SegmentName(id string) string { return c.Segments.Name(id) }
 
 // metricsTarget is where a run publishes its metrics.
 func metricsTarget(c *Config) metrics.Target {

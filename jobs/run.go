@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -21,6 +19,7 @@ import (
 	"churn/internal/fsutil"
 	"churn/jobs/lock"
 	"churn/jobs/metrics"
+	"churn/jobs/segment"
 	"churn/model"
 )
 
@@ -289,7 +288,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	val := values(f, fit, &cfg)
 	timings["value_ms"] = time.Since(step).Milliseconds()
 
-	sc := assemble(&cfg, f, prob, val, reasons)
+	sc := segment.Assemble(cfg.Segments, f, prob, val, reasons)
 	sc.ReasonCodes = codes
 	log.Info().Float64("base_rate", sc.Thresholds.BaseRate).Float64("high_risk", sc.Thresholds.High).
 		Float64("medium_risk", sc.Thresholds.Medium).Msg("risk thresholds")
@@ -345,7 +344,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 		ModelVersion: version,
 		Algo:         clf.Algo(),
 		Customers:    f.Rows(),
-		Segments:     countSegments(&cfg, sc),
+		Segments:     segment.Count(cfg.Segments, sc),
 		SegmentNames: runs.Names(cfg.Segments.Names).All(),
 		Thresholds:   sc.Thresholds,
 		Passthrough:  cfg.Lists.Passthrough,
@@ -396,49 +395,6 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	return sum, nil
 }
 
-// assemble derives tiers, value at risk and segments from probabilities and
-// values.
-func assemble(cfg *Config, f *features.Frame, prob []float64, val valued, reasons []string) *scored {
-	n := f.Rows()
-	value := val.Value
-	sc := &scored{
-		Prob: prob, Value: value, ValueLow: val.Low, ValueHigh: val.High, PAlive: val.PAlive, Reasons: reasons,
-		Risk: make([]string, n), ValueAtRisk: make([]float64, n), Segment: make([]string, n),
-		Engagement: make([]float64, n),
-	}
-	sc.Tier = valueTiers(value, cfg.Segments)
-	sc.Thresholds = riskThresholds(cfg.Segments, prob, f.Status)
-	eng := engagementCol(f)
-	for i := range n {
-		sc.Risk[i] = sc.Thresholds.Tier(prob[i])
-		sc.ValueAtRisk[i] = prob[i] * value[i]
-		sc.Segment[i] = segmentOf(cfg, f.Status[i], sc.Risk[i], sc.Tier[i])
-		sc.Engagement[i] = math.NaN()
-		if eng >= 0 {
-			sc.Engagement[i] = f.X[i*len(f.Names)+eng]
-		}
-	}
-	return sc
-}
-
-func countSegments(cfg *Config, sc *scored) []runs.Segment {
-	idx := map[string]int{}
-	var out []runs.Segment
-	for _, s := range runs.Segments {
-		idx[cfg.SegmentName(s)] = len(out)
-		out = append(out, runs.Segment{Segment: cfg.SegmentName(s)})
-	}
-	for i, s := range sc.Segment {
-		k := idx[s]
-		out[k].Customers++
-		out[k].ValueAtRisk += sc.ValueAtRisk[i]
-	}
-	for i := range out {
-		out[i].ValueAtRisk = math.Round(out[i].ValueAtRisk*100) / 100
-	}
-	return out
-}
-
 // topByValueAtRisk lists the n customers with the most value at risk,
 // ties broken by customer id.
 func topByValueAtRisk(f *features.Frame, sc *scored, n int) []TopCustomer {
@@ -473,15 +429,4 @@ func firstReason(s string) string {
 		}
 	}
 	return s
-}
-
-// engagementCol is the frame's column of the engagement score over the
-// middle window (engagement_score_30d by default), or -1.
-func engagementCol(f *features.Frame) int {
-	for j, name := range f.Names {
-		if strings.HasPrefix(name, "engagement_score_") {
-			return j
-		}
-	}
-	return -1
 }

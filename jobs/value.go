@@ -11,6 +11,7 @@ import (
 
 	"churn/data"
 	"churn/features"
+	"churn/jobs/segment"
 	"churn/model/clv"
 )
 
@@ -289,11 +290,8 @@ func (cf *ContractFits) model(g string) clv.SBG {
 	return *cf.Prior
 }
 
-// valued is every customer's value with its interval, and P(alive) where
-// the BG/NBD applies.
-type valued struct {
-	Value, Low, High, PAlive []float64
-}
+// valued is every customer's value with its interval, and P(alive).
+type valued = segment.Valued
 
 // values computes every customer's predicted value, its interval and, for
 // customers without a contract, P(alive). Non-contractual customers who

@@ -16,6 +16,7 @@ import (
 	"churn/data"
 	"churn/data/runs"
 	"churn/features"
+	"churn/jobs/segment"
 	"churn/model/clv"
 )
 
@@ -332,7 +333,7 @@ func TestValueTiersOverCustomersWithAValue(t *testing.T) {
 	// Ten customers with a value 1..10 (the 80% quantile is 8.2, the 50%
 	// one 5.5) and five without.
 	value := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0}
-	got := valueTiers(value, cfg.Segments)
+	got := segment.ValueTiers(value, cfg.Segments)
 	want := []string{"low", "low", "low", "low", "low", "medium", "medium", "medium", "high", "high", "low", "low", "low", "low", "low"}
 	for i := range want {
 		if got[i] != want[i] {
@@ -341,10 +342,10 @@ func TestValueTiersOverCustomersWithAValue(t *testing.T) {
 	}
 	// A quiet non-contractual customer (status churned) keeps the value
 	// and tier the model gives them; the segment stays churned.
-	if seg := segmentOf(&cfg, features.Churned, "low", got[9]); seg != cfg.SegmentName(runs.Churned) {
+	if seg := segment.Of(cfg.Segments, features.Churned, "low", got[9]); seg != cfg.SegmentName(runs.Churned) {
 		t.Errorf("churned status: segment %q, want %q", seg, runs.Churned)
 	}
-	if seg := segmentOf(&cfg, features.Active, "high", got[9]); seg != cfg.SegmentName(runs.AtRiskHighValue) {
+	if seg := segment.Of(cfg.Segments, features.Active, "high", got[9]); seg != cfg.SegmentName(runs.AtRiskHighValue) {
 		t.Errorf("active, high risk, high tier: segment %q, want %q", seg, runs.AtRiskHighValue)
 	}
 }
