@@ -18,6 +18,7 @@ import (
 	"churn/data"
 	"churn/features"
 	"churn/internal/fsutil"
+	"churn/jobs/ingest"
 )
 
 // A distributed features job is `churn features` cut where an engine that
@@ -99,7 +100,7 @@ func PlanFeatures(ctx context.Context, cfg Config, env Env, cutoffs int) (*Featu
 	if err != nil {
 		return nil, err
 	}
-	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: newBadRows(&p.Config, log).onBad}
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(p.Config.BadRows.Policy == "fail", log).OnBad}
 	if err := learnCatalog(ctx, &p.Config, b, p.Files, opt, p.Config.catalog, cuts[len(cuts)-1], log); err != nil {
 		return nil, err
 	}
@@ -124,7 +125,7 @@ func (p *FeaturesPlan) readCustomers(ctx context.Context, log zerolog.Logger) (*
 	}
 	res := &loaded{Present: p.Present, Rows: map[data.Table]int64{}, Skipped: map[string]int64{}, Cleaned: map[string]int64{}}
 	res.Inputs = make([]InputFile, len(p.CustomerFiles))
-	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: newBadRows(cfg, log).onBad}
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(cfg.BadRows.Policy == "fail", log).OnBad}
 	for i, f := range p.CustomerFiles {
 		res.Inputs[i] = InputFile{Table: f.Table, Path: f.Rel, Bytes: f.Size}
 		st, err := data.ReadFile(ctx, f, opt, func(rows []data.Customer) error {
@@ -193,14 +194,14 @@ func (p *FeaturesPlan) FoldFile(ctx context.Context, b *features.Builder, k int,
 	}
 	f := p.Files[k]
 	cfg := &p.Config
-	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: newBadRows(cfg, log).onBad}
-	rs, err := readInto(ctx, b, f, opt, newProgress(log, 0, nil), b.AddResolved)
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(cfg.BadRows.Policy == "fail", log).OnBad}
+	rs, err := ingest.ReadInto(ctx, b, f, opt, ingest.NewReporter(log, 0, nil), b.AddResolved)
 	res := &loaded{Inputs: []InputFile{{Table: f.Table, Path: f.Rel, Bytes: f.Size}}, Rows: map[data.Table]int64{},
 		Skipped: map[string]int64{}, Cleaned: map[string]int64{}}
-	if err := res.record(cfg, 0, f, rs.stats, err, log); err != nil {
+	if err := res.record(cfg, 0, f, rs.Stats, err, log); err != nil {
 		return FileResult{}, err
 	}
-	return FileResult{Index: k, Input: res.Inputs[0], Skipped: res.Skipped, Cleaned: res.Cleaned, Unknown: rs.unknown}, nil
+	return FileResult{Index: k, Input: res.Inputs[0], Skipped: res.Skipped, Cleaned: res.Cleaned, Unknown: rs.Unknown}, nil
 }
 
 // Range returns the customers [lo, hi) of the r-th of n ranges, which

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,26 +107,26 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		res.Inputs[i] = InputFile{Table: f.Table, Path: f.Rel, Bytes: f.Size}
 	}
 
-	prog := newProgress(log, totalBytes, env.Progress)
-	stopProgress := prog.start(ctx)
+	prog := ingest.NewReporter(log, totalBytes, env.Progress)
+	stopProgress := prog.Start(ctx)
 	defer stopProgress()
 
-	bad := newBadRows(cfg, log)
-	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: dataEnd, OnBad: bad.onBad}
+	bad := ingest.NewBadRows(cfg.BadRows.Policy == "fail", log)
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: dataEnd, OnBad: bad.OnBad}
 
 	// Customers first: they fix the customer index that every shard shares.
-	var unknown [numTables]atomic.Int64
+	var unknown [ingest.NumTables]atomic.Int64
 	i := 0
 	for ; i < len(files) && files[i].Table == data.Customers; i++ {
 		st, err := data.ReadFile(ctx, files[i], opt, func(rows []data.Customer) error {
 			b.AddCustomers(rows)
-			prog.rows(data.Customers, len(rows))
+			prog.Rows(data.Customers, len(rows))
 			return nil
 		})
 		if err := res.record(cfg, i, files[i], st, err, log); err != nil {
 			return nil, nil, err
 		}
-		prog.fileDone(files[i].Size)
+		prog.FileDone(files[i].Size)
 	}
 	if err := res.finishCustomers(ctx, cfg, b, files[:i], log); err != nil {
 		return nil, nil, err
@@ -149,17 +147,17 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	workers := max(cfg.Workers, 1)
 	readers := min(workers, max(len(rest), 1))
 	shards := b.Shards(workers)
-	stats := make([]readStats, len(rest))
+	stats := make([]ingest.ReadStats, len(rest))
 	errs := make([]error, len(rest))
 	stopped := make([]bool, len(rest))
-	jobs := make([]chan foldJob, len(shards))
+	jobs := make([]chan ingest.FoldJob, len(shards))
 	fg, fctx := errgroup.WithContext(ctx)
 	for w, sh := range shards {
-		jobs[w] = make(chan foldJob) // unbuffered: the reader waits for every shard anyway
+		jobs[w] = make(chan ingest.FoldJob) // unbuffered: the reader waits for every shard anyway
 		fg.Go(func() error {
 			for j := range jobs[w] {
-				err := sh.AddResolved(j.batch, j.idx)
-				j.wg.Done()
+				err := sh.AddResolved(j.Batch, j.Idx)
+				j.WG.Done()
 				if err != nil {
 					return err
 				}
@@ -171,10 +169,10 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	g, gctx := errgroup.WithContext(fctx)
 	for range readers {
 		g.Go(func() error {
-			fold := func(batch any, idx []int32) error { return dispatch(gctx, jobs, batch, idx) }
+			fold := func(batch any, idx []int32) error { return ingest.Dispatch(gctx, jobs, batch, idx) }
 			for k := range next {
 				f := rest[k]
-				n, err := readInto(gctx, b, f, opt, prog, fold)
+				n, err := ingest.ReadInto(gctx, b, f, opt, prog, fold)
 				// A read that fails once gctx is done was stopped: by a
 				// sibling's failure or the caller's cancellation, which
 				// surface there, not by its own input. Its error is the
@@ -182,8 +180,8 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 				// not stand for the cause.
 				stopped[k] = err != nil && gctx.Err() != nil
 				stats[k], errs[k] = n, err
-				unknown[tableIndex[f.Table]].Add(n.unknown)
-				prog.fileDone(f.Size)
+				unknown[ingest.TableIndex[f.Table]].Add(n.Unknown)
+				prog.FileDone(f.Size)
 				if err != nil && !optionalFile(cfg, f) {
 					return err
 				}
@@ -217,7 +215,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		if stopped[k] {
 			err = nil
 		}
-		if err := res.record(cfg, offset+k, rest[k], stats[k].stats, err, log); err != nil {
+		if err := res.record(cfg, offset+k, rest[k], stats[k].Stats, err, log); err != nil {
 			causes = append(causes, err)
 		}
 	}
@@ -236,7 +234,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	if err := b.JoinShards(shards); err != nil {
 		return nil, nil, fmt.Errorf("join features: %w", err)
 	}
-	for t, k := range tableIndex {
+	for t, k := range ingest.TableIndex {
 		if n := unknown[k].Load(); n > 0 {
 			res.Skipped[string(t)+"/unknown_customer"] += n
 			log.Warn().Str("table", string(t)).Int64("rows", n).Str("reason", "unknown_customer").
@@ -256,80 +254,6 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	stopProgress()
 	log.Info().Int("files", len(files)).Int64("bytes", totalBytes).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("inputs read")
 	return res, b, nil
-}
-
-// numTables is the number of tables of the contract.
-const numTables = 6
-
-// tableIndex numbers the tables for per-table counters.
-var tableIndex = map[data.Table]int{
-	data.Customers: 0, data.Sessions: 1, data.Events: 2, data.Tickets: 3, data.Surveys: 4, data.Orders: 5,
-}
-
-type readStats struct {
-	stats   data.FileStats
-	unknown int64
-}
-
-// foldJob is one batch for one shard; the shard calls wg.Done when it has
-// folded it.
-type foldJob struct {
-	batch any
-	idx   []int32
-	wg    *sync.WaitGroup
-}
-
-// dispatch hands a batch to every shard's fold goroutine and waits until
-// all have folded it, as the reader reuses the batch afterwards.
-func dispatch(ctx context.Context, jobs []chan foldJob, batch any, idx []int32) error {
-	var wg sync.WaitGroup
-	j := foldJob{batch: batch, idx: idx, wg: &wg}
-	var err error
-	for _, ch := range jobs {
-		wg.Add(1)
-		select {
-		case ch <- j:
-		case <-ctx.Done():
-			wg.Done()
-			err = ctx.Err()
-		}
-		if err != nil {
-			break
-		}
-	}
-	wg.Wait()
-	return err
-}
-
-// readInto streams one file, with each row's customer index from b, into
-// fold: sessions and events as column batches, the rest as rows.
-func readInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *progress, fold func(batch any, idx []int32) error) (readStats, error) {
-	var rs readStats
-	each := func(batch any, idx []int32) error {
-		for _, i := range idx {
-			if i < 0 {
-				rs.unknown++
-			}
-		}
-		prog.rows(f.Table, len(idx))
-		return fold(batch, idx)
-	}
-	var err error
-	switch f.Table {
-	case data.Sessions:
-		rs.stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.SessionColumns, idx []int32) error { return each(c, idx) })
-	case data.Events:
-		rs.stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error { return each(c, idx) })
-	case data.Tickets:
-		rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Ticket, idx []int32) error { return each(r, idx) })
-	case data.Surveys:
-		rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Survey, idx []int32) error { return each(r, idx) })
-	case data.Orders:
-		rs.stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Order, idx []int32) error { return each(r, idx) })
-	default:
-		return rs, fmt.Errorf("read %s: table %q is not one of the contract's", f.Rel, f.Table)
-	}
-	return rs, err
 }
 
 func optionalFile(cfg *Config, f data.File) bool {
@@ -389,7 +313,7 @@ func (res *loaded) record(cfg *Config, i int, f data.File, st data.FileStats, er
 func (res *loaded) checkBadFraction(cfg *Config) error {
 	bad := map[data.Table]int64{}
 	for key, n := range res.Skipped {
-		t, reason := splitKey(key)
+		t, reason := ingest.SplitKey(key)
 		if reason == "future_timestamp" {
 			continue
 		}
@@ -407,137 +331,4 @@ func (res *loaded) checkBadFraction(cfg *Config) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func splitKey(key string) (data.Table, string) {
-	for i := 0; i < len(key); i++ {
-		if key[i] == '/' {
-			return data.Table(key[:i]), key[i+1:]
-		}
-	}
-	return data.Table(key), ""
-}
-
-// badRows applies the bad-row policy: under "fail" the first bad row stops
-// the read; under "skip" each is counted by the reader, and the first few of
-// each reason are logged so that a person sees examples.
-type badRows struct {
-	mu     sync.Mutex
-	logged map[string]int
-	fail   bool
-	log    zerolog.Logger
-}
-
-const badRowExamples = 3
-
-func newBadRows(cfg *Config, log zerolog.Logger) *badRows {
-	return &badRows{logged: map[string]int{}, fail: cfg.BadRows.Policy == "fail", log: log}
-}
-
-func (b *badRows) onBad(e *data.RowError) error {
-	reason := e.Reason()
-	if reason == "future_timestamp" {
-		return nil // rows after the as-of date are ignored, not bad
-	}
-	if b.fail {
-		return e
-	}
-	key := string(e.Table) + "/" + reason
-	b.mu.Lock()
-	n := b.logged[key]
-	b.logged[key] = n + 1
-	b.mu.Unlock()
-	if n < badRowExamples {
-		b.log.Warn().Str("table", string(e.Table)).Str("file", e.File).Int("row_group", e.RowGroup).
-			Int64("row", e.Row).Str("column", e.Column).Str("value", e.Value).Str("reason", reason).
-			Msg("bad row skipped")
-	}
-	return nil
-}
-
-// progress logs rows read per table, the share of bytes done and the rate,
-// at most every few seconds.
-type progress struct {
-	log        zerolog.Logger
-	totalBytes int64
-	doneBytes  atomic.Int64
-	perTable   [numTables]atomic.Int64
-	began      time.Time
-	notify     func(Progress)
-	once       sync.Once
-	stop       chan struct{}
-	wg         sync.WaitGroup
-}
-
-// progressEvery is how often long reads report progress.
-const progressEvery = 3 * time.Second
-
-func newProgress(log zerolog.Logger, totalBytes int64, notify func(Progress)) *progress {
-	return &progress{log: log, totalBytes: totalBytes, began: time.Now(), notify: notify, stop: make(chan struct{})}
-}
-
-func (p *progress) rows(t data.Table, n int) { p.perTable[tableIndex[t]].Add(int64(n)) }
-func (p *progress) fileDone(size int64)      { p.doneBytes.Add(size) }
-
-// start runs the reporter until the returned function is called (which is
-// safe to call more than once) or ctx ends.
-func (p *progress) start(ctx context.Context) func() {
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		t := time.NewTicker(progressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-p.stop:
-				return
-			case <-t.C:
-				p.report()
-			}
-		}
-	}()
-	return func() {
-		p.once.Do(func() {
-			close(p.stop)
-			p.wg.Wait()
-			if p.notify != nil {
-				p.notify(Progress{Rows: p.total(), Fraction: 1, Done: true})
-			}
-		})
-	}
-}
-
-func (p *progress) report() {
-	ev := p.log.Info()
-	var total int64
-	names := make([]string, 0, len(tableIndex))
-	for t := range tableIndex {
-		names = append(names, string(t))
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		n := p.perTable[tableIndex[data.Table(name)]].Load()
-		total += n
-		ev = ev.Int64("rows_read_"+name, n)
-	}
-	secs := time.Since(p.began).Seconds()
-	pct := 100.0
-	if p.totalBytes > 0 {
-		pct = 100 * float64(p.doneBytes.Load()) / float64(p.totalBytes)
-	}
-	rate := float64(total) / max(secs, 1e-9)
-	ev.Int64("rows_read", total).Float64("percent_files", pct).Float64("rows_per_second", rate).Msg("reading")
-	if p.notify != nil {
-		p.notify(Progress{Rows: total, Fraction: pct / 100, RowsPerSecond: rate})
-	}
-}
-
-func (p *progress) total() int64 {
-	var n int64
-	for i := range p.perTable {
-		n += p.perTable[i].Load()
-	}
-	return n
 }

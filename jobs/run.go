@@ -17,6 +17,7 @@ import (
 	"churn/data/store"
 	"churn/features"
 	"churn/internal/fsutil"
+	"churn/jobs/ingest"
 	"churn/jobs/lock"
 	"churn/jobs/metrics"
 	"churn/jobs/segment"
@@ -70,12 +71,7 @@ type Env struct {
 }
 
 // Progress is how far a long read has come.
-type Progress struct {
-	Rows          int64   // rows read so far, all tables
-	Fraction      float64 // share of input bytes done, 0..1
-	RowsPerSecond float64
-	Done          bool // the read finished: the last call
-}
+type Progress = ingest.Progress
 
 func (e *Env) now() time.Time {
 	if e.Now == nil {
