@@ -4,6 +4,17 @@
 // goroutines, reports progress and logs; data, features and model stay
 // synchronous and silent, and jobs joins them.
 //
+// Each pipeline is a top-down recipe; the machinery it uses lives in
+// sub-packages that do not import jobs and take what they need as
+// parameters: ingest (parallel reading into a features.Builder, progress,
+// the bad-row policy, InputFile, ErrInvalidInput), segment (risk and value
+// tiers, segments and their assembly), trainset (the time split, the
+// baseline, the training fingerprint and the feature cache), lock (the
+// output folder's lock), metrics (the Prometheus exposition), lists (the
+// marketing lists) and serve (the web page). jobs re-exports the names its
+// callers use (ErrInvalidInput, ErrLocked, InputFile, Progress,
+// SegmentOptions, CutoffSummary) as the same values and types.
+//
 // # Configuration
 //
 // Config is a plain struct with documented defaults (DefaultConfig) and a
