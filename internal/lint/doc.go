@@ -11,6 +11,10 @@
 // layer may import and that imports no layer. A new top-level folder must
 // be given its place in that table before the test passes.
 //
+// The sub-packages of jobs (ingest, segment, trainset, lock, metrics,
+// lists, serve) are the machinery of its pipelines: none of them imports
+// jobs.
+//
 // # Third-party libraries stay behind their owner
 //
 // Arrow and parquet-go are imported only in data and its sub-packages,

@@ -327,6 +327,22 @@ func TestImportDirection(t *testing.T) {
 	}
 }
 
+// TestJobsMachineryBelowPipelines: the sub-packages of jobs hold the
+// machinery that the pipelines in jobs use, so none of them, tests
+// included, imports jobs: they take what they need as parameters.
+func TestJobsMachineryBelowPipelines(t *testing.T) {
+	for _, f := range moduleFiles(t) {
+		if f.pkg == "jobs" || !under(f.pkg, "jobs") {
+			continue
+		}
+		for _, imp := range f.imports() {
+			if imp == "./jobs" {
+				t.Errorf("%s imports jobs: a sub-package of jobs is machinery for its pipelines and takes what it needs as parameters", f.rel)
+			}
+		}
+	}
+}
+
 func TestThirdPartyFences(t *testing.T) {
 	for _, f := range slices.Concat(moduleFiles(t), notebookFiles(t)) {
 		for _, imp := range f.imports() {
