@@ -47,7 +47,12 @@
 //
 // [OpenRegistry] manages a folder of versions v0001, v0002, ... each with
 // model.bin, metrics.json, features.json and meta.json, written atomically,
-// and a PROMOTED pointer. The first saved version is promoted at once;
+// and a PROMOTED pointer. [OpenStorageRegistry] keeps the same layout on
+// object storage, behind the small [Storage] interface that the caller
+// implements over its blob access: a version's meta.json is uploaded
+// last and a version without it is invisible, a version number is
+// claimed by a conditional write, and PROMOTED is one object replaced in
+// one PUT. The first saved version is promoted at once;
 // [Registry.Promote] refuses a version with a lower holdout ROC AUC unless
 // forced. meta.json holds a [Record] (parameters, trees used, importance,
 // data window, metrics per group, drift) when the caller gives one, and

@@ -39,7 +39,7 @@ func TestSaveRecordAndExtraFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(reg.Dir(), v, "CARD.md"))
+	b, err := os.ReadFile(filepath.Join(reg.String(), v, "CARD.md"))
 	if err != nil || string(b) != "# v0001\n" {
 		t.Errorf("extra file holds %q (%v), want the version's name", b, err)
 	}
@@ -91,7 +91,7 @@ func TestSaveRefusesBadExtraFiles(t *testing.T) {
 	if vs, _ := reg.Versions(); len(vs) != 0 {
 		t.Errorf("refused saves left versions %v", vs)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(reg.Dir()), "escape.md")); err == nil {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(reg.String()), "escape.md")); err == nil {
 		t.Error("an extra file escaped the version folder")
 	}
 }

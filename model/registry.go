@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"churn/internal/fsutil"
 	"churn/model/eval"
 )
 
@@ -42,38 +39,62 @@ type Meta struct {
 	Record *Record `json:"record,omitempty"`
 }
 
-// Registry is a folder of model versions v0001, v0002, ... and a PROMOTED
-// file naming the one that scoring uses.
-type Registry struct{ dir string }
+// Registry is a set of model versions v0001, v0002, ... and a PROMOTED
+// pointer naming the one that scoring uses, kept in a local folder
+// ([OpenRegistry]) or on object storage ([OpenStorageRegistry]), with the
+// same layout and the same guarantees on both: a version is visible
+// whole or not at all, two savers never get the same version, and the
+// pointer is replaced in one step.
+type Registry struct{ b backend }
 
-// OpenRegistry opens the registry in dir, creating the folder if needed.
-func OpenRegistry(dir string) (*Registry, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("open registry: %w", err)
-	}
-	return &Registry{dir: dir}, nil
+// backend is where a registry keeps its files: a folder, which renames a
+// finished version into place, or a Storage, which has no rename and
+// uploads a version's meta.json last. Names are a version and a file name
+// in it, or a name at the top of the registry.
+type backend interface {
+	// String names the registry in messages: a folder or a URL.
+	String() string
+	// names lists the names at the top of the registry: versions, whole
+	// or not, and claims.
+	names() ([]string, error)
+	// complete lists the versions that are visible.
+	complete() ([]string, error)
+	// used reports whether anything of version exists, visible or not.
+	used(version string) (bool, error)
+	// create makes the empty top-level name, failing with an error that
+	// wraps fs.ErrExist when it exists, atomically.
+	create(name string) error
+	// remove deletes the top-level name; a missing one is no error.
+	remove(name string) error
+	// commit writes version's files, so that the version becomes visible
+	// only with all of them. The last of files is meta.json.
+	commit(version string, files []versionFile) error
+	// read returns a file of a version, or the top-level name when version
+	// is ""; missing is an error that wraps fs.ErrNotExist.
+	read(version, name string) ([]byte, error)
+	// replace writes the top-level name in one step: readers see the old
+	// contents or the new. With ifNone it fails, wrapping fs.ErrExist,
+	// when name exists.
+	replace(name string, b []byte, ifNone bool) error
 }
 
-// Dir returns the registry's folder.
-func (r *Registry) Dir() string { return r.dir }
+type versionFile struct {
+	name string
+	data []byte
+}
 
 // Versions lists the saved versions in order.
 func (r *Registry) Versions() ([]string, error) {
-	ents, err := os.ReadDir(r.dir)
+	vs, err := r.b.complete()
 	if err != nil {
-		return nil, fmt.Errorf("list registry: %w", err)
-	}
-	var vs []string
-	for _, e := range ents {
-		if _, ok := versionNumber(e.Name()); ok && e.IsDir() {
-			if _, err := os.Stat(filepath.Join(r.dir, e.Name(), modelFile)); err == nil {
-				vs = append(vs, e.Name())
-			}
-		}
+		return nil, fmt.Errorf("list registry %s: %w", r.b, err)
 	}
 	slices.Sort(vs) // fixed width: lexical order is numeric order below v9999
 	return vs, nil
 }
+
+// String is the registry's folder or URL.
+func (r *Registry) String() string { return r.b.String() }
 
 func versionNumber(name string) (int, bool) {
 	if len(name) < 5 || name[0] != 'v' {
@@ -85,8 +106,9 @@ func versionNumber(name string) (int, bool) {
 
 // Save writes t and meta as a new version and promotes it when the registry
 // had no promoted version. The version number is claimed with an exclusive
-// claim file (two savers never get the same name); the files are written
-// into a temporary folder, fsynced, and the folder renamed into place.
+// claim (two savers never get the same name); the version becomes visible
+// with all its files (see [OpenRegistry] and [OpenStorageRegistry] for
+// how).
 //
 // Each of extra renders one more file of the version, given the version's
 // name, and is written with the others, so that it appears with them.
@@ -118,20 +140,8 @@ func (r *Registry) Save(t *Trained, meta Meta, extra ...VersionFile) (version st
 	if err != nil {
 		return "", false, err
 	}
-	defer os.Remove(r.claimPath(version))
-	pending, err := fsutil.CreatePending(r.dir, version)
-	if err != nil {
-		return "", false, fmt.Errorf("save %s: %w", version, err)
-	}
-	defer func() {
-		if err != nil {
-			pending.Abort()
-		}
-	}()
-	files := []struct {
-		name string
-		data []byte
-	}{{modelFile, model}, {metricsFile, metrics}, {featuresFile, features}, {metaFile, metaJSON}}
+	defer r.b.remove(claimName(version))
+	files := []versionFile{{modelFile, model}, {metricsFile, metrics}, {featuresFile, features}}
 	for _, x := range extra {
 		if err = checkExtraName(x.Name); err != nil {
 			return "", false, fmt.Errorf("save %s: %w", version, err)
@@ -140,77 +150,73 @@ func (r *Registry) Save(t *Trained, meta Meta, extra ...VersionFile) (version st
 		if b, err = x.Render(version); err != nil {
 			return "", false, fmt.Errorf("save %s: render %s: %w", version, x.Name, err)
 		}
-		files = append(files, struct {
-			name string
-			data []byte
-		}{x.Name, b})
+		files = append(files, versionFile{x.Name, b})
 	}
-	for _, f := range files {
-		if err = os.WriteFile(filepath.Join(pending.Dir(), f.name), f.data, 0o666); err != nil {
-			return "", false, fmt.Errorf("save %s: %w", version, err)
-		}
+	// meta.json last: on object storage it is what makes the version
+	// visible.
+	files = append(files, versionFile{metaFile, metaJSON})
+	if err = r.b.commit(version, files); err != nil {
+		return "", false, fmt.Errorf("save %s in %s: %w", version, r.b, err)
 	}
-	// The claim keeps the version's name free: Commit renames, never
-	// replaces.
-	if err = pending.Commit(); err != nil {
-		return "", false, fmt.Errorf("save %s: %w", version, err)
+	err = r.b.replace(promotedFile, []byte(version+"\n"), true)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return version, false, nil
+	case err != nil:
+		return version, false, fmt.Errorf("promote %s in %s: %w", version, r.b, err)
 	}
-	if _, perr := r.Promoted(); errors.Is(perr, ErrNoModel) {
-		if err = r.setPromoted(version); err != nil {
-			return version, false, err
-		}
-		return version, true, nil
-	}
-	return version, false, nil
+	return version, true, nil
 }
 
-// claim reserves the next free version number by creating the file
-// .vNNNN.claim with O_EXCL: if another process took the number first, the
-// next is tried. The claim file is removed once the version folder exists.
+// claim reserves the next free version number by creating the claim
+// .vNNNN.claim exclusively: if another saver took the number first, the
+// next is tried. Save removes the claim once the version is visible (or
+// its save failed), so a number is never reused while a saver holds it,
+// and a claim left by a saver that died keeps its number unused.
 func (r *Registry) claim() (string, error) {
-	ents, err := os.ReadDir(r.dir)
+	names, err := r.b.names()
 	if err != nil {
-		return "", fmt.Errorf("list registry: %w", err)
+		return "", fmt.Errorf("list registry %s: %w", r.b, err)
 	}
 	next := 1
-	for _, e := range ents {
-		name := strings.TrimSuffix(strings.TrimPrefix(e.Name(), "."), ".claim")
+	for _, name := range names {
+		name = strings.TrimSuffix(strings.TrimPrefix(name, "."), ".claim")
 		if n, ok := versionNumber(name); ok && n >= next {
 			next = n + 1
 		}
 	}
 	for tries := 0; tries < 1000; tries++ {
 		v := fmt.Sprintf("v%04d", next)
-		f, err := os.OpenFile(r.claimPath(v), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		err := r.b.create(claimName(v))
 		if err == nil {
-			if err := f.Close(); err != nil {
-				return "", fmt.Errorf("claim %s: %w", v, err)
+			used, err := r.b.used(v)
+			if err != nil {
+				r.b.remove(claimName(v))
+				return "", fmt.Errorf("claim %s in %s: %w", v, r.b, err)
 			}
-			if _, err := os.Stat(filepath.Join(r.dir, v)); err == nil {
+			if used {
 				// A saver finished v and removed its claim since we listed.
-				os.Remove(r.claimPath(v))
+				r.b.remove(claimName(v))
 				next++
 				continue
 			}
 			return v, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("claim %s: %w", v, err)
+			return "", fmt.Errorf("claim %s in %s: %w", v, r.b, err)
 		}
 		next++
 	}
-	return "", fmt.Errorf("claim a version in %s: too many concurrent savers", r.dir)
+	return "", fmt.Errorf("claim a version in %s: too many concurrent savers", r.b)
 }
 
-func (r *Registry) claimPath(version string) string {
-	return filepath.Join(r.dir, "."+version+".claim")
-}
+func claimName(version string) string { return "." + version + ".claim" }
 
 // Promoted returns the promoted version, or ErrNoModel.
 func (r *Registry) Promoted() (string, error) {
-	b, err := os.ReadFile(filepath.Join(r.dir, promotedFile))
+	b, err := r.b.read("", promotedFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("registry %s has no promoted model: %w", r.dir, ErrNoModel)
+		return "", fmt.Errorf("registry %s has no promoted model: %w", r.b, ErrNoModel)
 	}
 	if err != nil {
 		return "", fmt.Errorf("read promoted: %w", err)
@@ -244,17 +250,22 @@ func (r *Registry) Promote(version string, force bool) error {
 				version, meta.Holdout.ROCAUC, cur, curMeta.Holdout.ROCAUC, ErrWorseModel)
 		}
 	}
-	return r.setPromoted(version)
+	if err := r.b.replace(promotedFile, []byte(version+"\n"), false); err != nil {
+		return fmt.Errorf("promote %s in %s: %w", version, r.b, err)
+	}
+	return nil
 }
 
+// readMeta reads a visible version's meta; a version that is not visible
+// (missing, or still being written) is ErrNoModel.
 func (r *Registry) readMeta(version string) (Meta, error) {
 	var m Meta
 	if _, ok := versionNumber(version); !ok {
 		return m, fmt.Errorf("version %q: %w", version, ErrNoModel)
 	}
-	b, err := os.ReadFile(filepath.Join(r.dir, version, metaFile))
+	b, err := r.b.read(version, metaFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return m, fmt.Errorf("version %s: %w", version, ErrNoModel)
+		return m, fmt.Errorf("version %s in %s: %w", version, r.b, ErrNoModel)
 	}
 	if err != nil {
 		return m, fmt.Errorf("read %s meta: %w", version, err)
@@ -263,14 +274,6 @@ func (r *Registry) readMeta(version string) (Meta, error) {
 		return m, fmt.Errorf("decode %s meta: %w", version, err)
 	}
 	return m, nil
-}
-
-// setPromoted writes the PROMOTED pointer atomically.
-func (r *Registry) setPromoted(version string) error {
-	if err := fsutil.WriteFile(filepath.Join(r.dir, promotedFile), []byte(version+"\n")); err != nil {
-		return fmt.Errorf("promote %s: %w", version, err)
-	}
-	return nil
 }
 
 // Load reads a version: "" means the promoted one.
@@ -286,7 +289,7 @@ func (r *Registry) Load(version string) (*Trained, Meta, error) {
 	if err != nil {
 		return nil, Meta{}, err
 	}
-	b, err := os.ReadFile(filepath.Join(r.dir, version, modelFile))
+	b, err := r.b.read(version, modelFile)
 	if err != nil {
 		return nil, Meta{}, fmt.Errorf("read %s model: %w", version, err)
 	}
@@ -295,4 +298,17 @@ func (r *Registry) Load(version string) (*Trained, Meta, error) {
 		return nil, Meta{}, fmt.Errorf("load %s: %w", version, err)
 	}
 	return &t, meta, nil
+}
+
+// ReadFile returns the file name of a visible version, such as an extra
+// file Save wrote; a version that is not visible is ErrNoModel.
+func (r *Registry) ReadFile(version, name string) ([]byte, error) {
+	if _, err := r.readMeta(version); err != nil {
+		return nil, err
+	}
+	b, err := r.b.read(version, name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", version, name, err)
+	}
+	return b, nil
 }

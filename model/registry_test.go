@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,16 +12,27 @@ import (
 	"churn/model/eval"
 )
 
+// TestRegistry: the same saves, promotions and loads behave alike on a
+// folder and on object storage.
 func TestRegistry(t *testing.T) {
 	tr, va, ca, ytr, yva, yca := trainSets(t)
 	m, err := Train(fastConfig(AlgoGBT), tr, va, ca, ytr, yva, yca)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg, err := OpenRegistry(filepath.Join(t.TempDir(), "reg"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	t.Run("folder", func(t *testing.T) {
+		reg, err := OpenRegistry(filepath.Join(t.TempDir(), "reg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		testRegistry(t, reg, m)
+	})
+	t.Run("storage", func(t *testing.T) {
+		testRegistry(t, OpenStorageRegistry(newMemStorage()), m)
+	})
+}
+
+func testRegistry(t *testing.T, reg *Registry, m *Trained) {
 	if _, err := reg.Promoted(); !errors.Is(err, ErrNoModel) {
 		t.Fatalf("empty registry: err = %v, want ErrNoModel", err)
 	}
@@ -80,8 +90,8 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("meta round trip: %+v", lmeta)
 	}
 	for _, f := range []string{modelFile, metricsFile, featuresFile, metaFile} {
-		if _, err := os.Stat(filepath.Join(reg.Dir(), v1, f)); err != nil {
-			t.Errorf("version folder lacks %s: %v", f, err)
+		if _, err := reg.b.read(v1, f); err != nil {
+			t.Errorf("version lacks %s: %v", f, err)
 		}
 	}
 
