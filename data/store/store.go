@@ -280,7 +280,8 @@ func OpenFile(name string) (*Reader, error) {
 }
 
 // ReadAll returns the whole object key: for small files such as
-// manifests.
+// manifests. A missing object is an error that wraps fs.ErrNotExist, on
+// a bucket (where it is also ErrGone) as in a folder.
 func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 	if s.bucket == nil {
 		return os.ReadFile(s.URL(key))
@@ -291,6 +292,9 @@ func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 		b, err = s.bucket.ReadAll(ctx, key)
 		return err
 	})
+	if code(err) == codeNotFound {
+		return nil, fmt.Errorf("%w: %w", s.fail("read", key, err), fs.ErrNotExist)
+	}
 	if err != nil {
 		return nil, s.fail("read", key, err)
 	}

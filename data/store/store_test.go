@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"path/filepath"
 	"slices"
@@ -107,6 +108,9 @@ func TestStoreRoundTrip(t *testing.T) {
 			}
 			if err := s.Delete(ctx, "lock"); err != nil {
 				t.Errorf("Delete of a missing key = %v, want nil", err)
+			}
+			if _, err := s.ReadAll(ctx, "lock"); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), s.URL("lock")) {
+				t.Errorf("ReadAll of a missing key = %v, want fs.ErrNotExist naming it", err)
 			}
 		})
 	}
