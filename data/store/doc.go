@@ -40,7 +40,10 @@
 // once its upload completes; locally the bytes go to a temporary file,
 // fsynced and renamed. With ifNotExist, Put fails with ErrExists when the
 // key is taken, atomically: S3's and GCS's conditional writes
-// (If-None-Match: *), fileblob's and the local folder's exclusive create.
+// (If-None-Match: *); for a local folder and a file:// URL, a complete
+// temporary file hard-linked to the key, which fails when the key exists
+// whichever process made it (fileblob's own check holds only within one
+// process).
 // A bucket has no atomic rename of a prefix: a writer of a folder of
 // objects writes the parts, then the manifest, then _SUCCESS last, and
 // readers trust only folders with _SUCCESS.

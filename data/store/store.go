@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +22,8 @@ import (
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/s3blob"
+
+	"churn/internal/fsutil"
 )
 
 // Store is a local folder or a prefix of a bucket, with keys relative to
@@ -31,7 +32,11 @@ type Store struct {
 	loc    string       // the folder, absolute, or the URL without its query: what messages name
 	dir    string       // the local folder; "" for a bucket
 	bucket *blob.Bucket // nil for a local folder
-	retry  Retry
+	// fileDir is the folder of a file:// bucket, where a conditional Put
+	// is made exclusive across processes (fileblob's holds only within
+	// one).
+	fileDir string
+	retry   Retry
 }
 
 // Object is one object (a regular file, for a local folder) of a listing.
@@ -97,7 +102,8 @@ func Open(ctx context.Context, loc string, opt Options) (*Store, error) {
 		if u.Host != "" && u.Host != "localhost" {
 			return nil, fmt.Errorf("open %s: file URLs name a local folder (file:///FOLDER): %w", loc, ErrAccess)
 		}
-		b, err = fileblob.OpenBucket(filepath.FromSlash(u.Path), &fileblob.Options{
+		s.fileDir = filepath.FromSlash(u.Path)
+		b, err = fileblob.OpenBucket(s.fileDir, &fileblob.Options{
 			CreateDir: true, NoTempDir: true, Metadata: fileblob.MetadataDontWrite,
 		})
 		u.Path = ""
@@ -326,10 +332,23 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 // shows an object only once its upload completes, and locally the bytes go
 // to a temporary file beside key, fsynced, then renamed. With ifNotExist
 // the write fails with ErrExists when key exists, atomically (S3's and
-// GCS's conditional writes, O_EXCL locally).
+// GCS's conditional writes; locally and for file:// URLs, a hard link of
+// the complete temporary file, exclusive across processes).
 func (s *Store) Put(ctx context.Context, key string, data []byte, ifNotExist bool) error {
 	if s.bucket == nil {
 		return putLocal(s.URL(key), data, ifNotExist)
+	}
+	if ifNotExist && s.fileDir != "" {
+		// fileblob checks, then renames, under a lock of this process
+		// only: two processes could both create key.
+		err := putLocal(filepath.Join(s.fileDir, filepath.FromSlash(key)), data, true)
+		if errors.Is(err, ErrExists) {
+			return fmt.Errorf("write %s: %w", s.URL(key), ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", s.URL(key), err)
+		}
+		return nil
 	}
 	err := s.do(ctx, func() error {
 		return s.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{IfNotExist: ifNotExist, ContentType: "application/octet-stream"})
@@ -395,48 +414,37 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// putLocal writes data to the file name through a temporary file beside
+// it, fsynced, then renamed over name, or, with ifNotExist, hard-linked
+// to name: a link fails when name exists, atomically, whichever process
+// made it, and gives the file complete.
 func putLocal(name string, data []byte, ifNotExist bool) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o777); err != nil {
 		return err
 	}
-	if ifNotExist {
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	f, err := fsutil.Create(name)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Abort()
+		return err
+	}
+	if !ifNotExist {
+		return f.Commit()
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := fsutil.Finish(f.File); err != nil {
+		return err
+	}
+	if err := os.Link(tmp, name); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("write %s: %w", name, ErrExists)
 		}
-		if err != nil {
-			return err
-		}
-		_, err = f.Write(data)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(name)
-		}
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(tmp, bytes.NewReader(data))
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return fsutil.SyncDir(filepath.Dir(name))
 }
 
 // Join joins key elements with "/".
