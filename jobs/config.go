@@ -17,7 +17,6 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
-	"churn/data/store"
 	"churn/features"
 	"churn/jobs/metrics"
 	"churn/jobs/segment"
@@ -36,7 +35,8 @@ type Config struct {
 	// Out is the folder that receives as_of=YYYY-MM-DD/ run folders.
 	// Default ./churn-out.
 	Out string
-	// Registry is the model registry folder. Default ./churn-registry.
+	// Registry is the model registry: a folder or a bucket URL (s3://,
+	// gs://, file://). Default ./churn-registry.
 	Registry string
 	// AsOf is the cutoff instant; features see only rows strictly before
 	// it. Zero means today at midnight UTC (the day after the sample's last
@@ -209,8 +209,6 @@ func (c *Config) Validate() error {
 	}
 	if c.Registry == "" {
 		bad("registry: must not be empty")
-	} else if store.IsURL(c.Registry) {
-		bad("registry: %s: a model registry on object storage is not supported; give a folder", c.Registry)
 	}
 	if c.Workers < 1 {
 		bad("workers: %d, want at least 1", c.Workers)

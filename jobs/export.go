@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"churn/internal/fsutil"
@@ -60,6 +59,7 @@ func ExportModel(cfg Config, env Env, version, format, out string) (*ExportSumma
 	if err != nil {
 		return nil, err
 	}
+	defer reg.Close()
 	clf, _, err := reg.Load(version)
 	if err != nil {
 		if errors.Is(err, model.ErrNoModel) {
@@ -99,21 +99,4 @@ func ExportModel(cfg Config, env Env, version, format, out string) (*ExportSumma
 	env.Log.Info().Str("command", "export-model").Str("version", version).Str("format", format).Str("out", out).
 		Str("calibrator", calPath).Msg("model exported")
 	return sum, nil
-}
-
-// openExistingRegistry opens a registry that must exist already: commands
-// that only read one do not create an empty folder on a typo.
-func openExistingRegistry(dir string) (*model.Registry, error) {
-	st, err := os.Stat(dir)
-	if err != nil {
-		return nil, invalid(fmt.Errorf("registry %s: %w", dir, err))
-	}
-	if !st.IsDir() {
-		return nil, invalid(fmt.Errorf("registry %s is not a folder", dir))
-	}
-	reg, err := model.OpenRegistry(dir)
-	if err != nil {
-		return nil, fmt.Errorf("registry %s: %w", dir, err)
-	}
-	return reg, nil
 }

@@ -40,6 +40,7 @@ func Models(cfg Config, env Env) (*ModelsSummary, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer reg.Close()
 	infos, err := reg.List()
 	if err != nil {
 		return nil, err

@@ -40,15 +40,27 @@ func preflightRun(cfg *Config, mayTrain bool) error {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) > 0 {
-		return invalid(errors.Join(errs...))
+	if err := errors.Join(errs...); errors.Is(err, store.ErrUnavailable) {
+		return err // a registry's store that could not be reached: a retry may succeed
+	} else if err != nil {
+		return invalid(err)
 	}
 	return nil
 }
 
 // checkRegistry reports whether dir can serve a run: a folder (or nothing
-// yet, when the run may train first) with a promoted model.
+// yet, when the run may train first) or a bucket URL with a promoted
+// model. A bucket that the run may train into is probed for writing.
 func checkRegistry(dir string, mayTrain bool) error {
+	if store.IsURL(dir) && mayTrain {
+		if err := checkRegistryWritable(dir); err != nil {
+			return fmt.Errorf("registry: %w", err)
+		}
+		return nil
+	}
+	if store.IsURL(dir) {
+		return checkPromoted(dir)
+	}
 	st, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && mayTrain:
@@ -63,15 +75,21 @@ func checkRegistry(dir string, mayTrain bool) error {
 	if mayTrain {
 		return checkWritableDir(dir, false)
 	}
-	reg, err := model.OpenRegistry(dir)
+	return checkPromoted(dir)
+}
+
+// checkPromoted reports whether the registry at loc has a promoted model.
+func checkPromoted(loc string) error {
+	reg, err := openRegistry(loc)
 	if err != nil {
-		return fmt.Errorf("registry %s: %w", dir, err)
+		return fmt.Errorf("registry %s: %w", loc, err)
 	}
+	defer reg.Close()
 	if _, err := reg.Promoted(); err != nil {
 		if errors.Is(err, model.ErrNoModel) {
-			return fmt.Errorf("%w in registry %s: run `churn train --registry %s` first", ErrNoModel, dir, dir)
+			return fmt.Errorf("%w in registry %s: run `churn train --registry %s` first", ErrNoModel, loc, loc)
 		}
-		return fmt.Errorf("registry %s: %w", dir, err)
+		return fmt.Errorf("registry %s: %w", loc, err)
 	}
 	return nil
 }

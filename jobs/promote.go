@@ -17,10 +17,11 @@ type PromoteSummary struct {
 // Promote makes version the registry's promoted model. A version whose
 // holdout ROC AUC is below the promoted one's is refused unless force.
 func Promote(cfg Config, env Env, version string, force bool) (*PromoteSummary, error) {
-	reg, err := model.OpenRegistry(cfg.Registry)
+	reg, err := openRegistry(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
 	}
+	defer reg.Close()
 	prev, err := reg.Promoted()
 	if err != nil && !errors.Is(err, model.ErrNoModel) {
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)

@@ -193,10 +193,11 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	}
 	log.Info().Str("data", root).Bool("sample", isSample).Msg("run started")
 
-	reg, err := model.OpenRegistry(cfg.Registry)
+	reg, err := openRegistry(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
 	}
+	defer reg.Close()
 	trainedFirst := false
 	version, err := reg.Promoted()
 	if errors.Is(err, model.ErrNoModel) && isSample {

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"time"
 
 	"churn/data"
+	"churn/data/store"
 	"churn/features"
 	"churn/jobs/trainset"
 	"churn/model"
@@ -89,7 +89,9 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkWritableDir(cfg.Registry, true); err != nil {
+	if err := checkRegistryWritable(cfg.Registry); errors.Is(err, store.ErrUnavailable) {
+		return nil, fmt.Errorf("registry: %w", err) // a retry may succeed
+	} else if err != nil {
 		return nil, invalid(fmt.Errorf("registry: %w", err))
 	}
 	window := cfg.Features.LabelSpan()
@@ -100,7 +102,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	log.Info().Str("data", root).Str("as_of", data.FormatDate(asOf)).Int("cutoffs", len(cutoffs)).
 		Str("first_cutoff", day(cutoffs[0])).Str("last_cutoff", day(cutoffs[len(cutoffs)-1])).Msg("train started")
 	step := time.Now()
-	cache, err := trainset.NewCache(filepath.Join(cfg.Registry, "cache"), env.CodeVersion, ds, asOf.UnixNano(), struct {
+	cache, err := trainset.NewCache(registryCacheDir(cfg.Registry), env.CodeVersion, ds, asOf.UnixNano(), struct {
 		Features features.Config
 		Mapping  data.Mapping
 		BadRows  BadRowOptions
@@ -229,10 +231,11 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		return nil, err
 	}
 	fingerprint := trainset.Fingerprint(ld.Inputs, configRecord(&cfg))
-	reg, err := model.OpenRegistry(cfg.Registry)
+	reg, err := openRegistry(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", cfg.Registry, err)
 	}
+	defer reg.Close()
 	profile := model.Profile(fitSet.M, profileBins)
 	rec := model.NewRecord(final, tcfg)
 	rec.Window = dataWindow(&cfg, asOf, summaries, root, fingerprint)
@@ -298,7 +301,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Fingerprint: fingerprint,
 		RowsSkipped: ld.Skipped,
 		CachedCuts:  cached,
-		ModelCard:   filepath.Join(cfg.Registry, version, modelCardName),
+		ModelCard:   outPath(cfg.Registry, version, modelCardName),
 		trained:     final,
 		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base, shap: shap},
 	}

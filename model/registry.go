@@ -76,6 +76,8 @@ type backend interface {
 	// contents or the new. With ifNone it fails, wrapping fs.ErrExist,
 	// when name exists.
 	replace(name string, b []byte, ifNone bool) error
+	// close releases the store's client, if any.
+	close() error
 }
 
 type versionFile struct {
@@ -95,6 +97,10 @@ func (r *Registry) Versions() ([]string, error) {
 
 // String is the registry's folder or URL.
 func (r *Registry) String() string { return r.b.String() }
+
+// Close releases what the registry holds open: the client of a Storage
+// that is an io.Closer; nothing for a folder.
+func (r *Registry) Close() error { return r.b.close() }
 
 func versionNumber(name string) (int, bool) {
 	if len(name) < 5 || name[0] != 'v' {

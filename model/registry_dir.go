@@ -25,6 +25,8 @@ type dirBackend string
 
 func (d dirBackend) String() string { return string(d) }
 
+func (d dirBackend) close() error { return nil }
+
 func (d dirBackend) path(elem ...string) string {
 	return filepath.Join(append([]string{string(d)}, elem...)...)
 }

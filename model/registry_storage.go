@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 )
@@ -39,12 +40,20 @@ type Storage interface {
 // conditional write of .vNNNN.claim, which fails when another saver
 // holds it. PROMOTED is one small object, replaced in one PUT; of two
 // first saves, the conditional write of PROMOTED lets exactly one
-// promote its version. Nothing is contacted until the first call.
+// promote its version. Nothing is contacted until the first call; Close
+// closes s when it is an io.Closer.
 func OpenStorageRegistry(s Storage) *Registry { return &Registry{b: storageBackend{s}} }
 
 type storageBackend struct{ s Storage }
 
 func (b storageBackend) String() string { return b.s.String() }
+
+func (b storageBackend) close() error {
+	if c, ok := b.s.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
 
 func (b storageBackend) names() ([]string, error) {
 	keys, err := b.s.List("")

@@ -31,7 +31,7 @@ trees). Only tree models export (not --algo logistic).`
 
 func cmdExportModel(ctx context.Context, c *cli) error {
 	fs := c.flags()
-	registry := fs.String("registry", jobs.DefaultConfig().Registry, "model registry `folder`")
+	registry := fs.String("registry", jobs.DefaultConfig().Registry, "model registry `folder` or s3://, gs://, file:// URL")
 	format := fs.String("format", jobs.ExportFormatXGBoostJSON, "export `format`: xgboost-json")
 	out := fs.String("out", "", "output `file` (required); the calibrator goes beside it as FILE.calibration.json")
 	// The version comes first, as the usage shows it; flags follow it.

@@ -21,7 +21,7 @@ version folder also holds MODEL_CARD.md and meta.json with the rest.`
 
 func cmdModels(ctx context.Context, c *cli) error {
 	fs := c.flags()
-	registry := fs.String("registry", jobs.DefaultConfig().Registry, "model registry `folder`")
+	registry := fs.String("registry", jobs.DefaultConfig().Registry, "model registry `folder` or s3://, gs://, file:// URL")
 	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err

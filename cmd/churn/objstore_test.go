@@ -268,17 +268,3 @@ func prefixed(p string, names []string) []string {
 	}
 	return out
 }
-
-// TestRegistryURLRefused: a registry on object storage is not supported;
-// every command that takes one says so before any work, exit 2.
-func TestRegistryURLRefused(t *testing.T) {
-	for _, args := range [][]string{
-		{"run", "--registry", "s3://models/churn"},
-		{"train", "--registry", "gs://models/churn"},
-	} {
-		r := churn(t, t.TempDir(), args...)
-		if r.code != 2 || !strings.Contains(r.stderr, "not supported") || !strings.Contains(r.stderr, args[2]) {
-			t.Errorf("churn %s: %s; want exit 2 naming the URL as not supported", strings.Join(args, " "), r)
-		}
-	}
-}

@@ -14,7 +14,7 @@ ROC AUC is below the promoted one's, naming both, unless --force.`
 
 func cmdPromote(ctx context.Context, c *cli) error {
 	fs := c.flags()
-	registry := fs.String("registry", jobs.DefaultConfig().Registry, "model registry `folder`")
+	registry := fs.String("registry", jobs.DefaultConfig().Registry, "model registry `folder` or s3://, gs://, file:// URL")
 	force := fs.Bool("force", false, "promote even when the version's holdout ROC AUC is below the promoted one's")
 	if err := c.parse(fs); err != nil {
 		return err

@@ -38,7 +38,7 @@ func cmdRun(ctx context.Context, c *cli) error {
 	dataDir := fs.String("data", "", "dataset `folder` (one sub-folder per table); default: the embedded sample")
 	out := fs.String("out", def.Out, "output `folder` that receives as_of=YYYY-MM-DD/")
 	asOf := fs.String("as-of", "", "cutoff `date` YYYY-MM-DD (midnight UTC) or RFC 3339 instant; default today (the sample's end on the sample)")
-	registry := fs.String("registry", def.Registry, "model registry `folder`")
+	registry := fs.String("registry", def.Registry, "model registry `folder` or s3://, gs://, file:// URL")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
 	workers := fs.Int("workers", 0, "goroutines reading files; default the number of CPUs")
 	metricsFile := fs.String("metrics-file", "", "write Prometheus text-format metrics to this `file` (node_exporter textfile collector)")

@@ -28,7 +28,7 @@ With --features, trains on a table that already has one row per customer
 func cmdTrain(ctx context.Context, c *cli) error {
 	fs, def := c.flags(), jobs.DefaultConfig()
 	dataDir := fs.String("data", "", "dataset `folder`; default: the embedded sample")
-	registry := fs.String("registry", def.Registry, "model registry `folder`")
+	registry := fs.String("registry", def.Registry, "model registry `folder` or s3://, gs://, file:// URL")
 	asOf := fs.String("as-of", "", "`date` the training data ends (labels need complete horizons before it); default today (the sample's end on the sample)")
 	horizon := fs.String("horizon", days(def.Features.Horizon), "label `horizon`: churn means leaving within it (e.g. 90d, 12w)")
 	cutoffs := fs.Int("cutoffs", def.Train.Cutoffs, "number of monthly cutoffs in the training set (at least 3: train, validation, test)")
