@@ -74,7 +74,7 @@ func code(err error) errCode {
 	case gcerrors.PermissionDenied, gcerrors.InvalidArgument:
 		return codeDenied
 	}
-	if status(err) == http.StatusUnauthorized || status(err) == http.StatusForbidden || credentials(err) {
+	if status(err) == http.StatusUnauthorized || status(err) == http.StatusForbidden || credentials(err) || noEndpoint(err) {
 		return codeDenied
 	}
 	return codeOther
@@ -98,6 +98,13 @@ func credentials(err error) bool {
 	return strings.Contains(msg, "failed to retrieve credentials") ||
 		strings.Contains(msg, "could not find default credentials") ||
 		strings.Contains(msg, "no EC2 IMDS role found")
+}
+
+// noEndpoint reports whether err says that the SDK could not work out
+// where to send the request, before sending it: S3 without a region (no
+// AWS_REGION, no region in ~/.aws/config or in the URL).
+func noEndpoint(err error) bool {
+	return strings.Contains(err.Error(), "resolve endpoint")
 }
 
 // transient reports whether a retry of the request that failed with err
@@ -129,6 +136,8 @@ func (s *Store) fail(op, key string, err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && !transient(err):
 		return fmt.Errorf("%s: %w", what, err)
+	case noEndpoint(err):
+		return fmt.Errorf("%s: %w (no region or endpoint: set AWS_REGION or add ?region= to the URL): %w", what, ErrAccess, err)
 	case code(err) == codeDenied:
 		return fmt.Errorf("%s: %w (check the credentials of the cloud's standard chain and the bucket's permissions): %w", what, ErrAccess, err)
 	case code(err) == codeNotFound && (op == "open" || op == "read"):

@@ -182,6 +182,12 @@ func TestBadStores(t *testing.T) {
 			s3test.ClearCredentials(t)
 			return srv.URL("bkt", "d"), list
 		}, store.ErrAccess, "s3://bkt/d"},
+		{"no region", func(t *testing.T) (string, func(*store.Store) error) {
+			s3test.SetCredentials(t)
+			t.Setenv("AWS_REGION", "")
+			t.Setenv("AWS_DEFAULT_REGION", "")
+			return "s3://bkt/d", list
+		}, store.ErrAccess, "s3://bkt/d"},
 		{"no such bucket", func(t *testing.T) (string, func(*store.Store) error) {
 			srv := s3test.Start(t, "bkt")
 			return srv.URL("nobucket", "d"), list
