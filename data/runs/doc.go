@@ -25,7 +25,8 @@
 // Readers trust only folders that hold _SUCCESS: Dates, Latest, Before and
 // AtOrBefore skip the others, and names that are not as_of=YYYY-MM-DD.
 // Open reads a run's manifest and part list; Run.Read concatenates its
-// parts' columns.
+// parts' columns. The scores may be a folder or a bucket URL: the readers
+// reach both through data/store, one code path.
 //
 // # Segments and tiers
 //

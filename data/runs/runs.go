@@ -88,29 +88,37 @@ func ParseFolder(name string) (day string, ok bool) {
 	return d, true
 }
 
-// Dates returns the dates of the finished runs under out, oldest first: the
-// as_of=YYYY-MM-DD folders that hold SuccessFile. Folders being written
-// (under a temporary name), half-copied ones and other names are left
-// out. A missing out is an error that wraps fs.ErrNotExist; out without
-// runs gives none and no error.
+// Dates returns the dates of the finished runs under out, a folder or a
+// bucket URL, oldest first: the as_of=YYYY-MM-DD folders (prefixes) that
+// hold SuccessFile. Folders being written (under a temporary name, or
+// without SuccessFile yet on a bucket, where it is uploaded last),
+// half-copied ones and other names are left out. A missing folder is an
+// error that wraps fs.ErrNotExist (a bucket prefix that holds nothing
+// gives no dates); out without runs gives none and no error.
 func Dates(out string) ([]string, error) {
-	if store.IsURL(out) {
-		return bucketDates(out)
+	ctx := context.Background()
+	s, err := store.Open(ctx, out, store.Options{})
+	if err != nil {
+		return nil, err
 	}
-	ents, err := os.ReadDir(out)
+	defer s.Close()
+	if _, local := s.Local(); local {
+		if st, err := os.Stat(out); err != nil {
+			return nil, err
+		} else if !st.IsDir() {
+			return nil, fmt.Errorf("%s is not a folder", out)
+		}
+	}
+	objs, err := s.List(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	var dates []string
-	for _, e := range ents {
-		d, ok := ParseFolder(e.Name())
-		if !ok || !e.IsDir() {
-			continue
+	for _, o := range objs {
+		folder, file, ok := strings.Cut(o.Key, "/")
+		if d, isRun := ParseFolder(folder); ok && isRun && file == SuccessFile {
+			dates = append(dates, d)
 		}
-		if _, err := os.Stat(filepath.Join(out, e.Name(), SuccessFile)); err != nil {
-			continue
-		}
-		dates = append(dates, d)
 	}
 	slices.Sort(dates)
 	return dates, nil
@@ -273,21 +281,28 @@ type Run struct {
 	// every part-*.parquet of Dir when it lists none.
 	Parts []string
 
-	s *store.Store // the bucket of a run opened from a URL; nil for a folder
+	s *store.Store // the folder or bucket the run was opened from
 }
 
-// Open reads the manifest of the run of day under out. Its errors name
-// the folder; a folder without a readable manifest wraps the
-// file system's error, a garbled one the decoder's.
+// Open reads the manifest of the run of day under out, a folder or a
+// bucket URL; Read then reads the parts, through the same store. Its
+// errors name the folder; a folder without a readable manifest wraps the
+// store's error, a garbled one the decoder's.
 func Open(out, day string) (*Run, error) {
 	if err := CheckDate(day); err != nil {
 		return nil, err
 	}
-	if store.IsURL(out) {
-		return openBucket(out, day)
+	ctx := context.Background()
+	s, err := store.Open(ctx, out, store.Options{})
+	if err != nil {
+		return nil, err
 	}
-	r := &Run{Dir: Dir(out, day), AsOf: day}
-	b, err := os.ReadFile(filepath.Join(r.Dir, ManifestFile))
+	name := Folder(day)
+	r := &Run{Dir: s.URL(name), AsOf: day, s: s}
+	if _, local := s.Local(); local {
+		r.Dir = Dir(out, day) // as the caller spelled it
+	}
+	b, err := s.ReadAll(ctx, name+"/"+ManifestFile)
 	if err != nil {
 		return nil, fmt.Errorf("run %s has no readable %s (not a finished run?): %w", r.Dir, ManifestFile, err)
 	}
@@ -296,18 +311,21 @@ func Open(out, day string) (*Run, error) {
 	}
 	r.Parts = r.Manifest.Parts
 	if len(r.Parts) == 0 {
-		if r.Parts, err = filepath.Glob(filepath.Join(r.Dir, "part-*.parquet")); err != nil {
+		objs, err := s.List(ctx, name+"/")
+		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", r.Dir, err)
 		}
-		for i := range r.Parts {
-			r.Parts[i] = filepath.Base(r.Parts[i])
+		for _, o := range objs {
+			if p := strings.TrimPrefix(o.Key, name+"/"); strings.HasPrefix(p, "part-") && strings.HasSuffix(p, ".parquet") && !strings.Contains(p, "/") {
+				r.Parts = append(r.Parts, p)
+			}
 		}
 	}
 	if len(r.Parts) == 0 {
 		return nil, fmt.Errorf("run %s has no part-*.parquet files: %w", r.Dir, fs.ErrNotExist)
 	}
 	for _, p := range r.Parts {
-		if p != filepath.Base(p) || !strings.HasSuffix(p, ".parquet") || strings.HasPrefix(p, ".") {
+		if p != filepath.Base(p) || strings.Contains(p, "/") || !strings.HasSuffix(p, ".parquet") || strings.HasPrefix(p, ".") {
 			return nil, fmt.Errorf("run %s: manifest names part %q outside the run folder: %w", r.Dir, p, ErrBadPart)
 		}
 	}
@@ -325,15 +343,7 @@ var ErrBadPart = errors.New("bad part file")
 func (r *Run) Read(names ...string) ([]data.OutColumn, error) {
 	var all []data.OutColumn
 	for _, p := range r.Parts {
-		var cols []data.OutColumn
-		var err error
-		if r.s != nil {
-			cols, err = data.ReadStoreColumns(context.Background(), r.s, Folder(r.AsOf)+"/"+p, names...)
-		} else if len(names) == 0 {
-			cols, err = data.ReadColumns(filepath.Join(r.Dir, p))
-		} else {
-			cols, err = data.ReadNamedColumns(filepath.Join(r.Dir, p), names)
-		}
+		cols, err := data.ReadStoreColumns(context.Background(), r.s, Folder(r.AsOf)+"/"+p, names...)
 		if err != nil {
 			return nil, fmt.Errorf("run %s: %w", r.Dir, err)
 		}
