@@ -305,16 +305,3 @@ func (r *Registry) Load(version string) (*Trained, Meta, error) {
 	}
 	return &t, meta, nil
 }
-
-// ReadFile returns the file name of a visible version, such as an extra
-// file Save wrote; a version that is not visible is ErrNoModel.
-func (r *Registry) ReadFile(version, name string) ([]byte, error) {
-	if _, err := r.readMeta(version); err != nil {
-		return nil, err
-	}
-	b, err := r.b.read(version, name)
-	if err != nil {
-		return nil, fmt.Errorf("read %s %s: %w", version, name, err)
-	}
-	return b, nil
-}
