@@ -108,7 +108,10 @@
 // and the drift of the test cutoff against training (model.Record in
 // meta.json), and a MODEL_CARD.md rendered from the same facts is written
 // with it. Models lists a registry's versions; ExportModel writes one in
-// XGBoost's JSON format with its calibrator beside it. TrainTable trains on
+// XGBoost's JSON format with its calibrator beside it. The registry is a
+// folder or a bucket URL: every command opens it through openRegistry,
+// which adapts data/store to model.Storage for a bucket; train keeps its
+// feature cache on local disk whichever it is (registryCacheDir). TrainTable trains on
 // a one-row-per-customer table with stratified k-fold cross-validation.
 //
 // # Errors
