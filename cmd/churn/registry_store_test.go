@@ -216,6 +216,12 @@ func TestRegistryOnS3BadInput(t *testing.T) {
 	}{
 		{"no such bucket", []string{"models", "--registry", srv.URL("nomodels", "churn")}, nil, 2,
 			[]string{"s3://nomodels/churn", "does the bucket exist"}},
+		{"train into no such bucket", []string{"train", "--data", local, "--as-of", sample.End, "--registry", srv.URL("nomodels", "churn")}, nil, 2,
+			[]string{"s3://nomodels/churn", "does the bucket exist"}},
+		{"promote in no such bucket", []string{"promote", "--registry", srv.URL("nomodels", "churn"), "v0001"}, nil, 2,
+			[]string{"s3://nomodels/churn", "does the bucket exist"}},
+		{"run from no such bucket", []string{"run", "--data", local, "--as-of", sample.End, "--out", out, "--registry", srv.URL("nomodels", "churn")}, nil, 2,
+			[]string{"s3://nomodels/churn", "does the bucket exist"}},
 		{"an empty prefix", []string{"models", "--registry", srv.URL("models", "nothing")}, nil, 2,
 			[]string{"s3://models/nothing", "holds nothing"}},
 		{"no promoted model", []string{"run", "--data", local, "--as-of", sample.End, "--out", out, "--registry", srv.URL("models", "nothing")}, nil, 2,

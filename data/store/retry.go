@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"gocloud.dev/gcerrors"
 )
 
@@ -100,6 +101,17 @@ func credentials(err error) bool {
 		strings.Contains(msg, "no EC2 IMDS role found")
 }
 
+// noBucket reports whether err says that the bucket itself does not
+// exist (S3's NoSuchBucket, GCS's "bucket doesn't exist"), not only the
+// object asked for.
+func noBucket(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchBucket" {
+		return true
+	}
+	return strings.Contains(err.Error(), "bucket doesn't exist")
+}
+
 // noEndpoint reports whether err says that the SDK could not work out
 // where to send the request, before sending it: S3 without a region (no
 // AWS_REGION, no region in ~/.aws/config or in the URL).
@@ -140,6 +152,8 @@ func (s *Store) fail(op, key string, err error) error {
 		return fmt.Errorf("%s: %w (no region or endpoint: set AWS_REGION or add ?region= to the URL): %w", what, ErrAccess, err)
 	case code(err) == codeDenied:
 		return fmt.Errorf("%s: %w (check the credentials of the cloud's standard chain and the bucket's permissions): %w", what, ErrAccess, err)
+	case code(err) == codeNotFound && noBucket(err):
+		return fmt.Errorf("%s: %w (does the bucket exist?): %w", what, ErrAccess, err)
 	case code(err) == codeNotFound && (op == "open" || op == "read"):
 		return fmt.Errorf("%s: %w: %w", what, ErrGone, err)
 	case code(err) == codeNotFound && op == "list":

@@ -298,7 +298,7 @@ func (s *Store) ReadAll(ctx context.Context, key string) ([]byte, error) {
 		b, err = s.bucket.ReadAll(ctx, key)
 		return err
 	})
-	if code(err) == codeNotFound {
+	if code(err) == codeNotFound && !noBucket(err) {
 		return nil, fmt.Errorf("%w: %w", s.fail("read", key, err), fs.ErrNotExist)
 	}
 	if err != nil {

@@ -192,6 +192,14 @@ func TestBadStores(t *testing.T) {
 			srv := s3test.Start(t, "bkt")
 			return srv.URL("nobucket", "d"), list
 		}, store.ErrAccess, "s3://nobucket/d"},
+		{"no such bucket to read from", func(t *testing.T) (string, func(*store.Store) error) {
+			srv := s3test.Start(t, "bkt")
+			return srv.URL("nobucket", "d"), func(s *store.Store) error { _, err := s.ReadAll(ctx, "PROMOTED"); return err }
+		}, store.ErrAccess, "s3://nobucket/d/PROMOTED"},
+		{"no such bucket to write to", func(t *testing.T) (string, func(*store.Store) error) {
+			srv := s3test.Start(t, "bkt")
+			return srv.URL("nobucket", "d"), func(s *store.Store) error { return s.Put(ctx, "x", nil, true) }
+		}, store.ErrAccess, "s3://nobucket/d/x"},
 		{"gcs without credentials", func(t *testing.T) (string, func(*store.Store) error) {
 			t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(t.TempDir(), "missing.json"))
 			return "gs://bkt/d", list
