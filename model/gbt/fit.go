@@ -408,20 +408,7 @@ func (t *trainer) expand(nodes []tnode, small, large []int) {
 		idx := t.idxIn[sn.inLo:sn.inHi]
 		g := t.gathered[sn.inLo:sn.inHi]
 		if len(fs) == histGroup {
-			h0, h1, h2, h3 := hs[0], hs[1], hs[2], hs[3]
-			c0, c1, c2, c3 := cols[0], cols[1], cols[2], cols[3]
-			for i, r := range idx {
-				gp := g[i]
-				b0, b1, b2, b3 := c0[r], c1[r], c2[r], c3[r]
-				h0[b0].g += gp.g
-				h0[b0].h += gp.h
-				h1[b1].g += gp.g
-				h1[b1].h += gp.h
-				h2[b2].g += gp.g
-				h2[b2].h += gp.h
-				h3[b3].g += gp.g
-				h3[b3].h += gp.h
-			}
+			addHist4(&hs, &cols, idx, g)
 		} else {
 			for q := range fs {
 				h, col := hs[q], cols[q]
