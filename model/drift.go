@@ -29,9 +29,11 @@ func NewDistribution(values []float64, bins int) Distribution {
 		bins = 10
 	}
 	var present []float64
+	top := math.Inf(-1)
 	for _, v := range values {
 		if !math.IsNaN(v) {
 			present = append(present, v)
+			top = max(top, v)
 		}
 	}
 	d := Distribution{}
@@ -42,7 +44,15 @@ func NewDistribution(values []float64, bins int) Distribution {
 		d.Props = []float64{0}
 		return d
 	}
-	slices.Sort(present)
+	// The edges are order statistics: placing them is enough, a full sort
+	// is not needed.
+	ranks := make([]int, 0, bins-1)
+	for k := 1; k < bins; k++ {
+		if r := (k * len(present)) / bins; len(ranks) == 0 || r > ranks[len(ranks)-1] {
+			ranks = append(ranks, r)
+		}
+	}
+	selectRanks(present, ranks)
 	for k := 1; k < bins; k++ {
 		e := present[(k*len(present))/bins]
 		if math.IsInf(e, 0) || (len(d.Edges) > 0 && e <= d.Edges[len(d.Edges)-1]) {
@@ -51,11 +61,58 @@ func NewDistribution(values []float64, bins int) Distribution {
 		d.Edges = append(d.Edges, e)
 	}
 	// Drop an edge at the maximum: its upper bin would hold nothing.
-	if n := len(d.Edges); n > 0 && d.Edges[n-1] >= present[len(present)-1] {
+	if n := len(d.Edges); n > 0 && d.Edges[n-1] >= top {
 		d.Edges = d.Edges[:n-1]
 	}
 	d.Props = d.shares(present)
 	return d
+}
+
+// selectRanks reorders a, which holds no NaN, so that a[r] is the value a
+// sorted in increasing order would hold at r, for every r in ranks
+// (increasing): a multiple quickselect with three-way partitions, so that
+// columns of many equal values stay linear.
+func selectRanks(a []float64, ranks []int) {
+	selectIn(a, 0, len(a), ranks)
+}
+
+// selectIn places ranks, all within [lo, hi), within a[lo:hi].
+func selectIn(a []float64, lo, hi int, ranks []int) {
+	for len(ranks) > 0 && hi-lo > 1 {
+		// Median of three as the pivot.
+		x, y, z := a[lo], a[lo+(hi-lo)/2], a[hi-1]
+		p := max(min(x, y), min(max(x, y), z))
+		// a[lo:lt] < p, a[lt:gt] == p, a[gt:hi] > p.
+		lt, i, gt := lo, lo, hi
+		for i < gt {
+			switch v := a[i]; {
+			case v < p:
+				a[lt], a[i] = a[i], a[lt]
+				lt++
+				i++
+			case v > p:
+				gt--
+				a[gt], a[i] = a[i], a[gt]
+			default:
+				i++
+			}
+		}
+		// Ranks below lt are placed within a[lo:lt], ranks from gt on
+		// within a[gt:hi]; those between hold p already.
+		k := 0
+		for k < len(ranks) && ranks[k] < lt {
+			k++
+		}
+		m := k
+		for m < len(ranks) && ranks[m] < gt {
+			m++
+		}
+		if k > 0 {
+			selectIn(a, lo, lt, ranks[:k])
+		}
+		ranks = ranks[m:]
+		lo = gt
+	}
 }
 
 // shares returns the share of the non-missing values in each bin.
