@@ -79,15 +79,25 @@ func TestBinBeyondFloat32(t *testing.T) {
 	}
 }
 
-// TestSearchCuts finds the first edge at or above every value, against a
-// linear scan, for every number of edges up to 20.
-func TestSearchCuts(t *testing.T) {
+// TestSearchKeys finds the first edge at or above every value, against a
+// linear scan of the float64 edges, for every number of edges up to 20,
+// with negative edges, -0 and +0 on either side, and values beyond the
+// edges.
+func TestSearchKeys(t *testing.T) {
 	for n := range 21 {
 		cuts := make([]float64, n)
 		for i := range cuts {
-			cuts[i] = float64(2 * i)
+			cuts[i] = float64(2*i) - 11.25
 		}
-		for v := -1.5; v <= float64(2*n)+1; v += 0.5 {
+		keys := make([]uint64, n)
+		for i, c := range cuts {
+			keys[i] = thresholdKey(c)
+		}
+		vals := []float64{math.Copysign(0, -1), 0, -math.MaxFloat64, math.MaxFloat64, math.SmallestNonzeroFloat64}
+		for v := -13.5; v <= float64(2*n)+1; v += 0.25 {
+			vals = append(vals, v)
+		}
+		for _, v := range vals {
 			want := n
 			for i, c := range cuts {
 				if v <= c {
@@ -95,8 +105,17 @@ func TestSearchCuts(t *testing.T) {
 					break
 				}
 			}
-			if got := searchCuts(cuts, v); got != want {
+			if got := searchKeys(keys, orderKey(v)); got != want {
 				t.Fatalf("%d edges, value %g: %d, want %d", n, v, got, want)
+			}
+		}
+	}
+	// An edge at zero takes -0 and +0 alike.
+	for _, edge := range []float64{math.Copysign(0, -1), 0} {
+		keys := []uint64{thresholdKey(edge)}
+		for _, v := range []float64{math.Copysign(0, -1), 0} {
+			if got := searchKeys(keys, orderKey(v)); got != 0 {
+				t.Errorf("edge %g, value %g: bin %d, want 0", edge, v, got)
 			}
 		}
 	}
