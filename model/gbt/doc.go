@@ -44,10 +44,10 @@
 // summed by one goroutine in row order, so no partial histograms need
 // reducing and the model is bit-identical for any Workers value; the best
 // split is chosen afterwards in column order. On amd64 the histogram loop
-// adds a gradient and hessian pair to a bin as one SSE2 vector
-// (hist_amd64.s), whose two lanes round as two scalar additions do, so
-// the model is the same bit for bit as the Go loop's, which other
-// platforms and the purego build tag use. Predict spreads blocks of
+// (eight or four columns per pass over a node's rows) adds a gradient and
+// hessian pair to a bin as one SSE2 vector (hist_amd64.s), whose two lanes
+// round as two scalar additions do, so the model is the same bit for bit
+// as the Go loop's, which other platforms and the purego build tag use. Predict spreads blocks of
 // rows over goroutines the same way; Contributions and ContributionsRows
 // run on the caller's goroutine. Equal data, Params and Seed give
 // equal models, and MarshalBinary gives equal bytes.

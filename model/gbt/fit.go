@@ -17,8 +17,8 @@ type gpair struct{ g, h float64 }
 // checks when a uint8 code indexes a *[histWidth]gpair.
 const histWidth = 256
 
-// histGroup is the number of columns summed together in one pass.
-const histGroup = 4
+// histGroup is the number of columns of one histogram task.
+const histGroup = 8
 
 // Fit trains a model on train with binary log loss. When valid is not nil
 // its log loss is tracked after every round and, with EarlyStopping > 0,
@@ -390,7 +390,7 @@ func (t *trainer) expand(nodes []tnode, small, large []int) {
 	found := make([]splitInfo, 2*len(small)*nf)
 	// A task sums up to histGroup columns in one pass over the rows: the
 	// gradient is loaded once, and the columns' independent updates
-	// overlap where one column would wait on its previous store.
+	// overlap where one column would wait on its previous store (addHist).
 	groups := (nf + histGroup - 1) / histGroup
 	parallel.For(t.workers, len(small)*groups, func(task int) {
 		k, grp := task/groups, task%groups
@@ -407,18 +407,7 @@ func (t *trainer) expand(nodes []tnode, small, large []int) {
 		}
 		idx := t.idxIn[sn.inLo:sn.inHi]
 		g := t.gathered[sn.inLo:sn.inHi]
-		if len(fs) == histGroup {
-			addHist4(&hs, &cols, idx, g)
-		} else {
-			for q := range fs {
-				h, col := hs[q], cols[q]
-				for i, r := range idx {
-					b := col[r]
-					h[b].g += g[i].g
-					h[b].h += g[i].h
-				}
-			}
-		}
+		addHist(hs[:len(fs)], cols[:len(fs)], idx, g)
 		for q, f := range fs {
 			nb := t.bins.nbins[f]
 			h := hs[q][:nb+1]

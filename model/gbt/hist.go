@@ -3,8 +3,9 @@ package gbt
 // addHist4Go adds g[i] to bin cols[q][idx[i]] of hs[q], for q < 4 and
 // every i, in order of i: what addHist4 does, in Go. The order of the
 // additions into each bin is the order of idx, so that a histogram's sums
-// are the same bit for bit whichever of the two builds it.
-func addHist4Go(hs *[histGroup]*[histWidth]gpair, cols *[histGroup][]uint8, idx []int32, g []gpair) {
+// are the same bit for bit whichever kernel builds it, and however its
+// columns are grouped.
+func addHist4Go(hs *[4]*[histWidth]gpair, cols *[4][]uint8, idx []int32, g []gpair) {
 	h0, h1, h2, h3 := hs[0], hs[1], hs[2], hs[3]
 	c0, c1, c2, c3 := cols[0], cols[1], cols[2], cols[3]
 	g = g[:len(idx)]
@@ -19,5 +20,32 @@ func addHist4Go(hs *[histGroup]*[histWidth]gpair, cols *[histGroup][]uint8, idx 
 		h2[b2].h += gp.h
 		h3[b3].g += gp.g
 		h3[b3].h += gp.h
+	}
+}
+
+// addHistGo is addHist4Go for one column.
+func addHistGo(h *[histWidth]gpair, col []uint8, idx []int32, g []gpair) {
+	g = g[:len(idx)]
+	for i, r := range idx {
+		b := col[r]
+		h[b].g += g[i].g
+		h[b].h += g[i].h
+	}
+}
+
+// addHist adds g[i] to bin cols[q][idx[i]] of hs[q] for every column q
+// and every i, in order of i, eight or four columns per pass over the rows
+// where it can: one load of a row's gradient serves them all, and their
+// independent additions overlap.
+func addHist(hs []*[histWidth]gpair, cols [][]uint8, idx []int32, g []gpair) {
+	q := 0
+	for ; q+8 <= len(hs); q += 8 {
+		addHist8((*[8]*[histWidth]gpair)(hs[q:q+8]), (*[8][]uint8)(cols[q:q+8]), idx, g)
+	}
+	for ; q+4 <= len(hs); q += 4 {
+		addHist4((*[4]*[histWidth]gpair)(hs[q:q+4]), (*[4][]uint8)(cols[q:q+4]), idx, g)
+	}
+	for ; q < len(hs); q++ {
+		addHistGo(hs[q], cols[q], idx, g)
 	}
 }

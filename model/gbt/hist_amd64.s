@@ -56,3 +56,52 @@ loop:
 
 done:
 	RET
+
+// func addHist8SSE2(h *[8]*gpair, c *[8]*uint8, idx []int32, g []gpair)
+//
+// addHist4SSE2 for eight columns: eight chains of additions per row, which
+// overlap where a column's repeated bin makes each addition wait on the
+// previous one's store.
+TEXT ·addHist8SSE2(SB), NOSPLIT, $0-64
+	MOVQ h+0(FP), AX
+	MOVQ c+8(FP), BX
+	MOVQ 0(BX), R8
+	MOVQ 8(BX), R9
+	MOVQ 16(BX), R10
+	MOVQ 24(BX), R11
+	MOVQ 32(BX), R12
+	MOVQ 40(BX), R13
+	MOVQ 48(BX), R14
+	MOVQ 56(BX), R15
+	MOVQ idx_base+16(FP), SI
+	MOVQ idx_len+24(FP), CX
+	LEAQ (SI)(CX*4), CX
+	MOVQ g_base+40(FP), DI
+
+#define ADDBIN(CODES, SLOT, XR) \
+	MOVBQZX (CODES)(DX*1), BX; \
+	SHLQ    $4, BX; \
+	ADDQ    SLOT(AX), BX; \
+	MOVUPD  (BX), XR; \
+	ADDPD   X0, XR; \
+	MOVUPD  XR, (BX)
+
+loop8:
+	CMPQ SI, CX
+	JAE  done8
+	MOVLQSX (SI), DX
+	MOVUPD  (DI), X0
+	ADDBIN(R8, 0, X1)
+	ADDBIN(R9, 8, X2)
+	ADDBIN(R10, 16, X3)
+	ADDBIN(R11, 24, X4)
+	ADDBIN(R12, 32, X5)
+	ADDBIN(R13, 40, X6)
+	ADDBIN(R14, 48, X7)
+	ADDBIN(R15, 56, X8)
+	ADDQ $4, SI
+	ADDQ $16, DI
+	JMP  loop8
+
+done8:
+	RET

@@ -1,14 +1,16 @@
 package gbt
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
 
-// TestAddHist4: the histogram kernel of this platform gives the same sums,
-// bit for bit, as the Go loop, on codes that spread over every bin, that
-// repeat one bin (the additions then chain) and over scattered rows.
-func TestAddHist4(t *testing.T) {
+// TestAddHist: the histogram kernels of this platform, eight, four or one
+// column at a time, give the same sums, bit for bit, as the one-column Go
+// loop, on codes that spread over every bin, that repeat one bin (the
+// additions then chain) and over scattered rows.
+func TestAddHist(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	const rows = 5000
 	for _, tc := range []struct {
@@ -26,7 +28,8 @@ func TestAddHist4(t *testing.T) {
 		{"scattered rows", func() uint8 { return uint8(rng.IntN(17)) }, 0.07},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var cols [histGroup][]uint8
+			const ncols = 13
+			cols := make([][]uint8, ncols)
 			for q := range cols {
 				cols[q] = make([]uint8, rows)
 				for r := range cols[q] {
@@ -43,16 +46,21 @@ func TestAddHist4(t *testing.T) {
 			for i := range g {
 				g[i] = gpair{rng.NormFloat64() * 1e3, rng.Float64() / 7}
 			}
-			var want, got [histGroup]*[histWidth]gpair
+			want := make([]*[histWidth]gpair, ncols)
 			for q := range want {
-				want[q], got[q] = new([histWidth]gpair), new([histWidth]gpair)
+				want[q] = new([histWidth]gpair)
+				addHistGo(want[q], cols[q], idx, g)
 			}
-			addHist4Go(&want, &cols, idx, g)
-			addHist4(&got, &cols, idx, g)
-			for q := range want {
-				for b := range want[q] {
-					if got[q][b] != want[q][b] {
-						t.Fatalf("column %d bin %d: got %v, want %v", q, b, got[q][b], want[q][b])
+			// Every split of the columns into kernels: 8 + 4 + 1, 4 + 4 + 3, ...
+			for n := 1; n <= ncols; n++ {
+				got := make([]*[histWidth]gpair, n)
+				for q := range got {
+					got[q] = new([histWidth]gpair)
+				}
+				addHist(got, cols[:n], idx, g)
+				for q := range got {
+					if *got[q] != *want[q] {
+						t.Fatalf("%d columns: column %d differs from the one-column loop", n, q)
 					}
 				}
 			}
@@ -60,30 +68,34 @@ func TestAddHist4(t *testing.T) {
 	}
 }
 
-// TestAddHist4Bounds: a row past the codes or a gradient buffer shorter
-// than the rows panics before any bin changes, as Go's bounds checks do.
-func TestAddHist4Bounds(t *testing.T) {
-	var hs [histGroup]*[histWidth]gpair
-	var cols [histGroup][]uint8
-	for q := range hs {
-		hs[q] = new([histWidth]gpair)
-		cols[q] = make([]uint8, 4)
-	}
-	for _, tc := range []struct {
-		name string
-		idx  []int32
-		g    []gpair
-	}{
-		{"row past the codes", []int32{0, 4}, make([]gpair, 2)},
-		{"short gradients", []int32{0, 1, 2}, make([]gpair, 2)},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Fatal("no panic")
-				}
-			}()
-			addHist4(&hs, &cols, tc.idx, tc.g)
-		})
+// TestAddHistBounds: a row past the codes, a negative row or a gradient
+// buffer shorter than the rows panics before any bin changes, as Go's
+// bounds checks do, in the eight- and the four-column kernel.
+func TestAddHistBounds(t *testing.T) {
+	for _, n := range []int{8, 4} {
+		hs := make([]*[histWidth]gpair, n)
+		cols := make([][]uint8, n)
+		for q := range hs {
+			hs[q] = new([histWidth]gpair)
+			cols[q] = make([]uint8, 4)
+		}
+		for _, tc := range []struct {
+			name string
+			idx  []int32
+			g    []gpair
+		}{
+			{"row past the codes", []int32{0, 4}, make([]gpair, 2)},
+			{"negative row", []int32{-1, 2}, make([]gpair, 2)},
+			{"short gradients", []int32{0, 1, 2}, make([]gpair, 2)},
+		} {
+			t.Run(fmt.Sprintf("%d columns/%s", n, tc.name), func(t *testing.T) {
+				defer func() {
+					if recover() == nil {
+						t.Fatal("no panic")
+					}
+				}()
+				addHist(hs, cols, tc.idx, tc.g)
+			})
+		}
 	}
 }
