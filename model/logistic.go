@@ -91,7 +91,7 @@ func FitLogistic(x *Matrix, y []float64, p LogisticParams) (*Logistic, error) {
 		p.GradTol = d.GradTol
 	}
 	m := &Logistic{Features: append([]string(nil), x.Cols...)}
-	m.standardise(x)
+	m.standardise(x, p.Workers)
 	if len(m.Terms) == 0 {
 		return nil, fmt.Errorf("%d columns: %w", len(x.Cols), ErrNoUsableFeatures)
 	}
@@ -125,38 +125,17 @@ func FitLogistic(x *Matrix, y []float64, p LogisticParams) (*Logistic, error) {
 }
 
 // standardise chooses the design terms and their centring and scale.
-func (m *Logistic) standardise(x *Matrix) {
-	c := len(x.Cols)
+func (m *Logistic) standardise(x *Matrix, workers int) {
+	st := columnStats(x, workers)
 	for j, name := range x.Cols {
-		var n, missing int
-		var sum float64
-		inf := false
-		for i := 0; i < x.Rows; i++ {
-			v := x.X[i*c+j]
-			switch {
-			case math.IsNaN(v):
-				missing++
-			case math.IsInf(v, 0):
-				inf = true
-			default:
-				n++
-				sum += v
-			}
-		}
-		if inf {
+		n, missing, mean, ss := st.n[j], st.missing[j], st.mean[j], st.ss[j]
+		if st.inf[j] {
 			m.Notes = append(m.Notes, fmt.Sprintf("dropped %s: infinite values", name))
 			continue
 		}
 		if n == 0 {
 			m.Notes = append(m.Notes, fmt.Sprintf("dropped %s: all missing", name))
 			continue
-		}
-		mean := sum / float64(n)
-		var ss float64
-		for i := 0; i < x.Rows; i++ {
-			if v := x.X[i*c+j]; !math.IsNaN(v) {
-				ss += (v - mean) * (v - mean)
-			}
 		}
 		// Population sd over all rows with missing imputed by the mean.
 		sd := math.Sqrt(ss / float64(x.Rows))
@@ -173,6 +152,67 @@ func (m *Logistic) standardise(x *Matrix) {
 			m.Terms = append(m.Terms, LogisticTerm{Feature: j, Indicator: true, Mean: share, Scale: math.Sqrt(share * (1 - share))})
 		}
 	}
+}
+
+// colStats holds, per column, the count of finite values, of NaNs,
+// whether an infinity occurs, the mean of the finite values and the sum of
+// their squared deviations from it.
+type colStats struct {
+	n, missing []int
+	inf        []bool
+	mean, ss   []float64
+}
+
+// statsBlock is the columns one task of columnStats sums: two cache lines
+// of a row.
+const statsBlock = 16
+
+// columnStats sums every column in row order, so the figures do not depend
+// on the worker count. A task takes a block of adjacent columns and reads
+// its part of every row, so the matrix is read in order, not a column at
+// a time across every row.
+func columnStats(x *Matrix, workers int) colStats {
+	c := len(x.Cols)
+	st := colStats{n: make([]int, c), missing: make([]int, c), inf: make([]bool, c), mean: make([]float64, c), ss: make([]float64, c)}
+	blocks := (c + statsBlock - 1) / statsBlock
+	parallel.For(parallel.Workers(workers), blocks, func(blk int) {
+		lo, hi := blk*statsBlock, min((blk+1)*statsBlock, c)
+		var n, missing [statsBlock]int
+		var inf [statsBlock]bool
+		var sum, mean, ss [statsBlock]float64
+		for i := 0; i < x.Rows; i++ {
+			for j, v := range x.X[i*c+lo : i*c+hi] {
+				switch {
+				case math.IsNaN(v):
+					missing[j]++
+				case math.IsInf(v, 0):
+					inf[j] = true
+				default:
+					n[j]++
+					sum[j] += v
+				}
+			}
+		}
+		for j := range hi - lo {
+			if n[j] > 0 {
+				mean[j] = sum[j] / float64(n[j])
+			}
+		}
+		for i := 0; i < x.Rows; i++ {
+			for j, v := range x.X[i*c+lo : i*c+hi] {
+				if !math.IsNaN(v) {
+					d := v - mean[j]
+					ss[j] += d * d
+				}
+			}
+		}
+		copy(st.n[lo:hi], n[:])
+		copy(st.missing[lo:hi], missing[:])
+		copy(st.inf[lo:hi], inf[:])
+		copy(st.mean[lo:hi], mean[:])
+		copy(st.ss[lo:hi], ss[:])
+	})
+	return st
 }
 
 // design writes the standardised terms of one row into z.

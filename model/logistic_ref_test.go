@@ -27,7 +27,7 @@ func fitLogisticLBFGS(x *Matrix, y []float64, p LogisticParams) (*Logistic, erro
 		p.PosWeight = 1
 	}
 	m := &Logistic{Features: slices.Clone(x.Cols)}
-	m.standardise(x)
+	m.standardise(x, 0)
 	if len(m.Terms) == 0 {
 		return nil, ErrNoUsableFeatures
 	}
