@@ -102,7 +102,7 @@
 // that refit is the saved model; the registry records which model the
 // holdout measures, the refit, the GBT parameters (Train.GBT) and, with
 // Train.Search, the parameter search (model.SearchGBT). Every phase's wall
-// time is logged and returned in TrainSummary.Phases. The saved version
+// time and CPU time is logged and returned in TrainSummary.Phases. The saved version
 // records its parameters, trees used, gain and mean |SHAP| importance (on
 // up to 2,000 holdout rows), the data window, metrics per plan and region
 // and the drift of the test cutoff against training (model.Record in

@@ -51,10 +51,15 @@ type TrainSummary struct {
 // CutoffSummary describes one training cutoff.
 type CutoffSummary = trainset.CutoffSummary
 
-// PhaseTime is the wall time of one phase of churn train.
+// PhaseTime is the wall time of one phase of churn train, and the CPU
+// time (user and system, all goroutines) the process used from the end of
+// the previous phase to the end of this one: on a shared machine the CPU
+// time says what a phase costs when its wall time mostly says how busy
+// the machine was. CPUMS is 0 where the platform does not report CPU time.
 type PhaseTime struct {
 	Name       string `json:"name"`
 	DurationMS int64  `json:"duration_ms"`
+	CPUMS      int64  `json:"cpu_ms"`
 }
 
 // RefitSummary says what the saved model was refitted on.
@@ -81,9 +86,15 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
 	}
 	var phases []PhaseTime
+	lastCPU, _ := processCPU()
 	phase := func(name string, d time.Duration) {
-		phases = append(phases, PhaseTime{Name: name, DurationMS: d.Milliseconds()})
-		log.Info().Str("phase", name).Int64("duration_ms", d.Milliseconds()).Msg("phase done")
+		p := PhaseTime{Name: name, DurationMS: d.Milliseconds()}
+		if cpu, ok := processCPU(); ok {
+			p.CPUMS = (cpu - lastCPU).Milliseconds()
+			lastCPU = cpu
+		}
+		phases = append(phases, p)
+		log.Info().Str("phase", name).Int64("duration_ms", p.DurationMS).Int64("cpu_ms", p.CPUMS).Msg("phase done")
 	}
 	root, asOf, ds, err := openDataset(&cfg, &env)
 	if err != nil {

@@ -62,6 +62,15 @@ func TestTrainReusesCachedFeatures(t *testing.T) {
 	if first.CachedCuts != 0 {
 		t.Errorf("first train: %d cutoffs from the cache, want 0", first.CachedCuts)
 	}
+	// Every phase reports its CPU time where the platform does; fitting
+	// the trees cannot take none.
+	if _, ok := processCPU(); ok {
+		for _, p := range first.Phases {
+			if p.CPUMS < 0 || (p.Name == "fit gbt" && p.CPUMS == 0) {
+				t.Errorf("phase %s: CPU %d ms", p.Name, p.CPUMS)
+			}
+		}
+	}
 	second, err := Train(ctx, cfg, env)
 	if err != nil {
 		t.Fatalf("second train: %v", err)

@@ -173,7 +173,11 @@ func printTrain(w io.Writer, s *jobs.TrainSummary) {
 	}
 	fmt.Fprintf(w, "\nPhases:")
 	for _, p := range s.Phases {
-		fmt.Fprintf(w, " %s %.1fs;", p.Name, float64(p.DurationMS)/1000)
+		fmt.Fprintf(w, " %s %.1fs", p.Name, float64(p.DurationMS)/1000)
+		if p.CPUMS > 0 {
+			fmt.Fprintf(w, " (CPU %.1fs)", float64(p.CPUMS)/1000)
+		}
+		fmt.Fprint(w, ";")
 	}
 	fmt.Fprintf(w, " total %.1fs\n", float64(s.DurationMS)/1000)
 }
