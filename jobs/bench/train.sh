@@ -3,7 +3,7 @@
 # default 200,000 x 540) and time `churn train` for 8 monthly cutoffs as of
 # 2026-11-01 under /usr/bin/time -v, on CORES cores (taskset, GOMAXPROCS),
 # into a fresh registry so that no cutoff comes from the feature cache.
-# Prints wall, CPU, peak memory and the wall time of every phase.
+# Prints wall, CPU, peak memory and the wall and CPU time of every phase.
 #
 #   jobs/bench/train.sh                         # builds ./cmd/churn
 #   BIN=/path/to/churn jobs/bench/train.sh      # a prebuilt binary
@@ -48,6 +48,6 @@ user=$(grep "User time" "$DIR/train.log" | awk '{print $NF}')
 sys=$(grep "System time" "$DIR/train.log" | awk '{print $NF}')
 peak=$(grep "Maximum resident set size" "$DIR/train.log" | awk '{print $NF}')
 echo "train: $N customers, $CUTOFFS cutoffs, $CORES cores: wall $wall, user ${user}s, sys ${sys}s, peak $((peak / 1024)) MiB"
-grep '"message":"phase done"' "$DIR/train.log" | grep -o '"phase":"[^"]*"\|"duration_ms":[0-9]*' | paste - - || true
+grep '"message":"phase done"' "$DIR/train.log" | grep -o '"phase":"[^"]*"\|"duration_ms":[0-9]*\|"cpu_ms":[0-9]*' | paste - - - || true
 grep -o '"phases":\[[^]]*\]' "$DIR/train.json" || true
 grep -o '"holdout":{"rows":[0-9]*,[^}]*' "$DIR/train.json" | grep -o '"roc_auc":[0-9.]*' | head -1 || true
