@@ -206,38 +206,71 @@ func (b *Builder) DecodePartial(p []byte) (*Builder, error) {
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
+	f := b.Fork()
+	if err := f.MergePartial(p); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// MergePartial folds partial p (from EncodePartial of a Builder with b's
+// customers, catalog, configuration and cutoffs) into b, a fork of that
+// Builder: b then holds what Merge of DecodePartial(p) would give, without
+// the intermediate fork. It is exact in any grouping and order, as Merge
+// is. On an error (ErrPartial) b may hold part of p: it is spent.
+func (b *Builder) MergePartial(p []byte) error {
+	if b.cust == nil {
+		return ErrNotFrozen
+	}
+	if b.spent {
+		return ErrSpent
+	}
+	if b.parts != nil {
+		return ErrNotFork
+	}
+	if err := b.mergePartial(p); err != nil {
+		b.spent = true
+		return err
+	}
+	return nil
+}
+
+func (b *Builder) mergePartial(p []byte) error {
 	r := &partialReader{p: p}
 	if string(r.bytes(len(partialMagic))) != partialMagic {
-		return nil, fmt.Errorf("no partial header: %w", ErrPartial)
+		return fmt.Errorf("no partial header: %w", ErrPartial)
 	}
 	for j, want := range b.partialShape() {
 		if got := r.uvarint(); got != want && r.err == nil {
-			return nil, fmt.Errorf("shape field %d is %d, this builder's %d: %w", j, got, want, ErrPartial)
+			return fmt.Errorf("shape field %d is %d, this builder's %d: %w", j, got, want, ErrPartial)
 		}
 	}
 	lo, hi := int(r.uvarint()), int(r.uvarint())
 	if r.err != nil {
-		return nil, r.err
+		return r.err
 	}
-	if lo < 0 || hi < lo || hi > len(b.cust.ids) {
-		return nil, fmt.Errorf("customers %d to %d of %d: %w", lo, hi, len(b.cust.ids), ErrPartial)
+	nCust := len(b.cust.ids)
+	if lo < 0 || hi < lo || hi > nCust {
+		return fmt.Errorf("customers %d to %d of %d: %w", lo, hi, nCust, ErrPartial)
 	}
-	f := b.Fork()
-	for t := range f.seen {
+	for t := range b.seen {
 		v := r.bytes(1)
-		f.seen[t] = r.err == nil && v[0] == 1
+		b.seen[t] = b.seen[t] || (r.err == nil && v[0] == 1)
 	}
-	nk := len(f.g.cutoffs)
-	copy(f.flags[lo*nk:hi*nk], r.bytes((hi-lo)*nk))
-	decodeStore(r, &f.sess, len(f.cust.ids), nk, 0, lo, hi)
-	decodeStore(r, &f.ev, len(f.cust.ids), nk, nk*3*f.mixSlots(), lo, hi)
-	decodeStore(r, &f.tick, len(f.cust.ids), nk, 0, lo, hi)
-	decodeStore(r, &f.nps, len(f.cust.ids), nk, 0, lo, hi)
-	decodeStore(r, &f.ord, len(f.cust.ids), nk, 0, lo, hi)
+	nk := len(b.g.cutoffs)
+	flags := r.bytes((hi - lo) * nk)
+	for i, v := range flags {
+		b.flags[lo*nk+i] |= v
+	}
+	mergeStoreBytes(r, &b.sess, nCust, nk, 0, lo, hi, (*sessAcc).merge, nil)
+	mergeStoreBytes(r, &b.ev, nCust, nk, nk*3*b.mixSlots(), lo, hi, (*evAcc).merge, b.mergeMix)
+	mergeStoreBytes(r, &b.tick, nCust, nk, 0, lo, hi, (*tickAcc).merge, nil)
+	mergeStoreBytes(r, &b.nps, nCust, nk, 0, lo, hi, (*npsAcc).merge, nil)
+	mergeStoreBytes(r, &b.ord, nCust, nk, 0, lo, hi, (*ordAcc).merge, nil)
 	n := int(r.uvarint())
-	if f.ord.idx != nil {
-		f.ordSet = make([]dayset, len(f.cust.ids))
-	} else if n > 0 {
+	if b.ord.idx != nil && b.ordSet == nil {
+		b.ordSet = make([]dayset, nCust)
+	} else if b.ord.idx == nil && n > 0 {
 		r.fail()
 	}
 	for range n {
@@ -256,9 +289,13 @@ func (b *Builder) DecodePartial(p []byte) (*Builder, error) {
 		for w := range d.bits {
 			d.bits[w] = binary.LittleEndian.Uint64(raw[8*w:])
 		}
-		f.ordSet[i] = d
+		if b.ordSet[i].bits == nil {
+			b.ordSet[i] = d
+		} else {
+			b.ordSet[i].merge(&d)
+		}
 	}
-	for t := range f.chanCount {
+	for t := range b.chanCount {
 		n := int(r.uvarint())
 		var o chanCounts
 		for range n {
@@ -269,20 +306,18 @@ func (b *Builder) DecodePartial(p []byte) (*Builder, error) {
 			c := chanStat{name: name, hash: uint32(r.uvarint()), n: r.varint(), sumCust: r.uvarint(), sumTS: r.uvarint(), minTS: r.varint()}
 			o.stats = append(o.stats, c)
 		}
-		f.chanCount[t].merge(&o)
+		b.chanCount[t].merge(&o)
 	}
 	if r.err == nil && len(r.p) != 0 {
 		r.fail()
 	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	return f, nil
+	return r.err
 }
 
-// decodeStore reads what encodeStore wrote into s, a store of a fresh
-// fork whose side rows hold sideW values.
-func decodeStore[T any](r *partialReader, s *store[T], nCust, nCut, sideW, lo, hi int) {
+// mergeStoreBytes folds what encodeStore wrote into s, the store of a
+// fork whose side rows hold sideW values, with merge (and mergeSide for
+// the side rows), creating s if it has none yet.
+func mergeStoreBytes[T any](r *partialReader, s *store[T], nCust, nCut, sideW, lo, hi int, merge func(dst, src *T), mergeSide func(dst, src []uint16)) {
 	present := r.bytes(1)
 	if r.err != nil || present[0] == 0 {
 		return
@@ -291,21 +326,108 @@ func decodeStore[T any](r *partialReader, s *store[T], nCust, nCut, sideW, lo, h
 		r.fail()
 		return
 	}
-	*s = newStore[T](nCust, nCut)
-	s.sideW = sideW
+	if s.idx == nil {
+		*s = newStore[T](nCust, nCut)
+		s.sideW = sideW
+	}
 	var zero T
 	accBytes := nCut * int(unsafe.Sizeof(zero))
+	// The bytes of a partial need not be aligned for T: each customer's
+	// accumulators are copied into buffers of T first.
+	src := make([]T, nCut)
+	side := make([]uint16, sideW)
 	n := int(r.uvarint())
 	for range n {
 		i := lo + int(r.uvarint())
 		accs := r.bytes(accBytes)
-		side := r.bytes(2 * sideW)
+		raw := r.bytes(2 * sideW)
 		if r.err != nil || i >= hi {
 			r.fail()
 			return
 		}
+		fresh := s.idx[i] == 0
 		dst, dside := s.getSide(int32(i))
-		copy(asBytes(dst), accs)
-		copy(asBytes(dside), side)
+		if fresh {
+			copy(asBytes(dst), accs)
+			copy(asBytes(dside), raw)
+			continue
+		}
+		copy(asBytes(src), accs)
+		for k := range dst {
+			merge(&dst[k], &src[k])
+		}
+		if mergeSide != nil {
+			copy(asBytes(side), raw)
+			mergeSide(dside, side)
+		}
+	}
+}
+
+// MergeRange folds the accumulators of customers [lo, hi) of o, another
+// fork of b's frozen Builder, into b, with o's rows per channel name (all
+// customers', as EncodePartial carries them): b then holds what
+// MergePartial of o's partial of [lo, hi) would give, without encoding it.
+// o is left as it was, so that each of its ranges can be merged into
+// another Builder.
+func (b *Builder) MergeRange(o *Builder, lo, hi int) error {
+	if b.cust == nil || o.cust != b.cust || o == b || b.parts != nil || o.parts != nil {
+		return ErrNotFork
+	}
+	if o.spent || b.spent {
+		return ErrSpent
+	}
+	nCust := len(b.cust.ids)
+	if lo < 0 || hi < lo || hi > nCust {
+		return fmt.Errorf("customers %d to %d of %d: %w", lo, hi, nCust, ErrCutoffRange)
+	}
+	nk := len(b.g.cutoffs)
+	for i := lo * nk; i < hi*nk; i++ {
+		b.flags[i] |= o.flags[i]
+	}
+	for t := range b.seen {
+		b.seen[t] = b.seen[t] || o.seen[t]
+	}
+	mergeStoreRange(&b.sess, &o.sess, nCust, lo, hi, (*sessAcc).merge, nil)
+	mergeStoreRange(&b.ev, &o.ev, nCust, lo, hi, (*evAcc).merge, b.mergeMix)
+	mergeStoreRange(&b.tick, &o.tick, nCust, lo, hi, (*tickAcc).merge, nil)
+	mergeStoreRange(&b.nps, &o.nps, nCust, lo, hi, (*npsAcc).merge, nil)
+	mergeStoreRange(&b.ord, &o.ord, nCust, lo, hi, (*ordAcc).merge, nil)
+	if o.ordSet != nil {
+		if b.ordSet == nil {
+			b.ordSet = make([]dayset, nCust)
+		}
+		for i := lo; i < hi; i++ {
+			b.ordSet[i].merge(&o.ordSet[i])
+		}
+	}
+	for t := range b.chanCount {
+		b.chanCount[t].merge(&o.chanCount[t])
+	}
+	return nil
+}
+
+// mergeStoreRange folds o's accumulators of customers [lo, hi) into s,
+// with merge (and mergeSide for the side rows), creating s if it has none
+// yet.
+func mergeStoreRange[T any](s, o *store[T], nCust, lo, hi int, merge func(dst, src *T), mergeSide func(dst, src []uint16)) {
+	if o.idx == nil {
+		return
+	}
+	if s.idx == nil {
+		*s = newStore[T](nCust, o.nCut)
+		s.sideW = o.sideW
+	}
+	for i := lo; i < hi; i++ {
+		if o.idx[i] == 0 {
+			continue
+		}
+		src, sside := o.getSide(int32(i))
+		dst, dside := s.getSide(int32(i))
+		for k := range src {
+			merge(&dst[k], &src[k])
+		}
+		if mergeSide != nil {
+			mergeSide(dside, sside)
+		}
 	}
 }

@@ -6,10 +6,13 @@ import (
 	"testing"
 )
 
-// TestPartials: each table folded by its own fork, encoded in customer
-// ranges, decoded into fresh forks and merged range by range in reverse
-// order, builds per range the rows of one Builder fed everything; bytes
-// that are not a partial of this builder are refused.
+// TestPartials: every table folded in two halves (alternate rows) by forks of its own,
+// encoded in customer ranges and merged range by range in reverse order,
+// in three ways (decoded into fresh forks and merged, decoded straight
+// into one fork with MergePartial, or taken from the live forks with
+// MergeRange, alternating with MergePartial), builds per range the rows of
+// one Builder fed everything; bytes that are not a partial of this builder
+// are refused.
 func TestPartials(t *testing.T) {
 	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
 	h := randomHistory(5, 120, end, 600)
@@ -21,58 +24,79 @@ func TestPartials(t *testing.T) {
 	b.AddCustomers(h.customers)
 	b.Freeze()
 	learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
-	forks := []*Builder{b.Fork(), b.Fork(), b.Fork(), b.Fork(), b.Fork()}
-	forks[0].AddSessions(h.sessions)
-	forks[1].AddEvents(h.events)
-	forks[2].AddTickets(h.tickets)
-	forks[3].AddSurveys(h.surveys)
-	forks[4].AddOrders(h.orders)
+	var forks []*Builder
+	for half := range 2 {
+		fs := []*Builder{b.Fork(), b.Fork(), b.Fork(), b.Fork(), b.Fork()}
+		fs[0].AddSessions(alternate(h.sessions, half))
+		fs[1].AddEvents(alternate(h.events, half))
+		fs[2].AddTickets(alternate(h.tickets, half))
+		fs[3].AddSurveys(alternate(h.surveys, half))
+		fs[4].AddOrders(alternate(h.orders, half))
+		forks = append(forks, fs...)
+	}
 	n := b.Customers()
 	cuts := []int{0, n / 3, n / 3, 2 * n / 3, n}
-	var rows int
-	for k := range testCutoffs {
-		for r := 0; r+1 < len(cuts); r++ {
-			lo, hi := cuts[r], cuts[r+1]
-			var merged *Builder
-			for j := len(forks) - 1; j >= 0; j-- {
-				p, err := forks[j].EncodePartial(nil, lo, hi)
-				if err != nil {
-					t.Fatal(err)
+	for _, mode := range []string{"decode and merge", "merge partial", "merge range"} {
+		var rows int
+		for k := range testCutoffs {
+			for r := 0; r+1 < len(cuts); r++ {
+				lo, hi := cuts[r], cuts[r+1]
+				var merged *Builder
+				if mode != "decode and merge" {
+					merged = b.Fork()
 				}
-				d, err := b.DecodePartial(p)
-				if err != nil {
-					t.Fatalf("decode fork %d, customers %d to %d: %v", j, lo, hi, err)
-				}
-				if merged == nil {
-					merged = d
-				} else if err := merged.Merge(d); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, err := merged.BuildRange(allTables, k, lo, hi)
-			if err != nil {
-				t.Fatal(err)
-			}
-			nF := len(want.Names)
-			for i := range got.Rows() {
-				w := rows + i
-				if got.CustomerID[i] != want.CustomerID[w] || got.Status[i] != want.Status[w] ||
-					math.Float64bits(got.Label[i]) != math.Float64bits(want.Label[w]) {
-					t.Fatalf("cutoff %d, row %d: %s %s %v, want %s %s %v", k, w, got.CustomerID[i], got.Status[i], got.Label[i],
-						want.CustomerID[w], want.Status[w], want.Label[w])
-				}
-				for j := range nF {
-					g, x := got.X[i*nF+j], want.X[w*nF+j]
-					if math.Float64bits(g) != math.Float64bits(x) {
-						t.Fatalf("cutoff %d, row %d (%s), %s: %v, want %v", k, w, got.CustomerID[i], want.Names[j], g, x)
+				for j := len(forks) - 1; j >= 0; j-- {
+					if mode == "merge range" && j%2 == 0 {
+						if err := merged.MergeRange(forks[j], lo, hi); err != nil {
+							t.Fatal(err)
+						}
+						continue
+					}
+					p, err := forks[j].EncodePartial(nil, lo, hi)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if mode != "decode and merge" {
+						if err := merged.MergePartial(p); err != nil {
+							t.Fatalf("%s: fork %d, customers %d to %d: %v", mode, j, lo, hi, err)
+						}
+						continue
+					}
+					d, err := b.DecodePartial(p)
+					if err != nil {
+						t.Fatalf("decode fork %d, customers %d to %d: %v", j, lo, hi, err)
+					}
+					if merged == nil {
+						merged = d
+					} else if err := merged.Merge(d); err != nil {
+						t.Fatal(err)
 					}
 				}
+				got, err := merged.BuildRange(allTables, k, lo, hi)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nF := len(want.Names)
+				for i := range got.Rows() {
+					w := rows + i
+					if got.CustomerID[i] != want.CustomerID[w] || got.Status[i] != want.Status[w] ||
+						math.Float64bits(got.Label[i]) != math.Float64bits(want.Label[w]) {
+						t.Fatalf("%s: cutoff %d, row %d: %s %s %v, want %s %s %v", mode, k, w, got.CustomerID[i], got.Status[i], got.Label[i],
+							want.CustomerID[w], want.Status[w], want.Label[w])
+					}
+					for j := range nF {
+						g, x := got.X[i*nF+j], want.X[w*nF+j]
+						if math.Float64bits(g) != math.Float64bits(x) {
+							t.Fatalf("%s: cutoff %d, row %d (%s), %s: %v, want %v", mode, k, w, got.CustomerID[i], want.Names[j], g, x)
+						}
+					}
+				}
+				rows += got.Rows()
 			}
-			rows += got.Rows()
 		}
-	}
-	if rows != want.Rows() {
-		t.Fatalf("ranges built %d rows, want %d", rows, want.Rows())
+		if rows != want.Rows() {
+			t.Fatalf("%s: ranges built %d rows, want %d", mode, rows, want.Rows())
+		}
 	}
 
 	p, err := forks[1].EncodePartial(nil, 0, n)
@@ -93,7 +117,29 @@ func TestPartials(t *testing.T) {
 	if _, err := other.DecodePartial(p); !errors.Is(err, ErrPartial) {
 		t.Fatalf("a partial of a builder with other cutoffs: %v, want ErrPartial", err)
 	}
+	f := b.Fork()
+	if err := f.MergePartial(p[:len(p)-1]); !errors.Is(err, ErrPartial) {
+		t.Fatalf("MergePartial of a cut partial: %v, want ErrPartial", err)
+	}
+	if err := f.MergePartial(p); !errors.Is(err, ErrSpent) {
+		t.Fatalf("MergePartial after a failed one: %v, want ErrSpent", err)
+	}
+	if err := b.Fork().MergeRange(forks[1], 0, n+1); !errors.Is(err, ErrCutoffRange) {
+		t.Fatalf("MergeRange past the customers: %v, want ErrCutoffRange", err)
+	}
+	if err := b.Fork().MergeRange(other.Fork(), 0, n); !errors.Is(err, ErrNotFork) {
+		t.Fatalf("MergeRange of another builder's fork: %v, want ErrNotFork", err)
+	}
 	if _, err := forks[1].EncodePartial(nil, 0, n+1); !errors.Is(err, ErrCutoffRange) {
 		t.Fatalf("EncodePartial past the customers: %v, want ErrCutoffRange", err)
 	}
+}
+
+// alternate returns the rows of rows with an index of parity half.
+func alternate[T any](rows []T, half int) []T {
+	var out []T
+	for i := half; i < len(rows); i += 2 {
+		out = append(out, rows[i])
+	}
+	return out
 }

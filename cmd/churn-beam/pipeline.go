@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -22,35 +25,43 @@ import (
 //
 //	history file indexes (one element per file)
 //	  -> fold: read the file into a fork of the frozen customer index,
-//	     emit its accumulators per customer range, and what the read found
-//	  -> CombinePerKey(range): Builder.Merge of the decoded partials
+//	     emit the fork once per customer range, and what the read found
+//	  -> CombinePerKey(range): a live fork per range accumulates the
+//	     folds with Builder.MergeRange, and the accumulators that crossed
+//	     a shuffle with Builder.MergePartial
 //	  -> write: build every cutoff's rows of the range, one Parquet part
 //	  -> commit (one element, with the parts and the read results as side
 //	     inputs): bad-row limit, manifest, then the folder appears by rename
 //
-// Elements are bytes of features.Builder.EncodePartial, never rows. Every
-// step calls the root module's packages (jobs, features, data): the
-// pipeline adds the distribution, no feature or reader code.
+// Elements are accumulators (part), never rows. Every step calls the root
+// module's packages (jobs, features, data): the pipeline adds the
+// distribution, no feature or reader code.
 
 func init() {
-	register.DoFn4x1[context.Context, int, func(int, partial), func(string), error](&foldFn{})
-	register.Emitter2[int, partial]()
+	register.DoFn4x1[context.Context, int, func(int, part), func(string), error](&foldFn{})
+	register.Emitter2[int, part]()
 	register.Emitter1[string]()
-	register.Combiner1[partial](&mergeFn{})
-	register.DoFn4x1[context.Context, int, partial, func(string), error](&writeFn{})
+	register.Combiner1[part](&mergeFn{})
+	register.DoFn4x1[context.Context, int, part, func(string), error](&writeFn{})
 	register.DoFn4x1[context.Context, []byte, func(*string) bool, func(*string) bool, error](&commitFn{})
 	register.Iter1[string]()
-	beam.RegisterType(reflect.TypeOf((*partial)(nil)).Elem())
+	beam.RegisterCoder(reflect.TypeOf((*part)(nil)).Elem(), encodePart, decodePart)
 }
 
-// partial is the accumulators of customers [Lo, Hi) from some files:
-// features.Builder.EncodePartial's bytes, compressed with zstd. The
-// accumulators are fixed-size and mostly zero for a customer with little
-// history in the file, so they compress many times over, and the runner
-// holds and moves the compressed bytes.
-type partial struct {
-	Lo, Hi int
-	Bytes  []byte
+// part is the accumulators of customers [lo, hi), in one of two forms: b,
+// a live Builder (a fork of the worker's base builder, whose other
+// customers do not count), as the fold emits it and the combine
+// accumulates it within a process; or raw, the bytes of
+// features.Builder.EncodePartial compressed with zstd, as the coder
+// carries it between processes and stages. The coder encodes a live part
+// only when the runner moves it (a shuffle), and a part is decoded only
+// into the accumulator it merges into: the combine holds one live Builder
+// per range, not the bytes of every merge.
+type part struct {
+	lo, hi int
+	b      *features.Builder
+	raw    []byte
+	owned  bool // b is the combine's own accumulator, not a fold's fork
 }
 
 var (
@@ -58,22 +69,66 @@ var (
 	zdec, _ = zstd.NewReader(nil)
 )
 
-// newPartial encodes b's accumulators of customers [lo, hi).
-func newPartial(b *features.Builder, lo, hi int) (partial, error) {
-	raw, err := b.EncodePartial(nil, lo, hi)
-	if err != nil {
-		return partial{}, err
+// encodePart is the coder's encoder: the range, then the zstd bytes of its
+// partial. The accumulators are fixed-size and mostly zero for a customer
+// with little history in a file, so they compress many times over.
+func encodePart(p part) ([]byte, error) {
+	out := binary.AppendVarint(nil, int64(p.lo))
+	out = binary.AppendVarint(out, int64(p.hi))
+	if p.b == nil || p.lo < 0 {
+		return append(out, p.raw...), nil
 	}
-	return partial{Lo: lo, Hi: hi, Bytes: zenc.EncodeAll(raw, nil)}, nil
+	raw, err := p.b.EncodePartial(nil, p.lo, p.hi)
+	if err != nil {
+		return nil, err
+	}
+	return zenc.EncodeAll(raw, out), nil
 }
 
-// decode returns a fork of base holding p's accumulators.
-func (p partial) decode(base *features.Builder) (*features.Builder, error) {
-	raw, err := zdec.DecodeAll(p.Bytes, nil)
-	if err != nil {
-		return nil, fmt.Errorf("partial of customers %d to %d: %w", p.Lo, p.Hi, err)
+// decodePart is the coder's decoder; the accumulators stay encoded until
+// the combine or the write merges them (they need the worker's base
+// builder). A range of -1 is the combine's empty accumulator.
+func decodePart(b []byte) (part, error) {
+	lo, n := binary.Varint(b)
+	if n <= 0 {
+		return part{}, errors.New("decode part: no range")
 	}
-	return base.DecodePartial(raw)
+	hi, m := binary.Varint(b[n:])
+	if m <= 0 || (lo >= 0 && hi < lo) {
+		return part{}, errors.New("decode part: no range")
+	}
+	return part{lo: int(lo), hi: int(hi), raw: bytes.Clone(b[n+m:])}, nil
+}
+
+// mergeInto folds p into acc, a live Builder.
+func (p part) mergeInto(acc *features.Builder) error {
+	if p.b != nil {
+		return acc.MergeRange(p.b, p.lo, p.hi)
+	}
+	raw, err := zdec.DecodeAll(p.raw, nil)
+	if err != nil {
+		return fmt.Errorf("partial of customers %d to %d: %w", p.lo, p.hi, err)
+	}
+	if err := acc.MergePartial(raw); err != nil {
+		return fmt.Errorf("partial of customers %d to %d: %w", p.lo, p.hi, err)
+	}
+	return nil
+}
+
+// live returns p as the combine's own live accumulator: p itself when it
+// is one, else a fork of base holding p's accumulators.
+func (p part) live(base *features.Builder) (part, error) {
+	if p.owned {
+		return p, nil
+	}
+	acc := part{lo: p.lo, hi: p.hi, b: base.Fork(), owned: true}
+	if p.lo < 0 {
+		return acc, nil
+	}
+	if err := p.mergeInto(acc.b); err != nil {
+		return part{}, err
+	}
+	return acc, nil
 }
 
 // worker is what a worker process derives from a plan once and shares
@@ -119,7 +174,7 @@ type foldFn struct {
 	Ranges int
 }
 
-func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, partial), result func(string)) error {
+func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, part), result func(string)) error {
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
@@ -138,41 +193,66 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, part
 	}
 	for r := range fn.Ranges {
 		lo, hi := plan.Range(r, fn.Ranges)
-		p, err := newPartial(fork, lo, hi)
-		if err != nil {
-			return err
-		}
-		emit(r, p)
+		emit(r, part{lo: lo, hi: hi, b: fork})
 	}
 	return nil
 }
 
-// mergeFn merges the partials of one customer range with Builder.Merge:
-// exact in any grouping and order, as the runner's combiner lifting needs.
+// mergeFn merges the parts of one customer range into one live Builder
+// with MergeRange and MergePartial: exact in any grouping and order, as
+// the runner's combiner lifting needs.
 type mergeFn struct {
 	Plan []byte
 }
 
-func (fn *mergeFn) MergeAccumulators(a, b partial) (partial, error) {
+func (fn *mergeFn) base() (*features.Builder, error) {
 	_, base, err := workerFor(context.Background(), fn.Plan)
+	return base, err
+}
+
+func (fn *mergeFn) CreateAccumulator() (part, error) {
+	base, err := fn.base()
 	if err != nil {
-		return partial{}, err
+		return part{}, err
 	}
-	if a.Lo != b.Lo || a.Hi != b.Hi {
-		return partial{}, fmt.Errorf("merge partials of customers %d to %d and %d to %d", a.Lo, a.Hi, b.Lo, b.Hi)
-	}
-	x, err := a.decode(base)
+	return part{lo: -1, b: base.Fork(), owned: true}, nil
+}
+
+func (fn *mergeFn) AddInput(acc, in part) (part, error) {
+	base, err := fn.base()
 	if err != nil {
-		return partial{}, err
+		return part{}, err
 	}
-	y, err := b.decode(base)
-	if err != nil {
-		return partial{}, err
+	if acc, err = acc.live(base); err != nil {
+		return part{}, err
 	}
-	if err := x.Merge(y); err != nil {
-		return partial{}, err
+	if acc.lo < 0 {
+		acc.lo, acc.hi = in.lo, in.hi
 	}
-	return newPartial(x, a.Lo, a.Hi)
+	if acc.lo != in.lo || acc.hi != in.hi {
+		return part{}, fmt.Errorf("merge partials of customers %d to %d and %d to %d", acc.lo, acc.hi, in.lo, in.hi)
+	}
+	return acc, in.mergeInto(acc.b)
+}
+
+func (fn *mergeFn) MergeAccumulators(a, b part) (part, error) {
+	switch {
+	case b.lo < 0:
+		return a, nil
+	case a.lo < 0:
+		a, b = b, a
+		if b.lo < 0 {
+			return a, nil
+		}
+	}
+	return fn.AddInput(a, b)
+}
+
+func (fn *mergeFn) ExtractOutput(acc part) (part, error) {
+	if acc.lo < 0 {
+		return part{}, errors.New("a customer range without any fold")
+	}
+	return acc, nil
 }
 
 // writeFn builds and writes the rows of one customer range, every cutoff,
@@ -190,17 +270,16 @@ type writtenPart struct {
 	Families []features.FamilyStatus
 }
 
-func (fn *writeFn) ProcessElement(ctx context.Context, r int, p partial, emit func(string)) error {
+func (fn *writeFn) ProcessElement(ctx context.Context, r int, p part, emit func(string)) error {
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
 	}
-	b, err := p.decode(base)
-	if err != nil {
+	if p, err = p.live(base); err != nil {
 		return err
 	}
 	name := fmt.Sprintf("part-%05d.parquet", r)
-	rows, f, err := plan.WriteRange(filepath.Join(fn.Tmp, name), b, p.Lo, p.Hi)
+	rows, f, err := plan.WriteRange(filepath.Join(fn.Tmp, name), p.b, p.lo, p.hi)
 	if err != nil {
 		return err
 	}
@@ -262,6 +341,22 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 	return jobs.CommitFeatures(fn.Out, fn.Tmp, m)
 }
 
+// foldAndMerge adds the first steps of every pipeline: one element per
+// history file folded, the folds combined per customer range. It returns
+// the merged part per range and the read results' JSON.
+func foldAndMerge(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int) (merged, results beam.PCollection) {
+	idx := make([]int, len(plan.Files))
+	for k := range idx {
+		idx[k] = k
+	}
+	if len(idx) == 0 {
+		idx = []int{-1}
+	}
+	files := beam.Reshuffle(s, beam.CreateList(s, idx))
+	parts, results := beam.ParDo2(s, &foldFn{Plan: enc, Ranges: ranges}, files)
+	return beam.CombinePerKey(s, &mergeFn{Plan: enc}, parts), results
+}
+
 // featuresPipeline returns the pipeline that writes the feature table of
 // plan to out, in ranges customer ranges, through the temporary folder
 // tmp.
@@ -271,16 +366,7 @@ func featuresPipeline(plan *jobs.FeaturesPlan, out, tmp string, ranges int, code
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	idx := make([]int, len(plan.Files))
-	for k := range idx {
-		idx[k] = k
-	}
-	if len(idx) == 0 {
-		idx = []int{-1}
-	}
-	files := beam.Reshuffle(s, beam.CreateList(s, idx))
-	partials, results := beam.ParDo2(s, &foldFn{Plan: enc, Ranges: ranges}, files)
-	merged := beam.CombinePerKey(s, &mergeFn{Plan: enc}, partials)
+	merged, results := foldAndMerge(s, plan, enc, ranges)
 	parts := beam.ParDo(s, &writeFn{Plan: enc, Tmp: tmp}, merged)
 	beam.ParDo0(s, &commitFn{Plan: enc, Out: out, Tmp: tmp, Ranges: ranges, CodeVersion: codeVersion}, beam.Impulse(s),
 		beam.SideInput{Input: parts}, beam.SideInput{Input: results})
