@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/store"
 	"churn/features"
 	"churn/internal/fsutil"
 	"churn/jobs/ingest"
@@ -82,8 +83,14 @@ func PlanFeatures(ctx context.Context, cfg Config, env Env, cutoffs int) (*Featu
 	if cutoffs > 0 {
 		cuts = features.MonthlyCutoffs(asOf, cutoffs, cfg.Features.LabelSpan())
 	}
+	return planFeatures(ctx, cfg, root, isSample, ds, cuts, asOf.UnixNano(), cutoffs > 0, log)
+}
+
+// planFeatures reads the customers table of ds and learns the catalog (or
+// takes cfg's fixed one) for the cutoffs cuts, as loadFrame does.
+func planFeatures(ctx context.Context, cfg Config, root string, isSample bool, ds *data.Dataset, cuts []int64, dataEnd int64, labelled bool, log zerolog.Logger) (*FeaturesPlan, error) {
 	p := &FeaturesPlan{
-		Config: cfg, Root: root, Sample: isSample, Cutoffs: cuts, DataEnd: asOf.UnixNano(), Labelled: cutoffs > 0,
+		Config: cfg, Root: root, Sample: isSample, Cutoffs: cuts, DataEnd: dataEnd, Labelled: labelled,
 		Present: map[data.Table]bool{},
 	}
 	for _, t := range data.Tables {
@@ -289,6 +296,25 @@ type FeaturesManifest struct {
 // returns the manifest's inputs and counts. results holds one per history
 // file, in any order.
 func (p *FeaturesPlan) Check(results []FileResult) (*FeaturesManifest, error) {
+	res, err := p.check(results)
+	if err != nil {
+		return nil, err
+	}
+	m := &FeaturesManifest{
+		Command: "features", Data: p.Root, Sample: p.Sample, Labelled: p.Labelled,
+		Inputs:   res.Inputs,
+		RowsRead: res.Rows, RowsSkipped: res.Skipped, ValuesFixed: res.Cleaned, Catalog: p.Catalog,
+	}
+	for _, c := range p.Cutoffs {
+		m.Cutoffs = append(m.Cutoffs, day(c))
+	}
+	return m, nil
+}
+
+// check is Check returning what loadFrame does, without the frame: the
+// inputs (customers first, then the history files in the plan's order),
+// and the rows read, skipped and fixed.
+func (p *FeaturesPlan) check(results []FileResult) (*loaded, error) {
 	if len(results) != len(p.Files) {
 		return nil, fmt.Errorf("%d of %d history files folded", len(results), len(p.Files))
 	}
@@ -328,15 +354,8 @@ func (p *FeaturesPlan) Check(results []FileResult) (*FeaturesManifest, error) {
 	if err := res.checkBadFraction(&p.Config); err != nil {
 		return nil, err
 	}
-	m := &FeaturesManifest{
-		Command: "features", Data: p.Root, Sample: p.Sample, Labelled: p.Labelled,
-		Inputs:   append(append([]InputFile(nil), p.CustomerInputs...), inputs...),
-		RowsRead: res.Rows, RowsSkipped: res.Skipped, ValuesFixed: res.Cleaned, Catalog: p.Catalog,
-	}
-	for _, c := range p.Cutoffs {
-		m.Cutoffs = append(m.Cutoffs, day(c))
-	}
-	return m, nil
+	res.Inputs = append(append([]InputFile(nil), p.CustomerInputs...), inputs...)
+	return res, nil
 }
 
 // featuresManifestName is the manifest of a distributed feature table.
@@ -386,4 +405,94 @@ func CommitFeatures(out, tmp string, m *FeaturesManifest) error {
 func TempFeaturesDir(out, job string) string {
 	out = filepath.Clean(out)
 	return filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".tmp-"+strings.ReplaceAll(job, string(filepath.Separator), "_"))
+}
+
+// A distributed run is `churn run` whose features come from an engine
+// that runs on many machines: RunDistributed does what Run does (the
+// checks, the lock, the model and its catalog, the earlier run's
+// evaluation, scoring, value, the run folder and the metrics) and asks
+// build for the frame where Run reads the dataset itself.
+
+// BuildFrame builds the frame of a distributed run from plan (the run's
+// cutoffs, the model's catalog): every customer's rows at every cutoff, in
+// the order Assemble gives them, with the result of every history file
+// (FoldFile). tmp is an empty folder inside the run's output folder for
+// what the engine hands back; RunDistributed removes it.
+type BuildFrame func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, []FileResult, error)
+
+// RunDistributed is Run with the frame built by build. The scores, the
+// run folder and the summary are those of Run on the same inputs, config
+// and model.
+func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildFrame) (*RunSummary, error) {
+	return run(ctx, cfg, env, func(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error) {
+		if store.IsURL(cfg.Out) {
+			return nil, fmt.Errorf("%w: --out %s: a distributed run hands its features back through a folder, not a bucket", ErrInvalidInput, cfg.Out)
+		}
+		start := time.Now()
+		root, _, isSample, err := resolveDataset(cfg, env)
+		if err != nil {
+			return nil, err
+		}
+		p, err := planFeatures(ctx, *cfg, root, isSample, ds, cutoffs, dataEnd, false, log)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+			return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
+		}
+		tmp, err := os.MkdirTemp(cfg.Out, fsutil.TempPrefix+"frames-")
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
+		}
+		defer os.RemoveAll(tmp)
+		frame, results, err := build(ctx, p, tmp)
+		if err != nil {
+			return nil, err
+		}
+		res, err := p.check(results)
+		if err != nil {
+			return nil, err
+		}
+		sums, err := ds.Checksums(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("checksum inputs: %w", err)
+		}
+		for i := range res.Inputs {
+			res.Inputs[i].SHA256 = sums[res.Inputs[i].Path]
+		}
+		res.Frame = frame
+		logBuilt(log, len(res.Inputs), frame.Rows(), frame, start)
+		return res, nil
+	})
+}
+
+// BuildRange builds the rows of customers [lo, hi) at every cutoff of the
+// plan from b, which holds the merged accumulators of those customers: one
+// frame per cutoff.
+func (p *FeaturesPlan) BuildRange(b *features.Builder, lo, hi int) ([]*features.Frame, error) {
+	out := make([]*features.Frame, len(p.Cutoffs))
+	for k := range p.Cutoffs {
+		f, err := b.BuildRange(p.Present, k, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("build features: %w", err)
+		}
+		out[k] = f
+	}
+	return out, nil
+}
+
+// Assemble joins the frames of BuildRange of consecutive customer ranges
+// (ranges[r] of the r-th) into the frame one builder gives for every
+// customer: cutoff by cutoff, each in customer order.
+func (p *FeaturesPlan) Assemble(ranges [][]*features.Frame) (*features.Frame, error) {
+	var all []*features.Frame
+	for k := range p.Cutoffs {
+		for r, fs := range ranges {
+			if len(fs) != len(p.Cutoffs) {
+				return nil, fmt.Errorf("range %d: frames of %d cutoffs, the plan has %d", r, len(fs), len(p.Cutoffs))
+			}
+			all = append(all, fs[k])
+		}
+	}
+	return concatFrames(all)
 }

@@ -3,14 +3,17 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/features"
 )
 
@@ -142,4 +145,95 @@ func sortRows(rows [][]string) {
 		}
 		return strings.Compare(a[1], b[1])
 	})
+}
+
+// inProcessFrame is a BuildFrame that runs a distributed run's steps in
+// this process: each history file folded by its own fork, merged per
+// customer range with MergeRange in reverse file order, each range built
+// with BuildRange, the ranges assembled.
+func inProcessFrame(ranges int) BuildFrame {
+	return func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, []FileResult, error) {
+		base, err := plan.Base(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		var forks []*features.Builder
+		var results []FileResult
+		for k := range plan.Files {
+			fork := base.Fork()
+			res, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
+			if err != nil {
+				return nil, nil, err
+			}
+			forks, results = append(forks, fork), append(results, res)
+		}
+		perRange := make([][]*features.Frame, ranges)
+		for r := range ranges {
+			lo, hi := plan.Range(r, ranges)
+			merged := base.Fork()
+			for _, f := range slices.Backward(forks) {
+				if err := merged.MergeRange(f, lo, hi); err != nil {
+					return nil, nil, err
+				}
+			}
+			if perRange[r], err = plan.BuildRange(merged, lo, hi); err != nil {
+				return nil, nil, err
+			}
+		}
+		f, err := plan.Assemble(perRange)
+		return f, results, err
+	}
+}
+
+// TestRunDistributed: RunDistributed, with the frame built from the
+// distributed steps, writes the run Run writes, byte for byte, also when
+// the pass builds an earlier run's cutoff to evaluate it, and evaluates
+// that run alike; it leaves no temporary folder.
+func TestRunDistributed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains and runs on the sample")
+	}
+	cfg, env := sampleConfig(t)
+	ctx := context.Background()
+	if _, err := Train(ctx, cfg, env); err != nil {
+		t.Fatalf("train: %v", err)
+	}
+	var parts [2][]byte
+	var evals [2][]runs.Evaluation
+	for i, out := range []string{"single", "distributed"} {
+		c := cfg
+		c.Out = filepath.Join(t.TempDir(), out)
+		early := c
+		early.AsOf = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+		if _, err := Run(ctx, early, env); err != nil {
+			t.Fatalf("run as of 2026-07-01: %v", err)
+		}
+		var sum *RunSummary
+		var err error
+		if i == 0 {
+			sum, err = Run(ctx, c, env)
+		} else {
+			sum, err = RunDistributed(ctx, c, env, inProcessFrame(3))
+		}
+		if err != nil {
+			t.Fatalf("%s run: %v", out, err)
+		}
+		if parts[i], err = os.ReadFile(filepath.Join(sum.Output, runs.PartFile)); err != nil {
+			t.Fatal(err)
+		}
+		r, err := runs.Open(c.Out, sum.AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evals[i] = r.Manifest.Evaluations
+		if left, _ := filepath.Glob(filepath.Join(c.Out, ".tmp-*")); len(left) > 0 {
+			t.Errorf("%s run left %v", out, left)
+		}
+	}
+	if string(parts[0]) != string(parts[1]) {
+		t.Errorf("the distributed run's part file differs from Run's")
+	}
+	if len(evals[1]) != 1 || fmt.Sprint(evals[0]) != fmt.Sprint(evals[1]) {
+		t.Errorf("earlier run evaluated %v, Run %v", evals[1], evals[0])
+	}
 }

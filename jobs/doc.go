@@ -54,11 +54,20 @@
 // where the job starts; every worker freezes the same customer index
 // (Base), folds one history file into a fork (FoldFile, the same reader and
 // bad-row policy), and sends the fork's accumulators per customer range as
-// bytes (features.Builder.EncodePartial); the ranges' partials are merged
-// with Builder.Merge, each range's rows are written as one Parquet part
-// (WriteRange), and Check and CommitFeatures apply the bad-row limit, write
-// the manifest and make the folder appear by rename. The rows are those of
-// Features; only their order differs.
+// bytes (features.Builder.EncodePartial) or merges them into a live
+// fork per range (Builder.MergeRange, Builder.MergePartial); each range's
+// rows are written as one Parquet part (WriteRange), and Check and
+// CommitFeatures apply the bad-row limit, write the manifest and make the
+// folder appear by rename. The rows are those of Features; only their
+// order differs.
+//
+// RunDistributed is Run with the one step that reads the dataset handed
+// to such an engine (a BuildFrame): it plans the run's cutoffs with the
+// model's catalog, the engine builds each range's frames (BuildRange),
+// and Assemble joins them in the order loadFrame gives; everything else,
+// the steps over all customers included (value fits, thresholds, tiers,
+// reasons, drift, the earlier run's evaluation), is Run's own code, so
+// the run folder is Run's.
 //
 // # The nightly run
 //

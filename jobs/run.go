@@ -140,7 +140,17 @@ func discover(root string) (*data.Dataset, error) {
 // Run is the nightly job: features as of the cutoff, scores with the
 // registry's promoted model, value, segments and reasons, written to
 // OUT/as_of=DATE/ atomically with a manifest.
-func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
+func Run(ctx context.Context, cfg Config, env Env) (*RunSummary, error) {
+	return run(ctx, cfg, env, loadFrame)
+}
+
+// frameLoader reads the dataset's features at the cutoffs, as loadFrame
+// does: run's one step that another engine may take over
+// (RunDistributed).
+type frameLoader func(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error)
+
+// run is Run with the features read by load.
+func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSummary, err error) {
 	began := time.Now()
 	startedAt := env.now()
 	log := env.Log.With().Str("command", "run").Logger()
@@ -240,7 +250,7 @@ func Run(ctx context.Context, cfg Config, env Env) (_ *RunSummary, err error) {
 	if evaluate {
 		cutoffs = []int64{prevCut.UnixNano(), cutoff}
 	}
-	ld, err := loadFrame(ctx, &cfg, &env, ds, cutoffs, cutoff, log)
+	ld, err := load(ctx, &cfg, &env, ds, cutoffs, cutoff, log)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,11 @@
-// Command churn-beam runs `churn features` on Apache Beam: on Prism
-// locally, on Dataflow, or on Flink or Spark through a portable job
-// server. It takes the flags and config of `churn features`, plus Beam's
-// pipeline options (--runner, --endpoint, --project, --region,
-// --temp_location, --staging_location, --environment_type and the rest
-// of the Go SDK's), and writes the rows `churn features` writes, as a
-// folder of Parquet parts with a manifest.
+// Command churn-beam runs `churn features` and `churn run` on Apache Beam:
+// on Prism locally, on Dataflow, or on Flink or Spark through a portable
+// job server. Each command takes the flags and config of its churn
+// namesake, plus Beam's pipeline options (--runner, --endpoint,
+// --project, --region, --temp_location, --staging_location,
+// --environment_type and the rest of the Go SDK's). features writes the
+// rows `churn features` writes, as a folder of Parquet parts with a
+// manifest; run writes the run `churn run` writes.
 //
 // It is a module of its own so that the churn module's build does not
 // carry Beam.
@@ -36,24 +37,34 @@ import (
 )
 
 const usage = `usage: churn-beam features --out DIR [--data DIR] [--as-of DATE] [--cutoffs N] [--ranges N] [flags] [Beam options]
+       churn-beam run [--data DIR] [--out DIR] [--as-of DATE] [--registry DIR] [--ranges N] [flags] [Beam options]
 
-Writes the feature table of ` + "`churn features`" + ` with an Apache Beam pipeline:
-one element per input file, whose per-customer accumulators are combined
-per customer range; every range's rows (every cutoff) are one Parquet part
-of DIR, with manifest.json, and DIR appears whole when the job succeeds.
-The rows and values are those of ` + "`churn features`" + ` on the same inputs.
+features writes the feature table of ` + "`churn features`" + ` with an Apache Beam
+pipeline: one element per input file, whose per-customer accumulators are
+combined per customer range; every range's rows (every cutoff) are one
+Parquet part of DIR, with manifest.json, and DIR appears whole when the job
+succeeds. The rows and values are those of ` + "`churn features`" + ` on the same inputs.
+
+run is ` + "`churn run`" + ` (same flags, config, checks, lock, output folder
+OUT/as_of=DATE/ and exit codes) whose features come from the same
+pipeline: the ranges' rows travel back, through a hidden folder in OUT,
+to where the job was launched, which scores them with the promoted model
+exactly as ` + "`churn run`" + ` does and writes the run. The scores are those of
+` + "`churn run`" + ` on the same inputs and model.
 
 Beam options select the runner: --runner=prism (the default: in-process),
 --runner=universal --endpoint=HOST:PORT --environment_type=LOOPBACK (a
 Prism, Flink or Spark job server), or --runner=dataflow --project=P
 --region=R --temp_location=gs://... --staging_location=gs://...
 
-exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input.`
+exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input,
+75 another run holds the lock of OUT (run).`
 
 const (
 	exitOK      = 0
 	exitFailed  = 1
 	exitInvalid = 2
+	exitLocked  = 75
 )
 
 var errUsage = errors.New("bad usage")
@@ -78,17 +89,22 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 	switch cmd {
 	case "features":
 		err = cmdFeatures(ctx, args, stdout, stderr)
+	case "run":
+		err = cmdRun(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return exitOK
 	default:
-		err = fmt.Errorf("%w: unknown command %q (want features)", errUsage, cmd)
+		err = fmt.Errorf("%w: unknown command %q (want features or run)", errUsage, cmd)
 	}
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, jobs.ErrLocked):
+		fmt.Fprintf(stderr, "churn-beam %s: %v\n", cmd, err)
+		return exitLocked
 	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput):
 		fmt.Fprintf(stderr, "churn-beam %s: %v\n", cmd, err)
 		return exitInvalid

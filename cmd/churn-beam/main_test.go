@@ -104,12 +104,12 @@ func sameTable(t *testing.T, dir, file string) int {
 }
 
 // sameInDuckDB fails unless DuckDB, a reader that shares no code with
-// churn's, finds the same rows, as multisets, in the parts of dir and in
-// file.
-func sameInDuckDB(t *testing.T, dir, file string) {
+// churn's, finds the same rows, as multisets, in the files parts (a glob)
+// and in file.
+func sameInDuckDB(t *testing.T, parts, file string) {
 	t.Helper()
 	node := nodetest.Node(t, "@duckdb/node-api")
-	out := nodetest.Run(t, node, "same.mjs", filepath.Join(dir, "part-*.parquet"), file)
+	out := nodetest.Run(t, node, "same.mjs", parts, file)
 	var got struct {
 		ARows int64 `json:"a_rows"`
 		BRows int64 `json:"b_rows"`
@@ -120,7 +120,7 @@ func sameInDuckDB(t *testing.T, dir, file string) {
 		t.Fatalf("same.mjs: %v: %s", err, out)
 	}
 	if got.ARows != got.BRows || got.AOnly != 0 || got.BOnly != 0 || got.ARows == 0 {
-		t.Fatalf("DuckDB: churn-beam %d rows, churn features %d; %d only in churn-beam's, %d only in churn's", got.ARows, got.BRows, got.AOnly, got.BOnly)
+		t.Fatalf("DuckDB: churn-beam %d rows, churn %d; %d only in churn-beam's, %d only in churn's", got.ARows, got.BRows, got.AOnly, got.BOnly)
 	}
 }
 
@@ -137,7 +137,7 @@ func TestFeaturesPrismSample(t *testing.T) {
 	out := filepath.Join(dir, "beam")
 	beamFeatures(t, "--runner=prism", "--endpoint=", "--cutoffs", "3", "--ranges", "3", "--out", out)
 	n := sameTable(t, out, want)
-	sameInDuckDB(t, out, want)
+	sameInDuckDB(t, filepath.Join(out, "part-*.parquet"), want)
 	t.Logf("%d rows identical", n)
 	left, _ := filepath.Glob(filepath.Join(dir, ".beam*"))
 	if len(left) > 0 {
@@ -150,11 +150,12 @@ func TestFeaturesPrismSample(t *testing.T) {
 	sameTable(t, out, one)
 }
 
-// TestFeaturesJobServerGenerated: on a generated dataset of 2,000
-// customers, churn-beam features submitted to a Prism job server (the
-// universal runner, LOOPBACK workers: as for Flink or Spark) writes
-// exactly the rows of churn features.
-func TestFeaturesJobServerGenerated(t *testing.T) {
+// TestJobServerGenerated: on a generated dataset of 2,000 customers,
+// submitted to a Prism job server (the universal runner, LOOPBACK workers:
+// as for Flink or Spark), churn-beam features writes exactly the rows of
+// churn features, and churn-beam run, with a model trained on the
+// dataset, the run of churn run.
+func TestJobServerGenerated(t *testing.T) {
 	dir := t.TempDir()
 	ds := filepath.Join(dir, "data")
 	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -180,8 +181,21 @@ func TestFeaturesJobServerGenerated(t *testing.T) {
 	beamFeatures(t, "--runner=universal", fmt.Sprintf("--endpoint=localhost:%d", port), "--environment_type=LOOPBACK",
 		"--data", ds, "--as-of", "2026-06-01", "--cutoffs", "2", "--ranges", "4", "--out", out)
 	n := sameTable(t, out, want)
-	sameInDuckDB(t, out, want)
+	sameInDuckDB(t, filepath.Join(out, "part-*.parquet"), want)
 	t.Logf("%d rows identical", n)
+
+	// churn-beam run on the same job server scores as churn run does,
+	// with a model trained on the dataset.
+	reg := filepath.Join(dir, "models")
+	tcfg := runConfig(t, ds, "2026-06-01", reg, filepath.Join(dir, "train-out"))
+	if _, err := jobs.Train(context.Background(), tcfg, jobs.Env{Log: zerolog.Nop()}); err != nil {
+		t.Fatalf("churn train: %v", err)
+	}
+	wantRun := churnRun(t, ds, "2026-06-01", reg, filepath.Join(dir, "churn-out"))
+	sum := beamRun(t, "--runner=universal", fmt.Sprintf("--endpoint=localhost:%d", port), "--environment_type=LOOPBACK",
+		"--data", ds, "--as-of", "2026-06-01", "--ranges", "3", "--registry", reg, "--out", filepath.Join(dir, "beam-out"))
+	sameRun(t, sum.Output, wantRun)
+	t.Logf("%d customers scored alike", sum.Customers)
 }
 
 // TestFeaturesBadInput: a missing dataset and a missing --out exit 2
@@ -199,4 +213,112 @@ func TestFeaturesBadInput(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "o")); err == nil {
 		t.Errorf("a failed run created its output")
 	}
+}
+
+// churnRun runs jobs.Run, the function `churn run` runs, with these
+// dataset, date, registry and output folder, and returns the run folder.
+func churnRun(t *testing.T, ds, asOf, registry, out string) string {
+	t.Helper()
+	cfg := runConfig(t, ds, asOf, registry, out)
+	sum, err := jobs.Run(context.Background(), cfg, jobs.Env{Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatalf("churn run: %v", err)
+	}
+	return sum.Output
+}
+
+func runConfig(t *testing.T, ds, asOf, registry, out string) jobs.Config {
+	t.Helper()
+	cfg := jobs.DefaultConfig()
+	cfg.Data, cfg.Registry, cfg.Out = ds, registry, out
+	if asOf != "" {
+		at, err := jobs.ParseDate(asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.AsOf = at
+	}
+	return cfg
+}
+
+// beamRun runs `churn-beam run` in this process and returns its summary.
+func beamRun(t *testing.T, args ...string) jobs.RunSummary {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), "run", append([]string{"--json"}, args...), &stdout, &stderr); code != exitOK {
+		t.Fatalf("churn-beam run %s: exit %d\n%s", strings.Join(args, " "), code, tail(stderr.String(), 4000))
+	}
+	var sum jobs.RunSummary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatalf("churn-beam run --json: %v: %s", err, stdout.String())
+	}
+	return sum
+}
+
+// sameRun fails unless the run folders got and want hold the same parts,
+// byte for byte (the same scores, reasons and values, row for row), which
+// DuckDB also reads as the same rows, and manifests that agree on what the
+// run read and found.
+func sameRun(t *testing.T, got, want string) {
+	t.Helper()
+	for _, name := range []string{"_SUCCESS", "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(got, name)); err != nil {
+			t.Fatalf("churn-beam run: %v", err)
+		}
+	}
+	g, err := os.ReadFile(filepath.Join(got, "part-00000.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := os.ReadFile(filepath.Join(want, "part-00000.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(g, w) {
+		t.Errorf("the part files differ (%d and %d bytes)", len(g), len(w))
+	}
+	sameInDuckDB(t, filepath.Join(got, "part-*.parquet"), filepath.Join(want, "part-00000.parquet"))
+	var gm, wm map[string]any
+	for _, m := range []struct {
+		dir string
+		dst *map[string]any
+	}{{got, &gm}, {want, &wm}} {
+		b, err := os.ReadFile(filepath.Join(m.dir, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, m.dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"inputs", "rows_read", "rows_skipped", "values_fixed", "feature_families", "feature_catalog",
+		"model_version", "customers_scored", "segments", "risk_thresholds", "value_models", "drift"} {
+		gb, _ := json.Marshal(gm[k])
+		wb, _ := json.Marshal(wm[k])
+		if !bytes.Equal(gb, wb) {
+			t.Errorf("manifest %s: churn-beam %s\nchurn run %s", k, tail(string(gb), 600), tail(string(wb), 600))
+		}
+	}
+}
+
+// TestRunPrismSample: on the embedded sample, churn-beam run on Prism
+// in-process, in 3 customer ranges, writes the run churn run writes with
+// the same model: the same part file byte for byte, and the same counts,
+// thresholds, value fits and drift in the manifest.
+func TestRunPrismSample(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	t.Setenv("HOME", dir)
+	reg := filepath.Join(dir, "models")
+	want := churnRun(t, "", "", reg, filepath.Join(dir, "churn-out")) // trains the model first
+	sum := beamRun(t, "--runner=prism", "--endpoint=", "--ranges", "3", "--registry", reg, "--out", filepath.Join(dir, "beam-out"))
+	if sum.TrainedFirst {
+		t.Errorf("churn-beam run trained a model: the registry had one")
+	}
+	sameRun(t, sum.Output, want)
+	left, _ := filepath.Glob(filepath.Join(dir, "beam-out", ".tmp-*"))
+	if len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	t.Logf("%d customers scored alike", sum.Customers)
 }
