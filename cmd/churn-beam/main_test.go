@@ -198,8 +198,8 @@ func TestJobServerGenerated(t *testing.T) {
 	t.Logf("%d customers scored alike", sum.Customers)
 }
 
-// TestFeaturesBadInput: a missing dataset and a missing --out exit 2
-// before any pipeline runs.
+// TestFeaturesBadInput: a missing dataset, a missing --out and a
+// negative --ranges exit 2 before any pipeline runs, for features and run.
 func TestFeaturesBadInput(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
@@ -212,6 +212,15 @@ func TestFeaturesBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "o")); err == nil {
 		t.Errorf("a failed run created its output")
+	}
+	stderr.Reset()
+	if code := run(context.Background(), "run", []string{"--data", filepath.Join(dir, "none"), "--out", filepath.Join(dir, "r"),
+		"--registry", filepath.Join(dir, "models")}, &stdout, &stderr); code != exitInvalid {
+		t.Errorf("run on a missing dataset: exit %d, want 2\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), "run", []string{"--ranges", "-1"}, &stdout, &stderr); code != exitInvalid || !strings.Contains(stderr.String(), "--ranges") {
+		t.Errorf("run --ranges -1: exit %d, want 2 naming --ranges\n%s", code, stderr.String())
 	}
 }
 
