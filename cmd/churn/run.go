@@ -44,10 +44,16 @@ func cmdRun(ctx context.Context, c *cli) error {
 	metricsFile := fs.String("metrics-file", "", "write Prometheus text-format metrics to this `file` (node_exporter textfile collector)")
 	metricsPush := fs.String("metrics-push", "", "push metrics to this Prometheus Pushgateway `URL`")
 	explainOut := fs.String("explain-out", "", "also write every customer's SHAP values (customer_id, one column per feature, base_value) to this Parquet `file`")
+	cpuProfile := cpuProfileFlag(fs)
 	cfg, set, err := c.setup(fs)
 	if err != nil {
 		return err
 	}
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	cfg.ExplainOut = *explainOut
 	override(set, "data", &cfg.Data, *dataDir)
 	override(set, "out", &cfg.Out, *out)
