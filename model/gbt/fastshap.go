@@ -210,26 +210,59 @@ func binomial(n, k int) float64 {
 	return math.Round(r)
 }
 
-// contributions adds the contributions of tree t to phi for the row
-// whose orderKeys are k, by the fast path; pat is scratch of at least the
-// tree's node count.
-func (st *shapTables) contributions(phi []float64, k []uint64, t int, pat []uint32) {
-	pat[0] = ^uint32(0)
+// contributionsBlock adds the contributions of tree t to the n rows of b
+// by the fast path: first every row's pattern at every node, node after
+// node, then leaf after leaf and slot after slot, the slot's term to
+// every row. A row's contributions receive the terms in the order of
+// leaves and slots whatever n is.
+func (st *shapTables) contributionsBlock(b *shapBlock, n, t int) {
+	pat := b.pat
+	root := pat[:n]
+	for r := range root {
+		root[r] = ^uint32(0)
+	}
 	for _, nd := range st.inner[t] {
-		p := pat[nd.self]
-		right := int32(b2u(k[nd.feat]-uint64(nd.miss) > nd.key))
-		pat[nd.left+right] = p
-		pat[nd.left+1-right] = p &^ (1 << nd.slot)
+		p := pat[int(nd.self)*n:][:n]
+		l := pat[int(nd.left)*n:][:n]
+		rt := pat[int(nd.left+1)*n:][:n]
+		k := b.key[int(nd.feat)*n:][:n]
+		bit, miss, key := uint32(1)<<nd.slot, uint64(nd.miss), nd.key
+		for r, pv := range p {
+			// The child the row takes keeps the pattern; the other loses
+			// the node's slot.
+			right := uint32(b2u(k[r]-miss > key))
+			l[r] = pv &^ (bit * right)
+			rt[r] = pv &^ (bit &^ (bit * right))
+		}
 	}
 	for _, lf := range st.leaves[t] {
-		d := int(lf.d)
-		h := pat[lf.node] & (1<<d - 1)
-		tab := st.table[lf.table : int(lf.table)+1<<d]
-		// Branch-free: a slot the row follows reads A(H without it) times
-		// (1-z)/z, one it does not reads A(H) times -1.
-		for j := range st.slots[lf.slots : int(lf.slots)+d] {
-			sl := &st.slots[int(lf.slots)+j]
-			phi[sl.feat] += sl.coef[(h>>j)&1] * tab[h&^(1<<j)]
+		d := uint(lf.d)
+		mask := uint32(1)<<d - 1
+		hs := pat[int(lf.node)*n:][:n]
+		tab := st.table[lf.table:][: mask+1 : mask+1]
+		for j, sl := range st.slots[lf.slots:][:d] {
+			addSlot(b.phi[int(sl.feat)*n:][:n], hs, tab, mask, uint(j), &sl.coef)
 		}
+	}
+}
+
+// addSlot adds one leaf slot's term to the contribution of its column,
+// phi, of every row, hs holding the rows' patterns at the leaf and tab the
+// leaf's table (mask+1 entries). Branch-free: a slot the row follows
+// reads A(H without it) times (1-z)/z, one it does not reads A(H) times
+// -1; the factor is picked by its bits, so the product is the one
+// coef[bit]*tab[...] gives.
+func addSlot(phi []float64, hs []uint32, tab []float64, mask uint32, j uint, coef *[2]float64) {
+	if len(tab) <= int(mask) {
+		panic("gbt: addSlot: table shorter than the mask")
+	}
+	phi = phi[:len(hs)]
+	c0, c1 := math.Float64bits(coef[0]), math.Float64bits(coef[1])
+	flip := c0 ^ c1
+	for r, h := range hs {
+		h &= mask
+		follow := uint64(h>>j) & 1
+		c := math.Float64frombits(c0 ^ flip&-follow)
+		phi[r] += c * tab[(h&^(1<<j))&mask]
 	}
 }
