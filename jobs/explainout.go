@@ -1,13 +1,10 @@
 package jobs
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-
-	"golang.org/x/sync/errgroup"
 
 	"churn/data"
 	"churn/features"
@@ -18,7 +15,7 @@ import (
 // base value: the margin the contributions start from.
 const explainBaseColumn = "base_value"
 
-// explainer is what writeExplanations needs of a model; *model.Trained
+// explainer is what newExplanations needs of a model; *model.Trained
 // is one.
 type explainer interface {
 	contributor
@@ -44,64 +41,65 @@ func checkExplainOut(path string) error {
 	return nil
 }
 
-// writeExplanations writes every customer's SHAP values to path as
-// Parquet, so that it appears whole: customer_id, one column per model
-// feature (its contribution to the margin, log-odds, before calibration)
-// and base_value, so that base_value plus a row's contributions is the
-// customer's margin. Rows are in the frame's order and each depends on its
-// row alone, so the file is the same for any number of workers.
-func writeExplanations(ctx context.Context, c explainer, f *features.Frame, workers int, path string) error {
+// explanations holds every customer's SHAP values for the explanations
+// file, column by column, as explain computes them (see keep).
+type explanations struct {
+	feats []string
+	base  float64
+	cols  [][]float64 // cols[j][i]: customer i's contribution of feature j
+}
+
+// newExplanations prepares the explanations of the model c for the rows
+// of f: the model's features must be the frame's, and none may be named
+// as a key column of the file.
+func newExplanations(c explainer, f *features.Frame) (*explanations, error) {
 	feats := c.Features()
 	for _, name := range feats {
 		if name == "customer_id" || name == explainBaseColumn {
-			return fmt.Errorf("explanations: feature %q clashes with a key column", name)
+			return nil, fmt.Errorf("explanations: feature %q clashes with a key column", name)
 		}
 	}
 	if !slices.Equal(feats, f.Names) {
-		return fmt.Errorf("explanations: the model's features are not the frame's: %w", model.ErrFeatureMismatch)
+		return nil, fmt.Errorf("explanations: the model's features are not the frame's: %w", model.ErrFeatureMismatch)
 	}
 	base, err := c.BaseValue()
 	if err != nil {
-		return fmt.Errorf("explanations: %w", err)
+		return nil, fmt.Errorf("explanations: %w", err)
 	}
-	n, cols := f.Rows(), len(feats)
-	out := make([][]float64, cols)
-	for j := range out {
-		out[j] = make([]float64, n)
+	e := &explanations{feats: feats, base: base, cols: make([][]float64, len(feats))}
+	for j := range e.cols {
+		e.cols[j] = make([]float64, f.Rows())
 	}
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(workers, 1))
-	for lo := 0; lo < n; lo += explainBlock {
-		hi := min(lo+explainBlock, n)
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			block := &model.Matrix{Cols: f.Names, Rows: hi - lo, X: f.X[lo*cols : hi*cols]}
-			eff := make([]float64, block.Rows*cols)
-			if err := c.ContributionsRows(eff, block); err != nil {
-				return fmt.Errorf("explain customers %s to %s: %w", f.CustomerID[lo], f.CustomerID[hi-1], err)
-			}
-			// Each block fills its own rows of every column.
-			for k := range hi - lo {
-				for j := range cols {
-					out[j][lo+k] = eff[k*cols+j]
-				}
-			}
-			return nil
-		})
+	return e, nil
+}
+
+// keep stores the contributions of the rows lo, lo+1, ... (len(feats)
+// per row, as explain hands them over). Calls for blocks that share no
+// rows may run at once.
+func (e *explanations) keep(lo int, eff []float64) {
+	n := len(e.feats)
+	for k := range len(eff) / n {
+		for j, v := range eff[k*n : (k+1)*n] {
+			e.cols[j][lo+k] = v
+		}
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	bases := make([]float64, n)
+}
+
+// write writes the explanations to path as Parquet, so that it appears
+// whole: customer_id, one column per model feature (its contribution to
+// the margin, log-odds, before calibration) and base_value, so that
+// base_value plus a row's contributions is the customer's margin. Rows are
+// in the frame's order and each depends on its row alone, so the file is
+// the same for any number of workers.
+func (e *explanations) write(path string, f *features.Frame) error {
+	bases := make([]float64, f.Rows())
 	for i := range bases {
-		bases[i] = base
+		bases[i] = e.base
 	}
-	columns := make([]data.OutColumn, 0, cols+2)
+	columns := make([]data.OutColumn, 0, len(e.feats)+2)
 	columns = append(columns, data.OutColumn{Name: "customer_id", Kind: data.String, Strings: f.CustomerID})
-	for j, name := range feats {
-		columns = append(columns, data.OutColumn{Name: name, Kind: data.Float, Floats: out[j]})
+	for j, name := range e.feats {
+		columns = append(columns, data.OutColumn{Name: name, Kind: data.Float, Floats: e.cols[j]})
 	}
 	columns = append(columns, data.OutColumn{Name: explainBaseColumn, Kind: data.Float, Floats: bases})
 	return writeParquetFile(path, columns)

@@ -276,14 +276,24 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	if err != nil {
 		return nil, err
 	}
-	reasons, codes, err := explain(ctx, clf, f, &cfg)
+	// The explanations file takes its SHAP values from the pass that
+	// gives the reasons.
+	var shap *explanations
+	var keep func(lo int, eff []float64)
+	if cfg.ExplainOut != "" {
+		if shap, err = newExplanations(clf, f); err != nil {
+			return nil, fmt.Errorf("write %s: %w", cfg.ExplainOut, err)
+		}
+		keep = shap.keep
+	}
+	reasons, codes, err := explain(ctx, clf, f, &cfg, keep)
 	if err != nil {
 		return nil, err
 	}
 	timings["score_ms"] = time.Since(step).Milliseconds()
-	if cfg.ExplainOut != "" {
+	if shap != nil {
 		step = time.Now()
-		if err := writeExplanations(ctx, clf, f, cfg.Workers, cfg.ExplainOut); err != nil {
+		if err := shap.write(cfg.ExplainOut, f); err != nil {
 			return nil, fmt.Errorf("write %s: %w", cfg.ExplainOut, err)
 		}
 		timings["explain_out_ms"] = time.Since(step).Milliseconds()

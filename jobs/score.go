@@ -55,8 +55,11 @@ type contributor interface {
 // whose contributions raised the score, as features.Explainer reads them.
 // Blocks of rows go to the workers; each row's text depends on that row
 // and the frame's typical values alone, so the result does not depend on
-// the number of workers.
-func explain(ctx context.Context, c contributor, f *features.Frame, cfg *Config) (reasons, codes []string, err error) {
+// the number of workers. When keep is not nil, it is handed every block's
+// contributions (rows lo.. of the frame, len(f.Names) per row) from the
+// worker that computed them, so that the explanations file takes them from
+// the same pass; blocks never share rows.
+func explain(ctx context.Context, c contributor, f *features.Frame, cfg *Config, keep func(lo int, eff []float64)) (reasons, codes []string, err error) {
 	ex, err := features.NewExplainer(f, features.ExplainConfig{
 		Language:          features.Language(cfg.Reasons.Language),
 		NegativeSentiment: cfg.Features.NegativeSentiment,
@@ -78,6 +81,9 @@ func explain(ctx context.Context, c contributor, f *features.Frame, cfg *Config)
 			eff := make([]float64, block.Rows*cols)
 			if err := c.ContributionsRows(eff, block); err != nil {
 				return fmt.Errorf("explain customers %s to %s: %w", f.CustomerID[lo], f.CustomerID[hi-1], err)
+			}
+			if keep != nil {
+				keep(lo, eff)
 			}
 			for i := lo; i < hi; i++ {
 				k := i - lo

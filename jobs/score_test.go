@@ -64,7 +64,7 @@ func TestExplain(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.Reasons.Language = tt.lang
 			cfg.Workers = workers
-			reasons, codes, err := explain(context.Background(), c, f, &cfg)
+			reasons, codes, err := explain(context.Background(), c, f, &cfg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +85,69 @@ func TestExplain(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.Reasons.Language = "de"
-	if _, _, err := explain(context.Background(), c, f, &cfg); err == nil || !strings.Contains(err.Error(), "de") {
+	if _, _, err := explain(context.Background(), c, f, &cfg, nil); err == nil || !strings.Contains(err.Error(), "de") {
 		t.Errorf("language de: error %v, want one naming it", err)
+	}
+}
+
+// rowEffects is a contributor whose contributions differ from row to
+// row: feature j of a row contributes its value times j+1, plus a tenth
+// of the row's first value.
+type rowEffects struct{ names []string }
+
+func (c rowEffects) Features() []string          { return c.names }
+func (c rowEffects) BaseValue() (float64, error) { return -1.5, nil }
+
+func (c rowEffects) ContributionsRows(dst []float64, x *model.Matrix) error {
+	n := len(c.names)
+	for i := 0; i < x.Rows; i++ {
+		row := x.X[i*n : (i+1)*n]
+		for j, v := range row {
+			dst[i*n+j] = v*float64(j+1) + row[0]/10
+		}
+	}
+	return nil
+}
+
+// TestExplainKeepsContributions holds the explanations file's values,
+// now taken from the pass that gives the reasons, to the model's
+// contributions computed over the whole frame at once, for any number of
+// workers, and the reasons to those of a pass that keeps nothing.
+func TestExplainKeepsContributions(t *testing.T) {
+	f := explainFrame(2*explainBlock + 3)
+	for i := range f.Rows() {
+		f.X[i*3] = 0.3 + float64(i%97)/100
+		f.X[i*3+1] = float64(i % 5)
+	}
+	c := rowEffects{names: f.Names}
+	want := make([]float64, len(f.X))
+	if err := c.ContributionsRows(want, matrixOf(f)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	plain, plainCodes, err := explain(context.Background(), c, f, &cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		cfg.Workers = workers
+		shap, err := newExplanations(c, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reasons, codes, err := explain(context.Background(), c, f, &cfg, shap.keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(reasons, plain) || !slices.Equal(codes, plainCodes) {
+			t.Errorf("%d workers: the reasons of the pass that keeps contributions differ from the plain pass's", workers)
+		}
+		for i := range f.Rows() {
+			for j := range f.Names {
+				if got := shap.cols[j][i]; got != want[i*3+j] {
+					t.Fatalf("%d workers: customer %d feature %s: kept %v, model %v", workers, i, f.Names[j], got, want[i*3+j])
+				}
+			}
+		}
 	}
 }
