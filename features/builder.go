@@ -206,8 +206,9 @@ func NewBuilder(cfg Config, cutoffs []int64, dataEnd int64) (*Builder, error) {
 
 // SetCatalog fixes the catalog the features use: the event names of the
 // mix, the automated event names and the attributes. Call it before any
-// event row and before Fork or Shards; a Builder without one learns its
-// attributes at Freeze and folds every event name into "other". Training
+// event row and before Fork or Shards (or give it to shards made before
+// with ShareCatalog); a Builder without one learns its attributes at
+// Freeze and folds every event name into "other". Training
 // learns the catalog (NewEventProfile, then Catalog); scoring sets the one
 // stored with the model, whose event names all keep their columns
 // whatever Config.EventVocab says now (0 still turns the family off);

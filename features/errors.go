@@ -28,6 +28,10 @@ var errFeatureCount = errors.New("feature families emitted a ragged row")
 // into another one.
 var ErrSpent = errors.New("builder already merged into another")
 
+// ErrEventsFolded is returned by ShareCatalog for a shard that has folded
+// event rows under the catalog it had.
+var ErrEventsFolded = errors.New("shard already folded event rows")
+
 // ErrBatchType is returned by Resolve and AddResolved for a batch that is
 // not a slice of one of the history tables' rows.
 var ErrBatchType = errors.New("not a batch of history rows")

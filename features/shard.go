@@ -26,6 +26,32 @@ func (b *Builder) Shards(n int) []*Builder {
 	return out
 }
 
+// ShareCatalog gives shards, made by b.Shards before b's catalog was set,
+// the catalog b holds now, so that they may fold the other tables while
+// the event part of the catalog is being learned (from the sessions they
+// fold, see EventProfile.AddSessions) and the event rows after it. Call it
+// after b.SetCatalog and before any shard folds an event row; the shards
+// then fold as shards made after SetCatalog do.
+func (b *Builder) ShareCatalog(shards []*Builder) error {
+	for _, o := range shards {
+		if o.cust != b.cust || o.shards != len(shards) {
+			return ErrNotFork
+		}
+		if o.spent {
+			return ErrSpent
+		}
+		if o.seen[1] {
+			return ErrEventsFolded
+		}
+	}
+	for _, o := range shards {
+		o.catSet = true
+		o.applyCatalog(b.cat)
+		o.attrCodes = b.attrCodes
+	}
+	return nil
+}
+
 // owns reports whether b folds customer i.
 func (b *Builder) owns(i int32) bool {
 	return b.shards <= 1 || int(i)%b.shards == b.shard

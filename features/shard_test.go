@@ -128,3 +128,57 @@ func TestBuildRange(t *testing.T) {
 		t.Errorf("BuildRange(2, 1): %v, want ErrCutoffRange", err)
 	}
 }
+
+// TestShareCatalog: shards made before the catalog is set fold the
+// sessions, tickets, surveys and orders, get the catalog with
+// ShareCatalog, then fold the events: the Frame equals that of a Builder
+// whose catalog was set before anything was folded. A shard that has
+// folded events refuses a new catalog.
+func TestShareCatalog(t *testing.T) {
+	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
+	h := randomHistory(11, 150, end, 700)
+	until := testCutoffs[len(testCutoffs)-1]
+	want := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
+	for _, n := range []int{1, 3} {
+		b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.AddCustomers(h.customers)
+		b.Freeze()
+		shards := b.Shards(n)
+		feed := func(batch any) {
+			idx, _, err := b.Resolve(nil, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sh := range shards {
+				if err := sh.AddResolved(batch, idx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		feed(h.sessions)
+		feed(h.tickets)
+		feed(h.surveys)
+		feed(h.orders)
+		learnCatalog(b, h.events, until)
+		if err := b.ShareCatalog(shards); err != nil {
+			t.Fatalf("%d shards: ShareCatalog: %v", n, err)
+		}
+		feed(h.events)
+		if err := b.ShareCatalog(shards); !errors.Is(err, ErrEventsFolded) {
+			t.Errorf("%d shards: ShareCatalog after events: %v, want ErrEventsFolded", n, err)
+		}
+		if err := b.JoinShards(shards); err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Build(allTables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameX(want, got); err != nil {
+			t.Fatalf("%d shards: %v", n, err)
+		}
+	}
+}

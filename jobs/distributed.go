@@ -108,8 +108,14 @@ func planFeatures(ctx context.Context, cfg Config, root string, isSample bool, d
 		return nil, err
 	}
 	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(p.Config.BadRows.Policy == "fail", log).OnBad}
-	if err := learnCatalog(ctx, &p.Config, b, p.Files, opt, p.Config.catalog, cuts[len(cuts)-1], log); err != nil {
+	pc, err := learnCatalog(ctx, &p.Config, b, p.Files, opt, p.Config.catalog, cuts[len(cuts)-1], log)
+	if err != nil {
 		return nil, err
+	}
+	if pc != nil { // the plan fixes the catalog before any fold
+		if err := pc.readSessions(ctx, p.Files, opt); err != nil {
+			return nil, err
+		}
 	}
 	p.Catalog, p.Customers = b.Catalog(), b.Customers()
 	// learnCatalog's instant for the channels, which every worker's

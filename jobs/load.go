@@ -132,7 +132,8 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		return nil, nil, err
 	}
 
-	if err := learnCatalog(ctx, cfg, b, files[i:], opt, cfg.catalog, cutoffs[len(cutoffs)-1], log); err != nil {
+	pending, err := learnCatalog(ctx, cfg, b, files[i:], opt, cfg.catalog, cutoffs[len(cutoffs)-1], log)
+	if err != nil {
 		return nil, nil, err
 	}
 
@@ -141,11 +142,12 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	// where the ids are dictionary encoded); cfg.Workers fold goroutines each own a
 	// shard of the customers (index % workers) and fold every batch's rows
 	// of their customers. The shards together hold one set of
-	// accumulators, however many readers there are.
+	// accumulators, however many readers there are. A pending catalog
+	// splits the pass in two: every table but the events, whose sessions
+	// it profiles, then the events, under the catalog learned in between.
 	rest := files[i:]
 	offset := i
 	workers := max(cfg.Workers, 1)
-	readers := min(workers, max(len(rest), 1))
 	shards := b.Shards(workers)
 	stats := make([]ingest.ReadStats, len(rest))
 	errs := make([]error, len(rest))
@@ -165,42 +167,82 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 			return nil
 		})
 	}
-	next := make(chan int) // unbuffered: a file goes to the first idle reader
-	g, gctx := errgroup.WithContext(fctx)
-	for range readers {
+	// readPhase reads the files rest[k] for k in ks; with profile, reader
+	// r also hands its sessions to the pending catalog.
+	readPhase := func(ks []int, profile bool) error {
+		readers := min(workers, max(len(ks), 1))
+		if profile {
+			pending.readers(readers)
+		}
+		next := make(chan int) // unbuffered: a file goes to the first idle reader
+		g, gctx := errgroup.WithContext(fctx)
+		for r := range readers {
+			g.Go(func() error {
+				fold := func(batch any, idx []int32) error { return ingest.Dispatch(gctx, jobs, batch, idx) }
+				if profile {
+					fold = func(batch any, idx []int32) error {
+						if c, ok := batch.(*data.SessionColumns); ok {
+							pending.addSessions(r, c, idx)
+						}
+						return ingest.Dispatch(gctx, jobs, batch, idx)
+					}
+				}
+				for k := range next {
+					f := rest[k]
+					n, err := ingest.ReadInto(gctx, b, f, opt, prog, fold)
+					// A read that fails once gctx is done was stopped: by a
+					// sibling's failure or the caller's cancellation, which
+					// surface there, not by its own input. Its error is the
+					// cancellation, however the reader wrapped it, and must
+					// not stand for the cause.
+					stopped[k] = err != nil && gctx.Err() != nil
+					stats[k], errs[k] = n, err
+					unknown[ingest.TableIndex[f.Table]].Add(n.Unknown)
+					prog.FileDone(f.Size)
+					if err != nil && !optionalFile(cfg, f) {
+						return err
+					}
+				}
+				return nil
+			})
+		}
 		g.Go(func() error {
-			fold := func(batch any, idx []int32) error { return ingest.Dispatch(gctx, jobs, batch, idx) }
-			for k := range next {
-				f := rest[k]
-				n, err := ingest.ReadInto(gctx, b, f, opt, prog, fold)
-				// A read that fails once gctx is done was stopped: by a
-				// sibling's failure or the caller's cancellation, which
-				// surface there, not by its own input. Its error is the
-				// cancellation, however the reader wrapped it, and must
-				// not stand for the cause.
-				stopped[k] = err != nil && gctx.Err() != nil
-				stats[k], errs[k] = n, err
-				unknown[ingest.TableIndex[f.Table]].Add(n.Unknown)
-				prog.FileDone(f.Size)
-				if err != nil && !optionalFile(cfg, f) {
-					return err
+			defer close(next)
+			for _, k := range ks {
+				select {
+				case next <- k:
+				case <-gctx.Done():
+					return gctx.Err()
 				}
 			}
 			return nil
 		})
+		return g.Wait()
 	}
-	g.Go(func() error {
-		defer close(next)
-		for k := range rest {
-			select {
-			case next <- k:
-			case <-gctx.Done():
-				return gctx.Err()
+	var werr error
+	if pending == nil {
+		all := make([]int, len(rest))
+		for k := range all {
+			all[k] = k
+		}
+		werr = readPhase(all, false)
+	} else {
+		var others, events []int
+		for k, f := range rest {
+			if f.Table == data.Events {
+				events = append(events, k)
+			} else {
+				others = append(others, k)
 			}
 		}
-		return nil
-	})
-	werr := g.Wait()
+		werr = readPhase(others, true)
+		if werr == nil {
+			werr = pending.finish(shards)
+		}
+		if werr == nil {
+			werr = readPhase(events, false)
+		}
+	}
 	for _, ch := range jobs {
 		close(ch)
 	}
