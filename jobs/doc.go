@@ -40,9 +40,13 @@
 // Training and `churn features` learn it instead: the extra columns of
 // customers/ are read with the customers (data.ReadExtras), the event
 // files are read once more, before the fold, by an features.EventProfile
-// of the rows before the latest cutoff (and the sessions files too when
-// an event name fires on nearly every day), and the channels are counted
-// by the fold itself and ranked at the build.
+// of the rows before the latest cutoff, and the channels are counted by
+// the fold itself and ranked at the build. When an event name fires on
+// nearly every day the profile needs the sessions: the fold then takes
+// every table but the events first, profiling the sessions it folds, and
+// the events after the catalog is learned (a pendingCatalog; a
+// FeaturesPlan, which fixes the catalog before any fold, reads the
+// sessions once more instead).
 // Train stores the catalog in the model's meta (extra.feature_catalog);
 // the train summary and the run manifest list it.
 //
