@@ -95,7 +95,13 @@ func (s *FileStats) clean(reason string) {
 // contract, gives a *FileError before any row; a corrupt page found later
 // gives a *FileError after the batches before it.
 func ReadFile[T Row](ctx context.Context, f File, opt ReadOptions, fn func(batch []T) error) (FileStats, error) {
-	return readFile(ctx, f, opt, nil, rowsTo(func(batch []T, _ []int32) error { return fn(batch) }))
+	spec, c, err := specOf[T]()
+	if err != nil {
+		return FileStats{}, fmt.Errorf("read %s: %w", f.Rel, err)
+	}
+	d := rowsTo(c, func(batch []T, _ []int32) error { return fn(batch) })
+	d.table = spec.name
+	return readFile(ctx, f, opt, nil, d)
 }
 
 // ReadKeyed is ReadFile that also hands fn, for each row of the batch,
@@ -111,7 +117,36 @@ func ReadKeyed[T Row](ctx context.Context, f File, opt ReadOptions, key func(id 
 	if key == nil {
 		return FileStats{}, fmt.Errorf("read %s: no key function", f.Rel)
 	}
-	return readFile(ctx, f, opt, key, rowsTo(fn))
+	spec, c, err := specOf[T]()
+	if err != nil {
+		return FileStats{}, fmt.Errorf("read %s: %w", f.Rel, err)
+	}
+	d := rowsTo(c, fn)
+	d.table = spec.name
+	return readFile(ctx, f, opt, key, d)
+}
+
+// ReadKeyedBatches is ReadKeyed for a file of any table, f.Table: fn gets
+// each batch in the form the table's rows are best folded from, a
+// *SessionColumns or *EventColumns (as ReadKeyedColumns gives them) for
+// sessions and events, and a slice of the table's row type ([]Ticket, ...)
+// for the others. The batches are reused as ReadFile's are.
+func ReadKeyedBatches(ctx context.Context, f File, opt ReadOptions, key func(id string) int32, fn func(batch any, keys []int32) error) (FileStats, error) {
+	if key == nil {
+		return FileStats{}, fmt.Errorf("read %s: no key function", f.Rel)
+	}
+	spec := f.Table.spec()
+	if spec == nil {
+		return FileStats{}, fmt.Errorf("read %s: table %q is not one of the contract's: %w", f.Rel, f.Table, ErrWrongType)
+	}
+	var d deliver
+	if spec.columnar != nil {
+		d = spec.columnar(fn)
+	} else {
+		d = spec.rows.batches(fn)
+	}
+	d.table = spec.name
+	return readFile(ctx, f, opt, key, d)
 }
 
 // ColumnBatch is a batch of ReadKeyedColumns: only the two tables that
@@ -148,23 +183,37 @@ func ReadKeyedColumns[C ColumnBatch](ctx context.Context, f File, opt ReadOption
 	if key == nil {
 		return FileStats{}, fmt.Errorf("read %s: no key function", f.Rel)
 	}
-	var batch C
 	var d deliver
-	switch b := any(&batch).(type) {
+	var zero C
+	switch any(&zero).(type) {
 	case *SessionColumns:
-		d = deliver{table: Sessions, fn: func(r *reader, n int) error {
-			c := r.cols
-			*b = SessionColumns{c[0].s[:n], c[1].t[:n], c[2].f[:n], c[3].f[:n], c[4].s[:n]}
-			return fn(&batch, c[0].keys[:n])
-		}}
+		d = sessionColumns(func(b any, keys []int32) error { return fn(b.(*C), keys) })
+		d.table = Sessions
 	case *EventColumns:
-		d = deliver{table: Events, fn: func(r *reader, n int) error {
-			c := r.cols
-			*b = EventColumns{c[0].s[:n], c[1].t[:n], c[2].s[:n], c[3].f[:n]}
-			return fn(&batch, c[0].keys[:n])
-		}}
+		d = eventColumns(func(b any, keys []int32) error { return fn(b.(*C), keys) })
+		d.table = Events
 	}
 	return readFile(ctx, f, opt, key, d)
+}
+
+// sessionColumns delivers sessions as a *SessionColumns to fn.
+func sessionColumns(fn func(batch any, keys []int32) error) deliver {
+	var batch SessionColumns
+	return deliver{fn: func(r *reader, n int) error {
+		c := r.cols
+		batch = SessionColumns{c[0].s[:n], c[1].t[:n], c[2].f[:n], c[3].f[:n], c[4].s[:n]}
+		return fn(&batch, c[0].keys[:n])
+	}}
+}
+
+// eventColumns delivers events as an *EventColumns to fn.
+func eventColumns(fn func(batch any, keys []int32) error) deliver {
+	var batch EventColumns
+	return deliver{fn: func(r *reader, n int) error {
+		c := r.cols
+		batch = EventColumns{c[0].s[:n], c[1].t[:n], c[2].s[:n], c[3].f[:n]}
+		return fn(&batch, c[0].keys[:n])
+	}}
 }
 
 // ReadEventKeys is ReadKeyedColumns of events without their quantity,
@@ -184,24 +233,23 @@ func ReadEventKeys(ctx context.Context, f File, opt ReadOptions, key func(id str
 	}})
 }
 
-// deliver hands the first n rows of the reader's checked columns to the
-// caller. skip lists optional contract columns (by index) the caller does
-// not use: they are not read, and read as null.
+// deliver hands the first n rows of the reader's checked columns of
+// table to the caller. skip lists optional contract columns (by index) the
+// caller does not use: they are not read, and read as null.
 type deliver struct {
 	table Table
 	skip  []int
 	fn    func(r *reader, n int) error
 }
 
-// rowsTo delivers rows of type T to fn.
-func rowsTo[T Row](fn func([]T, []int32) error) deliver {
-	var zero T
-	table, build := tableRow(zero)
+// rowsTo delivers rows of type T, read with c, to fn; the caller sets the
+// table.
+func rowsTo[T Row](c rowCodec[T], fn func([]T, []int32) error) deliver {
 	var rows []T
-	return deliver{table: table, fn: func(r *reader, n int) error {
+	return deliver{fn: func(r *reader, n int) error {
 		rows = resize(rows, n)
 		for i := range rows {
-			build(r, i, &rows[i])
+			rows[i] = c.read(r.cols, i)
 		}
 		var keys []int32
 		if r.key != nil {
@@ -249,6 +297,10 @@ const noKey = math.MinInt32
 
 func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int32, d deliver) (st FileStats, err error) {
 	table := d.table
+	spec := table.spec()
+	if spec == nil {
+		return st, fmt.Errorf("read %s: table %q is not one of the contract's: %w", f.Rel, table, ErrWrongType)
+	}
 	if f.Table != "" && f.Table != table {
 		return st, &FileError{File: f.Rel, Err: fmt.Errorf("file of table %s read as %s: %w", f.Table, table, ErrWrongType)}
 	}
@@ -280,7 +332,7 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 	}
 	defer ra.Close()
 	pr := fr.ParquetReader()
-	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(Contract[table])), key: key, rules: tableRules(table)}
+	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(spec.columns)), key: key, rules: &tableRules[table.Index()]}
 	leaves, err := r.resolve(fr, d.skip)
 	if err != nil {
 		return st, err
@@ -369,7 +421,7 @@ type reader struct {
 	st       FileStats
 	req      []reqCol           // the required columns of Contract[table]
 	key      func(string) int32 // keys the rows in cols[0].keys when set
-	rules    rules
+	rules    *rules
 	pageV2   []bool // by leaf read: its chunk in the row group has v2 pages of untrusted null counts (checkPages)
 	levels   []byte // checkPages' buffer of definition levels
 }
@@ -644,18 +696,19 @@ func formatFloat(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
-// rules are what a table's rows are checked and fixed by: the main
-// timestamp column (bounded by ReadOptions.Until), the rules that reject a
-// row, in the order they are tried after the required columns, the text
-// columns cleaned in kept rows, and the other fixes of kept rows lo..hi-1
-// (values out of range nulled, a null quantity made 1). A row that breaks
-// no rule is kept with its fixes; the first rule it breaks is why it is
-// skipped.
+// rules are what a table's rows are checked and fixed by, its
+// tableSpec's with columns by index: the main timestamp column (bounded by
+// ReadOptions.Until), the rules that reject a row, in the order they are
+// tried after the required columns, the text columns cleaned in kept rows,
+// and the other fixes of kept rows (a null read as a value, values out of
+// range nulled). A row that breaks no rule is kept with its fixes; the
+// first rule it breaks is why it is skipped.
 type rules struct {
-	ts     int
-	reject []reject
-	text   []int
-	fix    func(r *reader, lo, hi int)
+	ts          int
+	reject      []reject
+	text        []int
+	nullAs      []nullAs
+	nullOutside []bound
 }
 
 // reject skips a row whose float column col is bad, with reason, and an
@@ -667,39 +720,63 @@ type reject struct {
 	bad    func(float64) bool
 }
 
-func tableRules(t Table) rules {
-	switch t {
-	case Customers:
-		return rules{ts: 1, text: []int{0, 2, 3, 4}}
-	case Sessions:
-		return rules{ts: 1, text: []int{0, 4}, reject: []reject{
-			{2, "negative_duration", "negative duration", func(v float64) bool { return v < 0 }},
-			{3, "negative_pages", "negative pages", func(v float64) bool { return v < 0 }},
-		}}
-	case Events:
-		return rules{ts: 1, text: []int{0, 2}, fix: func(r *reader, lo, hi int) {
-			for i, q := range r.cols[3].f[lo:hi] {
-				if math.IsNaN(q) {
-					r.cols[3].f[lo+i] = 1
+// nullAs reads a null of float column col as v.
+type nullAs struct {
+	col int
+	v   float64
+}
+
+// bound nulls the values of float column col outside [lo, hi], counted
+// under reason.
+type bound struct {
+	col    int
+	lo, hi float64
+	reason string
+}
+
+// tableRules holds the rules of every table, by Table.Index.
+var tableRules = func() (out [NumTables]rules) {
+	for t, spec := range tableSpecs {
+		col := func(name string) int {
+			for c, column := range spec.columns {
+				if column.Name == name {
+					return c
 				}
 			}
-		}}
-	case Tickets:
-		return rules{ts: 2, text: []int{0, 1, 3, 4}, fix: func(r *reader, lo, hi int) {
-			r.inRange(5, lo, hi, -1, 1, "sentiment_out_of_range")
-			r.inRange(8, lo, hi, 1, 5, "csat_out_of_range")
-			r.inRange(9, lo, hi, 1, 5, "effort_out_of_range")
-		}}
-	case Surveys:
-		return rules{ts: 1, text: []int{0, 3}, reject: []reject{
-			{2, "nps_out_of_range", "nps not in 0..10", func(v float64) bool { return v < 0 || v > 10 || v != math.Trunc(v) }},
-		}}
-	case Orders:
-		return rules{ts: 1, text: []int{0, 3}, reject: []reject{
-			{2, "amount_out_of_range", "infinite amount", func(v float64) bool { return math.IsInf(v, 0) }},
-		}}
+			panic(fmt.Sprintf("data: table %s has no column %s", spec.name, name)) // the list of tables is wrong: a test catches it
+		}
+		r := &out[t]
+		r.ts = col(spec.time)
+		for c, column := range spec.columns {
+			if column.Kind == String {
+				r.text = append(r.text, c)
+			}
+		}
+		for _, x := range spec.reject {
+			r.reject = append(r.reject, reject{col(x.column), x.reason, x.what, x.bad})
+		}
+		for _, x := range spec.nullAs {
+			r.nullAs = append(r.nullAs, nullAs{col(x.column), x.value})
+		}
+		for _, x := range spec.nullOutside {
+			r.nullOutside = append(r.nullOutside, bound{col(x.column), x.lo, x.hi, x.reason})
+		}
 	}
-	return rules{}
+	return out
+}()
+
+// fixRows applies the fixes of kept rows lo..hi-1 other than the text's.
+func (r *reader) fixRows(lo, hi int) {
+	for _, x := range r.rules.nullAs {
+		for i, v := range r.cols[x.col].f[lo:hi] {
+			if math.IsNaN(v) {
+				r.cols[x.col].f[lo+i] = x.v
+			}
+		}
+	}
+	for _, x := range r.rules.nullOutside {
+		r.inRange(x.col, lo, hi, x.lo, x.hi, x.reason)
+	}
 }
 
 // checkRow checks row i of the decoded columns and says why it is
@@ -717,9 +794,7 @@ func (r *reader) checkRow(i int) (bad, bool) {
 	for _, c := range r.rules.text {
 		r.fix(c, i)
 	}
-	if r.rules.fix != nil {
-		r.rules.fix(r, i, i+1)
-	}
+	r.fixRows(i, i+1)
 	return bad{}, true
 }
 
@@ -772,58 +847,6 @@ func (r *reader) checkAll(n int) bool {
 			}
 		}
 	}
-	if r.rules.fix != nil {
-		r.rules.fix(r, 0, n)
-	}
+	r.fixRows(0, n)
 	return true
-}
-
-// tableRow returns the table of row type T and the function that copies
-// row i of the checked columns into *row.
-func tableRow[T Row](zero T) (Table, func(*reader, int, *T)) {
-	var (
-		table Table
-		build any
-	)
-	switch any(zero).(type) {
-	case Customer:
-		table = Customers
-		build = func(r *reader, i int, row *Customer) {
-			c := r.cols
-			*row = Customer{ID: c[0].s[i], SignupAt: c[1].t[i], Plan: c[2].s[i], Region: c[3].s[i], Channel: c[4].s[i], CancelledAt: c[5].t[i]}
-		}
-	case Session:
-		table = Sessions
-		build = func(r *reader, i int, row *Session) {
-			c := r.cols
-			*row = Session{CustomerID: c[0].s[i], StartedAt: c[1].t[i], DurationS: c[2].f[i], Pages: c[3].f[i], Channel: c[4].s[i]}
-		}
-	case Event:
-		table = Events
-		build = func(r *reader, i int, row *Event) {
-			c := r.cols
-			*row = Event{CustomerID: c[0].s[i], TS: c[1].t[i], Event: c[2].s[i], Quantity: c[3].f[i]}
-		}
-	case Ticket:
-		table = Tickets
-		build = func(r *reader, i int, row *Ticket) {
-			c := r.cols
-			*row = Ticket{CustomerID: c[0].s[i], TicketID: c[1].s[i], CreatedAt: c[2].t[i], Channel: c[3].s[i], Text: c[4].s[i],
-				Sentiment: c[5].f[i], FirstResponseS: c[6].f[i], ResolvedAt: c[7].t[i], CSAT: c[8].f[i], Effort: c[9].f[i]}
-		}
-	case Survey:
-		table = Surveys
-		build = func(r *reader, i int, row *Survey) {
-			c := r.cols
-			*row = Survey{CustomerID: c[0].s[i], AnsweredAt: c[1].t[i], NPS: int(c[2].f[i]), Comment: c[3].s[i]}
-		}
-	case Order:
-		table = Orders
-		build = func(r *reader, i int, row *Order) {
-			c := r.cols
-			*row = Order{CustomerID: c[0].s[i], TS: c[1].t[i], Amount: c[2].f[i], OrderID: c[3].s[i], Margin: c[4].f[i]}
-		}
-	}
-	// The type switch above picked the case of T, so the assertion holds.
-	return table, build.(func(*reader, int, *T))
 }

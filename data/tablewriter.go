@@ -50,17 +50,19 @@ type TableWriter[T Row] struct {
 	f    *os.File
 	buf  *bufio.Writer
 	rw   *rowWriter
-	fill func(rw *rowWriter, row parquet.Row, r *T)
+	fill func(rw *rowWriter, row parquet.Row, r *T) // the table's rowCodec.write
 	done bool
 }
 
 // NewTableWriter creates the file at path, and its parent folders, and
 // returns a writer of rows of type T into it. The caller must Close it.
 func NewTableWriter[T Row](path string, opt WriteOptions) (*TableWriter[T], error) {
-	var zero T
-	table, fill := tableFill[T](zero)
-	specs := make([]colSpec, 0, len(Contract[table]))
-	for _, c := range Contract[table] {
+	table, c, err := specOf[T]()
+	if err != nil {
+		return nil, fmt.Errorf("create table file %s: %w", path, err)
+	}
+	specs := make([]colSpec, 0, len(table.columns))
+	for _, c := range table.columns {
 		specs = append(specs, colSpec{name: c.Name, kind: c.Kind, unit: parquet.Microsecond})
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -76,7 +78,7 @@ func NewTableWriter[T Row](path string, opt WriteOptions) (*TableWriter[T], erro
 		f.Close()
 		return nil, fmt.Errorf("create table file %s: %w", path, err)
 	}
-	return &TableWriter[T]{path: path, f: f, buf: buf, rw: rw, fill: fill}, nil
+	return &TableWriter[T]{path: path, f: f, buf: buf, rw: rw, fill: c.write}, nil
 }
 
 // Write appends rows to the file. The writer does not keep rows after it
@@ -115,74 +117,3 @@ func (w *TableWriter[T]) Close() error {
 // usPerNs is the divisor from nanoseconds to the microseconds of contract
 // files.
 const usPerNs = 1000
-
-// tableFill returns the table of row type T and the function that sets the
-// values of one row, in the column order of Contract[table].
-func tableFill[T Row](zero T) (Table, func(*rowWriter, parquet.Row, *T)) {
-	var (
-		table Table
-		fill  any
-	)
-	switch any(zero).(type) {
-	case Customer:
-		table = Customers
-		fill = func(rw *rowWriter, row parquet.Row, r *Customer) {
-			rw.setString(row, 0, r.ID)
-			rw.setTime(row, 1, r.SignupAt, usPerNs)
-			rw.setString(row, 2, r.Plan)
-			rw.setString(row, 3, r.Region)
-			rw.setString(row, 4, r.Channel)
-			rw.setTime(row, 5, r.CancelledAt, usPerNs)
-		}
-	case Session:
-		table = Sessions
-		fill = func(rw *rowWriter, row parquet.Row, r *Session) {
-			rw.setString(row, 0, r.CustomerID)
-			rw.setTime(row, 1, r.StartedAt, usPerNs)
-			rw.setFloat(row, 2, r.DurationS)
-			rw.setIntFloat(row, 3, r.Pages)
-			rw.setString(row, 4, r.Channel)
-		}
-	case Event:
-		table = Events
-		fill = func(rw *rowWriter, row parquet.Row, r *Event) {
-			rw.setString(row, 0, r.CustomerID)
-			rw.setTime(row, 1, r.TS, usPerNs)
-			rw.setString(row, 2, r.Event)
-			rw.setFloat(row, 3, r.Quantity)
-		}
-	case Ticket:
-		table = Tickets
-		fill = func(rw *rowWriter, row parquet.Row, r *Ticket) {
-			rw.setString(row, 0, r.CustomerID)
-			rw.setString(row, 1, r.TicketID)
-			rw.setTime(row, 2, r.CreatedAt, usPerNs)
-			rw.setString(row, 3, r.Channel)
-			rw.setString(row, 4, r.Text)
-			rw.setFloat(row, 5, r.Sentiment)
-			rw.setFloat(row, 6, r.FirstResponseS)
-			rw.setTime(row, 7, r.ResolvedAt, usPerNs)
-			rw.setIntFloat(row, 8, r.CSAT)
-			rw.setIntFloat(row, 9, r.Effort)
-		}
-	case Survey:
-		table = Surveys
-		fill = func(rw *rowWriter, row parquet.Row, r *Survey) {
-			rw.setString(row, 0, r.CustomerID)
-			rw.setTime(row, 1, r.AnsweredAt, usPerNs)
-			rw.setInt(row, 2, int64(r.NPS))
-			rw.setString(row, 3, r.Comment)
-		}
-	case Order:
-		table = Orders
-		fill = func(rw *rowWriter, row parquet.Row, r *Order) {
-			rw.setString(row, 0, r.CustomerID)
-			rw.setTime(row, 1, r.TS, usPerNs)
-			rw.setFloat(row, 2, r.Amount)
-			rw.setString(row, 3, r.OrderID)
-			rw.setFloat(row, 4, r.Margin)
-		}
-	}
-	// The type switch above picked the case of T, so the assertion holds.
-	return table, fill.(func(*rowWriter, parquet.Row, *T))
-}

@@ -100,8 +100,7 @@ func Validate(ctx context.Context, d *Dataset, opt ReadOptions) (*Report, error)
 // it records duplicate ids in rep (the row of a duplicate is not known, as
 // batches do not carry row indices, so the problem has Row -1).
 func readAny(ctx context.Context, t Table, f File, opt ReadOptions, firstSeen map[string]string, rep *Report) (FileStats, error) {
-	switch t {
-	case Customers:
+	if t == Customers {
 		// Kept rows arrive in file order, and the reader reports the rows
 		// it skips (through OnBad) before the batch they would have been
 		// in: a cursor that steps over the skipped rows gives each kept
@@ -135,18 +134,11 @@ func readAny(ctx context.Context, t Table, f File, opt ReadOptions, firstSeen ma
 			}
 			return nil
 		})
-	case Sessions:
-		return ReadFile(ctx, f, opt, func(b []Session) error { return nil })
-	case Events:
-		return ReadFile(ctx, f, opt, func(b []Event) error { return nil })
-	case Tickets:
-		return ReadFile(ctx, f, opt, func(b []Ticket) error { return nil })
-	case Surveys:
-		return ReadFile(ctx, f, opt, func(b []Survey) error { return nil })
-	case Orders:
-		return ReadFile(ctx, f, opt, func(b []Order) error { return nil })
 	}
-	return FileStats{}, fmt.Errorf("table %q: %w", t, ErrNoDataset)
+	if t.spec() == nil {
+		return FileStats{}, fmt.Errorf("table %q: %w", t, ErrNoDataset)
+	}
+	return readFile(ctx, f, opt, nil, deliver{table: t, fn: func(*reader, int) error { return nil }})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
