@@ -7,9 +7,6 @@ import (
 	"churn/data"
 )
 
-// Status is where a customer stands at a cutoff.
-type Status string
-
 // The statuses.
 const (
 	Active  Status = "active"
@@ -209,12 +206,8 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 		if t == data.Customers || present[t] {
 			return true
 		}
-		for i, to := range tableOrder {
-			if to == t {
-				return b.seen[i]
-			}
-		}
-		return false
+		i := t.Index()
+		return i >= 0 && b.seen[i]
 	}
 	if !b.cat.ChannelsSet {
 		b.cat.SessionChannels = b.chanCount[0].top()
@@ -361,43 +354,4 @@ func nanIf(cond bool, v float64) float64 {
 		return math.NaN()
 	}
 	return v
-}
-
-// statusLabel gives customer i's status and label at cutoff k.
-func (b *Builder) statusLabel(i, k int, c int64) (Status, float64) {
-	cu := b.cust
-	flags := b.flags[i*len(b.g.cutoffs)+k]
-	contractual := cu.contractual[i*len(b.g.cutoffs)+k]
-	cancelled := cu.cancelled[i]
-	var st Status
-	switch {
-	case cancelled != data.NoTime && cancelled < c:
-		st = Churned
-	case c-cu.signup[i] < int64(b.cfg.NewDays)*dayNS:
-		st = New
-	case !contractual && flags&flagLookbackActive == 0:
-		st = Churned
-	default:
-		st = Active
-	}
-	start := c + b.g.gap
-	if st == Churned || start+b.g.horizon > b.dataEnd {
-		return st, math.NaN()
-	}
-	if contractual {
-		switch {
-		case cancelled == data.NoTime || cancelled-start >= b.g.horizon:
-			return st, 0
-		case cancelled < start:
-			return st, math.NaN() // left during the gap
-		}
-		return st, 1
-	}
-	if flags&flagLookbackActive == 0 {
-		return st, math.NaN()
-	}
-	if flags&flagLabelActive != 0 {
-		return st, 0
-	}
-	return st, 1
 }

@@ -75,6 +75,21 @@ func (s *store[T]) peek(i int32) []T {
 	return s.get(i)
 }
 
+// mergeOrMove merges o into s with merge when s has accumulators, and
+// moves them from o to s otherwise, leaving o empty; it reports whether it
+// moved them.
+func mergeOrMove[T any](s, o *store[T], merge func(dst, src *T)) (moved bool) {
+	if o.idx == nil {
+		return false
+	}
+	if s.idx == nil {
+		*s, *o = *o, store[T]{}
+		return true
+	}
+	mergeStore(s, o, merge)
+	return false
+}
+
 // mergeStore folds every accumulator of o into s, customer by customer in
 // index order, with merge.
 func mergeStore[T any](s, o *store[T], merge func(dst, src *T)) {

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Channels, paces, support load and spend trends: features that compare a
-// customer with their own past, and that name nothing (see doc.go).
+// Channels: the per-channel state of sessions and tickets, their ranking
+// into the catalog's channels and the columns' names.
 
 // chanSlots is how many channels (of sessions or of tickets) a customer's
 // state tells apart; the channels beyond them are summed into one.
@@ -67,118 +67,6 @@ func (c *chanAcc) merge(o *chanAcc) {
 		c.add(o.hash[j], o.n[j])
 	}
 	c.over[0], c.over[1] = sat16add(c.over[0], o.over[0]), sat16add(c.over[1], o.over[1])
-}
-
-// emitChannels is the family "channels" (sessions).
-func emitChannels(e *emitter, r *rowCtx) {
-	c := &r.sess.ch
-	md := winDays(r, r.b.g.main)
-	var cur, prev [chanSlots + 1]float64
-	var curN, prevN float64
-	kinds := 0
-	for j := 0; j < int(c.used); j++ {
-		cur[j], prev[j] = float64(c.n[j][0]), float64(c.n[j][1])
-	}
-	cur[chanSlots], prev[chanSlots] = float64(c.over[0]), float64(c.over[1])
-	top := 0.0
-	for j := range cur {
-		curN += cur[j]
-		prevN += prev[j]
-		if cur[j] > 0 {
-			kinds++
-		}
-		top = max(top, cur[j])
-	}
-	// The shift is summed in integers: the slots are in hash order, and a
-	// float sum in that order would round differently for other names.
-	shift := nan
-	if curN > 0 && prevN > 0 {
-		var num int64
-		for j := range cur {
-			d := int64(cur[j])*int64(prevN) - int64(prev[j])*int64(curN)
-			num += max(d, -d)
-		}
-		shift = float64(num) / (2 * curN * prevN)
-	}
-	e.putf("session_channels_%dd", md, float64(kinds))
-	e.putf("session_top_channel_share_%dd", md, ratio(top, curN))
-	e.put("session_channel_shift", shift)
-	e.put("sessions_per_tenure_day", perTenureDay(r, float64(r.sess.act.total)))
-	// The catalog's channels by rank, and "other": the share of the
-	// window's sessions, and its change on the window before.
-	b := r.b
-	n := len(b.sessRanks) + 1
-	rc, rp := r.chanBuf[:n], r.chanBuf[MaxChannels+1:][:n]
-	rcN := b.sessRanks.split(c, 0, rc)
-	rpN := b.sessRanks.split(c, 1, rp)
-	for s := range n {
-		share := ratio(rc[s], rcN)
-		change := nan
-		if rcN > 0 && rpN > 0 {
-			change = share - rp[s]/rpN
-		}
-		e.put(b.sessChanNames[2*s], share)
-		e.put(b.sessChanNames[2*s+1], change)
-	}
-}
-
-// perTenureDay is n per day of tenure, for the first young days of an
-// account; NaN after them, where the windowed rates say more.
-func perTenureDay(r *rowCtx, n float64) float64 {
-	if r.tenure > youngDays*dayNS {
-		return nan
-	}
-	return n / max(1, float64(r.tenure)/float64(dayNS))
-}
-
-// youngDays is the tenure up to which the per-tenure-day paces are given.
-const youngDays = 90
-
-// emitPace is the family "pace" (events).
-func emitPace(e *emitter, r *rowCtx) {
-	e.put("core_per_tenure_day", perTenureDay(r, float64(r.ev.core.total)))
-}
-
-// lowCSAT is the highest CSAT that counts as low.
-const lowCSAT = 2
-
-// staleDays is the age from which an open ticket counts as unresolved.
-const staleDays = 7
-
-// emitSupportLoad is the family "support_load" (tickets).
-func emitSupportLoad(e *emitter, r *rowCtx) {
-	t := r.tick
-	ld := winDays(r, r.b.g.long)
-	e.putf("tickets_low_csat_%dd", ld, float64(t.lowCsat))
-	e.put("tickets_stale_open", float64(t.stale))
-}
-
-// emitSpendTrend is the family "spend_trend" (orders).
-func emitSpendTrend(e *emitter, r *rowCtx) {
-	o := r.ord
-	v := &r.rfm
-	g := &r.b.g
-	mw := g.wins[g.main]
-	md := winDays(r, g.main)
-	cur := float64(o.spend[0]) / micro
-	vsBase := nan
-	if early := r.tenure - mw; early >= mw {
-		before := float64(v.buy-v.ref)/micro - cur
-		if before > 0 {
-			vsBase = (cur / float64(mw)) / (before / float64(early))
-		}
-	}
-	trend := nan
-	if exposure(r, mw, 2*mw) >= mw {
-		trend = ratio(cur, float64(o.spend[1])/micro)
-	}
-	lastVsAvg := nan
-	if days := indicatorCount(v.x); days > 0 {
-		lastVsAvg = ratio(float64(o.lastBuy)/micro, float64(v.buy)/micro/days)
-	}
-	e.put("spend_vs_baseline", vsBase)
-	e.putf("spend_ratio_%dd", md, trend)
-	e.put("last_order_vs_avg", lastVsAvg)
 }
 
 // chanStat is what a Builder keeps of one channel name of one table, to
