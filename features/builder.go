@@ -9,9 +9,10 @@ import (
 
 // Builder folds history rows into per-customer, per-cutoff accumulators in
 // one pass per table. Read the customers table completely with
-// AddCustomers, call Freeze, then feed the other tables in any order, from
-// any number of forks (one per goroutine), and Merge the forks. A Builder
-// is not safe for concurrent use; forks share only read-only state.
+// AddCustomers, call Freeze, then feed the other tables in any order,
+// directly or through Shards (one per goroutine) joined with JoinShards.
+// A Builder is not safe for concurrent use; shards and forks share only
+// read-only state.
 type Builder struct {
 	cfg     Config
 	g       geom
@@ -206,7 +207,9 @@ func (b *Builder) reset() {
 }
 
 // Fork returns a Builder with empty accumulators that shares b's frozen
-// customer index and configuration, for one goroutine. b must be frozen.
+// customer index and configuration: a fold of some rows whose partial
+// (EncodePartial) another process merges. Within one process, use Shards.
+// b must be frozen.
 func (b *Builder) Fork() *Builder {
 	f := *b
 	f.pending = nil

@@ -41,8 +41,12 @@
 // called from many goroutines at once. JoinShards moves the shards'
 // accumulators into b without a copy and gives the features that feeding
 // b alone gives; joined shards are spent. sentiment.Score is safe for
-// concurrent use. Fork and Merge split the fold by rows instead (each
-// fork holds its own accumulators until merged); merging is exact in any
+// concurrent use.
+//
+// Shards are the parallel fold within one process. Across processes, a
+// fold is split by rows: a fork (Fork) folds some files, EncodePartial
+// carries its accumulators as bytes, DecodePartial turns them back into a
+// fork, and Merge combines forks (partial.go). Merging is exact in any
 // grouping and order.
 //
 // # Point in time

@@ -20,16 +20,30 @@ func Example() {
 	b.AddCustomers([]data.Customer{{ID: "ana", SignupAt: day(1, 10), Plan: "monthly", CancelledAt: data.NoTime}})
 	b.Freeze()
 
-	// One goroutine's share of the sessions table, merged back.
-	f := b.Fork()
+	// The fold on two shards, each fed from a goroutine of its own in a
+	// job: every shard sees every batch and folds its half of the
+	// customers.
 	var sessions []data.Session
 	for d := 1; d <= 31; d += 2 { // every other day in August
 		sessions = append(sessions, data.Session{CustomerID: "ana", StartedAt: day(8, d), DurationS: 300, Pages: 4})
 	}
 	sessions = append(sessions, data.Session{CustomerID: "ana", StartedAt: day(9, 20), DurationS: 60, Pages: 1})
-	f.AddSessions(sessions)
-	f.AddSurveys([]data.Survey{{CustomerID: "ana", AnsweredAt: day(9, 25), NPS: 4}})
-	if err := b.Merge(f); err != nil {
+	surveys := []data.Survey{{CustomerID: "ana", AnsweredAt: day(9, 25), NPS: 4}}
+	shards := b.Shards(2)
+	for _, batch := range []any{sessions, surveys} {
+		idx, _, err := b.Resolve(nil, batch)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		for _, s := range shards {
+			if err := s.AddResolved(batch, idx); err != nil {
+				fmt.Println(err)
+				return
+			}
+		}
+	}
+	if err := b.JoinShards(shards); err != nil {
 		fmt.Println(err)
 		return
 	}
