@@ -229,7 +229,9 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 	r.b = b
 	r.tenure = 1
 	r.i = -1
-	r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
+	for _, t := range tableFolds {
+		t.view(&r, &Builder{}, -1, 0)
+	}
 	e := &emitter{naming: true}
 	for _, fam := range families {
 		fam.emit(e, &r)
@@ -274,34 +276,10 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 			}
 			ii := int32(i)
 			r.c, r.k, r.tenure, r.i = c, k, c-signup, i
-			r.sess, r.ev, r.tick, r.nps, r.ord = &r.zeroSes, &r.zeroEv, &r.zeroTk, &r.zeroNPS, &r.zeroOrd
 			src := b.part(i)
-			if a := src.sess.peek(ii); a != nil {
-				r.sessBuf = a[k]
-				r.sessBuf.act = cumulate(k, func(j int) *actAcc { return &a[j].act })
-				r.sess = &r.sessBuf
+			for _, t := range tableFolds {
+				t.view(&r, src, ii, k)
 			}
-			a, mix := src.ev.peekSide(ii)
-			r.mix = mix
-			if a != nil {
-				r.evBuf = a[k]
-				r.evBuf.core = cumulate(k, func(j int) *actAcc { return &a[j].core })
-				r.ev = &r.evBuf
-			}
-			if a := src.tick.peek(ii); a != nil {
-				r.tick = &a[k]
-			}
-			if a := src.nps.peek(ii); a != nil {
-				r.nps = &a[k]
-			}
-			if a := src.ord.peek(ii); a != nil {
-				r.ord = &a[k]
-			}
-			r.set = nil
-			if src.ordSet != nil {
-				r.set = &src.ordSet[i]
-			}
-			r.rfm = computeRFM(r.ord, r.set, c, b.cfg.DefaultMargin)
 
 			start := len(e.x)
 			for fi, fam := range families {

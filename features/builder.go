@@ -59,6 +59,45 @@ type Builder struct {
 	parts         []*Builder // the shards joined by JoinShards, by shard
 }
 
+// tableFold is what a Builder does with one history table besides
+// folding its rows (AddSessions, ...): every table's file declares its
+// own, and tableFolds lists them.
+type tableFold struct {
+	table data.Table
+	// add folds batch with the customer indexes idx (AddResolved) when it
+	// is one of the table's batch types, and reports whether it was.
+	add func(b *Builder, batch any, idx []int32) bool
+	// resolve is Resolve for a batch of the table's rows; false when batch
+	// is not one.
+	resolve func(b *Builder, dst []int32, batch any) ([]int32, int, bool)
+	// reset drops b's accumulators of the table.
+	reset func(b *Builder)
+	// merge folds the accumulators of o, a fork of b, into b's, moving
+	// them where b has none (Merge).
+	merge func(b, o *Builder)
+	// move hands shard o's accumulators to part, which holds them for the
+	// Builder that joined o (JoinShards).
+	move func(part, o *Builder)
+	// view points r at the accumulators of customer i at cutoff k that
+	// src holds, or at empty ones when src holds none.
+	view func(r *rowCtx, src *Builder, i int32, k int)
+}
+
+// tableFolds lists the history tables a Builder folds.
+var tableFolds = [...]*tableFold{&sessionsFold, &eventsFold, &ticketsFold, &surveysFold, &ordersFold}
+
+// resolver is tableFold.resolve for rows of type T whose customer id is id.
+func resolver[T any](id func(*T) string) func(b *Builder, dst []int32, batch any) ([]int32, int, bool) {
+	return func(b *Builder, dst []int32, batch any) ([]int32, int, bool) {
+		rows, ok := batch.([]T)
+		if !ok {
+			return dst, 0, false
+		}
+		dst, unknown := resolve(b, dst, rows, id)
+		return dst, unknown, true
+	}
+}
+
 // NewBuilder checks cfg and the cutoffs (ascending unix nanoseconds) and
 // returns an empty Builder. dataEnd is the first instant the data does not
 // cover: a cutoff is labelled only when cutoff + gap + horizon <= dataEnd.
@@ -193,12 +232,9 @@ func (b *Builder) applyChannels() {
 func (b *Builder) reset() {
 	n, k := len(b.cust.ids), len(b.g.cutoffs)
 	b.flags = make([]uint8, n*k)
-	b.sess = store[sessAcc]{}
-	b.ev = store[evAcc]{}
-	b.tick = store[tickAcc]{}
-	b.nps = store[npsAcc]{}
-	b.ord = store[ordAcc]{}
-	b.ordSet = nil
+	for _, t := range tableFolds {
+		t.reset(b)
+	}
 	b.chanCount = [2]chanCounts{}
 	b.seen = [data.NumTables]bool{}
 	b.vocab = vocab{} // a fork must not share the cache's backing array
@@ -239,11 +275,9 @@ func (b *Builder) Merge(o *Builder) error {
 		b.seen[t] = b.seen[t] || o.seen[t]
 	}
 	// A table b has not seen is moved from o, not copied: o is spent.
-	mergeOrMove(&b.sess, &o.sess, (*sessAcc).merge)
-	b.mergeEvents(o)
-	mergeOrMove(&b.tick, &o.tick, (*tickAcc).merge)
-	mergeOrMove(&b.nps, &o.nps, (*npsAcc).merge)
-	b.mergeOrders(o)
+	for _, t := range tableFolds {
+		t.merge(b, o)
+	}
 	for t := range b.chanCount {
 		b.chanCount[t].merge(&o.chanCount[t])
 	}

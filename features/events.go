@@ -26,6 +26,35 @@ func (e *evAcc) merge(o *evAcc) {
 	}
 }
 
+var eventsFold = tableFold{
+	table: data.Events,
+	add: func(b *Builder, batch any, idx []int32) bool {
+		switch rows := batch.(type) {
+		case []data.Event:
+			b.addEvents(eventColumns(rows), idx[:len(rows)])
+		case *data.EventColumns:
+			b.addEvents(rows, idx[:len(rows.CustomerID)])
+		default:
+			return false
+		}
+		return true
+	},
+	resolve: resolver(func(r *data.Event) string { return r.CustomerID }),
+	reset:   func(b *Builder) { b.ev = store[evAcc]{} },
+	merge:   (*Builder).mergeEvents,
+	move:    func(part, o *Builder) { part.ev = o.ev },
+	view: func(r *rowCtx, src *Builder, i int32, k int) {
+		r.ev = &r.zeroEv
+		a, mix := src.ev.peekSide(i)
+		r.mix = mix
+		if a != nil {
+			r.evBuf = a[k]
+			r.evBuf.core = cumulate(k, func(j int) *actAcc { return &a[j].core })
+			r.ev = &r.evBuf
+		}
+	},
+}
+
 // mergeEvents merges the events of o, a fork of b, into b (Merge).
 func (b *Builder) mergeEvents(o *Builder) {
 	if o.ev.idx == nil || b.ev.idx == nil {

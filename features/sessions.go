@@ -30,6 +30,33 @@ func (s *sessAcc) merge(o *sessAcc) {
 	s.ch.merge(&o.ch)
 }
 
+var sessionsFold = tableFold{
+	table: data.Sessions,
+	add: func(b *Builder, batch any, idx []int32) bool {
+		switch rows := batch.(type) {
+		case []data.Session:
+			b.addSessions(sessionColumns(rows), idx[:len(rows)])
+		case *data.SessionColumns:
+			b.addSessions(rows, idx[:len(rows.CustomerID)])
+		default:
+			return false
+		}
+		return true
+	},
+	resolve: resolver(func(r *data.Session) string { return r.CustomerID }),
+	reset:   func(b *Builder) { b.sess = store[sessAcc]{} },
+	merge:   func(b, o *Builder) { mergeOrMove(&b.sess, &o.sess, (*sessAcc).merge) },
+	move:    func(part, o *Builder) { part.sess = o.sess },
+	view: func(r *rowCtx, src *Builder, i int32, k int) {
+		r.sess = &r.zeroSes
+		if a := src.sess.peek(i); a != nil {
+			r.sessBuf = a[k]
+			r.sessBuf.act = cumulate(k, func(j int) *actAcc { return &a[j].act })
+			r.sess = &r.sessBuf
+		}
+	},
+}
+
 // AddSessions folds session rows; rows of unknown customers are counted
 // and ignored, as are rows with a null start.
 func (b *Builder) AddSessions(rows []data.Session) (unknown int) {

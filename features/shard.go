@@ -2,8 +2,6 @@ package features
 
 import (
 	"fmt"
-
-	"churn/data"
 )
 
 // Sharding splits the fold across goroutines by customer instead of by
@@ -79,22 +77,15 @@ func (b *Builder) customer(idx []int32, r int, id string, unknown *int) (int32, 
 // with the number of such rows. It reads only the frozen index, so
 // goroutines may call it at once on b or any of its forks and shards.
 func (b *Builder) Resolve(dst []int32, batch any) ([]int32, int, error) {
-	switch rows := batch.(type) {
-	case []data.Session:
-		return resolve(b, dst, rows, func(r *data.Session) string { return r.CustomerID })
-	case []data.Event:
-		return resolve(b, dst, rows, func(r *data.Event) string { return r.CustomerID })
-	case []data.Ticket:
-		return resolve(b, dst, rows, func(r *data.Ticket) string { return r.CustomerID })
-	case []data.Survey:
-		return resolve(b, dst, rows, func(r *data.Survey) string { return r.CustomerID })
-	case []data.Order:
-		return resolve(b, dst, rows, func(r *data.Order) string { return r.CustomerID })
+	for _, t := range tableFolds {
+		if dst, unknown, ok := t.resolve(b, dst, batch); ok {
+			return dst, unknown, nil
+		}
 	}
 	return dst, 0, fmt.Errorf("resolve %T: %w", batch, ErrBatchType)
 }
 
-func resolve[T any](b *Builder, dst []int32, rows []T, id func(*T) string) ([]int32, int, error) {
+func resolve[T any](b *Builder, dst []int32, rows []T, id func(*T) string) ([]int32, int) {
 	if cap(dst) < len(rows) {
 		dst = make([]int32, len(rows))
 	}
@@ -107,7 +98,7 @@ func resolve[T any](b *Builder, dst []int32, rows []T, id func(*T) string) ([]in
 		}
 		dst[r] = i
 	}
-	return dst, unknown, nil
+	return dst, unknown
 }
 
 // Index returns the index of customer id in the frozen index, as Resolve
@@ -126,25 +117,12 @@ func (b *Builder) Index(id string) int32 {
 // Resolve, or data.ReadKeyed with Index) b folds; rows of unknown
 // customers were counted by Resolve.
 func (b *Builder) AddResolved(batch any, idx []int32) error {
-	switch rows := batch.(type) {
-	case []data.Session:
-		b.addSessions(sessionColumns(rows), idx[:len(rows)])
-	case []data.Event:
-		b.addEvents(eventColumns(rows), idx[:len(rows)])
-	case *data.SessionColumns:
-		b.addSessions(rows, idx[:len(rows.CustomerID)])
-	case *data.EventColumns:
-		b.addEvents(rows, idx[:len(rows.CustomerID)])
-	case []data.Ticket:
-		b.addTickets(rows, idx[:len(rows)])
-	case []data.Survey:
-		b.addSurveys(rows, idx[:len(rows)])
-	case []data.Order:
-		b.addOrders(rows, idx[:len(rows)])
-	default:
-		return fmt.Errorf("add %T: %w", batch, ErrBatchType)
+	for _, t := range tableFolds {
+		if t.add(b, batch, idx) {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("add %T: %w", batch, ErrBatchType)
 }
 
 // JoinShards makes b build from shards, all of b.Shards, which are spent
@@ -182,7 +160,10 @@ func (b *Builder) JoinShards(shards []*Builder) error {
 		for t := range b.chanCount {
 			b.chanCount[t].merge(&o.chanCount[t])
 		}
-		part := &Builder{sess: o.sess, ev: o.ev, tick: o.tick, nps: o.nps, ord: o.ord, ordSet: o.ordSet}
+		part := &Builder{}
+		for _, t := range tableFolds {
+			t.move(part, o)
+		}
 		b.parts[w] = part
 		*o = Builder{cust: o.cust, spent: true}
 	}

@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"churn/data"
@@ -180,5 +181,23 @@ func TestShareCatalog(t *testing.T) {
 		if err := sameX(want, got); err != nil {
 			t.Fatalf("%d shards: %v", n, err)
 		}
+	}
+}
+
+// TestTableFolds: every history table of the contract has its fold, in
+// the contract's order.
+func TestTableFolds(t *testing.T) {
+	var want []data.Table
+	for _, table := range data.Tables {
+		if table != data.Customers {
+			want = append(want, table)
+		}
+	}
+	var got []data.Table
+	for _, f := range tableFolds {
+		got = append(got, f.table)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("folds of %v, want %v", got, want)
 	}
 }

@@ -30,6 +30,27 @@ func (s *npsAcc) merge(o *npsAcc) {
 	s.offer(o.top[1])
 }
 
+var surveysFold = tableFold{
+	table: data.Surveys,
+	add: func(b *Builder, batch any, idx []int32) bool {
+		rows, ok := batch.([]data.Survey)
+		if ok {
+			b.addSurveys(rows, idx[:len(rows)])
+		}
+		return ok
+	},
+	resolve: resolver(func(r *data.Survey) string { return r.CustomerID }),
+	reset:   func(b *Builder) { b.nps = store[npsAcc]{} },
+	merge:   func(b, o *Builder) { mergeOrMove(&b.nps, &o.nps, (*npsAcc).merge) },
+	move:    func(part, o *Builder) { part.nps = o.nps },
+	view: func(r *rowCtx, src *Builder, i int32, k int) {
+		r.nps = &r.zeroNPS
+		if a := src.nps.peek(i); a != nil {
+			r.nps = &a[k]
+		}
+	},
+}
+
 // AddSurveys folds NPS answers; rows of unknown customers are counted and
 // ignored, as are rows with a null time or a score outside 0..10.
 func (b *Builder) AddSurveys(rows []data.Survey) (unknown int) {
