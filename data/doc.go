@@ -5,10 +5,15 @@
 //
 // # The contract
 //
-// Contract lists, for each of the six tables, its columns, their kinds and
-// whether they are required. Customer, Session, Event, Ticket, Survey and
-// Order are the rows that readers hand on: a null timestamp is NoTime, a null
-// number NaN, a null string "". Timestamps are nanoseconds since the Unix
+// The tables are one list (contract.go): each entry holds the table's
+// columns, their kinds and whether they are required, its main timestamp,
+// its row rules and how its rows are read from checked columns and written
+// to Parquet. The readers, Validate and TableWriter read the list rather
+// than switching on the table; Tables, Contract, NumTables and Table.Index
+// are derived from it. A new table is a new entry, a row type and its
+// place in Row. Customer, Session, Event, Ticket, Survey and Order are the
+// rows that readers hand on: a null timestamp is NoTime, a null number
+// NaN, a null string "". Timestamps are nanoseconds since the Unix
 // epoch, UTC. A calendar date, wherever churn reads or writes one, is
 // YYYY-MM-DD in UTC (DateLayout, FormatDate, ParseDate). A Mapping renames
 // contract columns to the names in the files.
