@@ -100,22 +100,15 @@ func Frame(ctx context.Context, ds *data.Dataset, cfg features.Config, cutoffs [
 	}
 	b.SetCatalog(b.CatalogWith(p.Catalog(cfg.EventVocab)))
 	present := map[data.Table]bool{}
-	for _, step := range []struct {
-		t   data.Table
-		add func() error
-	}{
-		{data.Sessions, func() error { return feed(ctx, ds, data.Sessions, opt, func(r []data.Session) { b.AddSessions(r) }) }},
-		{data.Events, func() error { return feed(ctx, ds, data.Events, opt, func(r []data.Event) { b.AddEvents(r) }) }},
-		{data.Tickets, func() error { return feed(ctx, ds, data.Tickets, opt, func(r []data.Ticket) { b.AddTickets(r) }) }},
-		{data.Surveys, func() error { return feed(ctx, ds, data.Surveys, opt, func(r []data.Survey) { b.AddSurveys(r) }) }},
-		{data.Orders, func() error { return feed(ctx, ds, data.Orders, opt, func(r []data.Order) { b.AddOrders(r) }) }},
-	} {
-		if len(ds.Files[step.t]) == 0 {
+	for _, t := range data.Tables {
+		if t == data.Customers || len(ds.Files[t]) == 0 {
 			continue
 		}
-		present[step.t] = true
-		if err := step.add(); err != nil {
-			return nil, err
+		present[t] = true
+		for _, f := range ds.Files[t] {
+			if _, err := data.ReadKeyedBatches(ctx, f, opt, b.Index, b.AddResolved); err != nil {
+				return nil, fmt.Errorf("read %s: %w", f.Rel, err)
+			}
 		}
 	}
 	return b.Build(present)
