@@ -124,7 +124,7 @@ func (c *OutColumn) Text(i int) string {
 		if c.Times[i] == NoTime {
 			return ""
 		}
-		t := time.Unix(0, c.Times[i]).UTC()
+		t := TimeOf(c.Times[i])
 		if c.Date || t.Equal(t.Truncate(24*time.Hour)) {
 			return t.Format(DateLayout)
 		}

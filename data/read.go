@@ -689,7 +689,7 @@ func (r *reader) inRange(c, lo, hi int, from, to float64, reason string) {
 }
 
 func formatTime(ns int64) string {
-	return time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
+	return TimeOf(ns).Format(time.RFC3339Nano)
 }
 
 func formatFloat(v float64) string {

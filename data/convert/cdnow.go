@@ -55,7 +55,7 @@ func CDNOW(r io.Reader, outDir string) (Stats, error) {
 		if err != nil || math.IsNaN(amount) || math.IsInf(amount, 0) {
 			return st, fmt.Errorf("cdnow: %w", lineError(line, text, fmt.Errorf("dollars %q: %w", dollars, ErrMalformed)))
 		}
-		ts := d.UnixNano()
+		ts := data.Instant(d)
 		if s, ok := signup[id]; !ok || ts < s {
 			signup[id] = ts
 		}

@@ -84,7 +84,7 @@ func OnlineRetail(r io.Reader, outDir string) (Stats, error) {
 			i = len(invoices)
 			index[no] = i
 			invoices = append(invoices, invoice{
-				order:   data.Order{CustomerID: id, TS: ts.UnixNano(), OrderID: strings.Clone(no), Margin: math.NaN()},
+				order:   data.Order{CustomerID: id, TS: data.Instant(ts), OrderID: strings.Clone(no), Margin: math.NaN()},
 				country: strings.Clone(rec[7]),
 				refund:  strings.HasPrefix(no, "C"),
 			})

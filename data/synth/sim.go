@@ -219,7 +219,7 @@ type shardSim struct {
 
 // simulate runs shard of cfg and hands its rows to out.
 func simulate(ctx context.Context, cfg Config, shard int, out sinks) (Stats, error) {
-	end := cfg.End.UTC().Truncate(0).UnixNano()
+	end := data.Instant(cfg.End.UTC().Truncate(0))
 	if r := end % microNS; r < 0 {
 		end -= r + microNS // floor, before 1970 too
 	} else {
