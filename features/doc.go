@@ -43,6 +43,14 @@
 // b alone gives; joined shards are spent. sentiment.Score is safe for
 // concurrent use.
 //
+// Each table's accumulators, fold, merge and feature families are in one
+// file of its name (customers.go, sessions.go, events.go, tickets.go,
+// surveys.go, orders.go); a history table declares what the Builder does
+// with it beyond its fold (the batches it takes, merging, sharding, the
+// row view of Build) as a tableFold, and tableFolds lists them. The label
+// rule, from the activity flags the fold sets to a row's status and label,
+// is label.go.
+//
 // Shards are the parallel fold within one process. Across processes, a
 // fold is split by rows: a fork (Fork) folds some files, EncodePartial
 // carries its accumulators as bytes, DecodePartial turns them back into a
