@@ -115,7 +115,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: dataEnd, OnBad: bad.OnBad}
 
 	// Customers first: they fix the customer index that every shard shares.
-	var unknown [ingest.NumTables]atomic.Int64
+	var unknown [data.NumTables]atomic.Int64 // by data.Table.Index
 	i := 0
 	for ; i < len(files) && files[i].Table == data.Customers; i++ {
 		st, err := data.ReadFile(ctx, files[i], opt, func(rows []data.Customer) error {
@@ -197,7 +197,9 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 					// not stand for the cause.
 					stopped[k] = err != nil && gctx.Err() != nil
 					stats[k], errs[k] = n, err
-					unknown[ingest.TableIndex[f.Table]].Add(n.Unknown)
+					if t := f.Table.Index(); t >= 0 {
+						unknown[t].Add(n.Unknown)
+					}
 					prog.FileDone(f.Size)
 					if err != nil && !optionalFile(cfg, f) {
 						return err
@@ -276,7 +278,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	if err := b.JoinShards(shards); err != nil {
 		return nil, nil, fmt.Errorf("join features: %w", err)
 	}
-	for t, k := range ingest.TableIndex {
+	for k, t := range data.Tables {
 		if n := unknown[k].Load(); n > 0 {
 			res.Skipped[string(t)+"/unknown_customer"] += n
 			log.Warn().Str("table", string(t)).Int64("rows", n).Str("reason", "unknown_customer").

@@ -26,7 +26,7 @@ type Reporter struct {
 	log        zerolog.Logger
 	totalBytes int64
 	doneBytes  atomic.Int64
-	perTable   [NumTables]atomic.Int64
+	perTable   [data.NumTables]atomic.Int64 // by data.Table.Index
 	began      time.Time
 	notify     func(Progress)
 	once       sync.Once
@@ -44,7 +44,11 @@ func NewReporter(log zerolog.Logger, totalBytes int64, notify func(Progress)) *R
 }
 
 // Rows counts n rows of table t read.
-func (p *Reporter) Rows(t data.Table, n int) { p.perTable[TableIndex[t]].Add(int64(n)) }
+func (p *Reporter) Rows(t data.Table, n int) {
+	if i := t.Index(); i >= 0 {
+		p.perTable[i].Add(int64(n))
+	}
+}
 
 // FileDone counts a file of size bytes done.
 func (p *Reporter) FileDone(size int64) { p.doneBytes.Add(size) }
@@ -82,13 +86,13 @@ func (p *Reporter) Start(ctx context.Context) func() {
 func (p *Reporter) report() {
 	ev := p.log.Info()
 	var total int64
-	names := make([]string, 0, len(TableIndex))
-	for t := range TableIndex {
+	names := make([]string, 0, data.NumTables)
+	for _, t := range data.Tables {
 		names = append(names, string(t))
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		n := p.perTable[TableIndex[data.Table(name)]].Load()
+		n := p.perTable[data.Table(name).Index()].Load()
 		total += n
 		ev = ev.Int64("rows_read_"+name, n)
 	}

@@ -2,20 +2,11 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"churn/data"
 	"churn/features"
 )
-
-// NumTables is the number of tables of the contract.
-const NumTables = 6
-
-// TableIndex numbers the tables for per-table counters.
-var TableIndex = map[data.Table]int{
-	data.Customers: 0, data.Sessions: 1, data.Events: 2, data.Tickets: 3, data.Surveys: 4, data.Orders: 5,
-}
 
 // ReadStats is what ReadInto read from one file: the reader's counts, and
 // the rows whose customer is not in the index.
@@ -55,7 +46,8 @@ func Dispatch(ctx context.Context, jobs []chan FoldJob, batch any, idx []int32) 
 }
 
 // ReadInto streams one file, with each row's customer index from b, into
-// fold: sessions and events as column batches, the rest as rows.
+// fold, in the batches of data.ReadKeyedBatches: sessions and events as
+// column batches, the rest as rows.
 func ReadInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *Reporter, fold func(batch any, idx []int32) error) (ReadStats, error) {
 	var rs ReadStats
 	each := func(batch any, idx []int32) error {
@@ -68,19 +60,6 @@ func ReadInto(ctx context.Context, b *features.Builder, f data.File, opt data.Re
 		return fold(batch, idx)
 	}
 	var err error
-	switch f.Table {
-	case data.Sessions:
-		rs.Stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.SessionColumns, idx []int32) error { return each(c, idx) })
-	case data.Events:
-		rs.Stats, err = data.ReadKeyedColumns(ctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error { return each(c, idx) })
-	case data.Tickets:
-		rs.Stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Ticket, idx []int32) error { return each(r, idx) })
-	case data.Surveys:
-		rs.Stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Survey, idx []int32) error { return each(r, idx) })
-	case data.Orders:
-		rs.Stats, err = data.ReadKeyed(ctx, f, opt, b.Index, func(r []data.Order, idx []int32) error { return each(r, idx) })
-	default:
-		return rs, fmt.Errorf("read %s: table %q is not one of the contract's", f.Rel, f.Table)
-	}
+	rs.Stats, err = data.ReadKeyedBatches(ctx, f, opt, b.Index, each)
 	return rs, err
 }
