@@ -22,7 +22,7 @@ type benchData struct {
 
 func newBenchData(nCust int) *benchData {
 	end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).UnixNano()
-	d := &benchData{end: end, cutoffs: MonthlyCutoffs(time.Unix(0, end), 7, 90*Day)}
+	d := &benchData{end: end, cutoffs: Config{Horizon: 90 * Day}.MonthlyCutoffs(time.Unix(0, end), 7)}
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := end - 540*dayNS
 	for i := 0; i < nCust; i++ {

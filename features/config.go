@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"churn/data"
 	"churn/features/sentiment"
 )
 
@@ -205,13 +206,13 @@ func (c Config) Validate() error {
 // label of c is complete once the data reaches c + LabelSpan.
 func (c Config) LabelSpan() time.Duration { return c.Gap + c.Horizon }
 
-// MonthlyCutoffs returns n cutoffs one calendar month apart, ascending, in
-// unix nanoseconds, each at midnight UTC. They fall on the day of the month
-// of asOf (clamped to the month's last day, so a 31st gives Feb 28 or 29),
-// and the latest is the latest such month step c with c + span <= asOf:
-// its label is complete by asOf. Pass Config.LabelSpan as span. n <= 0
-// gives none.
-func MonthlyCutoffs(asOf time.Time, n int, span time.Duration) []int64 {
+// MonthlyCutoffs returns n cutoffs one calendar month apart, ascending, as
+// instants (data.Instant), each at midnight UTC. They fall on the day of
+// the month of asOf (clamped to the month's last day, so a 31st gives Feb
+// 28 or 29), and the latest is the latest such month step c with
+// c + LabelSpan <= asOf: its label is complete by asOf. n <= 0 gives none.
+func (c Config) MonthlyCutoffs(asOf time.Time, n int) []int64 {
+	span := c.LabelSpan()
 	if n <= 0 {
 		return nil
 	}
@@ -228,7 +229,7 @@ func MonthlyCutoffs(asOf time.Time, n int, span time.Duration) []int64 {
 	}
 	out := make([]int64, n)
 	for i := range out {
-		out[n-1-i] = step(back + i).UnixNano()
+		out[n-1-i] = data.Instant(step(back + i))
 	}
 	return out
 }

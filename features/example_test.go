@@ -87,9 +87,11 @@ func Example() {
 	// nps_detractor: detrator no NPS: respondeu 4 de 10 em 2026-09-25
 }
 
-func ExampleMonthlyCutoffs() {
+func ExampleConfig_MonthlyCutoffs() {
 	asOf := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
-	for _, c := range features.MonthlyCutoffs(asOf, 3, 90*features.Day) {
+	cfg := features.DefaultConfig()
+	cfg.Gap, cfg.Horizon = 0, 90*features.Day
+	for _, c := range cfg.MonthlyCutoffs(asOf, 3) {
 		fmt.Println(time.Unix(0, c).UTC().Format(time.RFC3339))
 	}
 	// Output:

@@ -612,7 +612,7 @@ func TestMonthlyCutoffs(t *testing.T) {
 			[]int64{day(2026, 1, 31), day(2026, 2, 28)}},
 	}
 	for _, tt := range tests {
-		got := MonthlyCutoffs(tt.asOf, tt.n, tt.horizon)
+		got := Config{Horizon: tt.horizon}.MonthlyCutoffs(tt.asOf, tt.n)
 		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 			t.Errorf("%s: MonthlyCutoffs = %v, want %v", tt.name, got, tt.want)
 		}
@@ -633,7 +633,7 @@ func TestLabelSpan(t *testing.T) {
 	// (2026-09-02) it would be September 1st.
 	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	day := func(m time.Month) int64 { return time.Date(2026, m, 1, 0, 0, 0, 0, time.UTC).UnixNano() }
-	if got, want := MonthlyCutoffs(asOf, 2, cfg.LabelSpan()), []int64{day(7), day(8)}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := cfg.MonthlyCutoffs(asOf, 2), []int64{day(7), day(8)}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("MonthlyCutoffs(LabelSpan) = %v, want %v", got, want)
 	}
 }

@@ -81,7 +81,7 @@ func PlanFeatures(ctx context.Context, cfg Config, env Env, cutoffs int) (*Featu
 	_, _, isSample, _ := resolveDataset(&cfg, &env)
 	cuts := []int64{asOf.UnixNano()}
 	if cutoffs > 0 {
-		cuts = features.MonthlyCutoffs(asOf, cutoffs, cfg.Features.LabelSpan())
+		cuts = cfg.Features.MonthlyCutoffs(asOf, cutoffs)
 	}
 	return planFeatures(ctx, cfg, root, isSample, ds, cuts, asOf.UnixNano(), cutoffs > 0, log)
 }

@@ -101,7 +101,7 @@
 //
 // # Training
 //
-// Train builds monthly cutoffs (features.MonthlyCutoffs), caches each
+// Train builds monthly cutoffs (features.Config.MonthlyCutoffs), caches each
 // cutoff's rows (keyed by the inputs, config and code version, so that a
 // retry does not read the histories again), and splits by time: the latest
 // complete cutoff is the test set; the cutoffs whose label window

@@ -39,7 +39,7 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 	}
 	cuts := []int64{asOf.UnixNano()}
 	if cutoffs > 0 {
-		cuts = features.MonthlyCutoffs(asOf, cutoffs, cfg.Features.LabelSpan())
+		cuts = cfg.Features.MonthlyCutoffs(asOf, cutoffs)
 	}
 	start := time.Now()
 	ld, b, err := loadBuilder(ctx, &cfg, &env, ds, cuts, asOf.UnixNano(), log)

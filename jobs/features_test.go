@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"churn/features"
 )
 
 // TestFeaturesCSVStreams: the CSV feature table, written a slice of
@@ -38,7 +36,7 @@ func TestFeaturesCSVStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cuts := features.MonthlyCutoffs(asOf, 3, cfg.Features.LabelSpan())
+	cuts := cfg.Features.MonthlyCutoffs(asOf, 3)
 	ld, b, err := loadBuilder(context.Background(), &cfg, &env, ds, cuts, asOf.UnixNano(), env.Log)
 	if err != nil {
 		t.Fatal(err)

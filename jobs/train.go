@@ -106,7 +106,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		return nil, invalid(fmt.Errorf("registry: %w", err))
 	}
 	window := cfg.Features.LabelSpan()
-	cutoffs := features.MonthlyCutoffs(asOf, cfg.Train.Cutoffs, window)
+	cutoffs := cfg.Features.MonthlyCutoffs(asOf, cfg.Train.Cutoffs)
 	if len(cutoffs) < 3 {
 		return nil, fmt.Errorf("%w: %d cutoffs, want at least 3", ErrInvalidInput, len(cutoffs))
 	}

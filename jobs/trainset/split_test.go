@@ -54,7 +54,7 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 		{"5 cutoffs, 90 days", 5, 90 * 24 * time.Hour, 2, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			cutoffs := features.MonthlyCutoffs(asOf, tt.n, tt.window)
+			cutoffs := features.Config{Horizon: tt.window}.MonthlyCutoffs(asOf, tt.n)
 			f := splitFrame(cutoffs, 40)
 			orig := slices.Clone(f.X)
 			sp, sums, err := ByTime(f, cutoffs, tt.window, 1)

@@ -37,7 +37,7 @@ func TestAllAndFrame(t *testing.T) {
 
 	end, _ := data.ParseDate(sample.End)
 	cfg := features.DefaultConfig()
-	cut := features.MonthlyCutoffs(end, 1, cfg.Horizon)
+	cut := cfg.MonthlyCutoffs(end, 1)
 	full, err := Frame(ctx, ds, cfg, cut, end.UnixNano(), 0)
 	if err != nil {
 		t.Fatal(err)
