@@ -37,12 +37,12 @@ func Features(ctx context.Context, cfg Config, env Env, out string, cutoffs int)
 	if err != nil {
 		return nil, err
 	}
-	cuts := []int64{asOf.UnixNano()}
+	cuts := []int64{data.Instant(asOf)}
 	if cutoffs > 0 {
 		cuts = cfg.Features.MonthlyCutoffs(asOf, cutoffs)
 	}
 	start := time.Now()
-	ld, b, err := loadBuilder(ctx, &cfg, &env, ds, cuts, asOf.UnixNano(), log)
+	ld, b, err := loadBuilder(ctx, &cfg, &env, ds, cuts, data.Instant(asOf), log)
 	if err != nil {
 		return nil, err
 	}

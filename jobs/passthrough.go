@@ -90,7 +90,7 @@ func cellText(c *data.OutColumn, r int) string {
 		if c.Times[r] == data.NoTime {
 			return ""
 		}
-		t := time.Unix(0, c.Times[r]).UTC()
+		t := data.TimeOf(c.Times[r])
 		if c.Date {
 			return t.Format(data.DateLayout)
 		}

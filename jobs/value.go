@@ -180,7 +180,7 @@ func contractGroup(f *features.Frame, i int, byPlan bool) string {
 	if byPlan {
 		return f.Plan[i]
 	}
-	return strconv.Itoa(time.Unix(0, f.SignupAt[i]).UTC().Year())
+	return strconv.Itoa(data.TimeOf(f.SignupAt[i]).Year())
 }
 
 // fitContracts fits one sBG per plan, or per signup year when fewer than

@@ -27,7 +27,7 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 	if err != nil {
 		return nil, err
 	}
-	cutoff := asOf.UnixNano()
+	cutoff := data.Instant(asOf)
 	ld, err := loadFrame(ctx, &cfg, &env, ds, []int64{cutoff}, cutoff, log)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ type Set struct {
 	Y    []float64
 }
 
-func day(ns int64) string { return data.FormatDate(time.Unix(0, ns)) }
+func day(ns int64) string { return data.FormatDate(data.TimeOf(ns)) }
 
 // Roles of the time split. Rows of the training matrix come in this order,
 // the latest cutoff's refit half before its held-back half, so that every
