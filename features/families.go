@@ -2,8 +2,9 @@ package features
 
 import "math"
 
-// Each emitX function below is one feature family: it puts the same named
-// columns, in the same order, for every row. doc.go lists them.
+// The helpers that the feature families share. Each family is an emitX
+// function in its table's file: it puts the same named columns, in the
+// same order, for every row. doc.go lists them.
 
 var nan = math.NaN()
 
