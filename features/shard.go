@@ -71,9 +71,9 @@ func (b *Builder) customer(idx []int32, r int, id string, unknown *int) (int32, 
 	return i, b.owns(i)
 }
 
-// Resolve sets dst to the customer indexes of the rows of batch (a
-// []data.Session, []data.Event, []data.Ticket, []data.Survey or
-// []data.Order), -1 for an id missing from the frozen index, and returns it
+// Resolve sets dst to the customer indexes of the rows of batch (a slice
+// of a history table's row type: []data.Session, []data.Event, ...), -1
+// for an id missing from the frozen index, and returns it
 // with the number of such rows. It reads only the frozen index, so
 // goroutines may call it at once on b or any of its forks and shards.
 func (b *Builder) Resolve(dst []int32, batch any) ([]int32, int, error) {
@@ -112,10 +112,10 @@ func (b *Builder) Index(id string) int32 {
 	return i
 }
 
-// AddResolved folds the rows of batch (as for Resolve, or a
-// *data.SessionColumns or *data.EventColumns) whose indexes idx (from
-// Resolve, or data.ReadKeyed with Index) b folds; rows of unknown
-// customers were counted by Resolve.
+// AddResolved folds the rows of batch (as for Resolve, or any batch of
+// data.ReadKeyedBatches, such as a *data.SessionColumns) whose indexes idx
+// (from Resolve, or data.ReadKeyedBatches with Index) b folds; rows of
+// unknown customers were counted by Resolve.
 func (b *Builder) AddResolved(batch any, idx []int32) error {
 	for _, t := range tableFolds {
 		if t.add(b, batch, idx) {
