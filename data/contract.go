@@ -158,7 +158,7 @@ var tableSpecs = [...]tableSpec{
 				w.setString(row, 4, r.Channel)
 			},
 		},
-		columnar: func(fn func(any, []int32) error) deliver { return sessionColumns(fn) },
+		columnar: sessionColumns,
 	},
 	{
 		name: Events,
@@ -181,7 +181,7 @@ var tableSpecs = [...]tableSpec{
 				w.setFloat(row, 3, r.Quantity)
 			},
 		},
-		columnar: func(fn func(any, []int32) error) deliver { return eventColumns(fn) },
+		columnar: eventColumns,
 	},
 	{
 		name: Tickets,
