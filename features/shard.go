@@ -2,6 +2,8 @@ package features
 
 import (
 	"fmt"
+
+	"churn/data"
 )
 
 // Sharding splits the fold across goroutines by customer instead of by
@@ -38,7 +40,7 @@ func (b *Builder) ShareCatalog(shards []*Builder) error {
 		if o.spent {
 			return ErrSpent
 		}
-		if o.seen[1] {
+		if o.seen[data.Events.Index()] {
 			return ErrEventsFolded
 		}
 	}
