@@ -19,13 +19,5 @@ var ErrLocked = lock.ErrLocked
 // the run may not train one.
 var ErrNoModel = errors.New("no promoted model")
 
-// invalidErr marks err as invalid input without repeating the words when
-// err already says so.
-type invalidErr struct{ err error }
-
-func (e invalidErr) Error() string        { return e.err.Error() }
-func (e invalidErr) Unwrap() error        { return e.err }
-func (e invalidErr) Is(target error) bool { return target == ErrInvalidInput }
-
 // invalid marks err as invalid input: the command exits 2 for it.
-func invalid(err error) error { return invalidErr{err} }
+var invalid = ingest.Invalid

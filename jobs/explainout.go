@@ -8,6 +8,7 @@ import (
 
 	"churn/data"
 	"churn/features"
+	"churn/jobs/output"
 	"churn/model"
 )
 
@@ -102,5 +103,5 @@ func (e *explanations) write(path string, f *features.Frame) error {
 		columns = append(columns, data.OutColumn{Name: name, Kind: data.Float, Floats: e.cols[j]})
 	}
 	columns = append(columns, data.OutColumn{Name: explainBaseColumn, Kind: data.Float, Floats: bases})
-	return writeParquetFile(path, columns)
+	return output.WriteParquetFile(path, columns)
 }

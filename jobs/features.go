@@ -14,6 +14,7 @@ import (
 	"churn/data"
 	"churn/features"
 	"churn/internal/fsutil"
+	"churn/jobs/output"
 )
 
 // FeaturesSummary is what `churn features` reports.
@@ -88,24 +89,6 @@ func frameColumns(f *features.Frame, labelled bool, alloc func(n int) []float64)
 		cols = append(cols, data.OutColumn{Name: name, Kind: data.Float, Floats: v})
 	}
 	return cols
-}
-
-// writeParquetFile writes one Parquet file so that it appears whole: into a
-// temporary file beside it, then renamed over it.
-func writeParquetFile(path string, cols []data.OutColumn) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := fsutil.TempPath(path)
-	if err := data.WriteParquet(tmp, cols, data.WriteOptions{}); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := fsutil.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // buildChunk is how many customers writeFeatureTable builds at once: it
@@ -266,7 +249,7 @@ func writeFeatureTable(path string, b *features.Builder, present map[data.Table]
 		}
 		if w == nil {
 			if strings.HasSuffix(strings.ToLower(path), ".csv") {
-				cs, err := createCSVStream(path)
+				cs, err := output.CreateCSVStream(path)
 				if err != nil {
 					return nil, 0, err
 				}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"churn/jobs/output"
 )
 
 // TestFeaturesCSVStreams: the CSV feature table, written a slice of
@@ -46,7 +48,7 @@ func TestFeaturesCSVStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
-	if err := writeCSV(&want, frameColumns(f, true, nil), false); err != nil {
+	if err := output.WriteCSV(&want, frameColumns(f, true, nil), false); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want.Bytes()) {

@@ -20,6 +20,7 @@ import (
 	"churn/jobs/ingest"
 	"churn/jobs/lock"
 	"churn/jobs/metrics"
+	"churn/jobs/output"
 	"churn/jobs/segment"
 	"churn/model"
 )
@@ -321,11 +322,11 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	step = time.Now()
 	cols := outputColumns(f, sc, version, clf)
 	if len(cfg.Lists.Passthrough) > 0 {
-		pass, err := passthroughColumns(ds, cfg.Mapping, cfg.Lists.Passthrough, f.CustomerID)
+		pass, err := output.PassthroughColumns(ds, cfg.Mapping, cfg.Lists.Passthrough, f.CustomerID)
 		if err != nil {
 			return nil, err
 		}
-		if cols, err = insertAfter(cols, "region", pass); err != nil {
+		if cols, err = output.InsertAfter(cols, "region", pass); err != nil {
 			return nil, err
 		}
 	}
@@ -372,7 +373,7 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	}
 	write := runs.Write
 	if store.IsURL(cfg.Out) {
-		write = writeToStore
+		write = output.WriteToStore
 	}
 	err = write(cfg.Out, cols, man, func() {
 		man.Timings = timings
@@ -387,9 +388,9 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 
 	sum := &RunSummary{
 		AsOf:          day,
-		Output:        outPath(cfg.Out, runs.Folder(day)),
+		Output:        output.Path(cfg.Out, runs.Folder(day)),
 		Parts:         man.Parts,
-		Manifest:      outPath(cfg.Out, runs.Folder(day), runs.ManifestFile),
+		Manifest:      output.Path(cfg.Out, runs.Folder(day), runs.ManifestFile),
 		ModelVersion:  version,
 		Algo:          clf.Algo(),
 		TrainedFirst:  trainedFirst,

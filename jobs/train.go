@@ -11,6 +11,7 @@ import (
 	"churn/data"
 	"churn/data/store"
 	"churn/features"
+	"churn/jobs/output"
 	"churn/jobs/trainset"
 	"churn/model"
 	"churn/model/eval"
@@ -312,7 +313,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Fingerprint: fingerprint,
 		RowsSkipped: ld.Skipped,
 		CachedCuts:  cached,
-		ModelCard:   outPath(cfg.Registry, version, modelCardName),
+		ModelCard:   output.Path(cfg.Registry, version, modelCardName),
 		trained:     final,
 		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base, shap: shap},
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"churn/data"
+	"churn/jobs/output"
 )
 
 // ValueSummary is what `churn value` reports: the fitted value models with
@@ -56,9 +57,9 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 		{Name: "mean_repeat_spend", Kind: data.Float, Floats: f.MeanRepeat},
 	}
 	if strings.HasSuffix(strings.ToLower(out), ".csv") {
-		err = writeCSVFile(out, cols)
+		err = output.WriteCSVFile(out, cols)
 	} else {
-		err = writeParquetFile(out, cols)
+		err = output.WriteParquetFile(out, cols)
 	}
 	if err != nil {
 		return nil, err

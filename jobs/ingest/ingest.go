@@ -22,3 +22,15 @@ type InputFile struct {
 	Skipped bool       `json:"skipped,omitempty"` // an optional file that could not be read
 	Error   string     `json:"error,omitempty"`
 }
+
+// invalidErr marks err as invalid input without repeating the words when
+// err already says so.
+type invalidErr struct{ err error }
+
+func (e invalidErr) Error() string        { return e.err.Error() }
+func (e invalidErr) Unwrap() error        { return e.err }
+func (e invalidErr) Is(target error) bool { return target == ErrInvalidInput }
+
+// Invalid marks err as invalid input (errors.Is(err, ErrInvalidInput)):
+// the command exits 2 for it.
+func Invalid(err error) error { return invalidErr{err} }

@@ -1,4 +1,4 @@
-package jobs
+package output
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"churn/data"
+	"churn/jobs/ingest"
 )
 
 // TestPassthroughColumns: named customers/ columns come out as text in the
@@ -32,7 +33,7 @@ func TestPassthroughColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := data.Mapping{data.Customers: {"customer_id": "id"}}
-	got, err := passthroughColumns(ds, m, []string{"email", "crm_id"}, []string{"a", "b", "c"})
+	got, err := PassthroughColumns(ds, m, []string{"email", "crm_id"}, []string{"a", "b", "c"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,12 +43,12 @@ func TestPassthroughColumns(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.Name, c.Strings, want[k])
 		}
 	}
-	_, err = passthroughColumns(ds, m, []string{"email", "owner"}, []string{"a"})
-	if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "no column owner") {
+	_, err = PassthroughColumns(ds, m, []string{"email", "owner"}, []string{"a"})
+	if !errors.Is(err, ingest.ErrInvalidInput) || !strings.Contains(err.Error(), "no column owner") {
 		t.Errorf("missing column: %v, want invalid input naming owner", err)
 	}
-	_, err = insertAfter([]data.OutColumn{{Name: "customer_id"}, {Name: "region"}}, "region", []data.OutColumn{{Name: "region"}})
-	if !errors.Is(err, ErrInvalidInput) {
+	_, err = InsertAfter([]data.OutColumn{{Name: "customer_id"}, {Name: "region"}}, "region", []data.OutColumn{{Name: "region"}})
+	if !errors.Is(err, ingest.ErrInvalidInput) {
 		t.Errorf("a passthrough column named region: %v, want invalid input", err)
 	}
 }

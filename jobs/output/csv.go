@@ -1,4 +1,4 @@
-package jobs
+package output
 
 import (
 	"bufio"
@@ -10,11 +10,11 @@ import (
 	"churn/internal/fsutil"
 )
 
-// writeCSV writes columns as CSV for spreadsheets and CRMs: UTF-8, a
+// WriteCSV writes columns as CSV for spreadsheets and CRMs: UTF-8, a
 // header, ISO 8601 timestamps in UTC, a decimal point, and empty cells for
 // missing values. bom prefixes the UTF-8 byte order mark that some
 // spreadsheet programs need to detect the encoding.
-func writeCSV(w io.Writer, cols []data.OutColumn, bom bool) error {
+func WriteCSV(w io.Writer, cols []data.OutColumn, bom bool) error {
 	bw := bufio.NewWriter(w)
 	if bom {
 		bw.WriteString("\uFEFF")
@@ -55,10 +55,10 @@ func writeCSVRows(cw *csv.Writer, cols []data.OutColumn) error {
 	return nil
 }
 
-// csvStream writes a CSV file a slice of rows at a time, as writeCSV
+// CSVStream writes a CSV file a slice of rows at a time, as WriteCSV
 // would write all of them at once, into a temporary file that Close
 // renames into place: the file appears whole or not at all.
-type csvStream struct {
+type CSVStream struct {
 	path    string
 	tmp     *fsutil.File
 	bw      *bufio.Writer
@@ -67,17 +67,17 @@ type csvStream struct {
 	started bool // the header is written
 }
 
-func createCSVStream(path string) (*csvStream, error) {
+func CreateCSVStream(path string) (*CSVStream, error) {
 	tmp, err := fsutil.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	bw := bufio.NewWriterSize(tmp, 1<<20)
-	return &csvStream{path: path, tmp: tmp, bw: bw, cw: csv.NewWriter(bw)}, nil
+	return &CSVStream{path: path, tmp: tmp, bw: bw, cw: csv.NewWriter(bw)}, nil
 }
 
 // Write appends the rows of cols; the first call also writes the header.
-func (s *csvStream) Write(cols []data.OutColumn) error {
+func (s *CSVStream) Write(cols []data.OutColumn) error {
 	if !s.started {
 		if err := writeCSVHeader(s.cw, cols); err != nil {
 			return fmt.Errorf("write %s: %w", s.path, err)
@@ -93,7 +93,7 @@ func (s *csvStream) Write(cols []data.OutColumn) error {
 }
 
 // Close flushes and syncs the file and renames it into place.
-func (s *csvStream) Close() error {
+func (s *CSVStream) Close() error {
 	if err := s.tmp.Commit(func() error { s.cw.Flush(); return s.cw.Error() }, s.bw.Flush); err != nil {
 		return fmt.Errorf("write %s: %w", s.path, err)
 	}
@@ -101,7 +101,7 @@ func (s *csvStream) Close() error {
 }
 
 // Abort removes the temporary file.
-func (s *csvStream) Abort() { s.tmp.Abort() }
+func (s *CSVStream) Abort() { s.tmp.Abort() }
 
 func columnLen(cols []data.OutColumn) int {
 	if len(cols) == 0 {
@@ -110,9 +110,9 @@ func columnLen(cols []data.OutColumn) int {
 	return cols[0].Len()
 }
 
-// writeCSVFile writes a CSV file so that it appears whole.
-func writeCSVFile(path string, cols []data.OutColumn) error {
-	s, err := createCSVStream(path)
+// WriteCSVFile writes a CSV file so that it appears whole.
+func WriteCSVFile(path string, cols []data.OutColumn) error {
+	s, err := CreateCSVStream(path)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package jobs
+package output
 
 import (
 	"fmt"
@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"churn/data"
+	"churn/jobs/ingest"
 )
 
-// passthroughColumns reads the named columns of the dataset's customers/
+// PassthroughColumns reads the named columns of the dataset's customers/
 // files and lays them out in the order of ids, as text: the key a CRM
 // matches on (an e-mail, a record id) or who owns the account. Numbers are
 // written in full, timestamps as RFC 3339 (dates as YYYY-MM-DD), and a
@@ -20,7 +21,7 @@ import (
 //
 // Only these columns and the id are decoded, one file at a time; the
 // table has one row per customer, so memory grows with customers.
-func passthroughColumns(ds *data.Dataset, m data.Mapping, names, ids []string) ([]data.OutColumn, error) {
+func PassthroughColumns(ds *data.Dataset, m data.Mapping, names, ids []string) ([]data.OutColumn, error) {
 	idCol := "customer_id"
 	if n := m[data.Customers]["customer_id"]; n != "" {
 		idCol = n
@@ -38,7 +39,7 @@ func passthroughColumns(ds *data.Dataset, m data.Mapping, names, ids []string) (
 	for _, f := range ds.Files[data.Customers] {
 		cols, err := data.ReadNamedColumns(f.Path, want)
 		if err != nil {
-			return nil, invalid(fmt.Errorf("lists.passthrough: %w", err))
+			return nil, ingest.Invalid(fmt.Errorf("lists.passthrough: %w", err))
 		}
 		var idv []string
 		for _, c := range cols {
@@ -47,7 +48,7 @@ func passthroughColumns(ds *data.Dataset, m data.Mapping, names, ids []string) (
 			}
 		}
 		if idv == nil {
-			return nil, invalid(fmt.Errorf("lists.passthrough: %s has no string column %s", f.Path, idCol))
+			return nil, ingest.Invalid(fmt.Errorf("lists.passthrough: %s has no string column %s", f.Path, idCol))
 		}
 		for _, c := range cols {
 			k := slices.Index(names, c.Name)
@@ -69,7 +70,7 @@ func passthroughColumns(ds *data.Dataset, m data.Mapping, names, ids []string) (
 		}
 	}
 	if len(missing) > 0 {
-		return nil, invalid(fmt.Errorf("lists.passthrough: customers/ has no column %s", strings.Join(missing, ", ")))
+		return nil, ingest.Invalid(fmt.Errorf("lists.passthrough: customers/ has no column %s", strings.Join(missing, ", ")))
 	}
 	return out, nil
 }
@@ -99,9 +100,9 @@ func cellText(c *data.OutColumn, r int) string {
 	return ""
 }
 
-// insertAfter inserts cols into out after the column named after; a name
+// InsertAfter inserts cols into out after the column named after; a name
 // that out already has is invalid input.
-func insertAfter(out []data.OutColumn, after string, cols []data.OutColumn) ([]data.OutColumn, error) {
+func InsertAfter(out []data.OutColumn, after string, cols []data.OutColumn) ([]data.OutColumn, error) {
 	at := len(out)
 	for i, c := range out {
 		if c.Name == after {
@@ -109,7 +110,7 @@ func insertAfter(out []data.OutColumn, after string, cols []data.OutColumn) ([]d
 		}
 		for _, n := range cols {
 			if n.Name == c.Name {
-				return nil, invalid(fmt.Errorf("lists.passthrough: %s is already a column of the scores", c.Name))
+				return nil, ingest.Invalid(fmt.Errorf("lists.passthrough: %s is already a column of the scores", c.Name))
 			}
 		}
 	}

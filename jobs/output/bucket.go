@@ -1,4 +1,4 @@
-package jobs
+package output
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"churn/data/store"
 )
 
-// outPath names elem under the output location out, a folder or a bucket
+// Path names elem under the output location out, a folder or a bucket
 // URL (shown without its query), for summaries and messages.
-func outPath(out string, elem ...string) string {
+func Path(out string, elem ...string) string {
 	if !store.IsURL(out) {
 		return filepath.Join(append([]string{out}, elem...)...)
 	}
@@ -22,10 +22,10 @@ func outPath(out string, elem ...string) string {
 	return strings.TrimSuffix(base, "/") + "/" + path.Join(elem...)
 }
 
-// writeToStore is runs.Write for a bucket URL out: the run folder is
+// WriteToStore is runs.Write for a bucket URL out: the run folder is
 // staged locally and uploaded by the store's Pending, parts then manifest
 // then _SUCCESS last.
-func writeToStore(out string, cols []data.OutColumn, man *runs.Manifest, finish func()) error {
+func WriteToStore(out string, cols []data.OutColumn, man *runs.Manifest, finish func()) error {
 	if err := runs.CheckDate(man.AsOf); err != nil {
 		return fmt.Errorf("write run: %w", err)
 	}
