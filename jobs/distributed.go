@@ -20,6 +20,7 @@ import (
 	"churn/features"
 	"churn/internal/fsutil"
 	"churn/jobs/ingest"
+	"churn/jobs/trainset"
 )
 
 // A distributed features job is `churn features` cut where an engine that
@@ -500,5 +501,5 @@ func (p *FeaturesPlan) Assemble(ranges [][]*features.Frame) (*features.Frame, er
 			all = append(all, fs[k])
 		}
 	}
-	return concatFrames(all)
+	return trainset.ConcatFrames(all)
 }

@@ -22,6 +22,7 @@ import (
 	"churn/jobs/metrics"
 	"churn/jobs/output"
 	"churn/jobs/segment"
+	"churn/jobs/trainset"
 	"churn/model"
 )
 
@@ -258,8 +259,8 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	f := ld.Frame
 	var evaluations []runs.Evaluation
 	if evaluate {
-		f = selectRows(ld.Frame, rowsAt(ld.Frame, cutoff))
-		ev, err := evaluateEarlier(cfg.Out, prevDay, selectRows(ld.Frame, rowsAt(ld.Frame, prevCut.UnixNano())))
+		f = trainset.SelectRows(ld.Frame, trainset.RowsAt(ld.Frame, cutoff))
+		ev, err := evaluateEarlier(cfg.Out, prevDay, trainset.SelectRows(ld.Frame, trainset.RowsAt(ld.Frame, prevCut.UnixNano())))
 		if err != nil {
 			log.Warn().Err(err).Str("earlier_run", prevDay).Msg("earlier run not evaluated")
 		} else {

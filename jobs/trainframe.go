@@ -34,7 +34,7 @@ func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *trains
 			if frames[k] != nil {
 				continue
 			}
-			sub := cutoffRows(ld.Frame, c)
+			sub := trainset.CutoffRows(ld.Frame, c)
 			e := &trainset.Entry{Frame: sub, Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
 			if err := cache.Store(c, e); err != nil {
 				return nil, cached, err
@@ -49,7 +49,7 @@ func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *trains
 			return ld, 0, nil
 		}
 	}
-	f, err := concatFrames(frames)
+	f, err := trainset.ConcatFrames(frames)
 	if err != nil {
 		return nil, cached, err
 	}

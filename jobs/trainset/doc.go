@@ -14,6 +14,10 @@
 // activity). Fingerprint hashes the inputs' checksums and the config: the
 // same fingerprint means the same training data.
 //
+// SelectRows, CutoffRows and RowsAt take the rows of one cutoff (or any
+// rows) out of a frame built for many; ConcatFrames joins frames with the
+// same feature columns.
+//
 // Cache keeps each cutoff's rows on disk, keyed by everything they depend
 // on (the input files' paths, sizes and modification times, the settings,
 // the end of the data, the cutoff and the code version), so that a train

@@ -1,4 +1,4 @@
-package jobs
+package trainset
 
 import (
 	"fmt"
@@ -7,8 +7,8 @@ import (
 	"churn/features"
 )
 
-// selectRows returns a frame of the given rows of f, in that order.
-func selectRows(f *features.Frame, rows []int) *features.Frame {
+// SelectRows returns a frame of the given rows of f, in that order.
+func SelectRows(f *features.Frame, rows []int) *features.Frame {
 	cols := len(f.Names)
 	out := &features.Frame{Names: f.Names, Families: f.Families, Catalog: f.Catalog, X: make([]float64, 0, len(rows)*cols)}
 	for _, i := range rows {
@@ -32,13 +32,13 @@ func selectRows(f *features.Frame, rows []int) *features.Frame {
 	return out
 }
 
-// cutoffRows returns the rows of f at one cutoff: a frame sharing f's
+// CutoffRows returns the rows of f at one cutoff: a frame sharing f's
 // memory when they are one run of rows, as a build in cutoff order leaves
 // them, else a copy.
-func cutoffRows(f *features.Frame, cutoff int64) *features.Frame {
-	rows := rowsAt(f, cutoff)
+func CutoffRows(f *features.Frame, cutoff int64) *features.Frame {
+	rows := RowsAt(f, cutoff)
 	if len(rows) == 0 || rows[len(rows)-1]-rows[0] != len(rows)-1 {
-		return selectRows(f, rows)
+		return SelectRows(f, rows)
 	}
 	lo, hi := rows[0], rows[len(rows)-1]+1
 	cols := len(f.Names)
@@ -63,8 +63,8 @@ func cutoffRows(f *features.Frame, cutoff int64) *features.Frame {
 	}
 }
 
-// rowsAt lists the rows of f at one cutoff.
-func rowsAt(f *features.Frame, cutoff int64) []int {
+// RowsAt lists the rows of f at one cutoff.
+func RowsAt(f *features.Frame, cutoff int64) []int {
 	var rows []int
 	for i, c := range f.Cutoff {
 		if c == cutoff {
@@ -74,8 +74,8 @@ func rowsAt(f *features.Frame, cutoff int64) []int {
 	return rows
 }
 
-// concatFrames appends frames with the same feature columns, in order.
-func concatFrames(frames []*features.Frame) (*features.Frame, error) {
+// ConcatFrames appends frames with the same feature columns, in order.
+func ConcatFrames(frames []*features.Frame) (*features.Frame, error) {
 	if len(frames) == 0 {
 		return nil, fmt.Errorf("concat: no frames")
 	}
