@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"churn/jobs/record"
 	"churn/model"
 	"churn/model/eval"
 )
@@ -58,7 +59,7 @@ func Models(cfg Config, env Env) (*ModelsSummary, error) {
 			if len(rank) == 0 {
 				rank = r.Importance
 			}
-			v.TopFeatures = topByValue(rank, modelsTopFeatures)
+			v.TopFeatures = record.TopByValue(rank, modelsTopFeatures)
 		}
 		if in.Promoted {
 			sum.Promoted = in.Version

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"math"
 	"sort"
 
 	"churn/data"
@@ -13,51 +12,6 @@ import (
 // mainFeatures is how many of the model's most important features the
 // output carries beside the scores, for lists and for people.
 const mainFeatures = 12
-
-// measureDrift compares the customers a model can score (not already
-// churned: the population it was trained on) with the training profile.
-func measureDrift(f *features.Frame, prob []float64, meta model.Meta, threshold float64) runs.Drift {
-	d := runs.Drift{Threshold: threshold, PSI: map[string]float64{}}
-	var rows []int
-	for i, s := range f.Status {
-		if s != features.Churned {
-			rows = append(rows, i)
-		}
-	}
-	col := make([]float64, len(rows))
-	for j, name := range f.Names {
-		dist, ok := meta.Profile[name]
-		if !ok {
-			continue
-		}
-		for k, i := range rows {
-			col[k] = f.X[i*len(f.Names)+j]
-		}
-		psi := round4(dist.PSI(col))
-		d.PSI[name] = psi
-		if psi > d.Max || d.MaxName == "" {
-			d.Max, d.MaxName = psi, name
-		}
-		if psi > threshold {
-			d.Drifted = append(d.Drifted, name)
-		}
-	}
-	if len(meta.ScoreProfile.Edges) > 0 {
-		for k, i := range rows {
-			col[k] = prob[i]
-		}
-		d.Score = round4(meta.ScoreProfile.PSI(col))
-	}
-	sort.Strings(d.Drifted)
-	return d
-}
-
-func round4(v float64) float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return -1
-	}
-	return math.Round(v*1e4) / 1e4
-}
 
 // outputColumns lays out the scored rows as runs.Columns, then the
 // model's main features.

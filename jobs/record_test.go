@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"churn/jobs/record"
 	"churn/model"
 )
 
@@ -60,8 +61,8 @@ func TestTrainRecordsVersion(t *testing.T) {
 	}
 
 	// The model card: every section, the version's own figures.
-	if sum.ModelCard != filepath.Join(dir, modelCardName) {
-		t.Errorf("summary names the model card %s, want %s", sum.ModelCard, filepath.Join(dir, modelCardName))
+	if sum.ModelCard != filepath.Join(dir, record.ModelCardName) {
+		t.Errorf("summary names the model card %s, want %s", sum.ModelCard, filepath.Join(dir, record.ModelCardName))
 	}
 	card, err := os.ReadFile(sum.ModelCard)
 	if err != nil {
@@ -71,9 +72,9 @@ func TestTrainRecordsVersion(t *testing.T) {
 	for _, want := range []string{"# Model card: churn model " + sum.Version, "## Intended use", "## Data window",
 		"## Holdout metrics against the baseline", "## Holdout metrics per plan", "## Holdout metrics per region",
 		"## Most important features", "## Drift within the window", "## Caveats",
-		"| ROC AUC | " + cardNum(sum.Holdout.ROCAUC, 3) + " | " + cardNum(sum.Baseline.ROCAUC, 3) + " |",
+		"| ROC AUC | " + record.CardNum(sum.Holdout.ROCAUC, 3) + " | " + record.CardNum(sum.Baseline.ROCAUC, 3) + " |",
 		"| test cutoff | 2026-08-01, outcomes observed until 2026-10-30 |", "| 2026-01-01 | train |", "| basic |",
-		"| trees used | " + strconv.Itoa(rec.Trees) + " |", topByValue(rec.SHAPImportance, 1)[0], w.Fingerprint} {
+		"| trees used | " + strconv.Itoa(rec.Trees) + " |", record.TopByValue(rec.SHAPImportance, 1)[0], w.Fingerprint} {
 		if !strings.Contains(c, want) {
 			t.Errorf("model card lacks %q", want)
 		}

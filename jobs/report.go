@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"churn/internal/fsutil"
+	"churn/jobs/record"
 	"churn/model/eval"
 	"churn/model/report"
 )
@@ -17,7 +18,7 @@ type holdoutScores struct {
 	prob, uncal, label, baseline []float64
 	// shap explains a sample of the same rows; nil for a model without
 	// contributions.
-	shap *holdoutSHAP
+	shap *record.HoldoutSHAP
 }
 
 // WriteReport writes the training report, a self-contained HTML file, so
@@ -74,7 +75,7 @@ func WriteReport(path string, s *TrainSummary) error {
 		in.Cutoffs = append(in.Cutoffs, report.CutoffRow{Cutoff: c.Cutoff, Role: c.Role, Rows: c.Rows, Labelled: c.Labelled, ChurnRate: c.ChurnRate})
 	}
 	if h.shap != nil {
-		in.SHAP = &report.SHAP{Features: h.shap.features, Rows: h.shap.rows, Values: h.shap.values, X: h.shap.x}
+		in.SHAP = &report.SHAP{Features: h.shap.Features, Rows: h.shap.Rows, Values: h.shap.Values, X: h.shap.X}
 	}
 	var buf bytes.Buffer
 	if err := report.Write(&buf, in); err != nil {

@@ -21,6 +21,7 @@ import (
 	"churn/jobs/lock"
 	"churn/jobs/metrics"
 	"churn/jobs/output"
+	"churn/jobs/record"
 	"churn/jobs/segment"
 	"churn/jobs/trainset"
 	"churn/model"
@@ -311,7 +312,7 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	sc.ReasonCodes = codes
 	log.Info().Float64("base_rate", sc.Thresholds.BaseRate).Float64("high_risk", sc.Thresholds.High).
 		Float64("medium_risk", sc.Thresholds.Medium).Msg("risk thresholds")
-	drift := measureDrift(f, prob, meta, cfg.DriftThreshold)
+	drift := record.Drift(f, prob, meta, cfg.DriftThreshold)
 	for _, name := range drift.Drifted {
 		log.Warn().Str("feature", name).Float64("psi", drift.PSI[name]).Float64("threshold", cfg.DriftThreshold).
 			Msg("feature drifted from its training distribution")

@@ -12,6 +12,7 @@ import (
 	"churn/data/store"
 	"churn/features"
 	"churn/jobs/output"
+	"churn/jobs/record"
 	"churn/jobs/trainset"
 	"churn/model"
 	"churn/model/eval"
@@ -238,7 +239,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 
 	step = time.Now()
 	// The record, the card and the SHAP importance describe the saved model.
-	shap, err := explainHoldout(final, test.M)
+	shap, err := record.ExplainHoldout(final, test.M)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +251,11 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	defer reg.Close()
 	profile := model.Profile(fitSet.M, profileBins)
 	rec := model.NewRecord(final, tcfg)
-	rec.Window = dataWindow(&cfg, asOf, summaries, root, fingerprint)
+	rec.Window = record.DataWindow(cfg.Features, asOf, summaries, root, fingerprint)
 	rec.ByPlan, rec.ByRegion = byPlan, byRegion
-	rec.Drift = holdoutDrift(profile, test.M)
+	rec.Drift = record.HoldoutDrift(profile, test.M)
 	if shap != nil {
-		rec.SHAPImportance = shap.meanAbs
+		rec.SHAPImportance = shap.MeanAbs
 	}
 	extra := map[string]any{
 		"as_of":      data.FormatDate(asOf),
@@ -282,7 +283,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Extra:           extra,
 		Record:          rec,
 	}
-	version, promoted, err := reg.Save(final, meta, modelCardFile(&meta, final, summaries, cfg.DriftThreshold))
+	version, promoted, err := reg.Save(final, meta, record.ModelCardFile(&meta, final, summaries, cfg.DriftThreshold))
 	if err != nil {
 		return nil, fmt.Errorf("save model: %w", err)
 	}
@@ -313,7 +314,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Fingerprint: fingerprint,
 		RowsSkipped: ld.Skipped,
 		CachedCuts:  cached,
-		ModelCard:   output.Path(cfg.Registry, version, modelCardName),
+		ModelCard:   output.Path(cfg.Registry, version, record.ModelCardName),
 		trained:     final,
 		scores:      &holdoutScores{prob: p, uncal: margins, label: test.Y, baseline: base, shap: shap},
 	}

@@ -1,4 +1,4 @@
-package jobs
+package record
 
 import (
 	"bytes"
@@ -7,12 +7,13 @@ import (
 	"sort"
 	"strings"
 
+	"churn/jobs/trainset"
 	"churn/model"
 	"churn/model/eval"
 )
 
-// modelCardName is the model card inside every version trained by Train.
-const modelCardName = "MODEL_CARD.md"
+// ModelCardName is the model card inside every version trained by Train.
+const ModelCardName = "MODEL_CARD.md"
 
 // Groups with fewer labelled rows or churners than these have metrics the
 // card flags as noisy.
@@ -23,10 +24,10 @@ const (
 	cardTopDriftedColumns = 5
 )
 
-// modelCardFile renders the model card of a version from what Train
+// ModelCardFile renders the model card of a version from what Train
 // saves with it, so that the card and meta.json say the same.
-func modelCardFile(meta *model.Meta, tr *model.Trained, cutoffs []CutoffSummary, driftThreshold float64) model.VersionFile {
-	return model.VersionFile{Name: modelCardName, Render: func(version string) ([]byte, error) {
+func ModelCardFile(meta *model.Meta, tr *model.Trained, cutoffs []trainset.CutoffSummary, driftThreshold float64) model.VersionFile {
+	return model.VersionFile{Name: ModelCardName, Render: func(version string) ([]byte, error) {
 		return modelCard(version, meta, tr, cutoffs, driftThreshold), nil
 	}}
 }
@@ -35,7 +36,7 @@ func modelCardFile(meta *model.Meta, tr *model.Trained, cutoffs []CutoffSummary,
 // window and cutoffs, holdout metrics against the baseline, metrics per
 // plan and per region, the most important features, drift within the
 // window, and caveats.
-func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []CutoffSummary, driftThreshold float64) []byte {
+func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []trainset.CutoffSummary, driftThreshold float64) []byte {
 	rec := meta.Record
 	if rec == nil {
 		rec = &model.Record{}
@@ -108,7 +109,7 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 		{"lift, top decile", h.LiftTopDecile, base.LiftTopDecile, 2}, {"capture, top decile", h.CaptureTopDecile, base.CaptureTopDecile, 3},
 		{"Brier", h.Brier, base.Brier, 4}, {"log loss", h.LogLoss, base.LogLoss, 4}, {"ECE", h.ECE, base.ECE, 4},
 	} {
-		p("| %s | %s | %s |\n", r.name, cardNum(r.m, r.dec), cardNum(r.b, r.dec))
+		p("| %s | %s | %s |\n", r.name, CardNum(r.m, r.dec), CardNum(r.b, r.dec))
 	}
 	p("\n%d customers, %d churned (base rate %s). The baseline's probabilities are a squashed ranking: compare it on the ranking metrics (AUCs, lift, capture).\n\n",
 		h.Rows, h.Positives, cardPct(h.BaseRate))
@@ -135,7 +136,7 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 				name += " ⚠"
 			}
 			p("| %s | %d | %d | %s | %s | %s | %s | %s | %s |\n", mdEscape(name), r.Rows, r.Positives, cardPct(r.BaseRate),
-				cardNum(r.ROCAUC, 3), cardNum(r.PRAUC, 3), cardNum(r.LiftTopDecile, 2), cardNum(r.Brier, 4), cardNum(r.ECE, 4))
+				CardNum(r.ROCAUC, 3), CardNum(r.PRAUC, 3), CardNum(r.LiftTopDecile, 2), CardNum(r.Brier, 4), CardNum(r.ECE, 4))
 		}
 		p("\n")
 	}
@@ -153,7 +154,7 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 	}
 	p("Ranked by %s; the share is of the summed importance (%s).\n\n", what, importanceKind(tr.Algo()))
 	p("| feature | mean abs SHAP | importance share |\n|---|--:|--:|\n")
-	for _, name := range topByValue(rank, cardTopFeatures) {
+	for _, name := range TopByValue(rank, cardTopFeatures) {
 		share := math.NaN()
 		if total > 0 {
 			share = math.Abs(imp[name]) / total
@@ -162,13 +163,13 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 		if v, ok := rec.SHAPImportance[name]; ok {
 			shap = v
 		}
-		p("| %s | %s | %s |\n", mdEscape(name), cardNum(shap, 4), cardPct(share))
+		p("| %s | %s | %s |\n", mdEscape(name), CardNum(shap, 4), cardPct(share))
 	}
 	p("\n")
 
 	p("## Drift within the window\n\n")
 	var drifted []string
-	for _, name := range topByValue(rec.Drift, len(rec.Drift)) {
+	for _, name := range TopByValue(rec.Drift, len(rec.Drift)) {
 		if rec.Drift[name] > driftThreshold {
 			drifted = append(drifted, name)
 		}
@@ -183,7 +184,7 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 			p("%s drifted. The largest:\n\n", countOf(len(drifted), "feature"))
 		}
 		p("| feature | PSI |\n|---|--:|\n")
-		for _, name := range topByValue(rec.Drift, cardTopDriftedColumns) {
+		for _, name := range TopByValue(rec.Drift, cardTopDriftedColumns) {
 			p("| %s | %.4f |\n", mdEscape(name), rec.Drift[name])
 		}
 		p("\nEvery `churn run` measures the drift of its own population against this version's training rows and records it in its manifest.\n\n")
@@ -192,7 +193,7 @@ func modelCard(version string, meta *model.Meta, tr *model.Trained, cutoffs []Cu
 	p("## Caveats\n\n")
 	p("- The metrics come from one test cutoff (%s): they say how the model did on one quarter's outcomes, not a range.\n", w.TestCutoff)
 	if !(h.ROCAUC > base.ROCAUC) {
-		p("- **The model does not rank better than the baseline on the holdout** (ROC AUC %s against %s): do not promote it without a reason.\n", cardNum(h.ROCAUC, 3), cardNum(base.ROCAUC, 3))
+		p("- **The model does not rank better than the baseline on the holdout** (ROC AUC %s against %s): do not promote it without a reason.\n", CardNum(h.ROCAUC, 3), CardNum(base.ROCAUC, 3))
 	}
 	if len(noisy) > 0 {
 		p("- Groups marked ⚠ hold fewer than %d customers or %d churners: their metrics are noisy (%s).\n", cardMinGroupRows, cardMinGroupChurners, strings.Join(noisy, ", "))
@@ -216,8 +217,8 @@ func importanceKind(algo string) string {
 	return "absolute standardised coefficient"
 }
 
-// topByValue returns the k keys of m with the largest values, ties by name.
-func topByValue(m map[string]float64, k int) []string {
+// TopByValue returns the k keys of m with the largest values, ties by name.
+func TopByValue(m map[string]float64, k int) []string {
 	keys := make([]string, 0, len(m))
 	for name := range m {
 		keys = append(keys, name)
@@ -240,8 +241,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// cardNum formats a metric, a dash when undefined.
-func cardNum(v float64, dec int) string {
+// CardNum formats a metric, a dash when undefined.
+func CardNum(v float64, dec int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "–"
 	}

@@ -1,4 +1,4 @@
-package jobs
+package record
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"churn/data"
+	"churn/features"
 	"churn/jobs/trainset"
 	"churn/model"
 )
@@ -16,19 +17,19 @@ import (
 // stride over the holdout, so the same holdout gives the same rows.
 const shapSampleRows = 2000
 
-// holdoutSHAP is the SHAP values (margin contributions) of a sample of
+// HoldoutSHAP is the SHAP values (margin contributions) of a sample of
 // holdout rows.
-type holdoutSHAP struct {
-	features []string
-	rows     int
-	values   []float64 // rows x len(features), row-major
-	x        []float64 // the same rows' feature values, same layout
-	meanAbs  map[string]float64
+type HoldoutSHAP struct {
+	Features []string
+	Rows     int
+	Values   []float64 // Rows x len(Features), row-major
+	X        []float64 // the same rows' feature values, same layout
+	MeanAbs  map[string]float64
 }
 
-// explainHoldout explains an even stride of at most shapSampleRows rows
+// ExplainHoldout explains an even stride of at most shapSampleRows rows
 // of m. A model without contributions gives nil and no error.
-func explainHoldout(tr *model.Trained, m *model.Matrix) (*holdoutSHAP, error) {
+func ExplainHoldout(tr *model.Trained, m *model.Matrix) (*HoldoutSHAP, error) {
 	if m.Rows == 0 {
 		return nil, nil
 	}
@@ -46,20 +47,20 @@ func explainHoldout(tr *model.Trained, m *model.Matrix) (*holdoutSHAP, error) {
 		}
 		return nil, fmt.Errorf("explain holdout: %w", err)
 	}
-	h := &holdoutSHAP{features: m.Cols, rows: s.Rows, values: vals, x: s.X, meanAbs: make(map[string]float64, cols)}
+	h := &HoldoutSHAP{Features: m.Cols, Rows: s.Rows, Values: vals, X: s.X, MeanAbs: make(map[string]float64, cols)}
 	for j, name := range m.Cols {
 		var sum float64
 		for i := range s.Rows {
 			sum += math.Abs(vals[i*cols+j])
 		}
-		h.meanAbs[name] = sum / float64(s.Rows)
+		h.MeanAbs[name] = sum / float64(s.Rows)
 	}
 	return h, nil
 }
 
-// holdoutDrift is the population stability index of each feature of the
+// HoldoutDrift is the population stability index of each feature of the
 // holdout rows against the training profile.
-func holdoutDrift(profile map[string]model.Distribution, m *model.Matrix) map[string]float64 {
+func HoldoutDrift(profile map[string]model.Distribution, m *model.Matrix) map[string]float64 {
 	out := make(map[string]float64, len(m.Cols))
 	col := make([]float64, m.Rows)
 	for j, name := range m.Cols {
@@ -75,9 +76,9 @@ func holdoutDrift(profile map[string]model.Distribution, m *model.Matrix) map[st
 	return out
 }
 
-// dataWindow describes the cutoffs of a training run by their roles.
-func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fingerprint string) model.DataWindow {
-	w := model.DataWindow{AsOf: data.FormatDate(asOf), Horizon: days(cfg.Features.Horizon), Data: root, Fingerprint: fingerprint}
+// DataWindow describes the cutoffs of a training run by their roles.
+func DataWindow(fc features.Config, asOf time.Time, cutoffs []trainset.CutoffSummary, root, fingerprint string) model.DataWindow {
+	w := model.DataWindow{AsOf: data.FormatDate(asOf), Horizon: days(fc.Horizon), Data: root, Fingerprint: fingerprint}
 	for _, c := range cutoffs {
 		switch c.Role {
 		case "train":
@@ -89,7 +90,7 @@ func dataWindow(cfg *Config, asOf time.Time, cutoffs []CutoffSummary, root, fing
 		case "test":
 			w.TestCutoff = c.Cutoff
 			if t, err := data.ParseDate(c.Cutoff); err == nil {
-				w.LabelsUntil = data.FormatDate(t.Add(cfg.Features.LabelSpan()))
+				w.LabelsUntil = data.FormatDate(t.Add(fc.LabelSpan()))
 			}
 		}
 	}
