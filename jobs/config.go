@@ -20,6 +20,7 @@ import (
 	"churn/features"
 	"churn/jobs/metrics"
 	"churn/jobs/segment"
+	"churn/jobs/value"
 	"churn/model"
 	"churn/model/gbt"
 )
@@ -140,17 +141,8 @@ type ListsConfig struct {
 	Passthrough []string
 }
 
-// ValueOptions configures the customer value models.
-type ValueOptions struct {
-	// Unit is the time unit of the value models: "week" (default) or "day".
-	Unit string
-	// HorizonDays is how far ahead predicted value looks. Default 365.
-	HorizonDays int
-	// Margin applies when orders carry no margin. Default 0.3.
-	Margin float64
-	// AnnualDiscount is the yearly discount rate. Default 0.1.
-	AnnualDiscount float64
-}
+// ValueOptions configures the customer value models (value.Options).
+type ValueOptions = value.Options
 
 // BadRowOptions is the policy for rows that break the contract.
 type BadRowOptions struct {

@@ -24,6 +24,7 @@ import (
 	"churn/jobs/record"
 	"churn/jobs/segment"
 	"churn/jobs/trainset"
+	"churn/jobs/value"
 	"churn/model"
 )
 
@@ -304,8 +305,8 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	}
 
 	step = time.Now()
-	fit := fitValue(f, &cfg, log)
-	val := values(f, fit, &cfg)
+	fit := value.FitFrame(f, cfg.Value, log)
+	val := value.Values(f, fit, cfg.Value)
 	timings["value_ms"] = time.Since(step).Milliseconds()
 
 	sc := segment.Assemble(cfg.Segments, f, prob, val, reasons)

@@ -6,17 +6,18 @@ import (
 
 	"churn/data"
 	"churn/jobs/output"
+	"churn/jobs/value"
 )
 
 // ValueSummary is what `churn value` reports: the fitted value models with
 // standard errors and log-likelihoods, the discounting rule and the
 // interval method.
 type ValueSummary struct {
-	AsOf      string   `json:"as_of"`
-	Unit      string   `json:"unit"`
-	Customers int      `json:"customers"`
-	Fit       ValueFit `json:"fit"`
-	Out       string   `json:"out,omitempty"`
+	AsOf      string    `json:"as_of"`
+	Unit      string    `json:"unit"`
+	Customers int       `json:"customers"`
+	Fit       value.Fit `json:"fit"`
+	Out       string    `json:"out,omitempty"`
 }
 
 // Value fits the value models as of the cutoff and, with out, writes
@@ -34,7 +35,7 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 		return nil, err
 	}
 	f := ld.Frame
-	fit := fitValue(f, &cfg, log)
+	fit := value.FitFrame(f, cfg.Value, log)
 	sum := &ValueSummary{AsOf: data.FormatDate(asOf), Unit: cfg.Value.Unit, Customers: f.Rows(), Fit: fit}
 	if fit.BGNBD != nil {
 		bg := fit.BGNBD
@@ -44,7 +45,7 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 	if out == "" {
 		return sum, nil
 	}
-	v := values(f, fit, &cfg)
+	v := value.Values(f, fit, cfg.Value)
 	cols := []data.OutColumn{
 		{Name: "customer_id", Kind: data.String, Strings: f.CustomerID},
 		{Name: "predicted_value", Kind: data.Float, Floats: v.Value},
@@ -52,8 +53,8 @@ func Value(ctx context.Context, cfg Config, env Env, out string) (*ValueSummary,
 		{Name: "predicted_value_high", Kind: data.Float, Floats: v.High},
 		{Name: "p_alive", Kind: data.Float, Floats: v.PAlive},
 		{Name: "frequency", Kind: data.Float, Floats: scaled(f.RFMx, 1)},
-		{Name: "recency", Kind: data.Float, Floats: scaled(f.RFMtx, unitDays(cfg.Value.Unit))},
-		{Name: "age", Kind: data.Float, Floats: scaled(f.RFMT, unitDays(cfg.Value.Unit))},
+		{Name: "recency", Kind: data.Float, Floats: scaled(f.RFMtx, value.UnitDays(cfg.Value.Unit))},
+		{Name: "age", Kind: data.Float, Floats: scaled(f.RFMT, value.UnitDays(cfg.Value.Unit))},
 		{Name: "mean_repeat_spend", Kind: data.Float, Floats: f.MeanRepeat},
 	}
 	if strings.HasSuffix(strings.ToLower(out), ".csv") {

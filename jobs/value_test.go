@@ -17,6 +17,7 @@ import (
 	"churn/data/runs"
 	"churn/features"
 	"churn/jobs/segment"
+	"churn/jobs/value"
 	"churn/model/clv"
 )
 
@@ -199,7 +200,7 @@ func TestContractualValuesMatchSBG(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := ld.Frame
-	fit := fitValue(f, &cfg, env.Log)
+	fit := value.FitFrame(f, cfg.Value, env.Log)
 	cf := fit.Contract
 	if cf == nil || cf.Pooled == nil {
 		t.Fatalf("no pooled sBG fit: %+v", fit)
@@ -214,8 +215,8 @@ func TestContractualValuesMatchSBG(t *testing.T) {
 	if cf.By != "plan" || own < 2 {
 		t.Fatalf("sBG fitted by %q with %d groups of their own, want per plan, 2 or more", cf.By, own)
 	}
-	v := values(f, fit, &cfg)
-	period := float64(contractPeriodDays) * 24 * float64(time.Hour)
+	v := value.Values(f, fit, cfg.Value)
+	period := float64(value.ContractPeriodDays) * 24 * float64(time.Hour)
 	n, d := cf.Options.Periods, cf.Options.DiscountPerPeriod
 	if n != 12 || math.Abs(d-(math.Pow(1.1, 30.0/365)-1)) > 1e-15 {
 		t.Errorf("contract horizon %d periods at %v a period, want 12 at 1.1^(30/365)-1", n, d)
@@ -231,7 +232,7 @@ func TestContractualValuesMatchSBG(t *testing.T) {
 			}
 			continue
 		}
-		m := cf.model(f.Plan[i])
+		m := cf.Model(f.Plan[i])
 		r := int(math.Floor(float64(f.Cutoff[i]-f.SignupAt[i]) / period))
 		ratio := math.Exp(lbetaT(m.Alpha, m.Beta+float64(r+n)) - lbetaT(m.Alpha, m.Beta+float64(r)))
 		pay := (derl(m.Alpha, m.Beta, r, d) - math.Pow(1+d, -float64(n))*ratio*derl(m.Alpha, m.Beta, r+n, d)) / (1 + d)
@@ -267,7 +268,7 @@ func TestContractsBySignupYear(t *testing.T) {
 	const alpha, beta = 1.0, 3.0
 	rng := rand.New(rand.NewPCG(21, 22))
 	cut := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	period := time.Duration(contractPeriodDays) * 24 * time.Hour
+	period := time.Duration(value.ContractPeriodDays) * 24 * time.Hour
 	f := &features.Frame{}
 	for i := range 4000 {
 		signup := cut.AddDate(-2, 0, 0).Add(time.Duration(rng.Int64N(int64(2 * 365 * 24 * time.Hour))))
@@ -295,7 +296,7 @@ func TestContractsBySignupYear(t *testing.T) {
 		f.Margin = append(f.Margin, 0.4)
 	}
 	cfg := DefaultConfig()
-	fit := fitValue(f, &cfg, zerolog.Nop())
+	fit := value.FitFrame(f, cfg.Value, zerolog.Nop())
 	cf := fit.Contract
 	if cf == nil || cf.By != "signup_year" || len(cf.Groups) != 2 {
 		t.Fatalf("contract fits %+v, want per signup year, 2024 and 2025", cf)
@@ -311,10 +312,10 @@ func TestContractsBySignupYear(t *testing.T) {
 			t.Errorf("%s: alpha %.3f±%.3f beta %.3f±%.3f, want %g and %g", g.Group, m.Alpha, m.SE[0], m.Beta, m.SE[1], alpha, beta)
 		}
 	}
-	v := values(f, fit, &cfg)
+	v := value.Values(f, fit, cfg.Value)
 	for i := range f.Rows() {
-		r, _ := renewals(f, i)
-		m := cf.model(strconv.Itoa(time.Unix(0, f.SignupAt[i]).UTC().Year()))
+		r, _ := value.Renewals(f, i)
+		m := cf.Model(strconv.Itoa(time.Unix(0, f.SignupAt[i]).UTC().Year()))
 		want := 0.0
 		if f.CancelledAt[i] == data.NoTime {
 			want = 0.4 * 50 * m.DiscountedPayments(r, cf.Options.Periods, cf.Options.DiscountPerPeriod)
@@ -373,14 +374,14 @@ func TestContractsWithoutChurn(t *testing.T) {
 		f.Margin = append(f.Margin, 0.5)
 	}
 	cfg := DefaultConfig()
-	fit := fitValue(f, &cfg, zerolog.Nop())
+	fit := value.FitFrame(f, cfg.Value, zerolog.Nop())
 	cf := fit.Contract
 	if cf == nil || cf.Pooled != nil || cf.Prior == nil || len(fit.Notes) == 0 {
 		t.Fatalf("contract fits %+v, notes %q: want no pooled fit, a prior and a note", cf, fit.Notes)
 	}
-	v := values(f, fit, &cfg)
+	v := value.Values(f, fit, cfg.Value)
 	for i := range f.Rows() {
-		r, _ := renewals(f, i)
+		r, _ := value.Renewals(f, i)
 		want := 0.5 * 20 * cf.Prior.DiscountedPayments(r, cf.Options.Periods, cf.Options.DiscountPerPeriod)
 		if !(want > 0) || v.Value[i] != want || !math.IsNaN(v.Low[i]) || !math.IsNaN(v.High[i]) {
 			t.Errorf("customer %s: value %v [%v, %v], want %v with no interval", f.CustomerID[i], v.Value[i], v.Low[i], v.High[i], want)

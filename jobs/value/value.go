@@ -1,4 +1,4 @@
-package jobs
+package value
 
 import (
 	"fmt"
@@ -15,9 +15,21 @@ import (
 	"churn/model/clv"
 )
 
-// ValueFit is what the value models learned, as the manifest and
+// Options configures the customer value models.
+type Options struct {
+	// Unit is the time unit of the value models: "week" (default) or "day".
+	Unit string
+	// HorizonDays is how far ahead predicted value looks. Default 365.
+	HorizonDays int
+	// Margin applies when orders carry no margin. Default 0.3.
+	Margin float64
+	// AnnualDiscount is the yearly discount rate. Default 0.1.
+	AnnualDiscount float64
+}
+
+// Fit is what the value models learned, as the manifest and
 // `churn value` report it.
-type ValueFit struct {
+type Fit struct {
 	Unit       string          `json:"unit"`
 	Customers  int             `json:"customers_with_orders"`
 	Repeaters  int             `json:"repeat_customers"`
@@ -68,9 +80,9 @@ type SBGGroup struct {
 	Note      string   `json:"note,omitempty"`
 }
 
-// contractPeriodDays is the renewal period of the contractual value model:
+// ContractPeriodDays is the renewal period of the contractual value model:
 // customers renew, and pay their spend rate, once per 30 days.
-const contractPeriodDays = 30
+const ContractPeriodDays = 30
 
 // minSBGGroup is the fewest customers a plan or signup year needs for a
 // fit of its own; smaller groups use the pooled fit.
@@ -80,8 +92,8 @@ const minSBGGroup = 30
 // states the formulas.
 const discountRule = "a cash flow k periods of u days after the cutoff is divided by (1+annual_discount)^(k*u/365), counted at the end of its period"
 
-// unitDays is the length of a value-model time unit in days.
-func unitDays(unit string) float64 {
+// UnitDays is the length of a value-model time unit in days.
+func UnitDays(unit string) float64 {
 	if unit == "day" {
 		return 1
 	}
@@ -98,13 +110,13 @@ func rfmIn(f *features.Frame, i int, days float64) (x, tx, T, mbar float64, ok b
 	return x, tx / days, T / days, f.MeanRepeat[i], true
 }
 
-// fitValue fits BG/NBD and Gamma-Gamma on the non-contractual customers'
+// FitFrame fits BG/NBD and Gamma-Gamma on the non-contractual customers'
 // purchase histories, in the configured unit, and the sBG models of the
 // contractual customers' renewals.
-func fitValue(f *features.Frame, cfg *Config, log zerolog.Logger) ValueFit {
-	days := unitDays(cfg.Value.Unit)
-	fit := ValueFit{
-		Unit:     cfg.Value.Unit,
+func FitFrame(f *features.Frame, opt Options, log zerolog.Logger) Fit {
+	days := UnitDays(opt.Unit)
+	fit := Fit{
+		Unit:     opt.Unit,
 		Discount: discountRule,
 		Interval: IntervalInfo{Method: clv.IntervalMethod, Level: clv.IntervalLevel},
 	}
@@ -124,10 +136,10 @@ func fitValue(f *features.Frame, cfg *Config, log zerolog.Logger) ValueFit {
 		}
 	}
 	fit.Customers = len(xs)
-	periods := int(math.Round(float64(cfg.Value.HorizonDays) / days))
-	fit.Options = clv.CLVOptions{Periods: periods, Margin: cfg.Value.Margin, DiscountPerPeriod: clv.PeriodDiscount(cfg.Value.AnnualDiscount, days)}
+	periods := int(math.Round(float64(opt.HorizonDays) / days))
+	fit.Options = clv.CLVOptions{Periods: periods, Margin: opt.Margin, DiscountPerPeriod: clv.PeriodDiscount(opt.AnnualDiscount, days)}
 	if fit.Contractual > 0 {
-		fit.Contract = fitContracts(f, cfg, &fit, log)
+		fit.Contract = fitContracts(f, opt, &fit, log)
 	}
 	if len(xs) == 0 {
 		if fit.Contractual < f.Rows() {
@@ -163,12 +175,12 @@ func fitValue(f *features.Frame, cfg *Config, log zerolog.Logger) ValueFit {
 	return fit
 }
 
-// renewals returns the renewal history of a contractual row in periods of
-// contractPeriodDays: the periods completed before the cutoff, and, for a
+// Renewals returns the renewal history of a contractual row in periods of
+// ContractPeriodDays: the periods completed before the cutoff, and, for a
 // customer who cancelled before it, the period they cancelled in
 // (1-based); churnedIn is 0 for a customer still active.
-func renewals(f *features.Frame, i int) (completed, churnedIn int) {
-	period := int64(contractPeriodDays) * int64(24*time.Hour)
+func Renewals(f *features.Frame, i int) (completed, churnedIn int) {
+	period := int64(ContractPeriodDays) * int64(24*time.Hour)
 	if c := f.CancelledAt[i]; c != data.NoTime {
 		return 0, int(max(c-f.SignupAt[i], 0)/period) + 1
 	}
@@ -187,20 +199,20 @@ func contractGroup(f *features.Frame, i int, byPlan bool) string {
 // two plans hold contractual customers, on the contractual customers'
 // renewal histories (those still active censored at the cutoff), and a
 // pooled fit that smaller or failing groups use.
-func fitContracts(f *features.Frame, cfg *Config, fit *ValueFit, log zerolog.Logger) *ContractFits {
+func fitContracts(f *features.Frame, opt Options, fit *Fit, log zerolog.Logger) *ContractFits {
 	plans := map[string]bool{}
 	for i := range f.Rows() {
 		if f.Contractual[i] {
 			plans[f.Plan[i]] = true
 		}
 	}
-	cf := &ContractFits{By: "signup_year", PeriodDays: contractPeriodDays}
+	cf := &ContractFits{By: "signup_year", PeriodDays: ContractPeriodDays}
 	byPlan := len(plans) >= 2
 	if byPlan {
 		cf.By = "plan"
 	}
-	n := int(math.Round(float64(cfg.Value.HorizonDays) / contractPeriodDays))
-	cf.Options = clv.CLVOptions{Periods: n, Margin: cfg.Value.Margin, DiscountPerPeriod: clv.PeriodDiscount(cfg.Value.AnnualDiscount, contractPeriodDays)}
+	n := int(math.Round(float64(opt.HorizonDays) / ContractPeriodDays))
+	cf.Options = clv.CLVOptions{Periods: n, Margin: opt.Margin, DiscountPerPeriod: clv.PeriodDiscount(opt.AnnualDiscount, ContractPeriodDays)}
 	type counts struct{ churned, alive []float64 }
 	add := func(c *counts, completed, churnedIn int) {
 		t := max(completed, churnedIn)
@@ -219,7 +231,7 @@ func fitContracts(f *features.Frame, cfg *Config, fit *ValueFit, log zerolog.Log
 		if !f.Contractual[i] {
 			continue
 		}
-		completed, churnedIn := renewals(f, i)
+		completed, churnedIn := Renewals(f, i)
 		g := contractGroup(f, i, byPlan)
 		if groups[g] == nil {
 			groups[g] = &counts{}
@@ -277,9 +289,9 @@ func fitContracts(f *features.Frame, cfg *Config, fit *ValueFit, log zerolog.Log
 	return cf
 }
 
-// model returns the sBG that values a contractual customer of group g,
+// Model returns the sBG that values a contractual customer of group g,
 // and whether it carries a covariance for the interval.
-func (cf *ContractFits) model(g string) clv.SBG {
+func (cf *ContractFits) Model(g string) clv.SBG {
 	i := sort.Search(len(cf.Groups), func(k int) bool { return cf.Groups[k].Group >= g })
 	if i < len(cf.Groups) && cf.Groups[i].Group == g && cf.Groups[i].Fit != nil {
 		return *cf.Groups[i].Fit
@@ -293,7 +305,7 @@ func (cf *ContractFits) model(g string) clv.SBG {
 // valued is every customer's value with its interval, and P(alive).
 type valued = segment.Valued
 
-// values computes every customer's predicted value, its interval and, for
+// Values computes every customer's predicted value, its interval and, for
 // customers without a contract, P(alive). Non-contractual customers who
 // have bought are valued by BG/NBD x Gamma-Gamma (or the fallback) whatever
 // their status: quiet customers are what P(alive) is for. Contractual
@@ -301,8 +313,8 @@ type valued = segment.Valued
 // who cancelled before the cutoff is worth 0. Customers who never bought
 // (without a contract) are worth 0. Every path discounts by the same rule
 // (model/clv/doc.go).
-func values(f *features.Frame, fit ValueFit, cfg *Config) valued {
-	days := unitDays(cfg.Value.Unit)
+func Values(f *features.Frame, fit Fit, opt Options) valued {
+	days := UnitDays(opt.Unit)
 	n := f.Rows()
 	v := valued{Value: make([]float64, n), Low: make([]float64, n), High: make([]float64, n), PAlive: make([]float64, n)}
 	// Value is linear in margin, so the batch runs at margin 1 and each
@@ -313,7 +325,7 @@ func values(f *features.Frame, fit ValueFit, cfg *Config) valued {
 		v.PAlive[i] = math.NaN()
 		margin := f.Margin[i]
 		if math.IsNaN(margin) || margin <= 0 {
-			margin = cfg.Value.Margin
+			margin = opt.Margin
 		}
 		if f.Contractual[i] {
 			if f.CancelledAt[i] != data.NoTime || fit.Contract == nil {
@@ -323,8 +335,8 @@ func values(f *features.Frame, fit ValueFit, cfg *Config) valued {
 			if math.IsNaN(spend) || spend < 0 {
 				spend = 0
 			}
-			completed, _ := renewals(f, i)
-			m := fit.Contract.model(contractGroup(f, i, fit.Contract.By == "plan"))
+			completed, _ := Renewals(f, i)
+			m := fit.Contract.Model(contractGroup(f, i, fit.Contract.By == "plan"))
 			o := fit.Contract.Options
 			pay := m.DiscountedPayments(completed, o.Periods, o.DiscountPerPeriod)
 			v.Value[i] = margin * spend * pay
@@ -359,7 +371,7 @@ func values(f *features.Frame, fit ValueFit, cfg *Config) valued {
 		for k, i := range batch {
 			margin := f.Margin[i]
 			if math.IsNaN(margin) || margin <= 0 {
-				margin = cfg.Value.Margin
+				margin = opt.Margin
 			}
 			v.Value[i], v.Low[i], v.High[i] = val[k]*margin, lo[k]*margin, hi[k]*margin
 		}
