@@ -4,13 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
-	"path/filepath"
-
-	"churn/model"
 
 	"churn/data/store"
+	"churn/jobs/output"
+	"churn/model"
 )
 
 // preflightRun checks, before the run reads any data or takes the lock,
@@ -24,19 +22,19 @@ func preflightRun(cfg *Config, mayTrain bool) error {
 	var errs []error
 	if store.IsURL(cfg.Out) {
 		// A bucket is checked by taking its lock, the run's first request.
-	} else if err := checkWritableDir(cfg.Out, true); err != nil {
+	} else if err := output.CheckWritableDir(cfg.Out, true); err != nil {
 		errs = append(errs, fmt.Errorf("out: %w", err))
 	}
 	if err := checkRegistry(cfg.Registry, mayTrain); err != nil {
 		errs = append(errs, err)
 	}
 	if cfg.MetricsFile != "" {
-		if err := CheckOutputFile(cfg.MetricsFile); err != nil {
+		if err := output.CheckOutputFile(cfg.MetricsFile); err != nil {
 			errs = append(errs, fmt.Errorf("metrics file: %w", err))
 		}
 	}
 	if cfg.MetricsPush != "" {
-		if err := checkPushURL(cfg.MetricsPush); err != nil {
+		if err := output.CheckPushURL(cfg.MetricsPush); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -73,7 +71,7 @@ func checkRegistry(dir string, mayTrain bool) error {
 		return fmt.Errorf("registry %s is not a folder", dir)
 	}
 	if mayTrain {
-		return checkWritableDir(dir, false)
+		return output.CheckWritableDir(dir, false)
 	}
 	return checkPromoted(dir)
 }
@@ -90,64 +88,6 @@ func checkPromoted(loc string) error {
 			return fmt.Errorf("%w in registry %s: run `churn train --registry %s` first", ErrNoModel, loc, loc)
 		}
 		return fmt.Errorf("registry %s: %w", loc, err)
-	}
-	return nil
-}
-
-// CheckOutputFile reports whether a file can be written at path: its
-// folder exists and this process can create files in it. Commands call it
-// before their work, so that a wrong path fails at once and not after
-// hours of it.
-func CheckOutputFile(path string) error {
-	if path == "" {
-		return errors.New("no file name")
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s is a folder, want a file", path)
-	}
-	return checkWritableDir(filepath.Dir(path), false)
-}
-
-// checkWritableDir reports whether dir is a folder this process can create
-// files in, creating it (and its parents) first when create is set. It
-// creates and removes a probe file: permission bits alone do not tell
-// (read-only mounts, ACLs, root).
-func checkWritableDir(dir string, create bool) error {
-	if create {
-		if err := os.MkdirAll(dir, 0o777); err != nil {
-			return fmt.Errorf("folder %s: %w", dir, err)
-		}
-	}
-	st, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("folder %s does not exist", dir)
-	}
-	if err != nil {
-		return fmt.Errorf("folder %s: %w", dir, err)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
-	}
-	f, err := os.CreateTemp(dir, ".churn-probe-*")
-	if err != nil {
-		return fmt.Errorf("folder %s is not writable: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	if err := os.Remove(name); err != nil {
-		return fmt.Errorf("folder %s: %w", dir, err)
-	}
-	return nil
-}
-
-// checkPushURL reports whether u can be a Pushgateway URL.
-func checkPushURL(u string) error {
-	p, err := url.Parse(u)
-	if err != nil {
-		return fmt.Errorf("metrics push URL %q: %w", u, err)
-	}
-	if (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return fmt.Errorf("metrics push URL %q: want http://host:port or https://host:port", u)
 	}
 	return nil
 }

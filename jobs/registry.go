@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"churn/data/store"
+	"churn/jobs/output"
 	"churn/model"
 )
 
@@ -79,7 +80,7 @@ const probeName = ".churn-probe-"
 // checks the credentials, the bucket and the permissions at once.
 func checkRegistryWritable(loc string) error {
 	if !store.IsURL(loc) {
-		return checkWritableDir(loc, true)
+		return output.CheckWritableDir(loc, true)
 	}
 	ctx := context.Background()
 	s, err := store.Open(ctx, loc, store.Options{})

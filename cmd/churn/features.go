@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"churn/jobs"
+	"churn/jobs/output"
 )
 
 const featuresUsage = `usage: churn features --data DIR --as-of DATE --out FILE.parquet|FILE.csv [--cutoffs N]
@@ -35,7 +36,7 @@ func cmdFeatures(ctx context.Context, c *cli) error {
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
 	}
-	if err := jobs.CheckOutputFile(*out); err != nil {
+	if err := output.CheckOutputFile(*out); err != nil {
 		return fmt.Errorf("%w: --out: %w", errUsage, err)
 	}
 	override(set, "data", &cfg.Data, *dataDir)

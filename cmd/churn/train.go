@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"churn/jobs"
+	"churn/jobs/output"
 	"churn/model"
 )
 
@@ -90,7 +91,7 @@ func cmdTrain(ctx context.Context, c *cli) error {
 		return err
 	}
 	if *report != "" {
-		if err := jobs.CheckOutputFile(*report); err != nil {
+		if err := output.CheckOutputFile(*report); err != nil {
 			return fmt.Errorf("%w: --report: %w", errUsage, err)
 		}
 	}

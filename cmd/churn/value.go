@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"churn/jobs"
+	"churn/jobs/output"
 )
 
 const valueUsage = `usage: churn value --data DIR --as-of DATE [--unit week|day] [--out FILE]
@@ -30,7 +31,7 @@ func cmdValue(ctx context.Context, c *cli) error {
 		return err
 	}
 	if *out != "" {
-		if err := jobs.CheckOutputFile(*out); err != nil {
+		if err := output.CheckOutputFile(*out); err != nil {
 			return fmt.Errorf("%w: --out: %w", errUsage, err)
 		}
 	}

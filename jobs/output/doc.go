@@ -5,6 +5,8 @@
 // on a bucket (WriteToStore; Path names a place under a folder or a bucket
 // URL), and the customers/ columns a run passes through beside its scores
 // (PassthroughColumns, InsertAfter).
+// CheckOutputFile, CheckWritableDir and CheckPushURL let a command refuse,
+// before its work, a place it could not write at the end.
 //
 // The run folder's layout, columns and manifest are data/runs'; output
 // only writes them. It does not import jobs: the pipelines pass what it
