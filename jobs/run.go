@@ -250,7 +250,7 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	cutoffs := []int64{cutoff}
 	// An earlier run whose horizon has passed is checked against what
 	// happened; its cutoff's labels come from the same pass over the data.
-	prevDay, prevCut, evaluate := earlierRun(cfg.Out, asOf, cfg.Features.LabelSpan())
+	prevDay, prevCut, evaluate := record.EarlierRun(cfg.Out, asOf, cfg.Features.LabelSpan())
 	if evaluate {
 		cutoffs = []int64{prevCut.UnixNano(), cutoff}
 	}
@@ -262,7 +262,7 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	var evaluations []runs.Evaluation
 	if evaluate {
 		f = trainset.SelectRows(ld.Frame, trainset.RowsAt(ld.Frame, cutoff))
-		ev, err := evaluateEarlier(cfg.Out, prevDay, trainset.SelectRows(ld.Frame, trainset.RowsAt(ld.Frame, prevCut.UnixNano())))
+		ev, err := record.EvaluateEarlier(cfg.Out, prevDay, trainset.SelectRows(ld.Frame, trainset.RowsAt(ld.Frame, prevCut.UnixNano())))
 		if err != nil {
 			log.Warn().Err(err).Str("earlier_run", prevDay).Msg("earlier run not evaluated")
 		} else {

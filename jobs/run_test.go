@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"churn/data/runs"
+	"churn/jobs/record"
 )
 
 // TestRunEvaluatesEarlierRun: once an earlier run's horizon has passed, a
@@ -50,8 +51,8 @@ func TestRunEvaluatesEarlierRun(t *testing.T) {
 		t.Fatalf("manifest evaluates %d earlier runs, want 1", len(man.Evaluations))
 	}
 	ev := man.Evaluations[0]
-	if ev.AsOf != "2026-07-01" || ev.Customers < minEvaluated {
-		t.Errorf("evaluation of %s on %d customers, want 2026-07-01 on at least %d", ev.AsOf, ev.Customers, minEvaluated)
+	if ev.AsOf != "2026-07-01" || ev.Customers < record.MinEvaluated {
+		t.Errorf("evaluation of %s on %d customers, want 2026-07-01 on at least %d", ev.AsOf, ev.Customers, record.MinEvaluated)
 	}
 	// A model that ranks no better than chance, or probabilities that say
 	// nothing, would fail these: the sample's churn is predictable.

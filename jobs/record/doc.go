@@ -8,7 +8,10 @@
 // profile, DataWindow describes the training cutoffs by their roles, and
 // ModelCardFile renders MODEL_CARD.md (ModelCardName) from the same facts
 // as meta.json. For a run: Drift compares the customers a model can score
-// with its training profile. PSIs are rounded to four decimals, and one
+// with its training profile, and EarlierRun and EvaluateEarlier find the
+// latest earlier run whose label span has passed and measure its scores
+// against what happened (on at least MinEvaluated labelled customers of
+// both outcomes). PSIs are rounded to four decimals, and one
 // that is not a number is recorded as -1.
 //
 // It does not import jobs.

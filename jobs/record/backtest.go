@@ -1,4 +1,4 @@
-package jobs
+package record
 
 import (
 	"fmt"
@@ -10,14 +10,14 @@ import (
 	"churn/model/eval"
 )
 
-// minEvaluated is the fewest labelled customers, of both outcomes, with
+// MinEvaluated is the fewest labelled customers, of both outcomes, with
 // which an earlier run's realised metrics mean anything.
-const minEvaluated = 50
+const MinEvaluated = 50
 
-// earlierRun finds the latest finished run under out whose label span
+// EarlierRun finds the latest finished run under out whose label span
 // (features.Config.LabelSpan) has fully passed by asOf: its scores can now
 // be checked against what happened.
-func earlierRun(out string, asOf time.Time, span time.Duration) (day string, cutoff time.Time, ok bool) {
+func EarlierRun(out string, asOf time.Time, span time.Duration) (day string, cutoff time.Time, ok bool) {
 	day, err := runs.AtOrBefore(out, asOf.Add(-span))
 	if err != nil {
 		return "", time.Time{}, false
@@ -26,10 +26,10 @@ func earlierRun(out string, asOf time.Time, span time.Duration) (day string, cut
 	return day, cutoff, err == nil
 }
 
-// evaluateEarlier reads an earlier run's scores and measures them against
+// EvaluateEarlier reads an earlier run's scores and measures them against
 // the labels the current data gives its cutoff: realised ROC AUC, lift in
 // the top decile, Brier and calibration error.
-func evaluateEarlier(out, day string, labelled *features.Frame) (runs.Evaluation, error) {
+func EvaluateEarlier(out, day string, labelled *features.Frame) (runs.Evaluation, error) {
 	ev := runs.Evaluation{AsOf: day}
 	run, err := runs.Open(out, day)
 	if err != nil {
@@ -65,7 +65,7 @@ func evaluateEarlier(out, day string, labelled *features.Frame) (runs.Evaluation
 		p, y = append(p, v), append(y, labelled.Label[i])
 	}
 	r := eval.Evaluate(p, y)
-	if r.Rows < minEvaluated || r.Positives == 0 || r.Positives == r.Rows {
+	if r.Rows < MinEvaluated || r.Positives == 0 || r.Positives == r.Rows {
 		return ev, fmt.Errorf("evaluate run %s: %d labelled customers, %d churned: too few to measure", day, r.Rows, r.Positives)
 	}
 	ev.Customers, ev.ROCAUC, ev.Lift10, ev.Brier, ev.ECE = r.Rows, r.ROCAUC, r.LiftTopDecile, r.Brier, r.ECE
