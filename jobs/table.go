@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"churn/data"
+	"churn/jobs/trainset"
 	"churn/model"
 	"churn/model/eval"
 )
@@ -82,7 +82,7 @@ func TrainTable(ctx context.Context, cfg Config, env Env, o TableOptions) (*Tabl
 		return nil, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
 	sum.Folds, sum.Seed = o.Folds, cfg.Seed
-	folds := stratifiedFolds(y, o.Folds, cfg.Seed)
+	folds := trainset.StratifiedFolds(y, o.Folds, cfg.Seed)
 	algos := model.AutoAlgos()
 	if o.Algo != "" && o.Algo != model.AlgoAuto {
 		algos = []string{o.Algo}
@@ -102,28 +102,28 @@ func TrainTable(ctx context.Context, cfg Config, env Env, o TableOptions) (*Tabl
 					trainRows = append(trainRows, i)
 				}
 			}
-			fit, valid, calib := splitInner(trainRows, y, cfg.Seed+uint64(k))
+			fit, valid, calib := trainset.SplitInner(trainRows, y, cfg.Seed+uint64(k))
 			tcfg := model.DefaultTrainConfig()
 			tcfg.Algo, tcfg.Seed = algo, cfg.Seed
 			tcfg.GBT.Workers = cfg.Workers
-			tr, err := model.Train(tcfg, rowsOf(m, fit), rowsOf(m, valid), rowsOf(m, calib), pick(y, fit), pick(y, valid), pick(y, calib))
+			tr, err := model.Train(tcfg, trainset.MatrixRows(m, fit), trainset.MatrixRows(m, valid), trainset.MatrixRows(m, calib), trainset.Pick(y, fit), trainset.Pick(y, valid), trainset.Pick(y, calib))
 			if err != nil {
 				return nil, fmt.Errorf("fold %d, %s: %w", k+1, algo, err)
 			}
-			test := rowsOf(m, testRows)
+			test := trainset.MatrixRows(m, testRows)
 			p := make([]float64, test.Rows)
 			if err := tr.PredictProba(p, test); err != nil {
 				return nil, fmt.Errorf("fold %d, %s: %w", k+1, algo, err)
 			}
-			r := eval.Evaluate(p, pick(y, testRows))
+			r := eval.Evaluate(p, trainset.Pick(y, testRows))
 			cv.ROCAUC = append(cv.ROCAUC, r.ROCAUC)
 			prs, briers, eces = append(prs, r.PRAUC), append(briers, r.Brier), append(eces, r.ECE)
 			log.Info().Str("algo", algo).Int("fold", k+1).Float64("roc_auc", r.ROCAUC).Float64("brier", r.Brier).Msg("fold evaluated")
 		}
-		cv.ROCAUCMean, cv.ROCAUCStd = meanStd(cv.ROCAUC)
-		cv.PRAUCMean, _ = meanStd(prs)
-		cv.BrierMean, _ = meanStd(briers)
-		cv.ECEMean, _ = meanStd(eces)
+		cv.ROCAUCMean, cv.ROCAUCStd = trainset.MeanStd(cv.ROCAUC)
+		cv.PRAUCMean, _ = trainset.MeanStd(prs)
+		cv.BrierMean, _ = trainset.MeanStd(briers)
+		cv.ECEMean, _ = trainset.MeanStd(eces)
 		sum.Algos = append(sum.Algos, cv)
 	}
 	for k := range o.Folds {
@@ -261,80 +261,4 @@ func parseLabel(s string) (float64, bool) {
 		return 0, true
 	}
 	return 0, false
-}
-
-// stratifiedFolds assigns each row a fold so that every fold has the same
-// share of positives: each class is shuffled with a seeded generator and
-// dealt round-robin.
-func stratifiedFolds(y []float64, k int, seed uint64) []int {
-	folds := make([]int, len(y))
-	rng := rand.New(rand.NewPCG(seed, 0x5f0d))
-	for _, class := range []float64{0, 1} {
-		var idx []int
-		for i, v := range y {
-			if v == class {
-				idx = append(idx, i)
-			}
-		}
-		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
-		for n, i := range idx {
-			folds[i] = n % k
-		}
-	}
-	return folds
-}
-
-// splitInner splits training rows into fitting (80%), validation (10%)
-// and calibration (10%) rows, stratified by class.
-func splitInner(rows []int, y []float64, seed uint64) (fit, valid, calib []int) {
-	sub := make([]float64, len(rows))
-	for k, i := range rows {
-		sub[k] = y[i]
-	}
-	f := stratifiedFolds(sub, 10, seed)
-	for k, i := range rows {
-		switch f[k] {
-		case 0:
-			valid = append(valid, i)
-		case 1:
-			calib = append(calib, i)
-		default:
-			fit = append(fit, i)
-		}
-	}
-	return fit, valid, calib
-}
-
-func rowsOf(m *model.Matrix, rows []int) *model.Matrix {
-	c := len(m.Cols)
-	out := &model.Matrix{Cols: m.Cols, Rows: len(rows), X: make([]float64, 0, len(rows)*c)}
-	for _, i := range rows {
-		out.X = append(out.X, m.X[i*c:(i+1)*c]...)
-	}
-	return out
-}
-
-func pick(y []float64, rows []int) []float64 {
-	out := make([]float64, len(rows))
-	for k, i := range rows {
-		out[k] = y[i]
-	}
-	return out
-}
-
-func meanStd(v []float64) (mean, std float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, 0
-	}
-	for _, x := range v {
-		std += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(v)-1))
 }

@@ -18,6 +18,9 @@
 // rows) out of a frame built for many; ConcatFrames joins frames with the
 // same feature columns.
 //
+// StratifiedFolds, SplitInner, MatrixRows, Pick and MeanStd are the
+// stratified k-fold cross-validation of a table with one row per customer.
+//
 // Cache keeps each cutoff's rows on disk, keyed by everything they depend
 // on (the input files' paths, sizes and modification times, the settings,
 // the end of the data, the cutoff and the code version), so that a train
