@@ -9,11 +9,17 @@
 // parameters: ingest (parallel reading into a features.Builder, progress,
 // the bad-row policy, InputFile, ErrInvalidInput), segment (risk and value
 // tiers, segments and their assembly), trainset (the time split, the
-// baseline, the training fingerprint and the feature cache), lock (the
-// output folder's lock), metrics (the Prometheus exposition), lists (the
-// marketing lists) and serve (the web page). jobs re-exports the names its
-// callers use (ErrInvalidInput, ErrLocked, InputFile, Progress,
-// SegmentOptions, CutoffSummary) as the same values and types.
+// baseline, the training fingerprint, the feature cache, the rows of a
+// cutoff and the k-fold split of a feature table), value (the customer
+// value models' fit and every customer's value), record (the holdout's
+// SHAP sample and drift, the data window, the model card, the run's drift
+// and the evaluation of an earlier run), output (CSV, Parquet and SHAP
+// files, a run folder on a bucket, passthrough columns, the writability
+// checks), lock (the output folder's lock), metrics (the Prometheus
+// exposition), lists (the marketing lists) and serve (the web page). jobs
+// re-exports the names its callers use (ErrInvalidInput, ErrLocked,
+// InputFile, Progress, SegmentOptions, ValueOptions, CutoffSummary) as the
+// same values and types.
 //
 // # Configuration
 //
