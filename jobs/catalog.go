@@ -12,6 +12,7 @@ import (
 
 	"churn/data"
 	"churn/features"
+	"churn/jobs/ingest"
 )
 
 // catalogSource says where a read takes the features catalog from: the
@@ -124,17 +125,7 @@ func learnCatalog(ctx context.Context, cfg *Config, b *features.Builder, files [
 			return nil
 		})
 	}
-	g.Go(func() error {
-		defer close(next)
-		for _, f := range events {
-			select {
-			case next <- f:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-		return nil
-	})
+	g.Go(func() error { return ingest.Feed(gctx, next, events) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -225,17 +216,7 @@ func (pc *pendingCatalog) readSessions(ctx context.Context, files []data.File, o
 			return nil
 		})
 	}
-	g.Go(func() error {
-		defer close(next)
-		for _, f := range sessions {
-			select {
-			case next <- f:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-		return nil
-	})
+	g.Go(func() error { return ingest.Feed(gctx, next, sessions) })
 	if err := g.Wait(); err != nil {
 		return err
 	}

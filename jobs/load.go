@@ -208,17 +208,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 				return nil
 			})
 		}
-		g.Go(func() error {
-			defer close(next)
-			for _, k := range ks {
-				select {
-				case next <- k:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-			}
-			return nil
-		})
+		g.Go(func() error { return ingest.Feed(gctx, next, ks) })
 		return g.Wait()
 	}
 	var werr error

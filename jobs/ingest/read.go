@@ -63,3 +63,19 @@ func ReadInto(ctx context.Context, b *features.Builder, f data.File, opt data.Re
 	rs.Stats, err = data.ReadKeyedBatches(ctx, f, opt, b.Index, each)
 	return rs, err
 }
+
+// Feed sends items on next, in order, then closes next; it returns ctx's
+// error if ctx is done first. It is the producer of a pool of readers
+// that take their work from next: on an unbuffered channel each item goes
+// to the first idle reader.
+func Feed[T any](ctx context.Context, next chan<- T, items []T) error {
+	defer close(next)
+	for _, it := range items {
+		select {
+		case next <- it:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
