@@ -76,7 +76,7 @@ type RefitSummary struct {
 }
 
 // Train builds a labelled training set from cfg.Train.Cutoffs monthly
-// cutoffs, selects and calibrates a model on the time split (splitByTime),
+// cutoffs, selects and calibrates a model on the time split (trainset.ByTime),
 // measures it on the latest cutoff whose horizon is complete, then, with
 // cfg.Train.Refit, refits the chosen model on every labelled cutoff up to
 // that one less a held-back half that recalibrates it, and saves the
