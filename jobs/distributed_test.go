@@ -191,7 +191,7 @@ func inProcessFrame(ranges int) BuildFrame {
 // that run alike; it leaves no temporary folder.
 func TestRunDistributed(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains and runs on the sample")
+		t.Skip("-short: trains and runs on the sample")
 	}
 	cfg, env := sampleConfig(t)
 	ctx := context.Background()

@@ -17,7 +17,7 @@ import (
 // earlier cutoff to the pass leaves today's scores byte-identical.
 func TestRunEvaluatesEarlierRun(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains and runs on the sample")
+		t.Skip("-short: trains and runs on the sample")
 	}
 	cfg, env := sampleConfig(t)
 	ctx := context.Background()
