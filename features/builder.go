@@ -86,6 +86,18 @@ type tableFold struct {
 // tableFolds lists the history tables a Builder folds.
 var tableFolds = [...]*tableFold{&sessionsFold, &eventsFold, &ticketsFold, &surveysFold, &ordersFold}
 
+// rowsAdder is tableFold.add for a table whose one batch type is []T,
+// folded by add.
+func rowsAdder[T any](add func(b *Builder, rows []T, idx []int32) int) func(b *Builder, batch any, idx []int32) bool {
+	return func(b *Builder, batch any, idx []int32) bool {
+		rows, ok := batch.([]T)
+		if ok {
+			add(b, rows, idx[:len(rows)])
+		}
+		return ok
+	}
+}
+
 // resolver is tableFold.resolve for rows of type T whose customer id is id.
 func resolver[T any](id func(*T) string) func(b *Builder, dst []int32, batch any) ([]int32, int, bool) {
 	return func(b *Builder, dst []int32, batch any) ([]int32, int, bool) {

@@ -143,24 +143,15 @@ func (d *dayset) countBefore(day int32) int {
 }
 
 var ordersFold = tableFold{
-	table: data.Orders,
-	add: func(b *Builder, batch any, idx []int32) bool {
-		rows, ok := batch.([]data.Order)
-		if ok {
-			b.addOrders(rows, idx[:len(rows)])
-		}
-		return ok
-	},
+	table:   data.Orders,
+	add:     rowsAdder((*Builder).addOrders),
 	resolve: resolver(func(r *data.Order) string { return r.CustomerID }),
 	reset:   func(b *Builder) { b.ord, b.ordSet = store[ordAcc]{}, nil },
 	merge:   (*Builder).mergeOrders,
 	move:    func(part, o *Builder) { part.ord, part.ordSet = o.ord, o.ordSet },
 	// The view also sums up the customer's RFM figures at the cutoff.
 	view: func(r *rowCtx, src *Builder, i int32, k int) {
-		r.ord = &r.zeroOrd
-		if a := src.ord.peek(i); a != nil {
-			r.ord = &a[k]
-		}
+		r.ord = src.ord.at(i, k, &r.zeroOrd)
 		r.set = nil
 		if src.ordSet != nil {
 			r.set = &src.ordSet[i]

@@ -75,6 +75,15 @@ func (s *store[T]) peek(i int32) []T {
 	return s.get(i)
 }
 
+// at returns customer i's accumulator at cutoff k, or zero when s holds
+// none for i.
+func (s *store[T]) at(i int32, k int, zero *T) *T {
+	if a := s.peek(i); a != nil {
+		return &a[k]
+	}
+	return zero
+}
+
 // mergeOrMove merges o into s with merge when s has accumulators, and
 // moves them from o to s otherwise, leaving o empty; it reports whether it
 // moved them.

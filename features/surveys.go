@@ -31,23 +31,14 @@ func (s *npsAcc) merge(o *npsAcc) {
 }
 
 var surveysFold = tableFold{
-	table: data.Surveys,
-	add: func(b *Builder, batch any, idx []int32) bool {
-		rows, ok := batch.([]data.Survey)
-		if ok {
-			b.addSurveys(rows, idx[:len(rows)])
-		}
-		return ok
-	},
+	table:   data.Surveys,
+	add:     rowsAdder((*Builder).addSurveys),
 	resolve: resolver(func(r *data.Survey) string { return r.CustomerID }),
 	reset:   func(b *Builder) { b.nps = store[npsAcc]{} },
 	merge:   func(b, o *Builder) { mergeOrMove(&b.nps, &o.nps, (*npsAcc).merge) },
 	move:    func(part, o *Builder) { part.nps = o.nps },
 	view: func(r *rowCtx, src *Builder, i int32, k int) {
-		r.nps = &r.zeroNPS
-		if a := src.nps.peek(i); a != nil {
-			r.nps = &a[k]
-		}
+		r.nps = src.nps.at(i, k, &r.zeroNPS)
 	},
 }
 

@@ -77,23 +77,14 @@ func (t *tickAcc) merge(o *tickAcc) {
 }
 
 var ticketsFold = tableFold{
-	table: data.Tickets,
-	add: func(b *Builder, batch any, idx []int32) bool {
-		rows, ok := batch.([]data.Ticket)
-		if ok {
-			b.addTickets(rows, idx[:len(rows)])
-		}
-		return ok
-	},
+	table:   data.Tickets,
+	add:     rowsAdder((*Builder).addTickets),
 	resolve: resolver(func(r *data.Ticket) string { return r.CustomerID }),
 	reset:   func(b *Builder) { b.tick = store[tickAcc]{} },
 	merge:   func(b, o *Builder) { mergeOrMove(&b.tick, &o.tick, (*tickAcc).merge) },
 	move:    func(part, o *Builder) { part.tick = o.tick },
 	view: func(r *rowCtx, src *Builder, i int32, k int) {
-		r.tick = &r.zeroTk
-		if a := src.tick.peek(i); a != nil {
-			r.tick = &a[k]
-		}
+		r.tick = src.tick.at(i, k, &r.zeroTk)
 	},
 }
 
