@@ -157,7 +157,33 @@ type rowCtx struct {
 // present says which tables the dataset had; a table that is absent and
 // never fed leaves its families unbuilt and their columns NaN.
 func (b *Builder) Build(present map[data.Table]bool) (*Frame, error) {
-	return b.build(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil)
+	return b.build(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil, false)
+}
+
+// BuildLabelled is Build for the rows with a label alone (Label not NaN):
+// the rows training fits and measures on, in the order Build gives them,
+// each identical to Build's. The features of the other rows are not
+// computed, and their memory never taken; CustomersAt says how many rows
+// each cutoff had in all.
+func (b *Builder) BuildLabelled(present map[data.Table]bool) (*Frame, error) {
+	return b.build(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil, true)
+}
+
+// CustomersAt returns the number of customers who signed up before the
+// k-th cutoff: the rows Build gives at it, labelled or not. b must be
+// frozen.
+func (b *Builder) CustomersAt(k int) int {
+	n := 0
+	if b.cust == nil {
+		return 0
+	}
+	c := b.g.cutoffs[k]
+	for _, s := range b.cust.signup {
+		if s < c {
+			n++
+		}
+	}
+	return n
 }
 
 // Cutoffs returns the number of cutoffs.
@@ -170,7 +196,7 @@ func (b *Builder) BuildAt(present map[data.Table]bool, k int) (*Frame, error) {
 	if k < 0 || k >= len(b.g.cutoffs) {
 		return nil, fmt.Errorf("cutoff %d of %d: %w", k, len(b.g.cutoffs), ErrCutoffRange)
 	}
-	return b.build(present, k, k+1, 0, b.Customers(), nil)
+	return b.build(present, k, k+1, 0, b.Customers(), nil, false)
 }
 
 // BuildRange is BuildAt for the customers with index lo <= i < hi alone
@@ -192,10 +218,13 @@ func (b *Builder) BuildRangeInto(present map[data.Table]bool, k, lo, hi int, x [
 	if lo < 0 || hi < lo || hi > b.Customers() {
 		return nil, fmt.Errorf("customers %d to %d of %d: %w", lo, hi, b.Customers(), ErrCutoffRange)
 	}
-	return b.build(present, k, k+1, lo, hi, x)
+	return b.build(present, k, k+1, lo, hi, x, false)
 }
 
-func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []float64) (*Frame, error) {
+// build builds the rows of customers lo <= i < hi at cutoffs from <= k <
+// to, in cutoff then customer order; with labelled, those with a label
+// alone.
+func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []float64, labelled bool) (*Frame, error) {
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
@@ -242,9 +271,10 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 
 	cu := b.cust
 	rows := 0
-	for _, c := range b.g.cutoffs[from:to] {
+	for k := from; k < to; k++ {
+		c := b.g.cutoffs[k]
 		for i := lo; i < hi; i++ {
-			if cu.signup[i] < c {
+			if cu.signup[i] < c && (!labelled || b.hasLabel(i, k, c)) {
 				rows++
 			}
 		}
@@ -274,6 +304,10 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 			if signup >= c {
 				continue
 			}
+			st, label := b.statusLabel(i, k, c)
+			if labelled && math.IsNaN(label) {
+				continue
+			}
 			ii := int32(i)
 			r.c, r.k, r.tenure, r.i = c, k, c-signup, i
 			src := b.part(i)
@@ -295,7 +329,6 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 				return nil, fmt.Errorf("customer %s: %d features, want %d: %w", cu.ids[i], len(e.x)-start, nF, errFeatureCount)
 			}
 
-			st, label := b.statusLabel(i, k, c)
 			f.CustomerID = append(f.CustomerID, cu.ids[i])
 			f.Cutoff = append(f.Cutoff, c)
 			f.Label = append(f.Label, label)

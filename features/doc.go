@@ -8,7 +8,8 @@
 //	b.AddCustomers(rows) // the whole customers table first
 //	b.Freeze()
 //	b.AddSessions(rows)  // ... AddEvents, AddTickets, AddSurveys, AddOrders
-//	frame, err := b.Build(present) // or b.BuildAt(present, k), one cutoff at a time
+//	frame, err := b.Build(present) // or b.BuildAt(present, k), one cutoff at a time,
+//	                               // or b.BuildLabelled(present), the rows with a label alone
 //
 // To fold on n goroutines, split the fold by customer:
 //

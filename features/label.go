@@ -141,3 +141,9 @@ func (b *Builder) statusLabel(i, k int, c int64) (Status, float64) {
 	}
 	return st, 1
 }
+
+// hasLabel reports whether customer i's row at cutoff k has a label.
+func (b *Builder) hasLabel(i, k int, c int64) bool {
+	_, label := b.statusLabel(i, k, c)
+	return !math.IsNaN(label)
+}

@@ -637,3 +637,108 @@ func TestLabelSpan(t *testing.T) {
 		t.Errorf("MonthlyCutoffs(LabelSpan) = %v, want %v", got, want)
 	}
 }
+
+// TestBuildLabelled: BuildLabelled gives exactly the rows of Build that
+// have a label, in Build's order, every column bit for bit, and
+// CustomersAt counts Build's rows per cutoff; over random histories, both
+// label modes, a gap, a data end that leaves the last cutoffs without
+// labels, and an empty one.
+func TestBuildLabelled(t *testing.T) {
+	last := testCutoffs[len(testCutoffs)-1]
+	for _, tt := range []struct {
+		name    string
+		seed    uint64
+		n       int
+		mode    LabelMode
+		gap     time.Duration
+		dataEnd int64
+		mixed   bool // some rows have a label and some have none
+	}{
+		{"auto, complete", 21, 150, Auto, 0, last + 120*dayNS, true},
+		{"noncontractual, gap", 22, 120, Noncontractual, 30 * Day, last + 150*dayNS, true},
+		{"contractual", 23, 90, Contractual, 0, last + 100*dayNS, true},
+		{"last cutoff unlabelled", 24, 120, Auto, 0, last + 60*dayNS, true},
+		{"none labelled", 25, 60, Auto, 0, testCutoffs[0] + 10*dayNS, false},
+		{"one customer", 26, 1, Auto, 0, last + 120*dayNS, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Label, cfg.Gap = tt.mode, tt.gap
+			h := randomHistory(tt.seed, tt.n, tt.dataEnd, 500)
+			b, err := NewBuilder(cfg, testCutoffs, tt.dataEnd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.AddCustomers(h.customers)
+			b.Freeze()
+			learnCatalog(b, h.events, last)
+			h.feed(t, b)
+			all, err := b.Build(allTables)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := b.BuildLabelled(allTables)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keep []int
+			perCutoff := map[int64]int{}
+			for i := range all.Rows() {
+				perCutoff[all.Cutoff[i]]++
+				if !math.IsNaN(all.Label[i]) {
+					keep = append(keep, i)
+				}
+			}
+			if tt.mixed && (len(keep) == 0 || len(keep) == all.Rows()) {
+				t.Fatalf("%d of %d rows labelled: the case tests nothing", len(keep), all.Rows())
+			}
+			for k, c := range testCutoffs {
+				if n := b.CustomersAt(k); n != perCutoff[c] {
+					t.Errorf("CustomersAt(%d) = %d, want %d", k, n, perCutoff[c])
+				}
+			}
+			want := pick(all, keep)
+			if err := sameX(want, got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.X) != got.Rows()*len(got.Names) {
+				t.Fatalf("X holds %d values for %d rows", len(got.X), got.Rows())
+			}
+			for i := range want.Rows() {
+				a := fmt.Sprint(want.Label[i], want.Status[i], want.Plan[i], want.Region[i], want.Contractual[i], want.SignupAt[i], want.CancelledAt[i])
+				g := fmt.Sprint(got.Label[i], got.Status[i], got.Plan[i], got.Region[i], got.Contractual[i], got.SignupAt[i], got.CancelledAt[i])
+				if a != g {
+					t.Fatalf("row %d: %s, want %s", i, g, a)
+				}
+			}
+			if fmt.Sprint(got.Names, got.Families, *got.Catalog) != fmt.Sprint(all.Names, all.Families, *all.Catalog) {
+				t.Errorf("names, families or catalog differ from Build's")
+			}
+		})
+	}
+}
+
+// pick returns the rows of f in the order of rows.
+func pick(f *Frame, rows []int) *Frame {
+	n := len(f.Names)
+	out := &Frame{Names: f.Names}
+	for _, i := range rows {
+		out.CustomerID = append(out.CustomerID, f.CustomerID[i])
+		out.Cutoff = append(out.Cutoff, f.Cutoff[i])
+		out.X = append(out.X, f.X[i*n:(i+1)*n]...)
+		out.Label = append(out.Label, f.Label[i])
+		out.Status = append(out.Status, f.Status[i])
+		out.Plan = append(out.Plan, f.Plan[i])
+		out.Region = append(out.Region, f.Region[i])
+		out.Contractual = append(out.Contractual, f.Contractual[i])
+		out.SignupAt = append(out.SignupAt, f.SignupAt[i])
+		out.CancelledAt = append(out.CancelledAt, f.CancelledAt[i])
+		out.RFMx = append(out.RFMx, f.RFMx[i])
+		out.RFMtx = append(out.RFMtx, f.RFMtx[i])
+		out.RFMT = append(out.RFMT, f.RFMT[i])
+		out.MeanRepeat = append(out.MeanRepeat, f.MeanRepeat[i])
+		out.SpendRate = append(out.SpendRate, f.SpendRate[i])
+		out.Margin = append(out.Margin, f.Margin[i])
+	}
+	return out
+}
