@@ -203,24 +203,43 @@ func attrFeatureName(name string) string {
 func emitAttributes(e *emitter, r *rowCtx) {
 	b := r.b
 	for j, a := range b.cat.Attributes {
-		base := b.attrNames[j]
+		names := b.attrCols[j]
 		v := nan
 		if b.attrCodes != nil && r.i >= 0 {
 			v = b.attrCodes[j][r.i]
 		}
+		e.put(names[0], v)
 		if a.Numeric {
-			e.put(base, v)
 			continue
 		}
-		e.put(base+"_rank", v)
-		for l := 0; l < min(oneHotLevels, len(a.Levels)); l++ {
+		for l, name := range names[1:] {
 			h := nan
 			if !math.IsNaN(v) {
 				h = indicator(int(v) == l)
 			}
-			e.put(base+"_top"+strconv.Itoa(l+1), h)
+			e.put(name, h)
 		}
 	}
+}
+
+// attrColumns gives each attribute its column names, in emit order: a
+// numeric one its base name (attrColumnNames), a categorical one its rank
+// column and one 0/1 column per level of the oneHotLevels most frequent.
+// The builder names them once, so that a row costs no formatting.
+func attrColumns(attrs []Attribute) [][]string {
+	base := attrColumnNames(attrs)
+	out := make([][]string, len(attrs))
+	for j, a := range attrs {
+		if a.Numeric {
+			out[j] = []string{base[j]}
+			continue
+		}
+		out[j] = []string{base[j] + "_rank"}
+		for l := 0; l < min(oneHotLevels, len(a.Levels)); l++ {
+			out[j] = append(out[j], base[j]+"_top"+strconv.Itoa(l+1))
+		}
+	}
+	return out
 }
 
 // attrColumnNames gives each attribute its column base name, made unique

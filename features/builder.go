@@ -47,7 +47,7 @@ type Builder struct {
 	tickChanNames []string             // per ticket channel rank and "other": count column
 	attrRaw       []attrColumn         // raw attribute values, after Freeze
 	attrCodes     [][]float64          // per catalog attribute, per customer
-	attrNames     []string             // per catalog attribute, its column base name
+	attrCols      [][]string           // per catalog attribute, its column names (attrColumns)
 	seen          [data.NumTables]bool // by data.Table.Index: the tables fed
 	vocab         vocab
 	memo          textMemo
@@ -216,7 +216,7 @@ func (b *Builder) applyCatalog(c Catalog) {
 	if b.cfg.EventVocab > 0 {
 		b.mixNames = mixNames(len(c.Events), int(b.g.wins[b.g.main]/dayNS))
 	}
-	b.attrNames = attrColumnNames(c.Attributes)
+	b.attrCols = attrColumns(c.Attributes)
 	b.vocab = vocab{}
 	b.applyChannels()
 }

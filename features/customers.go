@@ -73,7 +73,7 @@ func (b *Builder) Freeze() (dups int) {
 	b.extras = pendingExtras{}
 	if !b.catSet {
 		b.cat.Attributes = b.learnAttributes()
-		b.attrNames = attrColumnNames(b.cat.Attributes)
+		b.attrCols = attrColumns(b.cat.Attributes)
 	}
 	b.encodeAttributes()
 	b.reset()
