@@ -84,8 +84,19 @@ type RefitSummary struct {
 func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	began := time.Now()
 	log := env.Log.With().Str("command", "train").Logger()
+	lowGC := func() {} // from the build of the frame on, see trainGCPercent
 	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(trainGCPercent))
+		prev, lowered := 0, false
+		lowGC = func() {
+			if !lowered {
+				prev, lowered = debug.SetGCPercent(trainGCPercent), true
+			}
+		}
+		defer func() {
+			if lowered {
+				debug.SetGCPercent(prev)
+			}
+		}()
 	}
 	var phases []PhaseTime
 	lastCPU, _ := processCPU()
@@ -129,12 +140,13 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	// The catalog is learned from the rows before the latest cutoff, the
 	// same whichever cutoffs the cache already holds.
 	cfg.catalog = catalogSource{until: cutoffs[len(cutoffs)-1]}
-	ld, cached, err := trainingFrame(func(missing []int64) (*loaded, error) {
-		return loadFrame(ctx, &cfg, &env, ds, missing, asOf.UnixNano(), log)
+	ld, built, cached, err := trainingFrame(func(missing []int64) (*loaded, []int, error) {
+		return loadLabelled(ctx, &cfg, &env, ds, missing, asOf.UnixNano(), log, lowGC)
 	}, cache, cutoffs)
 	if err != nil {
 		return nil, err
 	}
+	lowGC()
 	if cached > 0 {
 		log.Info().Int("cutoffs_cached", cached).Int("cutoffs", len(cutoffs)).Str("cache", cache.Dir()).
 			Msg("features of earlier cutoffs reused from the cache")
@@ -142,7 +154,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	phase("read and build features", time.Since(step))
 	step = time.Now()
 	f := ld.Frame
-	sp, summaries, err := trainset.ByTime(f, cutoffs, window, cfg.Seed)
+	sp, summaries, err := trainset.ByTime(f, built, cutoffs, window, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -334,11 +346,15 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 }
 
 // trainGCPercent is the heap growth, in percent of the live heap, at which
-// the collector runs during Train (Go's default is 100). Training's heap is
-// mostly a few large matrices without pointers (features, bin codes, the
-// logistic design), which the collector does not scan, so collecting
-// sooner costs little CPU and keeps the peak near 1.25 times the live heap
-// instead of twice it. A GOGC set in the environment is left alone.
+// the collector runs during Train from the build of the feature frame on
+// (Go's default is 100). From then on, training's heap is mostly a few
+// large matrices without pointers (features, bin codes, the logistic
+// design), which the collector does not scan, so collecting sooner costs
+// little CPU and keeps the peak near 1.25 times the live heap instead of
+// twice it. The fold of the histories before it keeps Go's default: its
+// live heap is small and its garbage (decoded pages) large, so a lower
+// percent would only collect more often. A GOGC set in the environment is
+// left alone.
 const trainGCPercent = 25
 
 // holdoutOf says which model the holdout figures measure.

@@ -1,15 +1,24 @@
 package jobs
 
 import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
 	"churn/data"
 	"churn/features"
 	"churn/jobs/trainset"
 )
 
 // trainingFrame builds the labelled rows of every cutoff, reading the
-// histories once for the cutoffs the cache does not hold.
-func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *trainset.Cache, cutoffs []int64) (*loaded, int, error) {
+// histories once for the cutoffs the cache does not hold (load, as
+// loadLabelled). It returns them with the number of rows each cutoff has
+// in all, labelled or not, and the number of cutoffs the cache gave.
+func trainingFrame(load func(cutoffs []int64) (*loaded, []int, error), cache *trainset.Cache, cutoffs []int64) (*loaded, []int, int, error) {
 	frames := make([]*features.Frame, len(cutoffs))
+	built := make([]int, len(cutoffs))
 	var missing []int64
 	var stats *loaded
 	for k, c := range cutoffs {
@@ -18,26 +27,29 @@ func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *trains
 			missing = append(missing, c)
 			continue
 		}
-		frames[k] = e.Frame
+		frames[k], built[k] = e.Frame, e.Built
 		if stats == nil {
 			stats = &loaded{Inputs: e.Inputs, Rows: e.Rows, Skipped: e.Skipped, Cleaned: e.Cleaned}
 		}
 	}
 	cached := len(cutoffs) - len(missing)
 	if len(missing) > 0 {
-		ld, err := ctxLoad(missing)
+		ld, counts, err := load(missing)
 		if err != nil {
-			return nil, cached, err
+			return nil, nil, cached, err
 		}
 		stats = ld
+		m := 0
 		for k, c := range cutoffs {
 			if frames[k] != nil {
 				continue
 			}
+			built[k] = counts[m]
+			m++
 			sub := trainset.CutoffRows(ld.Frame, c)
-			e := &trainset.Entry{Frame: sub, Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
+			e := &trainset.Entry{Frame: sub, Built: built[k], Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
 			if err := cache.Store(c, e); err != nil {
-				return nil, cached, err
+				return nil, nil, cached, err
 			}
 			if cached > 0 {
 				frames[k] = sub
@@ -46,12 +58,12 @@ func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *trains
 		if cached == 0 {
 			// Built whole, in cutoff order: the frame needs no copy. The
 			// entries above were written one at a time and let go.
-			return ld, 0, nil
+			return ld, built, 0, nil
 		}
 	}
 	f, err := trainset.ConcatFrames(frames)
 	if err != nil {
-		return nil, cached, err
+		return nil, nil, cached, err
 	}
 	out := *stats
 	out.Frame = f
@@ -59,5 +71,30 @@ func trainingFrame(ctxLoad func(cutoffs []int64) (*loaded, error), cache *trains
 	for _, in := range out.Inputs {
 		out.Present[in.Table] = true
 	}
-	return &out, cached, nil
+	return &out, built, cached, nil
+}
+
+// loadLabelled is loadFrame for training: it builds the rows that have a
+// label alone (features.Builder.BuildLabelled), the only ones training
+// uses, and returns with them the number of rows each cutoff has in all
+// (features.Builder.CustomersAt). beforeBuild runs once the histories are
+// folded, before the frame is built.
+func loadLabelled(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger, beforeBuild func()) (*loaded, []int, error) {
+	start := time.Now()
+	res, b, err := loadBuilder(ctx, cfg, env, ds, cutoffs, dataEnd, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	beforeBuild()
+	frame, err := b.BuildLabelled(res.Present)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build features: %w", err)
+	}
+	counts := make([]int, len(cutoffs))
+	for k := range cutoffs {
+		counts[k] = b.CustomersAt(k)
+	}
+	res.Frame = frame
+	logBuilt(log, len(res.Inputs), frame.Rows(), frame, start)
+	return res, counts, nil
 }

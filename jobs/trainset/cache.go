@@ -50,7 +50,7 @@ func (c *Cache) Dir() string { return c.dir }
 
 // cacheFormat is the layout of an entry file; it is part of the key, so
 // entries of another layout are never read, and are pruned with age.
-const cacheFormat = 3
+const cacheFormat = 4
 
 // cacheMaxAge is how long an unused cache entry is kept.
 const cacheMaxAge = 14 * 24 * time.Hour
@@ -58,7 +58,10 @@ const cacheMaxAge = 14 * 24 * time.Hour
 // Entry is one cutoff's rows, with the statistics of the read that
 // built them (the same for every cutoff of one read).
 type Entry struct {
-	Frame   *features.Frame
+	Frame *features.Frame
+	// Built is the number of rows the cutoff has in all, labelled or not,
+	// when Frame holds its labelled rows alone.
+	Built   int
 	Inputs  []ingest.InputFile
 	Rows    map[data.Table]int64
 	Skipped map[string]int64
@@ -70,6 +73,7 @@ type Entry struct {
 // iteration order and an entry's bytes must not depend on it.
 type cacheHead struct {
 	Frame   *features.Frame
+	Built   int
 	Inputs  []ingest.InputFile
 	Rows    []tableCount
 	Skipped []nameCount
@@ -87,7 +91,7 @@ type nameCount struct {
 }
 
 func newCacheHead(e *Entry, fr *features.Frame) *cacheHead {
-	h := &cacheHead{Frame: fr, Inputs: e.Inputs}
+	h := &cacheHead{Frame: fr, Built: e.Built, Inputs: e.Inputs}
 	for t, n := range e.Rows {
 		h.Rows = append(h.Rows, tableCount{t, n})
 	}
@@ -109,7 +113,7 @@ func sortedCounts(m map[string]int64) []nameCount {
 // entry is the inverse of newCacheHead; empty counts read back as nil
 // maps, as gob gave them back when it carried the maps itself.
 func (h *cacheHead) entry() *Entry {
-	e := &Entry{Frame: h.Frame, Inputs: h.Inputs,
+	e := &Entry{Frame: h.Frame, Built: h.Built, Inputs: h.Inputs,
 		Skipped: countMap(h.Skipped), Cleaned: countMap(h.Cleaned)}
 	if len(h.Rows) > 0 {
 		e.Rows = make(map[data.Table]int64, len(h.Rows))

@@ -32,7 +32,7 @@ func TestFeatureCacheRoundTrip(t *testing.T) {
 		RFMx:        []float64{1, 2}, RFMtx: []float64{1, 2}, RFMT: []float64{1, 2},
 		MeanRepeat: []float64{1, 2}, SpendRate: []float64{1, 2}, Margin: []float64{1, 2},
 	}
-	if err := c.Store(5, &Entry{Frame: f, Skipped: map[string]int64{"t": 1}}); err != nil {
+	if err := c.Store(5, &Entry{Frame: f, Built: 7, Skipped: map[string]int64{"t": 1}}); err != nil {
 		t.Fatal(err)
 	}
 	e, ok := c.Load(5)
@@ -47,7 +47,7 @@ func TestFeatureCacheRoundTrip(t *testing.T) {
 			t.Fatalf("X[%d] = %v, want %v", i, e.Frame.X[i], v)
 		}
 	}
-	if !reflect.DeepEqual(e.Frame.CustomerID, f.CustomerID) || e.Skipped["t"] != 1 || len(e.Frame.Margin) != 2 {
+	if !reflect.DeepEqual(e.Frame.CustomerID, f.CustomerID) || e.Skipped["t"] != 1 || e.Built != 7 || len(e.Frame.Margin) != 2 {
 		t.Fatalf("entry read back as %+v", e)
 	}
 	p := c.path(5)

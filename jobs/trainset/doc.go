@@ -21,10 +21,15 @@
 // StratifiedFolds, SplitInner, MatrixRows, Pick and MeanStd are the
 // stratified k-fold cross-validation of a table with one row per customer.
 //
-// Cache keeps each cutoff's rows on disk, keyed by everything they depend
-// on (the input files' paths, sizes and modification times, the settings,
-// the end of the data, the cutoff and the code version), so that a train
-// run again on the same inputs does not read the histories again. An
+// ByTime takes a frame of the labelled rows alone, as
+// features.Builder.BuildLabelled builds it for training, with the number
+// of rows each cutoff has in all, which its summaries report.
+//
+// Cache keeps each cutoff's rows on disk (the labelled ones, with that
+// number), keyed by everything they depend on (the input files' paths,
+// sizes and modification times, the settings, the end of the data, the
+// cutoff and the code version), so that a train run again on the same
+// inputs does not read the histories again. An
 // entry appears whole or not at all; a damaged entry is a miss; its bytes
 // do not depend on map order; entries unused for two weeks are pruned.
 package trainset

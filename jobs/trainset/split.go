@@ -84,7 +84,15 @@ func (s *Split) Role(role string) *Set { return s.Span(role, role) }
 // choice) and calibration halves, and all older cutoffs train. The test
 // cutoff is split by customer too: one half joins the refit, the other is
 // held back to calibrate it; the holdout is the whole cutoff.
-func ByTime(f *features.Frame, cutoffs []int64, window time.Duration, seed uint64) (*Split, []CutoffSummary, error) {
+//
+// f holds the rows of the cutoffs in any order; its unlabelled rows, if
+// any, are left out. built[k] is the number of rows cutoff k has in all,
+// labelled or not, which its summary reports: a frame built with its
+// labelled rows alone (features.Builder.BuildLabelled) does not hold them.
+func ByTime(f *features.Frame, built []int, cutoffs []int64, window time.Duration, seed uint64) (*Split, []CutoffSummary, error) {
+	if len(built) != len(cutoffs) {
+		return nil, nil, fmt.Errorf("split: %d row counts for %d cutoffs", len(built), len(cutoffs))
+	}
 	last := cutoffs[len(cutoffs)-1]
 	var valid int64
 	found, gaps := false, 0
@@ -101,7 +109,7 @@ func ByTime(f *features.Frame, cutoffs []int64, window time.Duration, seed uint6
 	}
 	per := map[int64]*CutoffSummary{}
 	role := map[int64]string{}
-	for _, c := range cutoffs {
+	for k, c := range cutoffs {
 		r := RoleTrain
 		switch {
 		case c == last:
@@ -111,7 +119,7 @@ func ByTime(f *features.Frame, cutoffs []int64, window time.Duration, seed uint6
 		case c > valid:
 			r = RoleGap
 		}
-		per[c] = &CutoffSummary{Cutoff: day(c), Role: r}
+		per[c] = &CutoffSummary{Cutoff: day(c), Role: r, Rows: built[k]}
 		role[c] = r
 	}
 	idx := map[string][]int{}
@@ -119,11 +127,7 @@ func ByTime(f *features.Frame, cutoffs []int64, window time.Duration, seed uint6
 	for i := range f.Rows() {
 		c := f.Cutoff[i]
 		s := per[c]
-		if s == nil {
-			continue
-		}
-		s.Rows++
-		if math.IsNaN(f.Label[i]) {
+		if s == nil || math.IsNaN(f.Label[i]) {
 			continue
 		}
 		s.Labelled++

@@ -57,7 +57,11 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 			cutoffs := features.Config{Horizon: tt.window}.MonthlyCutoffs(asOf, tt.n)
 			f := splitFrame(cutoffs, 40)
 			orig := slices.Clone(f.X)
-			sp, sums, err := ByTime(f, cutoffs, tt.window, 1)
+			built := make([]int, len(cutoffs))
+			for k := range built {
+				built[k] = 40
+			}
+			sp, sums, err := ByTime(f, built, cutoffs, tt.window, 1)
 			if tt.wantErr {
 				if !errors.Is(err, ingest.ErrInvalidInput) {
 					t.Fatalf("err %v, want ingest.ErrInvalidInput", err)
@@ -125,6 +129,65 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSplitLabelledAlone: a frame without its unlabelled rows, as
+// features.Builder.BuildLabelled gives it, splits into the same matrices,
+// labels and summaries as the whole frame, given the cutoffs' row counts.
+func TestSplitLabelledAlone(t *testing.T) {
+	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	window := 90 * 24 * time.Hour
+	cutoffs := features.Config{Horizon: window}.MonthlyCutoffs(asOf, 8)
+	for seed := range uint64(5) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		whole := splitFrame(cutoffs, 60)
+		for i := range whole.X {
+			whole.X[i] += rng.Float64() // rows told apart
+			if rng.IntN(3) == 0 {
+				whole.Label[i] = math.NaN()
+			}
+		}
+		n := whole.Rows()
+		whole.Status, whole.Contractual = make([]features.Status, n), make([]bool, n)
+		whole.SignupAt, whole.CancelledAt = make([]int64, n), make([]int64, n)
+		for _, col := range []*[]float64{&whole.RFMx, &whole.RFMtx, &whole.RFMT, &whole.MeanRepeat, &whole.SpendRate, &whole.Margin} {
+			*col = make([]float64, n)
+		}
+		built := make([]int, len(cutoffs))
+		var keep []int
+		for i, c := range whole.Cutoff {
+			built[slices.Index(cutoffs, c)]++
+			if !math.IsNaN(whole.Label[i]) {
+				keep = append(keep, i)
+			}
+		}
+		labelled := SelectRows(whole, keep)
+		want, wantSums, err := ByTime(whole, built, cutoffs, window, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, gotSums, err := ByTime(labelled, built, cutoffs, window, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(gotSums, wantSums) {
+			t.Fatalf("seed %d: summaries %+v, want %+v", seed, gotSums, wantSums)
+		}
+		for _, r := range roleOrder {
+			a, b := want.Role(r), got.Role(r)
+			if !slices.Equal(a.M.X, b.M.X) || !slices.Equal(a.Y, b.Y) {
+				t.Fatalf("seed %d: role %s differs", seed, r)
+			}
+			for k := range a.Rows {
+				if whole.CustomerID[a.Rows[k]] != labelled.CustomerID[b.Rows[k]] {
+					t.Fatalf("seed %d: role %s row %d is customer %s, want %s", seed, r, k, labelled.CustomerID[b.Rows[k]], whole.CustomerID[a.Rows[k]])
+				}
+			}
+		}
+	}
+	if _, _, err := ByTime(splitFrame(cutoffs, 3), []int{3}, cutoffs, window, 1); err == nil {
+		t.Error("row counts of one cutoff for 8 accepted")
 	}
 }
 
