@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -91,5 +92,33 @@ func TestTrainReusesCachedFeatures(t *testing.T) {
 	}
 	if !bytes.Equal(a, b) {
 		t.Errorf("model trained from cached features differs from the one trained fresh")
+	}
+	if !reflect.DeepEqual(second.Cutoffs, first.Cutoffs) {
+		t.Errorf("cutoffs from the cache %+v, fresh %+v", second.Cutoffs, first.Cutoffs)
+	}
+	// Some cutoffs cached, the others built: the rows and counts of
+	// each land in their place.
+	entries, err := filepath.Glob(filepath.Join(registryCacheDir(cfg.Registry), "features-*.gob"))
+	if err != nil || len(entries) != cfg.Train.Cutoffs {
+		t.Fatalf("%d cache entries (%v), want %d", len(entries), err, cfg.Train.Cutoffs)
+	}
+	for _, e := range entries[:len(entries)/2] {
+		if err := os.Remove(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third, err := Train(ctx, cfg, env)
+	if err != nil {
+		t.Fatalf("third train: %v", err)
+	}
+	if third.CachedCuts != cfg.Train.Cutoffs-len(entries)/2 {
+		t.Errorf("third train: %d cutoffs from the cache, want %d", third.CachedCuts, cfg.Train.Cutoffs-len(entries)/2)
+	}
+	c, err := os.ReadFile(filepath.Join(cfg.Registry, third.Version, "model.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, c) || !reflect.DeepEqual(third.Cutoffs, first.Cutoffs) {
+		t.Errorf("model or cutoffs trained from a partly cached frame differ from those trained fresh")
 	}
 }
