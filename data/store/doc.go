@@ -28,11 +28,14 @@
 // # Reading
 //
 // Open gives a Reader: an io.ReaderAt of known size, what Parquet readers
-// need. On a bucket every ReadAt is one ranged GET of the bytes asked for,
-// except the object's last 64 KiB, Parquet's footer, which Open fetches
-// once: an object is never downloaded whole to be read. ReadAt is safe for
-// concurrent use, so parallel readers of a file's column chunks, and of
-// many files, each make their own requests.
+// need. On a bucket it reads with ranged GETs, never the whole object
+// first: Open fetches the object's last 64 KiB, Parquet's footer, once;
+// Prefetch fetches the byte ranges a reader names (the column chunks of a
+// row group it is about to read), four requests at once; a small ReadAt
+// elsewhere fetches a window of 1 MiB from its offset on, kept (eight at
+// most) for the page headers and pages that follow, and a large one its
+// own bytes. ReadAt is safe for concurrent use, so parallel readers of
+// many files each make their own requests.
 //
 // # Writing
 //

@@ -241,10 +241,10 @@ func (s *Store) List(ctx context.Context, prefix string) ([]Object, error) {
 	return objs, nil
 }
 
-// Open opens the object key for random access. On a bucket every ReadAt
-// is one ranged request (the last 64 KiB, where Parquet keeps its footer,
-// are fetched once at Open), so nothing is downloaded whole; the reads use
-// ctx. An object that is gone is an ErrGone error.
+// Open opens the object key for random access. On a bucket the reads are
+// ranged requests (the last 64 KiB, where Parquet keeps its footer, are
+// fetched once at Open; see Reader), so nothing is downloaded whole; the
+// reads use ctx. An object that is gone is an ErrGone error.
 func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
 	if s.bucket == nil {
 		return OpenFile(s.URL(key))
@@ -264,7 +264,7 @@ func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
 	r.tail = make([]byte, n)
 	r.tailOff = r.size - n
 	if n > 0 {
-		if err := r.fetch(r.tail, r.tailOff); err != nil {
+		if err := r.fetch(ctx, r.tail, r.tailOff); err != nil {
 			return nil, err
 		}
 	}

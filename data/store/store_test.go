@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -137,8 +139,106 @@ func TestRangedReads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got, max := srv.BytesServed(), int64(64<<10+2000); got > max {
+	// Each small read fetches a window from its offset on, for the reads
+	// that follow it (a Parquet page after its header).
+	if got, max := srv.BytesServed(), int64(64<<10+3<<20); got > max {
 		t.Errorf("served %d bytes for 3 small reads of a %d-byte object, want at most %d", got, len(big), max)
+	}
+	if gets, _ := srv.Gets(); len(gets) != 3 {
+		t.Errorf("%d GETs for the tail and 2 small reads before it, want 3: %v", len(gets), gets)
+	}
+	for _, g := range func() []s3test.Request { g, _ := srv.Gets(); return g }() {
+		if g.Range == "" || g.Bytes == int64(len(big)) {
+			t.Errorf("GET %s of the whole object", g.Range)
+		}
+	}
+}
+
+// TestReaderWindows holds every ReadAt of a bucket Reader equal to the
+// object's bytes, whatever mix of small reads (served from windows),
+// large reads, reads across the tail and prefetched ranges, and counts
+// the requests: a run of small reads costs one GET per window, and reads
+// inside prefetched ranges none.
+func TestReaderWindows(t *testing.T) {
+	srv := s3test.Start(t, "bkt")
+	const size = 5<<20 + 12345
+	body := make([]byte, size)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range body {
+		body[i] = byte(rng.Uint32())
+	}
+	srv.Put(t, "bkt", "obj", body)
+	ctx := context.Background()
+	s, err := store.Open(ctx, srv.URL("bkt", ""), fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Open(ctx, "obj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	check := func(off int64, n int) {
+		t.Helper()
+		p := make([]byte, n)
+		got, err := r.ReadAt(p, off)
+		want := min(int64(n), size-off)
+		if int64(got) != want || (err != nil && !(err == io.EOF && want < int64(n))) || !bytes.Equal(p[:got], body[off:off+want]) {
+			t.Fatalf("ReadAt(%d bytes at %d) = %d, %v, or other bytes; want %d", n, off, got, err, want)
+		}
+	}
+	// Page headers of 512 bytes, 30 KiB apart: one GET per 1 MiB window.
+	srv.ResetGets()
+	for off := int64(4); off < 2<<20; off += 30 << 10 {
+		check(off, 512)
+	}
+	if gets, _ := srv.Gets(); len(gets) > 3 {
+		t.Errorf("70 small reads over 2 MiB made %d GETs, want at most 3", len(gets))
+	}
+	// Three column chunks prefetched at once, then read in small pieces.
+	chunks := []store.Range{{Off: 100, Len: 900 << 10}, {Off: 2 << 20, Len: 1500 << 10}, {Off: 4 << 20, Len: 700 << 10}}
+	srv.ResetGets()
+	srv.Before(func(*http.Request) { time.Sleep(20 * time.Millisecond) })
+	if err := r.Prefetch(ctx, chunks); err != nil {
+		t.Fatal(err)
+	}
+	srv.Before(nil)
+	gets, peak := srv.Gets()
+	if len(gets) != len(chunks) || peak < 2 {
+		t.Errorf("Prefetch of %d ranges made %d GETs, %d at most at once; want one each, in parallel", len(chunks), len(gets), peak)
+	}
+	srv.ResetGets()
+	for _, c := range chunks {
+		for off := c.Off; off < c.Off+c.Len; off += 7 << 10 {
+			check(off, int(min(3000, c.Off+c.Len-off)))
+		}
+	}
+	if gets, _ := srv.Gets(); len(gets) != 0 {
+		t.Errorf("reads inside prefetched ranges made %d GETs, want none: %v", len(gets), gets)
+	}
+	// Any mix, against the bytes.
+	for range 500 {
+		var n int
+		switch rng.IntN(4) {
+		case 0:
+			n = 1 + rng.IntN(16)
+		case 1:
+			n = 1 + rng.IntN(4096)
+		case 2:
+			n = 1 + rng.IntN(2<<20)
+		default:
+			n = 1 + rng.IntN(100<<10)
+		}
+		check(rng.Int64N(size), n)
+		if rng.IntN(50) == 0 {
+			off := rng.Int64N(size)
+			if err := r.Prefetch(ctx, []store.Range{{Off: off, Len: rng.Int64N(3 << 20)}, {Off: -5, Len: 10}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got, max := srv.BytesServed(), int64(40*size); got > max {
+		t.Errorf("served %d bytes, want at most %d", got, max)
 	}
 }
 

@@ -13,7 +13,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -35,6 +37,19 @@ type Server struct {
 	before atomic.Pointer[func(r *http.Request)]
 	// reject, when set and true for a request, answers it 500.
 	reject atomic.Pointer[func(r *http.Request) bool]
+
+	mu       sync.Mutex
+	log      []Request // the GETs answered, in the order they ended
+	inFlight int       // GETs being answered now, throttled ones included
+	peak     int       // the most GETs answered at once
+}
+
+// Request is one GET the server answered.
+type Request struct {
+	Key    string // BUCKET/KEY
+	Range  string // the Range header; "" for the whole object
+	Status int
+	Bytes  int64 // body bytes sent
 }
 
 // Start starts a server with the named buckets, closed when t ends. It
@@ -49,6 +64,17 @@ func Start(t testing.TB, buckets ...string) *Server {
 	h := fake.Server()
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
+		if r.Method == http.MethodGet {
+			s.mu.Lock()
+			s.inFlight++
+			s.peak = max(s.peak, s.inFlight)
+			s.mu.Unlock()
+			defer func() {
+				s.mu.Lock()
+				s.inFlight--
+				s.mu.Unlock()
+			}()
+		}
 		if f := s.before.Load(); f != nil {
 			(*f)(r)
 		}
@@ -65,11 +91,16 @@ func Start(t testing.TB, buckets ...string) *Server {
 			return
 		}
 		s.throttle.Store(0)
-		cw := &countingWriter{ResponseWriter: w}
-		h.ServeHTTP(cw, r)
-		if r.Method == http.MethodGet {
-			s.served.Add(cw.n)
+		cw := &countingWriter{ResponseWriter: w, status: http.StatusOK}
+		if r.Method != http.MethodGet {
+			h.ServeHTTP(cw, r)
+			return
 		}
+		h.ServeHTTP(cw, r)
+		s.served.Add(cw.n)
+		s.mu.Lock()
+		s.log = append(s.log, Request{Key: strings.TrimPrefix(r.URL.Path, "/"), Range: r.Header.Get("Range"), Status: cw.status, Bytes: cw.n})
+		s.mu.Unlock()
 	}))
 	t.Cleanup(s.srv.Close)
 	s.Endpoint = s.srv.URL
@@ -217,9 +248,30 @@ func (s *Server) Requests() int64 { return s.requests.Load() }
 // BytesServed is the number of body bytes of GET answers so far.
 func (s *Server) BytesServed() int64 { return s.served.Load() }
 
+// Gets returns the GETs answered so far (listings included), in the order
+// they ended, and the most that were being answered at once.
+func (s *Server) Gets() (log []Request, peak int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.log), s.peak
+}
+
+// ResetGets forgets the GETs answered so far.
+func (s *Server) ResetGets() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log, s.peak = nil, 0
+}
+
 type countingWriter struct {
 	http.ResponseWriter
-	n int64
+	n      int64
+	status int
+}
+
+func (w *countingWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *countingWriter) Write(p []byte) (int, error) {
