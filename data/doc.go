@@ -38,7 +38,8 @@
 //
 // Every file is opened through package store as an io.ReaderAt of known
 // size: a local file, or an object read with ranged requests (its footer
-// once, then the column chunks read), never downloaded whole. A request
+// once, then the column chunks of each row group read, fetched side by
+// side before the row group is decoded), never downloaded whole. A request
 // that fails is the store's error (store.ErrAccess, ErrGone,
 // ErrUnavailable), never a FileError: the file itself may be fine.
 //

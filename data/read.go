@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/file"
+	"github.com/apache/arrow/go/v17/parquet/metadata"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
 	"churn/data/store"
@@ -349,6 +350,9 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 	var base int64 // file row index of the first row of the row group
 	for rg := 0; rg < pr.NumRowGroups(); rg++ {
 		r.rowGroup = rg
+		if err := ra.Prefetch(ctx, chunkRanges(pr.MetaData(), leaves, rg)); err != nil {
+			return r.st, err
+		}
 		if err := r.checkPages(ra, pr.MetaData(), leaves, rg); err != nil {
 			return r.st, err
 		}
@@ -570,6 +574,26 @@ func (r *reader) checkChunks(pr *file.Reader, leaves []int, fileSize int64) erro
 		}
 	}
 	return nil
+}
+
+// chunkRanges returns the byte ranges of the column chunks leaves of row
+// group rg, found as checkChunks finds them (which has checked them), for
+// a bucket's reader to fetch at once before they are read.
+func chunkRanges(md *metadata.FileMetaData, leaves []int, rg int) []store.Range {
+	g := md.RowGroup(rg)
+	ranges := make([]store.Range, 0, len(leaves))
+	for _, leaf := range leaves {
+		cc, err := g.ColumnChunk(leaf)
+		if err != nil {
+			continue
+		}
+		start := cc.DataPageOffset()
+		if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 && start > cc.DictionaryPageOffset() {
+			start = cc.DictionaryPageOffset()
+		}
+		ranges = append(ranges, store.Range{Off: start, Len: cc.TotalCompressedSize()})
+	}
+	return ranges
 }
 
 // place finds the position of each present column in a record's schema.
