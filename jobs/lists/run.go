@@ -193,17 +193,28 @@ func previous(scores, asOf, since string) (string, error) {
 func loadDir(scores, asOf string) (*Run, error) {
 	run, err := runs.Open(scores, asOf)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
+		return nil, unreadable(err)
 	}
 	r := &Run{Dir: run.Dir, AsOf: asOf, Manifest: run.Manifest}
 	all, err := run.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", err, ErrInvalid)
+		return nil, unreadable(err)
 	}
 	if err := r.build(all); err != nil {
 		return nil, fmt.Errorf("run %s: %w", r.Dir, err)
 	}
 	return r, nil
+}
+
+// unreadable marks an error reading a run as ErrInvalid, except a
+// bucket's failure that a retry may get past: a store that kept failing
+// (store.ErrUnavailable) or an object that vanished after it was listed
+// (store.ErrGone, a run being replaced).
+func unreadable(err error) error {
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrGone) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", err, ErrInvalid)
 }
 
 func (r *Run) build(cols []data.OutColumn) error {
