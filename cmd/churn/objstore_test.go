@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
+	"churn/data/runs"
 	"churn/data/sample"
 	"churn/internal/s3test"
 )
@@ -200,13 +202,20 @@ func TestRunOutToS3(t *testing.T) {
 	}
 	var puts []string
 	var mu sync.Mutex
+	staging := regexp.MustCompile(`^\.tmp-(as_of=[0-9-]+)-[0-9a-f]{16}/`)
 	srv.Before(func(r *http.Request) {
 		if r.Method == http.MethodPut {
+			key := staging.ReplaceAllString(strings.TrimPrefix(r.URL.Path, "/out/nightly/"), ".tmp-$1-*/")
+			if r.Header.Get("X-Amz-Copy-Source") != "" {
+				key = "copy to " + key
+			}
 			mu.Lock()
-			puts = append(puts, strings.TrimPrefix(r.URL.Path, "/out/nightly/"))
+			puts = append(puts, key)
 			mu.Unlock()
 		}
 	})
+	// What a commit that was killed left under a temporary prefix.
+	srv.Put(t, "out", "nightly/.tmp-"+day+"-00000000deadbeef/part-00000.parquet", []byte("half uploaded"))
 	remote := srv.URL("out", "nightly")
 	if r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End); r.code != 0 {
 		t.Fatalf("run into S3: %s", r)
@@ -222,10 +231,17 @@ func TestRunOutToS3(t *testing.T) {
 			t.Errorf("%s on S3: %d bytes, want the folder's %d", p, len(got), len(want))
 		}
 	}
-	wantOrder := append([]string{".churn.lock"}, prefixed(day+"/", m.Parts)...)
-	wantOrder = append(wantOrder, day+"/manifest.json", day+"/_SUCCESS")
+	// The parts and the manifest go under a temporary prefix, are copied
+	// into place, and _SUCCESS comes last.
+	wantOrder := append([]string{".churn.lock"}, prefixed(".tmp-"+day+"-*/", m.Parts)...)
+	wantOrder = append(wantOrder, ".tmp-"+day+"-*/manifest.json")
+	wantOrder = append(wantOrder, prefixed("copy to "+day+"/", m.Parts)...)
+	wantOrder = append(wantOrder, "copy to "+day+"/manifest.json", day+"/_SUCCESS")
 	if !reflect.DeepEqual(puts, wantOrder) {
 		t.Errorf("PUTs %v, want %v", puts, wantOrder)
+	}
+	if got, want := srv.Keys(t, "out", "nightly/"), prefixed("nightly/"+day+"/", []string{"_SUCCESS", "manifest.json", runs.PartFile}); !reflect.DeepEqual(got, want) {
+		t.Errorf("the bucket holds %v, want %v: no temporary prefix, no lock", got, want)
 	}
 	if _, ok := srv.Get(t, "out", "nightly/.churn.lock"); ok {
 		t.Errorf("the run left its lock object")
@@ -243,20 +259,48 @@ func TestRunOutToS3(t *testing.T) {
 		}
 	})
 
+	lists := churn(t, dir, "lists", "--scores", remote)
+	if lists.code != 0 {
+		t.Fatalf("lists: %s", lists)
+	}
 	t.Run("upload fails", func(t *testing.T) {
+		// The upload under the temporary prefix fails: the run that was
+		// there stays whole and trusted.
 		srv.Reject(func(r *http.Request) bool {
-			return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/manifest.json")
+			return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/.tmp-") && strings.HasSuffix(r.URL.Path, "/manifest.json")
+		})
+		defer srv.Reject(nil)
+		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End)
+		if r.code != 1 || !strings.Contains(r.stderr, "s3://out/nightly/.tmp-"+day+"-") || !strings.Contains(r.stderr, "/manifest.json") {
+			t.Errorf("run whose manifest upload fails: %s; want exit 1 naming the object", r)
+		}
+		if _, ok := srv.Get(t, "out", "nightly/"+day+"/_SUCCESS"); !ok {
+			t.Errorf("a failed upload took the earlier run's _SUCCESS")
+		}
+		if r := churn(t, dir, "lists", "--scores", remote); r.code != 0 || r.stdout != lists.stdout {
+			t.Errorf("lists after the failed upload: %s; want the earlier run's list", r)
+		}
+		if got, want := srv.Keys(t, "out", "nightly/"), prefixed("nightly/"+day+"/", []string{"_SUCCESS", "manifest.json", runs.PartFile}); !reflect.DeepEqual(got, want) {
+			t.Errorf("the bucket holds %v, want %v: the failed run's uploads removed", got, want)
+		}
+	})
+
+	t.Run("copy fails", func(t *testing.T) {
+		// The copy into place fails: the date has no _SUCCESS, so readers
+		// see no run rather than a mixture.
+		srv.Reject(func(r *http.Request) bool {
+			return r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" && strings.HasSuffix(r.URL.Path, day+"/manifest.json")
 		})
 		defer srv.Reject(nil)
 		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End)
 		if r.code != 1 || !strings.Contains(r.stderr, "s3://out/nightly/"+day+"/manifest.json") {
-			t.Errorf("run whose manifest upload fails: %s; want exit 1 naming the object", r)
+			t.Errorf("run whose manifest copy fails: %s; want exit 1 naming the object", r)
 		}
 		if _, ok := srv.Get(t, "out", "nightly/"+day+"/_SUCCESS"); ok {
-			t.Errorf("a failed upload left _SUCCESS: readers would trust a half-written run")
+			t.Errorf("a failed commit left _SUCCESS: readers would trust a half-written run")
 		}
 		if r := churn(t, dir, "lists", "--scores", remote); r.code != 2 {
-			t.Errorf("lists after the failed upload: %s; want exit 2, no finished run", r)
+			t.Errorf("lists after the failed commit: %s; want exit 2, no finished run", r)
 		}
 	})
 }

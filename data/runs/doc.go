@@ -18,7 +18,8 @@
 // run of the same date in one step (fsutil.CreatePending). WriteTo writes
 // into any Pending: the part file and the manifest, then MarkSuccess, then
 // Commit, so that a store without an atomic rename (an object store) can
-// upload _SUCCESS last.
+// upload them under a temporary prefix, copy them into place and write
+// _SUCCESS last (store.Pending).
 //
 // # Finding runs
 //

@@ -47,8 +47,9 @@
 // temporary file hard-linked to the key, which fails when the key exists
 // whichever process made it (fileblob's own check holds only within one
 // process).
-// A bucket has no atomic rename of a prefix: a writer of a folder of
-// objects writes the parts, then the manifest, then _SUCCESS last, and
+// A bucket has no atomic rename of a prefix: Pending uploads a folder's
+// parts, then its manifest, under a temporary prefix, copies them into
+// place with server-side copies (Copy) and writes _SUCCESS last, and
 // readers trust only folders with _SUCCESS.
 //
 // # Failures

@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"gocloud.dev/blob"
+
+	"churn/internal/fsutil"
 )
 
 // SuccessFile is the marker a finished output folder holds, written last.
@@ -17,19 +22,34 @@ const manifestFile = "manifest.json"
 
 // Pending is an output folder name under a bucket being written: the
 // caller writes its files into the local staging folder Dir, then Commit
-// uploads them. A bucket has no atomic rename, so Commit orders the
-// uploads instead: it first deletes name/_SUCCESS (readers stop trusting
-// an earlier output of that name while its objects are replaced), then
-// uploads the parts, then manifest.json, deletes the objects of an earlier
-// output that the new one does not have, and uploads _SUCCESS last.
+// publishes them. A bucket has no atomic rename, so Commit orders its
+// requests instead:
+//
+//  1. it uploads the parts, then manifest.json, under a temporary prefix
+//     beside name (fsutil.TempPrefix + name + "-" + a random suffix; the
+//     leading dot keeps it out of discovery and of the run readers), so
+//     that the slow part changes nothing that readers see;
+//  2. it deletes name/_SUCCESS: readers stop trusting an earlier output
+//     of that name while its objects are replaced;
+//  3. it copies the parts, then the manifest, into name with server-side
+//     copies, and deletes the objects of an earlier output that the new
+//     one does not have;
+//  4. it writes name/_SUCCESS last, then deletes the temporary prefix.
+//
 // Readers that trust only folders with _SUCCESS thus see the earlier
-// output, or nothing, or the new one whole, never a mixture; a failed or
-// killed commit leaves name without _SUCCESS until the next one succeeds.
+// output, or nothing (during step 3), or the new one whole, never a
+// mixture. An upload that fails (step 1) leaves the earlier output as it
+// was; a commit that fails later leaves name without _SUCCESS until the
+// next one succeeds. The caller holds the output's lock: Commit also
+// deletes what commits of name that were killed left under temporary
+// prefixes.
 type Pending struct {
-	s    *Store
-	ctx  context.Context
-	name string
-	dir  string
+	s       *Store
+	ctx     context.Context
+	name    string
+	dir     string
+	staging string   // the temporary prefix, ending in "/"
+	staged  []string // the keys uploaded under it
 }
 
 // CreatePending stages the output folder name of s in a local temporary
@@ -39,7 +59,8 @@ func (s *Store) CreatePending(ctx context.Context, name string) (*Pending, error
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", s.URL(name), err)
 	}
-	return &Pending{s: s, ctx: ctx, name: name, dir: dir}, nil
+	staging := fmt.Sprintf("%s%s-%016x/", fsutil.TempPrefix, name, rand.Uint64())
+	return &Pending{s: s, ctx: ctx, name: name, dir: dir, staging: staging}, nil
 }
 
 // Dir is the local staging folder.
@@ -49,11 +70,11 @@ func (p *Pending) Dir() string { return p.dir }
 // it is the commit.
 func (p *Pending) MarkSuccess() error { return nil }
 
-// Commit uploads the staged folder in the order the type describes and
-// removes the staging folder. On error, the staging folder is kept for
-// Abort and name has no _SUCCESS.
+// Commit publishes the staged folder in the order the type describes and
+// removes the local staging folder. On error, Abort removes what it
+// uploaded under the temporary prefix.
 func (p *Pending) Commit() error {
-	var parts []string
+	var files []string
 	err := filepath.WalkDir(p.dir, func(path string, e os.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
@@ -63,52 +84,109 @@ func (p *Pending) Commit() error {
 			return err
 		}
 		if rel = filepath.ToSlash(rel); rel != SuccessFile && rel != manifestFile {
-			parts = append(parts, rel)
+			files = append(files, rel)
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", p.s.URL(p.name), err)
 	}
-	sort.Strings(parts)
-	key := func(rel string) string { return p.name + "/" + rel }
-	if err := p.s.Delete(p.ctx, key(SuccessFile)); err != nil {
-		return err
+	sort.Strings(files)
+	if _, err := os.Stat(filepath.Join(p.dir, manifestFile)); err == nil {
+		files = append(files, manifestFile) // after the parts
 	}
-	upload := append(parts, manifestFile)
-	for _, rel := range upload {
-		src := filepath.Join(p.dir, filepath.FromSlash(rel))
-		if rel == manifestFile {
-			if _, err := os.Stat(src); err != nil {
-				continue // an output without a manifest
-			}
-		}
-		if err := p.s.PutFile(p.ctx, key(rel), src); err != nil {
+	// 1. Upload under the temporary prefix.
+	for _, rel := range files {
+		key := p.staging + rel
+		if err := p.s.PutFile(p.ctx, key, filepath.Join(p.dir, filepath.FromSlash(rel))); err != nil {
 			return err
 		}
+		p.staged = append(p.staged, key)
+	}
+	// 2. Readers stop trusting the earlier output.
+	final := func(rel string) string { return p.name + "/" + rel }
+	if err := p.s.Delete(p.ctx, final(SuccessFile)); err != nil {
+		return err
+	}
+	// 3. Copy into place; drop what the new output does not have.
+	keep := map[string]bool{}
+	for _, rel := range files {
+		if err := p.s.Copy(p.ctx, final(rel), p.staging+rel); err != nil {
+			return err
+		}
+		keep[final(rel)] = true
 	}
 	old, err := p.s.List(p.ctx, p.name+"/")
 	if err != nil {
 		return err
 	}
-	keep := map[string]bool{}
-	for _, rel := range upload {
-		keep[key(rel)] = true
-	}
 	for _, o := range old {
-		if !keep[o.Key] && !strings.HasSuffix(o.Key, "/"+SuccessFile) {
+		if !keep[o.Key] && o.Key != final(SuccessFile) {
 			if err := p.s.Delete(p.ctx, o.Key); err != nil {
 				return err
 			}
 		}
 	}
-	if err := p.s.Put(p.ctx, key(SuccessFile), nil, false); err != nil {
+	// 4. The commit.
+	if err := p.s.Put(p.ctx, final(SuccessFile), nil, false); err != nil {
 		return err
 	}
+	// What is left under temporary prefixes of name, this commit's and
+	// those of killed ones, no reader looks at: a failure to delete it is
+	// no failure of the commit, and the next commit tries again.
+	p.removeStaging()
 	return os.RemoveAll(p.dir)
 }
 
-// Abort removes the staging folder. What a failed Commit uploaded stays
-// under name without _SUCCESS, which readers ignore; the next Commit of
-// name replaces it.
-func (p *Pending) Abort() error { return os.RemoveAll(p.dir) }
+// removeStaging deletes, as far as it can, the objects under the
+// temporary prefixes of name: this commit's and those killed commits left.
+func (p *Pending) removeStaging() {
+	for _, key := range p.staged {
+		_ = p.s.Delete(p.ctx, key)
+	}
+	p.staged = nil
+	prefix := fsutil.TempPrefix + p.name + "-"
+	list := prefix // a bucket lists by any key prefix, a folder by folder
+	if _, local := p.s.Local(); local {
+		list = ""
+	}
+	stale, err := p.s.List(p.ctx, list)
+	if err != nil {
+		return
+	}
+	for _, o := range stale {
+		if strings.HasPrefix(o.Key, prefix) {
+			_ = p.s.Delete(p.ctx, o.Key)
+		}
+	}
+}
+
+// Abort removes the local staging folder and what Commit uploaded under
+// the temporary prefix. What a Commit that failed after its uploads
+// copied stays under name without _SUCCESS, which readers ignore; the
+// next Commit of name replaces it.
+func (p *Pending) Abort() error {
+	for _, key := range p.staged {
+		_ = p.s.Delete(context.WithoutCancel(p.ctx), key)
+	}
+	p.staged = nil
+	return os.RemoveAll(p.dir)
+}
+
+// Copy copies the object src to dst within the store, on a bucket with a
+// server-side copy (nothing passes through this process); dst appears
+// whole or not at all.
+func (s *Store) Copy(ctx context.Context, dst, src string) error {
+	if s.bucket == nil {
+		b, err := os.ReadFile(s.URL(src))
+		if err != nil {
+			return err
+		}
+		return putLocal(s.URL(dst), b, false)
+	}
+	err := s.do(ctx, func() error { return s.bucket.Copy(ctx, dst, src, &blob.CopyOptions{}) })
+	if err != nil {
+		return s.fail("copy "+s.URL(src)+" to", dst, err)
+	}
+	return nil
+}

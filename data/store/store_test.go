@@ -6,9 +6,11 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -332,6 +334,77 @@ func TestBadStores(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), c.names) {
 				t.Errorf("err = %q does not name %s", err, c.names)
+			}
+		})
+	}
+}
+
+// TestPendingCommit: a commit publishes the staged files and _SUCCESS,
+// replaces an earlier output of the name (dropping what the new one lacks)
+// and clears the temporary prefixes of the name, its own and a killed
+// commit's; an aborted one leaves the earlier output as it was.
+func TestPendingCommit(t *testing.T) {
+	ctx := context.Background()
+	stage := func(t *testing.T, s *store.Store, files map[string]string) *store.Pending {
+		t.Helper()
+		p, err := s.CreatePending(ctx, "as_of=2026-01-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(p.Dir(), name), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	keys := func(t *testing.T, s *store.Store) map[string]string {
+		t.Helper()
+		objs, err := s.List(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, o := range objs {
+			b, err := s.ReadAll(ctx, o.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[o.Key] = string(b)
+		}
+		return out
+	}
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			if err := s.Put(ctx, ".tmp-as_of=2026-01-01-00000000deadbeef/part-00000.parquet", []byte("killed"), false); err != nil {
+				t.Fatal(err)
+			}
+			p := stage(t, s, map[string]string{"part-00000.parquet": "a0", "part-00001.parquet": "a1", "manifest.json": "ma"})
+			if err := p.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			first := map[string]string{"as_of=2026-01-01/part-00000.parquet": "a0", "as_of=2026-01-01/part-00001.parquet": "a1",
+				"as_of=2026-01-01/manifest.json": "ma", "as_of=2026-01-01/_SUCCESS": ""}
+			if got := keys(t, s); !maps.Equal(got, first) {
+				t.Errorf("after the first commit the store holds %v, want %v", got, first)
+			}
+			if _, err := os.Stat(p.Dir()); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the staging folder is left: %v", err)
+			}
+			p = stage(t, s, map[string]string{"part-00000.parquet": "b0", "manifest.json": "mb"})
+			if err := p.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			second := map[string]string{"as_of=2026-01-01/part-00000.parquet": "b0", "as_of=2026-01-01/manifest.json": "mb", "as_of=2026-01-01/_SUCCESS": ""}
+			if got := keys(t, s); !maps.Equal(got, second) {
+				t.Errorf("after the second commit the store holds %v, want %v", got, second)
+			}
+			p = stage(t, s, map[string]string{"part-00000.parquet": "c0", "manifest.json": "mc"})
+			if err := p.Abort(); err != nil {
+				t.Fatal(err)
+			}
+			if got := keys(t, s); !maps.Equal(got, second) {
+				t.Errorf("after an abort the store holds %v, want %v", got, second)
 			}
 		})
 	}

@@ -23,8 +23,8 @@ func Path(out string, elem ...string) string {
 }
 
 // WriteToStore is runs.Write for a bucket URL out: the run folder is
-// staged locally and uploaded by the store's Pending, parts then manifest
-// then _SUCCESS last.
+// staged locally and published by the store's Pending: parts then
+// manifest under a temporary prefix, copied into place, _SUCCESS last.
 func WriteToStore(out string, cols []data.OutColumn, man *runs.Manifest, finish func()) error {
 	if err := runs.CheckDate(man.AsOf); err != nil {
 		return fmt.Errorf("write run: %w", err)
@@ -36,8 +36,8 @@ func WriteToStore(out string, cols []data.OutColumn, man *runs.Manifest, finish 
 	return runs.WriteTo(p, cols, man, finish)
 }
 
-// storePending is a run folder staged locally and uploaded to a bucket by
-// Commit, parts then manifest then _SUCCESS (store.Pending).
+// storePending is a run folder staged locally and published to a bucket
+// by Commit (store.Pending), with the store it opened.
 type storePending struct {
 	*store.Pending
 	s *store.Store
@@ -57,9 +57,13 @@ func createStorePending(out, name string) (*storePending, error) {
 	return &storePending{p, s}, nil
 }
 
+// Commit commits and, when that succeeds, closes the store; after a
+// failed Commit, Abort still needs it to remove the uploads.
 func (p *storePending) Commit() error {
-	defer p.s.Close()
-	return p.Pending.Commit()
+	if err := p.Pending.Commit(); err != nil {
+		return err
+	}
+	return p.s.Close()
 }
 
 func (p *storePending) Abort() error {
