@@ -108,13 +108,13 @@ func TestRunAllInS3(t *testing.T) {
 		t.Errorf("the bucket holds %v, want the run folder's three objects and no lock", got)
 	}
 	for _, args := range [][]string{
-		{"--top", "50"},
-		{"--segment", "at_risk_high_value", "--format", "json"},
+		{"--segment", "at_risk_high_value"}, // the README's command
+		{"--top", "50", "--format", "json"},
 		{"--risk", "high", "--format", "csv"},
 	} {
 		var lines [2][]string
 		for i, scores := range []string{folderOut, remoteOut} {
-			out := filepath.Join(dir, "list.out")
+			out := filepath.Join(dir, "list.csv")
 			r := churn(t, dir, append([]string{"lists", "--scores", scores, "--out", out}, args...)...)
 			if r.code != 0 {
 				t.Fatalf("lists --scores %s %v: %s", scores, args, r)
@@ -131,6 +131,34 @@ func TestRunAllInS3(t *testing.T) {
 		if !reflect.DeepEqual(lines[0], lines[1]) {
 			t.Errorf("lists %v: %d lines from S3, %d from the folder, or other lines", args, len(lines[1]), len(lines[0]))
 		}
+	}
+}
+
+// TestRunFileURLs: the README's trial of the bucket code path on one
+// machine, churn run --data file:///... --out file:///..., writes the rows
+// a run between folders writes, and lists reads them back.
+func TestRunFileURLs(t *testing.T) {
+	local, err := sample.Materialize(filepath.Join(t.TempDir(), "sample"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileURL := func(p string) string { return "file:///" + strings.TrimPrefix(filepath.ToSlash(p), "/") }
+	reg := registry(t)
+	dir := t.TempDir()
+	folderOut, urlOut := filepath.Join(dir, "folder"), filepath.Join(dir, "url")
+	if r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", folderOut, "--as-of", sample.End); r.code != 0 {
+		t.Fatalf("run between folders: %s", r)
+	}
+	if r := churn(t, dir, "run", "--data", fileURL(local), "--registry", reg, "--out", fileURL(urlOut), "--as-of", sample.End); r.code != 0 {
+		t.Fatalf("run between file:// URLs: %s", r)
+	}
+	if n := sameRun(t, folderOut, fileURL(urlOut), sample.End); n < 100 {
+		t.Errorf("the runs hold %d rows, want the sample's customers", n)
+	}
+	a := churn(t, dir, "lists", "--scores", folderOut, "--top", "20")
+	b := churn(t, dir, "lists", "--scores", fileURL(urlOut), "--top", "20")
+	if a.code != 0 || b.code != 0 || a.stdout != b.stdout {
+		t.Errorf("lists from file:// %s\nwant, as from the folder, %s", b, a)
 	}
 }
 
