@@ -31,7 +31,8 @@
 // need. On a bucket it reads with ranged GETs, never the whole object
 // first: Open fetches the object's last 64 KiB, Parquet's footer, once;
 // Prefetch fetches the byte ranges a reader names (the column chunks of a
-// row group it is about to read), four requests at once; a small ReadAt
+// row group it is about to read), four requests at once, 64 MiB at most,
+// held until the next Prefetch; a small ReadAt
 // elsewhere fetches a window of 1 MiB from its offset on, kept (eight at
 // most) for the page headers and pages that follow, and a large one its
 // own bytes. ReadAt is safe for concurrent use, so parallel readers of
