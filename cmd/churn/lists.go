@@ -38,7 +38,7 @@ positive, or after --budget offers.`
 func cmdLists(ctx context.Context, c *cli) error {
 	fs := c.flags()
 	var o jobs.ListOptions
-	fs.StringVar(&o.Scores, "scores", jobs.DefaultConfig().Out, "`folder` holding as_of=YYYY-MM-DD/ run folders (churn run's --out)")
+	fs.StringVar(&o.Scores, "scores", jobs.DefaultConfig().Out, "`folder` or s3://, gs://, file:// URL holding as_of=YYYY-MM-DD/ run folders (churn run's --out)")
 	fs.StringVar(&o.AsOf, "as-of", "", "the run `date` to read; default the latest")
 	fs.StringVar(&o.Segment, "segment", "", "only this `segment` (at_risk_high_value, at_risk, high_value, healthy, new, churned)")
 	fs.StringVar(&o.Risk, "risk", "", "only this churn risk `tier`: high, medium or low")

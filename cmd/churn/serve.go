@@ -33,7 +33,7 @@ Ctrl-C or SIGTERM.`
 func cmdServe(ctx context.Context, c *cli) error {
 	fs := c.flags()
 	var o serve.Options
-	fs.StringVar(&o.Scores, "scores", jobs.DefaultConfig().Out, "`folder` holding as_of=YYYY-MM-DD/ run folders (churn run's --out)")
+	fs.StringVar(&o.Scores, "scores", jobs.DefaultConfig().Out, "`folder` or s3://, gs://, file:// URL holding as_of=YYYY-MM-DD/ run folders (churn run's --out)")
 	fs.StringVar(&o.AsOf, "as-of", "", "the run `date` shown first; default the latest")
 	fs.IntVar(&o.PageSize, "page-size", 50, "table rows per `page`")
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on; 127.0.0.1 keeps the page on this machine")
