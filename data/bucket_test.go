@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"churn/data/store"
 	"churn/internal/s3test"
@@ -260,5 +262,36 @@ func TestReadFromS3LikeFolder(t *testing.T) {
 		if strings.HasSuffix(g.Key, ".parquet") && g.Range == "" {
 			t.Errorf("a GET of all of %s", g.Key)
 		}
+	}
+}
+
+// TestChecksumsFromS3: the checksums of a dataset in a bucket are those
+// of the folder, and the files are hashed several at once.
+func TestChecksumsFromS3(t *testing.T) {
+	srv := s3test.Start(t, "lake")
+	dir := bucketDataset(t)
+	srv.PutDir(t, "lake", "d", dir)
+	sums := func(root string) map[string]string {
+		t.Helper()
+		d, err := Discover(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := d.Checksums(context.Background())
+		if err != nil {
+			t.Fatalf("Checksums of %s: %v", root, err)
+		}
+		return s
+	}
+	want := sums(dir)
+	srv.ResetGets()
+	srv.Before(func(*http.Request) { time.Sleep(20 * time.Millisecond) })
+	got := sums(srv.URL("lake", "d"))
+	srv.Before(nil)
+	if !reflect.DeepEqual(got, want) || len(want) != 4 {
+		t.Errorf("checksums on S3 %v, want the folder's %v", got, want)
+	}
+	if _, peak := srv.Gets(); peak < 2 {
+		t.Errorf("at most %d GETs at once: the files were hashed one by one", peak)
 	}
 }
