@@ -71,33 +71,8 @@ func (o *logisticObjective) eval(grad, b []float64) float64 {
 	parallel.For(o.workers, blocks, func(blk int) {
 		part := o.part[blk*stride : (blk+1)*stride]
 		clear(part)
-		g := part[1 : d+1]
-		var loss, gi float64
-		for i := blk * logisticBlock; i < min((blk+1)*logisticBlock, o.rows); i++ {
-			zi := o.z[i*d : (i+1)*d]
-			zi = zi[:len(bk)]
-			s := icpt
-			for k, v := range zi {
-				s += bk[k] * float64(v)
-			}
-			// softplus(s) - y*s and sigmoid(s) from one exponential,
-			// without overflow.
-			e := math.Exp(-math.Abs(s))
-			p := 1 / (1 + e)
-			if s < 0 {
-				p = e / (1 + e)
-			}
-			wi, yi := o.w[i], o.y[i]
-			loss += wi * (max(s, 0) + math.Log1p(e) - yi*s)
-			r := wi * (p - yi)
-			o.curv[i] = wi * p * (1 - p) / o.wsum
-			g := g[:len(zi)]
-			for k, v := range zi {
-				g[k] += r * float64(v)
-			}
-			gi += r
-		}
-		part[0], part[d+1] = loss, gi
+		lo, hi := blk*logisticBlock, min((blk+1)*logisticBlock, o.rows)
+		part[0], part[d+1] = o.evalRows(part[1:d+1], bk, icpt, lo, hi)
 	})
 	clear(grad)
 	var loss float64
@@ -113,6 +88,127 @@ func (o *logisticObjective) eval(grad, b []float64) float64 {
 		grad[k] += o.l2 * b[k]
 	}
 	return loss
+}
+
+// evalRows adds the loss gradient of rows [lo, hi) at coefficients bk
+// and intercept icpt to g, records their curvature weights in o.curv, and
+// returns their loss and the intercept's gradient. Each row's margin is
+// summed over the terms in order, and every sum over rows (loss, g[k],
+// the intercept's) takes the rows in order, as a row-at-a-time loop would,
+// so the results are the same bit for bit; the rows go four at a time so
+// that four independent margins are summed at once and each g[k] is
+// loaded and stored once per four rows.
+func (o *logisticObjective) evalRows(g, bk []float64, icpt float64, lo, hi int) (loss, gi float64) {
+	d := o.d
+	g = g[:len(bk)]
+	var r [4]float64
+	i := lo
+	for ; i+4 <= hi; i += 4 {
+		z0 := o.z[i*d : (i+1)*d][:len(bk)]
+		z1 := o.z[(i+1)*d : (i+2)*d][:len(z0)]
+		z2 := o.z[(i+2)*d : (i+3)*d][:len(z0)]
+		z3 := o.z[(i+3)*d : (i+4)*d][:len(z0)]
+		s0, s1, s2, s3 := icpt, icpt, icpt, icpt
+		for k, b := range bk {
+			s0 += b * float64(z0[k])
+			s1 += b * float64(z1[k])
+			s2 += b * float64(z2[k])
+			s3 += b * float64(z3[k])
+		}
+		for q, s := range [4]float64{s0, s1, s2, s3} {
+			var l float64
+			l, r[q] = o.rowLoss(i+q, s)
+			loss += l
+			gi += r[q]
+		}
+		g := g[:len(z0)]
+		for k, x := range z0 {
+			v := g[k]
+			v += r[0] * float64(x)
+			v += r[1] * float64(z1[k])
+			v += r[2] * float64(z2[k])
+			v += r[3] * float64(z3[k])
+			g[k] = v
+		}
+	}
+	for ; i < hi; i++ {
+		zi := o.z[i*d : (i+1)*d][:len(bk)]
+		s := icpt
+		for k, b := range bk {
+			s += b * float64(zi[k])
+		}
+		l, ri := o.rowLoss(i, s)
+		loss += l
+		gi += ri
+		for k, v := range zi {
+			g[k] += ri * float64(v)
+		}
+	}
+	return loss, gi
+}
+
+// rowLoss returns row i's weighted loss and gradient factor w (p - y) at
+// margin s, and records its curvature weight w p (1-p) / wsum.
+func (o *logisticObjective) rowLoss(i int, s float64) (loss, r float64) {
+	// softplus(s) - y*s and sigmoid(s) from one exponential, without
+	// overflow.
+	e := math.Exp(-math.Abs(s))
+	p := 1 / (1 + e)
+	if s < 0 {
+		p = e / (1 + e)
+	}
+	wi, yi := o.w[i], o.y[i]
+	o.curv[i] = wi * p * (1 - p) / o.wsum
+	return wi * (max(s, 0) + math.Log1p(e) - yi*s), wi * (p - yi)
+}
+
+// hessVecRows adds the curvature-weighted products of rows [lo, hi) with
+// (vk, vi) to g and returns the intercept's share, summing in the orders
+// of a row-at-a-time loop four rows at a time, as evalRows does.
+func (o *logisticObjective) hessVecRows(g, vk []float64, vi float64, lo, hi int) (gi float64) {
+	d := o.d
+	g = g[:len(vk)]
+	i := lo
+	for ; i+4 <= hi; i += 4 {
+		z0 := o.z[i*d : (i+1)*d][:len(vk)]
+		z1 := o.z[(i+1)*d : (i+2)*d][:len(z0)]
+		z2 := o.z[(i+2)*d : (i+3)*d][:len(z0)]
+		z3 := o.z[(i+3)*d : (i+4)*d][:len(z0)]
+		u0, u1, u2, u3 := vi, vi, vi, vi
+		for k, v := range vk {
+			u0 += v * float64(z0[k])
+			u1 += v * float64(z1[k])
+			u2 += v * float64(z2[k])
+			u3 += v * float64(z3[k])
+		}
+		r0, r1, r2, r3 := o.curv[i]*u0, o.curv[i+1]*u1, o.curv[i+2]*u2, o.curv[i+3]*u3
+		gi += r0
+		gi += r1
+		gi += r2
+		gi += r3
+		g := g[:len(z0)]
+		for k, x := range z0 {
+			v := g[k]
+			v += r0 * float64(x)
+			v += r1 * float64(z1[k])
+			v += r2 * float64(z2[k])
+			v += r3 * float64(z3[k])
+			g[k] = v
+		}
+	}
+	for ; i < hi; i++ {
+		zi := o.z[i*d : (i+1)*d][:len(vk)]
+		u := vi
+		for k, v := range vk {
+			u += v * float64(zi[k])
+		}
+		r := o.curv[i] * u
+		for k, x := range zi {
+			g[k] += r * float64(x)
+		}
+		gi += r
+	}
+	return gi
 }
 
 // hessianSample holds the sampled rows of the design with a trailing 1 for
@@ -204,23 +300,8 @@ func (o *logisticObjective) hessVec(dst, v []float64) {
 	parallel.For(o.workers, blocks, func(blk int) {
 		part := o.part[blk*stride : (blk+1)*stride]
 		clear(part)
-		g := part[1 : d+1]
-		var gi float64
-		for i := blk * logisticBlock; i < min((blk+1)*logisticBlock, o.rows); i++ {
-			zi := o.z[i*d : (i+1)*d]
-			zi = zi[:len(vk)]
-			u := vi
-			for k, x := range zi {
-				u += vk[k] * float64(x)
-			}
-			r := o.curv[i] * u
-			g := g[:len(zi)]
-			for k, x := range zi {
-				g[k] += r * float64(x)
-			}
-			gi += r
-		}
-		part[d+1] = gi
+		lo, hi := blk*logisticBlock, min((blk+1)*logisticBlock, o.rows)
+		part[d+1] = o.hessVecRows(part[1:d+1], vk, vi, lo, hi)
 	})
 	clear(dst)
 	for blk := range blocks {
