@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -36,7 +37,15 @@ func sortedDistribution(values []float64, bins int) Distribution {
 	if n := len(d.Edges); n > 0 && d.Edges[n-1] >= present[len(present)-1] {
 		d.Edges = d.Edges[:n-1]
 	}
-	d.Props = d.shares(present)
+	// The shares by binary search, the definition of the bin of a value.
+	d.Props = make([]float64, len(d.Edges)+1)
+	for _, v := range present {
+		i, _ := slices.BinarySearch(d.Edges, v)
+		d.Props[i]++
+	}
+	for i := range d.Props {
+		d.Props[i] /= float64(len(present))
+	}
 	return d
 }
 
@@ -101,6 +110,65 @@ func TestSelectRanks(t *testing.T) {
 		for _, r := range ranks {
 			if a[r] != sorted[r] {
 				t.Fatalf("trial %d: a[%d] = %v, sorted %v", trial, r, a[r], sorted[r])
+			}
+		}
+	}
+}
+
+// TestProfileMatchesColumns: Profile, which copies columns out in
+// groups and bins them in place, gives every column the distribution
+// NewDistribution gives it alone, over column counts that fill no group,
+// one, and a part group, with missing, infinite, constant and all-missing
+// columns; and NewDistribution leaves its input as it was.
+func TestProfileMatchesColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 1))
+	for _, cols := range []int{1, 3, profileGroup, 2*profileGroup + 5} {
+		for _, rows := range []int{0, 1, 7, 5000} {
+			m := &Matrix{Rows: rows, X: make([]float64, rows*cols)}
+			for j := range cols {
+				m.Cols = append(m.Cols, fmt.Sprintf("c%d", j))
+			}
+			for i := range rows {
+				for j := range cols {
+					v := rng.NormFloat64() * float64(j+1)
+					switch j % 5 {
+					case 1:
+						v = float64(rng.IntN(3))
+					case 2:
+						if rng.IntN(4) == 0 {
+							v = math.NaN()
+						} else if rng.IntN(50) == 0 {
+							v = math.Inf(1 - 2*rng.IntN(2))
+						}
+					case 3:
+						v = math.NaN()
+					case 4:
+						v = 2
+					}
+					m.X[i*cols+j] = v
+				}
+			}
+			before := slices.Clone(m.X)
+			got := Profile(m, 10)
+			for j, name := range m.Cols {
+				col := make([]float64, rows)
+				for i := range col {
+					col[i] = m.X[i*cols+j]
+				}
+				colBefore := slices.Clone(col)
+				want := NewDistribution(col, 10)
+				if !reflect.DeepEqual(got[name], want) {
+					t.Errorf("%d x %d, column %d: Profile %+v, alone %+v", rows, cols, j, got[name], want)
+				}
+				if !reflect.DeepEqual(sortedDistribution(slices.Clone(col), 10), want) {
+					t.Errorf("%d x %d, column %d: NewDistribution differs from the full sort", rows, cols, j)
+				}
+				if !slices.EqualFunc(col, colBefore, func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }) {
+					t.Fatalf("%d x %d, column %d: NewDistribution changed its input", rows, cols, j)
+				}
+			}
+			if !slices.EqualFunc(m.X, before, func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }) {
+				t.Fatalf("%d x %d: Profile changed the matrix", rows, cols)
 			}
 		}
 	}
