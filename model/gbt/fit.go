@@ -156,8 +156,8 @@ func (t *trainer) run(m *Model, valid *Data) {
 	}
 	bestLoss, bestIter := math.Inf(1), -1
 	for iter := 0; iter < p.Trees; iter++ {
-		t.gradients()
 		t.sampleRows()
+		t.gradients()
 		t.sampleCols()
 		t.grow(m)
 		if valid == nil {
@@ -181,17 +181,21 @@ func (t *trainer) run(m *Model, valid *Data) {
 	}
 }
 
-// gradients computes the log-loss gradient and hessian of every row at the
-// current margins, weighted.
+// gradients computes the log-loss gradient and hessian, weighted, at the
+// current margins, of the rows drawn for the tree (idxIn): the only rows
+// whose gradients the tree reads.
 func (t *trainer) gradients() {
 	const chunk = 1 << 14
-	n := len(t.grad)
+	n := len(t.idxIn)
 	parallel.For(t.workers, (n+chunk-1)/chunk, func(c int) {
-		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+		lo := c * chunk
+		for k, i := range t.idxIn[lo:min(lo+chunk, n)] {
 			pr := sigmoid(t.margin[i])
 			w := t.w[i]
 			// The floor keeps hessians positive where the model is sure.
-			t.grad[i] = gpair{(pr - t.y[i]) * w, max(pr*(1-pr), 1e-16) * w}
+			g := gpair{(pr - t.y[i]) * w, max(pr*(1-pr), 1e-16) * w}
+			t.grad[i] = g
+			t.gathered[lo+k] = g
 		}
 	})
 }
@@ -249,7 +253,7 @@ func (t *trainer) grow(m *Model) {
 	}
 	nodes := []tnode{root}
 	if p.MaxDepth > 0 {
-		t.expand(nodes, []int{0}, nil)
+		t.expand(nodes, []int{0}, nil) // gradients gathered the root's rows
 	}
 	level := []int{0}
 	leaves := 1
@@ -375,9 +379,13 @@ func stablePartition(idx, scratch []int32, col []uint8, goLeft func(uint8) bool)
 // split per node is chosen afterwards in column order.
 func (t *trainer) expand(nodes []tnode, small, large []int) {
 	// Nodes own disjoint ranges of idxIn, so their gathered gradients
-	// share one buffer.
-	parallel.For(t.workers, len(small), func(k int) {
-		nd := &nodes[small[k]]
+	// share one buffer. The root's (large nil) are in place already.
+	gather := small
+	if large == nil {
+		gather = nil
+	}
+	parallel.For(t.workers, len(gather), func(k int) {
+		nd := &nodes[gather[k]]
 		g := t.gathered[nd.inLo:nd.inHi]
 		for i, r := range t.idxIn[nd.inLo:nd.inHi] {
 			g[i] = t.grad[r]
