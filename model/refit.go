@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"churn/model/eval"
 	"churn/model/gbt"
 )
 
@@ -24,6 +25,11 @@ type RefitReport struct {
 	// CalibrationRows is the number of held-back rows the refitted model
 	// was calibrated on.
 	CalibrationRows int `json:"calibration_rows"`
+	// HeldROCAUC is the refitted model's ROC AUC on those rows, which it
+	// was not fitted on: the only out-of-sample figure of the saved model
+	// (the holdout measures the selected one). Calibration is monotone,
+	// so it is that of the uncalibrated margins.
+	HeldROCAUC float64 `json:"held_roc_auc"`
 }
 
 // Refit fits the algorithm that sel kept again, with the same
@@ -89,6 +95,7 @@ func Refit(cfg TrainConfig, sel *Trained, selRows int, x *Matrix, y []float64, c
 	if err := s.margins(margin, calib); err != nil {
 		return nil, err
 	}
+	rep.HeldROCAUC = eval.ROCAUC(margin, ycalib)
 	t.cal, t.Calibration = fitCalibration(cfg.Calibration, margin, ycalib)
 	t.Calibration.Note = "refitted model: calibrated on a held-back slice of the latest complete cutoff"
 	cfg.phase("recalibrate", start)

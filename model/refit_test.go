@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"churn/model/eval"
 )
 
 // TestRefit: the refitted model keeps the selection's algorithm, choice
@@ -45,6 +47,13 @@ func TestRefit(t *testing.T) {
 				if n := got.base.(*gbtScorer).m.BestIteration() + 1; n != want {
 					t.Errorf("refitted model holds %d trees, want %d", n, want)
 				}
+			}
+			hm := make([]float64, held.Rows)
+			if err := got.Margins(hm, held); err != nil {
+				t.Fatal(err)
+			}
+			if want := eval.ROCAUC(hm, yheld); r.HeldROCAUC != want || !(want > 0.6) {
+				t.Errorf("held-back ROC AUC %v, want %v from the refitted margins, above 0.6", r.HeldROCAUC, want)
 			}
 			if got.Calibration.Rows != held.Rows {
 				t.Errorf("calibrated on %d rows, want the %d held back", got.Calibration.Rows, held.Rows)
