@@ -334,9 +334,17 @@ func (t *trainer) partition(nd *tnode) (inMid, outMid int) {
 	col := t.bins.codes[s.feat*t.bins.rows : (s.feat+1)*t.bins.rows]
 	miss := uint8(t.bins.nbins[s.feat])
 	bin := uint8(s.bin)
-	goLeft := func(c uint8) bool { return c <= bin || (c == miss && s.missLeft) }
-	inMid = nd.inLo + stablePartition(t.idxIn[nd.inLo:nd.inHi], t.scratchIn[nd.inLo:nd.inHi], col, goLeft)
-	outMid = nd.outLo + stablePartition(t.idxOut[nd.outLo:nd.outHi], t.scratchOut[nd.outLo:nd.outHi], col, goLeft)
+	// left[c] is 1 for the codes that go left: the values up to the
+	// split's bin, and missing ones when they go left.
+	var left [histWidth]uint8
+	for c := 0; c <= int(bin); c++ {
+		left[c] = 1
+	}
+	if s.missLeft {
+		left[miss] = 1
+	}
+	inMid = nd.inLo + stablePartition(t.idxIn[nd.inLo:nd.inHi], t.scratchIn[nd.inLo:nd.inHi], col, &left)
+	outMid = nd.outLo + stablePartition(t.idxOut[nd.outLo:nd.outHi], t.scratchOut[nd.outLo:nd.outHi], col, &left)
 	return inMid, outMid
 }
 
@@ -354,18 +362,22 @@ func (t *trainer) addChildren(nodes *[]tnode, i, inMid, outMid int) int {
 	return l
 }
 
-// stablePartition moves the rows whose code goes left to the front of idx,
-// keeping the order within each side, and returns how many went left.
-func stablePartition(idx, scratch []int32, col []uint8, goLeft func(uint8) bool) int {
+// stablePartition moves the rows r with left[col[r]] = 1 to the front of
+// idx, keeping the order within each side, and returns how many went
+// left. Every row is written to both sides' next slots and only the
+// counts move, so that no branch depends on the row: a split sends rows
+// either way about at random.
+func stablePartition(idx, scratch []int32, col []uint8, left *[histWidth]uint8) int {
+	scratch = scratch[:len(idx)]
 	nl, nr := 0, 0
 	for _, r := range idx {
-		if goLeft(col[r]) {
-			idx[nl] = r
-			nl++
-		} else {
-			scratch[nr] = r
-			nr++
-		}
+		l := int(left[col[r]])
+		// nl and nr count rows already read, so neither slot is ahead
+		// of the loop.
+		idx[nl] = r
+		scratch[nr] = r
+		nl += l
+		nr += 1 - l
 	}
 	copy(idx[nl:], scratch[:nr])
 	return nl

@@ -3,6 +3,7 @@ package gbt
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -96,6 +97,46 @@ func TestAddHistBounds(t *testing.T) {
 				}()
 				addHist(hs, cols, tc.idx, tc.g)
 			})
+		}
+	}
+}
+
+// TestStablePartition: the branch-free partition puts the same rows on
+// each side, in the same order, as a loop that branches on the side, over
+// random codes, sides and row subsets, including none and one row.
+func TestStablePartition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for c := 0; c < 300; c++ {
+		rows := rng.IntN(600)
+		col := make([]uint8, rows+1)
+		for i := range col {
+			col[i] = uint8(rng.IntN(1 + rng.IntN(histWidth)))
+		}
+		var left [histWidth]uint8
+		share := rng.Float64()
+		for b := range left {
+			if rng.Float64() < share {
+				left[b] = 1
+			}
+		}
+		var idx []int32
+		for r := range rows {
+			if rng.IntN(3) > 0 {
+				idx = append(idx, int32(r))
+			}
+		}
+		var wantL, wantR []int32
+		for _, r := range idx {
+			if left[col[r]] == 1 {
+				wantL = append(wantL, r)
+			} else {
+				wantR = append(wantR, r)
+			}
+		}
+		got := append([]int32(nil), idx...)
+		nl := stablePartition(got, make([]int32, len(got)), col, &left)
+		if nl != len(wantL) || !slices.Equal(got[:nl], wantL) || !slices.Equal(got[nl:], wantR) {
+			t.Fatalf("case %d: %d rows went left, want %d, or the order differs", c, nl, len(wantL))
 		}
 	}
 }
