@@ -200,16 +200,32 @@ func (t *trainer) gradients() {
 	})
 }
 
-// sampleRows draws each row into the tree with probability Subsample.
+// sampleRows draws each row into the tree with probability Subsample,
+// one draw per row in row order. A row is written to both lists' next
+// slots and only the counts move, as in stablePartition: the draws fall
+// either way at random.
 func (t *trainer) sampleRows() {
-	t.idxIn, t.idxOut = t.idxIn[:0], t.idxOut[:0]
-	for i := range t.bins.rows {
-		if t.p.Subsample >= 1 || t.rng.Float64() < t.p.Subsample {
-			t.idxIn = append(t.idxIn, int32(i))
-		} else {
-			t.idxOut = append(t.idxOut, int32(i))
+	n := t.bins.rows
+	in, out := t.idxIn[:n], t.idxOut[:n]
+	if t.p.Subsample >= 1 {
+		for i := range in {
+			in[i] = int32(i)
 		}
+		t.idxIn, t.idxOut = in, out[:0]
+		return
 	}
+	ni, no := 0, 0
+	for i := range n {
+		d := 0
+		if t.rng.Float64() < t.p.Subsample {
+			d = 1
+		}
+		in[ni] = int32(i)
+		out[no] = int32(i)
+		ni += d
+		no += 1 - d
+	}
+	t.idxIn, t.idxOut = in[:ni], out[:no]
 }
 
 // sampleCols draws round(ColSample x usable) columns, at least one, for
