@@ -113,3 +113,49 @@ func TestLogisticRowsMatchByRow(t *testing.T) {
 		}
 	}
 }
+
+// TestDenseDesignMatchesDesign: every float32 of the dense design is
+// design's value of that row and term, rounded, over columns with
+// missing and infinite values (indicators), constant-when-present and
+// spread columns, for any worker count.
+func TestDenseDesignMatchesDesign(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	const rows, cols = 2*logisticBlock + 37, 9
+	x := &Matrix{Rows: rows, X: make([]float64, rows*cols)}
+	for j := range cols {
+		x.Cols = append(x.Cols, string(rune('a'+j)))
+	}
+	for i := range rows {
+		for j := range cols {
+			v := rng.NormFloat64()*float64(j+1) + float64(j*1000)
+			switch {
+			case j%3 == 1 && rng.IntN(5) == 0:
+				v = math.NaN()
+			case j == 2:
+				v = 5 // constant
+			case j == 5 && rng.IntN(4) == 0:
+				v = math.NaN() // constant when present
+			case j == 5:
+				v = 1
+			}
+			x.X[i*cols+j] = v
+		}
+	}
+	m := &Logistic{Features: x.Cols}
+	m.standardise(x, 1)
+	// Infinities at prediction time count as missing too.
+	x.X[3*cols+1], x.X[7*cols+4] = math.Inf(1), math.Inf(-1)
+	d := len(m.Terms)
+	buf := make([]float64, d)
+	for _, workers := range []int{1, 3} {
+		z := m.denseDesign(x, workers)
+		for i := range rows {
+			m.design(buf, x.Row(i))
+			for k, v := range buf {
+				if math.Float32bits(z[i*d+k]) != math.Float32bits(float32(v)) {
+					t.Fatalf("%d workers, row %d, term %d: %v, design %v", workers, i, k, z[i*d+k], float32(v))
+				}
+			}
+		}
+	}
+}

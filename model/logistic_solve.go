@@ -23,18 +23,43 @@ const logisticBlock = 2048
 
 // denseDesign writes the standardised terms of every row of x, row-major,
 // len(m.Terms) per row, as float32: half the memory of float64 and half
-// the bytes read per pass, with the sums themselves kept in float64.
+// the bytes read per pass, with the sums themselves kept in float64. Each
+// term is what design computes, rounded to float32; the indicators' two
+// values are computed once.
 func (m *Logistic) denseDesign(x *Matrix, workers int) []float32 {
 	d := len(m.Terms)
 	z := make([]float32, x.Rows*d)
+	type term struct {
+		feat        int
+		mean, scale float64
+		// For an indicator, its value when missing and when present.
+		ind           bool
+		miss, present float32
+	}
+	terms := make([]term, d)
+	for k, t := range m.Terms {
+		terms[k] = term{feat: t.Feature, mean: t.Mean, scale: t.Scale, ind: t.Indicator,
+			miss: float32((1 - t.Mean) / t.Scale), present: float32(-t.Mean / t.Scale)}
+	}
+	cols := len(x.Cols)
 	blocks := (x.Rows + logisticBlock - 1) / logisticBlock
 	parallel.For(workers, blocks, func(blk int) {
-		buf := make([]float64, d)
 		for i := blk * logisticBlock; i < min((blk+1)*logisticBlock, x.Rows); i++ {
-			m.design(buf, x.Row(i))
-			out := z[i*d : (i+1)*d]
-			for k, v := range buf {
-				out[k] = float32(v)
+			row := x.X[i*cols : (i+1)*cols]
+			out := z[i*d : (i+1)*d][:len(terms)]
+			for k, t := range terms {
+				v := row[t.feat]
+				miss := v-v != 0 // NaN or ±Inf
+				switch {
+				case t.ind && miss:
+					out[k] = t.miss
+				case t.ind:
+					out[k] = t.present
+				case miss:
+					out[k] = 0
+				default:
+					out[k] = float32((v - t.mean) / t.scale)
+				}
 			}
 		}
 	})
