@@ -552,6 +552,7 @@ func (t *trainer) leafValue(s gpair) float64 {
 func (t *trainer) emit(m *Model, nodes []tnode) {
 	off := int32(len(m.nodes))
 	depth := 0
+	var leaves []int
 	for i := range nodes {
 		nd := &nodes[i]
 		self := off + int32(i)
@@ -563,12 +564,7 @@ func (t *trainer) emit(m *Model, nodes []tnode) {
 			m.covers = append(m.covers, cover)
 			t.gains = append(t.gains, 0)
 			depth = max(depth, nd.depth)
-			for _, r := range t.idxIn[nd.inLo:nd.inHi] {
-				t.margin[r] += v
-			}
-			for _, r := range t.idxOut[nd.outLo:nd.outHi] {
-				t.margin[r] += v
-			}
+			leaves = append(leaves, i)
 			continue
 		}
 		s := nd.best
@@ -592,6 +588,18 @@ func (t *trainer) emit(m *Model, nodes []tnode) {
 	}
 	m.roots = append(m.roots, off)
 	m.depths = append(m.depths, uint8(depth))
+	// Leaves own disjoint rows, so their margins update in parallel, one
+	// addition per row.
+	parallel.For(t.workers, len(leaves), func(k int) {
+		nd := &nodes[leaves[k]]
+		v := m.values[off+int32(leaves[k])]
+		for _, r := range t.idxIn[nd.inLo:nd.inHi] {
+			t.margin[r] += v
+		}
+		for _, r := range t.idxOut[nd.outLo:nd.outHi] {
+			t.margin[r] += v
+		}
+	})
 }
 
 // addLastTree adds the newest tree's values to the margins of X's rows.
