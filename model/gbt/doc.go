@@ -47,7 +47,10 @@
 // (eight or four columns per pass over a node's rows) adds a gradient and
 // hessian pair to a bin as one SSE2 vector (hist_amd64.s), whose two lanes
 // round as two scalar additions do, so the model is the same bit for bit
-// as the Go loop's, which other platforms and the purego build tag use. Predict spreads blocks of
+// as the Go loop's, which other platforms and the purego build tag use.
+// The nodes of a level partition their rows in parallel, and a tree's
+// leaves add their values to their rows' margins in parallel; nodes and
+// leaves own disjoint rows, so every sum keeps its order. Predict spreads blocks of
 // rows over goroutines the same way; Contributions and ContributionsRows
 // run on the caller's goroutine. Equal data, Params and Seed give
 // equal models, and MarshalBinary gives equal bytes.
