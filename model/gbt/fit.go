@@ -17,6 +17,12 @@ type gpair struct{ g, h float64 }
 // checks when a uint8 code indexes a *[histWidth]gpair.
 const histWidth = 256
 
+// histStride is the gpairs from one column's histogram to the next in a
+// node's buffer: histWidth and a cache line more, so that the same bin of
+// neighbouring columns does not sit a multiple of 4 KiB apart, where
+// loads would wait on unrelated stores.
+const histStride = histWidth + 4
+
 // histGroup is the number of columns of one histogram task.
 const histGroup = 8
 
@@ -250,7 +256,7 @@ func (t *trainer) getHist() []gpair {
 		t.pool = t.pool[:k-1]
 		return h
 	}
-	return make([]gpair, histWidth*t.bins.cols)
+	return make([]gpair, histStride*t.bins.cols)
 }
 
 func (t *trainer) putHist(h []gpair) {
@@ -433,27 +439,27 @@ func (t *trainer) expand(nodes []tnode, small, large []int) {
 		s0 := grp * histGroup
 		fs := t.feats[s0:min(s0+histGroup, nf)]
 		sn := &nodes[small[k]]
-		var hs [histGroup]*[histWidth]gpair
+		// A node's histograms lie in the order of the tree's columns
+		// (feats), histStride apart: the group's are one block.
+		hb := sn.hist[s0*histStride : (s0+len(fs)-1)*histStride+histWidth]
 		var cols [histGroup][]uint8
 		for q, f := range fs {
-			off := f * histWidth
-			hs[q] = (*[histWidth]gpair)(sn.hist[off : off+histWidth])
-			clear(hs[q][:t.bins.nbins[f]+1])
+			clear(hb[q*histStride : q*histStride+t.bins.nbins[f]+1])
 			cols[q] = t.bins.codes[f*t.bins.rows : (f+1)*t.bins.rows]
 		}
 		idx := t.idxIn[sn.inLo:sn.inHi]
 		g := t.gathered[sn.inLo:sn.inHi]
-		addHist(hs[:len(fs)], cols[:len(fs)], idx, g)
+		addHist(hb, cols[:len(fs)], idx, g)
 		for q, f := range fs {
 			nb := t.bins.nbins[f]
-			h := hs[q][:nb+1]
+			off := (s0 + q) * histStride
+			h := sn.hist[off : off+nb+1]
 			slot := 2 * (k*nf + s0 + q)
 			found[slot] = t.bestSplit(h, f, sn.sum)
 			if large == nil {
 				continue
 			}
 			ln := &nodes[large[k]]
-			off := f * histWidth
 			hl := ln.hist[off : off+nb+1]
 			for b := range hl {
 				hl[b].g -= h[b].g

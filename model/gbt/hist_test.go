@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // TestAddHist: the histogram kernels of this platform, eight, four or one
@@ -54,14 +55,23 @@ func TestAddHist(t *testing.T) {
 			}
 			// Every split of the columns into kernels: 8 + 4 + 1, 4 + 4 + 3, ...
 			for n := 1; n <= ncols; n++ {
-				got := make([]*[histWidth]gpair, n)
-				for q := range got {
-					got[q] = new([histWidth]gpair)
+				got := make([]gpair, (n-1)*histStride+histWidth)
+				// The padding between histograms must stay untouched.
+				for i := range got {
+					got[i] = gpair{-7, -7}
+				}
+				for q := range n {
+					clear(colHist(got, q)[:])
 				}
 				addHist(got, cols[:n], idx, g)
-				for q := range got {
-					if *got[q] != *want[q] {
+				for q := range n {
+					if *colHist(got, q) != *want[q] {
 						t.Fatalf("%d columns: column %d differs from the one-column loop", n, q)
+					}
+					for i := q*histStride + histWidth; i < min((q+1)*histStride, len(got)); i++ {
+						if got[i] != (gpair{-7, -7}) {
+							t.Fatalf("%d columns: padding after column %d written", n, q)
+						}
 					}
 				}
 			}
@@ -69,15 +79,15 @@ func TestAddHist(t *testing.T) {
 	}
 }
 
-// TestAddHistBounds: a row past the codes, a negative row or a gradient
-// buffer shorter than the rows panics before any bin changes, as Go's
-// bounds checks do, in the eight- and the four-column kernel.
+// TestAddHistBounds: a row past the codes, a negative row, a gradient
+// buffer shorter than the rows or a histogram block short of its last
+// column panics before any bin changes, as Go's bounds checks do, in the
+// eight- and the four-column kernel.
 func TestAddHistBounds(t *testing.T) {
 	for _, n := range []int{8, 4} {
-		hs := make([]*[histWidth]gpair, n)
+		h := make([]gpair, (n-1)*histStride+histWidth)
 		cols := make([][]uint8, n)
-		for q := range hs {
-			hs[q] = new([histWidth]gpair)
+		for q := range cols {
 			cols[q] = make([]uint8, 4)
 		}
 		for _, tc := range []struct {
@@ -88,6 +98,7 @@ func TestAddHistBounds(t *testing.T) {
 			{"row past the codes", []int32{0, 4}, make([]gpair, 2)},
 			{"negative row", []int32{-1, 2}, make([]gpair, 2)},
 			{"short gradients", []int32{0, 1, 2}, make([]gpair, 2)},
+			{"short histograms", []int32{0, 1}, make([]gpair, 2)},
 		} {
 			t.Run(fmt.Sprintf("%d columns/%s", n, tc.name), func(t *testing.T) {
 				defer func() {
@@ -95,7 +106,11 @@ func TestAddHistBounds(t *testing.T) {
 						t.Fatal("no panic")
 					}
 				}()
-				addHist(hs, cols, tc.idx, tc.g)
+				hh := h
+				if tc.name == "short histograms" {
+					hh = h[:len(h)-1]
+				}
+				addHist(hh, cols, tc.idx, tc.g)
 			})
 		}
 	}
@@ -138,5 +153,13 @@ func TestStablePartition(t *testing.T) {
 		if nl != len(wantL) || !slices.Equal(got[:nl], wantL) || !slices.Equal(got[nl:], wantR) {
 			t.Fatalf("case %d: %d rows went left, want %d, or the order differs", c, nl, len(wantL))
 		}
+	}
+}
+
+// TestHistStrideBytes: hist_amd64.s places column q's histogram at
+// q*4160 bytes, which is histStride pairs of 16 bytes.
+func TestHistStrideBytes(t *testing.T) {
+	if got := histStride * int(unsafe.Sizeof(gpair{})); got != 4160 {
+		t.Fatalf("histStride is %d bytes; hist_amd64.s assumes 4160", got)
 	}
 }
