@@ -202,36 +202,35 @@ func (d Distribution) PSI(actual []float64) float64 {
 
 // Profile returns the distribution of every column of m.
 //
-// Workers take profileGroup adjacent columns at a time, on up to
-// GOMAXPROCS goroutines, and copy them out of the row-major matrix in one
-// pass over its rows, which reads each row's part once instead of once per
-// column; the result does not depend on their number.
+// Columns go profileGroup adjacent ones at a time: the goroutines (up to
+// GOMAXPROCS) first copy the group out of the row-major matrix together,
+// a block of rows each, reading each row's part once instead of once per
+// column, then bin its columns, one each at a time. One set of column
+// buffers serves every group. The result does not depend on the number of
+// goroutines.
 func Profile(m *Matrix, bins int) map[string]Distribution {
 	c := len(m.Cols)
 	dists := make([]Distribution, c)
-	groups := (c + profileGroup - 1) / profileGroup
-	workers := min(parallel.Workers(0), groups)
-	// Groups go to workers in fixed strides, each worker reusing its
-	// column buffers.
-	parallel.For(workers, workers, func(w int) {
-		var cols [profileGroup][]float64
-		for g := w; g < groups; g += workers {
-			lo, hi := g*profileGroup, min((g+1)*profileGroup, c)
-			for q := range hi - lo {
-				if cols[q] == nil {
-					cols[q] = make([]float64, m.Rows)
-				}
-			}
-			for i := 0; i < m.Rows; i++ {
+	workers := parallel.Workers(0)
+	var cols [profileGroup][]float64
+	for q := range min(c, profileGroup) {
+		cols[q] = make([]float64, m.Rows)
+	}
+	const block = 4096
+	blocks := (m.Rows + block - 1) / block
+	for lo := 0; lo < c; lo += profileGroup {
+		hi := min(lo+profileGroup, c)
+		parallel.For(workers, blocks, func(b int) {
+			for i := b * block; i < min((b+1)*block, m.Rows); i++ {
 				for q, v := range m.X[i*c+lo : i*c+hi] {
 					cols[q][i] = v
 				}
 			}
-			for q := range hi - lo {
-				dists[lo+q] = newDistributionOf(cols[q], bins)
-			}
-		}
-	})
+		})
+		parallel.For(workers, hi-lo, func(q int) {
+			dists[lo+q] = newDistributionOf(cols[q], bins)
+		})
+	}
 	out := make(map[string]Distribution, c)
 	for j, name := range m.Cols {
 		out[name] = dists[j]
