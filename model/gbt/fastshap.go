@@ -28,6 +28,11 @@ import "math"
 // 2^16 entries (512 KB) allows every tree of depth 8 or less.
 const shapMaxTable = 1 << 16
 
+// shapTablePad is the number of entries a leaf's table may be read as,
+// past its own 1<<d, by the kernels that look up tables of depth 6 or
+// less in registers.
+const shapTablePad = 64
+
 // shapTables holds the per-tree, per-leaf tables of the fast path.
 type shapTables struct {
 	// bias is the base margin plus every tree's expected value.
@@ -86,6 +91,9 @@ func (m *Model) shapTablesOf() *shapTables {
 		st.maxNodes = max(st.maxNodes, int(end-root))
 		st.fast[t] = st.addTree(m, t, root)
 	}
+	// Zeros past the last leaf's table, so that a table of any leaf may be
+	// read as 64 entries (see addLeaf).
+	st.table = append(st.table, make([]float64, shapTablePad)...)
 	return st
 }
 
@@ -222,37 +230,48 @@ func (st *shapTables) contributionsBlock(b *shapBlock, n, t int) {
 		root[r] = ^uint32(0)
 	}
 	for _, nd := range st.inner[t] {
-		p := pat[int(nd.self)*n:][:n]
-		l := pat[int(nd.left)*n:][:n]
-		rt := pat[int(nd.left+1)*n:][:n]
-		k := b.key[int(nd.feat)*n:][:n]
-		bit, miss, key := uint32(1)<<nd.slot, uint64(nd.miss), nd.key
-		for r, pv := range p {
-			// The child the row takes keeps the pattern; the other loses
-			// the node's slot.
-			right := uint32(b2u(k[r]-miss > key))
-			l[r] = pv &^ (bit * right)
-			rt[r] = pv &^ (bit &^ (bit * right))
-		}
+		splitPatterns(pat[int(nd.left)*n:][:n], pat[int(nd.left+1)*n:][:n], pat[int(nd.self)*n:][:n],
+			b.key[int(nd.feat)*n:][:n], uint32(1)<<nd.slot, uint64(nd.miss), nd.key)
 	}
 	for _, lf := range st.leaves[t] {
-		d := uint(lf.d)
-		mask := uint32(1)<<d - 1
-		hs := pat[int(lf.node)*n:][:n]
-		tab := st.table[lf.table:][: mask+1 : mask+1]
-		for j, sl := range st.slots[lf.slots:][:d] {
-			addSlot(b.phi[int(sl.feat)*n:][:n], hs, tab, mask, uint(j), &sl.coef)
-		}
+		addLeaf(b.phi, pat[int(lf.node)*n:][:n], st.table[lf.table:], st.slots[lf.slots:][:lf.d])
 	}
 }
 
-// addSlot adds one leaf slot's term to the contribution of its column,
+// splitPatternsGo gives the children of a node their rows' patterns from
+// the node's, p: the child a row takes keeps the pattern, the other loses
+// bit. A row takes the right child when its key k, less miss, is above
+// key.
+func splitPatternsGo(l, rt, p []uint32, k []uint64, bit uint32, miss, key uint64) {
+	l, rt, k = l[:len(p)], rt[:len(p)], k[:len(p)]
+	for r, pv := range p {
+		right := uint32(b2u(k[r]-miss > key))
+		l[r] = pv &^ (bit * right)
+		rt[r] = pv &^ (bit &^ (bit * right))
+	}
+}
+
+// addLeafGo adds the terms of one leaf's slots to the contributions of
+// their columns, phi[feat*n:][:n] for the n = len(hs) rows whose patterns
+// at the leaf hs holds; tab holds the leaf's table from its first entry
+// on (at least 1<<len(slots) entries).
+func addLeafGo(phi []float64, hs []uint32, tab []float64, slots []shapSlot) {
+	n, d := len(hs), uint(len(slots))
+	mask := uint32(1)<<d - 1
+	tab = tab[: mask+1 : mask+1]
+	for j := range slots {
+		sl := &slots[j]
+		addSlotGo(phi[int(sl.feat)*n:][:n], hs, tab, mask, uint(j), &sl.coef)
+	}
+}
+
+// addSlotGo adds one leaf slot's term to the contribution of its column,
 // phi, of every row, hs holding the rows' patterns at the leaf and tab the
 // leaf's table (mask+1 entries). Branch-free: a slot the row follows
 // reads A(H without it) times (1-z)/z, one it does not reads A(H) times
 // -1; the factor is picked by its bits, so the product is the one
 // coef[bit]*tab[...] gives.
-func addSlot(phi []float64, hs []uint32, tab []float64, mask uint32, j uint, coef *[2]float64) {
+func addSlotGo(phi []float64, hs []uint32, tab []float64, mask uint32, j uint, coef *[2]float64) {
 	if len(tab) <= int(mask) {
 		panic("gbt: addSlot: table shorter than the mask")
 	}

@@ -3,6 +3,7 @@ package gbt
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -191,5 +192,85 @@ func TestContributionsRowsMatchRowShap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestShapKernelsMatchGo holds the per-block passes that fastshap_amd64.s
+// runs, eight rows at a time, to their Go loops bit for bit: every slot
+// count up to the kernel's 6 and past it, row counts that fill no group of
+// eight, one, and many with a partial last one, patterns with bits set
+// past the leaf's slots, tables with -0, NaN, ±Inf and subnormals, and
+// keys at, around and far from the split key, with and without the
+// missing-value shift. Where the CPU has no kernel both sides are the Go
+// loops.
+func TestShapKernelsMatchGo(t *testing.T) {
+	t.Logf("AVX-512 kernels: %v", shapAVX512)
+	rng := rand.New(rand.NewPCG(5, 9))
+	special := []float64{0, math.Copysign(0, -1), math.NaN(), math.Inf(1), math.Inf(-1), 5e-324, -1e-310, 1e300}
+	for _, n := range []int{1, 3, 7, 8, 9, 64, 255, 256} {
+		for d := 1; d <= 8; d++ {
+			const cols = 11
+			tab := make([]float64, 1<<d+shapTablePad)
+			for i := range tab {
+				tab[i] = rng.NormFloat64()
+				if rng.IntN(10) == 0 {
+					tab[i] = special[rng.IntN(len(special))]
+				}
+			}
+			slots := make([]shapSlot, d)
+			for j, f := range rng.Perm(cols)[:d] {
+				z := rng.Float64()
+				slots[j] = shapSlot{feat: int32(f), coef: [2]float64{-1, (1 - z) / z}}
+			}
+			hs := make([]uint32, n)
+			for r := range hs {
+				hs[r] = rng.Uint32()
+			}
+			want := make([]float64, cols*n)
+			for i := range want {
+				want[i] = rng.NormFloat64()
+			}
+			got := slices.Clone(want)
+			addLeafGo(want, hs, tab, slots)
+			addLeaf(got, hs, tab, slots)
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("addLeaf: %d rows, %d slots: column %d row %d: %v, Go loop %v", n, d, i/n, i%n, got[i], want[i])
+				}
+			}
+		}
+		for trial := range 20 {
+			key := rng.Uint64()
+			switch trial % 4 {
+			case 0:
+				key = 0
+			case 1:
+				key = math.MaxUint64
+			}
+			miss := uint64(trial % 2)
+			k := make([]uint64, n)
+			for r := range k {
+				switch rng.IntN(4) {
+				case 0:
+					k[r] = key + uint64(rng.IntN(3)) - 1
+				case 1:
+					k[r] = key + miss
+				default:
+					k[r] = rng.Uint64()
+				}
+			}
+			p := make([]uint32, n)
+			for r := range p {
+				p[r] = rng.Uint32()
+			}
+			bit := uint32(1) << rng.IntN(32)
+			wl, wr := make([]uint32, n), make([]uint32, n)
+			gl, gr := make([]uint32, n), make([]uint32, n)
+			splitPatternsGo(wl, wr, p, k, bit, miss, key)
+			splitPatterns(gl, gr, p, k, bit, miss, key)
+			if !slices.Equal(gl, wl) || !slices.Equal(gr, wr) {
+				t.Fatalf("splitPatterns: %d rows, trial %d: left %v right %v, Go loop %v %v", n, trial, gl, gr, wl, wr)
+			}
+		}
 	}
 }
