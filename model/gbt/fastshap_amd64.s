@@ -4,14 +4,15 @@
 
 // func shapLeafAVX512(phi *float64, hs *uint32, tab *float64, slots *shapSlot, d int, n8 int, tail uint64, n int)
 //
-// Adds the terms of one leaf's d slots to the n rows of a block: for slot
-// j of column c and row r, phi[c*n+r] += coef[f] * tab[h &^ (1<<j)], h
-// the row's pattern hs[r] masked to d bits and f its bit j. The table's
-// 64 entries from tab on are held in Z16-Z23 (entries past 1<<d are never
-// selected), and four two-register permutes with two blends look up
-// eight rows at once. n8 is n rounded down to a multiple of 8, tail the
-// mask of the rows past it. The product and the sum are rounded as the Go
-// loop rounds them (no fused multiply-add).
+// Adds the terms of one leaf's d slots (1 to 6) to the n rows of a block:
+// for slot j of column c and row r, phi[c*n+r] += coef[f] * tab[h &^
+// (1<<j)], h the row's pattern hs[r] masked to d bits and f its bit j.
+// The table's 64 entries from tab on are held in Z16-Z23 (entries past
+// 1<<d are never selected) and looked up eight rows at once by
+// two-register permutes of 16 entries: one for a table of up to 16, two
+// and a blend for 32, four and three blends for 64. n8 is n rounded down
+// to a multiple of 8, tail the mask of the rows past it. The product and
+// the sum are rounded as the Go loop rounds them (no fused multiply-add).
 TEXT ·shapLeafAVX512(SB), NOSPLIT, $0-64
 	MOVQ phi+0(FP), R8
 	MOVQ hs+8(FP), R10
@@ -60,10 +61,87 @@ leafSlot:
 	ADDQ R8, AX
 	MOVQ R10, SI
 	XORQ CX, CX
+	CMPQ R12, $4
+	JLE leafRows4
+	CMPQ R12, $5
+	JEQ leafRows5
+	JMP leafRows6
 
-leafRow8:
+leafRows4:
 	CMPQ CX, R9
-	JGE leafTail
+	JGE leafTail4
+	VPMOVZXDQ (SI), Z0
+	VPTESTMQ Z26, Z0, K1
+	VPANDQ Z27, Z0, Z1
+	VMOVAPD Z16, Z2
+	VPERMT2PD Z17, Z1, Z2
+	VBLENDMPD Z29, Z28, K1, Z6
+	VMULPD Z2, Z6, Z6
+	VADDPD (AX), Z6, Z6
+	VMOVUPD Z6, (AX)
+	ADDQ $32, SI
+	ADDQ $64, AX
+	ADDQ $8, CX
+	JMP leafRows4
+
+leafTail4:
+	KORTESTW K3, K3
+	JEQ leafNext
+	VPMOVZXDQ.Z (SI), K3, Z0
+	VPTESTMQ Z26, Z0, K1
+	VPANDQ Z27, Z0, Z1
+	VMOVAPD Z16, Z2
+	VPERMT2PD Z17, Z1, Z2
+	VBLENDMPD Z29, Z28, K1, Z6
+	VMULPD Z2, Z6, Z6
+	VMOVUPD.Z (AX), K3, Z7
+	VADDPD Z7, Z6, Z6
+	VMOVUPD Z6, K3, (AX)
+	JMP leafNext
+
+leafRows5:
+	CMPQ CX, R9
+	JGE leafTail5
+	VPMOVZXDQ (SI), Z0
+	VPTESTMQ Z26, Z0, K1
+	VPANDQ Z27, Z0, Z1
+	VMOVAPD Z16, Z2
+	VPERMT2PD Z17, Z1, Z2
+	VMOVAPD Z18, Z3
+	VPERMT2PD Z19, Z1, Z3
+	VPTESTMQ Z24, Z1, K5
+	VBLENDMPD Z3, Z2, K5, Z2
+	VBLENDMPD Z29, Z28, K1, Z6
+	VMULPD Z2, Z6, Z6
+	VADDPD (AX), Z6, Z6
+	VMOVUPD Z6, (AX)
+	ADDQ $32, SI
+	ADDQ $64, AX
+	ADDQ $8, CX
+	JMP leafRows5
+
+leafTail5:
+	KORTESTW K3, K3
+	JEQ leafNext
+	VPMOVZXDQ.Z (SI), K3, Z0
+	VPTESTMQ Z26, Z0, K1
+	VPANDQ Z27, Z0, Z1
+	VMOVAPD Z16, Z2
+	VPERMT2PD Z17, Z1, Z2
+	VMOVAPD Z18, Z3
+	VPERMT2PD Z19, Z1, Z3
+	VPTESTMQ Z24, Z1, K5
+	VBLENDMPD Z3, Z2, K5, Z2
+	VBLENDMPD Z29, Z28, K1, Z6
+	VMULPD Z2, Z6, Z6
+	VMOVUPD.Z (AX), K3, Z7
+	VADDPD Z7, Z6, Z6
+	VMOVUPD Z6, K3, (AX)
+	JMP leafNext
+
+leafRows6:
+	CMPQ CX, R9
+	JGE leafTail6
 	VPMOVZXDQ (SI), Z0
 	VPTESTMQ Z26, Z0, K1
 	VPANDQ Z27, Z0, Z1
@@ -87,9 +165,9 @@ leafRow8:
 	ADDQ $32, SI
 	ADDQ $64, AX
 	ADDQ $8, CX
-	JMP leafRow8
+	JMP leafRows6
 
-leafTail:
+leafTail6:
 	KORTESTW K3, K3
 	JEQ leafNext
 	VPMOVZXDQ.Z (SI), K3, Z0
@@ -113,6 +191,7 @@ leafTail:
 	VMOVUPD.Z (AX), K3, Z7
 	VADDPD Z7, Z6, Z6
 	VMOVUPD Z6, K3, (AX)
+	JMP leafNext
 
 leafNext:
 	INCQ R13
