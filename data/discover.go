@@ -166,6 +166,9 @@ func partition(rel string) map[string]string {
 // and stops when ctx is done. Local files are hashed one at a time (the
 // callers hash alongside their reads, which keep the other cores busy);
 // a bucket's, whose time goes in waiting for the store, four at once.
+// The hashes in progress read through as many 8 MiB buffers as run at
+// once, which pass from file to file: one or four buffers, not one per
+// file.
 func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 	var files []File
 	for _, t := range Tables {
@@ -173,18 +176,28 @@ func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 	}
 	sums := make([]string, len(files))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(1)
+	limit := 1
 	if len(files) > 0 && files[0].store != nil {
 		if _, local := files[0].store.Local(); !local {
-			g.SetLimit(checksumParallel)
+			limit = checksumParallel
 		}
+	}
+	g.SetLimit(limit)
+	bufs := make(chan []byte, limit)
+	for range limit {
+		bufs <- nil // made on first use: a dataset of one file needs one
 	}
 	for i, f := range files {
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			sum, err := fileSHA256(gctx, f)
+			buf := <-bufs
+			if buf == nil {
+				buf = make([]byte, 8<<20)
+			}
+			sum, err := fileSHA256(gctx, f, buf)
+			bufs <- buf
 			if err != nil {
 				return fmt.Errorf("checksum %s: %w", f.Rel, err)
 			}
@@ -205,14 +218,14 @@ func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 // checksumParallel is how many files of a bucket Checksums hashes at once.
 const checksumParallel = 4
 
-func fileSHA256(ctx context.Context, f File) (string, error) {
+// fileSHA256 returns the sha256 of f in hex, read through buf.
+func fileSHA256(ctx context.Context, f File, buf []byte) (string, error) {
 	r, err := f.open(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer r.Close()
 	h := sha256.New()
-	buf := make([]byte, 8<<20)
 	for off := int64(0); off < r.Size(); {
 		n, err := r.ReadAt(buf[:min(int64(len(buf)), r.Size()-off)], off)
 		h.Write(buf[:n])
