@@ -47,7 +47,8 @@ func Dispatch(ctx context.Context, jobs []chan FoldJob, batch any, idx []int32) 
 
 // ReadInto streams one file, with each row's customer index from b, into
 // fold, in the batches of data.ReadKeyedBatches: sessions and events as
-// column batches, the rest as rows.
+// column batches, the rest as rows. The events' batches have no Quantity
+// (data.ReadEventKeys): no feature reads it.
 func ReadInto(ctx context.Context, b *features.Builder, f data.File, opt data.ReadOptions, prog *Reporter, fold func(batch any, idx []int32) error) (ReadStats, error) {
 	var rs ReadStats
 	each := func(batch any, idx []int32) error {
@@ -60,6 +61,11 @@ func ReadInto(ctx context.Context, b *features.Builder, f data.File, opt data.Re
 		return fold(batch, idx)
 	}
 	var err error
+	if f.Table == data.Events {
+		// The features fold no event quantity: its column is not read.
+		rs.Stats, err = data.ReadEventKeys(ctx, f, opt, b.Index, func(c *data.EventColumns, idx []int32) error { return each(c, idx) })
+		return rs, err
+	}
 	rs.Stats, err = data.ReadKeyedBatches(ctx, f, opt, b.Index, each)
 	return rs, err
 }
