@@ -98,9 +98,12 @@
 // TreeSHAP. The results
 // match the recursive TreeSHAP to 1e-9, sum to the margin, and match
 // Shapley values computed from their definition on a small model.
-// ContributionsRows explains blocks of 64 rows tree by tree, so each tree's
-// tables are read from cache for all of them. No path-based (Saabas)
-// approximation is used.
+// ContributionsRows explains blocks of 256 rows tree by tree, so each
+// tree's tables are read from cache for all of them; on a CPU with
+// AVX-512 (F and VL) the per-block passes run as assembly kernels
+// (fastshap_amd64.s) that add the same terms in the same order as the Go
+// loops, so the values are bit for bit those of the Go loops. No
+// path-based (Saabas) approximation is used.
 //
 // # Export
 //

@@ -270,10 +270,11 @@ func addLeafGo(phi []float64, hs []uint32, tab []float64, slots []shapSlot) {
 // leaf's table (mask+1 entries). Branch-free: a slot the row follows
 // reads A(H without it) times (1-z)/z, one it does not reads A(H) times
 // -1; the factor is picked by its bits, so the product is the one
-// coef[bit]*tab[...] gives.
+// coef[bit]*tab[...] gives. The product is rounded before the sum (the
+// conversion forbids a fused multiply-add), as the kernels round it.
 func addSlotGo(phi []float64, hs []uint32, tab []float64, mask uint32, j uint, coef *[2]float64) {
 	if len(tab) <= int(mask) {
-		panic("gbt: addSlot: table shorter than the mask")
+		panic("gbt: addSlotGo: table shorter than the mask")
 	}
 	phi = phi[:len(hs)]
 	c0, c1 := math.Float64bits(coef[0]), math.Float64bits(coef[1])
@@ -282,6 +283,6 @@ func addSlotGo(phi []float64, hs []uint32, tab []float64, mask uint32, j uint, c
 		h &= mask
 		follow := uint64(h>>j) & 1
 		c := math.Float64frombits(c0 ^ flip&-follow)
-		phi[r] += c * tab[(h&^(1<<j))&mask]
+		phi[r] += float64(c * tab[(h&^(1<<j))&mask])
 	}
 }

@@ -135,7 +135,7 @@ func rowShap(m *Model, dst, X []float64) {
 				tab := st.table[lf.table : int(lf.table)+1<<d]
 				for j := range st.slots[lf.slots : int(lf.slots)+d] {
 					sl := &st.slots[int(lf.slots)+j]
-					phi[sl.feat] += sl.coef[(h>>j)&1] * tab[h&^(1<<j)]
+					phi[sl.feat] += float64(sl.coef[(h>>j)&1] * tab[h&^(1<<j)])
 				}
 			}
 		}
