@@ -290,11 +290,30 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		}
 		keep = shap.keep
 	}
+	// The customers' values and the drift need no reasons: they are
+	// worked out beside the workers that explain, rather than on one core
+	// after them, and logged after them.
+	var (
+		fit     value.Fit
+		val     segment.Valued
+		drift   runs.Drift
+		valueMS int64
+	)
+	side := make(chan struct{})
+	go func() {
+		defer close(side)
+		t0 := time.Now()
+		fit = value.FitFrame(f, cfg.Value, log)
+		val = value.Values(f, fit, cfg.Value)
+		valueMS = time.Since(t0).Milliseconds()
+		drift = record.Drift(f, prob, meta, cfg.DriftThreshold)
+	}()
 	reasons, codes, err := explain(ctx, clf, f, &cfg, keep)
+	<-side
 	if err != nil {
 		return nil, err
 	}
-	timings["score_ms"] = time.Since(step).Milliseconds()
+	timings["score_ms"], timings["value_ms"] = time.Since(step).Milliseconds(), valueMS
 	if shap != nil {
 		step = time.Now()
 		if err := shap.write(cfg.ExplainOut, f); err != nil {
@@ -304,16 +323,10 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		log.Info().Str("explanations", cfg.ExplainOut).Int("customers", f.Rows()).Msg("SHAP values written")
 	}
 
-	step = time.Now()
-	fit := value.FitFrame(f, cfg.Value, log)
-	val := value.Values(f, fit, cfg.Value)
-	timings["value_ms"] = time.Since(step).Milliseconds()
-
 	sc := segment.Assemble(cfg.Segments, f, prob, val, reasons)
 	sc.ReasonCodes = codes
 	log.Info().Float64("base_rate", sc.Thresholds.BaseRate).Float64("high_risk", sc.Thresholds.High).
 		Float64("medium_risk", sc.Thresholds.Medium).Msg("risk thresholds")
-	drift := record.Drift(f, prob, meta, cfg.DriftThreshold)
 	for _, name := range drift.Drifted {
 		log.Warn().Str("feature", name).Float64("psi", drift.PSI[name]).Float64("threshold", cfg.DriftThreshold).
 			Msg("feature drifted from its training distribution")
