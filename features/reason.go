@@ -275,8 +275,8 @@ func (e *Explainer) Reasons(row int, effects []float64, k int) (reasons []Reason
 				cols = append(cols, j)
 			}
 		}
-		slices.SortStableFunc(cols, func(a, b int) int { return cmp.Compare(effects[b], effects[a]) })
-		for _, j := range cols {
+		for len(cols) > 0 {
+			j := takeLargest(&cols, effects)
 			if code, text, ok := e.phrase(row, j); ok {
 				reasons = append(reasons, Reason{Code: code, Family: reasonFamilyOrder[f], Feature: e.f.Names[j], Effect: sum[f], Text: text})
 				break
@@ -284,6 +284,24 @@ func (e *Explainer) Reasons(row int, effects []float64, k int) (reasons []Reason
 		}
 	}
 	return reasons, raised
+}
+
+// takeLargest removes from cols, and returns, the column of the largest
+// effect, the first of equal ones: taken one after another, the columns
+// come in the order of a stable sort by effect, largest first, and the
+// first that phrases well usually ends the search after one pass. The
+// effects of cols are numbers (no NaN).
+func takeLargest(cols *[]int, effects []float64) int {
+	c := *cols
+	best := 0
+	for i := 1; i < len(c); i++ {
+		if effects[c[i]] > effects[c[best]] {
+			best = i
+		}
+	}
+	j := c[best]
+	*cols = slices.Delete(c, best, best+1)
+	return j
 }
 
 // msg is a sentence in both languages, with fmt verbs for the arguments.

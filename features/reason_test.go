@@ -1,10 +1,12 @@
 package features
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -484,6 +486,37 @@ func TestReasonsEventMix(t *testing.T) {
 			case tt.code != "" && tt.text[lang] != "" && got[0].Text != tt.text[lang]:
 				t.Errorf("%s (%s): %q, want %q", tt.feature, lang, got[0].Text, tt.text[lang])
 			}
+		}
+	}
+}
+
+// TestTakeLargestIsStableSort holds the columns that takeLargest gives,
+// one after another, to the stable sort by effect, largest first, that it
+// replaces: random effects with many ties, -0 and +0, one column, none.
+func TestTakeLargestIsStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	for trial := range 2000 {
+		n := rng.IntN(40)
+		effects := make([]float64, 50)
+		for i := range effects {
+			switch rng.IntN(4) {
+			case 0:
+				effects[i] = float64(rng.IntN(3)) // ties
+			case 1:
+				effects[i] = math.Copysign(0, -1)
+			default:
+				effects[i] = rng.NormFloat64()
+			}
+		}
+		cols := rng.Perm(50)[:n]
+		want := slices.Clone(cols)
+		slices.SortStableFunc(want, func(a, b int) int { return cmp.Compare(effects[b], effects[a]) })
+		var got []int
+		for left := slices.Clone(cols); len(left) > 0; {
+			got = append(got, takeLargest(&left, effects))
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: %v, stable sort %v", trial, got, want)
 		}
 	}
 }
