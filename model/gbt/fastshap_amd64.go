@@ -52,8 +52,16 @@ func splitPatterns(l, rt, p []uint32, k []uint64, bit uint32, miss, key uint64) 
 // shapSlot's layout is the kernel's: coef at 0 and 8, feat at 16, 24 bytes.
 var _ = [1]struct{}{}[unsafe.Sizeof(shapSlot{})-24+unsafe.Offsetof(shapSlot{}.feat)-16]
 
+// shapLeafAVX512 is addLeafGo for the n rows of hs and a leaf of d slots,
+// 1 to 6, whose table tab has shapTablePad readable entries; n8 is n
+// rounded down to a multiple of 8 and tail the mask of the rows past it
+// (fastshap_amd64.s).
+//
 //go:noescape
 func shapLeafAVX512(phi *float64, hs *uint32, tab *float64, slots *shapSlot, d, n8 int, tail uint64, n int)
 
+// splitPatternsAVX512 is splitPatternsGo for the n rows of p
+// (fastshap_amd64.s).
+//
 //go:noescape
 func splitPatternsAVX512(l, rt, p *uint32, k *uint64, n int, bit uint32, miss, key uint64)
