@@ -231,6 +231,9 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 	if b.spent {
 		return nil, ErrSpent
 	}
+	if lo < b.lo || hi > b.hi {
+		return nil, fmt.Errorf("customers %d to %d, the builder holds %d to %d: %w", lo, hi, b.lo, b.hi, ErrCutoffRange)
+	}
 	has := func(t data.Table) bool {
 		if t == data.Customers || present[t] {
 			return true

@@ -27,13 +27,17 @@ type Builder struct {
 	invalid int             // customer rows without an id or a signup time
 	cust    *customers      // after Freeze
 
-	flags  []uint8 // nCust*nCut
+	// lo and hi bound the customers whose accumulators b holds: flags,
+	// ordSet and the stores' indexes cover customers [lo, hi) alone
+	// (RangeFork); 0 and Customers() for any other frozen Builder.
+	lo, hi int
+	flags  []uint8 // (hi-lo)*nCut
 	sess   store[sessAcc]
 	ev     store[evAcc]
 	tick   store[tickAcc]
 	nps    store[npsAcc]
 	ord    store[ordAcc]
-	ordSet []dayset // per customer, the days with a purchase before the last cutoff
+	ordSet []dayset // per customer of [lo, hi), the days with a purchase before the last cutoff
 
 	cat           Catalog              // see SetCatalog
 	catSet        bool                 // SetCatalog was called
@@ -242,7 +246,7 @@ func (b *Builder) applyChannels() {
 
 // reset gives b empty accumulators for the frozen customers.
 func (b *Builder) reset() {
-	n, k := len(b.cust.ids), len(b.g.cutoffs)
+	n, k := b.hi-b.lo, len(b.g.cutoffs)
 	b.flags = make([]uint8, n*k)
 	for _, t := range tableFolds {
 		t.reset(b)
@@ -268,13 +272,35 @@ func (b *Builder) Fork() *Builder {
 	return &f
 }
 
+// RangeFork is Fork for the customers with index lo <= i < hi alone: its
+// accumulators, activity flags and indexes cover that range, so that its
+// memory grows with the range, not with the customer index. It takes
+// their accumulators, and the whole table's rows per channel name, from
+// forks with MergeRange and MergePartial, merges with RangeForks of the
+// same range, and builds their rows with BuildRange. Fed rows directly, it
+// folds those of its customers alone, as a shard does, and counts the
+// channels of its customers alone. b must be frozen, and
+// 0 <= lo <= hi <= Customers().
+func (b *Builder) RangeFork(lo, hi int) (*Builder, error) {
+	if b.cust == nil {
+		return nil, ErrNotFrozen
+	}
+	if lo < b.lo || hi < lo || hi > b.hi {
+		return nil, fmt.Errorf("customers %d to %d of %d to %d: %w", lo, hi, b.lo, b.hi, ErrCutoffRange)
+	}
+	f := *b
+	f.lo, f.hi = lo, hi
+	f.reset()
+	return &f, nil
+}
+
 // Merge folds o, a fork of the same frozen Builder, into b. Merging is
 // exact: any grouping and order of merges gives bit-identical features.
 // Accumulators of a table b has not seen yet move from o to b without a
 // copy, so o is spent: do not add rows to it; Merge and Build refuse it
 // with ErrSpent.
 func (b *Builder) Merge(o *Builder) error {
-	if b.cust == nil || o.cust != b.cust || o == b || b.parts != nil || o.parts != nil {
+	if b.cust == nil || o.cust != b.cust || o == b || b.parts != nil || o.parts != nil || o.lo != b.lo || o.hi != b.hi {
 		return ErrNotFork
 	}
 	if o.spent || b.spent {

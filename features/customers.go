@@ -76,6 +76,7 @@ func (b *Builder) Freeze() (dups int) {
 		b.attrCols = attrColumns(b.cat.Attributes)
 	}
 	b.encodeAttributes()
+	b.lo, b.hi = 0, len(c.ids)
 	b.reset()
 	return dups
 }

@@ -62,10 +62,11 @@ func (b *Builder) mergeEvents(o *Builder) {
 		return
 	}
 	mergeStore(&b.ev, &o.ev, (*evAcc).merge)
-	for i, v := range o.ev.idx {
+	for j, v := range o.ev.idx {
 		if v != 0 {
-			_, dst := b.ev.getSide(int32(i))
-			_, src := o.ev.getSide(int32(i))
+			i := o.ev.base + int32(j)
+			_, dst := b.ev.getSide(i)
+			_, src := o.ev.getSide(i)
 			b.mergeMix(dst, src)
 		}
 	}
@@ -95,7 +96,7 @@ func eventColumns(rows []data.Event) *data.EventColumns {
 func (b *Builder) addEvents(c *data.EventColumns, idx []int32) (unknown int) {
 	b.seen[data.Events.Index()] = true
 	if b.ev.idx == nil && b.cust != nil {
-		b.ev = newStore[evAcc](len(b.cust.ids), len(b.g.cutoffs))
+		b.ev = newStore[evAcc](b.lo, b.hi, len(b.g.cutoffs))
 		b.ev.sideW = len(b.g.cutoffs) * 3 * b.mixSlots() // the event mix
 	}
 	g := &b.g

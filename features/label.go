@@ -92,7 +92,7 @@ func labelModes(mode LabelMode, c *customers, cutoffs []int64) []bool {
 // markActivity sets the label and lookback flags of customer i for a
 // session, event or order at ts.
 func (b *Builder) markActivity(i int32, ts int64) {
-	f := b.flags[int(i)*len(b.g.cutoffs):]
+	f := b.flags[(int(i)-b.lo)*len(b.g.cutoffs):]
 	for k, c := range b.g.cutoffs {
 		if start := c + b.g.gap; ts >= start && ts-start < b.g.horizon {
 			f[k] |= flagLabelActive
@@ -106,7 +106,7 @@ func (b *Builder) markActivity(i int32, ts int64) {
 // statusLabel gives customer i's status and label at cutoff k.
 func (b *Builder) statusLabel(i, k int, c int64) (Status, float64) {
 	cu := b.cust
-	flags := b.flags[i*len(b.g.cutoffs)+k]
+	flags := b.flags[(i-b.lo)*len(b.g.cutoffs)+k]
 	contractual := cu.contractual[i*len(b.g.cutoffs)+k]
 	cancelled := cu.cancelled[i]
 	var st Status

@@ -154,7 +154,7 @@ var ordersFold = tableFold{
 		r.ord = src.ord.at(i, k, &r.zeroOrd)
 		r.set = nil
 		if src.ordSet != nil {
-			r.set = &src.ordSet[i]
+			r.set = &src.ordSet[int(i)-src.lo]
 		}
 		r.rfm = computeRFM(r.ord, r.set, r.c, r.b.cfg.DefaultMargin)
 	},
@@ -182,8 +182,8 @@ func (b *Builder) AddOrders(rows []data.Order) (unknown int) {
 func (b *Builder) addOrders(rows []data.Order, idx []int32) (unknown int) {
 	b.seen[data.Orders.Index()] = true
 	if b.ord.idx == nil && b.cust != nil {
-		b.ord = newStore[ordAcc](len(b.cust.ids), len(b.g.cutoffs))
-		b.ordSet = make([]dayset, len(b.cust.ids))
+		b.ord = newStore[ordAcc](b.lo, b.hi, len(b.g.cutoffs))
+		b.ordSet = make([]dayset, b.hi-b.lo)
 	}
 	g := &b.g
 	for r := range rows {
@@ -210,7 +210,7 @@ func (b *Builder) addOrders(rows []data.Order, idx []int32) (unknown int) {
 			margin = fixed(m)
 		}
 		if amt >= 0 {
-			b.ordSet[i].add(day)
+			b.ordSet[int(i)-b.lo].add(day)
 		}
 		accs := b.ord.get(i)
 		mw, lw := g.wins[g.main], g.wins[g.long]

@@ -53,8 +53,8 @@ func (b *Builder) EncodePartial(dst []byte, lo, hi int) ([]byte, error) {
 	if b.parts != nil {
 		return dst, ErrNotFork
 	}
-	if lo < 0 || hi < lo || hi > len(b.cust.ids) {
-		return dst, fmt.Errorf("customers %d to %d of %d: %w", lo, hi, len(b.cust.ids), ErrCutoffRange)
+	if lo < b.lo || hi < lo || hi > b.hi {
+		return dst, fmt.Errorf("customers %d to %d of %d to %d: %w", lo, hi, b.lo, b.hi, ErrCutoffRange)
 	}
 	dst = append(dst, partialMagic...)
 	for _, v := range b.partialShape() {
@@ -66,7 +66,7 @@ func (b *Builder) EncodePartial(dst []byte, lo, hi int) ([]byte, error) {
 		dst = append(dst, boolByte(s))
 	}
 	nk := len(b.g.cutoffs)
-	dst = append(dst, b.flags[lo*nk:hi*nk]...)
+	dst = append(dst, b.flags[(lo-b.lo)*nk:(hi-b.lo)*nk]...)
 	dst = encodeStore(dst, &b.sess, lo, hi)
 	dst = encodeStore(dst, &b.ev, lo, hi)
 	dst = encodeStore(dst, &b.tick, lo, hi)
@@ -75,13 +75,13 @@ func (b *Builder) EncodePartial(dst []byte, lo, hi int) ([]byte, error) {
 	// The purchase days, per customer with any.
 	n := 0
 	for i := lo; i < hi && b.ordSet != nil; i++ {
-		if b.ordSet[i].bits != nil {
+		if b.ordSet[i-b.lo].bits != nil {
 			n++
 		}
 	}
 	dst = binary.AppendUvarint(dst, uint64(n))
 	for i := lo; i < hi && n > 0; i++ {
-		d := &b.ordSet[i]
+		d := &b.ordSet[i-b.lo]
 		if d.bits == nil {
 			continue
 		}
@@ -129,13 +129,13 @@ func encodeStore[T any](dst []byte, s *store[T], lo, hi int) []byte {
 	dst = binary.AppendUvarint(dst, uint64(s.sideW))
 	n := 0
 	for i := lo; i < hi; i++ {
-		if s.idx[i] != 0 {
+		if s.idx[i-int(s.base)] != 0 {
 			n++
 		}
 	}
 	dst = binary.AppendUvarint(dst, uint64(n))
 	for i := lo; i < hi; i++ {
-		if s.idx[i] == 0 {
+		if s.idx[i-int(s.base)] == 0 {
 			continue
 		}
 		accs, side := s.peekSide(int32(i))
@@ -249,9 +249,8 @@ func (b *Builder) mergePartial(p []byte) error {
 	if r.err != nil {
 		return r.err
 	}
-	nCust := len(b.cust.ids)
-	if lo < 0 || hi < lo || hi > nCust {
-		return fmt.Errorf("customers %d to %d of %d: %w", lo, hi, nCust, ErrPartial)
+	if lo < b.lo || hi < lo || hi > b.hi {
+		return fmt.Errorf("customers %d to %d, this builder's %d to %d: %w", lo, hi, b.lo, b.hi, ErrPartial)
 	}
 	for t := range b.seen {
 		v := r.bytes(1)
@@ -260,16 +259,16 @@ func (b *Builder) mergePartial(p []byte) error {
 	nk := len(b.g.cutoffs)
 	flags := r.bytes((hi - lo) * nk)
 	for i, v := range flags {
-		b.flags[lo*nk+i] |= v
+		b.flags[(lo-b.lo)*nk+i] |= v
 	}
-	mergeStoreBytes(r, &b.sess, nCust, nk, 0, lo, hi, (*sessAcc).merge, nil)
-	mergeStoreBytes(r, &b.ev, nCust, nk, nk*3*b.mixSlots(), lo, hi, (*evAcc).merge, b.mergeMix)
-	mergeStoreBytes(r, &b.tick, nCust, nk, 0, lo, hi, (*tickAcc).merge, nil)
-	mergeStoreBytes(r, &b.nps, nCust, nk, 0, lo, hi, (*npsAcc).merge, nil)
-	mergeStoreBytes(r, &b.ord, nCust, nk, 0, lo, hi, (*ordAcc).merge, nil)
+	mergeStoreBytes(r, &b.sess, b.lo, b.hi, nk, 0, lo, hi, (*sessAcc).merge, nil)
+	mergeStoreBytes(r, &b.ev, b.lo, b.hi, nk, nk*3*b.mixSlots(), lo, hi, (*evAcc).merge, b.mergeMix)
+	mergeStoreBytes(r, &b.tick, b.lo, b.hi, nk, 0, lo, hi, (*tickAcc).merge, nil)
+	mergeStoreBytes(r, &b.nps, b.lo, b.hi, nk, 0, lo, hi, (*npsAcc).merge, nil)
+	mergeStoreBytes(r, &b.ord, b.lo, b.hi, nk, 0, lo, hi, (*ordAcc).merge, nil)
 	n := int(r.uvarint())
 	if b.ord.idx != nil && b.ordSet == nil {
-		b.ordSet = make([]dayset, nCust)
+		b.ordSet = make([]dayset, b.hi-b.lo)
 	} else if b.ord.idx == nil && n > 0 {
 		r.fail()
 	}
@@ -289,10 +288,10 @@ func (b *Builder) mergePartial(p []byte) error {
 		for w := range d.bits {
 			d.bits[w] = binary.LittleEndian.Uint64(raw[8*w:])
 		}
-		if b.ordSet[i].bits == nil {
-			b.ordSet[i] = d
+		if b.ordSet[i-b.lo].bits == nil {
+			b.ordSet[i-b.lo] = d
 		} else {
-			b.ordSet[i].merge(&d)
+			b.ordSet[i-b.lo].merge(&d)
 		}
 	}
 	for t := range b.chanCount {
@@ -315,9 +314,9 @@ func (b *Builder) mergePartial(p []byte) error {
 }
 
 // mergeStoreBytes folds what encodeStore wrote into s, the store of a
-// fork whose side rows hold sideW values, with merge (and mergeSide for
-// the side rows), creating s if it has none yet.
-func mergeStoreBytes[T any](r *partialReader, s *store[T], nCust, nCut, sideW, lo, hi int, merge func(dst, src *T), mergeSide func(dst, src []uint16)) {
+// fork of the customers [bLo, bHi) whose side rows hold sideW values, with
+// merge (and mergeSide for the side rows), creating s if it has none yet.
+func mergeStoreBytes[T any](r *partialReader, s *store[T], bLo, bHi, nCut, sideW, lo, hi int, merge func(dst, src *T), mergeSide func(dst, src []uint16)) {
 	present := r.bytes(1)
 	if r.err != nil || present[0] == 0 {
 		return
@@ -327,7 +326,7 @@ func mergeStoreBytes[T any](r *partialReader, s *store[T], nCust, nCut, sideW, l
 		return
 	}
 	if s.idx == nil {
-		*s = newStore[T](nCust, nCut)
+		*s = newStore[T](bLo, bHi, nCut)
 		s.sideW = sideW
 	}
 	var zero T
@@ -345,7 +344,7 @@ func mergeStoreBytes[T any](r *partialReader, s *store[T], nCust, nCut, sideW, l
 			r.fail()
 			return
 		}
-		fresh := s.idx[i] == 0
+		fresh := s.idx[i-int(s.base)] == 0
 		dst, dside := s.getSide(int32(i))
 		if fresh {
 			copy(asBytes(dst), accs)
@@ -376,28 +375,28 @@ func (b *Builder) MergeRange(o *Builder, lo, hi int) error {
 	if o.spent || b.spent {
 		return ErrSpent
 	}
-	nCust := len(b.cust.ids)
-	if lo < 0 || hi < lo || hi > nCust {
-		return fmt.Errorf("customers %d to %d of %d: %w", lo, hi, nCust, ErrCutoffRange)
+	if lo < max(b.lo, o.lo) || hi < lo || hi > min(b.hi, o.hi) {
+		return fmt.Errorf("customers %d to %d, the builders' %d to %d and %d to %d: %w", lo, hi, b.lo, b.hi, o.lo, o.hi, ErrCutoffRange)
 	}
 	nk := len(b.g.cutoffs)
-	for i := lo * nk; i < hi*nk; i++ {
-		b.flags[i] |= o.flags[i]
+	dst, src := b.flags[(lo-b.lo)*nk:(hi-b.lo)*nk], o.flags[(lo-o.lo)*nk:(hi-o.lo)*nk]
+	for i := range dst {
+		dst[i] |= src[i]
 	}
 	for t := range b.seen {
 		b.seen[t] = b.seen[t] || o.seen[t]
 	}
-	mergeStoreRange(&b.sess, &o.sess, nCust, lo, hi, (*sessAcc).merge, nil)
-	mergeStoreRange(&b.ev, &o.ev, nCust, lo, hi, (*evAcc).merge, b.mergeMix)
-	mergeStoreRange(&b.tick, &o.tick, nCust, lo, hi, (*tickAcc).merge, nil)
-	mergeStoreRange(&b.nps, &o.nps, nCust, lo, hi, (*npsAcc).merge, nil)
-	mergeStoreRange(&b.ord, &o.ord, nCust, lo, hi, (*ordAcc).merge, nil)
+	mergeStoreRange(&b.sess, &o.sess, b.lo, b.hi, lo, hi, (*sessAcc).merge, nil)
+	mergeStoreRange(&b.ev, &o.ev, b.lo, b.hi, lo, hi, (*evAcc).merge, b.mergeMix)
+	mergeStoreRange(&b.tick, &o.tick, b.lo, b.hi, lo, hi, (*tickAcc).merge, nil)
+	mergeStoreRange(&b.nps, &o.nps, b.lo, b.hi, lo, hi, (*npsAcc).merge, nil)
+	mergeStoreRange(&b.ord, &o.ord, b.lo, b.hi, lo, hi, (*ordAcc).merge, nil)
 	if o.ordSet != nil {
 		if b.ordSet == nil {
-			b.ordSet = make([]dayset, nCust)
+			b.ordSet = make([]dayset, b.hi-b.lo)
 		}
 		for i := lo; i < hi; i++ {
-			b.ordSet[i].merge(&o.ordSet[i])
+			b.ordSet[i-b.lo].merge(&o.ordSet[i-o.lo])
 		}
 	}
 	for t := range b.chanCount {
@@ -406,19 +405,19 @@ func (b *Builder) MergeRange(o *Builder, lo, hi int) error {
 	return nil
 }
 
-// mergeStoreRange folds o's accumulators of customers [lo, hi) into s,
-// with merge (and mergeSide for the side rows), creating s if it has none
-// yet.
-func mergeStoreRange[T any](s, o *store[T], nCust, lo, hi int, merge func(dst, src *T), mergeSide func(dst, src []uint16)) {
+// mergeStoreRange folds o's accumulators of customers [lo, hi) into s, a
+// store of the customers [sLo, sHi), with merge (and mergeSide for the
+// side rows), creating s if it has none yet.
+func mergeStoreRange[T any](s, o *store[T], sLo, sHi, lo, hi int, merge func(dst, src *T), mergeSide func(dst, src []uint16)) {
 	if o.idx == nil {
 		return
 	}
 	if s.idx == nil {
-		*s = newStore[T](nCust, o.nCut)
+		*s = newStore[T](sLo, sHi, o.nCut)
 		s.sideW = o.sideW
 	}
 	for i := lo; i < hi; i++ {
-		if o.idx[i] == 0 {
+		if o.idx[i-int(o.base)] == 0 {
 			continue
 		}
 		src, sside := o.getSide(int32(i))

@@ -11,8 +11,11 @@ import (
 // in three ways (decoded into fresh forks and merged, decoded straight
 // into one fork with MergePartial, or taken from the live forks with
 // MergeRange, alternating with MergePartial), builds per range the rows of
-// one Builder fed everything; bytes that are not a partial of this builder
-// are refused.
+// one Builder fed everything; so do RangeForks, which hold one range
+// alone, merged in the same ways, then re-encoded and merged again (as a
+// combine's accumulator crosses processes);
+// bytes that are not a partial of this builder are refused, and so are
+// customers outside a RangeFork's range.
 func TestPartials(t *testing.T) {
 	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
 	h := randomHistory(5, 120, end, 600)
@@ -36,17 +39,21 @@ func TestPartials(t *testing.T) {
 	}
 	n := b.Customers()
 	cuts := []int{0, n / 3, n / 3, 2 * n / 3, n}
-	for _, mode := range []string{"decode and merge", "merge partial", "merge range"} {
+	for _, mode := range []string{"decode and merge", "merge partial", "merge range", "range fork", "range fork re-encoded"} {
+		ranged := mode == "range fork" || mode == "range fork re-encoded"
 		var rows int
 		for k := range testCutoffs {
 			for r := 0; r+1 < len(cuts); r++ {
 				lo, hi := cuts[r], cuts[r+1]
 				var merged *Builder
-				if mode != "decode and merge" {
+				switch {
+				case ranged:
+					merged = mustRangeFork(t, b, lo, hi)
+				case mode != "decode and merge":
 					merged = b.Fork()
 				}
 				for j := len(forks) - 1; j >= 0; j-- {
-					if mode == "merge range" && j%2 == 0 {
+					if (mode == "merge range" || ranged) && j%2 == 0 {
 						if err := merged.MergeRange(forks[j], lo, hi); err != nil {
 							t.Fatal(err)
 						}
@@ -70,6 +77,16 @@ func TestPartials(t *testing.T) {
 						merged = d
 					} else if err := merged.Merge(d); err != nil {
 						t.Fatal(err)
+					}
+				}
+				if mode == "range fork re-encoded" {
+					p, err := merged.EncodePartial(nil, lo, hi)
+					if err != nil {
+						t.Fatal(err)
+					}
+					merged = mustRangeFork(t, b, lo, hi)
+					if err := merged.MergePartial(p); err != nil {
+						t.Fatalf("%s: customers %d to %d: %v", mode, lo, hi, err)
 					}
 				}
 				got, err := merged.BuildRange(allTables, k, lo, hi)
@@ -133,6 +150,40 @@ func TestPartials(t *testing.T) {
 	if _, err := forks[1].EncodePartial(nil, 0, n+1); !errors.Is(err, ErrCutoffRange) {
 		t.Fatalf("EncodePartial past the customers: %v, want ErrCutoffRange", err)
 	}
+
+	lo, hi := n/3, 2*n/3
+	rf := mustRangeFork(t, b, lo, hi)
+	if err := rf.MergeRange(forks[1], 0, hi); !errors.Is(err, ErrCutoffRange) {
+		t.Fatalf("MergeRange into a RangeFork past its customers: %v, want ErrCutoffRange", err)
+	}
+	if err := rf.MergePartial(p); !errors.Is(err, ErrPartial) {
+		t.Fatalf("MergePartial into a RangeFork of every customer's partial: %v, want ErrPartial", err)
+	}
+	rf = mustRangeFork(t, b, lo, hi)
+	if _, err := rf.BuildRange(allTables, 0, 0, hi); !errors.Is(err, ErrCutoffRange) {
+		t.Fatalf("BuildRange of a RangeFork past its customers: %v, want ErrCutoffRange", err)
+	}
+	if _, err := rf.EncodePartial(nil, lo, hi+1); !errors.Is(err, ErrCutoffRange) {
+		t.Fatalf("EncodePartial of a RangeFork past its customers: %v, want ErrCutoffRange", err)
+	}
+	if err := rf.Merge(mustRangeFork(t, b, lo, hi+1)); !errors.Is(err, ErrNotFork) {
+		t.Fatalf("Merge of RangeForks of other ranges: %v, want ErrNotFork", err)
+	}
+	if err := b.Fork().Merge(mustRangeFork(t, b, lo, hi)); !errors.Is(err, ErrNotFork) {
+		t.Fatalf("Merge of a RangeFork into a Fork: %v, want ErrNotFork", err)
+	}
+	if _, err := b.RangeFork(lo, n+1); !errors.Is(err, ErrCutoffRange) {
+		t.Fatalf("RangeFork past the customers: %v, want ErrCutoffRange", err)
+	}
+}
+
+func mustRangeFork(t *testing.T, b *Builder, lo, hi int) *Builder {
+	t.Helper()
+	f, err := b.RangeFork(lo, hi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // alternate returns the rows of rows with an index of parity half.

@@ -83,7 +83,7 @@ func sessionColumns(rows []data.Session) *data.SessionColumns {
 func (b *Builder) addSessions(c *data.SessionColumns, idx []int32) (unknown int) {
 	b.seen[data.Sessions.Index()] = true
 	if b.sess.idx == nil && b.cust != nil {
-		b.sess = newStore[sessAcc](len(b.cust.ids), len(b.g.cutoffs))
+		b.sess = newStore[sessAcc](b.lo, b.hi, len(b.g.cutoffs))
 	}
 	g := &b.g
 	n := len(c.CustomerID)

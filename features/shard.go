@@ -52,9 +52,10 @@ func (b *Builder) ShareCatalog(shards []*Builder) error {
 	return nil
 }
 
-// owns reports whether b folds customer i.
+// owns reports whether b folds customer i: one of its range (RangeFork)
+// and, for a shard, of its share.
 func (b *Builder) owns(i int32) bool {
-	return b.shards <= 1 || int(i)%b.shards == b.shard
+	return int(i) >= b.lo && int(i) < b.hi && (b.shards <= 1 || int(i)%b.shards == b.shard)
 }
 
 // customer returns the index of the customer of row r, and whether b folds
@@ -144,7 +145,7 @@ func (b *Builder) JoinShards(shards []*Builder) error {
 		}
 	}
 	for w, o := range shards {
-		if o.cust != b.cust || o.shard != w || o.shards != len(shards) {
+		if o.cust != b.cust || o.shard != w || o.shards != len(shards) || o.lo != b.lo || o.hi != b.hi {
 			return ErrNotFork
 		}
 		if o.spent {
@@ -162,7 +163,7 @@ func (b *Builder) JoinShards(shards []*Builder) error {
 		for t := range b.chanCount {
 			b.chanCount[t].merge(&o.chanCount[t])
 		}
-		part := &Builder{}
+		part := &Builder{lo: o.lo, hi: o.hi}
 		for _, t := range tableFolds {
 			t.move(part, o)
 		}

@@ -11,7 +11,8 @@ const pageCustomers = 1024
 // with the rows.
 type store[T any] struct {
 	nCut  int
-	idx   []int32 // per customer: slot number + 1, 0 when none
+	base  int32   // the index of the first customer idx covers
+	idx   []int32 // per customer from base: slot number + 1, 0 when none
 	pages [][]T
 	used  int32
 	mem   *arena // owner of pages mapped off the heap (offheap.go)
@@ -22,8 +23,9 @@ type store[T any] struct {
 	side  [][]uint16
 }
 
-func newStore[T any](nCust, nCut int) store[T] {
-	return store[T]{nCut: nCut, idx: make([]int32, nCust)}
+// newStore returns an empty store of the customers [lo, hi).
+func newStore[T any](lo, hi, nCut int) store[T] {
+	return store[T]{nCut: nCut, base: int32(lo), idx: make([]int32, hi-lo)}
 }
 
 // get returns the nCut accumulators of customer i, allocating them.
@@ -35,11 +37,11 @@ func (s *store[T]) get(i int32) []T {
 // getSide returns the nCut accumulators of customer i and its side row
 // (nil when sideW is 0), allocating them.
 func (s *store[T]) getSide(i int32) ([]T, []uint16) {
-	slot := s.idx[i] - 1
+	slot := s.idx[i-s.base] - 1
 	if slot < 0 {
 		slot = s.used
 		s.used++
-		s.idx[i] = slot + 1
+		s.idx[i-s.base] = slot + 1
 		if int(slot)/pageCustomers >= len(s.pages) {
 			s.pages = append(s.pages, newPage[T](&s.mem, pageCustomers*s.nCut))
 			if s.sideW > 0 {
@@ -61,7 +63,7 @@ func (s *store[T]) getSide(i int32) ([]T, []uint16) {
 // peekSide is getSide for a customer with accumulators; nil, nil when it
 // has none.
 func (s *store[T]) peekSide(i int32) ([]T, []uint16) {
-	if s.idx == nil || s.idx[i] == 0 {
+	if s.idx == nil || s.idx[i-s.base] == 0 {
 		return nil, nil
 	}
 	return s.getSide(i)
@@ -69,7 +71,7 @@ func (s *store[T]) peekSide(i int32) ([]T, []uint16) {
 
 // peek returns the accumulators of customer i, or nil when it has none.
 func (s *store[T]) peek(i int32) []T {
-	if s.idx == nil || s.idx[i] == 0 {
+	if s.idx == nil || s.idx[i-s.base] == 0 {
 		return nil
 	}
 	return s.get(i)
@@ -102,12 +104,13 @@ func mergeOrMove[T any](s, o *store[T], merge func(dst, src *T)) (moved bool) {
 // mergeStore folds every accumulator of o into s, customer by customer in
 // index order, with merge.
 func mergeStore[T any](s, o *store[T], merge func(dst, src *T)) {
-	for i, v := range o.idx {
+	for j, v := range o.idx {
 		if v == 0 {
 			continue
 		}
-		src := o.get(int32(i))
-		dst := s.get(int32(i))
+		i := o.base + int32(j)
+		src := o.get(i)
+		dst := s.get(i)
 		for k := range src {
 			merge(&dst[k], &src[k])
 		}

@@ -51,7 +51,7 @@ func (b *Builder) AddSurveys(rows []data.Survey) (unknown int) {
 func (b *Builder) addSurveys(rows []data.Survey, idx []int32) (unknown int) {
 	b.seen[data.Surveys.Index()] = true
 	if b.nps.idx == nil && b.cust != nil {
-		b.nps = newStore[npsAcc](len(b.cust.ids), len(b.g.cutoffs))
+		b.nps = newStore[npsAcc](b.lo, b.hi, len(b.g.cutoffs))
 	}
 	g := &b.g
 	for r := range rows {

@@ -98,7 +98,7 @@ func (b *Builder) AddTickets(rows []data.Ticket) (unknown int) {
 func (b *Builder) addTickets(rows []data.Ticket, idx []int32) (unknown int) {
 	b.seen[data.Tickets.Index()] = true
 	if b.tick.idx == nil && b.cust != nil {
-		b.tick = newStore[tickAcc](len(b.cust.ids), len(b.g.cutoffs))
+		b.tick = newStore[tickAcc](b.lo, b.hi, len(b.g.cutoffs))
 	}
 	g := &b.g
 	for r := range rows {
