@@ -49,19 +49,20 @@ func init() {
 }
 
 // part is the accumulators of customers [lo, hi), in one of two forms: b,
-// a live Builder (a fork of the worker's base builder, whose other
-// customers do not count), as the fold emits it and the combine
-// accumulates it within a process; or raw, the bytes of
-// features.Builder.EncodePartial compressed with zstd, as the coder
-// carries it between processes and stages. The coder encodes a live part
-// only when the runner moves it (a shuffle), and a part is decoded only
-// into the accumulator it merges into: the combine holds one live Builder
-// per range, not the bytes of every merge.
+// a live Builder, as the fold emits it (a fork of the worker's base
+// builder, whose other customers do not count) and the combine
+// accumulates it within a process (a RangeFork of the range, whose memory
+// grows with the range's customers, not every customer's); or raw, the
+// bytes of features.Builder.EncodePartial compressed with zstd, as the
+// coder carries it between processes and stages. The coder encodes a live
+// part only when the runner moves it (a shuffle), and a part is decoded
+// only into the accumulator it merges into: the combine holds one live
+// RangeFork per range, not the bytes of every merge.
 type part struct {
 	lo, hi int
 	b      *features.Builder
 	raw    []byte
-	owned  bool // b is the combine's own accumulator, not a fold's fork
+	owned  bool // b is the combine's own accumulator (a RangeFork), not a fold's fork
 }
 
 var (
@@ -116,15 +117,20 @@ func (p part) mergeInto(acc *features.Builder) error {
 }
 
 // live returns p as the combine's own live accumulator: p itself when it
-// is one, else a fork of base holding p's accumulators.
+// is one, else a RangeFork of base for p's customers holding p's
+// accumulators. p must not be the empty accumulator.
 func (p part) live(base *features.Builder) (part, error) {
 	if p.owned {
 		return p, nil
 	}
-	acc := part{lo: p.lo, hi: p.hi, b: base.Fork(), owned: true}
 	if p.lo < 0 {
-		return acc, nil
+		return part{}, errors.New("a customer range without any fold")
 	}
+	rf, err := base.RangeFork(p.lo, p.hi)
+	if err != nil {
+		return part{}, err
+	}
+	acc := part{lo: p.lo, hi: p.hi, b: rf, owned: true}
 	if err := p.mergeInto(acc.b); err != nil {
 		return part{}, err
 	}
@@ -198,9 +204,10 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, part
 	return nil
 }
 
-// mergeFn merges the parts of one customer range into one live Builder
-// with MergeRange and MergePartial: exact in any grouping and order, as
-// the runner's combiner lifting needs.
+// mergeFn merges the parts of one customer range into one RangeFork with
+// MergeRange and MergePartial: exact in any grouping and order, as the
+// runner's combiner lifting needs. Its empty accumulator holds no
+// builder: the first part names the range.
 type mergeFn struct {
 	Plan []byte
 }
@@ -210,12 +217,8 @@ func (fn *mergeFn) base() (*features.Builder, error) {
 	return base, err
 }
 
-func (fn *mergeFn) CreateAccumulator() (part, error) {
-	base, err := fn.base()
-	if err != nil {
-		return part{}, err
-	}
-	return part{lo: -1, b: base.Fork(), owned: true}, nil
+func (fn *mergeFn) CreateAccumulator() part {
+	return part{lo: -1}
 }
 
 func (fn *mergeFn) AddInput(acc, in part) (part, error) {
@@ -223,11 +226,11 @@ func (fn *mergeFn) AddInput(acc, in part) (part, error) {
 	if err != nil {
 		return part{}, err
 	}
+	if acc.lo < 0 {
+		return in.live(base)
+	}
 	if acc, err = acc.live(base); err != nil {
 		return part{}, err
-	}
-	if acc.lo < 0 {
-		acc.lo, acc.hi = in.lo, in.hi
 	}
 	if acc.lo != in.lo || acc.hi != in.hi {
 		return part{}, fmt.Errorf("merge partials of customers %d to %d and %d to %d", acc.lo, acc.hi, in.lo, in.hi)
