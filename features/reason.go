@@ -186,6 +186,74 @@ const peerSample = 20001
 // typical value of each family column among the frame's active customers
 // (all customers when none is active).
 func NewExplainer(f *Frame, cfg ExplainConfig) (*Explainer, error) {
+	anyActive := slices.Contains(f.Status, Active)
+	rows := PeerCandidates(f, anyActive)
+	stride := PeerStride(len(rows))
+	var sample []int
+	for k := 0; k < len(rows); k += stride {
+		sample = append(sample, rows[k])
+	}
+	peer := PeerValues(f.Names, len(sample), func(r, j int) float64 { return f.At(sample[r], j) })
+	return NewExplainerPeers(f, cfg, peer)
+}
+
+// The typical values are read from a sample of the population's rows. A
+// frame that holds a piece of the population (a distributed run's
+// customer range) takes its share of the sample with PeerCandidates and
+// PeerStride; PeerValues of every piece's share gives the typical values
+// NewExplainer reads from the whole frame, and NewExplainerPeers explains
+// the piece's rows with them.
+
+// PeerCandidates returns the rows of f, in order, the typical values are
+// sampled from: the active customers' rows, or every row when anyActive
+// is false (no row of the population is active).
+func PeerCandidates(f *Frame, anyActive bool) []int {
+	var rows []int
+	for i, st := range f.Status {
+		if st == Active || !anyActive {
+			rows = append(rows, i)
+		}
+	}
+	return rows
+}
+
+// PeerStride returns the step through the population's n candidates
+// (PeerCandidates, in the population's row order) of the sample: the
+// candidates 0, stride, 2*stride and so on.
+func PeerStride(n int) int {
+	return max(1, (n+peerSample-1)/peerSample)
+}
+
+// PeerValues returns the typical value of each column of names from the
+// sampled rows, whose value of column j in the r-th row (0 <= r < rows,
+// in any order) is at(r, j): the median of the values that are not NaN,
+// for the columns of a reason family; NaN for the other columns and where
+// every value is NaN.
+func PeerValues(names []string, rows int, at func(r, j int) float64) []float64 {
+	peer := make([]float64, len(names))
+	vals := make([]float64, 0, rows)
+	for j, name := range names {
+		peer[j] = math.NaN()
+		if familyOf(name) == "" {
+			continue
+		}
+		vals = vals[:0]
+		for r := range rows {
+			if v := at(r, j); !math.IsNaN(v) {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) > 0 {
+			sort.Float64s(vals)
+			peer[j] = vals[len(vals)/2]
+		}
+	}
+	return peer
+}
+
+// NewExplainerPeers is NewExplainer with the typical values peer (from
+// PeerValues, one per column of f) instead of f's own.
+func NewExplainerPeers(f *Frame, cfg ExplainConfig, peer []float64) (*Explainer, error) {
 	switch cfg.Language {
 	case "":
 		cfg.Language = English
@@ -194,25 +262,13 @@ func NewExplainer(f *Frame, cfg ExplainConfig) (*Explainer, error) {
 		return nil, fmt.Errorf("reasons language %q: want en or pt", cfg.Language)
 	}
 	nc := len(f.Names)
-	e := &Explainer{f: f, cfg: cfg, family: make([]Family, nc), peer: make([]float64, nc),
+	if len(peer) != nc {
+		return nil, fmt.Errorf("%d typical values for %d columns", len(peer), nc)
+	}
+	e := &Explainer{f: f, cfg: cfg, family: make([]Family, nc), peer: slices.Clone(peer),
 		base: make([]string, nc), days: make([]int, nc), rules: make([]rule, nc), mainDays: f.mainDays()}
-	var rows []int
-	for i, st := range f.Status {
-		if st == Active {
-			rows = append(rows, i)
-		}
-	}
-	if len(rows) == 0 {
-		rows = make([]int, f.Rows())
-		for i := range rows {
-			rows[i] = i
-		}
-	}
-	stride := max(1, (len(rows)+peerSample-1)/peerSample)
-	vals := make([]float64, 0, len(rows)/stride+1)
 	for j, name := range f.Names {
 		e.family[j] = familyOf(name)
-		e.peer[j] = math.NaN()
 		if e.family[j] == "" {
 			continue
 		}
@@ -223,16 +279,6 @@ func NewExplainer(f *Frame, cfg ExplainConfig) (*Explainer, error) {
 			e.days[j] = 0 // the onboarding period and a monthly rate are no recent window
 		}
 		e.rules[j] = e.ruleFor(e.base[j])
-		vals = vals[:0]
-		for k := 0; k < len(rows); k += stride {
-			if v := f.At(rows[k], j); !math.IsNaN(v) {
-				vals = append(vals, v)
-			}
-		}
-		if len(vals) > 0 {
-			sort.Float64s(vals)
-			e.peer[j] = vals[len(vals)/2]
-		}
 	}
 	return e, nil
 }
