@@ -21,6 +21,7 @@ import (
 	"churn/internal/fsutil"
 	"churn/jobs/ingest"
 	"churn/jobs/trainset"
+	"churn/model"
 )
 
 // A distributed features job is `churn features` cut where an engine that
@@ -67,6 +68,9 @@ type FeaturesPlan struct {
 	Rows           map[data.Table]int64
 	Skipped        map[string]int64
 	Cleaned        map[string]int64
+	// Registry and Model name the model a distributed run scores with
+	// (Scorer); empty for a features job.
+	Registry, Model string
 }
 
 // PlanFeatures reads the customers table and learns the catalog as
@@ -421,11 +425,14 @@ func TempFeaturesDir(out, job string) string {
 // build for the frame where Run reads the dataset itself.
 
 // BuildFrame builds the frame of a distributed run from plan (the run's
-// cutoffs, the model's catalog): every customer's rows at every cutoff, in
-// the order Assemble gives them, with the result of every history file
-// (FoldFile). tmp is an empty folder inside the run's output folder for
-// what the engine hands back; RunDistributed removes it.
-type BuildFrame func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, []FileResult, error)
+// cutoffs, the model's catalog, the model it scores with): every
+// customer's rows at every cutoff, in the order Assemble gives them, the
+// scores of the rows at the run's cutoff in the same order (Scorer; nil
+// for the run to score them where it was launched), and the result of
+// every history file (FoldFile). tmp is an empty folder inside the run's
+// output folder for what the engine hands back; RunDistributed removes
+// it.
+type BuildFrame func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, *Scores, []FileResult, error)
 
 // RunDistributed is Run with the frame built by build. The scores, the
 // run folder and the summary are those of Run on the same inputs, config
@@ -444,6 +451,10 @@ func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildFrame) 
 		if err != nil {
 			return nil, err
 		}
+		if p.Model, err = promoted(cfg.Registry); err != nil {
+			return nil, err
+		}
+		p.Registry = cfg.Registry
 		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 			return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
 		}
@@ -452,7 +463,7 @@ func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildFrame) 
 			return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
 		}
 		defer os.RemoveAll(tmp)
-		frame, results, err := build(ctx, p, tmp)
+		frame, scores, results, err := build(ctx, p, tmp)
 		if err != nil {
 			return nil, err
 		}
@@ -467,7 +478,7 @@ func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildFrame) 
 		for i := range res.Inputs {
 			res.Inputs[i].SHA256 = sums[res.Inputs[i].Path]
 		}
-		res.Frame = frame
+		res.Frame, res.Scores = frame, scores
 		logBuilt(log, len(res.Inputs), frame.Rows(), frame, start)
 		return res, nil
 	})
@@ -502,4 +513,186 @@ func (p *FeaturesPlan) Assemble(ranges [][]*features.Frame) (*features.Frame, er
 		}
 	}
 	return trainset.ConcatFrames(all)
+}
+
+// promoted returns the version of the model promoted in registry, which
+// run has just loaded.
+func promoted(registry string) (string, error) {
+	reg, err := openRegistry(registry)
+	if err != nil {
+		return "", fmt.Errorf("registry %s: %w", registry, err)
+	}
+	defer reg.Close()
+	v, err := reg.Promoted()
+	if err != nil {
+		return "", fmt.Errorf("registry %s: %w", registry, err)
+	}
+	return v, nil
+}
+
+// A distributed run scores each customer range's rows at the run's cutoff
+// where they are built: the model's probabilities (Scorer.Score) and the
+// reasons, which read each feature's typical value over the whole
+// population. The typical values come from a sample of the population's
+// rows that each range takes its share of, knowing every range's counts:
+//
+//	counts[r] = PeerCountOf(r, f)          // per range
+//	share := PeerShare(r, f, counts)       // per range, every count at hand
+//	peer := Peers(f.Names, shares)         // once, every share at hand
+//	sc, err := scorer.Score(ctx, f, peer)  // per range
+//	all, err := ConcatScores(scores)       // in range order
+//
+// The scores are those Run gives the assembled frame: the same model, the
+// same typical values (features.NewExplainer's), the same reasons.
+
+// Scores are the probabilities and reasons of a run's rows, in the
+// frame's order, from the model version Model.
+type Scores struct {
+	Model   string
+	Prob    []float64
+	Reasons []string
+	Codes   []string
+}
+
+// forRun returns the scores of a run with the model version that has rows
+// rows: nil when s is nil (run scores them itself), an error when s is of
+// another model or another frame.
+func (s *Scores) forRun(version string, rows int) (prob []float64, reasons, codes []string, err error) {
+	if s == nil {
+		return nil, nil, nil, nil
+	}
+	if s.Model != version {
+		return nil, nil, nil, fmt.Errorf("the rows were scored with model %s, the run loaded %s: the promoted model changed during the run", s.Model, version)
+	}
+	if len(s.Prob) != rows || len(s.Reasons) != rows || len(s.Codes) != rows {
+		return nil, nil, nil, fmt.Errorf("%d scores for %d rows", len(s.Prob), rows)
+	}
+	return s.Prob, s.Reasons, s.Codes, nil
+}
+
+// ConcatScores joins the scores of consecutive customer ranges, in order.
+func ConcatScores(parts []*Scores) (*Scores, error) {
+	out := &Scores{}
+	for r, p := range parts {
+		if p == nil {
+			return nil, fmt.Errorf("no scores of range %d", r)
+		}
+		if r > 0 && p.Model != out.Model {
+			return nil, fmt.Errorf("range %d scored with model %s, range 0 with %s", r, p.Model, out.Model)
+		}
+		out.Model = p.Model
+		out.Prob = append(out.Prob, p.Prob...)
+		out.Reasons = append(out.Reasons, p.Reasons...)
+		out.Codes = append(out.Codes, p.Codes...)
+	}
+	return out, nil
+}
+
+// PeerCount is what one customer range's rows at the run's cutoff put
+// into the sample of the typical values: its rows and its active ones.
+type PeerCount struct {
+	Range, Rows, Active int
+}
+
+// PeerCountOf returns the count of f, the r-th range's rows at the run's
+// cutoff.
+func PeerCountOf(r int, f *features.Frame) PeerCount {
+	c := PeerCount{Range: r, Rows: f.Rows()}
+	for _, st := range f.Status {
+		if st == features.Active {
+			c.Active++
+		}
+	}
+	return c
+}
+
+// PeerShare returns the values (row-major, every column of f) of the rows
+// of f, the r-th range's rows at the run's cutoff, that the sample of the
+// typical values takes, given every range's count (in any order).
+func PeerShare(r int, f *features.Frame, counts []PeerCount) ([]float64, error) {
+	seen := make([]bool, len(counts))
+	anyActive := false
+	for _, c := range counts {
+		if c.Range < 0 || c.Range >= len(counts) || seen[c.Range] {
+			return nil, fmt.Errorf("peer counts: range %d twice or out of %d", c.Range, len(counts))
+		}
+		seen[c.Range] = true
+		anyActive = anyActive || c.Active > 0
+	}
+	if r < 0 || r >= len(counts) {
+		return nil, fmt.Errorf("peer counts of %d ranges, no range %d", len(counts), r)
+	}
+	total, before := 0, 0
+	for _, c := range counts {
+		n := c.Rows
+		if anyActive {
+			n = c.Active
+		}
+		total += n
+		if c.Range < r {
+			before += n
+		}
+	}
+	stride := features.PeerStride(total)
+	var x []float64
+	for k, i := range features.PeerCandidates(f, anyActive) {
+		if (before+k)%stride == 0 {
+			x = append(x, f.X[i*len(f.Names):(i+1)*len(f.Names)]...)
+		}
+	}
+	return x, nil
+}
+
+// Peers returns the typical value of each column of names from every
+// range's PeerShare.
+func Peers(names []string, shares [][]float64) []float64 {
+	var x []float64
+	for _, s := range shares {
+		x = append(x, s...)
+	}
+	nc := max(1, len(names))
+	return features.PeerValues(names, len(x)/nc, func(r, j int) float64 { return x[r*nc+j] })
+}
+
+// Scorer scores a distributed run's rows with the model the plan names,
+// as Run does. A worker loads it once and scores every range it is given.
+type Scorer struct {
+	clf   *model.Trained
+	cfg   Config
+	model string
+}
+
+// Scorer loads the plan's model from its registry.
+func (p *FeaturesPlan) Scorer() (*Scorer, error) {
+	if p.Model == "" {
+		return nil, errors.New("the plan names no model")
+	}
+	reg, err := openRegistry(p.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: %w", p.Registry, err)
+	}
+	defer reg.Close()
+	clf, _, err := reg.Load(p.Model)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", p.Model, err)
+	}
+	return &Scorer{clf: clf, cfg: p.Config, model: p.Model}, nil
+}
+
+// Score returns the probabilities and reasons of f's rows (one range's
+// rows at the run's cutoff) with the typical values peer (Peers).
+func (s *Scorer) Score(ctx context.Context, f *features.Frame, peer []float64) (*Scores, error) {
+	prob, err := predict(s.clf, f)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := features.NewExplainerPeers(f, explainConfig(&s.cfg), peer)
+	if err != nil {
+		return nil, err
+	}
+	reasons, codes, err := explainWith(ctx, s.clf, f, ex, &s.cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Scores{Model: s.model, Prob: prob, Reasons: reasons, Codes: codes}, nil
 }

@@ -3,6 +3,8 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -149,13 +151,15 @@ func sortRows(rows [][]string) {
 
 // inProcessFrame is a BuildFrame that runs a distributed run's steps in
 // this process: each history file folded by its own fork, merged per
-// customer range with MergeRange in reverse file order, each range built
-// with BuildRange, the ranges assembled.
-func inProcessFrame(ranges int) BuildFrame {
-	return func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, []FileResult, error) {
+// customer range into a RangeFork with MergeRange in reverse file order,
+// each range built with BuildRange, the ranges assembled; with score, the
+// rows at the run's cutoff scored per range as a worker does (PeerCountOf,
+// PeerShare, Peers, Scorer.Score, ConcatScores).
+func inProcessFrame(ranges int, score bool) BuildFrame {
+	return func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, *Scores, []FileResult, error) {
 		base, err := plan.Base(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		var forks []*features.Builder
 		var results []FileResult
@@ -163,25 +167,122 @@ func inProcessFrame(ranges int) BuildFrame {
 			fork := base.Fork()
 			res, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			forks, results = append(forks, fork), append(results, res)
 		}
 		perRange := make([][]*features.Frame, ranges)
+		counts := make([]PeerCount, ranges)
 		for r := range ranges {
 			lo, hi := plan.Range(r, ranges)
-			merged := base.Fork()
+			merged, err := base.RangeFork(lo, hi)
+			if err != nil {
+				return nil, nil, nil, err
+			}
 			for _, f := range slices.Backward(forks) {
 				if err := merged.MergeRange(f, lo, hi); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 			}
 			if perRange[r], err = plan.BuildRange(merged, lo, hi); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
+			counts[ranges-1-r] = PeerCountOf(r, perRange[r][len(plan.Cutoffs)-1])
 		}
 		f, err := plan.Assemble(perRange)
-		return f, results, err
+		if err != nil || !score {
+			return f, nil, results, err
+		}
+		shares := make([][]float64, ranges)
+		for r := range ranges {
+			if shares[r], err = PeerShare(r, perRange[r][len(plan.Cutoffs)-1], counts); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		peer := Peers(f.Names, shares)
+		sc, err := plan.Scorer()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		scores := make([]*Scores, ranges)
+		for r := range ranges {
+			if scores[r], err = sc.Score(ctx, perRange[r][len(plan.Cutoffs)-1], peer); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		all, err := ConcatScores(scores)
+		return f, all, results, err
+	}
+}
+
+// TestPeerShares: the typical values from the shares of customer ranges,
+// cut at random, are those of the whole population's sample, whether the
+// sample takes every candidate or every k-th, among active rows or, with
+// none active, every row; NaN values, an empty range and a one-row range
+// included.
+func TestPeerShares(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	names := []string{"core_events_7d", "sessions_30d", "plan", "days_since_core_event", "tickets_90d"}
+	for _, tc := range []struct {
+		rows   int
+		active float64
+	}{{1, 1}, {10, 0.5}, {5000, 0}, {45000, 0.9}, {70000, 0.3}, {70000, 0}} {
+		f := &features.Frame{Names: names}
+		for i := range tc.rows {
+			f.CustomerID = append(f.CustomerID, fmt.Sprintf("c%06d", i))
+			st := features.Churned
+			if rng.Float64() < tc.active {
+				st = features.Active
+			}
+			f.Status = append(f.Status, st)
+			for range names {
+				v := float64(rng.IntN(50))
+				if rng.IntN(10) == 0 {
+					v = math.NaN()
+				}
+				f.X = append(f.X, v)
+			}
+		}
+		anyActive := slices.Contains(f.Status, features.Active)
+		cand := features.PeerCandidates(f, anyActive)
+		stride := features.PeerStride(len(cand))
+		var sample []int
+		for k := 0; k < len(cand); k += stride {
+			sample = append(sample, cand[k])
+		}
+		want := features.PeerValues(names, len(sample), func(r, j int) float64 { return f.At(sample[r], j) })
+		for _, ranges := range []int{1, 2, 7} {
+			cuts := []int{0}
+			for range ranges - 1 {
+				cuts = append(cuts, rng.IntN(tc.rows+1))
+			}
+			cuts = append(cuts, tc.rows)
+			slices.Sort(cuts)
+			pieces := make([]*features.Frame, ranges)
+			counts := make([]PeerCount, ranges)
+			for r := range ranges {
+				lo, hi := cuts[r], cuts[r+1]
+				pieces[r] = &features.Frame{Names: names, CustomerID: f.CustomerID[lo:hi], Status: f.Status[lo:hi],
+					X: f.X[lo*len(names) : hi*len(names)]}
+				counts[(r+3)%ranges] = PeerCountOf(r, pieces[r])
+			}
+			shares := make([][]float64, ranges)
+			for r := range ranges {
+				var err error
+				if shares[r], err = PeerShare(r, pieces[r], counts); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := Peers(names, shares)
+			for j := range names {
+				if math.Float64bits(got[j]) != math.Float64bits(want[j]) {
+					t.Fatalf("%d rows, %d ranges (cuts %v), stride %d, %s: %v, want %v", tc.rows, ranges, cuts, stride, names[j], got[j], want[j])
+				}
+			}
+		}
+	}
+	if _, err := PeerShare(0, &features.Frame{}, []PeerCount{{Range: 0}, {Range: 0}}); err == nil {
+		t.Error("PeerShare with a range counted twice: no error")
 	}
 }
 
@@ -198,9 +299,15 @@ func TestRunDistributed(t *testing.T) {
 	if _, err := Train(ctx, cfg, env); err != nil {
 		t.Fatalf("train: %v", err)
 	}
-	var parts [2][]byte
-	var evals [2][]runs.Evaluation
-	for i, out := range []string{"single", "distributed"} {
+	builds := []struct {
+		name  string
+		build BuildFrame
+	}{{"single", nil}, {"distributed", inProcessFrame(3, false)}, {"distributed, scored per range", inProcessFrame(3, true)},
+		{"distributed, scored in 1 range", inProcessFrame(1, true)}, {"distributed, scored in 7 ranges", inProcessFrame(7, true)}}
+	parts := make([][]byte, len(builds))
+	evals := make([][]runs.Evaluation, len(builds))
+	for i, bd := range builds {
+		out := fmt.Sprintf("out%d", i)
 		c := cfg
 		c.Out = filepath.Join(t.TempDir(), out)
 		early := c
@@ -210,13 +317,13 @@ func TestRunDistributed(t *testing.T) {
 		}
 		var sum *RunSummary
 		var err error
-		if i == 0 {
+		if bd.build == nil {
 			sum, err = Run(ctx, c, env)
 		} else {
-			sum, err = RunDistributed(ctx, c, env, inProcessFrame(3))
+			sum, err = RunDistributed(ctx, c, env, bd.build)
 		}
 		if err != nil {
-			t.Fatalf("%s run: %v", out, err)
+			t.Fatalf("%s run: %v", bd.name, err)
 		}
 		if parts[i], err = os.ReadFile(filepath.Join(sum.Output, runs.PartFile)); err != nil {
 			t.Fatal(err)
@@ -227,13 +334,15 @@ func TestRunDistributed(t *testing.T) {
 		}
 		evals[i] = r.Manifest.Evaluations
 		if left, _ := filepath.Glob(filepath.Join(c.Out, ".tmp-*")); len(left) > 0 {
-			t.Errorf("%s run left %v", out, left)
+			t.Errorf("%s run left %v", bd.name, left)
 		}
 	}
-	if string(parts[0]) != string(parts[1]) {
-		t.Errorf("the distributed run's part file differs from Run's")
-	}
-	if len(evals[1]) != 1 || fmt.Sprint(evals[0]) != fmt.Sprint(evals[1]) {
-		t.Errorf("earlier run evaluated %v, Run %v", evals[1], evals[0])
+	for i, bd := range builds[1:] {
+		if string(parts[0]) != string(parts[i+1]) {
+			t.Errorf("%s: the run's part file differs from Run's", bd.name)
+		}
+		if len(evals[i+1]) != 1 || fmt.Sprint(evals[0]) != fmt.Sprint(evals[i+1]) {
+			t.Errorf("%s: earlier run evaluated %v, Run %v", bd.name, evals[i+1], evals[0])
+		}
 	}
 }

@@ -276,9 +276,15 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	timings["features_ms"] = time.Since(step).Milliseconds()
 
 	step = time.Now()
-	prob, err := predict(clf, f)
+	// A distributed run's rows come scored and explained by its workers.
+	prob, reasons, codes, err := ld.Scores.forRun(version, f.Rows())
 	if err != nil {
 		return nil, err
+	}
+	if prob == nil {
+		if prob, err = predict(clf, f); err != nil {
+			return nil, err
+		}
 	}
 	// The explanations file takes its SHAP values from the pass that
 	// gives the reasons.
@@ -308,7 +314,9 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		valueMS = time.Since(t0).Milliseconds()
 		drift = record.Drift(f, prob, meta, cfg.DriftThreshold)
 	}()
-	reasons, codes, err := explain(ctx, clf, f, &cfg, keep)
+	if reasons == nil || keep != nil {
+		reasons, codes, err = explain(ctx, clf, f, &cfg, keep)
+	}
 	<-side
 	if err != nil {
 		return nil, err

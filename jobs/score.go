@@ -60,13 +60,23 @@ type contributor interface {
 // worker that computed them, so that the explanations file takes them from
 // the same pass; blocks never share rows.
 func explain(ctx context.Context, c contributor, f *features.Frame, cfg *Config, keep func(lo int, eff []float64)) (reasons, codes []string, err error) {
-	ex, err := features.NewExplainer(f, features.ExplainConfig{
-		Language:          features.Language(cfg.Reasons.Language),
-		NegativeSentiment: cfg.Features.NegativeSentiment,
-	})
+	ex, err := features.NewExplainer(f, explainConfig(cfg))
 	if err != nil {
 		return nil, nil, err
 	}
+	return explainWith(ctx, c, f, ex, cfg, keep)
+}
+
+// explainConfig is the reasons' part of cfg.
+func explainConfig(cfg *Config) features.ExplainConfig {
+	return features.ExplainConfig{
+		Language:          features.Language(cfg.Reasons.Language),
+		NegativeSentiment: cfg.Features.NegativeSentiment,
+	}
+}
+
+// explainWith is explain with the explainer ex of f's rows.
+func explainWith(ctx context.Context, c contributor, f *features.Frame, ex *features.Explainer, cfg *Config, keep func(lo int, eff []float64)) (reasons, codes []string, err error) {
 	reasons, codes = make([]string, f.Rows()), make([]string, f.Rows())
 	cols := len(f.Names)
 	g, ctx := errgroup.WithContext(ctx)
