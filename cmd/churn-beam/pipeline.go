@@ -138,12 +138,17 @@ func (p part) live(base *features.Builder) (part, error) {
 }
 
 // worker is what a worker process derives from a plan once and shares
-// between its DoFns: the decoded plan and the frozen customer index.
+// between its DoFns: the decoded plan and the frozen customer index, and
+// for a run the model it scores with.
 type worker struct {
 	once sync.Once
 	plan *jobs.FeaturesPlan
 	base *features.Builder
 	err  error
+
+	scorerOnce sync.Once
+	scorer     *jobs.Scorer // the plan's model (scorerFor)
+	scorerErr  error
 }
 
 var workers = struct {
@@ -169,6 +174,28 @@ func workerFor(ctx context.Context, plan []byte) (*jobs.FeaturesPlan, *features.
 		}
 	})
 	return w.plan, w.base, w.err
+}
+
+// scorerFor returns the scorer of plan's bytes (the model the plan names),
+// loaded from the registry the first time a process needs it.
+func scorerFor(ctx context.Context, plan []byte) (*jobs.Scorer, error) {
+	key := sha256.Sum256(plan)
+	workers.Lock()
+	w := workers.m[key]
+	if w == nil {
+		w = &worker{}
+		workers.m[key] = w
+	}
+	workers.Unlock()
+	w.scorerOnce.Do(func() {
+		p, err := jobs.DecodeFeaturesPlan(plan)
+		if err != nil {
+			w.scorerErr = err
+			return
+		}
+		w.scorer, w.scorerErr = p.Scorer()
+	})
+	return w.scorer, w.scorerErr
 }
 
 // foldFn reads one history file (an index into the plan's Files; -1 for

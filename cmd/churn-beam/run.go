@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/gob"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +26,13 @@ import (
 )
 
 func init() {
-	register.DoFn4x1[context.Context, int, part, func(string), error](&frameFn{})
+	register.DoFn5x1[context.Context, int, part, func(int, []byte), func(string), error](&frameFn{})
+	register.Emitter2[int, []byte]()
+	register.DoFn4x1[int, []byte, func(*string) bool, func([]byte), error](&shareFn{})
+	register.Emitter1[[]byte]()
+	register.Iter1[[]byte]()
+	register.DoFn3x1[[]byte, func(*[]byte) bool, func([]byte), error](&peersFn{})
+	register.DoFn5x1[context.Context, int, []byte, func(*[]byte) bool, func(string), error](&scoreFn{})
 	register.DoFn4x1[context.Context, []byte, func(*string) bool, func(*string) bool, error](&resultsFn{})
 }
 
@@ -74,7 +82,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		cfg.AsOf = t
 	}
-	sum, err := jobs.RunDistributed(ctx, cfg, jobs.Env{Log: log, CodeVersion: codeVersion()}, func(ctx context.Context, plan *jobs.FeaturesPlan, tmp string) (*features.Frame, []jobs.FileResult, error) {
+	sum, err := jobs.RunDistributed(ctx, cfg, jobs.Env{Log: log, CodeVersion: codeVersion()}, func(ctx context.Context, plan *jobs.FeaturesPlan, tmp string) (*features.Frame, *jobs.Scores, []jobs.FileResult, error) {
 		return runFrames(ctx, plan, tmp, *ranges, log)
 	})
 	if err != nil {
@@ -97,50 +105,70 @@ func override[T comparable](set map[string]bool, name string, dst *T, v T) {
 	}
 }
 
-// runFrames runs the features pipeline of a run on the runner the Beam
-// options select (Prism when none) and returns the frame of every
-// customer at the plan's cutoffs, with what reading each history file
-// found. The ranges' frames pass through tmp, a folder every worker and
-// this process reach.
-func runFrames(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges int, log zerolog.Logger) (*features.Frame, []jobs.FileResult, error) {
+// runFrames runs the pipeline of a run on the runner the Beam options
+// select (Prism when none) and returns the frame of every customer at the
+// plan's cutoffs, the scores and reasons of the rows at the run's cutoff,
+// and what reading each history file found. The ranges' frames and scores
+// pass through tmp, a folder every worker and this process reach.
+func runFrames(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges int, log zerolog.Logger) (*features.Frame, *jobs.Scores, []jobs.FileResult, error) {
 	if ranges == 0 {
 		ranges = max(1, (plan.Customers+rangeCustomers-1)/rangeCustomers)
 	}
 	ranges = max(1, min(ranges, plan.Customers))
 	p, err := framesPipeline(plan, tmp, ranges)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	log.Info().Int("files", len(plan.Files)+len(plan.CustomerFiles)).Int("customers", plan.Customers).
-		Int("ranges", ranges).Msg("pipeline submitted")
+		Int("ranges", ranges).Str("model_version", plan.Model).Msg("pipeline submitted")
 	if *runners.Runner == "" {
 		*runners.Runner = "prism"
 	}
 	began := time.Now()
 	if _, err := beamx.RunWithMetrics(ctx, p); err != nil {
-		return nil, nil, fmt.Errorf("pipeline: %w", err)
+		return nil, nil, nil, fmt.Errorf("pipeline: %w", err)
 	}
 	results, err := readResults(tmp)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	perRange := make([][]*features.Frame, ranges)
+	scores := make([]*jobs.Scores, ranges)
 	for r := range perRange {
-		if perRange[r], err = readFrames(filepath.Join(tmp, frameFile(r))); err != nil {
-			return nil, nil, err
+		sc, err := readScored(filepath.Join(tmp, frameFile(r)))
+		if err != nil {
+			return nil, nil, nil, err
 		}
+		perRange[r], scores[r] = sc.Frames, sc.Scores
 	}
 	f, err := plan.Assemble(perRange)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	log.Info().Int("rows", f.Rows()).Int64("duration_ms", time.Since(began).Milliseconds()).Msg("features of the run built")
-	return f, results, nil
+	all, err := jobs.ConcatScores(scores)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	log.Info().Int("rows", f.Rows()).Int64("duration_ms", time.Since(began).Milliseconds()).Msg("features of the run built and scored")
+	return f, all, results, nil
 }
 
-// framesPipeline returns the pipeline that builds the frames of a run's
-// plan, in ranges customer ranges, into the folder tmp: frame-RRRRR per
-// range (frameFn) and, once all are written, results.json.
+// The pipeline of a run:
+//
+//	fold and combine per range (foldAndMerge, as for features)
+//	  -> frameFn: the range's rows at every cutoff, and its PeerCount
+//	  -> shareFn (every count as a side input): the range's share of the
+//	     sample of the typical values
+//	  -> peersFn (once, every share as a side input): the typical values
+//	  -> scoreFn (the typical values as a side input; the model loaded
+//	     once per worker process, in Setup): the range's rows at the run's
+//	     cutoff scored and explained, written with its frames to tmp
+//	  -> resultsFn (once, every written range and read result as side
+//	     inputs): results.json
+
+// framesPipeline returns the pipeline of a run's plan, in ranges customer
+// ranges, that writes into the folder tmp frame-RRRRR per range (scoreFn)
+// and, once all are written, results.json.
 func framesPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipeline, error) {
 	enc, err := plan.Encode()
 	if err != nil {
@@ -148,25 +176,54 @@ func framesPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipe
 	}
 	p, s := beam.NewPipelineWithRoot()
 	merged, results := foldAndMerge(s, plan, enc, ranges)
-	frames := beam.ParDo(s, &frameFn{Plan: enc, Tmp: tmp}, merged)
+	frames, counts := beam.ParDo2(s, &frameFn{Plan: enc}, merged)
+	shares := beam.ParDo(s, &shareFn{}, frames, beam.SideInput{Input: counts})
+	peers := beam.ParDo(s, &peersFn{}, beam.Impulse(s), beam.SideInput{Input: shares})
+	written := beam.ParDo(s, &scoreFn{Plan: enc, Tmp: tmp}, frames, beam.SideInput{Input: peers})
 	beam.ParDo0(s, &resultsFn{Tmp: tmp, Ranges: ranges}, beam.Impulse(s),
-		beam.SideInput{Input: frames}, beam.SideInput{Input: results})
+		beam.SideInput{Input: written}, beam.SideInput{Input: results})
 	return p, nil
 }
 
-// frameFile is the file of the r-th range's frames.
+// frameFile is the file of the r-th range's frames and scores.
 func frameFile(r int) string { return fmt.Sprintf("frame-%05d", r) }
 
-// frameFn builds the rows of one customer range at every cutoff of the
-// plan (jobs.FeaturesPlan.BuildRange) and writes them to the folder Tmp,
-// gob-encoded and compressed with zstd, as frameFile(r), whole or not at
-// all; it emits the file's name.
-type frameFn struct {
-	Plan []byte
-	Tmp  string
+// encodeGob returns v gob-encoded and compressed with zstd.
+func encodeGob(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(v); err != nil {
+		return nil, err
+	}
+	return zenc.EncodeAll(buf.Bytes(), nil), nil
 }
 
-func (fn *frameFn) ProcessElement(ctx context.Context, r int, p part, emit func(string)) error {
+// decodeGob reads the bytes of encodeGob into v.
+func decodeGob(b []byte, v any) error {
+	raw, err := zdec.DecodeAll(b, nil)
+	if err != nil {
+		return err
+	}
+	return gob.NewDecoder(bytes.NewReader(raw)).Decode(v)
+}
+
+// rangeFrames is one range's rows at every cutoff of the plan.
+type rangeFrames struct {
+	Range  int
+	Frames []*features.Frame
+}
+
+// last returns the rows at the run's cutoff.
+func (rf *rangeFrames) last() *features.Frame { return rf.Frames[len(rf.Frames)-1] }
+
+// frameFn builds the rows of one customer range at every cutoff of the
+// plan (jobs.FeaturesPlan.BuildRange) and emits them (encodeGob of a
+// rangeFrames) keyed by range, with the PeerCount of the rows at the
+// run's cutoff as JSON.
+type frameFn struct {
+	Plan []byte
+}
+
+func (fn *frameFn) ProcessElement(ctx context.Context, r int, p part, emit func(int, []byte), count func(string)) error {
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
@@ -174,25 +231,155 @@ func (fn *frameFn) ProcessElement(ctx context.Context, r int, p part, emit func(
 	if p, err = p.live(base); err != nil {
 		return err
 	}
-	frames, err := plan.BuildRange(p.b, p.lo, p.hi)
+	rf := &rangeFrames{Range: r}
+	if rf.Frames, err = plan.BuildRange(p.b, p.lo, p.hi); err != nil {
+		return err
+	}
+	b, err := encodeGob(rf)
+	if err != nil {
+		return fmt.Errorf("encode frames of customers %d to %d: %w", p.lo, p.hi, err)
+	}
+	c, err := json.Marshal(jobs.PeerCountOf(r, rf.last()))
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(frames); err != nil {
-		return fmt.Errorf("encode frames of customers %d to %d: %w", p.lo, p.hi, err)
+	emit(r, b)
+	count(string(c))
+	return nil
+}
+
+// readFrames decodes a range's frames as frameFn emits them.
+func readFrames(b []byte) (*rangeFrames, error) {
+	rf := &rangeFrames{}
+	if err := decodeGob(b, rf); err != nil {
+		return nil, fmt.Errorf("decode frames: %w", err)
+	}
+	if len(rf.Frames) == 0 {
+		return nil, fmt.Errorf("decode frames: range %d has no frames", rf.Range)
+	}
+	return rf, nil
+}
+
+// peerShare is one range's share of the sample of the typical values.
+type peerShare struct {
+	Names []string
+	X     []float64
+}
+
+// shareFn emits the range's share of the sample (jobs.PeerShare), given
+// every range's PeerCount.
+type shareFn struct{}
+
+func (fn *shareFn) ProcessElement(r int, b []byte, counts func(*string) bool, emit func([]byte)) error {
+	rf, err := readFrames(b)
+	if err != nil {
+		return err
+	}
+	var all []jobs.PeerCount
+	var s string
+	for counts(&s) {
+		var c jobs.PeerCount
+		if err := json.Unmarshal([]byte(s), &c); err != nil {
+			return err
+		}
+		all = append(all, c)
+	}
+	x, err := jobs.PeerShare(r, rf.last(), all)
+	if err != nil {
+		return err
+	}
+	out, err := encodeGob(peerShare{Names: rf.last().Names, X: x})
+	if err != nil {
+		return err
+	}
+	emit(out)
+	return nil
+}
+
+// peersFn runs once, with every range's share: it emits the typical
+// values (jobs.Peers), encodeGob of []float64.
+type peersFn struct{}
+
+func (fn *peersFn) ProcessElement(_ []byte, shares func(*[]byte) bool, emit func([]byte)) error {
+	var names []string
+	var xs [][]float64
+	var b []byte
+	for shares(&b) {
+		var sh peerShare
+		if err := decodeGob(b, &sh); err != nil {
+			return fmt.Errorf("decode a share of the typical values: %w", err)
+		}
+		if names != nil && !slices.Equal(names, sh.Names) {
+			return errors.New("the ranges' frames have different columns")
+		}
+		names = sh.Names
+		xs = append(xs, sh.X)
+	}
+	out, err := encodeGob(jobs.Peers(names, xs))
+	if err != nil {
+		return err
+	}
+	emit(out)
+	return nil
+}
+
+// scored is what scoreFn writes for a range: its frames and the scores of
+// its rows at the run's cutoff.
+type scored struct {
+	Frames []*features.Frame
+	Scores *jobs.Scores
+}
+
+// scoreFn scores and explains the rows of one range at the run's cutoff
+// with the plan's model and the typical values, and writes the range's
+// frames and scores (encodeGob of scored) to the folder Tmp as
+// frameFile(r), whole or not at all; it emits the file's name. Setup
+// loads the model, once per worker process.
+type scoreFn struct {
+	Plan []byte
+	Tmp  string
+
+	scorer *jobs.Scorer
+}
+
+func (fn *scoreFn) Setup(ctx context.Context) error {
+	var err error
+	fn.scorer, err = scorerFor(ctx, fn.Plan)
+	return err
+}
+
+func (fn *scoreFn) ProcessElement(ctx context.Context, r int, b []byte, peers func(*[]byte) bool, emit func(string)) error {
+	rf, err := readFrames(b)
+	if err != nil {
+		return err
+	}
+	var pb []byte
+	if !peers(&pb) {
+		return errors.New("no typical values")
+	}
+	var peer []float64
+	if err := decodeGob(pb, &peer); err != nil {
+		return fmt.Errorf("decode the typical values: %w", err)
+	}
+	sc, err := fn.scorer.Score(ctx, rf.last(), peer)
+	if err != nil {
+		return fmt.Errorf("score range %d: %w", r, err)
+	}
+	out, err := encodeGob(scored{Frames: rf.Frames, Scores: sc})
+	if err != nil {
+		return fmt.Errorf("encode range %d: %w", r, err)
 	}
 	name := frameFile(r)
-	if err := writeWhole(filepath.Join(fn.Tmp, name), zenc.EncodeAll(buf.Bytes(), nil)); err != nil {
+	if err := writeWhole(filepath.Join(fn.Tmp, name), out); err != nil {
 		return err
 	}
 	emit(name)
 	return nil
 }
 
-// resultsFn runs once, after every range's frames are written: it checks
-// that every range wrote its file and writes the read results of every
-// history file to results.json in Tmp.
+// resultsFn runs once, after every range is written: it checks that every
+// range wrote its file and writes the read results of every history file
+// to results.json in Tmp.
 type resultsFn struct {
 	Tmp    string
 	Ranges int
@@ -255,19 +442,15 @@ func readResults(tmp string) ([]jobs.FileResult, error) {
 	return res, nil
 }
 
-// readFrames reads the frames frameFn wrote to path.
-func readFrames(path string) ([]*features.Frame, error) {
+// readScored reads what scoreFn wrote to path.
+func readScored(path string) (*scored, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline finished without its frames: %w", err)
 	}
-	raw, err := zdec.DecodeAll(b, nil)
-	if err != nil {
+	sc := &scored{}
+	if err := decodeGob(b, sc); err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	var frames []*features.Frame
-	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&frames); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return frames, nil
+	return sc, nil
 }
