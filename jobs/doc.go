@@ -64,20 +64,25 @@
 // where the job starts; every worker freezes the same customer index
 // (Base), folds one history file into a fork (FoldFile, the same reader and
 // bad-row policy), and sends the fork's accumulators per customer range as
-// bytes (features.Builder.EncodePartial) or merges them into a live
-// fork per range (Builder.MergeRange, Builder.MergePartial); each range's
+// bytes (features.Builder.EncodePartial) or merges them into a
+// RangeFork per range, which holds that range's customers alone
+// (Builder.MergeRange, Builder.MergePartial); each range's
 // rows are written as one Parquet part (WriteRange), and Check and
 // CommitFeatures apply the bad-row limit, write the manifest and make the
 // folder appear by rename. The rows are those of Features; only their
 // order differs.
 //
-// RunDistributed is Run with the one step that reads the dataset handed
-// to such an engine (a BuildFrame): it plans the run's cutoffs with the
-// model's catalog, the engine builds each range's frames (BuildRange),
-// and Assemble joins them in the order loadFrame gives; everything else,
-// the steps over all customers included (value fits, thresholds, tiers,
-// reasons, drift, the earlier run's evaluation), is Run's own code, so
-// the run folder is Run's.
+// RunDistributed is Run with the one step that reads and scores the
+// dataset handed to such an engine (a BuildFrame): it plans the run's
+// cutoffs with the model's catalog and names the promoted model; the
+// engine builds each range's frames (BuildRange) and scores each range's
+// rows at the run's cutoff (Scorer.Score: the model's probabilities, and
+// the reasons with the population's typical values, from every range's
+// share of their sample: PeerCountOf, PeerShare, Peers), and Assemble and
+// ConcatScores join them in the order loadFrame gives. The steps that need
+// every customer's row at once (value fits, thresholds, tiers, drift, the
+// earlier run's evaluation, the top list, the one part file in customer
+// order) are Run's own code, so the run folder is Run's.
 //
 // # The nightly run
 //

@@ -47,10 +47,11 @@ succeeds. The rows and values are those of ` + "`churn features`" + ` on the sam
 
 run is ` + "`churn run`" + ` (same flags, config, checks, lock, output folder
 OUT/as_of=DATE/ and exit codes) whose features come from the same
-pipeline: the ranges' rows travel back, through a hidden folder in OUT,
-to where the job was launched, which scores them with the promoted model
-exactly as ` + "`churn run`" + ` does and writes the run. The scores are those of
-` + "`churn run`" + ` on the same inputs and model.
+pipeline, which also scores and explains each range's rows with the
+promoted model (loaded once per worker); the rows and scores travel back,
+through a hidden folder in OUT, to where the job was launched, which
+values, segments and writes the run with ` + "`churn run`" + `'s code. The scores are
+those of ` + "`churn run`" + ` on the same inputs and model.
 
 Beam options select the runner: --runner=prism (the default: in-process),
 --runner=universal --endpoint=HOST:PORT --environment_type=LOOPBACK (a

@@ -37,14 +37,15 @@ func init() {
 }
 
 // cmdRun is `churn run` (jobs.RunDistributed: the same checks, lock,
-// model, scoring, value, run folder, metrics and summary) with the
-// features built by the Beam pipeline of runFrames. The steps that need
-// every customer at once (the value models' fits, such as BG/NBD over all
-// non-contractual customers; the risk thresholds and value tiers, which
-// are quantiles and means over the population; the reasons' typical
-// values; drift; the earlier run's evaluation) run where the job was
-// launched, on the assembled frame, with churn run's own code: the frame
-// of every customer is held there, as churn run holds it.
+// model, value, run folder, metrics and summary) with the features built,
+// scored and explained by the Beam pipeline of runFrames. The steps that
+// need every customer's row at once (the value models' fits, such as
+// BG/NBD over all non-contractual customers; the risk thresholds and value
+// tiers, which are quantiles and means over the population; drift; the
+// earlier run's evaluation; the one part file, in customer order) run
+// where the job was launched, on the assembled frame and scores, with
+// churn run's own code: the frame of every customer is held there, as
+// churn run holds it.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs, def := newFlags("run", &c), jobs.DefaultConfig()
