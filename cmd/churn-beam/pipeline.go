@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -199,13 +198,6 @@ func scorerFor(ctx context.Context, plan []byte) (*jobs.Scorer, error) {
 	return w.scorer, w.scorerErr
 }
 
-// foldSlots bounds the files a worker process folds at once to its CPUs:
-// a runner may hand a worker many bundles at once, and each fold holds a
-// fork with the accumulators of the file's customers until it has been
-// emitted to every range. Folding is CPU-bound, so more at once gains no
-// speed, only memory.
-var foldSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
-
 // foldFn reads one history file (an index into the plan's Files; -1 for
 // none, when the dataset has no history file) into a fork and emits its
 // accumulators for every customer range, so that every range has an
@@ -220,12 +212,6 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, part
 	if err != nil {
 		return err
 	}
-	select {
-	case foldSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-foldSlots }()
 	fork := base.Fork()
 	if k >= 0 {
 		res, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
