@@ -61,6 +61,32 @@ type Frame struct {
 // Rows returns the number of rows.
 func (f *Frame) Rows() int { return len(f.CustomerID) }
 
+// Select returns a frame of the given rows of f, in that order, with f's
+// names, families and catalog; the row values are copies.
+func (f *Frame) Select(rows []int) *Frame {
+	cols := len(f.Names)
+	out := &Frame{Names: f.Names, Families: f.Families, Catalog: f.Catalog, X: make([]float64, 0, len(rows)*cols)}
+	for _, i := range rows {
+		out.CustomerID = append(out.CustomerID, f.CustomerID[i])
+		out.Cutoff = append(out.Cutoff, f.Cutoff[i])
+		out.X = append(out.X, f.X[i*cols:(i+1)*cols]...)
+		out.Label = append(out.Label, f.Label[i])
+		out.Status = append(out.Status, f.Status[i])
+		out.Plan = append(out.Plan, f.Plan[i])
+		out.Region = append(out.Region, f.Region[i])
+		out.Contractual = append(out.Contractual, f.Contractual[i])
+		out.SignupAt = append(out.SignupAt, f.SignupAt[i])
+		out.CancelledAt = append(out.CancelledAt, f.CancelledAt[i])
+		out.RFMx = append(out.RFMx, f.RFMx[i])
+		out.RFMtx = append(out.RFMtx, f.RFMtx[i])
+		out.RFMT = append(out.RFMT, f.RFMT[i])
+		out.MeanRepeat = append(out.MeanRepeat, f.MeanRepeat[i])
+		out.SpendRate = append(out.SpendRate, f.SpendRate[i])
+		out.Margin = append(out.Margin, f.Margin[i])
+	}
+	return out
+}
+
 // Col returns the index of the named feature column, or -1.
 func (f *Frame) Col(name string) int {
 	for i, n := range f.Names {

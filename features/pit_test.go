@@ -697,7 +697,7 @@ func TestBuildLabelled(t *testing.T) {
 					t.Errorf("CustomersAt(%d) = %d, want %d", k, n, perCutoff[c])
 				}
 			}
-			want := pick(all, keep)
+			want := all.Select(keep)
 			if err := sameX(want, got); err != nil {
 				t.Fatal(err)
 			}
@@ -716,29 +716,4 @@ func TestBuildLabelled(t *testing.T) {
 			}
 		})
 	}
-}
-
-// pick returns the rows of f in the order of rows.
-func pick(f *Frame, rows []int) *Frame {
-	n := len(f.Names)
-	out := &Frame{Names: f.Names}
-	for _, i := range rows {
-		out.CustomerID = append(out.CustomerID, f.CustomerID[i])
-		out.Cutoff = append(out.Cutoff, f.Cutoff[i])
-		out.X = append(out.X, f.X[i*n:(i+1)*n]...)
-		out.Label = append(out.Label, f.Label[i])
-		out.Status = append(out.Status, f.Status[i])
-		out.Plan = append(out.Plan, f.Plan[i])
-		out.Region = append(out.Region, f.Region[i])
-		out.Contractual = append(out.Contractual, f.Contractual[i])
-		out.SignupAt = append(out.SignupAt, f.SignupAt[i])
-		out.CancelledAt = append(out.CancelledAt, f.CancelledAt[i])
-		out.RFMx = append(out.RFMx, f.RFMx[i])
-		out.RFMtx = append(out.RFMtx, f.RFMtx[i])
-		out.RFMT = append(out.RFMT, f.RFMT[i])
-		out.MeanRepeat = append(out.MeanRepeat, f.MeanRepeat[i])
-		out.SpendRate = append(out.SpendRate, f.SpendRate[i])
-		out.Margin = append(out.Margin, f.Margin[i])
-	}
-	return out
 }

@@ -261,8 +261,8 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	f := ld.Frame
 	var evaluations []runs.Evaluation
 	if evaluate {
-		f = trainset.SelectRows(ld.Frame, trainset.RowsAt(ld.Frame, cutoff))
-		ev, err := record.EvaluateEarlier(cfg.Out, prevDay, trainset.SelectRows(ld.Frame, trainset.RowsAt(ld.Frame, prevCut.UnixNano())))
+		f = ld.Frame.Select(trainset.RowsAt(ld.Frame, cutoff))
+		ev, err := record.EvaluateEarlier(cfg.Out, prevDay, ld.Frame.Select(trainset.RowsAt(ld.Frame, prevCut.UnixNano())))
 		if err != nil {
 			log.Warn().Err(err).Str("earlier_run", prevDay).Msg("earlier run not evaluated")
 		} else {

@@ -14,8 +14,8 @@
 // activity). Fingerprint hashes the inputs' checksums and the config: the
 // same fingerprint means the same training data.
 //
-// SelectRows, CutoffRows and RowsAt take the rows of one cutoff (or any
-// rows) out of a frame built for many; ConcatFrames joins frames with the
+// CutoffRows and RowsAt take the rows of one cutoff out of a frame built
+// for many (features.Frame.Select any rows); ConcatFrames joins frames with the
 // same feature columns.
 //
 // StratifiedFolds, SplitInner, MatrixRows, Pick and MeanStd are the

@@ -7,38 +7,13 @@ import (
 	"churn/features"
 )
 
-// SelectRows returns a frame of the given rows of f, in that order.
-func SelectRows(f *features.Frame, rows []int) *features.Frame {
-	cols := len(f.Names)
-	out := &features.Frame{Names: f.Names, Families: f.Families, Catalog: f.Catalog, X: make([]float64, 0, len(rows)*cols)}
-	for _, i := range rows {
-		out.CustomerID = append(out.CustomerID, f.CustomerID[i])
-		out.Cutoff = append(out.Cutoff, f.Cutoff[i])
-		out.X = append(out.X, f.X[i*cols:(i+1)*cols]...)
-		out.Label = append(out.Label, f.Label[i])
-		out.Status = append(out.Status, f.Status[i])
-		out.Plan = append(out.Plan, f.Plan[i])
-		out.Region = append(out.Region, f.Region[i])
-		out.Contractual = append(out.Contractual, f.Contractual[i])
-		out.SignupAt = append(out.SignupAt, f.SignupAt[i])
-		out.CancelledAt = append(out.CancelledAt, f.CancelledAt[i])
-		out.RFMx = append(out.RFMx, f.RFMx[i])
-		out.RFMtx = append(out.RFMtx, f.RFMtx[i])
-		out.RFMT = append(out.RFMT, f.RFMT[i])
-		out.MeanRepeat = append(out.MeanRepeat, f.MeanRepeat[i])
-		out.SpendRate = append(out.SpendRate, f.SpendRate[i])
-		out.Margin = append(out.Margin, f.Margin[i])
-	}
-	return out
-}
-
 // CutoffRows returns the rows of f at one cutoff: a frame sharing f's
 // memory when they are one run of rows, as a build in cutoff order leaves
 // them, else a copy.
 func CutoffRows(f *features.Frame, cutoff int64) *features.Frame {
 	rows := RowsAt(f, cutoff)
 	if len(rows) == 0 || rows[len(rows)-1]-rows[0] != len(rows)-1 {
-		return SelectRows(f, rows)
+		return f.Select(rows)
 	}
 	lo, hi := rows[0], rows[len(rows)-1]+1
 	cols := len(f.Names)

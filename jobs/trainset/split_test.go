@@ -162,7 +162,7 @@ func TestSplitLabelledAlone(t *testing.T) {
 				keep = append(keep, i)
 			}
 		}
-		labelled := SelectRows(whole, keep)
+		labelled := whole.Select(keep)
 		want, wantSums, err := ByTime(whole, built, cutoffs, window, seed)
 		if err != nil {
 			t.Fatal(err)
