@@ -156,17 +156,23 @@ var workers = struct {
 	m map[[32]byte]*worker
 }{m: map[[32]byte]*worker{}}
 
-// workerFor returns the plan and frozen base builder of plan's bytes,
-// reading the customers table the first time a process needs them.
-func workerFor(ctx context.Context, plan []byte) (*jobs.FeaturesPlan, *features.Builder, error) {
+// workerOf returns the process's worker of plan's bytes, made on first use.
+func workerOf(plan []byte) *worker {
 	key := sha256.Sum256(plan)
 	workers.Lock()
+	defer workers.Unlock()
 	w := workers.m[key]
 	if w == nil {
 		w = &worker{}
 		workers.m[key] = w
 	}
-	workers.Unlock()
+	return w
+}
+
+// workerFor returns the plan and frozen base builder of plan's bytes,
+// reading the customers table the first time a process needs them.
+func workerFor(ctx context.Context, plan []byte) (*jobs.FeaturesPlan, *features.Builder, error) {
+	w := workerOf(plan)
 	w.once.Do(func() {
 		w.plan, w.err = jobs.DecodeFeaturesPlan(plan)
 		if w.err == nil {
@@ -179,14 +185,7 @@ func workerFor(ctx context.Context, plan []byte) (*jobs.FeaturesPlan, *features.
 // scorerFor returns the scorer of plan's bytes (the model the plan names),
 // loaded from the registry the first time a process needs it.
 func scorerFor(ctx context.Context, plan []byte) (*jobs.Scorer, error) {
-	key := sha256.Sum256(plan)
-	workers.Lock()
-	w := workers.m[key]
-	if w == nil {
-		w = &worker{}
-		workers.m[key] = w
-	}
-	workers.Unlock()
+	w := workerOf(plan)
 	w.scorerOnce.Do(func() {
 		p, err := jobs.DecodeFeaturesPlan(plan)
 		if err != nil {
