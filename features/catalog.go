@@ -167,6 +167,13 @@ func (c *nameCache) add(name string, id int32) {
 	c.slots[j] = uint8(len(c.names))
 }
 
+// profileID is what id returned for a name; within a batch it does not
+// change, as a name once given an id keeps it and a full profile stays full.
+type profileID struct {
+	id int32
+	ok bool
+}
+
 func (p *EventProfile) id(name string) (int32, bool) {
 	if id, ok := p.cache.lookup(name); ok {
 		return id, true
@@ -185,18 +192,29 @@ func (p *EventProfile) id(name string) (int32, bool) {
 	return id, true
 }
 
+// batchID is id for a name of the batch seen caches.
+func (p *EventProfile) batchID(seen *batchNames[profileID], name string) (int32, bool) {
+	e, hit := seen.find(name)
+	if !hit {
+		id, ok := p.id(name)
+		e.set(name, profileID{id, ok})
+	}
+	return e.v.id, e.v.ok
+}
+
 // AddEvents profiles a batch of events; idx holds each row's customer index
 // (Builder.Index; negative for an unknown customer, whose rows are
 // skipped).
 func (p *EventProfile) AddEvents(c *data.EventColumns, idx []int32) {
 	n := len(c.CustomerID)
+	var seen batchNames[profileID] // this batch's names only
 	for r := range n {
 		i := idx[r]
 		ts := c.TS[r]
 		if i < 0 || ts == data.NoTime || ts >= p.until {
 			continue
 		}
-		id, ok := p.id(c.Event[r])
+		id, ok := p.batchID(&seen, c.Event[r])
 		if !ok {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unsafe"
 
 	"churn/data"
 )
@@ -102,6 +103,7 @@ func (b *Builder) addEvents(c *data.EventColumns, idx []int32) (unknown int) {
 	g := &b.g
 	n := len(c.CustomerID)
 	times, names := c.TS[:n], c.Event[:n]
+	var seen batchNames[eventKind] // this batch's names only
 	for r := range n {
 		i, ok := b.customer(idx, r, c.CustomerID[r], &unknown)
 		if !ok {
@@ -111,7 +113,7 @@ func (b *Builder) addEvents(c *data.EventColumns, idx []int32) (unknown int) {
 		if ts == data.NoTime {
 			continue
 		}
-		ek := b.vocab.lookup(names[r], b)
+		ek := b.kindOf(&seen, names[r])
 		if ek.activity {
 			b.markActivity(i, ts)
 		}
@@ -209,6 +211,51 @@ func (v *vocab) lookup(name string, b *Builder) eventKind {
 		v.slots[j] = uint8(len(v.kinds))
 	}
 	return k
+}
+
+// batchNames remembers what a batch's event names resolved to, in front of
+// the lookup that resolves them (the Builder's vocab, an EventProfile's
+// ids). A reader hands a name of a dictionary page over as the same string,
+// the same bytes at the same address, on every row that uses it, so a
+// direct-mapped table keyed by a string's address and length finds such a
+// name without hashing or comparing its bytes. A string's address and
+// length say what its bytes are only while its memory is not reused, and a
+// reader reuses the memory of a batch's strings for the next batch's: a
+// batchNames lives for one batch and is then dropped, and it holds only
+// what a name resolves to unchanged for the whole batch. Names that miss (a
+// plain page gives each row a string of its own) cost one probe more than
+// the lookup alone.
+type batchNames[V any] struct {
+	ents [1 << batchBits]batchName[V]
+}
+
+type batchName[V any] struct {
+	p *byte
+	n int // the name's length + 1; 0: an empty slot
+	v V
+}
+
+const batchBits = 6 // the table has 1<<batchBits slots
+
+// find returns name's slot and whether it holds name; on a miss the caller
+// resolves name and stores it with set.
+func (s *batchNames[V]) find(name string) (*batchName[V], bool) {
+	p := unsafe.StringData(name)
+	e := &s.ents[(uint64(uintptr(unsafe.Pointer(p)))*0x9e3779b97f4a7c15)>>(64-batchBits)]
+	return e, e.p == p && e.n == len(name)+1
+}
+
+func (e *batchName[V]) set(name string, v V) {
+	*e = batchName[V]{p: unsafe.StringData(name), n: len(name) + 1, v: v}
+}
+
+// kindOf is vocab.lookup for a name of the batch seen caches.
+func (b *Builder) kindOf(seen *batchNames[eventKind], name string) *eventKind {
+	e, hit := seen.find(name)
+	if !hit {
+		e.set(name, b.vocab.lookup(name, b))
+	}
+	return &e.v
 }
 
 func emitUsage(e *emitter, r *rowCtx) {
