@@ -250,7 +250,12 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	cutoffs := []int64{cutoff}
 	// An earlier run whose horizon has passed is checked against what
 	// happened; its cutoff's labels come from the same pass over the data.
-	prevDay, prevCut, evaluate := record.EarlierRun(cfg.Out, asOf, cfg.Features.LabelSpan())
+	prevDay, prevCut, evaluate, err := record.EarlierRun(cfg.Out, asOf, cfg.Features.LabelSpan())
+	if err != nil {
+		// The evaluation is a by-product of the run: a listing that fails
+		// is reported, and the scores are still made and written.
+		log.Warn().Err(err).Msg("earlier runs not listed: no earlier run evaluated")
+	}
 	if evaluate {
 		cutoffs = []int64{prevCut.UnixNano(), cutoff}
 	}

@@ -1,7 +1,9 @@
 package record
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"time"
 
@@ -16,14 +18,22 @@ const MinEvaluated = 50
 
 // EarlierRun finds the latest finished run under out whose label span
 // (features.Config.LabelSpan) has fully passed by asOf: its scores can now
-// be checked against what happened.
-func EarlierRun(out string, asOf time.Time, span time.Duration) (day string, cutoff time.Time, ok bool) {
-	day, err := runs.AtOrBefore(out, asOf.Add(-span))
-	if err != nil {
-		return "", time.Time{}, false
+// be checked against what happened. ok is false when there is none: no
+// such run, or out does not exist yet (a first run). Any other failure to
+// list out (an unreachable bucket, a denied listing) is returned, so that
+// the caller can say why the evaluation did not happen.
+func EarlierRun(out string, asOf time.Time, span time.Duration) (day string, cutoff time.Time, ok bool, err error) {
+	day, err = runs.AtOrBefore(out, asOf.Add(-span))
+	if errors.Is(err, runs.ErrNoRun) || errors.Is(err, fs.ErrNotExist) {
+		return "", time.Time{}, false, nil
 	}
-	cutoff, err = runs.Cutoff(day)
-	return day, cutoff, err == nil
+	if err != nil {
+		return "", time.Time{}, false, fmt.Errorf("find the earlier run to evaluate under %s: %w", out, err)
+	}
+	if cutoff, err = runs.Cutoff(day); err != nil {
+		return "", time.Time{}, false, fmt.Errorf("find the earlier run to evaluate under %s: %w", out, err)
+	}
+	return day, cutoff, true, nil
 }
 
 // EvaluateEarlier reads an earlier run's scores and measures them against
