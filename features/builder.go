@@ -102,6 +102,23 @@ func rowsAdder[T any](add func(b *Builder, rows []T, idx []int32) int) func(b *B
 	}
 }
 
+// columnsAdder is tableFold.add for a table folded by columns: batches of
+// columns C go to add as they are, slices of rows R are turned into
+// columns by cols first; rows says how many rows a batch of columns holds.
+func columnsAdder[R, C any](add func(b *Builder, c *C, idx []int32) int, cols func([]R) *C, rows func(*C) int) func(b *Builder, batch any, idx []int32) bool {
+	return func(b *Builder, batch any, idx []int32) bool {
+		switch batch := batch.(type) {
+		case []R:
+			add(b, cols(batch), idx[:len(batch)])
+		case *C:
+			add(b, batch, idx[:rows(batch)])
+		default:
+			return false
+		}
+		return true
+	}
+}
+
 // resolver is tableFold.resolve for rows of type T whose customer id is id.
 func resolver[T any](id func(*T) string) func(b *Builder, dst []int32, batch any) ([]int32, int, bool) {
 	return func(b *Builder, dst []int32, batch any) ([]int32, int, bool) {

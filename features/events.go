@@ -28,18 +28,8 @@ func (e *evAcc) merge(o *evAcc) {
 }
 
 var eventsFold = tableFold{
-	table: data.Events,
-	add: func(b *Builder, batch any, idx []int32) bool {
-		switch rows := batch.(type) {
-		case []data.Event:
-			b.addEvents(eventColumns(rows), idx[:len(rows)])
-		case *data.EventColumns:
-			b.addEvents(rows, idx[:len(rows.CustomerID)])
-		default:
-			return false
-		}
-		return true
-	},
+	table:   data.Events,
+	add:     columnsAdder((*Builder).addEvents, eventColumns, func(c *data.EventColumns) int { return len(c.CustomerID) }),
 	resolve: resolver(func(r *data.Event) string { return r.CustomerID }),
 	reset:   func(b *Builder) { b.ev = store[evAcc]{} },
 	merge:   (*Builder).mergeEvents,

@@ -31,18 +31,8 @@ func (s *sessAcc) merge(o *sessAcc) {
 }
 
 var sessionsFold = tableFold{
-	table: data.Sessions,
-	add: func(b *Builder, batch any, idx []int32) bool {
-		switch rows := batch.(type) {
-		case []data.Session:
-			b.addSessions(sessionColumns(rows), idx[:len(rows)])
-		case *data.SessionColumns:
-			b.addSessions(rows, idx[:len(rows.CustomerID)])
-		default:
-			return false
-		}
-		return true
-	},
+	table:   data.Sessions,
+	add:     columnsAdder((*Builder).addSessions, sessionColumns, func(c *data.SessionColumns) int { return len(c.CustomerID) }),
 	resolve: resolver(func(r *data.Session) string { return r.CustomerID }),
 	reset:   func(b *Builder) { b.sess = store[sessAcc]{} },
 	merge:   func(b, o *Builder) { mergeOrMove(&b.sess, &o.sess, (*sessAcc).merge) },
