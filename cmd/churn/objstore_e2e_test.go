@@ -208,17 +208,8 @@ func TestReadsRangedFromS3(t *testing.T) {
 		// A little latency, as a real store has, so that requests made
 		// at once overlap.
 		srv.Before(func(r *http.Request) { time.Sleep(3 * time.Millisecond) })
-		out := filepath.Join(dir, "f.parquet")
-		r := churn(t, dir, "features", "--data", src, "--as-of", genAsOf, "--out", out, "--workers", "2")
+		outs = append(outs, featureTable(t, dir, src, genAsOf, "--workers", "2"))
 		srv.Before(nil)
-		if r.code != 0 {
-			t.Fatalf("features --data %s: %s", src, r)
-		}
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs = append(outs, b)
 	}
 	if !bytes.Equal(outs[0], outs[1]) {
 		t.Errorf("the features read from S3 differ from those read from the folder")
@@ -298,16 +289,8 @@ func TestHiveOnS3(t *testing.T) {
 	dir := t.TempDir()
 	var outs [][]byte
 	srcs := []string{plain, hive, srv.URL("lake", "hive"), "file://" + filepath.ToSlash(hive)}
-	for i, src := range srcs {
-		out := filepath.Join(dir, "f"+string(rune('0'+i))+".parquet")
-		if r := churn(t, dir, "features", "--data", src, "--as-of", sample.End, "--out", out); r.code != 0 {
-			t.Fatalf("features --data %s: %s", src, r)
-		}
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs = append(outs, b)
+	for _, src := range srcs {
+		outs = append(outs, featureTable(t, dir, src, sample.End))
 	}
 	for i := 1; i < len(outs); i++ {
 		if !bytes.Equal(outs[i], outs[0]) {

@@ -17,6 +17,22 @@ import (
 	"churn/internal/s3test"
 )
 
+// featureTable runs churn features on src as of asOf, with any further
+// flags, in dir and returns the feature table's bytes; a failing command
+// fails the test.
+func featureTable(t *testing.T, dir, src, asOf string, flags ...string) []byte {
+	t.Helper()
+	out := filepath.Join(dir, "features.parquet")
+	if r := churn(t, dir, append([]string{"features", "--data", src, "--as-of", asOf, "--out", out}, flags...)...); r.code != 0 {
+		t.Fatalf("features --data %s: %s", src, r)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestDataFromS3 reads the embedded sample from an S3 endpoint (gofakes3,
 // the real protocol, in this process) and from a folder: churn features
 // and churn run write the same bytes from both.
@@ -33,16 +49,8 @@ func TestDataFromS3(t *testing.T) {
 	t.Run("features", func(t *testing.T) {
 		dir := t.TempDir()
 		var outs [][]byte
-		for i, data := range []string{local, remote} {
-			out := filepath.Join(dir, []string{"local", "s3"}[i]+".parquet")
-			if r := churn(t, dir, "features", "--data", data, "--as-of", sample.End, "--out", out); r.code != 0 {
-				t.Fatalf("features --data %s: %s", data, r)
-			}
-			b, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			outs = append(outs, b)
+		for _, data := range []string{local, remote} {
+			outs = append(outs, featureTable(t, dir, data, sample.End))
 		}
 		if !bytes.Equal(outs[0], outs[1]) {
 			t.Errorf("features from S3 (%d bytes) differ from features from the folder (%d bytes)", len(outs[1]), len(outs[0]))
