@@ -250,11 +250,13 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	cutoffs := []int64{cutoff}
 	// An earlier run whose horizon has passed is checked against what
 	// happened; its cutoff's labels come from the same pass over the data.
+	var notEvaluated string // why no earlier run was evaluated, for the manifest
 	prevDay, prevCut, evaluate, err := record.EarlierRun(cfg.Out, asOf, cfg.Features.LabelSpan())
 	if err != nil {
 		// The evaluation is a by-product of the run: a listing that fails
 		// is reported, and the scores are still made and written.
 		log.Warn().Err(err).Msg("earlier runs not listed: no earlier run evaluated")
+		notEvaluated = err.Error()
 	}
 	if evaluate {
 		cutoffs = []int64{prevCut.UnixNano(), cutoff}
@@ -270,6 +272,7 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		ev, err := record.EvaluateEarlier(cfg.Out, prevDay, ld.Frame.Select(trainset.RowsAt(ld.Frame, prevCut.UnixNano())))
 		if err != nil {
 			log.Warn().Err(err).Str("earlier_run", prevDay).Msg("earlier run not evaluated")
+			notEvaluated = err.Error()
 		} else {
 			evaluations = append(evaluations, ev)
 			log.Info().Str("earlier_run", prevDay).Int("customers", ev.Customers).Float64("realised_roc_auc", ev.ROCAUC).
@@ -398,6 +401,7 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		Value:        valueFit,
 		Drift:        drift,
 		Evaluations:  evaluations,
+		NotEvaluated: notEvaluated,
 		Config:       configRecord(&cfg),
 	}
 	write := runs.Write

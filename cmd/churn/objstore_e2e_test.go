@@ -302,7 +302,9 @@ func TestHiveOnS3(t *testing.T) {
 // TestEarlierRunOnS3: a run into a bucket evaluates the latest earlier
 // run there whose horizon has passed, and only one with _SUCCESS: once
 // that marker is gone (a run being uploaded looks so), the earlier run is
-// neither evaluated nor listed.
+// neither evaluated nor listed. When the bucket refuses the listing of
+// the runs, the run still scores and its manifest says why nothing was
+// evaluated.
 func TestEarlierRunOnS3(t *testing.T) {
 	srv := s3test.Start(t, "scores")
 	local, err := sample.Materialize(filepath.Join(t.TempDir(), "sample"))
@@ -313,6 +315,7 @@ func TestEarlierRunOnS3(t *testing.T) {
 	dir := t.TempDir()
 	remote := srv.URL("scores", "nightly")
 	const early = "2026-07-01"
+	var m runs.Manifest
 	evaluated := func() []string {
 		t.Helper()
 		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End)
@@ -323,7 +326,7 @@ func TestEarlierRunOnS3(t *testing.T) {
 		if !ok {
 			t.Fatal("no manifest")
 		}
-		var m runs.Manifest
+		m = runs.Manifest{}
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatal(err)
 		}
@@ -339,9 +342,27 @@ func TestEarlierRunOnS3(t *testing.T) {
 	if got := evaluated(); !reflect.DeepEqual(got, []string{early}) {
 		t.Errorf("the run evaluated %v, want the finished run of %s", got, early)
 	}
+	if m.NotEvaluated != "" {
+		t.Errorf("earlier_run_not_evaluated %q after an evaluation that ran", m.NotEvaluated)
+	}
+	// The listing of every run (prefix nightly/) is denied; the run's own
+	// upload lists only its temporary prefix and its folder.
+	srv.Deny(func(r *http.Request) bool {
+		return r.Method == http.MethodGet && r.URL.Query().Has("list-type") && r.URL.Query().Get("prefix") == "nightly/"
+	})
+	got := evaluated()
+	srv.Deny(nil)
+	if len(got) != 0 {
+		t.Errorf("the run evaluated %v with the listing denied", got)
+	}
+	for _, want := range []string{"s3://scores/nightly", "AccessDenied"} {
+		if !strings.Contains(m.NotEvaluated, want) {
+			t.Errorf("earlier_run_not_evaluated %q does not say %q", m.NotEvaluated, want)
+		}
+	}
 	srv.Delete(t, "scores", "nightly/as_of="+early+"/_SUCCESS")
-	if got := evaluated(); len(got) != 0 {
-		t.Errorf("the run evaluated %v, want nothing: the run of %s has no _SUCCESS", got, early)
+	if got := evaluated(); len(got) != 0 || m.NotEvaluated != "" {
+		t.Errorf("the run evaluated %v (not evaluated: %q), want nothing and no failure: the run of %s has no _SUCCESS", got, m.NotEvaluated, early)
 	}
 	if r := churn(t, dir, "lists", "--scores", remote, "--as-of", early); r.code != 2 || !strings.Contains(r.stderr, "no run of "+early) {
 		t.Errorf("lists of the run without _SUCCESS: %s; want exit 2, no run of %s", r, early)

@@ -163,7 +163,8 @@ func AtOrBefore(out string, t time.Time) (string, error) {
 // Manifest describes one run folder; it is manifest.json. Every field is a
 // pure function of the inputs, config, model and code, except StartedAt,
 // FinishedAt and Timings, which are the run's own timestamps and
-// durations.
+// durations, and NotEvaluated when the output could not be listed (a
+// fact of the store at the time of the run).
 //
 // The sections whose types belong to the packages that produce them
 // (features, model and jobs, all right of data) are carried as raw JSON:
@@ -191,15 +192,21 @@ type Manifest struct {
 	Thresholds   RiskThresholds    `json:"risk_thresholds"`
 	// Passthrough names the customers/ columns the run carried (such as
 	// email or crm_id), after region in the part files.
-	Passthrough []string         `json:"passthrough,omitempty"`
-	Value       json.RawMessage  `json:"value_models"`
-	Drift       Drift            `json:"drift"`
-	Evaluations []Evaluation     `json:"earlier_runs_evaluated,omitempty"`
-	Config      map[string]any   `json:"config"`
-	Parts       []string         `json:"parts"`
-	StartedAt   string           `json:"started_at"`
-	FinishedAt  string           `json:"finished_at"`
-	Timings     map[string]int64 `json:"timings_ms"`
+	Passthrough []string        `json:"passthrough,omitempty"`
+	Value       json.RawMessage `json:"value_models"`
+	Drift       Drift           `json:"drift"`
+	Evaluations []Evaluation    `json:"earlier_runs_evaluated,omitempty"`
+	// NotEvaluated says why the run evaluated no earlier run when it
+	// could not: the output could not be listed to find one (an
+	// unreachable or denied bucket), or the one found could not be
+	// measured (its scores unreadable, too few labelled customers). It
+	// is absent when the evaluation ran or when no earlier run was due.
+	NotEvaluated string           `json:"earlier_run_not_evaluated,omitempty"`
+	Config       map[string]any   `json:"config"`
+	Parts        []string         `json:"parts"`
+	StartedAt    string           `json:"started_at"`
+	FinishedAt   string           `json:"finished_at"`
+	Timings      map[string]int64 `json:"timings_ms"`
 }
 
 // Segment counts one segment of a run, under its display name.

@@ -37,6 +37,8 @@ type Server struct {
 	before atomic.Pointer[func(r *http.Request)]
 	// reject, when set and true for a request, answers it 500.
 	reject atomic.Pointer[func(r *http.Request) bool]
+	// deny, when set and true for a request, answers it 403.
+	deny atomic.Pointer[func(r *http.Request) bool]
 
 	mu       sync.Mutex
 	log      []Request // the GETs answered, in the order they ended
@@ -82,6 +84,12 @@ func Start(t testing.TB, buckets ...string) *Server {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>`)
+			return
+		}
+		if f := s.deny.Load(); f != nil && (*f)(r) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
 			return
 		}
 		if s.throttle.Add(-1) >= 0 {
@@ -240,6 +248,16 @@ func (s *Server) Reject(f func(r *http.Request) bool) {
 		return
 	}
 	s.reject.Store(&f)
+}
+
+// Deny answers 403 AccessDenied to every request for which f is true
+// (nil: none), as a bucket policy that refuses them would.
+func (s *Server) Deny(f func(r *http.Request) bool) {
+	if f == nil {
+		s.deny.Store(nil)
+		return
+	}
+	s.deny.Store(&f)
 }
 
 // Requests is the number of requests answered so far.
