@@ -2,17 +2,17 @@ package data
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"churn/data/store"
 	"churn/internal/s3test"
@@ -265,13 +265,15 @@ func TestReadFromS3LikeFolder(t *testing.T) {
 	}
 }
 
-// TestChecksumsFromS3: the checksums of a dataset in a bucket are those
-// of the folder, and the files are hashed several at once.
+// TestChecksumsFromS3: the checksums of a dataset in S3 are the ETags
+// its listing gives (for these single-part uploads, the MD5 of each
+// file), and no object is read to make them; a file:// URL, whose store
+// gives nothing usable, and a folder hash the files with SHA-256, alike.
 func TestChecksumsFromS3(t *testing.T) {
 	srv := s3test.Start(t, "lake")
 	dir := bucketDataset(t)
 	srv.PutDir(t, "lake", "d", dir)
-	sums := func(root string) map[string]string {
+	sums := func(root string) map[string]Checksum {
 		t.Helper()
 		d, err := Discover(root)
 		if err != nil {
@@ -283,15 +285,40 @@ func TestChecksumsFromS3(t *testing.T) {
 		}
 		return s
 	}
-	want := sums(dir)
-	srv.ResetGets()
-	srv.Before(func(*http.Request) { time.Sleep(20 * time.Millisecond) })
-	got := sums(srv.URL("lake", "d"))
-	srv.Before(nil)
-	if !reflect.DeepEqual(got, want) || len(want) != 4 {
-		t.Errorf("checksums on S3 %v, want the folder's %v", got, want)
+	folder := sums(dir)
+	if len(folder) != 4 {
+		t.Fatalf("%d checksums from the folder, want the 4 Parquet files: %v", len(folder), folder)
 	}
-	if _, peak := srv.Gets(); peak < 2 {
-		t.Errorf("at most %d GETs at once: the files were hashed one by one", peak)
+	for rel, c := range folder {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := sha256.Sum256(b); c != (Checksum{SHA256: hex.EncodeToString(want[:])}) {
+			t.Errorf("%s: checksum %+v from the folder, want its SHA-256", rel, c)
+		}
+	}
+	if got := sums("file://" + filepath.ToSlash(dir)); !reflect.DeepEqual(got, folder) {
+		t.Errorf("checksums through file:// %v, want the folder's %v", got, folder)
+	}
+	srv.ResetGets()
+	got := sums(srv.URL("lake", "d"))
+	if len(got) != len(folder) {
+		t.Errorf("%d checksums from S3, want %d", len(got), len(folder))
+	}
+	for rel := range folder {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := md5.Sum(b); got[rel] != (Checksum{Store: "etag:" + hex.EncodeToString(want[:])}) {
+			t.Errorf("%s: checksum %+v from S3, want etag: and the MD5 of its one-part upload", rel, got[rel])
+		}
+	}
+	gets, _ := srv.Gets()
+	for _, g := range gets {
+		if !strings.HasSuffix(g.Key, "lake") && !strings.HasSuffix(g.Key, "lake/") {
+			t.Errorf("a GET of %s (range %q): the checksums read an object", g.Key, g.Range)
+		}
 	}
 }

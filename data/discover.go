@@ -23,6 +23,10 @@ type File struct {
 	Size      int64             // bytes
 	ModTime   time.Time         // last modification, as the store reports it
 	Partition map[string]string // Hive key=value folders between the table and the file
+	// StoreChecksum is what the bucket's listing says of the content
+	// (store.Object.Checksum: "md5:HEX" or "etag:VALUE"); "" for local
+	// files and stores that give none.
+	StoreChecksum string
 
 	store *store.Store // the store Discover found it in; nil: Path is a local file
 }
@@ -83,13 +87,14 @@ func DiscoverContext(ctx context.Context, root string) (*Dataset, error) {
 				continue
 			}
 			files = append(files, File{
-				Table:     t,
-				Path:      s.URL(o.Key),
-				Rel:       o.Key,
-				Size:      o.Size,
-				ModTime:   o.ModTime,
-				Partition: partition(o.Key),
-				store:     s,
+				Table:         t,
+				Path:          s.URL(o.Key),
+				Rel:           o.Key,
+				Size:          o.Size,
+				ModTime:       o.ModTime,
+				Partition:     partition(o.Key),
+				StoreChecksum: o.Checksum,
+				store:         s,
 			})
 		}
 		if len(files) > 0 {
@@ -161,15 +166,25 @@ func partition(rel string) map[string]string {
 	return p
 }
 
-// Checksums returns the sha256 of every file of the dataset, in hex, by
-// File.Rel. It streams each file, in ranged reads of 8 MiB from a bucket,
-// and stops when ctx is done. Local files are hashed one at a time (the
-// callers hash alongside their reads, which keep the other cores busy);
-// a bucket's, whose time goes in waiting for the store, four at once.
-// The hashes in progress read through as many 8 MiB buffers as run at
-// once, which pass from file to file: one or four buffers, not one per
-// file.
-func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
+// Checksum identifies the content of one input file, as the manifest
+// records it: the SHA-256 that churn hashed, or what the store already
+// said of the object (File.StoreChecksum), never both.
+type Checksum struct {
+	SHA256 string // hex; "" when Store is set
+	Store  string // "md5:HEX" or "etag:VALUE"; "" when SHA256 is set
+}
+
+// Checksums returns the checksum of every file of the dataset, by
+// File.Rel: a file whose listing gave a store checksum (S3's ETag, GCS's
+// MD5) takes it and is not read again; every other one (local files,
+// file:// URLs) is hashed with SHA-256, streamed, in ranged reads of 8
+// MiB from a bucket, until ctx is done. Local files are hashed one at a
+// time (the callers hash alongside their reads, which keep the other
+// cores busy); a bucket's, whose time goes in waiting for the store, four
+// at once. The hashes in progress read through as many 8 MiB buffers as
+// run at once, which pass from file to file: one or four buffers, not one
+// per file.
+func (d *Dataset) Checksums(ctx context.Context) (map[string]Checksum, error) {
 	var files []File
 	for _, t := range Tables {
 		files = append(files, d.Files[t]...)
@@ -188,6 +203,9 @@ func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 		bufs <- nil // made on first use: a dataset of one file needs one
 	}
 	for i, f := range files {
+		if f.StoreChecksum != "" {
+			continue
+		}
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err
@@ -208,9 +226,9 @@ func (d *Dataset) Checksums(ctx context.Context) (map[string]string, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(files))
+	out := make(map[string]Checksum, len(files))
 	for i, f := range files {
-		out[f.Rel] = sums[i]
+		out[f.Rel] = Checksum{SHA256: sums[i], Store: f.StoreChecksum}
 	}
 	return out, nil
 }

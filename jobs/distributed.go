@@ -476,7 +476,7 @@ func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildFrame) 
 			return nil, fmt.Errorf("checksum inputs: %w", err)
 		}
 		for i := range res.Inputs {
-			res.Inputs[i].SHA256 = sums[res.Inputs[i].Path]
+			res.Inputs[i].SetChecksum(sums[res.Inputs[i].Path])
 		}
 		res.Frame, res.Scores = frame, scores
 		logBuilt(log, len(res.Inputs), frame.Rows(), frame, start)

@@ -95,7 +95,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	sumCtx, stopSums := context.WithCancel(ctx)
 	defer stopSums()
 	type checksums struct {
-		sums map[string]string
+		sums map[string]data.Checksum
 		err  error
 	}
 	sumsDone := make(chan checksums, 1)
@@ -284,7 +284,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		return nil, nil, fmt.Errorf("checksum inputs: %w", cs.err)
 	}
 	for i := range res.Inputs {
-		res.Inputs[i].SHA256 = cs.sums[res.Inputs[i].Path]
+		res.Inputs[i].SetChecksum(cs.sums[res.Inputs[i].Path])
 	}
 	stopProgress()
 	log.Info().Int("files", len(files)).Int64("bytes", totalBytes).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("inputs read")

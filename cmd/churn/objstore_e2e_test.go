@@ -232,10 +232,11 @@ func TestReadsRangedFromS3(t *testing.T) {
 			}
 		}
 	}
-	// The checksum reads the file once; the reads of its contract
-	// columns, in every pass, come to much less than its payload.
-	if served > fi.Size()*3/2 {
-		t.Errorf("served %d bytes of the %d-byte %s, want at most 1.5 times its size", served, fi.Size(), key)
+	// The manifest's checksum is the ETag of the listing, which reads
+	// nothing; the reads of its contract columns, in every pass, come to
+	// much less than its payload.
+	if served > fi.Size()/4 {
+		t.Errorf("served %d bytes of the %d-byte %s, want at most a quarter of its size", served, fi.Size(), key)
 	}
 	if peak < 2 {
 		t.Errorf("at most %d GETs at once, want parallel ranged reads", peak)

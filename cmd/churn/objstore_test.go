@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -84,13 +87,13 @@ func TestDataFromS3(t *testing.T) {
 				t.Errorf("%s: the run on S3 wrote %d bytes, on the folder %d, or other bytes", p, len(b), len(a))
 			}
 		}
-		inputs := func(dir string) ([]any, string) {
+		inputs := func(dir string) ([]map[string]any, string) {
 			b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			var m struct {
-				Inputs []any
+				Inputs []map[string]any
 				Data   string
 			}
 			if err := json.Unmarshal(b, &m); err != nil {
@@ -98,10 +101,31 @@ func TestDataFromS3(t *testing.T) {
 			}
 			return m.Inputs, m.Data
 		}
+		// The folder's inputs carry the SHA-256 churn hashed; S3's, the
+		// ETag its listing gave (of these one-part uploads, the MD5 of
+		// the file), and nothing else differs.
 		a, _ := inputs(runs[0])
 		b, data := inputs(runs[1])
-		if !reflect.DeepEqual(a, b) || len(a) == 0 {
-			t.Errorf("manifest inputs (paths, sizes, sha256) differ:\nfolder %v\nS3     %v", a, b)
+		if len(a) != len(b) || len(a) == 0 {
+			t.Fatalf("%d inputs from S3, %d from the folder", len(b), len(a))
+		}
+		for i := range a {
+			body, err := os.ReadFile(filepath.Join(local, filepath.FromSlash(a[i]["path"].(string))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sha, md := sha256.Sum256(body), md5.Sum(body)
+			if a[i]["sha256"] != hex.EncodeToString(sha[:]) || a[i]["store_checksum"] != nil {
+				t.Errorf("input %v from the folder: want its sha256 and no store_checksum", a[i])
+			}
+			if b[i]["store_checksum"] != "etag:"+hex.EncodeToString(md[:]) || b[i]["sha256"] != nil {
+				t.Errorf("input %v from S3: want store_checksum etag:MD5 and no sha256", b[i])
+			}
+			delete(a[i], "sha256")
+			delete(b[i], "store_checksum")
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("manifest inputs (paths, sizes, rows) differ:\nfolder %v\nS3     %v", a, b)
 		}
 		if data != remote {
 			t.Errorf("the manifest's data is %q, want %q as given", data, remote)

@@ -38,6 +38,10 @@
 // own bytes. ReadAt is safe for concurrent use, so parallel readers of
 // many files each make their own requests.
 //
+// List gives each object's key, size and time, and, on S3 and GCS,
+// what the listing says of its content (Object.Checksum: S3's ETag, GCS's
+// MD5), which identifies it without reading it again.
+//
 // # Writing
 //
 // Put writes one object whole or not at all: a bucket shows an object

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/logging"
 	gcaws "gocloud.dev/aws"
 	"gocloud.dev/blob"
@@ -36,6 +39,7 @@ type Store struct {
 	// is made exclusive across processes (fileblob's holds only within
 	// one).
 	fileDir string
+	scheme  string // "s3", "gs" or "file" for a bucket; "" for a local folder
 	retry   Retry
 }
 
@@ -44,6 +48,14 @@ type Object struct {
 	Key     string // relative to the store, "/"-separated
 	Size    int64
 	ModTime time.Time
+	// Checksum is what the listing says of the object's content, with
+	// what it is as a prefix: "md5:HEX", the MD5 that GCS keeps of an
+	// object (not of a composed one), or "etag:VALUE", S3's entity tag
+	// without its quotes, which a new upload of other content always
+	// changes but which is the MD5 of the content only for some uploads
+	// (one part, no KMS encryption). "" where the store gives neither: a
+	// local folder, a file:// URL, an S3-compatible store without ETags.
+	Checksum string
 }
 
 // Options tune Open.
@@ -93,6 +105,7 @@ func Open(ctx context.Context, loc string, opt Options) (*Store, error) {
 	}
 	query, params := u.RawQuery, u.Query()
 	u.RawQuery = ""
+	s.scheme = u.Scheme
 	s.loc = strings.TrimSuffix(u.String(), "/")
 	var b *blob.Bucket
 	switch u.Scheme {
@@ -232,13 +245,32 @@ func (s *Store) List(ctx context.Context, prefix string) ([]Object, error) {
 			}
 			for _, o := range page {
 				if !o.IsDir {
-					objs = append(objs, Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime})
+					objs = append(objs, Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime, Checksum: s.checksum(o)})
 				}
 			}
 		}
 	}
 	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
 	return objs, nil
+}
+
+// checksum is Object.Checksum of a listed object: S3's ETag, GCS's MD5,
+// nothing from fileblob (whose ETag is made of the file's time and size).
+func (s *Store) checksum(o *blob.ListObject) string {
+	switch s.scheme {
+	case "s3":
+		var obj s3types.Object
+		if o.As(&obj) && obj.ETag != nil {
+			if tag := strings.Trim(*obj.ETag, `"`); tag != "" {
+				return "etag:" + tag
+			}
+		}
+	case "gs":
+		if len(o.MD5) == md5.Size {
+			return "md5:" + hex.EncodeToString(o.MD5)
+		}
+	}
+	return ""
 }
 
 // Open opens the object key for random access. On a bucket the reads are

@@ -279,7 +279,7 @@ func Fingerprint(inputs []ingest.InputFile, config map[string]any) string {
 	byPath := map[string]string{}
 	for _, in := range inputs {
 		keys = append(keys, in.Path)
-		byPath[in.Path] = in.SHA256
+		byPath[in.Path] = in.Checksum()
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
