@@ -263,9 +263,10 @@ func TestRunOutToS3(t *testing.T) {
 			t.Errorf("%s on S3: %d bytes, want the folder's %d", p, len(got), len(want))
 		}
 	}
-	// The parts and the manifest go under a temporary prefix, are copied
-	// into place, and _SUCCESS comes last.
-	wantOrder := append([]string{".churn.lock"}, prefixed(".tmp-"+day+"-*/", m.Parts)...)
+	// The lock is written twice (the second conditional write checks
+	// that the store refuses it); the parts and the manifest go under a
+	// temporary prefix, are copied into place, and _SUCCESS comes last.
+	wantOrder := append([]string{".churn.lock", ".churn.lock"}, prefixed(".tmp-"+day+"-*/", m.Parts)...)
 	wantOrder = append(wantOrder, ".tmp-"+day+"-*/manifest.json")
 	wantOrder = append(wantOrder, prefixed("copy to "+day+"/", m.Parts)...)
 	wantOrder = append(wantOrder, "copy to "+day+"/manifest.json", day+"/_SUCCESS")

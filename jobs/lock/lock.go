@@ -52,7 +52,7 @@ type Lock struct {
 // with ErrLocked, naming the holder, when another process holds it.
 func Acquire(dir, command string, now time.Time, log zerolog.Logger) (*Lock, error) {
 	if store.IsURL(dir) {
-		return acquireStore(context.Background(), dir, command, now)
+		return acquireStore(context.Background(), dir, command, now, log)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dir, err)
