@@ -370,10 +370,20 @@ func TestEarlierRunOnS3(t *testing.T) {
 	}
 }
 
+// noGCPCredentials leaves Application Default Credentials nothing to
+// find but the metadata server, which is not there: no key file, an empty
+// gcloud configuration.
+func noGCPCredentials(t *testing.T) {
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", "")
+	t.Setenv("CLOUDSDK_CONFIG", t.TempDir())
+	t.Setenv("GCE_METADATA_HOST", "")
+}
+
 // TestRunFromS3BadInput: each way the data's bucket can fail during churn
 // run, with the scores going to another bucket, gives an error naming the
-// URL, exit 2 for what the user must fix and 1 for what a retry may fix,
-// and leaves nothing in the scores bucket (no run, no _SUCCESS, no lock).
+// URL, exit 2 for what the user must fix (at once, whatever the
+// store) and 1 for what a retry may fix, and leaves nothing in the scores
+// bucket (no run, no _SUCCESS, no lock).
 // Throttling that stops within the retries costs nothing: the run
 // succeeds with the scores of a run from the folder.
 func TestRunFromS3BadInput(t *testing.T) {
@@ -406,6 +416,7 @@ func TestRunFromS3BadInput(t *testing.T) {
 			[]string{"s3://lake/h", "connection refused", "store unavailable"}},
 		{"throttled past the retries", lake.URL("lake", "h"), func(t *testing.T) { lake.Throttle(1 << 30); t.Cleanup(func() { lake.Throttle(0) }) }, 1,
 			[]string{"s3://lake/h", "SlowDown", "store unavailable"}},
+		{"gcs without credentials", "gs://lake/h", noGCPCredentials, 2, []string{"gs://lake/h", "credentials"}},
 		{"reads of one object failing past the retries", lake.URL("lake", "h"), func(t *testing.T) {
 			lake.Reject(func(r *http.Request) bool {
 				return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, events) && r.Header.Get("Range") != ""
@@ -427,9 +438,13 @@ func TestRunFromS3BadInput(t *testing.T) {
 			if c.setup != nil {
 				c.setup(t)
 			}
+			start := time.Now()
 			r := churn(t, dir, "run", "--data", c.data, "--registry", reg, "--out", out, "--as-of", sample.End)
 			if r.code != c.code {
 				t.Fatalf("exit %d, want %d: %s", r.code, c.code, r)
+			}
+			if took := time.Since(start); c.code == 2 && took > 15*time.Second {
+				t.Errorf("took %v to refuse what the user must fix", took)
 			}
 			for _, want := range c.says {
 				if !strings.Contains(r.stderr, want) {
@@ -441,6 +456,18 @@ func TestRunFromS3BadInput(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("scores to gcs without credentials", func(t *testing.T) {
+		noGCPCredentials(t)
+		start := time.Now()
+		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", "gs://scores/nightly", "--as-of", sample.End)
+		if r.code != 2 || !strings.Contains(r.stderr, "gs://scores/nightly") || !strings.Contains(r.stderr, "credentials") {
+			t.Errorf("run --out gs:// without credentials: %s; want exit 2 naming the URL and the credentials", r)
+		}
+		if took := time.Since(start); took > 15*time.Second {
+			t.Errorf("took %v to refuse missing credentials", took)
+		}
+	})
 
 	t.Run("throttled within the retries", func(t *testing.T) {
 		folder := filepath.Join(t.TempDir(), "scores")

@@ -17,6 +17,7 @@ import (
 
 	"churn/data/runs"
 	"churn/data/sample"
+	"churn/data/store"
 	"churn/internal/s3test"
 )
 
@@ -217,8 +218,10 @@ func TestListsFromS3(t *testing.T) {
 // TestRunOutToS3: churn run --out on a bucket writes the parts a run into
 // a folder writes, byte for byte, uploading the parts, then the manifest,
 // then _SUCCESS last, and leaves no lock behind; churn lists reads it back.
-// A lock object exits 75 naming it; an upload that fails exits 1 and
-// leaves no _SUCCESS, so readers see no run.
+// A lock object exits 75 naming it. An upload that fails or is throttled
+// past the retries exits 1 and leaves the earlier run whole; a copy into
+// place that fails or is throttled exits 1 and leaves no _SUCCESS, so
+// readers see no run; neither leaves its temporary prefix or the lock.
 func TestRunOutToS3(t *testing.T) {
 	srv := s3test.Start(t, "out")
 	local, err := sample.Materialize(filepath.Join(t.TempDir(), "sample"))
@@ -315,6 +318,62 @@ func TestRunOutToS3(t *testing.T) {
 		}
 		if got, want := srv.Keys(t, "out", "nightly/"), prefixed("nightly/"+day+"/", []string{"_SUCCESS", "manifest.json", runs.PartFile}); !reflect.DeepEqual(got, want) {
 			t.Errorf("the bucket holds %v, want %v: the failed run's uploads removed", got, want)
+		}
+	})
+
+	// A burst of 503 SlowDown answers as long as the retries, from the
+	// first request that when picks.
+	throttleAt := func(when func(r *http.Request) bool) {
+		var once sync.Once
+		srv.Before(func(r *http.Request) {
+			if when(r) {
+				once.Do(func() { srv.Throttle(store.DefaultRetry.Attempts) })
+			}
+		})
+	}
+	tmpKeys := func() []string {
+		var tmp []string
+		for _, k := range srv.Keys(t, "out", "nightly/") {
+			if strings.Contains(k, "/.tmp-") || strings.HasSuffix(k, "/"+".churn.lock") {
+				tmp = append(tmp, k)
+			}
+		}
+		return tmp
+	}
+	t.Run("throttled during the upload", func(t *testing.T) {
+		throttleAt(func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/.tmp-") && strings.HasSuffix(r.URL.Path, "/manifest.json")
+		})
+		defer srv.Before(nil)
+		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End)
+		if r.code != 1 || !strings.Contains(r.stderr, "SlowDown") || !strings.Contains(r.stderr, "s3://out/nightly/.tmp-"+day+"-") {
+			t.Errorf("run throttled past the retries while uploading its manifest: %s; want exit 1 naming the object and SlowDown", r)
+		}
+		if r := churn(t, dir, "lists", "--scores", remote); r.code != 0 || r.stdout != lists.stdout {
+			t.Errorf("lists after the throttled upload: %s; want the earlier run's list", r)
+		}
+		if tmp := tmpKeys(); len(tmp) != 0 {
+			t.Errorf("the throttled run left %v", tmp)
+		}
+	})
+
+	t.Run("throttled during the copies", func(t *testing.T) {
+		throttleAt(func(r *http.Request) bool {
+			return r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != ""
+		})
+		defer srv.Before(nil)
+		r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", remote, "--as-of", sample.End)
+		if r.code != 1 || !strings.Contains(r.stderr, "SlowDown") || !strings.Contains(r.stderr, "s3://out/nightly/"+day+"/") {
+			t.Errorf("run throttled past the retries while copying into place: %s; want exit 1 naming the object and SlowDown", r)
+		}
+		if _, ok := srv.Get(t, "out", "nightly/"+day+"/_SUCCESS"); ok {
+			t.Errorf("a throttled commit left _SUCCESS: readers would trust a half-written run")
+		}
+		if r := churn(t, dir, "lists", "--scores", remote); r.code != 2 {
+			t.Errorf("lists after the throttled commit: %s; want exit 2, no finished run", r)
+		}
+		if tmp := tmpKeys(); len(tmp) != 0 {
+			t.Errorf("the throttled run left %v", tmp)
 		}
 	})
 
