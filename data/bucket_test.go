@@ -322,3 +322,36 @@ func TestChecksumsFromS3(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacedOnS3: an object that other content replaced between the
+// listing and the read is refused as gone (the dataset changed during
+// the run), naming it, rather than read under the ETag the manifest would
+// record.
+func TestReplacedOnS3(t *testing.T) {
+	srv := s3test.Start(t, "lake")
+	dir := bucketDataset(t)
+	srv.PutDir(t, "lake", "d", dir)
+	d, err := Discover(srv.URL("lake", "d"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.Files[Orders][0]
+	read := func() error {
+		_, err := ReadFile(context.Background(), f, ReadOptions{}, func([]Order) error { return nil })
+		return err
+	}
+	if err := read(); err != nil {
+		t.Fatalf("read %s as listed: %v", f.Rel, err)
+	}
+	other := filepath.Join(t.TempDir(), "other.parquet")
+	writeRows(t, other, []Order{{CustomerID: "c1", TS: t0, Amount: 4}})
+	b, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Put(t, "lake", "d/"+f.Rel, b)
+	err = read()
+	if !errors.Is(err, store.ErrGone) || !strings.Contains(err.Error(), "s3://lake/d/"+f.Rel) || !strings.Contains(err.Error(), "replaced") {
+		t.Errorf("read of %s after it was replaced: %v; want ErrGone naming it", f.Rel, err)
+	}
+}

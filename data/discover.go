@@ -265,7 +265,7 @@ func fileSHA256(ctx context.Context, f File, buf []byte) (string, error) {
 // a local file when f was made by hand.
 func (f File) open(ctx context.Context) (*store.Reader, error) {
 	if f.store != nil {
-		return f.store.Open(ctx, f.Rel)
+		return f.store.OpenListed(ctx, f.Rel, f.StoreChecksum)
 	}
 	return store.OpenFile(f.Path)
 }

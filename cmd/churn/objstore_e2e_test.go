@@ -433,6 +433,18 @@ func TestRunFromS3BadInput(t *testing.T) {
 			})
 			t.Cleanup(func() { lake.Before(nil); lake.Put(t, "lake", events, body) })
 		}, 1, []string{"s3://lake/" + events, "disappeared after it was listed"}},
+		{"an object replaced between listing and reading", lake.URL("lake", "h"), func(t *testing.T) {
+			body, _ := lake.Get(t, "lake", events)
+			other, _ := lake.Get(t, "lake", "h/customers/part-00000.parquet")
+			var replace sync.Once
+			lake.Before(func(r *http.Request) {
+				if r.Method == http.MethodGet && r.URL.Query().Has("list-type") {
+					return
+				}
+				replace.Do(func() { lake.Put(t, "lake", events, other) })
+			})
+			t.Cleanup(func() { lake.Before(nil); lake.Put(t, "lake", events, body) })
+		}, 1, []string{"s3://lake/" + events, "replaced by other content"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.setup != nil {

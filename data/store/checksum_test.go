@@ -27,7 +27,7 @@ func TestListingChecksum(t *testing.T) {
 		{"", sum[:], ""},     // a local folder
 	} {
 		s := &Store{scheme: c.scheme}
-		if got := s.checksum(&blob.ListObject{Key: "k", MD5: c.md5}); got != c.want {
+		if got := s.listedChecksum(&blob.ListObject{Key: "k", MD5: c.md5}); got != c.want {
 			t.Errorf("%s with MD5 %x: checksum %q, want %q", c.scheme, c.md5, got, c.want)
 		}
 	}

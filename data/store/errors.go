@@ -12,8 +12,9 @@ var ErrAccess = errors.New("store access refused")
 // retries. Commands exit 1 for it.
 var ErrUnavailable = errors.New("store unavailable")
 
-// ErrGone marks an object that was listed but could not be read any more:
-// the dataset changed while it was read. A new run lists it again.
+// ErrGone marks an object that was listed but could not be read any more,
+// or that other content replaced: the dataset changed while it was read.
+// A new run lists it again.
 var ErrGone = errors.New("object disappeared after it was listed")
 
 // ErrExists is returned by Create with IfNotExist when the key is taken.

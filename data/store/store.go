@@ -245,7 +245,7 @@ func (s *Store) List(ctx context.Context, prefix string) ([]Object, error) {
 			}
 			for _, o := range page {
 				if !o.IsDir {
-					objs = append(objs, Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime, Checksum: s.checksum(o)})
+					objs = append(objs, Object{Key: o.Key, Size: o.Size, ModTime: o.ModTime, Checksum: s.listedChecksum(o)})
 				}
 			}
 		}
@@ -254,23 +254,31 @@ func (s *Store) List(ctx context.Context, prefix string) ([]Object, error) {
 	return objs, nil
 }
 
-// checksum is Object.Checksum of a listed object: S3's ETag, GCS's MD5,
-// nothing from fileblob (whose ETag is made of the file's time and size).
-func (s *Store) checksum(o *blob.ListObject) string {
+// checksum is Object.Checksum of an object of which the store gave etag
+// and sum: S3's ETag, GCS's MD5; nothing from fileblob, whose ETag is
+// made of the file's time and size and whose MD5 only covers what it
+// wrote itself.
+func (s *Store) checksum(etag string, sum []byte) string {
 	switch s.scheme {
 	case "s3":
-		var obj s3types.Object
-		if o.As(&obj) && obj.ETag != nil {
-			if tag := strings.Trim(*obj.ETag, `"`); tag != "" {
-				return "etag:" + tag
-			}
+		if tag := strings.Trim(etag, `"`); tag != "" {
+			return "etag:" + tag
 		}
 	case "gs":
-		if len(o.MD5) == md5.Size {
-			return "md5:" + hex.EncodeToString(o.MD5)
+		if len(sum) == md5.Size {
+			return "md5:" + hex.EncodeToString(sum)
 		}
 	}
 	return ""
+}
+
+// listedChecksum is Object.Checksum of a listed object.
+func (s *Store) listedChecksum(o *blob.ListObject) string {
+	var obj s3types.Object
+	if s.scheme == "s3" && o.As(&obj) {
+		return s.checksum(aws.ToString(obj.ETag), nil)
+	}
+	return s.checksum("", o.MD5)
 }
 
 // Open opens the object key for random access. On a bucket the reads are
@@ -278,6 +286,15 @@ func (s *Store) checksum(o *blob.ListObject) string {
 // fetched once at Open; see Reader), so nothing is downloaded whole; the
 // reads use ctx. An object that is gone is an ErrGone error.
 func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
+	return s.OpenListed(ctx, key, "")
+}
+
+// OpenListed opens the object key as Open does and, on a bucket, checks
+// that it still holds what its listing said (checksum, Object.Checksum;
+// "" checks nothing): an object replaced since it was listed is an
+// ErrGone error, so that a run never reads content other than the one
+// its manifest names.
+func (s *Store) OpenListed(ctx context.Context, key, checksum string) (*Reader, error) {
 	if s.bucket == nil {
 		return OpenFile(s.URL(key))
 	}
@@ -290,6 +307,9 @@ func (s *Store) Open(ctx context.Context, key string) (*Reader, error) {
 	})
 	if err != nil {
 		return nil, s.fail("open", key, err)
+	}
+	if now := s.checksum(attrs.ETag, attrs.MD5); checksum != "" && now != checksum {
+		return nil, fmt.Errorf("open %s: %w: replaced by other content (listed %s, now %s)", s.URL(key), ErrGone, checksum, now)
 	}
 	r.size = attrs.Size
 	n := min(r.size, tailSize)
