@@ -68,8 +68,10 @@
 //
 //   - ErrAccess: the user must fix something (credentials, permissions, a
 //     bucket that does not exist, a malformed URL); commands exit 2;
-//   - ErrGone: an object listed earlier could not be read; the dataset
-//     changed during the run, a new run lists it again; commands exit 1;
+//   - ErrGone: an object listed earlier could not be read, or holds
+//     other content than the listing said (its ETag or MD5 when opened
+//     differs); the dataset changed during the run, a new run lists it
+//     again; commands exit 1;
 //   - ErrUnavailable: the store was unreachable or kept failing after the
 //     retries; commands exit 1.
 package store
