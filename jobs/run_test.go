@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +84,28 @@ func TestRunEvaluatesEarlierRun(t *testing.T) {
 		if i >= len(cols) || cols[i].Name != want.Name || cols[i].Kind != want.Kind {
 			t.Errorf("part column %d is not %s (%s), the contract's", i, want.Name, want.Kind)
 		}
+	}
+	if man.NotEvaluated != "" {
+		t.Errorf("earlier_run_not_evaluated %q after an evaluation that ran", man.NotEvaluated)
+	}
+
+	// The earlier run's scores cannot be read: the run still scores, and
+	// its manifest says why nothing was evaluated.
+	part := filepath.Join(cfg.Out, runs.Folder("2026-07-01"), runs.PartFile)
+	if err := os.WriteFile(part, []byte("not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err = Run(ctx, cfg, env); err != nil {
+		t.Fatalf("run with the earlier run's scores unreadable: %v", err)
+	}
+	if b, err = os.ReadFile(sum.Manifest); err != nil {
+		t.Fatal(err)
+	}
+	man = runs.Manifest{}
+	if err := json.Unmarshal(b, &man); err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	if len(man.Evaluations) != 0 || !strings.Contains(man.NotEvaluated, "2026-07-01") {
+		t.Errorf("evaluations %v, earlier_run_not_evaluated %q: want none, and why, naming the run of 2026-07-01", man.Evaluations, man.NotEvaluated)
 	}
 }
