@@ -1,9 +1,6 @@
 package segment
 
 import (
-	"math"
-	"sort"
-
 	"churn/data/runs"
 	"churn/features"
 )
@@ -49,76 +46,33 @@ type Scored struct {
 }
 
 // RiskThresholds resolves the configured thresholds against the scored
-// population. A relative threshold is the lift times the base rate, at
-// most 1; with no base rate (nobody scored, or every probability 0) it is
-// 1, so that nobody is called at risk on no evidence.
+// population (Population.Thresholds over every customer): a relative
+// threshold is the lift times the base rate, the exactly summed mean
+// probability of the customers not churned, at most 1; with no base rate
+// (nobody scored, or every probability 0) it is 1, so that nobody is
+// called at risk on no evidence.
 func RiskThresholds(s Options, prob []float64, status []features.Status) runs.RiskThresholds {
-	var sum float64
-	n := 0
-	for i, p := range prob {
-		if status[i] != features.Churned && !math.IsNaN(p) {
-			sum += p
-			n++
-		}
-	}
-	t := runs.RiskThresholds{High: s.HighRisk, Medium: s.MediumRisk}
-	if n > 0 {
-		t.BaseRate = sum / float64(n)
-	}
-	rel := func(lift float64) float64 {
-		if t.BaseRate <= 0 {
-			return 1
-		}
-		return min(lift*t.BaseRate, 1)
-	}
-	if t.High == 0 {
-		t.High, t.HighRelative = rel(s.HighRiskLift), true
-	}
-	if t.Medium == 0 {
-		t.Medium, t.MediumRelative = rel(s.MediumRiskLift), true
-	}
-	t.Medium = min(t.Medium, t.High)
-	return t
+	var p Population
+	p.Add(prob, status, nil)
+	return p.Thresholds(s)
 }
 
 // ValueTiers splits values into high, medium and low by quantiles among the
 // customers who have a value (a positive one), whatever their status: the
 // churned status of a quiet customer without a contract is a label, not a
-// value of 0. Customers without a value are low.
+// value of 0. Customers without a value are low. The cut points are those
+// of Population.Cuts over every customer.
 func ValueTiers(value []float64, s Options) []string {
-	var have []float64
-	for _, v := range value {
-		if v > 0 {
-			have = append(have, v)
-		}
+	var p Population
+	p.Add(nil, nil, value)
+	c := CutValues{}
+	c.Add(value, p.Wanted(s))
+	hi, med, err := p.Cuts(s, c)
+	if err != nil {
+		// Every value was counted: the summaries of one slice agree.
+		panic(err)
 	}
-	sort.Float64s(have)
-	hi, med := quantile(have, s.HighValueQuantile), quantile(have, s.MediumValueQuantile)
-	tiers := make([]string, len(value))
-	for i, v := range value {
-		switch {
-		case !(v > 0):
-			tiers[i] = runs.Low
-		case v >= hi:
-			tiers[i] = runs.High
-		case v >= med:
-			tiers[i] = runs.Medium
-		default:
-			tiers[i] = runs.Low
-		}
-	}
-	return tiers
-}
-
-// quantile of sorted values, by linear interpolation; 0 when empty.
-func quantile(sorted []float64, q float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	hi := min(lo+1, len(sorted)-1)
-	return sorted[lo] + (pos-float64(lo))*(sorted[hi]-sorted[lo])
+	return TiersAt(value, hi, med)
 }
 
 // Of places a customer in one of the six segments of SPEC.md.
