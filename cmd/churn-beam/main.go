@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
@@ -267,11 +268,8 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 	}
 	env.Log.Info().Int("files", len(plan.Files)+len(plan.CustomerFiles)).Int("customers", plan.Customers).
 		Int("ranges", ranges).Msg("pipeline submitted")
-	if *runners.Runner == "" {
-		*runners.Runner = "prism"
-	}
 	began := time.Now()
-	if _, err := beamx.RunWithMetrics(ctx, p); err != nil {
+	if err := execute(ctx, p); err != nil {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
@@ -285,6 +283,36 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 	}
 	env.Log.Info().Str("out", out).Int("rows", m.Rows).Int64("duration_ms", time.Since(began).Milliseconds()).Msg("features written")
 	return m, nil
+}
+
+// execute runs p on the runner the Beam options select (Prism when none)
+// and waits for it. With LOOPBACK workers (goroutines of this process,
+// which the runner starts and stops), the Go SDK leaves an empty
+// placeholder file, beamloopbackworker-*, in the temporary folder for
+// each job; the job runs with a temporary folder of its own, removed
+// when it ends, so that nothing it started or wrote is left behind.
+func execute(ctx context.Context, p *beam.Pipeline) error {
+	if *runners.Runner == "" {
+		*runners.Runner = "prism"
+	}
+	if jobopts.IsLoopback() {
+		dir, err := os.MkdirTemp("", "churn-beam-job-")
+		if err != nil {
+			return err
+		}
+		prev, had := os.LookupEnv("TMPDIR")
+		os.Setenv("TMPDIR", dir)
+		defer func() {
+			if had {
+				os.Setenv("TMPDIR", prev)
+			} else {
+				os.Unsetenv("TMPDIR")
+			}
+			os.RemoveAll(dir)
+		}()
+	}
+	_, err := beamx.RunWithMetrics(ctx, p)
+	return err
 }
 
 func codeVersion() string {

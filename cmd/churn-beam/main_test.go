@@ -154,9 +154,15 @@ func TestFeaturesPrismSample(t *testing.T) {
 // submitted to a Prism job server (the universal runner, LOOPBACK workers:
 // as for Flink or Spark), churn-beam features writes exactly the rows of
 // churn features, and churn-beam run, with a model trained on the
-// dataset, the run of churn run.
+// dataset, the run of churn run; neither leaves anything in the
+// temporary folder (the Go SDK's beamloopbackworker-* placeholders).
 func TestJobServerGenerated(t *testing.T) {
 	dir := t.TempDir()
+	tmpDir := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmpDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmpDir)
 	ds := filepath.Join(dir, "data")
 	end := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := jobs.Generate(context.Background(), jobs.Env{Log: zerolog.Nop()},
@@ -196,6 +202,13 @@ func TestJobServerGenerated(t *testing.T) {
 		"--data", ds, "--as-of", "2026-06-01", "--ranges", "3", "--registry", reg, "--out", filepath.Join(dir, "beam-out"))
 	sameRun(t, sum.Output, wantRun)
 	t.Logf("%d customers scored alike", sum.Customers)
+	if left, _ := os.ReadDir(tmpDir); len(left) > 0 {
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in the temporary folder: %v", names)
+	}
 }
 
 // TestFeaturesBadInput: a missing dataset, a missing --out and a

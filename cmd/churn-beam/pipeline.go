@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -25,44 +21,32 @@ import (
 //
 //	history file indexes (one element per file)
 //	  -> fold: read the file into a fork of the frozen customer index,
-//	     emit the fork once per customer range, and what the read found
-//	  -> CombinePerKey(range): a live fork per range accumulates the
-//	     folds with Builder.MergeRange, and the accumulators that crossed
-//	     a shuffle with Builder.MergePartial
-//	  -> write: build every cutoff's rows of the range, one Parquet part
+//	     emit per customer range the fork's partial of that range
+//	     (EncodePartial, zstd: the customers the file holds, no others),
+//	     then drop the fork; and what the read found
+//	  -> GroupByKey(range)
+//	  -> write: merge the range's partials one by one into a RangeFork
+//	     of the range (MergePartial), build every cutoff's rows of the
+//	     range, one Parquet part
 //	  -> commit (one element, with the parts and the read results as side
 //	     inputs): bad-row limit, manifest, then the folder appears by rename
 //
-// Elements are accumulators (part), never rows. Every step calls the root
-// module's packages (jobs, features, data): the pipeline adds the
-// distribution, no feature or reader code.
+// Elements are encoded partials, never rows. A worker holds at a time the
+// fork of each file it folds and the RangeFork of each range it merges,
+// never every range's accumulators: the merge is a GroupByKey and a DoFn,
+// not a lifted combine, whose pre-combine would keep every range's
+// accumulator of a bundle live until the bundle ends. Every step calls
+// the root module's packages (jobs, features, data): the pipeline adds
+// the distribution, no feature or reader code.
 
 func init() {
-	register.DoFn4x1[context.Context, int, func(int, part), func(string), error](&foldFn{})
-	register.Emitter2[int, part]()
+	register.DoFn4x1[context.Context, int, func(int, []byte), func(string), error](&foldFn{})
+	register.Emitter2[int, []byte]()
 	register.Emitter1[string]()
-	register.Combiner1[part](&mergeFn{})
-	register.DoFn4x1[context.Context, int, part, func(string), error](&writeFn{})
+	register.Iter1[[]byte]()
+	register.DoFn4x1[context.Context, int, func(*[]byte) bool, func(string), error](&writeFn{})
 	register.DoFn4x1[context.Context, []byte, func(*string) bool, func(*string) bool, error](&commitFn{})
 	register.Iter1[string]()
-	beam.RegisterCoder(reflect.TypeOf((*part)(nil)).Elem(), encodePart, decodePart)
-}
-
-// part is the accumulators of customers [lo, hi), in one of two forms: b,
-// a live Builder, as the fold emits it (a fork of the worker's base
-// builder, whose other customers do not count) and the combine
-// accumulates it within a process (a RangeFork of the range, whose memory
-// grows with the range's customers, not every customer's); or raw, the
-// bytes of features.Builder.EncodePartial compressed with zstd, as the
-// coder carries it between processes and stages. The coder encodes a live
-// part only when the runner moves it (a shuffle), and a part is decoded
-// only into the accumulator it merges into: the combine holds one live
-// RangeFork per range, not the bytes of every merge.
-type part struct {
-	lo, hi int
-	b      *features.Builder
-	raw    []byte
-	owned  bool // b is the combine's own accumulator (a RangeFork), not a fold's fork
 }
 
 var (
@@ -70,71 +54,45 @@ var (
 	zdec, _ = zstd.NewReader(nil)
 )
 
-// encodePart is the coder's encoder: the range, then the zstd bytes of its
-// partial. The accumulators are fixed-size and mostly zero for a customer
-// with little history in a file, so they compress many times over.
-func encodePart(p part) ([]byte, error) {
-	out := binary.AppendVarint(nil, int64(p.lo))
-	out = binary.AppendVarint(out, int64(p.hi))
-	if p.b == nil || p.lo < 0 {
-		return append(out, p.raw...), nil
-	}
-	raw, err := p.b.EncodePartial(nil, p.lo, p.hi)
+// encodeRange returns the partial of customers [lo, hi) of b (a fork
+// that folded one file) compressed with zstd, with raw as scratch. The
+// accumulators are fixed-size and mostly zero, and a range the file does
+// not touch is its flags (zeros) and the channel counts, so they compress
+// many times over.
+func encodeRange(b *features.Builder, lo, hi int, raw []byte) ([]byte, []byte, error) {
+	raw, err := b.EncodePartial(raw[:0], lo, hi)
 	if err != nil {
-		return nil, err
+		return nil, raw, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
 	}
-	return zenc.EncodeAll(raw, out), nil
+	return zenc.EncodeAll(raw, nil), raw, nil
 }
 
-// decodePart is the coder's decoder; the accumulators stay encoded until
-// the combine or the write merges them (they need the worker's base
-// builder). A range of -1 is the combine's empty accumulator.
-func decodePart(b []byte) (part, error) {
-	lo, n := binary.Varint(b)
-	if n <= 0 {
-		return part{}, errors.New("decode part: no range")
-	}
-	hi, m := binary.Varint(b[n:])
-	if m <= 0 || (lo >= 0 && hi < lo) {
-		return part{}, errors.New("decode part: no range")
-	}
-	return part{lo: int(lo), hi: int(hi), raw: bytes.Clone(b[n+m:])}, nil
-}
-
-// mergeInto folds p into acc, a live Builder.
-func (p part) mergeInto(acc *features.Builder) error {
-	if p.b != nil {
-		return acc.MergeRange(p.b, p.lo, p.hi)
-	}
-	raw, err := zdec.DecodeAll(p.raw, nil)
+// mergeRange returns a RangeFork of base for the r-th of n customer
+// ranges holding every partial parts yields (from encodeRange), merged
+// one at a time: only one partial is decoded at once.
+func mergeRange(plan *jobs.FeaturesPlan, base *features.Builder, r, n int, parts func(*[]byte) bool) (*features.Builder, int, int, error) {
+	lo, hi := plan.Range(r, n)
+	acc, err := base.RangeFork(lo, hi)
 	if err != nil {
-		return fmt.Errorf("partial of customers %d to %d: %w", p.lo, p.hi, err)
+		return nil, 0, 0, err
 	}
-	if err := acc.MergePartial(raw); err != nil {
-		return fmt.Errorf("partial of customers %d to %d: %w", p.lo, p.hi, err)
+	var (
+		b, raw []byte
+		got    int
+	)
+	for parts(&b) {
+		if raw, err = zdec.DecodeAll(b, raw[:0]); err != nil {
+			return nil, 0, 0, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
+		}
+		if err := acc.MergePartial(raw); err != nil {
+			return nil, 0, 0, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
+		}
+		got++
 	}
-	return nil
-}
-
-// live returns p as the combine's own live accumulator: p itself when it
-// is one, else a RangeFork of base for p's customers holding p's
-// accumulators. p must not be the empty accumulator.
-func (p part) live(base *features.Builder) (part, error) {
-	if p.owned {
-		return p, nil
+	if got == 0 {
+		return nil, 0, 0, fmt.Errorf("customers %d to %d: a customer range without any fold", lo, hi)
 	}
-	if p.lo < 0 {
-		return part{}, errors.New("a customer range without any fold")
-	}
-	rf, err := base.RangeFork(p.lo, p.hi)
-	if err != nil {
-		return part{}, err
-	}
-	acc := part{lo: p.lo, hi: p.hi, b: rf, owned: true}
-	if err := p.mergeInto(acc.b); err != nil {
-		return part{}, err
-	}
-	return acc, nil
+	return acc, lo, hi, nil
 }
 
 // worker is what a worker process derives from a plan once and shares
@@ -199,14 +157,15 @@ func scorerFor(ctx context.Context, plan []byte) (*jobs.Scorer, error) {
 
 // foldFn reads one history file (an index into the plan's Files; -1 for
 // none, when the dataset has no history file) into a fork and emits its
-// accumulators for every customer range, so that every range has an
-// element, and the read's result as JSON.
+// partial of every customer range (encodeRange), so that every range has
+// an element, and the read's result as JSON. The fork is dropped when
+// the file's partials are emitted.
 type foldFn struct {
 	Plan   []byte
 	Ranges int
 }
 
-func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, part), result func(string)) error {
+func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []byte), result func(string)) error {
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
@@ -223,73 +182,25 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, part
 		}
 		result(string(b))
 	}
+	var raw []byte
 	for r := range fn.Ranges {
 		lo, hi := plan.Range(r, fn.Ranges)
-		emit(r, part{lo: lo, hi: hi, b: fork})
+		var b []byte
+		if b, raw, err = encodeRange(fork, lo, hi, raw); err != nil {
+			return err
+		}
+		emit(r, b)
 	}
 	return nil
-}
-
-// mergeFn merges the parts of one customer range into one RangeFork with
-// MergeRange and MergePartial: exact in any grouping and order, as the
-// runner's combiner lifting needs. Its empty accumulator holds no
-// builder: the first part names the range.
-type mergeFn struct {
-	Plan []byte
-}
-
-func (fn *mergeFn) base() (*features.Builder, error) {
-	_, base, err := workerFor(context.Background(), fn.Plan)
-	return base, err
-}
-
-func (fn *mergeFn) CreateAccumulator() part {
-	return part{lo: -1}
-}
-
-func (fn *mergeFn) AddInput(acc, in part) (part, error) {
-	base, err := fn.base()
-	if err != nil {
-		return part{}, err
-	}
-	if acc.lo < 0 {
-		return in.live(base)
-	}
-	if acc, err = acc.live(base); err != nil {
-		return part{}, err
-	}
-	if acc.lo != in.lo || acc.hi != in.hi {
-		return part{}, fmt.Errorf("merge partials of customers %d to %d and %d to %d", acc.lo, acc.hi, in.lo, in.hi)
-	}
-	return acc, in.mergeInto(acc.b)
-}
-
-func (fn *mergeFn) MergeAccumulators(a, b part) (part, error) {
-	switch {
-	case b.lo < 0:
-		return a, nil
-	case a.lo < 0:
-		a, b = b, a
-		if b.lo < 0 {
-			return a, nil
-		}
-	}
-	return fn.AddInput(a, b)
-}
-
-func (fn *mergeFn) ExtractOutput(acc part) (part, error) {
-	if acc.lo < 0 {
-		return part{}, errors.New("a customer range without any fold")
-	}
-	return acc, nil
 }
 
 // writeFn builds and writes the rows of one customer range, every cutoff,
 // as the part part-RRRRR.parquet in the job's temporary folder, and emits
 // the part's JSON.
 type writeFn struct {
-	Plan []byte
-	Tmp  string
+	Plan   []byte
+	Tmp    string
+	Ranges int
 }
 
 // writtenPart is what writeFn tells the commit.
@@ -299,16 +210,17 @@ type writtenPart struct {
 	Families []features.FamilyStatus
 }
 
-func (fn *writeFn) ProcessElement(ctx context.Context, r int, p part, emit func(string)) error {
+func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte) bool, emit func(string)) error {
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
 	}
-	if p, err = p.live(base); err != nil {
+	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
+	if err != nil {
 		return err
 	}
 	name := fmt.Sprintf("part-%05d.parquet", r)
-	rows, f, err := plan.WriteRange(filepath.Join(fn.Tmp, name), p.b, p.lo, p.hi)
+	rows, f, err := plan.WriteRange(filepath.Join(fn.Tmp, name), acc, lo, hi)
 	if err != nil {
 		return err
 	}
@@ -370,10 +282,11 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 	return jobs.CommitFeatures(fn.Out, fn.Tmp, m)
 }
 
-// foldAndMerge adds the first steps of every pipeline: one element per
-// history file folded, the folds combined per customer range. It returns
-// the merged part per range and the read results' JSON.
-func foldAndMerge(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int) (merged, results beam.PCollection) {
+// foldAndGroup adds the first steps of every pipeline: one element per
+// history file folded, the files' partials grouped per customer range. It
+// returns the partials of each range (KV<int, iterable of []byte>, for
+// mergeRange) and the read results' JSON.
+func foldAndGroup(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int) (grouped, results beam.PCollection) {
 	idx := make([]int, len(plan.Files))
 	for k := range idx {
 		idx[k] = k
@@ -383,7 +296,7 @@ func foldAndMerge(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int)
 	}
 	files := beam.Reshuffle(s, beam.CreateList(s, idx))
 	parts, results := beam.ParDo2(s, &foldFn{Plan: enc, Ranges: ranges}, files)
-	return beam.CombinePerKey(s, &mergeFn{Plan: enc}, parts), results
+	return beam.GroupByKey(s, parts), results
 }
 
 // featuresPipeline returns the pipeline that writes the feature table of
@@ -395,8 +308,8 @@ func featuresPipeline(plan *jobs.FeaturesPlan, out, tmp string, ranges int, code
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	merged, results := foldAndMerge(s, plan, enc, ranges)
-	parts := beam.ParDo(s, &writeFn{Plan: enc, Tmp: tmp}, merged)
+	grouped, results := foldAndGroup(s, plan, enc, ranges)
+	parts := beam.ParDo(s, &writeFn{Plan: enc, Tmp: tmp, Ranges: ranges}, grouped)
 	beam.ParDo0(s, &commitFn{Plan: enc, Out: out, Tmp: tmp, Ranges: ranges, CodeVersion: codeVersion}, beam.Impulse(s),
 		beam.SideInput{Input: parts}, beam.SideInput{Input: results})
 	return p, nil

@@ -17,8 +17,6 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 	"github.com/rs/zerolog"
 
 	"churn/features"
@@ -26,7 +24,7 @@ import (
 )
 
 func init() {
-	register.DoFn5x1[context.Context, int, part, func(int, []byte), func(string), error](&frameFn{})
+	register.DoFn5x1[context.Context, int, func(*[]byte) bool, func(int, []byte), func(string), error](&frameFn{})
 	register.Emitter2[int, []byte]()
 	register.DoFn4x1[int, []byte, func(*string) bool, func([]byte), error](&shareFn{})
 	register.Emitter1[[]byte]()
@@ -122,11 +120,8 @@ func runFrames(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges 
 	}
 	log.Info().Int("files", len(plan.Files)+len(plan.CustomerFiles)).Int("customers", plan.Customers).
 		Int("ranges", ranges).Str("model_version", plan.Model).Msg("pipeline submitted")
-	if *runners.Runner == "" {
-		*runners.Runner = "prism"
-	}
 	began := time.Now()
-	if _, err := beamx.RunWithMetrics(ctx, p); err != nil {
+	if err := execute(ctx, p); err != nil {
 		return nil, nil, nil, fmt.Errorf("pipeline: %w", err)
 	}
 	results, err := readResults(tmp)
@@ -156,8 +151,9 @@ func runFrames(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges 
 
 // The pipeline of a run:
 //
-//	fold and combine per range (foldAndMerge, as for features)
-//	  -> frameFn: the range's rows at every cutoff, and its PeerCount
+//	fold, group per range (foldAndGroup, as for features)
+//	  -> frameFn: the range's partials merged, its rows at every cutoff,
+//	     and its PeerCount
 //	  -> shareFn (every count as a side input): the range's share of the
 //	     sample of the typical values
 //	  -> peersFn (once, every share as a side input): the typical values
@@ -176,8 +172,8 @@ func framesPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipe
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	merged, results := foldAndMerge(s, plan, enc, ranges)
-	frames, counts := beam.ParDo2(s, &frameFn{Plan: enc}, merged)
+	grouped, results := foldAndGroup(s, plan, enc, ranges)
+	frames, counts := beam.ParDo2(s, &frameFn{Plan: enc, Ranges: ranges}, grouped)
 	shares := beam.ParDo(s, &shareFn{}, frames, beam.SideInput{Input: counts})
 	peers := beam.ParDo(s, &peersFn{}, beam.Impulse(s), beam.SideInput{Input: shares})
 	written := beam.ParDo(s, &scoreFn{Plan: enc, Tmp: tmp}, frames, beam.SideInput{Input: peers})
@@ -221,24 +217,26 @@ func (rf *rangeFrames) last() *features.Frame { return rf.Frames[len(rf.Frames)-
 // rangeFrames) keyed by range, with the PeerCount of the rows at the
 // run's cutoff as JSON.
 type frameFn struct {
-	Plan []byte
+	Plan   []byte
+	Ranges int
 }
 
-func (fn *frameFn) ProcessElement(ctx context.Context, r int, p part, emit func(int, []byte), count func(string)) error {
+func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte) bool, emit func(int, []byte), count func(string)) error {
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
 	}
-	if p, err = p.live(base); err != nil {
+	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
+	if err != nil {
 		return err
 	}
 	rf := &rangeFrames{Range: r}
-	if rf.Frames, err = plan.BuildRange(p.b, p.lo, p.hi); err != nil {
+	if rf.Frames, err = plan.BuildRange(acc, lo, hi); err != nil {
 		return err
 	}
 	b, err := encodeGob(rf)
 	if err != nil {
-		return fmt.Errorf("encode frames of customers %d to %d: %w", p.lo, p.hi, err)
+		return fmt.Errorf("encode frames of customers %d to %d: %w", lo, hi, err)
 	}
 	c, err := json.Marshal(jobs.PeerCountOf(r, rf.last()))
 	if err != nil {
