@@ -28,7 +28,6 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
@@ -286,32 +285,30 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 }
 
 // execute runs p on the runner the Beam options select (Prism when none)
-// and waits for it. With LOOPBACK workers (goroutines of this process,
-// which the runner starts and stops), the Go SDK leaves an empty
-// placeholder file, beamloopbackworker-*, in the temporary folder for
-// each job; the job runs with a temporary folder of its own, removed
-// when it ends, so that nothing it started or wrote is left behind.
+// and waits for it. The Go SDK leaves an empty placeholder file,
+// beamloopbackworker-*, in the temporary folder for each job whose
+// workers run in this process (LOOPBACK, which Prism in-process uses
+// too); the job runs with a temporary folder of its own, removed when it
+// ends, so that nothing it wrote there is left behind.
 func execute(ctx context.Context, p *beam.Pipeline) error {
 	if *runners.Runner == "" {
 		*runners.Runner = "prism"
 	}
-	if jobopts.IsLoopback() {
-		dir, err := os.MkdirTemp("", "churn-beam-job-")
-		if err != nil {
-			return err
-		}
-		prev, had := os.LookupEnv("TMPDIR")
-		os.Setenv("TMPDIR", dir)
-		defer func() {
-			if had {
-				os.Setenv("TMPDIR", prev)
-			} else {
-				os.Unsetenv("TMPDIR")
-			}
-			os.RemoveAll(dir)
-		}()
+	dir, err := os.MkdirTemp("", "churn-beam-job-")
+	if err != nil {
+		return err
 	}
-	_, err := beamx.RunWithMetrics(ctx, p)
+	prev, had := os.LookupEnv("TMPDIR")
+	os.Setenv("TMPDIR", dir)
+	defer func() {
+		if had {
+			os.Setenv("TMPDIR", prev)
+		} else {
+			os.Unsetenv("TMPDIR")
+		}
+		os.RemoveAll(dir)
+	}()
+	_, err = beamx.RunWithMetrics(ctx, p)
 	return err
 }
 
