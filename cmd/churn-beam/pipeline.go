@@ -31,11 +31,11 @@ import (
 //	  -> commit (one element, with the parts and the read results as side
 //	     inputs): bad-row limit, manifest, then the folder appears by rename
 //
-// Elements are encoded partials, never rows. A worker holds at a time the
-// fork of each file it folds and the RangeFork of each range it merges,
-// never every range's accumulators: the merge is a GroupByKey and a DoFn,
-// not a lifted combine, whose pre-combine would keep every range's
-// accumulator of a bundle live until the bundle ends. Every step calls
+// Elements are encoded partials, never rows. A fork lives while its file
+// is folded and encoded, a range's accumulator while the range is merged
+// and written: the merge is a GroupByKey and a DoFn, not a lifted
+// combine, whose pre-combine would keep every range's accumulator of a
+// bundle live until the bundle ends. Every step calls
 // the root module's packages (jobs, features, data): the pipeline adds
 // the distribution, no feature or reader code.
 
