@@ -18,6 +18,10 @@ type binned struct {
 	// codes is column-major: column j is codes[j*rows : (j+1)*rows]. Code
 	// nbins[j] marks a missing value.
 	codes []uint8
+	// rowCodes holds the same codes row-major: row r is
+	// rowCodes[r*cols : (r+1)*cols]. Sparse nodes build their histograms
+	// from it (addHistRows).
+	rowCodes []uint8
 	// cuts[j][b] is the upper edge of bin b of column j: a value v falls in
 	// the first bin b with v <= cuts[j][b], or in bin len(cuts[j]) past the
 	// last edge. A column has len(cuts[j])+1 bins.
@@ -36,12 +40,13 @@ func missing(v float64) bool { return v-v != 0 }
 // deterministic, evenly strided sample of rows and codes every value.
 func binMatrix(d Data, maxBins, workers int) *binned {
 	b := &binned{
-		rows:    d.Rows,
-		cols:    d.Cols,
-		codes:   make([]uint8, d.Rows*d.Cols),
-		cuts:    make([][]float64, d.Cols),
-		nbins:   make([]int, d.Cols),
-		missing: make([]int, d.Cols),
+		rows:     d.Rows,
+		cols:     d.Cols,
+		codes:    make([]uint8, d.Rows*d.Cols),
+		rowCodes: make([]uint8, d.Rows*d.Cols),
+		cuts:     make([][]float64, d.Cols),
+		nbins:    make([]int, d.Cols),
+		missing:  make([]int, d.Cols),
 	}
 	sample := min(d.Rows, binSampleRows)
 	// Gather the sample column by column, as float32: binEdges tells
@@ -115,6 +120,7 @@ func binMatrix(d Data, maxBins, workers int) *binned {
 					c = uint8(searchKeys(keys[j], orderKey(v)))
 				}
 				b.codes[j*d.Rows+r] = c
+				b.rowCodes[r*d.Cols+j] = c
 			}
 		}
 	})

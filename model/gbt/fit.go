@@ -23,6 +23,14 @@ const histWidth = 256
 // loads would wait on unrelated stores.
 const histStride = histWidth + 4
 
+// rowMajorShare: a node whose rows are fewer than one in rowMajorShare of
+// the training rows builds its histograms from row-major codes. Below
+// that density a column's rows lie on distinct cache lines, so a row's
+// codes for a whole column group, on one or two lines of its row, cost
+// fewer loads from memory; above it the column-major codes stream in
+// order.
+const rowMajorShare = 20
+
 // histGroup is the number of columns of one histogram task.
 const histGroup = 8
 
@@ -256,7 +264,9 @@ func (t *trainer) getHist() []gpair {
 		t.pool = t.pool[:k-1]
 		return h
 	}
-	return make([]gpair, histStride*t.bins.cols)
+	// histGroup-1 columns of slack past the last: a row-major task pads
+	// its group to histGroup columns.
+	return make([]gpair, histStride*(t.bins.cols+histGroup-1))
 }
 
 func (t *trainer) putHist(h []gpair) {
@@ -449,7 +459,23 @@ func (t *trainer) expand(nodes []tnode, small, large []int) {
 		}
 		idx := t.idxIn[sn.inLo:sn.inHi]
 		g := t.gathered[sn.inLo:sn.inHi]
-		addHist(hb, cols[:len(fs)], idx, g)
+		if len(idx)*rowMajorShare < t.bins.rows {
+			// The group is padded to histGroup columns with copies of its
+			// last, whose sums go to the buffer's slack and are not read,
+			// so that one pass over the rows serves every column.
+			var pad [histGroup]int
+			copy(pad[:], fs)
+			for q := len(fs); q < histGroup; q++ {
+				pad[q] = fs[len(fs)-1]
+			}
+			hp := sn.hist[s0*histStride : (s0+histGroup-1)*histStride+histWidth]
+			for q := len(fs); q < histGroup; q++ {
+				clear(colHist(hp, q)[:])
+			}
+			addHistRows(hp, t.bins.rowCodes, t.bins.cols, pad[:], idx, g)
+		} else {
+			addHist(hb, cols[:len(fs)], idx, g)
+		}
 		for q, f := range fs {
 			nb := t.bins.nbins[f]
 			off := (s0 + q) * histStride

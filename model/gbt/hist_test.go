@@ -9,7 +9,8 @@ import (
 )
 
 // TestAddHist: the histogram kernels of this platform, eight, four or one
-// column at a time, give the same sums, bit for bit, as the one-column Go
+// column at a time, on column-major codes and on the same codes row-major
+// (addHistRows), give the same sums, bit for bit, as the one-column Go
 // loop, on codes that spread over every bin, that repeat one bin (the
 // additions then chain) and over scattered rows.
 func TestAddHist(t *testing.T) {
@@ -48,6 +49,16 @@ func TestAddHist(t *testing.T) {
 			for i := range g {
 				g[i] = gpair{rng.NormFloat64() * 1e3, rng.Float64() / 7}
 			}
+			// The same codes row-major, rows stride apart, a column's code
+			// at offset off[q] of its row.
+			const stride = ncols + 3
+			rc := make([]uint8, rows*stride)
+			off := rng.Perm(stride)[:ncols]
+			for q := range cols {
+				for r, c := range cols[q] {
+					rc[r*stride+off[q]] = c
+				}
+			}
 			want := make([]*[histWidth]gpair, ncols)
 			for q := range want {
 				want[q] = new([histWidth]gpair)
@@ -63,14 +74,18 @@ func TestAddHist(t *testing.T) {
 				for q := range n {
 					clear(colHist(got, q)[:])
 				}
+				gotRows := slices.Clone(got)
 				addHist(got, cols[:n], idx, g)
-				for q := range n {
-					if *colHist(got, q) != *want[q] {
-						t.Fatalf("%d columns: column %d differs from the one-column loop", n, q)
-					}
-					for i := q*histStride + histWidth; i < min((q+1)*histStride, len(got)); i++ {
-						if got[i] != (gpair{-7, -7}) {
-							t.Fatalf("%d columns: padding after column %d written", n, q)
+				addHistRows(gotRows, rc, stride, off[:n], idx, g)
+				for kernel, got := range map[string][]gpair{"column-major": got, "row-major": gotRows} {
+					for q := range n {
+						if *colHist(got, q) != *want[q] {
+							t.Fatalf("%s, %d columns: column %d differs from the one-column loop", kernel, n, q)
+						}
+						for i := q*histStride + histWidth; i < min((q+1)*histStride, len(got)); i++ {
+							if got[i] != (gpair{-7, -7}) {
+								t.Fatalf("%s, %d columns: padding after column %d written", kernel, n, q)
+							}
 						}
 					}
 				}
@@ -111,6 +126,53 @@ func TestAddHistBounds(t *testing.T) {
 					hh = h[:len(h)-1]
 				}
 				addHist(hh, cols, tc.idx, tc.g)
+			})
+		}
+	}
+}
+
+// TestAddHistRowsBounds: addHistRows panics before any bin changes on
+// what TestAddHistBounds breaches, and on a column offset outside the
+// row, in the eight- and the four-column kernel.
+func TestAddHistRowsBounds(t *testing.T) {
+	const stride = 10
+	for _, n := range []int{8, 4} {
+		h := make([]gpair, (n-1)*histStride+histWidth)
+		rc := make([]uint8, 4*stride)
+		for _, tc := range []struct {
+			name string
+			idx  []int32
+			g    []gpair
+			off  int // the last column's offset
+		}{
+			{"row past the codes", []int32{0, 4}, make([]gpair, 2), n - 1},
+			{"negative row", []int32{-1, 2}, make([]gpair, 2), n - 1},
+			{"short gradients", []int32{0, 1, 2}, make([]gpair, 2), n - 1},
+			{"short histograms", []int32{0, 1}, make([]gpair, 2), n - 1},
+			{"offset past the row", []int32{0, 1}, make([]gpair, 2), stride},
+			{"negative offset", []int32{1, 2}, make([]gpair, 2), -1},
+		} {
+			t.Run(fmt.Sprintf("%d columns/%s", n, tc.name), func(t *testing.T) {
+				hh := slices.Clone(h)
+				defer func() {
+					if recover() == nil {
+						t.Fatal("no panic")
+					}
+					for i, v := range hh {
+						if v != (gpair{}) {
+							t.Fatalf("bin %d changed before the panic", i)
+						}
+					}
+				}()
+				if tc.name == "short histograms" {
+					hh = hh[:len(hh)-1]
+				}
+				fs := make([]int, n)
+				for q := range fs {
+					fs[q] = q
+				}
+				fs[n-1] = tc.off
+				addHistRows(hh, rc, stride, fs, tc.idx, tc.g)
 			})
 		}
 	}
