@@ -146,15 +146,7 @@ func (o *logisticObjective) evalRows(g, bk []float64, icpt float64, lo, hi int) 
 			loss += l
 			gi += r[q]
 		}
-		g := g[:len(z0)]
-		for k, x := range z0 {
-			v := g[k]
-			v += r[0] * float64(x)
-			v += r[1] * float64(z1[k])
-			v += r[2] * float64(z2[k])
-			v += r[3] * float64(z3[k])
-			g[k] = v
-		}
+		addRows4(g, z0, z1, z2, z3, &r)
 	}
 	for ; i < hi; i++ {
 		zi := o.z[i*d : (i+1)*d][:len(bk)]
@@ -206,20 +198,12 @@ func (o *logisticObjective) hessVecRows(g, vk []float64, vi float64, lo, hi int)
 			u2 += v * float64(z2[k])
 			u3 += v * float64(z3[k])
 		}
-		r0, r1, r2, r3 := o.curv[i]*u0, o.curv[i+1]*u1, o.curv[i+2]*u2, o.curv[i+3]*u3
-		gi += r0
-		gi += r1
-		gi += r2
-		gi += r3
-		g := g[:len(z0)]
-		for k, x := range z0 {
-			v := g[k]
-			v += r0 * float64(x)
-			v += r1 * float64(z1[k])
-			v += r2 * float64(z2[k])
-			v += r3 * float64(z3[k])
-			g[k] = v
-		}
+		r := [4]float64{o.curv[i] * u0, o.curv[i+1] * u1, o.curv[i+2] * u2, o.curv[i+3] * u3}
+		gi += r[0]
+		gi += r[1]
+		gi += r[2]
+		gi += r[3]
+		addRows4(g, z0, z1, z2, z3, &r)
 	}
 	for ; i < hi; i++ {
 		zi := o.z[i*d : (i+1)*d][:len(vk)]
