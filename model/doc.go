@@ -13,7 +13,10 @@
 // [Trained].Candidates holds both reports. [FitLogistic] builds the
 // standardised design once and solves with Newton steps (conjugate
 // gradients on the full Hessian, preconditioned by a sampled one), the
-// passes spread over goroutines in fixed blocks. [Refit] fits the kept
+// passes spread over goroutines in fixed blocks; on amd64 with AVX2 the
+// gradient's term-by-term sums run four terms per instruction
+// (rows_amd64.s), in the Go loop's order and rounding, so the fit is the
+// same bit for bit as under the purego build tag. [Refit] fits the kept
 // algorithm again on more rows (trees for the early-stopping count scaled
 // to them) and calibrates it on held-back rows; [SearchGBT] tries a small
 // grid of tree parameters on the validation cutoff. "golearn-rf" is a baseline

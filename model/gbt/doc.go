@@ -6,7 +6,8 @@
 //
 // Fit bins every column into at most MaxBins quantile bins, with edges
 // from an exact sort of an evenly strided sample of up to 200,000 rows,
-// and stores the bin codes as uint8, column by column. Values are told
+// and stores the bin codes as uint8, column by column and again row by
+// row (a byte per value each way). Values are told
 // apart as float32, as XGBoost reads them, and every edge lies on the
 // rounding boundary between two float32s, so that a value is at or below
 // an edge exactly when its float32 is at or below one float32: an
@@ -43,11 +44,16 @@
 // for, one (node, column) task at a time. A column's histogram is always
 // summed by one goroutine in row order, so no partial histograms need
 // reducing and the model is bit-identical for any Workers value; the best
-// split is chosen afterwards in column order. On amd64 the histogram loop
-// (eight or four columns per pass over a node's rows) adds a gradient and
-// hessian pair to a bin as one SSE2 vector (hist_amd64.s), whose two lanes
-// round as two scalar additions do, so the model is the same bit for bit
-// as the Go loop's, which other platforms and the purego build tag use.
+// split is chosen afterwards in column order. A node holding fewer than
+// one in 20 of the training rows reads its codes from the row-major copy,
+// where a row's codes for a group of columns share a cache line or two;
+// denser nodes read the column-major codes, which stream in order. Either
+// way each bin takes the node's rows in order, so the sums are the same.
+// On amd64 the histogram loop (eight or four columns per pass over a
+// node's rows) adds a gradient and hessian pair to a bin as one SSE2
+// vector (hist_amd64.s), whose two lanes round as two scalar additions
+// do, so the model is the same bit for bit as the Go loop's, which other
+// platforms and the purego build tag use.
 // The nodes of a level partition their rows in parallel, and a tree's
 // leaves add their values to their rows' margins in parallel; nodes and
 // leaves own disjoint rows, so every sum keeps its order. Predict spreads blocks of
