@@ -405,8 +405,23 @@ def main(argv):
         return m, roc_auc_score(test["label"], p), m.best_iteration + 1, time.time() - t
 
     results = []
+    churn_auc = None
+    if args.churn:
+        with open(args.churn) as f:
+            j = json.load(f)
+        churn_auc = j["holdout"]["roc_auc"]
+    print(f"{'model':45s} {'ROC AUC':>8s} {'trees':>6s} {'seconds':>8s}")
+
+    def report(name, a, tr, s):
+        results.append((name, a, tr, s))
+        print(f"{name:45s} {a:8.4f} {'' if tr is None else tr:>6} {s:8.1f}", flush=True)
+
+    if args.churn:
+        report(f"churn train holdout ({j.get('algo', '?')})", churn_auc, None, j.get("duration_ms", 0) / 1000)
     m, auc, trees, secs = run(gen)
-    results.append(("notebook: generic features + XGBoost", auc, trees, secs))
+    report("notebook: generic features + XGBoost", auc, trees, secs)
+    if args.churn:
+        print(f"churn minus notebook: {churn_auc - auc:+.4f} ROC AUC", flush=True)
     gain = m.get_booster().get_score(importance_type="total_gain")
     groups = {}
     for c in gen:
@@ -421,25 +436,16 @@ def main(argv):
     if args.ablate:
         for g, cs in sorted(groups.items()):
             _, a, tr, s = run([c for c in gen if c not in cs])
-            results.append((f"  without {g} ({len(cs)})", a, tr, s))
+            report(f"  without {g} ({len(cs)})", a, tr, s)
     if args.with_churn and ours:
         _, a, tr, s = run(ours)
-        results.append(("XGBoost on churn's feature table", a, tr, s))
+        report("XGBoost on churn's feature table", a, tr, s)
         m2, a, tr, s = run(ours + gen)
-        results.append(("XGBoost on churn's + generic", a, tr, s))
+        report("XGBoost on churn's + generic", a, tr, s)
         g2 = m2.get_booster().get_score(importance_type="total_gain")
         tot = sum(g2.values()) or 1
         print("union: top generic features by gain share: " + ", ".join(
             f"{c} {v / tot:.3f}" for c, v in sorted(((c, v) for c, v in g2.items() if c.startswith("g_")), key=lambda kv: -kv[1])[:12]))
-    if args.churn:
-        with open(args.churn) as f:
-            j = json.load(f)
-        results.append((f"churn train holdout ({j.get('algo', '?')})", j["holdout"]["roc_auc"], None, j.get("duration_ms", 0) / 1000))
-    print(f"{'model':45s} {'ROC AUC':>8s} {'trees':>6s} {'seconds':>8s}")
-    for name, a, tr, s in results:
-        print(f"{name:45s} {a:8.4f} {'' if tr is None else tr:>6} {s:8.1f}")
-    if args.churn:
-        print(f"churn minus notebook: {results[-1][1] - results[0][1]:+.4f} ROC AUC")
     return 0
 
 
