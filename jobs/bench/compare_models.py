@@ -5,11 +5,13 @@ and a logistic regression on exactly the feature matrix and split that
 
     churn features --data DIR --as-of DATE --cutoffs 8 --out matrix.csv
     churn train    --data DIR --as-of DATE --cutoffs 8 --registry REG --json > churn.json
-    /usr/bin/python3 jobs/bench/compare_models.py matrix.csv churn.json [--seed 1]
+    /usr/bin/python3 jobs/bench/compare_models.py matrix.csv churn.json [--seed 1] [--window-days 90]
 
-The split is churn train's: the latest cutoff is the test set; the one
-before it is split by customer into validation (early stopping) and
-calibration halves with the same seeded FNV-1a hash as jobs/train.go; all
+The split is churn train's (jobs/trainset.ByTime): the latest cutoff is
+the test set; the cutoffs whose label window (--window-days, gap plus
+horizon, default 90) reaches past the test cutoff are set aside; the
+latest one left is split by customer into validation (early stopping) and
+calibration halves with the same seeded FNV-1a hash as jobs/trainset; all
 older cutoffs train. Only labelled rows are used.
 
 It installs nothing: it needs Debian's python3-pandas, python3-sklearn and
@@ -56,7 +58,7 @@ def fnv1a64(data: bytes) -> int:
 
 
 def valid_half(customer_id: str, seed: int) -> bool:
-    """jobs/train.go half(): FNV-1a 64 of the seed's 8 little-endian bytes,
+    """jobs/trainset half(): FNV-1a 64 of the seed's 8 little-endian bytes,
     then the id; even hashes go to validation."""
     return fnv1a64(struct.pack("<Q", seed) + customer_id.encode()) % 2 == 0
 
@@ -70,15 +72,24 @@ def main(argv):
         seed = int(argv[argv.index("--seed") + 1])
     df = pd.read_csv(argv[0], dtype={"customer_id": str})
     churn = json.load(open(argv[1]))
+    window_days = 90
+    if "--window-days" in argv:
+        window_days = int(argv[argv.index("--window-days") + 1])
     df = df[df["label"].notna()]
+    df["cutoff"] = pd.to_datetime(df["cutoff"])
     cutoffs = sorted(df["cutoff"].unique())
-    test_c, prev_c = cutoffs[-1], cutoffs[-2]
+    test_c = cutoffs[-1]
+    older = [c for c in cutoffs[:-1] if c + pd.Timedelta(days=window_days) <= test_c]
+    if len(older) < 2:
+        print(f"compare_models: {len(cutoffs)} labelled cutoffs leave nothing to train on")
+        return 2
+    prev_c = older[-1]
     feats = [c for c in df.columns if c not in KEYS]
     test = df[df["cutoff"] == test_c]
     prev = df[df["cutoff"] == prev_c]
     in_valid = prev["customer_id"].map(lambda s: valid_half(s, seed))
     valid = prev[in_valid]
-    train = df[~df["cutoff"].isin([test_c, prev_c])]
+    train = df[df["cutoff"] < prev_c]
     Xtr, ytr = train[feats].to_numpy(float), train["label"].to_numpy()
     Xva, yva = valid[feats].to_numpy(float), valid["label"].to_numpy()
     Xte, yte = test[feats].to_numpy(float), test["label"].to_numpy()
