@@ -251,6 +251,61 @@ func (b *Builder) BuildRangeInto(present map[data.Table]bool, k, lo, hi int, x [
 // to, in cutoff then customer order; with labelled, those with a label
 // alone.
 func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []float64, labelled bool) (*Frame, error) {
+	p, err := b.plan(present, from, to, lo, hi, x, labelled, planCustomers)
+	if err != nil {
+		return nil, err
+	}
+	for j := range p.parts {
+		if err := p.Fill(j); err != nil {
+			return nil, err
+		}
+	}
+	return p.Frame, nil
+}
+
+// BuildPlan is a build split into parts, each the rows of one cutoff and
+// one range of customers, that may be filled in any order and at the same
+// time: Build's frame built on several goroutines. The plan's Frame has
+// every row and column allocated from the start; Fill writes the rows of
+// one part in place, so the frame, once every part is filled, is the one
+// Build gives, bit for bit.
+type BuildPlan struct {
+	// Frame is the frame the parts fill. Its rows are in Build's order;
+	// a row's values are set once its part is filled.
+	Frame    *Frame
+	b        *Builder
+	parts    []buildPart
+	built    []bool // per family, as Frame.Families
+	orders   bool   // the orders table is present
+	labelled bool
+}
+
+// buildPart is the rows of customers [lo, hi) at cutoff k, rows [row,
+// row+n) of the frame.
+type buildPart struct {
+	k, lo, hi int
+	row, n    int
+}
+
+// planCustomers is how many customers of one cutoff a part of a BuildPlan
+// covers: enough that a part's set-up is nothing beside its rows, few
+// enough that the parts of a cutoff keep a few goroutines busy to the end.
+const planCustomers = 4096
+
+// PlanBuild is Build as a BuildPlan, for a caller that fills its parts on
+// several goroutines; with labelled, BuildLabelled. The Builder must not
+// be fed, merged or joined until every part is filled.
+func (b *Builder) PlanBuild(present map[data.Table]bool, labelled bool) (*BuildPlan, error) {
+	return b.plan(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil, labelled, planCustomers)
+}
+
+// Parts returns the number of parts of the plan, for Fill.
+func (p *BuildPlan) Parts() int { return len(p.parts) }
+
+// plan lays out the build of the rows of customers lo <= i < hi at
+// cutoffs from <= k < to (see build), into x's memory when it is large
+// enough, in parts of per customers of a cutoff.
+func (b *Builder) plan(present map[data.Table]bool, from, to, lo, hi int, x []float64, labelled bool, per int) (*BuildPlan, error) {
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
@@ -275,12 +330,14 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 	}
 	cat := b.cat
 	f := &Frame{Catalog: &cat}
+	p := &BuildPlan{Frame: f, b: b, orders: has(data.Orders), labelled: labelled}
 	for _, fam := range families {
 		st := FamilyStatus{Name: fam.name, Built: has(fam.table)}
 		if !st.Built {
 			st.Why = fmt.Sprintf("no %s table", fam.table)
 		}
 		f.Families = append(f.Families, st)
+		p.built = append(p.built, st.Built)
 	}
 	// Names come from one pass in naming mode over an empty row.
 	var r rowCtx
@@ -296,88 +353,113 @@ func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []f
 	}
 	f.Names = e.names
 	nF := len(f.Names)
-	e = &emitter{}
 
 	cu := b.cust
 	rows := 0
 	for k := from; k < to; k++ {
 		c := b.g.cutoffs[k]
-		for i := lo; i < hi; i++ {
-			if cu.signup[i] < c && (!labelled || b.hasLabel(i, k, c)) {
-				rows++
+		for plo := lo; plo < hi; plo += per {
+			part := buildPart{k: k, lo: plo, hi: min(plo+per, hi), row: rows}
+			for i := part.lo; i < part.hi; i++ {
+				if cu.signup[i] < c && (!labelled || b.hasLabel(i, k, c)) {
+					part.n++
+				}
 			}
+			rows += part.n
+			p.parts = append(p.parts, part)
 		}
 	}
 	if cap(x) >= rows*nF {
-		e.x = x[:0]
+		f.X = x[:rows*nF]
 	} else {
-		e.x = make([]float64, 0, rows*nF)
+		f.X = make([]float64, rows*nF)
 	}
-	f.CustomerID = make([]string, 0, rows)
-	f.Cutoff = make([]int64, 0, rows)
-	f.Label = make([]float64, 0, rows)
-	f.Status = make([]Status, 0, rows)
-	f.Plan = make([]string, 0, rows)
-	f.Region = make([]string, 0, rows)
-	f.Contractual = make([]bool, 0, rows)
-	f.SignupAt = make([]int64, 0, rows)
-	f.CancelledAt = make([]int64, 0, rows)
+	f.CustomerID = make([]string, rows)
+	f.Cutoff = make([]int64, rows)
+	f.Label = make([]float64, rows)
+	f.Status = make([]Status, rows)
+	f.Plan = make([]string, rows)
+	f.Region = make([]string, rows)
+	f.Contractual = make([]bool, rows)
+	f.SignupAt = make([]int64, rows)
+	f.CancelledAt = make([]int64, rows)
 	for _, col := range []*[]float64{&f.RFMx, &f.RFMtx, &f.RFMT, &f.MeanRepeat, &f.SpendRate, &f.Margin} {
-		*col = make([]float64, 0, rows)
+		*col = make([]float64, rows)
 	}
+	return p, nil
+}
 
-	for k := from; k < to; k++ {
-		c := b.g.cutoffs[k]
-		for i := lo; i < hi; i++ {
-			signup := cu.signup[i]
-			if signup >= c {
-				continue
-			}
-			st, label := b.statusLabel(i, k, c)
-			if labelled && math.IsNaN(label) {
-				continue
-			}
-			ii := int32(i)
-			r.c, r.k, r.tenure, r.i = c, k, c-signup, i
-			src := b.part(i)
-			for _, t := range tableFolds {
-				t.view(&r, src, ii, k)
-			}
+// Fill computes the rows of part j (0 <= j < Parts()) into the plan's
+// Frame. Calls for different parts may run at the same time: a part
+// writes its own rows alone and reads the Builder's accumulators, which
+// no build changes.
+func (p *BuildPlan) Fill(j int) error {
+	if j < 0 || j >= len(p.parts) {
+		return fmt.Errorf("part %d of %d: %w", j, len(p.parts), ErrCutoffRange)
+	}
+	b, f, part := p.b, p.Frame, p.parts[j]
+	cu := b.cust
+	nF := len(f.Names)
+	var r rowCtx
+	r.b = b
+	e := &emitter{x: f.X[part.row*nF : part.row*nF : (part.row+part.n)*nF]}
+	k := part.k
+	c := b.g.cutoffs[k]
+	row := part.row
+	for i := part.lo; i < part.hi; i++ {
+		signup := cu.signup[i]
+		if signup >= c {
+			continue
+		}
+		st, label := b.statusLabel(i, k, c)
+		if p.labelled && math.IsNaN(label) {
+			continue
+		}
+		if row == part.row+part.n {
+			return fmt.Errorf("cutoff %d, customers %d to %d: more than the %d rows planned: %w", k, part.lo, part.hi, part.n, errFeatureCount)
+		}
+		ii := int32(i)
+		r.c, r.k, r.tenure, r.i = c, k, c-signup, i
+		src := b.part(i)
+		for _, t := range tableFolds {
+			t.view(&r, src, ii, k)
+		}
 
-			start := len(e.x)
-			for fi, fam := range families {
-				from := len(e.x)
-				fam.emit(e, &r)
-				if !f.Families[fi].Built {
-					for j := from; j < len(e.x); j++ {
-						e.x[j] = math.NaN()
-					}
+		start := len(e.x)
+		for fi, fam := range families {
+			from := len(e.x)
+			fam.emit(e, &r)
+			if !p.built[fi] {
+				for j := from; j < len(e.x); j++ {
+					e.x[j] = math.NaN()
 				}
 			}
-			if len(e.x)-start != nF {
-				return nil, fmt.Errorf("customer %s: %d features, want %d: %w", cu.ids[i], len(e.x)-start, nF, errFeatureCount)
-			}
-
-			f.CustomerID = append(f.CustomerID, cu.ids[i])
-			f.Cutoff = append(f.Cutoff, c)
-			f.Label = append(f.Label, label)
-			f.Status = append(f.Status, st)
-			f.Plan = append(f.Plan, cu.plan[i])
-			f.Region = append(f.Region, cu.region[i])
-			f.Contractual = append(f.Contractual, cu.contractual[i*len(b.g.cutoffs)+k])
-			f.SignupAt = append(f.SignupAt, signup)
-			f.CancelledAt = append(f.CancelledAt, before(cu.cancelled[i], c))
-			orders := has(data.Orders)
-			f.RFMx = append(f.RFMx, nanIf(!orders, r.rfm.x))
-			f.RFMtx = append(f.RFMtx, nanIf(!orders, r.rfm.tx))
-			f.RFMT = append(f.RFMT, nanIf(!orders, r.rfm.T))
-			f.MeanRepeat = append(f.MeanRepeat, nanIf(!orders, r.rfm.meanRepeat))
-			f.SpendRate = append(f.SpendRate, nanIf(!orders, float64(r.rfm.buy-r.rfm.ref)/micro/spendMonths(r.tenure)))
-			f.Margin = append(f.Margin, r.rfm.margin)
 		}
+		if len(e.x)-start != nF {
+			return fmt.Errorf("customer %s: %d features, want %d: %w", cu.ids[i], len(e.x)-start, nF, errFeatureCount)
+		}
+
+		f.CustomerID[row] = cu.ids[i]
+		f.Cutoff[row] = c
+		f.Label[row] = label
+		f.Status[row] = st
+		f.Plan[row] = cu.plan[i]
+		f.Region[row] = cu.region[i]
+		f.Contractual[row] = cu.contractual[i*len(b.g.cutoffs)+k]
+		f.SignupAt[row] = signup
+		f.CancelledAt[row] = before(cu.cancelled[i], c)
+		f.RFMx[row] = nanIf(!p.orders, r.rfm.x)
+		f.RFMtx[row] = nanIf(!p.orders, r.rfm.tx)
+		f.RFMT[row] = nanIf(!p.orders, r.rfm.T)
+		f.MeanRepeat[row] = nanIf(!p.orders, r.rfm.meanRepeat)
+		f.SpendRate[row] = nanIf(!p.orders, float64(r.rfm.buy-r.rfm.ref)/micro/spendMonths(r.tenure))
+		f.Margin[row] = r.rfm.margin
+		row++
 	}
-	f.X = e.x
-	return f, nil
+	if row != part.row+part.n {
+		return fmt.Errorf("cutoff %d, customers %d to %d: %d rows, %d planned: %w", k, part.lo, part.hi, row-part.row, part.n, errFeatureCount)
+	}
+	return nil
 }
 
 // before returns t when it is before c, and data.NoTime otherwise: a later

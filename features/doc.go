@@ -18,6 +18,12 @@
 //	shards[w].AddResolved(rows, idx)  // every shard sees every batch, on its own goroutine
 //	err = b.JoinShards(shards)        // then b.Build as above
 //
+// To build on n goroutines, fill the parts of one plan:
+//
+//	p, err := b.PlanBuild(present, labelled) // Build's frame (BuildLabelled's with labelled), rows laid out
+//	err = p.Fill(j)                          // for 0 <= j < p.Parts(), from any goroutine, in any order
+//	frame := p.Frame                         // once every part is filled: Build's frame, bit for bit
+//
 // Each table is read once, whatever the number of cutoffs: every row is
 // routed to the cutoffs whose windows it falls in and folded into
 // fixed-size per-customer, per-cutoff accumulators (counters, 12 weekly
@@ -39,7 +45,8 @@
 // A Builder is not safe for concurrent use; shards share only read-only
 // state and may run in parallel, and together hold one set of
 // accumulators. Resolve and Index read only the frozen index and may be
-// called from many goroutines at once. JoinShards moves the shards'
+// called from many goroutines at once, as may a BuildPlan's Fill for
+// different parts. JoinShards moves the shards'
 // accumulators into b without a copy and gives the features that feeding
 // b alone gives; joined shards are spent. sentiment.Score is safe for
 // concurrent use.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -716,4 +717,121 @@ func TestBuildLabelled(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBuildPlan: the parts of a BuildPlan, of one customer up to more
+// customers than there are, filled in a random order by several goroutines,
+// give the frame of Build and of BuildLabelled bit for bit; that frame is
+// also the rows of BuildRange one customer at a time, concatenated.
+func TestBuildPlan(t *testing.T) {
+	last := testCutoffs[len(testCutoffs)-1]
+	for _, tt := range []struct {
+		name     string
+		seed     uint64
+		n        int
+		labelled bool
+		present  map[data.Table]bool
+	}{
+		{"all rows", 31, 130, false, allTables},
+		{"labelled", 32, 130, true, allTables},
+		{"no orders", 33, 80, false, map[data.Table]bool{data.Customers: true, data.Sessions: true, data.Events: true}},
+		{"one customer", 34, 1, true, allTables},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			end := last + 120*dayNS
+			h := randomHistory(tt.seed, tt.n, end, 500)
+			if !tt.present[data.Orders] {
+				h.orders, h.tickets, h.surveys = nil, nil, nil
+			}
+			b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.AddCustomers(h.customers)
+			b.Freeze()
+			learnCatalog(b, h.events, last)
+			h.feed(t, b)
+			want, err := b.build(tt.present, 0, len(testCutoffs), 0, b.Customers(), nil, tt.labelled)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.labelled {
+				var ref []*Frame
+				for k := range testCutoffs {
+					for i := range b.Customers() {
+						f, err := b.BuildRange(tt.present, k, i, i+1)
+						if err != nil {
+							t.Fatal(err)
+						}
+						ref = append(ref, f)
+					}
+				}
+				if err := sameX(concatFrames(ref), want); err != nil {
+					t.Fatalf("Build against BuildRange one customer at a time: %v", err)
+				}
+			}
+			rng := rand.New(rand.NewPCG(tt.seed, 1))
+			for _, per := range []int{1, 3, 7, 64, tt.n + 1} {
+				p, err := b.plan(tt.present, 0, len(testCutoffs), 0, b.Customers(), nil, tt.labelled, per)
+				if err != nil {
+					t.Fatal(err)
+				}
+				order := rng.Perm(p.Parts())
+				var wg sync.WaitGroup
+				errs := make([]error, 3)
+				for w := range errs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for j := w; j < len(order); j += len(errs) {
+							if err := p.Fill(order[j]); err != nil {
+								errs[w] = err
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				if err := errors.Join(errs...); err != nil {
+					t.Fatal(err)
+				}
+				got := p.Frame
+				if err := sameX(want, got); err != nil {
+					t.Fatalf("%d customers a part: %v", per, err)
+				}
+				for i := range want.Rows() {
+					a := fmt.Sprint(want.Label[i], want.Status[i], want.Plan[i], want.Region[i], want.Contractual[i], want.SignupAt[i], want.CancelledAt[i])
+					g := fmt.Sprint(got.Label[i], got.Status[i], got.Plan[i], got.Region[i], got.Contractual[i], got.SignupAt[i], got.CancelledAt[i])
+					if a != g {
+						t.Fatalf("%d customers a part: row %d: %s, want %s", per, i, g, a)
+					}
+				}
+				if fmt.Sprint(got.Names, got.Families, *got.Catalog) != fmt.Sprint(want.Names, want.Families, *want.Catalog) {
+					t.Errorf("%d customers a part: names, families or catalog differ from Build's", per)
+				}
+			}
+			if p, err := b.PlanBuild(tt.present, tt.labelled); err != nil {
+				t.Fatal(err)
+			} else if err := p.Fill(p.Parts()); !errors.Is(err, ErrCutoffRange) {
+				t.Errorf("Fill past the last part: %v, want ErrCutoffRange", err)
+			}
+		})
+	}
+}
+
+// concatFrames appends the rows of frames with the same columns.
+func concatFrames(fs []*Frame) *Frame {
+	out := &Frame{Names: fs[0].Names}
+	for _, f := range fs {
+		out.CustomerID = append(out.CustomerID, f.CustomerID...)
+		out.Cutoff = append(out.Cutoff, f.Cutoff...)
+		out.X = append(out.X, f.X...)
+		out.RFMx = append(out.RFMx, f.RFMx...)
+		out.RFMtx = append(out.RFMtx, f.RFMtx...)
+		out.RFMT = append(out.RFMT, f.RFMT...)
+		out.MeanRepeat = append(out.MeanRepeat, f.MeanRepeat...)
+		out.SpendRate = append(out.SpendRate, f.SpendRate...)
+		out.Margin = append(out.Margin, f.Margin...)
+	}
+	return out
 }

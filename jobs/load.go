@@ -43,13 +43,44 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 	if err != nil {
 		return nil, err
 	}
-	frame, err := b.Build(res.Present)
+	frame, err := buildFrame(ctx, b, res.Present, false, cfg.Workers)
 	if err != nil {
-		return nil, fmt.Errorf("build features: %w", err)
+		return nil, err
 	}
 	res.Frame = frame
 	logBuilt(log, len(res.Inputs), frame.Rows(), frame, start)
 	return res, nil
+}
+
+// buildFrame is b.Build, or b.BuildLabelled with labelled, on workers
+// goroutines that fill the parts of one features.BuildPlan: the same
+// frame, bit for bit, for any number of workers.
+func buildFrame(ctx context.Context, b *features.Builder, present map[data.Table]bool, labelled bool, workers int) (*features.Frame, error) {
+	p, err := b.PlanBuild(present, labelled)
+	if err != nil {
+		return nil, fmt.Errorf("build features: %w", err)
+	}
+	parts := make([]int, p.Parts())
+	for j := range parts {
+		parts[j] = j
+	}
+	next := make(chan int) // unbuffered: a part goes to the first idle worker
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(max(workers, 1), max(len(parts), 1)) {
+		g.Go(func() error {
+			for j := range next {
+				if err := p.Fill(j); err != nil {
+					return fmt.Errorf("build features: %w", err)
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error { return ingest.Feed(gctx, next, parts) })
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return p.Frame, nil
 }
 
 // logBuilt logs the end of a features build and the families it skipped.

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -86,9 +85,9 @@ func loadLabelled(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, 
 		return nil, nil, err
 	}
 	beforeBuild()
-	frame, err := b.BuildLabelled(res.Present)
+	frame, err := buildFrame(ctx, b, res.Present, true, cfg.Workers)
 	if err != nil {
-		return nil, nil, fmt.Errorf("build features: %w", err)
+		return nil, nil, err
 	}
 	counts := make([]int, len(cutoffs))
 	for k := range cutoffs {
