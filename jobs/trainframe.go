@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 
 	"churn/data"
 	"churn/features"
@@ -38,7 +39,14 @@ func trainingFrame(load func(cutoffs []int64) (*loaded, []int, error), cache *tr
 			return nil, nil, cached, err
 		}
 		stats = ld
+		// The entries are written at the same time: a write spends much
+		// of its time waiting for the disk (the file's fsync), which the
+		// others' encoding fills. The first failure in cutoff order is
+		// the one reported.
 		m := 0
+		errs := make([]error, len(cutoffs))
+		var g errgroup.Group
+		g.SetLimit(cacheWriters)
 		for k, c := range cutoffs {
 			if frames[k] != nil {
 				continue
@@ -47,11 +55,18 @@ func trainingFrame(load func(cutoffs []int64) (*loaded, []int, error), cache *tr
 			m++
 			sub := trainset.CutoffRows(ld.Frame, c)
 			e := &trainset.Entry{Frame: sub, Built: built[k], Inputs: ld.Inputs, Rows: ld.Rows, Skipped: ld.Skipped, Cleaned: ld.Cleaned}
-			if err := cache.Store(c, e); err != nil {
-				return nil, nil, cached, err
-			}
+			g.Go(func() error {
+				errs[k] = cache.Store(c, e)
+				return nil
+			})
 			if cached > 0 {
 				frames[k] = sub
+			}
+		}
+		g.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, nil, cached, err
 			}
 		}
 		if cached == 0 {
@@ -72,6 +87,9 @@ func trainingFrame(load func(cutoffs []int64) (*loaded, []int, error), cache *tr
 	}
 	return &out, built, cached, nil
 }
+
+// cacheWriters bounds the feature cache entries written at once.
+const cacheWriters = 8
 
 // loadLabelled is loadFrame for training: it builds the rows that have a
 // label alone (features.Builder.BuildLabelled), the only ones training
