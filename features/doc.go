@@ -24,6 +24,14 @@
 //	err = p.Fill(j)                          // for 0 <= j < p.Parts(), from any goroutine, in any order
 //	frame := p.Frame                         // once every part is filled: Build's frame, bit for bit
 //
+// To learn the catalog while folding the events (one read of them), fold
+// them under a guess and settle it with the catalog learned:
+//
+//	b.SetCatalog(guess); shards := b.Shards(n) // or ShareCatalog
+//	mark, err := b.MarkEvents(shards)          // before the first event row
+//	...                                        // fold the events, profiling every row (EventProfile)
+//	refold, err := b.Recatalog(mark, learned)  // true: fold every event row again
+//
 // Each table is read once, whatever the number of cutoffs: every row is
 // routed to the cutoffs whose windows it falls in and folded into
 // fixed-size per-customer, per-cutoff accumulators (counters, 12 weekly

@@ -113,7 +113,7 @@ func planFeatures(ctx context.Context, cfg Config, root string, isSample bool, d
 		return nil, err
 	}
 	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(p.Config.BadRows.Policy == "fail", log).OnBad}
-	pc, err := learnCatalog(ctx, &p.Config, b, p.Files, opt, p.Config.catalog, cuts[len(cuts)-1], log)
+	pc, err := learnCatalog(ctx, &p.Config, b, p.Files, opt, p.Config.catalog, cuts[len(cuts)-1], false, log)
 	if err != nil {
 		return nil, err
 	}

@@ -45,14 +45,18 @@
 // and ticket channels) comes from the promoted model when scoring.
 // Training and `churn features` learn it instead: the extra columns of
 // customers/ are read with the customers (data.ReadExtras), the event
-// files are read once more, before the fold, by an features.EventProfile
-// of the rows before the latest cutoff, and the channels are counted by
-// the fold itself and ranked at the build. When an event name fires on
-// nearly every day the profile needs the sessions: the fold then takes
-// every table but the events first, profiling the sessions it folds, and
-// the events after the catalog is learned (a pendingCatalog; a
-// FeaturesPlan, which fixes the catalog before any fold, reads the
-// sessions once more instead).
+// part by a features.EventProfile of the rows before the latest cutoff,
+// and the channels are counted by the fold itself and ranked at the
+// build. The profile reads a sample of the event files (sampleEvents)
+// before the fold; the fold takes every table but the events first,
+// profiling the sessions it folds (only they tell a heartbeat from an
+// action used daily), then the events under the catalog the sample and
+// the sessions learn, profiling every event row, and ends with the
+// catalog that profile learns, folding the events again where it folds a
+// name otherwise (a pendingCatalog, features.Builder.Recatalog). With one
+// event file the profile reads it whole before the fold. A FeaturesPlan,
+// which fixes the catalog before any fold, profiles every event file and
+// reads the sessions once more instead.
 // Train stores the catalog in the model's meta (extra.feature_catalog);
 // the train summary and the run manifest list it.
 //

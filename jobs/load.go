@@ -164,7 +164,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		return nil, nil, err
 	}
 
-	pending, err := learnCatalog(ctx, cfg, b, files[i:], opt, cfg.catalog, cutoffs[len(cutoffs)-1], log)
+	pending, err := learnCatalog(ctx, cfg, b, files[i:], opt, cfg.catalog, cutoffs[len(cutoffs)-1], true, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,7 +176,10 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	// of their customers. The shards together hold one set of
 	// accumulators, however many readers there are. A pending catalog
 	// splits the pass in two: every table but the events, whose sessions
-	// it profiles, then the events, under the catalog learned in between.
+	// it profiles, then the events, under the catalog learned in between;
+	// a sampled one's guess, verified against the profile of every event
+	// row the readers take as they read, and the events read again when
+	// the catalog learned folds them otherwise (pendingCatalog).
 	rest := files[i:]
 	offset := i
 	workers := max(cfg.Workers, 1)
@@ -200,21 +203,32 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		})
 	}
 	// readPhase reads the files rest[k] for k in ks; with profile, reader
-	// r also hands its sessions to the pending catalog.
-	readPhase := func(ks []int, profile bool) error {
+	// r also hands its sessions, or its events, to the pending catalog.
+	readPhase := func(ks []int, profile profiled, prog *ingest.Reporter) error {
 		readers := min(workers, max(len(ks), 1))
-		if profile {
+		switch profile {
+		case profileSessions:
 			pending.readers(readers)
+		case profileEvents:
+			pending.eventReaders(readers)
 		}
 		next := make(chan int) // unbuffered: a file goes to the first idle reader
 		g, gctx := errgroup.WithContext(fctx)
 		for r := range readers {
 			g.Go(func() error {
 				fold := func(batch any, idx []int32) error { return ingest.Dispatch(gctx, jobs, batch, idx) }
-				if profile {
+				switch profile {
+				case profileSessions:
 					fold = func(batch any, idx []int32) error {
 						if c, ok := batch.(*data.SessionColumns); ok {
 							pending.addSessions(r, c, idx)
+						}
+						return ingest.Dispatch(gctx, jobs, batch, idx)
+					}
+				case profileEvents:
+					fold = func(batch any, idx []int32) error {
+						if c, ok := batch.(*data.EventColumns); ok {
+							pending.addEvents(r, c, idx)
 						}
 						return ingest.Dispatch(gctx, jobs, batch, idx)
 					}
@@ -249,7 +263,7 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 		for k := range all {
 			all[k] = k
 		}
-		werr = readPhase(all, false)
+		werr = readPhase(all, profileNone, prog)
 	} else {
 		var others, events []int
 		for k, f := range rest {
@@ -259,12 +273,25 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 				others = append(others, k)
 			}
 		}
-		werr = readPhase(others, true)
+		werr = readPhase(others, profileSessions, prog)
 		if werr == nil {
 			werr = pending.finish(shards)
 		}
-		if werr == nil {
-			werr = readPhase(events, false)
+		if werr == nil && pending.sampled > 0 {
+			werr = readPhase(events, profileEvents, prog)
+			refold := false
+			if werr == nil {
+				refold, werr = pending.verify()
+			}
+			if werr == nil && refold {
+				// The files' statistics and unknown customers are
+				// those of this read, which replaces the first; the
+				// progress was reported by it.
+				unknown[data.Events.Index()].Store(0)
+				werr = readPhase(events, profileNone, ingest.NewReporter(log, 0, nil))
+			}
+		} else if werr == nil {
+			werr = readPhase(events, profileNone, prog)
 		}
 	}
 	for _, ch := range jobs {
@@ -321,6 +348,16 @@ func loadBuilder(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, c
 	log.Info().Int("files", len(files)).Int64("bytes", totalBytes).Int64("duration_ms", time.Since(start).Milliseconds()).Msg("inputs read")
 	return res, b, nil
 }
+
+// profiled says what the readers of a phase of loadBuilder's main pass
+// hand to the pending catalog besides the fold.
+type profiled int
+
+const (
+	profileNone profiled = iota
+	profileSessions
+	profileEvents
+)
 
 func optionalFile(cfg *Config, f data.File) bool {
 	return slices.Contains(cfg.BadRows.OptionalFiles, f.Rel)
