@@ -88,8 +88,10 @@ func trainingFrame(load func(cutoffs []int64) (*loaded, []int, error), cache *tr
 	return &out, built, cached, nil
 }
 
-// cacheWriters bounds the feature cache entries written at once.
-const cacheWriters = 8
+// cacheWriters bounds the feature cache entries written at once: two
+// keep the disk busy while one encodes, and more hold more encoded heads
+// in memory at once.
+const cacheWriters = 2
 
 // loadLabelled is loadFrame for training: it builds the rows that have a
 // label alone (features.Builder.BuildLabelled), the only ones training
