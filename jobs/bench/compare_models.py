@@ -18,7 +18,6 @@ It installs nothing: it needs Debian's python3-pandas, python3-sklearn and
 python3-xgboost, and says which is missing instead of failing quietly.
 """
 import json
-import struct
 import sys
 import time
 
@@ -46,21 +45,9 @@ if missing:
           " (apt-get install -y " + " ".join(missing) + ")")
     sys.exit(0)
 
+import trainsplit  # noqa: E402 (after the check for pandas)
+
 KEYS = ["customer_id", "cutoff", "status", "plan", "region", "label"]
-
-
-def fnv1a64(data: bytes) -> int:
-    h = 0xcbf29ce484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def valid_half(customer_id: str, seed: int) -> bool:
-    """jobs/trainset half(): FNV-1a 64 of the seed's 8 little-endian bytes,
-    then the id; even hashes go to validation."""
-    return fnv1a64(struct.pack("<Q", seed) + customer_id.encode()) % 2 == 0
 
 
 def main(argv):
@@ -77,19 +64,13 @@ def main(argv):
         window_days = int(argv[argv.index("--window-days") + 1])
     df = df[df["label"].notna()]
     df["cutoff"] = pd.to_datetime(df["cutoff"])
-    cutoffs = sorted(df["cutoff"].unique())
-    test_c = cutoffs[-1]
-    older = [c for c in cutoffs[:-1] if c + pd.Timedelta(days=window_days) <= test_c]
-    if len(older) < 2:
-        print(f"compare_models: {len(cutoffs)} labelled cutoffs leave nothing to train on")
+    split = trainsplit.by_time(df, window_days, seed)
+    if split is None:
+        print(f"compare_models: {df['cutoff'].nunique()} labelled cutoffs leave nothing to train on")
         return 2
-    prev_c = older[-1]
+    test_c = split.test_cutoff
     feats = [c for c in df.columns if c not in KEYS]
-    test = df[df["cutoff"] == test_c]
-    prev = df[df["cutoff"] == prev_c]
-    in_valid = prev["customer_id"].map(lambda s: valid_half(s, seed))
-    valid = prev[in_valid]
-    train = df[df["cutoff"] < prev_c]
+    train, valid, test = split.train, split.valid, split.test
     Xtr, ytr = train[feats].to_numpy(float), train["label"].to_numpy()
     Xva, yva = valid[feats].to_numpy(float), valid["label"].to_numpy()
     Xte, yte = test[feats].to_numpy(float), test["label"].to_numpy()

@@ -57,7 +57,6 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import time
@@ -66,6 +65,7 @@ missing = []
 try:
     import numpy as np
     import pandas as pd
+    import trainsplit  # needs only pandas
 except ImportError:
     missing.append("python3-pandas")
 try:
@@ -88,20 +88,6 @@ const fs = require('fs');
   process.stdout.write(JSON.stringify(r.getRowObjectsJson()));
 })().catch(e => { console.error(e.message); process.exit(1); });
 """
-
-
-def fnv1a64(data: bytes) -> int:
-    h = 0xcbf29ce484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def valid_half(customer_id: str, seed: int) -> bool:
-    """jobs/trainset half(): FNV-1a 64 of the seed's 8 little-endian bytes,
-    then the id; even hashes go to validation."""
-    return fnv1a64(struct.pack("<Q", seed) + customer_id.encode()) % 2 == 0
 
 
 class Duck:
@@ -380,19 +366,12 @@ def main(argv):
         if c.startswith("churn__") and df[c].dtype == object:
             df[c] = df[c].astype("category")
     df["cutoff"] = pd.to_datetime(df["cutoff"])
-    cutoffs = sorted(df["cutoff"].unique())
-    last = cutoffs[-1]
-    window = pd.Timedelta(days=args.window_days)
-    older = [c for c in cutoffs[:-1] if c + window <= last]
-    if len(older) < 2:
-        print(f"notebook_baseline: {len(cutoffs)} labelled cutoffs leave nothing to train on")
+    split = trainsplit.by_time(df, args.window_days, args.seed)
+    if split is None:
+        print(f"notebook_baseline: {df['cutoff'].nunique()} labelled cutoffs leave nothing to train on")
         return 2
-    valid_c = older[-1]
-    gaps = [c for c in cutoffs[:-1] if c > valid_c]
-    test = df[df["cutoff"] == last]
-    vc = df[df["cutoff"] == valid_c]
-    valid = vc[vc["customer_id"].map(lambda s: valid_half(s, args.seed))]
-    train = df[df["cutoff"] < valid_c]
+    train, valid, test = split.train, split.valid, split.test
+    older, valid_c, gaps, last = split.older, split.valid_cutoff, split.gaps, split.test_cutoff
     gen = [c for c in df.columns if c.startswith("g_")]
     ours = [c for c in df.columns if c.startswith("churn__")]
     print(f"rows: train {len(train)} ({len(older) - 1} cutoffs), valid {len(valid)} ({pd.Timestamp(valid_c).date()}, "
