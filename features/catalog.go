@@ -96,7 +96,9 @@ const (
 	// customer needs for that ratio to count.
 	apartMinDays = 7
 	// maxProfileNames bounds the distinct event names a profile tracks; a
-	// catalogue with more names keeps the first ones seen.
+	// catalogue with more names keeps the first ones seen, which with
+	// several readers depends on the order they read in: Untracked counts
+	// the rows of the names left out, so that the caller can say so.
 	maxProfileNames = 1 << 16
 )
 
@@ -125,6 +127,8 @@ type EventProfile struct {
 
 	sess     map[int32]*dayset // customer -> days with a session, for the sampled customers
 	sessSeen bool              // AddSessions was called: sess is the reference of use
+
+	untracked int64 // rows of names left out because the profile was full
 }
 
 // NewEventProfile returns an empty profile of the rows before until for
@@ -216,6 +220,7 @@ func (p *EventProfile) AddEvents(c *data.EventColumns, idx []int32) {
 		}
 		id, ok := p.batchID(&seen, c.Event[r])
 		if !ok {
+			p.untracked++
 			continue
 		}
 		s := &p.stats[id]
@@ -284,11 +289,13 @@ func (p *EventProfile) Merge(o *EventProfile) {
 			p.sess[i] = d
 		}
 	}
+	p.untracked += o.untracked
 	remap := make([]int32, len(o.stats))
 	for j, s := range o.stats {
 		id, ok := p.id(s.name)
 		if !ok {
 			remap[j] = -1
+			p.untracked += s.n
 			continue
 		}
 		remap[j] = id
@@ -314,6 +321,13 @@ func (p *EventProfile) Merge(o *EventProfile) {
 
 // Names returns the number of distinct event names profiled.
 func (p *EventProfile) Names() int { return len(p.stats) }
+
+// Untracked returns the event rows not profiled because their name came
+// after the profile's first maxProfileNames names (of this profile or of
+// one merged into it). When it is not zero the catalogue is learned from
+// the names that came first, which several readers may not agree on from
+// one run to the next.
+func (p *EventProfile) Untracked() int64 { return p.untracked }
 
 // rankNames orders stats most frequent first. Ties are broken by the rows'
 // statistics, which do not depend on the names' spelling, and by the name

@@ -449,3 +449,47 @@ func TestChannelsUntil(t *testing.T) {
 		t.Errorf("without ChannelsUntil: %q, want the rows before its own cutoff: early", alone.Catalog.SessionChannels)
 	}
 }
+
+// TestProfileCountsUntracked: past maxProfileNames distinct names, a
+// profile counts the rows it leaves out, whether they come in a batch or
+// in a merged profile, and tracks no more names than the bound.
+func TestProfileCountsUntracked(t *testing.T) {
+	b, err := NewBuilder(DefaultConfig(), []int64{cut}, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCustomers([]data.Customer{{ID: "c1", SignupAt: cut - 100*dayNS}})
+	b.Freeze()
+	const extra = 7
+	var rows []data.Event
+	for k := range maxProfileNames + extra {
+		rows = append(rows, data.Event{CustomerID: "c1", TS: cut - dayNS, Event: "e" + strconv.Itoa(k), Quantity: 1})
+	}
+	rows = append(rows, data.Event{CustomerID: "c1", TS: cut - dayNS, Event: "e0", Quantity: 1})
+	p := b.NewEventProfile(cut)
+	p.AddEventRows(rows)
+	if p.Names() != maxProfileNames || p.Untracked() != extra {
+		t.Fatalf("one batch: %d names tracked, %d rows untracked; want %d and %d", p.Names(), p.Untracked(), maxProfileNames, extra)
+	}
+
+	// The first half in one profile, the rest (with the repeat of a
+	// tracked name twice) in another: merged, the same counts.
+	half := maxProfileNames / 2
+	p1, p2 := b.NewEventProfile(cut), b.NewEventProfile(cut)
+	p1.AddEventRows(rows[:half])
+	p2.AddEventRows(append(rows[half:], rows[len(rows)-1]))
+	if p2.Untracked() != 0 {
+		t.Fatalf("a profile under the bound left out %d rows", p2.Untracked())
+	}
+	p1.Merge(p2)
+	if p1.Names() != maxProfileNames || p1.Untracked() != extra {
+		t.Fatalf("merged: %d names tracked, %d rows untracked; want %d and %d", p1.Names(), p1.Untracked(), maxProfileNames, extra)
+	}
+
+	// Under the bound nothing is left out.
+	small := b.NewEventProfile(cut)
+	small.AddEventRows(rows[:100])
+	if small.Untracked() != 0 {
+		t.Fatalf("100 names: %d rows untracked", small.Untracked())
+	}
+}

@@ -328,6 +328,10 @@ func (pc *pendingCatalog) logLearned(p *features.EventProfile, cat features.Cata
 		ev = ev.Int("sampled_event_files", pc.sampled).Str("guess", guess)
 	}
 	ev.Int64("duration_ms", time.Since(pc.start).Milliseconds()).Msg("features catalog learned")
+	if n := p.Untracked(); n > 0 {
+		pc.log.Warn().Int("event_names_tracked", p.Names()).Int64("untracked_event_rows", n).
+			Msg("more distinct event names than the catalogue tracks: it is learned from the names read first, so the event mix and the automated events may differ between runs; name the core actions with features.core_events")
+	}
 }
 
 // readSessions profiles the sessions among files by a read of their own,
