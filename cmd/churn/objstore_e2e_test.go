@@ -486,19 +486,31 @@ func TestRunFromS3BadInput(t *testing.T) {
 		if r := churn(t, dir, "run", "--data", local, "--registry", reg, "--out", folder, "--as-of", sample.End); r.code != 0 {
 			t.Fatalf("run from the folder: %s", r)
 		}
-		// Every 13th request starts three 503 SlowDown answers, which
-		// ten served ones follow: no request is refused more than three
-		// times in a row, fewer than the retries.
+		// Every 13th distinct request (method, object, range) is
+		// answered 503 SlowDown three times before it is served: no
+		// request is refused more often than the retries allow, however
+		// many are in flight.
 		var mu sync.Mutex
 		seen := 0
-		lake.Before(func(*http.Request) {
+		refused := map[string]int{} // request -> refusals; absent: never refused
+		lake.ThrottleIf(func(r *http.Request) bool {
 			mu.Lock()
 			defer mu.Unlock()
-			if seen++; seen%13 == 0 {
-				lake.Throttle(3)
+			key := r.Method + " " + r.URL.Path + " " + r.Header.Get("Range")
+			n, ok := refused[key]
+			if !ok {
+				if seen++; seen%13 != 0 {
+					refused[key] = 3
+					return false
+				}
 			}
+			if n >= 3 {
+				return false
+			}
+			refused[key] = n + 1
+			return true
 		})
-		defer lake.Before(nil)
+		defer lake.ThrottleIf(nil)
 		r := churn(t, dir, "run", "--data", lake.URL("lake", "h"), "--registry", reg, "--out", out, "--as-of", sample.End)
 		if r.code != 0 {
 			t.Fatalf("run throttled within the retries: %s", r)

@@ -39,6 +39,8 @@ type Server struct {
 	reject atomic.Pointer[func(r *http.Request) bool]
 	// deny, when set and true for a request, answers it 403.
 	deny atomic.Pointer[func(r *http.Request) bool]
+	// slow, when set and true for a request, answers it 503 SlowDown.
+	slow atomic.Pointer[func(r *http.Request) bool]
 
 	mu       sync.Mutex
 	log      []Request // the GETs answered, in the order they ended
@@ -92,7 +94,8 @@ func Start(t testing.TB, buckets ...string) *Server {
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
 			return
 		}
-		if s.throttle.Add(-1) >= 0 {
+		slow := s.slow.Load()
+		if (slow != nil && (*slow)(r)) || s.throttle.Add(-1) >= 0 {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
@@ -248,6 +251,16 @@ func (s *Server) Reject(f func(r *http.Request) bool) {
 		return
 	}
 	s.reject.Store(&f)
+}
+
+// ThrottleIf answers 503 SlowDown to every request for which f is true
+// (nil: no longer), before Throttle's count.
+func (s *Server) ThrottleIf(f func(r *http.Request) bool) {
+	if f == nil {
+		s.slow.Store(nil)
+		return
+	}
+	s.slow.Store(&f)
 }
 
 // Deny answers 403 AccessDenied to every request for which f is true
