@@ -227,12 +227,7 @@ type pendingCatalog struct {
 
 // readers gives n readers a profile of the sessions each; reader k hands
 // its batches to addSessions(k, ...).
-func (pc *pendingCatalog) readers(n int) {
-	pc.sessions = make([]*features.EventProfile, n)
-	for k := range pc.sessions {
-		pc.sessions[k] = pc.b.NewEventProfile(pc.until)
-	}
-}
+func (pc *pendingCatalog) readers(n int) { pc.sessions = pc.profiles(n) }
 
 // addSessions profiles a batch of sessions read by reader k.
 func (pc *pendingCatalog) addSessions(k int, c *data.SessionColumns, idx []int32) {
@@ -241,11 +236,16 @@ func (pc *pendingCatalog) addSessions(k int, c *data.SessionColumns, idx []int32
 
 // eventReaders gives n readers of the events a profile each; reader k
 // hands its batches to addEvents(k, ...).
-func (pc *pendingCatalog) eventReaders(n int) {
-	pc.full = make([]*features.EventProfile, n)
-	for k := range pc.full {
-		pc.full[k] = pc.b.NewEventProfile(pc.until)
+func (pc *pendingCatalog) eventReaders(n int) { pc.full = pc.profiles(n) }
+
+// profiles returns n empty profiles of the rows before the catalog's
+// cutoff.
+func (pc *pendingCatalog) profiles(n int) []*features.EventProfile {
+	ps := make([]*features.EventProfile, n)
+	for k := range ps {
+		ps[k] = pc.b.NewEventProfile(pc.until)
 	}
+	return ps
 }
 
 // addEvents profiles a batch of events read by reader k.

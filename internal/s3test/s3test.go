@@ -245,33 +245,24 @@ func (s *Server) Before(f func(r *http.Request)) {
 
 // Reject answers 500 InternalError to every request for which f is true
 // (nil: none).
-func (s *Server) Reject(f func(r *http.Request) bool) {
-	if f == nil {
-		s.reject.Store(nil)
-		return
-	}
-	s.reject.Store(&f)
-}
+func (s *Server) Reject(f func(r *http.Request) bool) { setHook(&s.reject, f) }
 
 // ThrottleIf answers 503 SlowDown to every request for which f is true
 // (nil: no longer), before Throttle's count.
-func (s *Server) ThrottleIf(f func(r *http.Request) bool) {
+func (s *Server) ThrottleIf(f func(r *http.Request) bool) { setHook(&s.slow, f) }
+
+// setHook sets the hook p to f; a nil f clears it.
+func setHook(p *atomic.Pointer[func(r *http.Request) bool], f func(r *http.Request) bool) {
 	if f == nil {
-		s.slow.Store(nil)
+		p.Store(nil)
 		return
 	}
-	s.slow.Store(&f)
+	p.Store(&f)
 }
 
 // Deny answers 403 AccessDenied to every request for which f is true
 // (nil: none), as a bucket policy that refuses them would.
-func (s *Server) Deny(f func(r *http.Request) bool) {
-	if f == nil {
-		s.deny.Store(nil)
-		return
-	}
-	s.deny.Store(&f)
-}
+func (s *Server) Deny(f func(r *http.Request) bool) { setHook(&s.deny, f) }
 
 // Requests is the number of requests answered so far.
 func (s *Server) Requests() int64 { return s.requests.Load() }
