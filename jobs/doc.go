@@ -122,7 +122,12 @@
 // complete cutoff is the test set; the cutoffs whose label window
 // (features.Config.LabelSpan: gap plus horizon) reaches into its horizon are set aside (role gap); the latest
 // one left is halved by customer into validation (early stopping, model
-// choice) and calibration, and the older ones train. The holdout metrics
+// choice) and calibration, and the older ones train. The GBT's tree count
+// is the early-stopping point of a run fitted on the training cutoffs
+// whose label windows end by the validation cutoff (role stop,
+// model.TrainConfig.StopRows), so that it is chosen one window ahead, as
+// the saved model is used; the candidate is fitted on every training
+// cutoff with that count. The holdout metrics
 // of that model stand beside a naive baseline (days since last activity).
 // With Train.Refit (the default) the chosen algorithm is then refitted
 // (model.Refit) on every labelled row up to the test cutoff, less a

@@ -73,7 +73,7 @@ func TestTrainRecordsVersion(t *testing.T) {
 		"## Holdout metrics against the baseline", "## Holdout metrics per plan", "## Holdout metrics per region",
 		"## Most important features", "## Drift within the window", "## Caveats",
 		"| ROC AUC | " + record.CardNum(sum.Holdout.ROCAUC, 3) + " | " + record.CardNum(sum.Baseline.ROCAUC, 3) + " |",
-		"| test cutoff | 2026-08-01, outcomes observed until 2026-10-30 |", "| 2026-01-01 | train |", "| basic |",
+		"| test cutoff | 2026-08-01, outcomes observed until 2026-10-30 |", "| 2026-01-01 | train+stop |", "| 2026-02-01 | train |", "| basic |",
 		"| trees used | " + strconv.Itoa(rec.Trees) + " |", record.TopByValue(rec.SHAPImportance, 1)[0], w.Fingerprint} {
 		if !strings.Contains(c, want) {
 			t.Errorf("model card lacks %q", want)

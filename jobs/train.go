@@ -175,7 +175,8 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	tcfg.GBT = cfg.Train.GBT.Params()
 	tcfg.Workers = cfg.Workers
 	tcfg.Phase = phase
-	train, valid, calib, test := sp.Role(trainset.RoleTrain), sp.Role(trainset.RoleValid), sp.Role(trainset.RoleCalib), sp.Span(trainset.RoleFit, trainset.RoleHeld)
+	train, valid, calib, test := sp.Span(trainset.RoleStop, trainset.RoleTrain), sp.Role(trainset.RoleValid), sp.Role(trainset.RoleCalib), sp.Span(trainset.RoleFit, trainset.RoleHeld)
+	tcfg.StopRows = len(sp.Role(trainset.RoleStop).Rows)
 	var search []model.SearchTrial
 	if cfg.Train.Search && (tcfg.Algo == model.AlgoAuto || tcfg.Algo == model.AlgoGBT) {
 		best, trials, err := model.SearchGBT(tcfg, model.SearchGrid(tcfg.GBT), train.M, valid.M, train.Y, valid.Y)
@@ -235,7 +236,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	held := sp.Role(trainset.RoleHeld)
 	heldProb := p // without a refit the saved model's scores are the holdout's
 	if cfg.Train.Refit {
-		fitSet = sp.Span(trainset.RoleTrain, trainset.RoleFit)
+		fitSet = sp.Span(trainset.RoleStop, trainset.RoleFit)
 		final, err = model.Refit(tcfg, tr, train.M.Rows, fitSet.M, fitSet.Y, held.M, held.Y)
 		if err != nil {
 			return nil, fmt.Errorf("refit: %w", err)
@@ -307,7 +308,7 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 		Choice:   final.Choice,
 		Cutoffs:  summaries,
 		Split: map[string]string{
-			"train": "older cutoffs whose label windows end before the test cutoff",
+			"train": "older cutoffs whose label windows end before the test cutoff; those whose windows also end by the validation cutoff (train+stop) fit the early-stopping run that sets the tree count",
 			"gap":   "cutoffs whose label windows reach into the test horizon: left out of selection, used by the refit",
 			"valid": "latest cutoff before the gap, half of customers (early stopping, model choice)",
 			"calib": "same cutoff, other half (calibration)",

@@ -8,7 +8,8 @@
 //
 // [Train] fits the candidates of [TrainConfig].Algo on the training rows:
 // "auto" fits gradient-boosted trees (model/gbt, stopped early on the
-// validation cutoff) and an L2 logistic regression ([FitLogistic]) and
+// validation cutoff, or run for the tree count of an early-stopping run on
+// the first [TrainConfig].StopRows training rows) and an L2 logistic regression ([FitLogistic]) and
 // keeps the higher validation ROC AUC; [Trained].Choice says which and why,
 // [Trained].Candidates holds both reports. [FitLogistic] builds the
 // standardised design once and solves with Newton steps (conjugate

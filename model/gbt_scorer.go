@@ -38,14 +38,31 @@ func fitGBT(cfg TrainConfig, train, valid *Matrix, ytrain, yvalid []float64) (*g
 	if p.Workers == 0 {
 		p.Workers = cfg.Workers
 	}
-	td := gbt.Data{X: train.X, Rows: train.Rows, Cols: len(train.Cols), Y: ytrain}
-	vd := gbt.Data{X: valid.X, Rows: valid.Rows, Cols: len(valid.Cols), Y: yvalid}
+	cols := len(train.Cols)
+	td := gbt.Data{X: train.X, Rows: train.Rows, Cols: cols, Y: ytrain}
+	vd := gbt.Data{X: valid.X, Rows: valid.Rows, Cols: cols, Y: yvalid}
+	if n := cfg.StopRows; n > 0 && n < train.Rows {
+		// The tree count from the stopping rows, then the whole set.
+		sd := gbt.Data{X: train.X[:n*cols], Rows: n, Cols: cols, Y: ytrain[:n]}
+		stop, err := gbt.Fit(sd, &vd, p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gbt early-stopping run on %d rows: %w", n, err)
+		}
+		trees := p.Trees
+		p.Trees, p.EarlyStopping = stop.BestIteration()+1, 0
+		m, err := gbt.Fit(td, nil, p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("gbt: %w", err)
+		}
+		notes := []string{fmt.Sprintf("%d trees: the best iteration of %d of an early-stopping run on the %d rows whose label windows end by the validation cutoff", p.Trees, trees, n)}
+		return &gbtScorer{m: m, cols: cols}, notes, nil
+	}
 	m, err := gbt.Fit(td, &vd, p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("gbt: %w", err)
 	}
 	notes := []string{fmt.Sprintf("best iteration %d of %d trees", m.BestIteration(), p.Trees)}
-	return &gbtScorer{m: m, cols: len(train.Cols)}, notes, nil
+	return &gbtScorer{m: m, cols: cols}, notes, nil
 }
 
 func unmarshalGBT(b []byte, cols int) (scorer, error) {

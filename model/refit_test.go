@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"churn/model/eval"
+	"churn/model/gbt"
 )
 
 // TestRefit: the refitted model keeps the selection's algorithm, choice
@@ -127,5 +128,65 @@ func TestSearchGBT(t *testing.T) {
 	}
 	if best != grid[top] {
 		t.Errorf("best %+v, want grid[%d] %+v", best, top, grid[top])
+	}
+}
+
+// TestTrainStopRows: with StopRows the GBT runs as many trees as an
+// early-stopping run on the first StopRows training rows stops at, fitted
+// on every training row without early stopping; StopRows of 0 or of every
+// row early-stops the fit on the whole set; a negative count is refused.
+func TestTrainStopRows(t *testing.T) {
+	tr, va, ca, ytr, yva, yca := trainSets(t)
+	cfg := fastConfig(AlgoGBT)
+	cfg.GBT.Trees = 200
+	cols := len(tr.Cols)
+	fitDirect := func(rows int, valid bool, trees, stop int) *gbt.Model {
+		p := cfg.GBT
+		p.Seed, p.Trees, p.EarlyStopping = cfg.Seed, trees, stop
+		var vd *gbt.Data
+		if valid {
+			vd = &gbt.Data{X: va.X, Rows: va.Rows, Cols: cols, Y: yva}
+		}
+		m, err := gbt.Fit(gbt.Data{X: tr.X[:rows*cols], Rows: rows, Cols: cols, Y: ytr[:rows]}, vd, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	margins := func(s scorer) []float64 {
+		out := make([]float64, ca.Rows)
+		if err := s.margins(out, ca); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	const n = 500
+	stopAt := fitDirect(n, true, cfg.GBT.Trees, cfg.GBT.EarlyStopping).BestIteration() + 1
+	want := &gbtScorer{m: fitDirect(tr.Rows, false, stopAt, 0), cols: cols}
+	cfg.StopRows = n
+	got, err := Train(cfg, tr, va, ca, ytr, yva, yca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trees := got.base.(*gbtScorer).m.BestIteration() + 1; trees != stopAt || stopAt >= cfg.GBT.Trees {
+		t.Errorf("%d trees, want the %d of the early-stopping run on %d rows (of at most %d)", trees, stopAt, n, cfg.GBT.Trees)
+	}
+	if !slices.Equal(margins(got.base), margins(want)) {
+		t.Error("model differs from a fit on every training row with the stopping run's tree count")
+	}
+	plain := &gbtScorer{m: fitDirect(tr.Rows, true, cfg.GBT.Trees, cfg.GBT.EarlyStopping), cols: cols}
+	for _, rows := range []int{0, tr.Rows} {
+		cfg.StopRows = rows
+		got, err := Train(cfg, tr, va, ca, ytr, yva, yca)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(margins(got.base), margins(plain)) {
+			t.Errorf("StopRows %d: model differs from the fit early-stopped on the whole set", rows)
+		}
+	}
+	cfg.StopRows = -1
+	if _, err := Train(cfg, tr, va, ca, ytr, yva, yca); err == nil {
+		t.Error("StopRows -1 accepted")
 	}
 }

@@ -42,6 +42,16 @@ type TrainConfig struct {
 	PosWeight   float64    `json:"pos_weight"`  // logistic class weight of positives; 0 = 1
 	Calibration string     `json:"calibration"` // auto (default), platt, isotonic, none
 	RFTrees     int        `json:"rf_trees"`    // golearn-rf forest size; default 20
+	// StopRows, when above 0 and below the training rows, makes the GBT's
+	// tree count that of an early-stopping run on the first StopRows
+	// rows of the training set alone, scored on the validation set; the
+	// candidate is then fitted on the whole training set with that many
+	// trees and no early stopping. The caller puts there the rows whose
+	// label windows end by the validation cutoff, so that the stopping
+	// run sees the validation set as far ahead of its training data as the
+	// saved model sees the cutoffs it scores. 0 early-stops the fit on the
+	// whole training set.
+	StopRows int `json:"stop_rows,omitempty"`
 	// Workers is the number of goroutines of the logistic fit, and of the
 	// GBT's when GBT.Workers is 0; 0 means GOMAXPROCS. No fit depends on it.
 	Workers int `json:"-"`
@@ -85,6 +95,9 @@ func (c TrainConfig) Validate() error {
 	}
 	if c.PosWeight < 0 || math.IsNaN(c.PosWeight) {
 		errs = append(errs, fmt.Errorf("pos_weight %v: must be >= 0", c.PosWeight))
+	}
+	if c.StopRows < 0 {
+		errs = append(errs, fmt.Errorf("stop_rows %d: must be >= 0", c.StopRows))
 	}
 	return errors.Join(errs...)
 }

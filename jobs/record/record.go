@@ -81,7 +81,7 @@ func DataWindow(fc features.Config, asOf time.Time, cutoffs []trainset.CutoffSum
 	w := model.DataWindow{AsOf: data.FormatDate(asOf), Horizon: days(fc.Horizon), Data: root, Fingerprint: fingerprint}
 	for _, c := range cutoffs {
 		switch c.Role {
-		case "train":
+		case trainset.RoleTrain, "train+stop":
 			w.TrainCutoffs = append(w.TrainCutoffs, c.Cutoff)
 		case trainset.RoleGap:
 			w.GapCutoffs = append(w.GapCutoffs, c.Cutoff)

@@ -4,7 +4,9 @@
 // ByTime splits by time: the latest cutoff is the test set; the cutoffs
 // whose label window reaches into its horizon are set aside (RoleGap); the
 // latest one left is halved by customer, by a seeded hash of the id, into
-// validation and calibration, and the older ones train. The test cutoff is
+// validation and calibration, and the older ones train, those whose label
+// windows end by the validation cutoff first (RoleStop: they alone fit the
+// GBT's early-stopping run). The test cutoff is
 // halved the same way into the refit half and the half held back to
 // calibrate the refit. Every role is one range of rows of one matrix that
 // shares the frame's memory. No training or validation row has a label

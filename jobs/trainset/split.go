@@ -38,9 +38,11 @@ func day(ns int64) string { return data.FormatDate(data.TimeOf(ns)) }
 
 // Roles of the time split. Rows of the training matrix come in this order,
 // the latest cutoff's refit half before its held-back half, so that every
-// role, the whole test cutoff and the refit set are each one range of rows.
+// role, the whole training set (stop and train), the whole test cutoff and
+// the refit set are each one range of rows.
 const (
-	RoleTrain = "train" // older cutoffs: fit the candidates
+	RoleStop  = "stop"  // oldest training cutoffs, whose label windows end by the validation cutoff: also fit the early-stopping run
+	RoleTrain = "train" // the other training cutoffs
 	RoleGap   = "gap"   // label window overlaps the test horizon: refit only
 	RoleValid = "valid" // early stopping, model choice
 	RoleCalib = "calib" // calibration of the selected model
@@ -48,7 +50,7 @@ const (
 	RoleHeld  = "held"  // latest complete cutoff, held back to calibrate the refit
 )
 
-var roleOrder = []string{RoleTrain, RoleGap, RoleValid, RoleCalib, RoleFit, RoleHeld}
+var roleOrder = []string{RoleStop, RoleTrain, RoleGap, RoleValid, RoleCalib, RoleFit, RoleHeld}
 
 // Split is every labelled row of the training cutoffs in one matrix,
 // ordered by role, with the range of rows of each role. The matrix shares
@@ -85,6 +87,15 @@ func (s *Split) Role(role string) *Set { return s.Span(role, role) }
 // cutoff is split by customer too: one half joins the refit, the other is
 // held back to calibrate it; the holdout is the whole cutoff.
 //
+// The training cutoffs whose label windows end at or before the
+// validation cutoff come first (role stop): an early-stopping run fitted
+// on them alone sees the validation cutoff at least one window past its
+// labels, as the saved model, refitted on every labelled cutoff, sees the
+// cutoff it scores; the newer training cutoffs' labels run into the
+// validation period, so a run fitted on them would stop at the tree count
+// of a problem a few weeks ahead, not a window ahead. Role stop is empty
+// when no training cutoff is that old (or all are: then it is role train).
+//
 // f holds the rows of the cutoffs in any order; its unlabelled rows, if
 // any, are left out. built[k] is the number of rows cutoff k has in all,
 // labelled or not, which its summary reports: a frame built with its
@@ -107,6 +118,15 @@ func ByTime(f *features.Frame, built []int, cutoffs []int64, window time.Duratio
 		return nil, nil, fmt.Errorf("%w: %d cutoffs: the label windows of the %d before the test cutoff %s reach into its horizon, which leaves no cutoffs to train and validate on: want at least %d",
 			ingest.ErrInvalidInput, len(cutoffs), gaps, day(last), gaps+3)
 	}
+	stops, trains := 0, 0
+	for _, c := range cutoffs {
+		if c < valid {
+			trains++
+			if c+window.Nanoseconds() <= valid {
+				stops++
+			}
+		}
+	}
 	per := map[int64]*CutoffSummary{}
 	role := map[int64]string{}
 	for k, c := range cutoffs {
@@ -118,6 +138,8 @@ func ByTime(f *features.Frame, built []int, cutoffs []int64, window time.Duratio
 			r = "valid+calib"
 		case c > valid:
 			r = RoleGap
+		case stops < trains && c+window.Nanoseconds() <= valid:
+			r = "train+stop"
 		}
 		per[c] = &CutoffSummary{Cutoff: day(c), Role: r, Rows: built[k]}
 		role[c] = r
@@ -147,6 +169,8 @@ func ByTime(f *features.Frame, built []int, cutoffs []int64, window time.Duratio
 			} else {
 				idx[RoleCalib] = append(idx[RoleCalib], i)
 			}
+		case "train+stop":
+			idx[RoleStop] = append(idx[RoleStop], i)
 		default:
 			idx[r] = append(idx[r], i)
 		}
@@ -161,7 +185,11 @@ func ByTime(f *features.Frame, built []int, cutoffs []int64, window time.Duratio
 	}
 	var errs []error
 	for _, r := range []string{RoleTrain, RoleValid, RoleCalib, RoleFit, RoleHeld} {
-		if len(idx[r]) == 0 {
+		n := len(idx[r])
+		if r == RoleTrain {
+			n += len(idx[RoleStop])
+		}
+		if n == 0 {
 			name := r
 			if r == RoleFit || r == RoleHeld {
 				name = "test"

@@ -35,7 +35,9 @@ func splitFrame(cutoffs []int64, customers int) *features.Frame {
 // the selected model has a label window reaching into the test cutoff's
 // horizon; the cutoffs in between are kept for the refit only, the test
 // cutoff is whole in the holdout and split into refit and held-back
-// halves, and too few cutoffs are refused with the number needed.
+// halves, and too few cutoffs are refused with the number needed. The
+// training cutoffs whose label windows end by the validation cutoff come
+// first as role stop, and only when some training cutoffs' windows do not.
 func TestSplitByTimeNoOverlap(t *testing.T) {
 	asOf := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for _, tt := range []struct {
@@ -43,15 +45,17 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 		n       int
 		window  time.Duration
 		gaps    int
+		stops   int
 		wantErr bool
 	}{
-		{"8 cutoffs, 90 days", 8, 90 * 24 * time.Hour, 2, false},
-		{"8 cutoffs, 30 days", 8, 30 * 24 * time.Hour, 0, false},
-		{"8 cutoffs, 28 days", 8, 28 * 24 * time.Hour, 0, false},
-		{"5 cutoffs, 120 days", 5, 120 * 24 * time.Hour, 3, true},
-		{"6 cutoffs, 120 days", 6, 120 * 24 * time.Hour, 3, false},
-		{"4 cutoffs, 90 days", 4, 90 * 24 * time.Hour, 2, true},
-		{"5 cutoffs, 90 days", 5, 90 * 24 * time.Hour, 2, false},
+		{"8 cutoffs, 90 days", 8, 90 * 24 * time.Hour, 2, 1, false},
+		{"12 cutoffs, 90 days", 12, 90 * 24 * time.Hour, 2, 5, false},
+		{"8 cutoffs, 30 days", 8, 30 * 24 * time.Hour, 0, 0, false}, // every training window ends by the validation cutoff
+		{"8 cutoffs, 28 days", 8, 28 * 24 * time.Hour, 0, 0, false},
+		{"5 cutoffs, 120 days", 5, 120 * 24 * time.Hour, 3, 0, true},
+		{"6 cutoffs, 120 days", 6, 120 * 24 * time.Hour, 3, 0, false},
+		{"4 cutoffs, 90 days", 4, 90 * 24 * time.Hour, 2, 0, true},
+		{"5 cutoffs, 90 days", 5, 90 * 24 * time.Hour, 2, 0, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cutoffs := features.Config{Horizon: tt.window}.MonthlyCutoffs(asOf, tt.n)
@@ -75,14 +79,39 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 				t.Fatal(err)
 			}
 			last := cutoffs[len(cutoffs)-1]
-			gaps := 0
-			for _, s := range sums {
-				if s.Role == RoleGap {
+			gaps, stops := 0, 0
+			var valid int64
+			for k, s := range sums {
+				switch s.Role {
+				case RoleGap:
 					gaps++
+				case "train+stop":
+					stops++
+				case "valid+calib":
+					valid = cutoffs[k]
 				}
 			}
-			if gaps != tt.gaps {
-				t.Errorf("%d gap cutoffs, want %d (%+v)", gaps, tt.gaps, sums)
+			if gaps != tt.gaps || stops != tt.stops {
+				t.Errorf("%d gap and %d stop cutoffs, want %d and %d (%+v)", gaps, stops, tt.gaps, tt.stops, sums)
+			}
+			stop := sp.Role(RoleStop)
+			if stop.M.Rows != 40*tt.stops {
+				t.Errorf("%d stop rows, want %d", stop.M.Rows, 40*tt.stops)
+			}
+			for i := range stop.M.Rows {
+				if c := int64(stop.M.X[i]); c+tt.window.Nanoseconds() > valid {
+					t.Fatalf("stop row %d: cutoff %s, label window ends %s, after the validation cutoff %s",
+						i, day(c), day(c+tt.window.Nanoseconds()), day(valid))
+				}
+			}
+			train := sp.Span(RoleStop, RoleTrain)
+			if want := 40 * (len(cutoffs) - 2 - gaps); train.M.Rows != want {
+				t.Errorf("stop and train hold %d rows, want every cutoff before the validation one's, %d", train.M.Rows, want)
+			}
+			for i := range train.M.Rows {
+				if got, want := int64(train.M.X[i]) < valid && int64(train.M.X[i])+tt.window.Nanoseconds() <= valid, i < stop.M.Rows; got != want && tt.stops > 0 {
+					t.Fatalf("training row %d, cutoff %s: label window ending by the validation cutoff %v, in role stop %v", i, day(int64(train.M.X[i])), got, want)
+				}
 			}
 			for _, role := range []string{RoleTrain, RoleValid, RoleCalib} {
 				s := sp.Role(role)
@@ -110,7 +139,7 @@ func TestSplitByTimeNoOverlap(t *testing.T) {
 			if fit.M.Rows == 0 || held.M.Rows == 0 {
 				t.Errorf("test cutoff split %d refit, %d held back; want both", fit.M.Rows, held.M.Rows)
 			}
-			refit := sp.Span(RoleTrain, RoleFit)
+			refit := sp.Span(RoleStop, RoleFit)
 			if want := len(f.CustomerID) - held.M.Rows; refit.M.Rows != want {
 				t.Errorf("refit holds %d rows, want every labelled row less the held-back ones, %d", refit.M.Rows, want)
 			}
