@@ -54,7 +54,7 @@ func fitGBT(cfg TrainConfig, train, valid *Matrix, ytrain, yvalid []float64) (*g
 		if err != nil {
 			return nil, nil, fmt.Errorf("gbt: %w", err)
 		}
-		notes := []string{fmt.Sprintf("%d trees: the best iteration of %d of an early-stopping run on the %d rows whose label windows end by the validation cutoff", p.Trees, trees, n)}
+		notes := []string{fmt.Sprintf("%d trees, where an early-stopping run of at most %d trees on the first %d training rows (those whose label windows end by the validation cutoff) did best", p.Trees, trees, n)}
 		return &gbtScorer{m: m, cols: cols}, notes, nil
 	}
 	m, err := gbt.Fit(td, &vd, p)
