@@ -132,32 +132,66 @@ func selectIn(a []float64, lo, hi int, ranks []int) {
 	}
 }
 
-// shares returns the share of the non-missing values in each bin.
+// shares returns the share of the non-missing values present in each bin.
 func (d Distribution) shares(present []float64) []float64 {
-	p := make([]float64, len(d.Edges)+1)
+	c := d.Count(present)
+	p := make([]float64, len(c.Bins))
+	for i, n := range c.Bins {
+		if len(present) > 0 {
+			p[i] = float64(n) / float64(len(present))
+		}
+	}
+	return p
+}
+
+// Counts is how many values of a column fall in each bin of a
+// Distribution, and how many are missing: the summary PSI reads, which
+// adds up over any split of the rows (Merge).
+type Counts struct {
+	Bins    []int64 // len(Edges)+1
+	Missing int64
+}
+
+// Merge adds o's values.
+func (c *Counts) Merge(o Counts) {
+	for len(c.Bins) < len(o.Bins) {
+		c.Bins = append(c.Bins, 0)
+	}
+	for i, n := range o.Bins {
+		c.Bins[i] += n
+	}
+	c.Missing += o.Missing
+}
+
+// Count returns the bin counts of actual against d's edges.
+func (d Distribution) Count(actual []float64) Counts {
+	c := Counts{Bins: make([]int64, len(d.Edges)+1)}
 	if len(d.Edges) <= shareScanEdges {
 		// The bin is the count of edges below v, which increase: a scan
 		// with no branch to mispredict, where a binary search over a few
 		// edges guesses wrong at about every step.
-		for _, v := range present {
+		for _, v := range actual {
+			if math.IsNaN(v) {
+				c.Missing++
+				continue
+			}
 			i := 0
 			for _, e := range d.Edges {
 				i += b2i(e < v)
 			}
-			p[i]++
+			c.Bins[i]++
 		}
 	} else {
-		for _, v := range present {
+		for _, v := range actual {
+			if math.IsNaN(v) {
+				c.Missing++
+				continue
+			}
 			i, _ := slices.BinarySearch(d.Edges, v) // first edge >= v: bin (e[i-1], e[i]]
-			p[i]++
+			c.Bins[i]++
 		}
 	}
-	for i := range p {
-		if len(present) > 0 {
-			p[i] /= float64(len(present))
-		}
-	}
-	return p
+	return c
 }
 
 // b2i is 1 for true and 0 for false, which the compiler turns into a
@@ -174,28 +208,36 @@ func b2i(b bool) int {
 // shares floored at psiEps. Below 0.1 is usually read as stable, above
 // 0.2 as a shift worth a look.
 func (d Distribution) PSI(actual []float64) float64 {
-	if len(actual) == 0 {
+	return d.PSICounts(d.Count(actual))
+}
+
+// PSICounts is PSI from the bin counts of the values (Count, merged over
+// any split of them): the same figure, bit for bit.
+func (d Distribution) PSICounts(c Counts) float64 {
+	var present int64
+	for _, n := range c.Bins {
+		present += n
+	}
+	total := present + c.Missing
+	if total == 0 {
 		return 0
 	}
-	var present []float64
-	for _, v := range actual {
-		if !math.IsNaN(v) {
-			present = append(present, v)
-		}
-	}
-	aMiss := float64(len(actual)-len(present)) / float64(len(actual))
-	a := d.shares(present)
+	aMiss := float64(c.Missing) / float64(total)
 	term := func(a, e float64) float64 {
 		a, e = math.Max(a, psiEps), math.Max(e, psiEps)
 		return (a - e) * math.Log(a/e)
 	}
 	psi := term(aMiss, d.Missing)
-	for i := range a {
+	for i := range len(d.Edges) + 1 {
+		a := 0.0
+		if i < len(c.Bins) && present > 0 {
+			a = float64(c.Bins[i]) / float64(present)
+		}
 		e := 0.0
 		if i < len(d.Props) {
 			e = d.Props[i]
 		}
-		psi += term(a[i]*(1-aMiss), e*(1-d.Missing))
+		psi += term(a*(1-aMiss), e*(1-d.Missing))
 	}
 	return psi
 }
