@@ -112,25 +112,124 @@ func rfmIn(f *features.Frame, i int, days float64) (x, tx, T, mbar float64, ok b
 
 // FitFrame fits BG/NBD and Gamma-Gamma on the non-contractual customers'
 // purchase histories, in the configured unit, and the sBG models of the
-// contractual customers' renewals.
+// contractual customers' renewals: FitInputs of the InputsOf every row.
 func FitFrame(f *features.Frame, opt Options, log zerolog.Logger) Fit {
-	days := UnitDays(opt.Unit)
-	fit := Fit{
-		Unit:     opt.Unit,
-		Discount: discountRule,
-		Interval: IntervalInfo{Method: clv.IntervalMethod, Level: clv.IntervalLevel},
+	return FitInputs(InputsOf(f, opt), opt, log)
+}
+
+// Inputs are what the value models are fitted on, a few numbers per
+// customer: the purchase summaries of the non-contractual customers who
+// bought (in the frame's row order) and the renewal counts of the
+// contractual customers per plan and per signup year. Inputs of
+// consecutive customer ranges, merged in customer order (Merge), are the
+// Inputs of the whole frame, so the fits are the same bit for bit.
+type Inputs struct {
+	Rows        int // customers, with or without orders
+	Contractual int
+	// X, Tx, T and M are the BG/NBD and Gamma-Gamma inputs in the
+	// model's unit, of the non-contractual customers with orders and
+	// T > 0.
+	X, Tx, T, M []float64
+	// Plans and Years count the contractual customers' renewals by plan
+	// and by signup year.
+	Plans, Years map[string]*RenewalCounts
+}
+
+// RenewalCounts counts a group's contractual customers by the period they
+// cancelled in (Churned[t]) or, still active, the periods completed
+// (Alive[t]): the censored sBG's data.
+type RenewalCounts struct {
+	Churned, Alive []float64
+}
+
+func (c *RenewalCounts) add(completed, churnedIn int) {
+	t := max(completed, churnedIn)
+	for len(c.Churned) <= t {
+		c.Churned, c.Alive = append(c.Churned, 0), append(c.Alive, 0)
 	}
-	var xs, txs, Ts, ms []float64
+	if churnedIn > 0 {
+		c.Churned[churnedIn]++
+	} else {
+		c.Alive[completed]++
+	}
+}
+
+// merge adds o's counts; they are whole numbers, so the sums are exact in
+// any order.
+func (c *RenewalCounts) merge(o *RenewalCounts) {
+	for len(c.Churned) < len(o.Churned) {
+		c.Churned, c.Alive = append(c.Churned, 0), append(c.Alive, 0)
+	}
+	for t := range o.Churned {
+		c.Churned[t] += o.Churned[t]
+		c.Alive[t] += o.Alive[t]
+	}
+}
+
+func mergeGroups(dst *map[string]*RenewalCounts, src map[string]*RenewalCounts) {
+	for g, c := range src {
+		if *dst == nil {
+			*dst = map[string]*RenewalCounts{}
+		}
+		if (*dst)[g] == nil {
+			(*dst)[g] = &RenewalCounts{}
+		}
+		(*dst)[g].merge(c)
+	}
+}
+
+// InputsOf returns the value models' inputs of f's rows.
+func InputsOf(f *features.Frame, opt Options) *Inputs {
+	days := UnitDays(opt.Unit)
+	in := &Inputs{Rows: f.Rows()}
 	for i := range f.Rows() {
 		if f.Contractual[i] {
-			fit.Contractual++
+			in.Contractual++
+			completed, churnedIn := Renewals(f, i)
+			for _, g := range []struct {
+				m    *map[string]*RenewalCounts
+				name string
+			}{{&in.Plans, contractGroup(f, i, true)}, {&in.Years, contractGroup(f, i, false)}} {
+				if *g.m == nil {
+					*g.m = map[string]*RenewalCounts{}
+				}
+				if (*g.m)[g.name] == nil {
+					(*g.m)[g.name] = &RenewalCounts{}
+				}
+				(*g.m)[g.name].add(completed, churnedIn)
+			}
 			continue
 		}
 		x, tx, T, m, ok := rfmIn(f, i, days)
 		if !ok || T <= 0 {
 			continue
 		}
-		xs, txs, Ts, ms = append(xs, x), append(txs, tx), append(Ts, T), append(ms, m)
+		in.X, in.Tx, in.T, in.M = append(in.X, x), append(in.Tx, tx), append(in.T, T), append(in.M, m)
+	}
+	return in
+}
+
+// Merge appends o, the inputs of the customers that follow in's.
+func (in *Inputs) Merge(o *Inputs) {
+	in.Rows += o.Rows
+	in.Contractual += o.Contractual
+	in.X, in.Tx, in.T, in.M = append(in.X, o.X...), append(in.Tx, o.Tx...), append(in.T, o.T...), append(in.M, o.M...)
+	mergeGroups(&in.Plans, o.Plans)
+	mergeGroups(&in.Years, o.Years)
+}
+
+// FitInputs fits the value models on in, the inputs of every customer in
+// customer order.
+func FitInputs(in *Inputs, opt Options, log zerolog.Logger) Fit {
+	days := UnitDays(opt.Unit)
+	fit := Fit{
+		Unit:     opt.Unit,
+		Discount: discountRule,
+		Interval: IntervalInfo{Method: clv.IntervalMethod, Level: clv.IntervalLevel},
+	}
+	xs, txs, Ts, ms := in.X, in.Tx, in.T, in.M
+	fit.Contractual = in.Contractual
+	for _, x := range xs {
 		if x > 0 {
 			fit.Repeaters++
 		}
@@ -139,10 +238,10 @@ func FitFrame(f *features.Frame, opt Options, log zerolog.Logger) Fit {
 	periods := int(math.Round(float64(opt.HorizonDays) / days))
 	fit.Options = clv.CLVOptions{Periods: periods, Margin: opt.Margin, DiscountPerPeriod: clv.PeriodDiscount(opt.AnnualDiscount, days)}
 	if fit.Contractual > 0 {
-		fit.Contract = fitContracts(f, opt, &fit, log)
+		fit.Contract = fitContracts(in, opt, &fit, log)
 	}
 	if len(xs) == 0 {
-		if fit.Contractual < f.Rows() {
+		if fit.Contractual < in.Rows {
 			fit.Notes = append(fit.Notes, "no non-contractual customer with orders: BG/NBD not fitted")
 		}
 		return fit
@@ -199,45 +298,17 @@ func contractGroup(f *features.Frame, i int, byPlan bool) string {
 // two plans hold contractual customers, on the contractual customers'
 // renewal histories (those still active censored at the cutoff), and a
 // pooled fit that smaller or failing groups use.
-func fitContracts(f *features.Frame, opt Options, fit *Fit, log zerolog.Logger) *ContractFits {
-	plans := map[string]bool{}
-	for i := range f.Rows() {
-		if f.Contractual[i] {
-			plans[f.Plan[i]] = true
-		}
-	}
+func fitContracts(in *Inputs, opt Options, fit *Fit, log zerolog.Logger) *ContractFits {
 	cf := &ContractFits{By: "signup_year", PeriodDays: ContractPeriodDays}
-	byPlan := len(plans) >= 2
-	if byPlan {
-		cf.By = "plan"
+	groups := in.Years
+	if len(in.Plans) >= 2 {
+		cf.By, groups = "plan", in.Plans
 	}
 	n := int(math.Round(float64(opt.HorizonDays) / ContractPeriodDays))
 	cf.Options = clv.CLVOptions{Periods: n, Margin: opt.Margin, DiscountPerPeriod: clv.PeriodDiscount(opt.AnnualDiscount, ContractPeriodDays)}
-	type counts struct{ churned, alive []float64 }
-	add := func(c *counts, completed, churnedIn int) {
-		t := max(completed, churnedIn)
-		for len(c.churned) <= t {
-			c.churned, c.alive = append(c.churned, 0), append(c.alive, 0)
-		}
-		if churnedIn > 0 {
-			c.churned[churnedIn]++
-		} else {
-			c.alive[completed]++
-		}
-	}
-	var pooled counts
-	groups := map[string]*counts{}
-	for i := range f.Rows() {
-		if !f.Contractual[i] {
-			continue
-		}
-		completed, churnedIn := Renewals(f, i)
-		g := contractGroup(f, i, byPlan)
-		if groups[g] == nil {
-			groups[g] = &counts{}
-		}
-		add(groups[g], completed, churnedIn)
-		add(&pooled, completed, churnedIn)
+	var pooled RenewalCounts
+	for _, c := range groups {
+		pooled.merge(c)
 	}
 	sum := func(v []float64) (s float64) {
 		for _, x := range v {
@@ -245,23 +316,23 @@ func fitContracts(f *features.Frame, opt Options, fit *Fit, log zerolog.Logger) 
 		}
 		return s
 	}
-	if m, err := clv.FitSBGCensored(pooled.churned, pooled.alive); err == nil {
+	if m, err := clv.FitSBGCensored(pooled.Churned, pooled.Alive); err == nil {
 		cf.Pooled = &m
 	} else {
 		// Nothing to learn heterogeneity from: one churn probability with
 		// a uniform prior, updated by every renewal and cancellation seen.
 		var ren float64
-		for t, w := range pooled.alive {
+		for t, w := range pooled.Alive {
 			ren += float64(t) * w
 		}
-		for t, w := range pooled.churned {
+		for t, w := range pooled.Churned {
 			ren += float64(max(t-1, 0)) * w
 		}
 		nan := math.NaN()
 		// No covariance: the intervals are left missing (NaN).
-		prior := clv.SBG{Alpha: 1 + sum(pooled.churned), Beta: 1 + ren, Cov: [4]float64{nan, nan, nan, nan}}
+		prior := clv.SBG{Alpha: 1 + sum(pooled.Churned), Beta: 1 + ren, Cov: [4]float64{nan, nan, nan, nan}}
 		cf.Prior = &prior
-		fit.Notes = append(fit.Notes, fmt.Sprintf("sBG pooled over %d contractual customers: %v; every customer uses Beta(1 + churned, 1 + renewals) = Beta(%g, %g), and predicted_value_low/high are missing", int(sum(pooled.alive)+sum(pooled.churned)), err, prior.Alpha, prior.Beta))
+		fit.Notes = append(fit.Notes, fmt.Sprintf("sBG pooled over %d contractual customers: %v; every customer uses Beta(1 + churned, 1 + renewals) = Beta(%g, %g), and predicted_value_low/high are missing", int(sum(pooled.Alive)+sum(pooled.Churned)), err, prior.Alpha, prior.Beta))
 		log.Warn().Err(err).Msg("sBG fit failed: contractual values use one churn probability")
 	}
 	names := make([]string, 0, len(groups))
@@ -271,13 +342,13 @@ func fitContracts(f *features.Frame, opt Options, fit *Fit, log zerolog.Logger) 
 	sort.Strings(names)
 	for _, g := range names {
 		c := groups[g]
-		sg := SBGGroup{Group: g, Customers: int(sum(c.churned) + sum(c.alive)), Churned: int(sum(c.churned))}
+		sg := SBGGroup{Group: g, Customers: int(sum(c.Churned) + sum(c.Alive)), Churned: int(sum(c.Churned))}
 		switch {
 		case cf.Pooled == nil:
 		case sg.Customers < minSBGGroup:
 			sg.Note = fmt.Sprintf("%d customers, fewer than %d: the pooled fit applies", sg.Customers, minSBGGroup)
 		default:
-			m, err := clv.FitSBGCensored(c.churned, c.alive)
+			m, err := clv.FitSBGCensored(c.Churned, c.Alive)
 			if err != nil {
 				sg.Note = err.Error() + ": the pooled fit applies"
 			} else {
