@@ -22,15 +22,19 @@ import (
 const (
 	// ManifestFile describes the run; see Manifest.
 	ManifestFile = "manifest.json"
-	// PartFile is the one part file churn run writes. Scores are one row
-	// per customer, so one file holds even a few million customers.
-	// Readers take the parts the manifest lists, and every part-*.parquet
-	// when it lists none.
+	// PartFile is the one part file churn run writes (PartName(0)).
+	// Scores are one row per customer, so one file holds even a few
+	// million customers; a distributed run writes one part per customer
+	// range (PartName). Readers take the parts the manifest lists, in its
+	// order, and every part-*.parquet when it lists none.
 	PartFile = "part-00000.parquet"
 	// SuccessFile is the empty marker written last, as Spark and Hadoop
 	// do: only a folder that has it is a finished run.
 	SuccessFile = fsutil.SuccessFile
 )
+
+// PartName is the name of the r-th part file of a run: part-NNNNN.parquet.
+func PartName(r int) string { return fmt.Sprintf("part-%05d.parquet", r) }
 
 // folderKey is the Hive key of a run folder: as_of=YYYY-MM-DD.
 const folderKey = "as_of="
@@ -413,9 +417,40 @@ func Write(out string, cols []data.OutColumn, man *Manifest, finish func()) erro
 	return WriteTo(pending, cols, man, finish)
 }
 
+// CreatePending makes the temporary folder of the run of day under out, a
+// local folder, for part files that are written into its Dir by others
+// (the workers of a distributed run) before CommitParts.
+func CreatePending(out, day string) (Pending, error) {
+	if err := CheckDate(day); err != nil {
+		return nil, fmt.Errorf("write run: %w", err)
+	}
+	p, err := fsutil.CreatePending(out, Folder(day))
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", Folder(day), err)
+	}
+	return p, nil
+}
+
 // WriteTo writes the run of man.AsOf into p, as Write does, and commits
 // it; on any error it aborts p.
-func WriteTo(p Pending, cols []data.OutColumn, man *Manifest, finish func()) (err error) {
+func WriteTo(p Pending, cols []data.OutColumn, man *Manifest, finish func()) error {
+	if err := CheckDate(man.AsOf); err != nil {
+		p.Abort()
+		return fmt.Errorf("write run: %w", err)
+	}
+	if err := data.WriteParquet(filepath.Join(p.Dir(), PartFile), cols, data.WriteOptions{}); err != nil {
+		p.Abort()
+		return fmt.Errorf("write %s: %w", PartFile, err)
+	}
+	return CommitParts(p, []string{PartFile}, man, finish)
+}
+
+// CommitParts finishes the run of man.AsOf in p, whose part files, named
+// parts (in customer order), are already written in p.Dir(): it sets
+// man.Parts, calls finish, writes the manifest, then MarkSuccess and
+// Commit. A part missing from p.Dir() is an error. On any error it
+// aborts p, so readers never see the run.
+func CommitParts(p Pending, parts []string, man *Manifest, finish func()) (err error) {
 	name := Folder(man.AsOf)
 	defer func() {
 		if err != nil {
@@ -425,10 +460,18 @@ func WriteTo(p Pending, cols []data.OutColumn, man *Manifest, finish func()) (er
 	if err := CheckDate(man.AsOf); err != nil {
 		return fmt.Errorf("write run: %w", err)
 	}
-	if err := data.WriteParquet(filepath.Join(p.Dir(), PartFile), cols, data.WriteOptions{}); err != nil {
-		return fmt.Errorf("write %s: %w", PartFile, err)
+	if len(parts) == 0 {
+		return fmt.Errorf("write %s: no part files", name)
 	}
-	man.Parts = []string{PartFile}
+	for _, pt := range parts {
+		if pt != filepath.Base(pt) || !strings.HasPrefix(pt, "part-") || !strings.HasSuffix(pt, ".parquet") {
+			return fmt.Errorf("write %s: part %q: %w", name, pt, ErrBadPart)
+		}
+		if _, err := os.Stat(filepath.Join(p.Dir(), pt)); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	man.Parts = slices.Clone(parts)
 	if finish != nil {
 		finish()
 	}
