@@ -11,16 +11,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/data/store"
 	"churn/features"
 	"churn/internal/fsutil"
 	"churn/jobs/ingest"
-	"churn/jobs/trainset"
 	"churn/model"
 )
 
@@ -71,6 +72,10 @@ type FeaturesPlan struct {
 	// Registry and Model name the model a distributed run scores with
 	// (Scorer); empty for a features job.
 	Registry, Model string
+	// Out is a distributed run's output folder; Earlier the date of the
+	// earlier run under it that the run evaluates, or empty; Parts the
+	// pending run folder that every range writes its part file into.
+	Out, Earlier, Parts string
 }
 
 // PlanFeatures reads the customers table and learns the catalog as
@@ -418,70 +423,122 @@ func TempFeaturesDir(out, job string) string {
 	return filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".tmp-"+strings.ReplaceAll(job, string(filepath.Separator), "_"))
 }
 
-// A distributed run is `churn run` whose features come from an engine
-// that runs on many machines: RunDistributed does what Run does (the
-// checks, the lock, the model and its catalog, the earlier run's
-// evaluation, scoring, value, the run folder and the metrics) and asks
-// build for the frame where Run reads the dataset itself.
+// A distributed run is `churn run` whose features, scores, values and
+// part files come from an engine that runs on many machines:
+// RunDistributed does what Run does (the checks, the lock, the model and
+// its catalog, the manifest, the commit of the run folder, the metrics)
+// and asks build for the rest. The steps, each the single-process run's
+// own code on a customer range, with what needs the whole population as
+// summaries that merge exactly:
+//
+//	frames, _ := plan.BuildRange(merged, lo, hi)   // per range
+//	counts[r] = PeerCountOf(r, last)               // per range
+//	in[r] = plan.ValueInputsOf(r, last)            // per range: a few numbers a customer
+//	share := PeerShare(r, last, counts)            // per range
+//	peer := Peers(names, shares)                   // once
+//	fit, _ := plan.FitValues(in)                   // once: the value models' fits
+//	sr, st, _ := scorer.ScoreRange(ctx, r, frames, peer, fit) // per range
+//	pop := MergePopulations(pops)                  // sr.Population of every range
+//	cuts[r] = plan.CutValuesOf(sr, &pop)           // per range
+//	w, _ := scorer.WriteRange(sr, &pop, cuts)      // per range: its part file
+//	rp, _ := scorer.FinishRun(written, stats, fit, &pop, cuts) // once
+//
+// and RunDistributed commits the run folder from rp: the manifest, then
+// _SUCCESS, then the folder appears whole.
 
-// BuildFrame builds the frame of a distributed run from plan (the run's
-// cutoffs, the model's catalog, the model it scores with): every
-// customer's rows at every cutoff, in the order Assemble gives them, the
-// scores of the rows at the run's cutoff in the same order (Scorer; nil
-// for the run to score them where it was launched), and the result of
-// every history file (FoldFile). tmp is an empty folder inside the run's
-// output folder for what the engine hands back; RunDistributed removes
-// it.
-type BuildFrame func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, *Scores, []FileResult, error)
+// BuildRun runs a distributed run's steps for plan: every range's part
+// file written into plan.Parts, and the run's figures (RunParts) with the
+// result of every history file (FoldFile). tmp is an empty folder inside
+// the run's output folder for what the engine hands back; RunDistributed
+// removes it.
+type BuildRun func(ctx context.Context, plan *FeaturesPlan, tmp string) (*RunParts, []FileResult, error)
 
-// RunDistributed is Run with the frame built by build. The scores, the
-// run folder and the summary are those of Run on the same inputs, config
-// and model.
-func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildFrame) (*RunSummary, error) {
-	return run(ctx, cfg, env, func(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error) {
-		if store.IsURL(cfg.Out) {
-			return nil, fmt.Errorf("%w: --out %s: a distributed run hands its features back through a folder, not a bucket", ErrInvalidInput, cfg.Out)
-		}
-		start := time.Now()
-		root, _, isSample, err := resolveDataset(cfg, env)
+// RunDistributed is Run with the features, scores, values and part files
+// made by build. The rows of the part files, taken in order, and the
+// manifest's figures are those of Run on the same inputs, config and
+// model; the run folder is committed as Run commits it, parts first, the
+// manifest, then _SUCCESS. --out must be a folder that build's workers
+// reach, and --explain-out is not taken.
+func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildRun) (*RunSummary, error) {
+	if build == nil {
+		return nil, errors.New("RunDistributed: no build")
+	}
+	return run(ctx, cfg, env, build)
+}
+
+// scoreDistributed is scoreRun by build, which writes the part files into
+// a pending run folder: it plans the features at cutoffs, runs build and
+// checks what it read.
+func scoreDistributed(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, build BuildRun, version string,
+	cutoffs []int64, day, prevDay string, evaluate bool, log zerolog.Logger) (_ *runScored, err error) {
+	if store.IsURL(cfg.Out) {
+		return nil, fmt.Errorf("%w: --out %s: a distributed run's workers write its parts into a folder, not a bucket", ErrInvalidInput, cfg.Out)
+	}
+	if cfg.ExplainOut != "" {
+		return nil, fmt.Errorf("%w: --explain-out %s: a distributed run writes no explanations file", ErrInvalidInput, cfg.ExplainOut)
+	}
+	start := time.Now()
+	root, _, isSample, err := resolveDataset(cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	cutoff := cutoffs[len(cutoffs)-1]
+	p, err := planFeatures(ctx, *cfg, root, isSample, ds, cutoffs, cutoff, false, log)
+	if err != nil {
+		return nil, err
+	}
+	p.Model, p.Registry, p.Out = version, cfg.Registry, cfg.Out
+	if evaluate {
+		p.Earlier = prevDay
+	}
+	pending, err := runs.CreatePending(cfg.Out, day)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
 		if err != nil {
-			return nil, err
+			pending.Abort()
 		}
-		p, err := planFeatures(ctx, *cfg, root, isSample, ds, cutoffs, dataEnd, false, log)
-		if err != nil {
-			return nil, err
-		}
-		if p.Model, err = promoted(cfg.Registry); err != nil {
-			return nil, err
-		}
-		p.Registry = cfg.Registry
-		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
-			return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
-		}
-		tmp, err := os.MkdirTemp(cfg.Out, fsutil.TempPrefix+"frames-")
-		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
-		}
-		defer os.RemoveAll(tmp)
-		frame, scores, results, err := build(ctx, p, tmp)
-		if err != nil {
-			return nil, err
-		}
-		res, err := p.check(results)
-		if err != nil {
-			return nil, err
-		}
-		sums, err := ds.Checksums(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("checksum inputs: %w", err)
-		}
-		for i := range res.Inputs {
-			res.Inputs[i].SetChecksum(sums[res.Inputs[i].Path])
-		}
-		res.Frame, res.Scores = frame, scores
-		logBuilt(log, len(res.Inputs), frame.Rows(), frame, start)
-		return res, nil
-	})
+	}()
+	p.Parts = pending.Dir()
+	tmp, err := os.MkdirTemp(cfg.Out, fsutil.TempPrefix+"frames-")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
+	}
+	defer os.RemoveAll(tmp)
+	rp, results, err := build(ctx, p, tmp)
+	if err != nil {
+		return nil, err
+	}
+	if rp.Model != version {
+		return nil, fmt.Errorf("the rows were scored with model %s, the run loaded %s", rp.Model, version)
+	}
+	res, err := p.check(results)
+	if err != nil {
+		return nil, err
+	}
+	sums, err := ds.Checksums(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("checksum inputs: %w", err)
+	}
+	for i := range res.Inputs {
+		res.Inputs[i].SetChecksum(sums[res.Inputs[i].Path])
+	}
+	log.Info().Int("files", len(res.Inputs)).Int("customers", rp.Customers).Int("parts", len(rp.Parts)).
+		Int64("duration_ms", time.Since(start).Milliseconds()).Msg("features built, scored and written by the pipeline")
+	rs := &runScored{
+		ld: res, customers: rp.Customers, families: rp.Families, catalog: rp.Catalog, value: rp.Value,
+		thresholds: rp.Thresholds, segments: rp.Segments, drift: rp.Drift, top: rp.Top,
+		notEvaluated: rp.NotEvaluated, pending: pending, parts: rp.Parts,
+		timings: map[string]int64{"pipeline_ms": time.Since(start).Milliseconds()},
+	}
+	if rp.Evaluation != nil {
+		rs.evaluations = []runs.Evaluation{*rp.Evaluation}
+	}
+	if rp.NotEvaluated != "" {
+		log.Warn().Str("earlier_run", prevDay).Str("error", rp.NotEvaluated).Msg("earlier run not evaluated")
+	}
+	return rs, nil
 }
 
 // BuildRange builds the rows of customers [lo, hi) at every cutoff of the
@@ -499,37 +556,6 @@ func (p *FeaturesPlan) BuildRange(b *features.Builder, lo, hi int) ([]*features.
 	return out, nil
 }
 
-// Assemble joins the frames of BuildRange of consecutive customer ranges
-// (ranges[r] of the r-th) into the frame one builder gives for every
-// customer: cutoff by cutoff, each in customer order.
-func (p *FeaturesPlan) Assemble(ranges [][]*features.Frame) (*features.Frame, error) {
-	var all []*features.Frame
-	for k := range p.Cutoffs {
-		for r, fs := range ranges {
-			if len(fs) != len(p.Cutoffs) {
-				return nil, fmt.Errorf("range %d: frames of %d cutoffs, the plan has %d", r, len(fs), len(p.Cutoffs))
-			}
-			all = append(all, fs[k])
-		}
-	}
-	return trainset.ConcatFrames(all)
-}
-
-// promoted returns the version of the model promoted in registry, which
-// run has just loaded.
-func promoted(registry string) (string, error) {
-	reg, err := openRegistry(registry)
-	if err != nil {
-		return "", fmt.Errorf("registry %s: %w", registry, err)
-	}
-	defer reg.Close()
-	v, err := reg.Promoted()
-	if err != nil {
-		return "", fmt.Errorf("registry %s: %w", registry, err)
-	}
-	return v, nil
-}
-
 // A distributed run scores each customer range's rows at the run's cutoff
 // where they are built: the model's probabilities (Scorer.Score) and the
 // reasons, which read each feature's typical value over the whole
@@ -540,9 +566,8 @@ func promoted(registry string) (string, error) {
 //	share := PeerShare(r, f, counts)       // per range, every count at hand
 //	peer := Peers(f.Names, shares)         // once, every share at hand
 //	sc, err := scorer.Score(ctx, f, peer)  // per range
-//	all, err := ConcatScores(scores)       // in range order
 //
-// The scores are those Run gives the assembled frame: the same model, the
+// The scores are those Run gives the frame of every customer: the same model, the
 // same typical values (features.NewExplainer's), the same reasons.
 
 // Scores are the probabilities and reasons of a run's rows, in the
@@ -552,40 +577,6 @@ type Scores struct {
 	Prob    []float64
 	Reasons []string
 	Codes   []string
-}
-
-// forRun returns the scores of a run with the model version that has rows
-// rows: nil when s is nil (run scores them itself), an error when s is of
-// another model or another frame.
-func (s *Scores) forRun(version string, rows int) (prob []float64, reasons, codes []string, err error) {
-	if s == nil {
-		return nil, nil, nil, nil
-	}
-	if s.Model != version {
-		return nil, nil, nil, fmt.Errorf("the rows were scored with model %s, the run loaded %s: the promoted model changed during the run", s.Model, version)
-	}
-	if len(s.Prob) != rows || len(s.Reasons) != rows || len(s.Codes) != rows {
-		return nil, nil, nil, fmt.Errorf("%d scores for %d rows", len(s.Prob), rows)
-	}
-	return s.Prob, s.Reasons, s.Codes, nil
-}
-
-// ConcatScores joins the scores of consecutive customer ranges, in order.
-func ConcatScores(parts []*Scores) (*Scores, error) {
-	out := &Scores{}
-	for r, p := range parts {
-		if p == nil {
-			return nil, fmt.Errorf("no scores of range %d", r)
-		}
-		if r > 0 && p.Model != out.Model {
-			return nil, fmt.Errorf("range %d scored with model %s, range 0 with %s", r, p.Model, out.Model)
-		}
-		out.Model = p.Model
-		out.Prob = append(out.Prob, p.Prob...)
-		out.Reasons = append(out.Reasons, p.Reasons...)
-		out.Codes = append(out.Codes, p.Codes...)
-	}
-	return out, nil
 }
 
 // PeerCount is what one customer range's rows at the run's cutoff put
@@ -654,12 +645,19 @@ func Peers(names []string, shares [][]float64) []float64 {
 	return features.PeerValues(names, len(x)/nc, func(r, j int) float64 { return x[r*nc+j] })
 }
 
-// Scorer scores a distributed run's rows with the model the plan names,
-// as Run does. A worker loads it once and scores every range it is given.
+// Scorer scores, values and writes a distributed run's ranges with the
+// model the plan names, as Run does. A worker loads it once and takes
+// every range it is given.
 type Scorer struct {
 	clf   *model.Trained
+	meta  model.Meta
 	cfg   Config
 	model string
+	plan  *FeaturesPlan
+
+	earlierOnce sync.Once
+	earlier     map[string]float64 // the earlier run's probabilities
+	earlierErr  error
 }
 
 // Scorer loads the plan's model from its registry.
@@ -672,11 +670,11 @@ func (p *FeaturesPlan) Scorer() (*Scorer, error) {
 		return nil, fmt.Errorf("registry %s: %w", p.Registry, err)
 	}
 	defer reg.Close()
-	clf, _, err := reg.Load(p.Model)
+	clf, meta, err := reg.Load(p.Model)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", p.Model, err)
 	}
-	return &Scorer{clf: clf, cfg: p.Config, model: p.Model}, nil
+	return &Scorer{clf: clf, meta: meta, cfg: p.Config, model: p.Model, plan: p}, nil
 }
 
 // Score returns the probabilities and reasons of f's rows (one range's

@@ -17,6 +17,7 @@ import (
 	"churn/data"
 	"churn/data/runs"
 	"churn/features"
+	"churn/jobs/segment"
 )
 
 // TestDistributedFeatures: the steps of a distributed features job, run
@@ -149,17 +150,18 @@ func sortRows(rows [][]string) {
 	})
 }
 
-// inProcessFrame is a BuildFrame that runs a distributed run's steps in
-// this process: each history file folded by its own fork, merged per
-// customer range into a RangeFork with MergeRange in reverse file order,
-// each range built with BuildRange, the ranges assembled; with score, the
-// rows at the run's cutoff scored per range as a worker does (PeerCountOf,
-// PeerShare, Peers, Scorer.Score, ConcatScores).
-func inProcessFrame(ranges int, score bool) BuildFrame {
-	return func(ctx context.Context, plan *FeaturesPlan, tmp string) (*features.Frame, *Scores, []FileResult, error) {
+// inProcessRun is a BuildRun that runs a distributed run's steps in this
+// process, as the workers of cmd/churn-beam do: each history file folded
+// by its own fork, merged per customer range into a RangeFork with
+// MergeRange in reverse file order, each range built with BuildRange;
+// then the typical values, the value fits, the scores, the population,
+// the value cut points and the part files range by range, each step's
+// summaries handed to the next in reverse range order.
+func inProcessRun(ranges int) BuildRun {
+	return func(ctx context.Context, plan *FeaturesPlan, tmp string) (*RunParts, []FileResult, error) {
 		base, err := plan.Base(ctx)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		var forks []*features.Builder
 		var results []FileResult
@@ -167,51 +169,71 @@ func inProcessFrame(ranges int, score bool) BuildFrame {
 			fork := base.Fork()
 			res, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			forks, results = append(forks, fork), append(results, res)
 		}
-		perRange := make([][]*features.Frame, ranges)
+		frames := make([][]*features.Frame, ranges)
 		counts := make([]PeerCount, ranges)
+		inputs := make([]ValueInputs, ranges)
+		last := func(r int) *features.Frame { return frames[r][len(plan.Cutoffs)-1] }
 		for r := range ranges {
 			lo, hi := plan.Range(r, ranges)
 			merged, err := base.RangeFork(lo, hi)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			for _, f := range slices.Backward(forks) {
 				if err := merged.MergeRange(f, lo, hi); err != nil {
-					return nil, nil, nil, err
+					return nil, nil, err
 				}
 			}
-			if perRange[r], err = plan.BuildRange(merged, lo, hi); err != nil {
-				return nil, nil, nil, err
+			if frames[r], err = plan.BuildRange(merged, lo, hi); err != nil {
+				return nil, nil, err
 			}
-			counts[ranges-1-r] = PeerCountOf(r, perRange[r][len(plan.Cutoffs)-1])
-		}
-		f, err := plan.Assemble(perRange)
-		if err != nil || !score {
-			return f, nil, results, err
+			counts[ranges-1-r] = PeerCountOf(r, last(r))
+			inputs[ranges-1-r] = plan.ValueInputsOf(r, last(r))
 		}
 		shares := make([][]float64, ranges)
 		for r := range ranges {
-			if shares[r], err = PeerShare(r, perRange[r][len(plan.Cutoffs)-1], counts); err != nil {
-				return nil, nil, nil, err
+			if shares[r], err = PeerShare(r, last(r), counts); err != nil {
+				return nil, nil, err
 			}
 		}
-		peer := Peers(f.Names, shares)
+		peer := Peers(last(0).Names, shares)
+		fit, err := plan.FitValues(inputs)
+		if err != nil {
+			return nil, nil, err
+		}
 		sc, err := plan.Scorer()
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
-		scores := make([]*Scores, ranges)
+		scored := make([]*ScoredRange, ranges)
+		stats := make([]RangeStats, ranges)
+		pops := make([]segment.Population, ranges)
 		for r := range ranges {
-			if scores[r], err = sc.Score(ctx, perRange[r][len(plan.Cutoffs)-1], peer); err != nil {
-				return nil, nil, nil, err
+			sr, st, err := sc.ScoreRange(ctx, r, frames[r], peer, fit)
+			if err != nil {
+				return nil, nil, err
 			}
+			scored[r], stats[ranges-1-r], pops[ranges-1-r] = sr, *st, sr.Population
 		}
-		all, err := ConcatScores(scores)
-		return f, all, results, err
+		pop := MergePopulations(pops)
+		cuts := make([]segment.CutValues, ranges)
+		for r := range ranges {
+			cuts[ranges-1-r] = plan.CutValuesOf(scored[r], &pop)
+		}
+		written := make([]RangeWritten, ranges)
+		for r := range ranges {
+			w, err := sc.WriteRange(scored[r], &pop, cuts)
+			if err != nil {
+				return nil, nil, err
+			}
+			written[ranges-1-r] = *w
+		}
+		rp, err := sc.FinishRun(written, stats, fit, &pop)
+		return rp, results, err
 	}
 }
 
@@ -286,10 +308,11 @@ func TestPeerShares(t *testing.T) {
 	}
 }
 
-// TestRunDistributed: RunDistributed, with the frame built from the
-// distributed steps, writes the run Run writes, byte for byte, also when
-// the pass builds an earlier run's cutoff to evaluate it, and evaluates
-// that run alike; it leaves no temporary folder.
+// TestRunDistributed: RunDistributed, with the steps of a distributed
+// run in 1, 3 and 7 customer ranges, writes the rows Run writes, part
+// after part (with one range, the part file byte for byte), and the same
+// figures in the manifest, also when it evaluates an earlier run (whose
+// scores are read from several parts); it leaves no temporary folder.
 func TestRunDistributed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: trains and runs on the sample")
@@ -300,49 +323,104 @@ func TestRunDistributed(t *testing.T) {
 		t.Fatalf("train: %v", err)
 	}
 	builds := []struct {
-		name  string
-		build BuildFrame
-	}{{"single", nil}, {"distributed", inProcessFrame(3, false)}, {"distributed, scored per range", inProcessFrame(3, true)},
-		{"distributed, scored in 1 range", inProcessFrame(1, true)}, {"distributed, scored in 7 ranges", inProcessFrame(7, true)}}
-	parts := make([][]byte, len(builds))
-	evals := make([][]runs.Evaluation, len(builds))
+		name   string
+		ranges int
+	}{{"single", 0}, {"distributed in 1 range", 1}, {"distributed in 3 ranges", 3}, {"distributed in 7 ranges", 7}}
+	rows := make([][]data.OutColumn, len(builds))
+	parts := make([][]string, len(builds))
+	mans := make([]runs.Manifest, len(builds))
+	sums := make([]*RunSummary, len(builds))
+	var first []byte
 	for i, bd := range builds {
-		out := fmt.Sprintf("out%d", i)
 		c := cfg
-		c.Out = filepath.Join(t.TempDir(), out)
+		c.Out = filepath.Join(t.TempDir(), fmt.Sprintf("out%d", i))
 		early := c
 		early.AsOf = time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
-		if _, err := Run(ctx, early, env); err != nil {
+		// The earlier run is distributed too, in two parts, but for the
+		// single run: the evaluation reads either.
+		var err error
+		if bd.ranges == 0 {
+			_, err = Run(ctx, early, env)
+		} else {
+			_, err = RunDistributed(ctx, early, env, inProcessRun(2))
+		}
+		if err != nil {
 			t.Fatalf("run as of 2026-07-01: %v", err)
 		}
-		var sum *RunSummary
-		var err error
-		if bd.build == nil {
-			sum, err = Run(ctx, c, env)
+		if bd.ranges == 0 {
+			sums[i], err = Run(ctx, c, env)
 		} else {
-			sum, err = RunDistributed(ctx, c, env, bd.build)
+			sums[i], err = RunDistributed(ctx, c, env, inProcessRun(bd.ranges))
 		}
 		if err != nil {
 			t.Fatalf("%s run: %v", bd.name, err)
 		}
-		if parts[i], err = os.ReadFile(filepath.Join(sum.Output, runs.PartFile)); err != nil {
-			t.Fatal(err)
-		}
-		r, err := runs.Open(c.Out, sum.AsOf)
+		r, err := runs.Open(c.Out, sums[i].AsOf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		evals[i] = r.Manifest.Evaluations
+		mans[i], parts[i] = r.Manifest, r.Parts
+		if rows[i], err = r.Read(); err != nil {
+			t.Fatal(err)
+		}
+		if bd.ranges <= 1 {
+			b, err := os.ReadFile(filepath.Join(sums[i].Output, runs.PartFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = b
+			} else if string(b) != string(first) {
+				t.Errorf("%s: the part file differs from Run's, byte for byte", bd.name)
+			}
+		}
 		if left, _ := filepath.Glob(filepath.Join(c.Out, ".tmp-*")); len(left) > 0 {
 			t.Errorf("%s run left %v", bd.name, left)
 		}
 	}
 	for i, bd := range builds[1:] {
-		if string(parts[0]) != string(parts[i+1]) {
-			t.Errorf("%s: the run's part file differs from Run's", bd.name)
+		i++
+		if want := max(1, bd.ranges); len(parts[i]) != want || parts[i][want-1] != runs.PartName(want-1) {
+			t.Errorf("%s: parts %v", bd.name, parts[i])
 		}
-		if len(evals[i+1]) != 1 || fmt.Sprint(evals[0]) != fmt.Sprint(evals[i+1]) {
-			t.Errorf("%s: earlier run evaluated %v, Run %v", bd.name, evals[i+1], evals[0])
+		sameColumns(t, bd.name, rows[i], rows[0])
+		g, w := mans[i], mans[0]
+		for _, k := range []struct {
+			name      string
+			got, want any
+		}{{"customers", g.Customers, w.Customers}, {"segments", g.Segments, w.Segments}, {"thresholds", g.Thresholds, w.Thresholds},
+			{"value models", string(g.Value), string(w.Value)}, {"drift", g.Drift, w.Drift}, {"evaluations", g.Evaluations, w.Evaluations},
+			{"not evaluated", g.NotEvaluated, w.NotEvaluated}, {"families", string(g.Families), string(w.Families)},
+			{"catalog", string(g.Catalog), string(w.Catalog)}, {"inputs", string(g.Inputs), string(w.Inputs)},
+			{"rows read", g.RowsRead, w.RowsRead}, {"rows skipped", g.RowsSkipped, w.RowsSkipped},
+			{"top", sums[i].Top, sums[0].Top}, {"summary segments", sums[i].Segments, sums[0].Segments}} {
+			if fmt.Sprint(k.got) != fmt.Sprint(k.want) {
+				t.Errorf("%s: %s %v, Run %v", bd.name, k.name, k.got, k.want)
+			}
+		}
+		if len(g.Evaluations) != 1 {
+			t.Errorf("%s: evaluated %v (%s)", bd.name, g.Evaluations, g.NotEvaluated)
+		}
+	}
+}
+
+// sameColumns fails unless got and want hold the same columns with the
+// same values, row for row (floats bit for bit).
+func sameColumns(t *testing.T, name string, got, want []data.OutColumn) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d columns, want %d", name, len(got), len(want))
+	}
+	for j := range want {
+		g, w := got[j], want[j]
+		if g.Name != w.Name || g.Kind != w.Kind || !slices.Equal(g.Strings, w.Strings) || !slices.Equal(g.Ints, w.Ints) ||
+			!slices.Equal(g.Times, w.Times) || len(g.Floats) != len(w.Floats) {
+			t.Fatalf("%s: column %s (%d floats, %d strings) differs from Run's %s", name, g.Name, len(g.Floats), len(g.Strings), w.Name)
+		}
+		for i := range w.Floats {
+			if math.Float64bits(g.Floats[i]) != math.Float64bits(w.Floats[i]) {
+				t.Fatalf("%s: column %s row %d: %v, Run %v", name, g.Name, i, g.Floats[i], w.Floats[i])
+			}
 		}
 	}
 }

@@ -76,17 +76,21 @@
 // folder appear by rename. The rows are those of Features; only their
 // order differs.
 //
-// RunDistributed is Run with the one step that reads and scores the
-// dataset handed to such an engine (a BuildFrame): it plans the run's
-// cutoffs with the model's catalog and names the promoted model; the
-// engine builds each range's frames (BuildRange) and scores each range's
-// rows at the run's cutoff (Scorer.Score: the model's probabilities, and
-// the reasons with the population's typical values, from every range's
-// share of their sample: PeerCountOf, PeerShare, Peers), and Assemble and
-// ConcatScores join them in the order loadFrame gives. The steps that need
-// every customer's row at once (value fits, thresholds, tiers, drift, the
-// earlier run's evaluation, the top list, the one part file in customer
-// order) are Run's own code, so the run folder is Run's.
+// RunDistributed is Run with everything between the model and the commit
+// handed to such an engine (a BuildRun): it plans the run's cutoffs with
+// the model's catalog, names the model, creates the pending run folder,
+// and commits it from what the engine hands back (RunParts). The engine
+// builds each customer range's frames (BuildRange), scores and explains
+// its rows at the run's cutoff with the population's typical values
+// (PeerCountOf, PeerShare, Peers, Scorer.ScoreRange), values them with
+// fits made once from every range's compact inputs (ValueInputsOf,
+// FitValues), segments them with the population's thresholds and value
+// cut points (segment.Population, CutValuesOf: summaries that merge
+// exactly) and writes the range's part file itself (Scorer.WriteRange);
+// FinishRun merges the ranges' segment counts, top lists, drift bins and
+// earlier-run pairs into the manifest's figures. The parts' rows, taken in
+// order, and the figures are Run's, which computes them the same
+// mergeable way over one range.
 //
 // # The nightly run
 //

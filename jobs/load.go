@@ -28,7 +28,6 @@ type loaded struct {
 	Rows    map[data.Table]int64 // rows read per table
 	Skipped map[string]int64     // "table/reason" -> rows skipped
 	Cleaned map[string]int64     // "table/reason" -> values fixed in kept rows
-	Scores  *Scores              // the rows at the run's cutoff, scored where they were built (RunDistributed); nil for run to score
 }
 
 // loadFrame reads every file of ds once, folds the rows into per-customer

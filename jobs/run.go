@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -145,16 +146,12 @@ func discover(root string) (*data.Dataset, error) {
 // registry's promoted model, value, segments and reasons, written to
 // OUT/as_of=DATE/ atomically with a manifest.
 func Run(ctx context.Context, cfg Config, env Env) (*RunSummary, error) {
-	return run(ctx, cfg, env, loadFrame)
+	return run(ctx, cfg, env, nil)
 }
 
-// frameLoader reads the dataset's features at the cutoffs, as loadFrame
-// does: run's one step that another engine may take over
-// (RunDistributed).
-type frameLoader func(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger) (*loaded, error)
-
-// run is Run with the features read by load.
-func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSummary, err error) {
+// run is Run, with the features, scores, values and part files made by
+// build when it is not nil (RunDistributed).
+func run(ctx context.Context, cfg Config, env Env, build BuildRun) (_ *RunSummary, err error) {
 	began := time.Now()
 	startedAt := env.now()
 	log := env.Log.With().Str("command", "run").Logger()
@@ -244,8 +241,6 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		log.Warn().Msg("the model has no features catalog: learning one from the data, retrain to score with the training one")
 	}
 
-	timings := map[string]int64{}
-	step := time.Now()
 	cutoff := asOf.UnixNano()
 	cutoffs := []int64{cutoff}
 	// An earlier run whose horizon has passed is checked against what
@@ -261,88 +256,31 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 	if evaluate {
 		cutoffs = []int64{prevCut.UnixNano(), cutoff}
 	}
-	ld, err := load(ctx, &cfg, &env, ds, cutoffs, cutoff, log)
+	rs := &runScored{}
+	if build == nil {
+		rs, err = scoreRun(ctx, &cfg, &env, ds, clf, meta, version, cutoffs, prevDay, evaluate, log)
+	} else {
+		rs, err = scoreDistributed(ctx, &cfg, &env, ds, build, version, cutoffs, day, prevDay, evaluate, log)
+	}
 	if err != nil {
 		return nil, err
 	}
-	f := ld.Frame
-	var evaluations []runs.Evaluation
-	if evaluate {
-		f = ld.Frame.Select(trainset.RowsAt(ld.Frame, cutoff))
-		ev, err := record.EvaluateEarlier(cfg.Out, prevDay, ld.Frame.Select(trainset.RowsAt(ld.Frame, prevCut.UnixNano())))
-		if err != nil {
-			log.Warn().Err(err).Str("earlier_run", prevDay).Msg("earlier run not evaluated")
-			notEvaluated = err.Error()
-		} else {
-			evaluations = append(evaluations, ev)
-			log.Info().Str("earlier_run", prevDay).Int("customers", ev.Customers).Float64("realised_roc_auc", ev.ROCAUC).
-				Float64("realised_lift_top_decile", ev.Lift10).Float64("realised_brier", ev.Brier).Float64("realised_ece", ev.ECE).
-				Msg("earlier run evaluated against what happened")
-		}
+	if rs.pending != nil {
+		defer rs.pending.Abort() // after a commit, nothing
+	}
+	ld := rs.ld
+	if rs.notEvaluated != "" {
+		notEvaluated = rs.notEvaluated
+	}
+	for _, ev := range rs.evaluations {
+		log.Info().Str("earlier_run", prevDay).Int("customers", ev.Customers).Float64("realised_roc_auc", ev.ROCAUC).
+			Float64("realised_lift_top_decile", ev.Lift10).Float64("realised_brier", ev.Brier).Float64("realised_ece", ev.ECE).
+			Msg("earlier run evaluated against what happened")
 	}
 	rm.RowsRead, rm.RowsSkipped, rm.ModelVersion = ld.Rows, ld.Skipped, version
-	timings["features_ms"] = time.Since(step).Milliseconds()
-
-	step = time.Now()
-	// A distributed run's rows come scored and explained by its workers.
-	prob, reasons, codes, err := ld.Scores.forRun(version, f.Rows())
-	if err != nil {
-		return nil, err
-	}
-	if prob == nil {
-		if prob, err = predict(clf, f); err != nil {
-			return nil, err
-		}
-	}
-	// The explanations file takes its SHAP values from the pass that
-	// gives the reasons.
-	var shap *explanations
-	var keep func(lo int, eff []float64)
-	if cfg.ExplainOut != "" {
-		if shap, err = newExplanations(clf, f); err != nil {
-			return nil, fmt.Errorf("write %s: %w", cfg.ExplainOut, err)
-		}
-		keep = shap.keep
-	}
-	// The customers' values and the drift need no reasons: they are
-	// worked out beside the workers that explain, rather than on one core
-	// after them, and logged after them.
-	var (
-		fit     value.Fit
-		val     segment.Valued
-		drift   runs.Drift
-		valueMS int64
-	)
-	side := make(chan struct{})
-	go func() {
-		defer close(side)
-		t0 := time.Now()
-		fit = value.FitFrame(f, cfg.Value, log)
-		val = value.Values(f, fit, cfg.Value)
-		valueMS = time.Since(t0).Milliseconds()
-		drift = record.Drift(f, prob, meta, cfg.DriftThreshold)
-	}()
-	if reasons == nil || keep != nil {
-		reasons, codes, err = explain(ctx, clf, f, &cfg, keep)
-	}
-	<-side
-	if err != nil {
-		return nil, err
-	}
-	timings["score_ms"], timings["value_ms"] = time.Since(step).Milliseconds(), valueMS
-	if shap != nil {
-		step = time.Now()
-		if err := shap.write(cfg.ExplainOut, f); err != nil {
-			return nil, fmt.Errorf("write %s: %w", cfg.ExplainOut, err)
-		}
-		timings["explain_out_ms"] = time.Since(step).Milliseconds()
-		log.Info().Str("explanations", cfg.ExplainOut).Int("customers", f.Rows()).Msg("SHAP values written")
-	}
-
-	sc := segment.Assemble(cfg.Segments, f, prob, val, reasons)
-	sc.ReasonCodes = codes
-	log.Info().Float64("base_rate", sc.Thresholds.BaseRate).Float64("high_risk", sc.Thresholds.High).
-		Float64("medium_risk", sc.Thresholds.Medium).Msg("risk thresholds")
+	drift := rs.drift
+	log.Info().Float64("base_rate", rs.thresholds.BaseRate).Float64("high_risk", rs.thresholds.High).
+		Float64("medium_risk", rs.thresholds.Medium).Msg("risk thresholds")
 	for _, name := range drift.Drifted {
 		log.Warn().Str("feature", name).Float64("psi", drift.PSI[name]).Float64("threshold", cfg.DriftThreshold).
 			Msg("feature drifted from its training distribution")
@@ -351,30 +289,9 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		log.Warn().Float64("psi", drift.Score).Msg("score distribution drifted from training")
 	}
 
-	step = time.Now()
-	cols := outputColumns(f, sc, version, clf)
-	if len(cfg.Lists.Passthrough) > 0 {
-		pass, err := output.PassthroughColumns(ds, cfg.Mapping, cfg.Lists.Passthrough, f.CustomerID)
-		if err != nil {
-			return nil, err
-		}
-		if cols, err = output.InsertAfter(cols, "region", pass); err != nil {
-			return nil, err
-		}
-	}
+	step := time.Now()
+	timings := rs.timings
 	inputs, err := runs.Raw(ld.Inputs)
-	if err != nil {
-		return nil, fmt.Errorf("encode manifest: %w", err)
-	}
-	families, err := runs.Raw(f.Families)
-	if err != nil {
-		return nil, fmt.Errorf("encode manifest: %w", err)
-	}
-	catalog, err := runs.Raw(f.Catalog)
-	if err != nil {
-		return nil, fmt.Errorf("encode manifest: %w", err)
-	}
-	valueFit, err := runs.Raw(fit)
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
@@ -389,32 +306,36 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		RowsRead:     ld.Rows,
 		RowsSkipped:  ld.Skipped,
 		ValuesFixed:  ld.Cleaned,
-		Families:     families,
-		Catalog:      catalog,
+		Families:     rs.families,
+		Catalog:      rs.catalog,
 		ModelVersion: version,
 		Algo:         clf.Algo(),
-		Customers:    f.Rows(),
-		Segments:     segment.Count(cfg.Segments, sc),
+		Customers:    rs.customers,
+		Segments:     rs.segments,
 		SegmentNames: runs.Names(cfg.Segments.Names).All(),
-		Thresholds:   sc.Thresholds,
+		Thresholds:   rs.thresholds,
 		Passthrough:  cfg.Lists.Passthrough,
-		Value:        valueFit,
+		Value:        rs.value,
 		Drift:        drift,
-		Evaluations:  evaluations,
+		Evaluations:  rs.evaluations,
 		NotEvaluated: notEvaluated,
 		Config:       configRecord(&cfg),
 	}
-	write := runs.Write
-	if store.IsURL(cfg.Out) {
-		write = output.WriteToStore
-	}
-	err = write(cfg.Out, cols, man, func() {
+	finish := func() {
 		man.Timings = timings
 		man.StartedAt = startedAt.Format(time.RFC3339Nano)
 		man.FinishedAt = env.now().Format(time.RFC3339Nano)
 		timings["write_ms"] = time.Since(step).Milliseconds()
 		timings["total_ms"] = time.Since(began).Milliseconds()
-	})
+	}
+	switch {
+	case rs.pending != nil:
+		err = runs.CommitParts(rs.pending, rs.parts, man, finish)
+	case store.IsURL(cfg.Out):
+		err = output.WriteToStore(cfg.Out, rs.cols, man, finish)
+	default:
+		err = runs.Write(cfg.Out, rs.cols, man, finish)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -428,9 +349,9 @@ func run(ctx context.Context, cfg Config, env Env, load frameLoader) (_ *RunSumm
 		Algo:          clf.Algo(),
 		TrainedFirst:  trainedFirst,
 		Sample:        isSample,
-		Customers:     f.Rows(),
+		Customers:     rs.customers,
 		Segments:      man.Segments,
-		Top:           topByValueAtRisk(f, sc, topN),
+		Top:           rs.top,
 		RowsSkipped:   ld.Skipped,
 		DriftWarnings: drift.Drifted,
 		Explanations:  cfg.ExplainOut,
@@ -480,4 +401,152 @@ func firstReason(s string) string {
 		}
 	}
 	return s
+}
+
+// runScored is what a run found and made before its folder is committed:
+// the manifest's figures, and either the columns of its one part file
+// (cols) or, for a distributed run, the part files already written into
+// pending (parts, in customer order).
+type runScored struct {
+	ld           *loaded // Inputs, Rows, Skipped, Cleaned (no frame)
+	customers    int
+	families     json.RawMessage
+	catalog      json.RawMessage
+	value        json.RawMessage // the value fits
+	thresholds   runs.RiskThresholds
+	segments     []runs.Segment
+	drift        runs.Drift
+	evaluations  []runs.Evaluation
+	notEvaluated string
+	top          []TopCustomer
+	timings      map[string]int64
+	cols         []data.OutColumn
+	pending      runs.Pending
+	parts        []string
+}
+
+// scoreRun reads the features at the cutoffs (the run's, and the earlier
+// run's when evaluate), evaluates the earlier run, and scores, explains,
+// values and segments every customer in this process.
+func scoreRun(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, clf *model.Trained, meta model.Meta, version string,
+	cutoffs []int64, prevDay string, evaluate bool, log zerolog.Logger) (*runScored, error) {
+	rs := &runScored{timings: map[string]int64{}}
+	timings := rs.timings
+	step := time.Now()
+	cutoff := cutoffs[len(cutoffs)-1]
+	ld, err := loadFrame(ctx, cfg, env, ds, cutoffs, cutoff, log)
+	if err != nil {
+		return nil, err
+	}
+	f := ld.Frame
+	if evaluate {
+		f = ld.Frame.Select(trainset.RowsAt(ld.Frame, cutoff))
+		ev, err := record.EvaluateEarlier(cfg.Out, prevDay, ld.Frame.Select(trainset.RowsAt(ld.Frame, cutoffs[0])))
+		if err != nil {
+			log.Warn().Err(err).Str("earlier_run", prevDay).Msg("earlier run not evaluated")
+			rs.notEvaluated = err.Error()
+		} else {
+			rs.evaluations = append(rs.evaluations, ev)
+		}
+	}
+	timings["features_ms"] = time.Since(step).Milliseconds()
+
+	step = time.Now()
+	prob, err := predict(clf, f)
+	if err != nil {
+		return nil, err
+	}
+	// The explanations file takes its SHAP values from the pass that
+	// gives the reasons.
+	var shap *explanations
+	var keep func(lo int, eff []float64)
+	if cfg.ExplainOut != "" {
+		if shap, err = newExplanations(clf, f); err != nil {
+			return nil, fmt.Errorf("write %s: %w", cfg.ExplainOut, err)
+		}
+		keep = shap.keep
+	}
+	// The customers' values and the drift need no reasons: they are
+	// worked out beside the workers that explain, rather than on one core
+	// after them, and logged after them.
+	var (
+		fit     value.Fit
+		val     segment.Valued
+		valueMS int64
+	)
+	side := make(chan struct{})
+	go func() {
+		defer close(side)
+		t0 := time.Now()
+		fit = value.FitFrame(f, cfg.Value, log)
+		val = value.Values(f, fit, cfg.Value)
+		valueMS = time.Since(t0).Milliseconds()
+		rs.drift = record.Drift(f, prob, meta, cfg.DriftThreshold)
+	}()
+	reasons, codes, err := explain(ctx, clf, f, cfg, keep)
+	<-side
+	if err != nil {
+		return nil, err
+	}
+	timings["score_ms"], timings["value_ms"] = time.Since(step).Milliseconds(), valueMS
+	if shap != nil {
+		step = time.Now()
+		if err := shap.write(cfg.ExplainOut, f); err != nil {
+			return nil, fmt.Errorf("write %s: %w", cfg.ExplainOut, err)
+		}
+		timings["explain_out_ms"] = time.Since(step).Milliseconds()
+		log.Info().Str("explanations", cfg.ExplainOut).Int("customers", f.Rows()).Msg("SHAP values written")
+	}
+
+	sc := segment.Assemble(cfg.Segments, f, prob, val, reasons)
+	sc.ReasonCodes = codes
+	if rs.cols, err = partColumns(ds, cfg, f, sc, version, clf); err != nil {
+		return nil, err
+	}
+	if rs.families, err = runs.Raw(f.Families); err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	if rs.catalog, err = runs.Raw(f.Catalog); err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	if rs.value, err = runs.Raw(fit); err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	ld.Frame = nil
+	rs.ld, rs.customers, rs.thresholds = ld, f.Rows(), sc.Thresholds
+	rs.segments = segment.Count(cfg.Segments, sc)
+	rs.top = topByValueAtRisk(f, sc, topN)
+	return rs, nil
+}
+
+// partColumns are the columns of the part file of f's customers: the
+// scores, values and segments of sc, the main features, and the
+// passthrough columns of the customers table after region.
+func partColumns(ds *data.Dataset, cfg *Config, f *features.Frame, sc *scored, version string, clf *model.Trained) ([]data.OutColumn, error) {
+	cols := outputColumns(f, sc, version, clf)
+	if len(cfg.Lists.Passthrough) == 0 {
+		return cols, nil
+	}
+	pass, err := output.PassthroughColumns(ds, cfg.Mapping, cfg.Lists.Passthrough, f.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	return output.InsertAfter(cols, "region", pass)
+}
+
+// mergeTop merges the top lists of customer ranges (topByValueAtRisk of
+// each) into the n customers with the most value at risk, ties broken by
+// customer id: the list of all the ranges' customers at once.
+func mergeTop(lists [][]TopCustomer, n int) []TopCustomer {
+	var all []TopCustomer
+	for _, l := range lists {
+		all = append(all, l...)
+	}
+	sort.SliceStable(all, func(a, b int) bool {
+		if all[a].ValueAtRisk != all[b].ValueAtRisk {
+			return all[a].ValueAtRisk > all[b].ValueAtRisk
+		}
+		return all[a].CustomerID < all[b].CustomerID
+	})
+	return all[:min(n, len(all))]
 }
