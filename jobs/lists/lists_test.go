@@ -455,3 +455,39 @@ func TestBudgeted(t *testing.T) {
 		}
 	}
 }
+
+// TestSeveralParts: a run written in several part files, as churn-beam
+// run writes one per customer range, gives the lists of the same run in
+// one part: every format, filter and the changes since the run before
+// (which is in parts too).
+func TestSeveralParts(t *testing.T) {
+	one, parts := t.TempDir(), t.TempDir()
+	for _, d := range []struct {
+		dir string
+		n   int
+	}{{one, 1}, {parts, 3}} {
+		liststest.Write(t, d.dir, liststest.Run{AsOf: "2024-05-01", Customers: customers, Seed: 1, Parts: d.n})
+		liststest.Write(t, d.dir, liststest.Run{AsOf: "2024-06-01", Customers: customers, Seed: 2, Odd: true, Parts: d.n + 1})
+	}
+	r, err := Load(parts, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.N != customers || len(r.Manifest.Parts) != 4 {
+		t.Fatalf("%d customers in parts %v, want %d in 4", r.N, r.Manifest.Parts, customers)
+	}
+	for _, o := range []Options{{}, {Segment: "at_risk", Format: "json"}, {Top: 40, Format: "json", Plan: "pro"}, {MinRisk: 0.3, Changes: true}} {
+		var want, got bytes.Buffer
+		o.Scores = one
+		if _, err := Write(context.Background(), o, &want); err != nil {
+			t.Fatal(err)
+		}
+		o.Scores = parts
+		if _, err := Write(context.Background(), o, &got); err != nil {
+			t.Fatal(err)
+		}
+		if want.Len() == 0 || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%+v: %d bytes from the parts, %d from one part file", o, got.Len(), want.Len())
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -25,6 +26,9 @@ type Run struct {
 	// Names renames segments (canonical id -> name), as segments.names
 	// does; the manifest records them as segment_names.
 	Names map[string]string
+	// Parts, when above 1, splits the rows in order into that many part
+	// files, as churn-beam run writes one per customer range.
+	Parts int
 }
 
 // OddID is customer 0's id when Run.Odd is set.
@@ -44,7 +48,8 @@ var Reasons = []string{
 var ReasonCodes = []string{"usage_inactive", "visits_decline", "nps_detractor", "support_unresolved", "purchase_lapse", "support_negative"}
 
 // Write writes the run folder under scores through runs.Write, as churn
-// run does (part file, manifest, _SUCCESS), and returns it. Customer ids
+// run does (part file, manifest, _SUCCESS), or in r.Parts parts through
+// runs.CommitParts, as churn-beam run does, and returns it. Customer ids
 // are C0000001.. in the same order in every run; values depend on the
 // seed.
 func Write(tb testing.TB, scores string, r Run) string {
@@ -60,7 +65,41 @@ func Write(tb testing.TB, scores string, r Run) string {
 		AsOf: r.AsOf, ModelVersion: "v0003", Algo: "gbt",
 		Customers: r.Customers, Segments: segs, SegmentNames: r.Names,
 	}
-	if err := runs.Write(scores, keep, m, nil); err != nil {
+	if r.Parts <= 1 {
+		if err := runs.Write(scores, keep, m, nil); err != nil {
+			tb.Fatal(err)
+		}
+		return runs.Dir(scores, r.AsOf)
+	}
+	p, err := runs.CreatePending(scores, r.AsOf)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var parts []string
+	for k := range r.Parts {
+		lo, hi := k*r.Customers/r.Parts, (k+1)*r.Customers/r.Parts
+		part := make([]data.OutColumn, len(keep))
+		for j, c := range keep {
+			part[j] = c
+			if c.Strings != nil {
+				part[j].Strings = c.Strings[lo:hi]
+			}
+			if c.Floats != nil {
+				part[j].Floats = c.Floats[lo:hi]
+			}
+			if c.Ints != nil {
+				part[j].Ints = c.Ints[lo:hi]
+			}
+			if c.Times != nil {
+				part[j].Times = c.Times[lo:hi]
+			}
+		}
+		parts = append(parts, runs.PartName(k))
+		if err := data.WriteParquet(filepath.Join(p.Dir(), parts[k]), part, data.WriteOptions{}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := runs.CommitParts(p, parts, m, nil); err != nil {
 		tb.Fatal(err)
 	}
 	return runs.Dir(scores, r.AsOf)
