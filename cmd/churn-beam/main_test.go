@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/data"
+	"churn/data/runs"
 	"churn/internal/nodetest"
 	"churn/jobs"
 )
@@ -198,7 +200,7 @@ func TestJobServerGenerated(t *testing.T) {
 	wantRun := churnRun(t, ds, "2026-06-01", reg, filepath.Join(dir, "churn-out"))
 	sum := beamRun(t, "--runner=universal", fmt.Sprintf("--endpoint=localhost:%d", port), "--environment_type=LOOPBACK",
 		"--data", ds, "--as-of", "2026-06-01", "--ranges", "3", "--registry", reg, "--out", filepath.Join(dir, "beam-out"))
-	sameRun(t, sum.Output, wantRun)
+	sameRun(t, &sum, wantRun, 3)
 	t.Logf("%d customers scored alike", sum.Customers)
 }
 
@@ -255,15 +257,15 @@ func TestFeaturesBadInput(t *testing.T) {
 }
 
 // churnRun runs jobs.Run, the function `churn run` runs, with these
-// dataset, date, registry and output folder, and returns the run folder.
-func churnRun(t *testing.T, ds, asOf, registry, out string) string {
+// dataset, date, registry and output folder, and returns its summary.
+func churnRun(t *testing.T, ds, asOf, registry, out string) *jobs.RunSummary {
 	t.Helper()
 	cfg := runConfig(t, ds, asOf, registry, out)
 	sum, err := jobs.Run(context.Background(), cfg, jobs.Env{Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatalf("churn run: %v", err)
 	}
-	return sum.Output
+	return sum
 }
 
 func runConfig(t *testing.T, ds, asOf, registry, out string) jobs.Config {
@@ -294,34 +296,54 @@ func beamRun(t *testing.T, args ...string) jobs.RunSummary {
 	return sum
 }
 
-// sameRun fails unless the run folders got and want hold the same parts,
-// byte for byte (the same scores, reasons and values, row for row), which
-// DuckDB also reads as the same rows, and manifests that agree on what the
-// run read and found.
-func sameRun(t *testing.T, got, want string) {
+// sameRun fails unless the run of the churn-beam summary got holds the
+// rows of the churn run of want, part after part (the same scores,
+// reasons, values and segments, row for row, floats bit for bit), which
+// DuckDB also reads as the same rows, one part per range (ranges), and a
+// manifest and summary with the same figures.
+func sameRun(t *testing.T, got, want *jobs.RunSummary, ranges int) {
 	t.Helper()
 	for _, name := range []string{"_SUCCESS", "manifest.json"} {
-		if _, err := os.Stat(filepath.Join(got, name)); err != nil {
+		if _, err := os.Stat(filepath.Join(got.Output, name)); err != nil {
 			t.Fatalf("churn-beam run: %v", err)
 		}
 	}
-	g, err := os.ReadFile(filepath.Join(got, "part-00000.parquet"))
-	if err != nil {
-		t.Fatal(err)
+	if len(got.Parts) != ranges {
+		t.Errorf("churn-beam run wrote parts %v, want %d", got.Parts, ranges)
 	}
-	w, err := os.ReadFile(filepath.Join(want, "part-00000.parquet"))
-	if err != nil {
-		t.Fatal(err)
+	var rows [2][]data.OutColumn
+	for k, sum := range []*jobs.RunSummary{got, want} {
+		r, err := runs.Open(filepath.Dir(sum.Output), sum.AsOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 && !slices.Equal(r.Parts, got.Parts) {
+			t.Errorf("manifest parts %v, summary %v", r.Parts, got.Parts)
+		}
+		if rows[k], err = r.Read(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if !bytes.Equal(g, w) {
-		t.Errorf("the part files differ (%d and %d bytes)", len(g), len(w))
+	if len(rows[0]) != len(rows[1]) {
+		t.Fatalf("%d columns, churn run %d", len(rows[0]), len(rows[1]))
 	}
-	sameInDuckDB(t, filepath.Join(got, "part-*.parquet"), filepath.Join(want, "part-00000.parquet"))
+	for j, w := range rows[1] {
+		g := rows[0][j]
+		if g.Name != w.Name || g.Kind != w.Kind || !slices.Equal(g.Strings, w.Strings) || len(g.Floats) != len(w.Floats) {
+			t.Fatalf("column %d: churn-beam %s, churn run %s: differ", j, g.Name, w.Name)
+		}
+		for i := range w.Floats {
+			if math.Float64bits(g.Floats[i]) != math.Float64bits(w.Floats[i]) {
+				t.Fatalf("column %s, row %d: churn-beam %v, churn run %v", w.Name, i, g.Floats[i], w.Floats[i])
+			}
+		}
+	}
+	sameInDuckDB(t, filepath.Join(got.Output, "part-*.parquet"), filepath.Join(want.Output, "part-00000.parquet"))
 	var gm, wm map[string]any
 	for _, m := range []struct {
 		dir string
 		dst *map[string]any
-	}{{got, &gm}, {want, &wm}} {
+	}{{got.Output, &gm}, {want.Output, &wm}} {
 		b, err := os.ReadFile(filepath.Join(m.dir, "manifest.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -331,31 +353,50 @@ func sameRun(t *testing.T, got, want string) {
 		}
 	}
 	for _, k := range []string{"inputs", "rows_read", "rows_skipped", "values_fixed", "feature_families", "feature_catalog",
-		"model_version", "customers_scored", "segments", "risk_thresholds", "value_models", "drift"} {
+		"model_version", "customers_scored", "segments", "risk_thresholds", "value_models", "drift",
+		"earlier_runs_evaluated", "earlier_run_not_evaluated"} {
 		gb, _ := json.Marshal(gm[k])
 		wb, _ := json.Marshal(wm[k])
 		if !bytes.Equal(gb, wb) {
 			t.Errorf("manifest %s: churn-beam %s\nchurn run %s", k, tail(string(gb), 600), tail(string(wb), 600))
 		}
 	}
+	if gb, wb := fmt.Sprint(got.Top, got.Segments, got.Customers), fmt.Sprint(want.Top, want.Segments, want.Customers); gb != wb {
+		t.Errorf("summary: churn-beam %s\nchurn run %s", gb, wb)
+	}
 }
 
 // TestRunPrismSample: on the embedded sample, churn-beam run on Prism
 // in-process, in 3 customer ranges, writes the run churn run writes with
-// the same model: the same part file byte for byte, and the same counts,
-// thresholds, value fits and drift in the manifest.
+// the same model: three part files that hold churn run's rows in order,
+// and the same counts, thresholds, value fits, drift and top list. Each
+// run evaluates an earlier run of its own output folder, churn-beam's in
+// two parts, alike.
 func TestRunPrismSample(t *testing.T) {
 	dir := t.TempDir()
 	defer emptyTemp(t)()
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	t.Setenv("HOME", dir)
 	reg := filepath.Join(dir, "models")
-	want := churnRun(t, "", "", reg, filepath.Join(dir, "churn-out")) // trains the model first
+	churnRun(t, "", "", reg, filepath.Join(dir, "train-out")) // trains the model first
+	churnRun(t, "", "2026-07-01", reg, filepath.Join(dir, "churn-out"))
+	beamRun(t, "--runner=prism", "--endpoint=", "--ranges", "2", "--as-of", "2026-07-01", "--registry", reg, "--out", filepath.Join(dir, "beam-out"))
+	want := churnRun(t, "", "", reg, filepath.Join(dir, "churn-out"))
+	if len(want.Segments) == 0 {
+		t.Fatal("churn run: no segments")
+	}
 	sum := beamRun(t, "--runner=prism", "--endpoint=", "--ranges", "3", "--registry", reg, "--out", filepath.Join(dir, "beam-out"))
 	if sum.TrainedFirst {
 		t.Errorf("churn-beam run trained a model: the registry had one")
 	}
-	sameRun(t, sum.Output, want)
+	sameRun(t, &sum, want, 3)
+	m, err := runs.Open(filepath.Join(dir, "beam-out"), sum.AsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Manifest.Evaluations) != 1 {
+		t.Errorf("churn-beam run evaluated %v (%s)", m.Manifest.Evaluations, m.Manifest.NotEvaluated)
+	}
 	left, _ := filepath.Glob(filepath.Join(dir, "beam-out", ".tmp-*"))
 	if len(left) > 0 {
 		t.Errorf("left behind: %v", left)

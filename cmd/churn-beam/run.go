@@ -21,29 +21,32 @@ import (
 
 	"churn/features"
 	"churn/jobs"
+	"churn/jobs/segment"
+	"churn/jobs/value"
 )
 
 func init() {
-	register.DoFn5x1[context.Context, int, func(*[]byte) bool, func(int, []byte), func(string), error](&frameFn{})
+	register.DoFn6x1[context.Context, int, func(*[]byte) bool, func(int, []byte), func(string), func([]byte), error](&frameFn{})
 	register.Emitter2[int, []byte]()
 	register.DoFn4x1[int, []byte, func(*string) bool, func([]byte), error](&shareFn{})
 	register.Emitter1[[]byte]()
 	register.Iter1[[]byte]()
 	register.DoFn3x1[[]byte, func(*[]byte) bool, func([]byte), error](&peersFn{})
-	register.DoFn5x1[context.Context, int, []byte, func(*[]byte) bool, func(string), error](&scoreFn{})
-	register.DoFn4x1[context.Context, []byte, func(*string) bool, func(*string) bool, error](&resultsFn{})
+	register.DoFn3x1[[]byte, func(*[]byte) bool, func([]byte), error](&fitFn{})
+	register.DoFn8x1[context.Context, int, []byte, func(*[]byte) bool, func(*[]byte) bool, func(int, []byte), func([]byte), func([]byte), error](&scoreFn{})
+	register.DoFn4x1[int, []byte, func(*[]byte) bool, func([]byte), error](&cutFn{})
+	register.DoFn6x1[context.Context, int, []byte, func(*[]byte) bool, func(*[]byte) bool, func([]byte), error](&partFn{})
+	register.DoFn7x1[context.Context, []byte, func(*[]byte) bool, func(*[]byte) bool, func(*[]byte) bool, func(*[]byte) bool, func(*string) bool, error](&finishFn{})
 }
 
 // cmdRun is `churn run` (jobs.RunDistributed: the same checks, lock,
-// model, value, run folder, metrics and summary) with the features built,
-// scored and explained by the Beam pipeline of runFrames. The steps that
-// need every customer's row at once (the value models' fits, such as
-// BG/NBD over all non-contractual customers; the risk thresholds and value
-// tiers, which are quantiles and means over the population; drift; the
-// earlier run's evaluation; the one part file, in customer order) run
-// where the job was launched, on the assembled frame and scores, with
-// churn run's own code: the frame of every customer is held there, as
-// churn run holds it.
+// model, manifest, commit of the run folder, metrics and summary) with
+// the features built, scored, explained, valued and segmented, and the
+// part files written, by the Beam pipeline of runParts: one part file per
+// customer range, written by the worker that holds the range. What needs
+// the whole population comes from summaries of the ranges that merge
+// exactly (see runParts); nothing where the job was launched holds a row
+// per customer.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs, def := newFlags("run", &c), jobs.DefaultConfig()
@@ -52,10 +55,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	asOf := fs.String("as-of", "", "cutoff `date`; default today (the sample's end on the sample)")
 	registry := fs.String("registry", def.Registry, "model registry `folder`")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
-	workers := fs.Int("workers", 0, "goroutines scoring where the job is launched; default the number of CPUs")
+	workers := fs.Int("workers", 0, "goroutines each worker scores and explains with; default the number of CPUs")
 	metricsFile := fs.String("metrics-file", "", "write Prometheus text-format metrics to this `file`")
 	metricsPush := fs.String("metrics-push", "", "push metrics to this Prometheus Pushgateway `URL`")
-	explainOut := fs.String("explain-out", "", "also write every customer's SHAP values to this Parquet `file`")
+	explainOut := fs.String("explain-out", "", "not taken by a distributed run (an error): use churn run --explain-out")
 	ranges := fs.Int("ranges", 0, "customer ranges, one merge each; default one per 50,000 customers, at least 1")
 	cfg, set, log, err := setup(fs, &c, args, stdout, stderr)
 	if err != nil {
@@ -81,8 +84,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		cfg.AsOf = t
 	}
-	sum, err := jobs.RunDistributed(ctx, cfg, jobs.Env{Log: log, CodeVersion: codeVersion()}, func(ctx context.Context, plan *jobs.FeaturesPlan, tmp string) (*features.Frame, *jobs.Scores, []jobs.FileResult, error) {
-		return runFrames(ctx, plan, tmp, *ranges, log)
+	sum, err := jobs.RunDistributed(ctx, cfg, jobs.Env{Log: log, CodeVersion: codeVersion()}, func(ctx context.Context, plan *jobs.FeaturesPlan, tmp string) (*jobs.RunParts, []jobs.FileResult, error) {
+		return runParts(ctx, plan, tmp, *ranges, log)
 	})
 	if err != nil {
 		return err
@@ -104,86 +107,91 @@ func override[T comparable](set map[string]bool, name string, dst *T, v T) {
 	}
 }
 
-// runFrames runs the pipeline of a run on the runner the Beam options
-// select (Prism when none) and returns the frame of every customer at the
-// plan's cutoffs, the scores and reasons of the rows at the run's cutoff,
-// and what reading each history file found. The ranges' frames and scores
-// pass through tmp, a folder every worker and this process reach.
-func runFrames(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges int, log zerolog.Logger) (*features.Frame, *jobs.Scores, []jobs.FileResult, error) {
+// runParts runs the pipeline of a run on the runner the Beam options
+// select (Prism when none): every customer range's part file written into
+// the plan's pending run folder, and the run's figures and what reading
+// each history file found, handed back through tmp, a folder every worker
+// and this process reach.
+func runParts(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges int, log zerolog.Logger) (*jobs.RunParts, []jobs.FileResult, error) {
 	if ranges == 0 {
 		ranges = max(1, (plan.Customers+rangeCustomers-1)/rangeCustomers)
 	}
 	ranges = max(1, min(ranges, plan.Customers))
-	p, err := framesPipeline(plan, tmp, ranges)
+	p, err := runPipeline(plan, tmp, ranges)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	log.Info().Int("files", len(plan.Files)+len(plan.CustomerFiles)).Int("customers", plan.Customers).
 		Int("ranges", ranges).Str("model_version", plan.Model).Msg("pipeline submitted")
 	began := time.Now()
 	if err := execute(ctx, p); err != nil {
-		return nil, nil, nil, fmt.Errorf("pipeline: %w", err)
+		return nil, nil, fmt.Errorf("pipeline: %w", err)
 	}
-	results, err := readResults(tmp)
+	b, err := os.ReadFile(filepath.Join(tmp, finishFile))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, fmt.Errorf("pipeline finished without its results: %w", err)
 	}
-	perRange := make([][]*features.Frame, ranges)
-	scores := make([]*jobs.Scores, ranges)
-	for r := range perRange {
-		sc, err := readScored(filepath.Join(tmp, frameFile(r)))
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		perRange[r], scores[r] = sc.Frames, sc.Scores
+	var fin finished
+	if err := decodeGob(b, &fin); err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", filepath.Join(tmp, finishFile), err)
 	}
-	f, err := plan.Assemble(perRange)
-	if err != nil {
-		return nil, nil, nil, err
+	if fin.Parts == nil {
+		return nil, nil, fmt.Errorf("read %s: no figures", filepath.Join(tmp, finishFile))
 	}
-	all, err := jobs.ConcatScores(scores)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	log.Info().Int("rows", f.Rows()).Int64("duration_ms", time.Since(began).Milliseconds()).Msg("features of the run built and scored")
-	return f, all, results, nil
+	log.Info().Int("customers", fin.Parts.Customers).Int("parts", len(fin.Parts.Parts)).
+		Int64("duration_ms", time.Since(began).Milliseconds()).Msg("parts of the run written")
+	return fin.Parts, fin.Results, nil
 }
 
-// The pipeline of a run:
+// The pipeline of a run, per customer range unless said once:
 //
 //	fold, group per range (foldAndGroup, as for features)
-//	  -> frameFn: the range's partials merged, its rows at every cutoff,
-//	     and its PeerCount
+//	  -> frameFn: the range's partials merged, its rows at every cutoff;
+//	     its PeerCount; its value models' inputs (a few numbers a
+//	     customer)
 //	  -> shareFn (every count as a side input): the range's share of the
 //	     sample of the typical values
 //	  -> peersFn (once, every share as a side input): the typical values
-//	  -> scoreFn (the typical values as a side input; the model loaded
-//	     once per worker process, in Setup): the range's rows at the run's
-//	     cutoff scored and explained, written with its frames to tmp
-//	  -> resultsFn (once, every written range and read result as side
-//	     inputs): results.json
+//	  -> fitFn (once, every range's value inputs as a side input, in
+//	     customer order): the value models' fits
+//	  -> scoreFn (the typical values and the fits as side inputs; the
+//	     model loaded once per worker process, in Setup): the range's rows
+//	     at the run's cutoff scored, explained and valued; its Population;
+//	     its drift bins and earlier-run pairs
+//	  -> cutFn (every Population as a side input): the range's values
+//	     that the value tiers' cut points read
+//	  -> partFn (every Population and cut count as side inputs): the
+//	     range segmented and written as its part file
+//	  -> finishFn (once; every part's counts and top list, every range's
+//	     statistics, the fits, the populations and the read results as
+//	     side inputs): the run's figures, written to tmp
+//
+// Only summaries cross ranges: counts, the fits' inputs, an exact sum,
+// value buckets, bin counts, top lists and the earlier run's
+// (probability, label) pairs; a range's rows stay in its elements.
 
-// framesPipeline returns the pipeline of a run's plan, in ranges customer
-// ranges, that writes into the folder tmp frame-RRRRR per range (scoreFn)
-// and, once all are written, results.json.
-func framesPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipeline, error) {
+// runPipeline returns the pipeline of a run's plan in ranges customer
+// ranges, whose partFn writes the part files into plan.Parts and whose
+// finishFn writes finishFile into tmp once all are written.
+func runPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipeline, error) {
 	enc, err := plan.Encode()
 	if err != nil {
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
 	grouped, results := foldAndGroup(s, plan, enc, ranges)
-	frames, counts := beam.ParDo2(s, &frameFn{Plan: enc, Ranges: ranges}, grouped)
+	frames, counts, inputs := beam.ParDo3(s, &frameFn{Plan: enc, Ranges: ranges}, grouped)
 	shares := beam.ParDo(s, &shareFn{}, frames, beam.SideInput{Input: counts})
 	peers := beam.ParDo(s, &peersFn{}, beam.Impulse(s), beam.SideInput{Input: shares})
-	written := beam.ParDo(s, &scoreFn{Plan: enc, Tmp: tmp}, frames, beam.SideInput{Input: peers})
-	beam.ParDo0(s, &resultsFn{Tmp: tmp, Ranges: ranges}, beam.Impulse(s),
-		beam.SideInput{Input: written}, beam.SideInput{Input: results})
+	fit := beam.ParDo(s, &fitFn{Plan: enc}, beam.Impulse(s), beam.SideInput{Input: inputs})
+	scored, pops, stats := beam.ParDo3(s, &scoreFn{Plan: enc}, frames, beam.SideInput{Input: peers}, beam.SideInput{Input: fit})
+	cuts := beam.ParDo(s, &cutFn{Plan: enc}, scored, beam.SideInput{Input: pops})
+	written := beam.ParDo(s, &partFn{Plan: enc}, scored, beam.SideInput{Input: pops}, beam.SideInput{Input: cuts})
+	beam.ParDo0(s, &finishFn{Plan: enc, Tmp: tmp, Ranges: ranges}, beam.Impulse(s),
+		beam.SideInput{Input: written}, beam.SideInput{Input: stats}, beam.SideInput{Input: fit},
+		beam.SideInput{Input: pops}, beam.SideInput{Input: results})
 	return p, nil
 }
-
-// frameFile is the file of the r-th range's frames and scores.
-func frameFile(r int) string { return fmt.Sprintf("frame-%05d", r) }
 
 // encodeGob returns v gob-encoded and compressed with zstd.
 func encodeGob(v any) ([]byte, error) {
@@ -214,14 +222,14 @@ func (rf *rangeFrames) last() *features.Frame { return rf.Frames[len(rf.Frames)-
 
 // frameFn builds the rows of one customer range at every cutoff of the
 // plan (jobs.FeaturesPlan.BuildRange) and emits them (encodeGob of a
-// rangeFrames) keyed by range, with the PeerCount of the rows at the
-// run's cutoff as JSON.
+// rangeFrames) keyed by range, the PeerCount of the rows at the run's
+// cutoff as JSON, and their value inputs (encodeGob of jobs.ValueInputs).
 type frameFn struct {
 	Plan   []byte
 	Ranges int
 }
 
-func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte) bool, emit func(int, []byte), count func(string)) error {
+func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte) bool, emit func(int, []byte), count func(string), inputs func([]byte)) error {
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
@@ -242,8 +250,13 @@ func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 	if err != nil {
 		return err
 	}
+	in, err := encodeGob(plan.ValueInputsOf(r, rf.last()))
+	if err != nil {
+		return fmt.Errorf("encode value inputs of customers %d to %d: %w", lo, hi, err)
+	}
 	emit(r, b)
 	count(string(c))
+	inputs(in)
 	return nil
 }
 
@@ -322,21 +335,71 @@ func (fn *peersFn) ProcessElement(_ []byte, shares func(*[]byte) bool, emit func
 	return nil
 }
 
-// scored is what scoreFn writes for a range: its frames and the scores of
-// its rows at the run's cutoff.
-type scored struct {
-	Frames []*features.Frame
-	Scores *jobs.Scores
+// fitFn runs once, with every range's value inputs: it emits the value
+// models' fits (jobs.FeaturesPlan.FitValues), encodeGob of value.Fit.
+type fitFn struct {
+	Plan []byte
 }
 
-// scoreFn scores and explains the rows of one range at the run's cutoff
-// with the plan's model and the typical values, and writes the range's
-// frames and scores (encodeGob of scored) to the folder Tmp as
-// frameFile(r), whole or not at all; it emits the file's name. Setup
+func (fn *fitFn) ProcessElement(_ []byte, inputs func(*[]byte) bool, emit func([]byte)) error {
+	plan, err := jobs.DecodeFeaturesPlan(fn.Plan)
+	if err != nil {
+		return err
+	}
+	var all []jobs.ValueInputs
+	var b []byte
+	for inputs(&b) {
+		var in jobs.ValueInputs
+		if err := decodeGob(b, &in); err != nil {
+			return fmt.Errorf("decode value inputs: %w", err)
+		}
+		all = append(all, in)
+	}
+	fit, err := plan.FitValues(all)
+	if err != nil {
+		return err
+	}
+	out, err := encodeGob(fit)
+	if err != nil {
+		return err
+	}
+	emit(out)
+	return nil
+}
+
+// sideOne decodes the one element of a singleton side input into v.
+func sideOne(it func(*[]byte) bool, what string, v any) error {
+	var b []byte
+	if !it(&b) {
+		return fmt.Errorf("no %s", what)
+	}
+	if err := decodeGob(b, v); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	return nil
+}
+
+// sideAll decodes every element of a side input.
+func sideAll[T any](it func(*[]byte) bool, what string) ([]T, error) {
+	var out []T
+	var b []byte
+	for it(&b) {
+		var v T
+		if err := decodeGob(b, &v); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// scoreFn scores, explains and values the rows of one range at the run's
+// cutoff (jobs.Scorer.ScoreRange) with the typical values and the value
+// fits, and emits the scored range (encodeGob of jobs.ScoredRange) keyed
+// by range, its Population and its statistics (jobs.RangeStats). Setup
 // loads the model, once per worker process.
 type scoreFn struct {
 	Plan []byte
-	Tmp  string
 
 	scorer *jobs.Scorer
 }
@@ -347,71 +410,191 @@ func (fn *scoreFn) Setup(ctx context.Context) error {
 	return err
 }
 
-func (fn *scoreFn) ProcessElement(ctx context.Context, r int, b []byte, peers func(*[]byte) bool, emit func(string)) error {
+func (fn *scoreFn) ProcessElement(ctx context.Context, r int, b []byte, peers, fits func(*[]byte) bool, emit func(int, []byte), pop, stats func([]byte)) error {
 	rf, err := readFrames(b)
 	if err != nil {
 		return err
 	}
-	var pb []byte
-	if !peers(&pb) {
-		return errors.New("no typical values")
-	}
 	var peer []float64
-	if err := decodeGob(pb, &peer); err != nil {
-		return fmt.Errorf("decode the typical values: %w", err)
+	if err := sideOne(peers, "typical values", &peer); err != nil {
+		return err
 	}
-	sc, err := fn.scorer.Score(ctx, rf.last(), peer)
+	var fit value.Fit
+	if err := sideOne(fits, "value fits", &fit); err != nil {
+		return err
+	}
+	sr, st, err := fn.scorer.ScoreRange(ctx, r, rf.Frames, peer, fit)
 	if err != nil {
-		return fmt.Errorf("score range %d: %w", r, err)
+		return err
 	}
-	out, err := encodeGob(scored{Frames: rf.Frames, Scores: sc})
+	out, err := encodeGob(sr)
 	if err != nil {
 		return fmt.Errorf("encode range %d: %w", r, err)
 	}
-	name := frameFile(r)
-	if err := writeWhole(filepath.Join(fn.Tmp, name), out); err != nil {
-		return err
+	pb, err := encodeGob(sr.Population)
+	if err != nil {
+		return fmt.Errorf("encode range %d: %w", r, err)
 	}
-	emit(name)
+	sb, err := encodeGob(st)
+	if err != nil {
+		return fmt.Errorf("encode range %d: %w", r, err)
+	}
+	emit(r, out)
+	pop(pb)
+	stats(sb)
 	return nil
 }
 
-// resultsFn runs once, after every range is written: it checks that every
-// range wrote its file and writes the read results of every history file
-// to results.json in Tmp.
-type resultsFn struct {
-	Tmp    string
-	Ranges int
+// readScored decodes a scored range as scoreFn emits it.
+func readScored(b []byte) (*jobs.ScoredRange, error) {
+	sr := &jobs.ScoredRange{}
+	if err := decodeGob(b, sr); err != nil {
+		return nil, fmt.Errorf("decode a scored range: %w", err)
+	}
+	if sr.Frame == nil || sr.Scores == nil {
+		return nil, fmt.Errorf("decode a scored range: range %d has no rows or scores", sr.Range)
+	}
+	return sr, nil
 }
 
-func (fn *resultsFn) ProcessElement(ctx context.Context, _ []byte, frames, results func(*string) bool) error {
-	seen := make([]bool, fn.Ranges)
-	var s string
-	for frames(&s) {
-		var r int
-		if _, err := fmt.Sscanf(s, "frame-%05d", &r); err != nil || r < 0 || r >= fn.Ranges || seen[r] {
-			return fmt.Errorf("unexpected frames %q", s)
-		}
-		seen[r] = true
-	}
-	for r, ok := range seen {
-		if !ok {
-			return fmt.Errorf("no frames of range %d", r)
-		}
-	}
-	var res []json.RawMessage
-	for results(&s) {
-		res = append(res, json.RawMessage(s))
-	}
-	b, err := json.Marshal(res)
+// cutFn emits the range's values that the value tiers' cut points read
+// (jobs.FeaturesPlan.CutValuesOf), given every range's Population.
+type cutFn struct {
+	Plan []byte
+}
+
+func (fn *cutFn) ProcessElement(_ int, b []byte, pops func(*[]byte) bool, emit func([]byte)) error {
+	plan, err := jobs.DecodeFeaturesPlan(fn.Plan)
 	if err != nil {
 		return err
 	}
-	return writeWhole(filepath.Join(fn.Tmp, resultsFile), b)
+	sr, err := readScored(b)
+	if err != nil {
+		return err
+	}
+	all, err := sideAll[segment.Population](pops, "a population")
+	if err != nil {
+		return err
+	}
+	pop := jobs.MergePopulations(all)
+	out, err := encodeGob(plan.CutValuesOf(sr, &pop))
+	if err != nil {
+		return err
+	}
+	emit(out)
+	return nil
 }
 
-// resultsFile holds the read results of a run's pipeline.
-const resultsFile = "results.json"
+// partFn segments the range with the population's thresholds and value
+// tiers and writes its part file into the plan's pending run folder
+// (jobs.Scorer.WriteRange); it emits what the part adds to the run's
+// figures (encodeGob of jobs.RangeWritten).
+type partFn struct {
+	Plan []byte
+
+	scorer *jobs.Scorer
+}
+
+func (fn *partFn) Setup(ctx context.Context) error {
+	var err error
+	fn.scorer, err = scorerFor(ctx, fn.Plan)
+	return err
+}
+
+func (fn *partFn) ProcessElement(ctx context.Context, _ int, b []byte, pops, cuts func(*[]byte) bool, emit func([]byte)) error {
+	sr, err := readScored(b)
+	if err != nil {
+		return err
+	}
+	all, err := sideAll[segment.Population](pops, "a population")
+	if err != nil {
+		return err
+	}
+	pop := jobs.MergePopulations(all)
+	cv, err := sideAll[segment.CutValues](cuts, "cut values")
+	if err != nil {
+		return err
+	}
+	w, err := fn.scorer.WriteRange(sr, &pop, cv)
+	if err != nil {
+		return err
+	}
+	out, err := encodeGob(w)
+	if err != nil {
+		return err
+	}
+	emit(out)
+	return nil
+}
+
+// finished is what finishFn hands back: the run's figures and the read
+// result of every history file.
+type finished struct {
+	Parts   *jobs.RunParts
+	Results []jobs.FileResult
+}
+
+// finishFile holds what finishFn hands back, in tmp.
+const finishFile = "finished.gob"
+
+// finishFn runs once, after every range's part is written: it merges the
+// parts' counts and top lists and the ranges' statistics into the run's
+// figures (jobs.Scorer.FinishRun) and writes them, with the read results
+// of every history file, to finishFile in Tmp.
+type finishFn struct {
+	Plan   []byte
+	Tmp    string
+	Ranges int
+
+	scorer *jobs.Scorer
+}
+
+func (fn *finishFn) Setup(ctx context.Context) error {
+	var err error
+	fn.scorer, err = scorerFor(ctx, fn.Plan)
+	return err
+}
+
+func (fn *finishFn) ProcessElement(ctx context.Context, _ []byte, written, stats, fits, pops func(*[]byte) bool, results func(*string) bool) error {
+	ws, err := sideAll[jobs.RangeWritten](written, "a written part")
+	if err != nil {
+		return err
+	}
+	if len(ws) != fn.Ranges {
+		return fmt.Errorf("%d of %d parts written", len(ws), fn.Ranges)
+	}
+	sts, err := sideAll[jobs.RangeStats](stats, "a range's statistics")
+	if err != nil {
+		return err
+	}
+	var fit value.Fit
+	if err := sideOne(fits, "value fits", &fit); err != nil {
+		return err
+	}
+	all, err := sideAll[segment.Population](pops, "a population")
+	if err != nil {
+		return err
+	}
+	pop := jobs.MergePopulations(all)
+	rp, err := fn.scorer.FinishRun(ws, sts, fit, &pop)
+	if err != nil {
+		return err
+	}
+	fin := finished{Parts: rp}
+	var s string
+	for results(&s) {
+		var r jobs.FileResult
+		if err := json.Unmarshal([]byte(s), &r); err != nil {
+			return fmt.Errorf("decode a read result: %w", err)
+		}
+		fin.Results = append(fin.Results, r)
+	}
+	b, err := encodeGob(fin)
+	if err != nil {
+		return err
+	}
+	return writeWhole(filepath.Join(fn.Tmp, finishFile), b)
+}
 
 // writeWhole writes b to path through a temporary file renamed into
 // place, so that a reader finds the whole file or none.
@@ -426,30 +609,4 @@ func writeWhole(path string, b []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// readResults reads results.json of tmp.
-func readResults(tmp string) ([]jobs.FileResult, error) {
-	b, err := os.ReadFile(filepath.Join(tmp, resultsFile))
-	if err != nil {
-		return nil, fmt.Errorf("pipeline finished without its results: %w", err)
-	}
-	var res []jobs.FileResult
-	if err := json.Unmarshal(b, &res); err != nil {
-		return nil, fmt.Errorf("read %s: %w", filepath.Join(tmp, resultsFile), err)
-	}
-	return res, nil
-}
-
-// readScored reads what scoreFn wrote to path.
-func readScored(path string) (*scored, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline finished without its frames: %w", err)
-	}
-	sc := &scored{}
-	if err := decodeGob(b, sc); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return sc, nil
 }
