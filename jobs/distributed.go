@@ -463,6 +463,12 @@ func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildRun) (*
 	if build == nil {
 		return nil, errors.New("RunDistributed: no build")
 	}
+	if store.IsURL(cfg.Out) {
+		return nil, fmt.Errorf("%w: --out %s: a distributed run's workers write its parts into a folder, not a bucket", ErrInvalidInput, cfg.Out)
+	}
+	if cfg.ExplainOut != "" {
+		return nil, fmt.Errorf("%w: --explain-out %s: a distributed run writes no explanations file (churn run --explain-out does)", ErrInvalidInput, cfg.ExplainOut)
+	}
 	return run(ctx, cfg, env, build)
 }
 
@@ -471,12 +477,6 @@ func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildRun) (*
 // checks what it read.
 func scoreDistributed(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, build BuildRun, version string,
 	cutoffs []int64, day, prevDay string, evaluate bool, log zerolog.Logger) (_ *runScored, err error) {
-	if store.IsURL(cfg.Out) {
-		return nil, fmt.Errorf("%w: --out %s: a distributed run's workers write its parts into a folder, not a bucket", ErrInvalidInput, cfg.Out)
-	}
-	if cfg.ExplainOut != "" {
-		return nil, fmt.Errorf("%w: --explain-out %s: a distributed run writes no explanations file", ErrInvalidInput, cfg.ExplainOut)
-	}
 	start := time.Now()
 	root, _, isSample, err := resolveDataset(cfg, env)
 	if err != nil {

@@ -231,7 +231,8 @@ func emptyTemp(t *testing.T) func() {
 }
 
 // TestFeaturesBadInput: a missing dataset, a missing --out and a
-// negative --ranges exit 2 before any pipeline runs, for features and run.
+// negative --ranges exit 2 before any pipeline runs, for features and run,
+// and so does run --explain-out, which a distributed run does not take.
 func TestFeaturesBadInput(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
@@ -253,6 +254,14 @@ func TestFeaturesBadInput(t *testing.T) {
 	stderr.Reset()
 	if code := run(context.Background(), "run", []string{"--ranges", "-1"}, &stdout, &stderr); code != exitInvalid || !strings.Contains(stderr.String(), "--ranges") {
 		t.Errorf("run --ranges -1: exit %d, want 2 naming --ranges\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), "run", []string{"--explain-out", filepath.Join(dir, "shap.parquet"), "--out", filepath.Join(dir, "e"),
+		"--registry", filepath.Join(dir, "models")}, &stdout, &stderr); code != exitInvalid || !strings.Contains(stderr.String(), "--explain-out") {
+		t.Errorf("run --explain-out: exit %d, want 2 naming --explain-out\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "e")); err == nil {
+		t.Errorf("a refused run created its output")
 	}
 }
 
