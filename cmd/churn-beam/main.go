@@ -47,11 +47,14 @@ succeeds. The rows and values are those of ` + "`churn features`" + ` on the sam
 
 run is ` + "`churn run`" + ` (same flags, config, checks, lock, output folder
 OUT/as_of=DATE/ and exit codes) whose features come from the same
-pipeline, which also scores and explains each range's rows with the
-promoted model (loaded once per worker); the rows and scores travel back,
-through a hidden folder in OUT, to where the job was launched, which
-values, segments and writes the run with ` + "`churn run`" + `'s code. The scores are
-those of ` + "`churn run`" + ` on the same inputs and model.
+pipeline, which also scores, explains, values and segments each range's
+rows with the promoted model (loaded once per worker) and writes them as
+the range's part file; only summaries that merge exactly (counts, the
+value fits' inputs, value buckets, bin counts, top lists) cross ranges,
+and the launcher writes the manifest, with churn run's figures, and
+_SUCCESS last. The rows are those
+of ` + "`churn run`" + ` on the same inputs and model, one part per range;
+--explain-out is refused.
 
 Beam options select the runner: --runner=prism (the default: in-process),
 --runner=universal --endpoint=HOST:PORT --environment_type=LOOPBACK (a
