@@ -50,7 +50,10 @@ func (p *FeaturesPlan) FitValues(in []ValueInputs) (value.Fit, error) {
 // and valued: its rows at the run's cutoff, and its share of the
 // population that the risk thresholds and value tiers read.
 type ScoredRange struct {
-	Range      int
+	Range int
+	// Frame holds the columns of the range's rows that its part file
+	// takes (the customers, status, plan, region, the model's main
+	// features and the engagement score), not every feature.
 	Frame      *features.Frame
 	Scores     *Scores
 	Valued     segment.Valued
@@ -84,9 +87,10 @@ func (s *Scorer) ScoreRange(ctx context.Context, r int, frames []*features.Frame
 	if err != nil {
 		return nil, nil, fmt.Errorf("score range %d: %w", r, err)
 	}
-	sr := &ScoredRange{Range: r, Frame: f, Scores: sc, Valued: value.Values(f, fit, s.cfg.Value)}
+	sr := &ScoredRange{Range: r, Scores: sc, Valued: value.Values(f, fit, s.cfg.Value)}
 	sr.Population.Add(sc.Prob, f.Status, sr.Valued.Value)
 	st := &RangeStats{Range: r, Drift: record.DriftCounts(f, sc.Prob, s.meta)}
+	sr.Frame = s.partFrame(f)
 	if s.plan.Earlier != "" {
 		s.earlierOnce.Do(func() { s.earlier, s.earlierErr = record.EarlierScores(s.plan.Out, s.plan.Earlier) })
 		if s.earlierErr != nil {
@@ -96,6 +100,37 @@ func (s *Scorer) ScoreRange(ctx context.Context, r int, frames []*features.Frame
 		}
 	}
 	return sr, st, nil
+}
+
+// partFrame returns the columns of f that WriteRange reads: the
+// customers, their status, plan and region, and of the features the
+// model's main ones and the engagement score, in f's column order. A
+// scored range carries it to the step that writes the part, rather than
+// every feature of every customer.
+func (s *Scorer) partFrame(f *features.Frame) *features.Frame {
+	keep := map[string]bool{}
+	for _, name := range topFeatures(s.clf, mainFeatures) {
+		keep[name] = true
+	}
+	if j := segment.EngagementCol(f); j >= 0 {
+		keep[f.Names[j]] = true
+	}
+	var cols []int
+	out := &features.Frame{CustomerID: f.CustomerID, Status: f.Status, Plan: f.Plan, Region: f.Region,
+		Families: f.Families, Catalog: f.Catalog}
+	for j, name := range f.Names {
+		if keep[name] {
+			cols = append(cols, j)
+			out.Names = append(out.Names, name)
+		}
+	}
+	out.X = make([]float64, 0, f.Rows()*len(cols))
+	for i := range f.Rows() {
+		for _, j := range cols {
+			out.X = append(out.X, f.X[i*len(f.Names)+j])
+		}
+	}
+	return out
 }
 
 // MergePopulations merges every range's ScoredRange.Population.

@@ -44,7 +44,7 @@ func AssembleAt(cfg Options, f *features.Frame, prob []float64, val Valued, reas
 	}
 	sc.Tier = TiersAt(value, hi, med)
 	sc.Thresholds = th
-	eng := engagementCol(f)
+	eng := EngagementCol(f)
 	for i := range n {
 		sc.Risk[i] = sc.Thresholds.Tier(prob[i])
 		sc.ValueAtRisk[i] = prob[i] * value[i]
@@ -114,9 +114,9 @@ func (c Counts) Segments(cfg Options) []runs.Segment {
 	return out
 }
 
-// engagementCol is the frame's column of the engagement score over the
+// EngagementCol is the frame's column of the engagement score over the
 // middle window (engagement_score_30d by default), or -1.
-func engagementCol(f *features.Frame) int {
+func EngagementCol(f *features.Frame) int {
 	for j, name := range f.Names {
 		if strings.HasPrefix(name, "engagement_score_") {
 			return j
