@@ -312,7 +312,8 @@ func TestPeerShares(t *testing.T) {
 // run in 1, 3 and 7 customer ranges, writes the rows Run writes, part
 // after part (with one range, the part file byte for byte), and the same
 // figures in the manifest, also when it evaluates an earlier run (whose
-// scores are read from several parts); it leaves no temporary folder.
+// scores are read from several parts) and carries a passthrough column;
+// it leaves no temporary folder.
 func TestRunDistributed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: trains and runs on the sample")
@@ -322,6 +323,9 @@ func TestRunDistributed(t *testing.T) {
 	if _, err := Train(ctx, cfg, env); err != nil {
 		t.Fatalf("train: %v", err)
 	}
+	// A customers/ column carried into the parts, which each range reads
+	// for its own customers.
+	cfg.Lists.Passthrough = []string{"acquisition_channel"}
 	builds := []struct {
 		name   string
 		ranges int
