@@ -430,3 +430,37 @@ func mergeStoreRange[T any](s, o *store[T], sLo, sHi, lo, hi int, merge func(dst
 		}
 	}
 }
+
+// Release ends b, a fork or RangeFork whose partials are encoded or whose
+// rows are built: the pages of its accumulators, which live off the Go
+// heap and would otherwise go back to the system only after a garbage
+// collection finds b unreachable, are unmapped at once, and its flags
+// and indexes dropped. A process that folds or merges one Builder after
+// another (a pipeline's worker) then holds one at a time, whatever the
+// collector's pace. Nothing b returned refers to those pages (partials,
+// frames and rows are copies), but b itself must not be used again: it
+// is spent. Release of a spent Builder drops what it still holds.
+func (b *Builder) Release() {
+	for _, o := range append([]*Builder{b}, b.parts...) {
+		releaseStore(&o.sess)
+		releaseStore(&o.ev)
+		releaseStore(&o.tick)
+		releaseStore(&o.nps)
+		releaseStore(&o.ord)
+		o.flags, o.ordSet = nil, nil
+		o.spent = true
+	}
+	b.parts = nil
+}
+
+// releaseStore unmaps the pages s owns off the heap and empties s. The
+// arena's cleanup then finds nothing left to unmap.
+func releaseStore[T any](s *store[T]) {
+	if s.mem != nil {
+		for _, m := range s.mem.maps.m {
+			unmap(m)
+		}
+		s.mem.maps.m, s.mem.free = nil, nil
+	}
+	*s = store[T]{}
+}

@@ -2,7 +2,10 @@ package features
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -193,4 +196,128 @@ func alternate[T any](rows []T, half int) []T {
 		out = append(out, rows[i])
 	}
 	return out
+}
+
+// TestRelease: forks that fold every table in halves, each on a goroutine
+// of its own, encode their partials and Release them at once (their
+// off-heap pages unmapped while the other forks still fold); the partials
+// merged into RangeForks, each released once its rows are built, give
+// the rows of one Builder fed everything; a released Builder is spent.
+// Run with -race, it also checks that forks share nothing Release drops.
+func TestRelease(t *testing.T) {
+	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
+	h := randomHistory(9, 150, end, 600)
+	want := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
+	b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCustomers(h.customers)
+	b.Freeze()
+	learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
+	n := b.Customers()
+	cuts := []int{0, n / 4, n / 2, n}
+	feeds := []func(f *Builder, half int){
+		func(f *Builder, half int) { f.AddSessions(alternate(h.sessions, half)) },
+		func(f *Builder, half int) { f.AddEvents(alternate(h.events, half)) },
+		func(f *Builder, half int) { f.AddTickets(alternate(h.tickets, half)) },
+		func(f *Builder, half int) { f.AddSurveys(alternate(h.surveys, half)) },
+		func(f *Builder, half int) { f.AddOrders(alternate(h.orders, half)) },
+	}
+	type result struct {
+		parts [][]byte
+		err   error
+	}
+	results := make(chan result, 2*len(feeds))
+	var wg sync.WaitGroup
+	for half := range 2 {
+		for _, feed := range feeds {
+			wg.Go(func() {
+				f := b.Fork()
+				feed(f, half)
+				var res result
+				for r := 0; r+1 < len(cuts); r++ {
+					p, err := f.EncodePartial(nil, cuts[r], cuts[r+1])
+					if err != nil {
+						res.err = err
+						break
+					}
+					res.parts = append(res.parts, p)
+				}
+				if mappedChunks(f) == 0 && res.err == nil && runtime.GOOS == "linux" {
+					res.err = errors.New("a fork that folded rows holds no mapped pages")
+				}
+				f.Release()
+				if m := mappedChunks(f); m != 0 && res.err == nil {
+					res.err = fmt.Errorf("released fork still holds %d mappings", m)
+				}
+				if _, err := f.EncodePartial(nil, 0, n); !errors.Is(err, ErrSpent) && res.err == nil {
+					res.err = fmt.Errorf("EncodePartial of a released fork: %v, want ErrSpent", err)
+				}
+				results <- res
+			})
+		}
+	}
+	wg.Wait()
+	close(results)
+	merged := make([]*Builder, len(cuts)-1)
+	for r := range merged {
+		merged[r] = mustRangeFork(t, b, cuts[r], cuts[r+1])
+	}
+	for res := range results {
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		for r, p := range res.parts {
+			if err := merged[r].MergePartial(p); err != nil {
+				t.Fatalf("customers %d to %d: %v", cuts[r], cuts[r+1], err)
+			}
+		}
+	}
+	nF := len(want.Names)
+	row := 0
+	for k := range testCutoffs {
+		for r, m := range merged {
+			got, err := m.BuildRange(allTables, k, cuts[r], cuts[r+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got.Rows() {
+				w := row + i
+				if got.CustomerID[i] != want.CustomerID[w] {
+					t.Fatalf("cutoff %d, row %d: %s, want %s", k, w, got.CustomerID[i], want.CustomerID[w])
+				}
+				for j := range nF {
+					if g, x := got.X[i*nF+j], want.X[w*nF+j]; math.Float64bits(g) != math.Float64bits(x) {
+						t.Fatalf("cutoff %d, row %d (%s), %s: %v, want %v", k, w, got.CustomerID[i], want.Names[j], g, x)
+					}
+				}
+			}
+			row += got.Rows()
+		}
+	}
+	if row != want.Rows() {
+		t.Fatalf("ranges built %d rows, want %d", row, want.Rows())
+	}
+	for r, m := range merged {
+		m.Release()
+		if got := mappedChunks(m); got != 0 {
+			t.Fatalf("range %d: released RangeFork still holds %d mappings", r, got)
+		}
+		if _, err := m.BuildRange(allTables, 0, cuts[r], cuts[r+1]); !errors.Is(err, ErrSpent) {
+			t.Fatalf("BuildRange of a released RangeFork: %v, want ErrSpent", err)
+		}
+		m.Release() // a second Release drops nothing more, and does not fail
+	}
+}
+
+// mappedChunks returns how many off-heap mappings b's stores hold.
+func mappedChunks(b *Builder) int {
+	n := 0
+	for _, a := range []*arena{b.sess.mem, b.ev.mem, b.tick.mem, b.nps.mem, b.ord.mem} {
+		if a != nil {
+			n += len(a.maps.m)
+		}
+	}
+	return n
 }
