@@ -128,9 +128,11 @@ func sameInDuckDB(t *testing.T, parts, file string) {
 
 // TestFeaturesPrismSample: on the embedded sample with three training
 // cutoffs, churn-beam features on Prism in-process, in 3 customer ranges,
-// writes exactly the rows and values of churn features (read by our
-// reader and by DuckDB), and leaves no temporary folder behind, beside
-// the table or in the temporary folder.
+// every partial spilled to a file, writes exactly the rows and values of
+// churn features (read by our reader and by DuckDB), and leaves no
+// temporary folder behind, beside the table, in it (the spilled
+// partials) or in the temporary folder; a second run, partials inline,
+// replaces the table.
 func TestFeaturesPrismSample(t *testing.T) {
 	dir := t.TempDir()
 	defer emptyTemp(t)()
@@ -139,11 +141,18 @@ func TestFeaturesPrismSample(t *testing.T) {
 	want := filepath.Join(dir, "churn.parquet")
 	churnFeatures(t, "", "", want, 3)
 	out := filepath.Join(dir, "beam")
+	def := spillBytes
+	defer func() { spillBytes = def }()
+	spillBytes = 0 // every partial through a file
 	beamFeatures(t, "--runner=prism", "--endpoint=", "--cutoffs", "3", "--ranges", "3", "--out", out)
+	spillBytes = def
 	n := sameTable(t, out, want)
 	sameInDuckDB(t, filepath.Join(out, "part-*.parquet"), want)
 	t.Logf("%d rows identical", n)
 	left, _ := filepath.Glob(filepath.Join(dir, ".beam*"))
+	if _, err := os.Stat(filepath.Join(out, spillFolder)); err == nil {
+		left = append(left, filepath.Join(out, spillFolder))
+	}
 	if len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}

@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -22,22 +25,27 @@ import (
 //	history file indexes (one element per file)
 //	  -> fold: read the file into a fork of the frozen customer index,
 //	     emit per customer range the fork's partial of that range
-//	     (EncodePartial, zstd: the customers the file holds, no others),
-//	     then drop the fork; and what the read found
+//	     (EncodePartial, zstd: the customers the file holds, no others;
+//	     spilled to a file of the job's temporary folder when large, so
+//	     that the element is its path), then release the fork; and what
+//	     the read found
 //	  -> GroupByKey(range)
 //	  -> write: merge the range's partials one by one into a RangeFork
 //	     of the range (MergePartial), build every cutoff's rows of the
-//	     range, one Parquet part
+//	     range, one Parquet part, then release the RangeFork
 //	  -> commit (one element, with the parts and the read results as side
-//	     inputs): bad-row limit, manifest, then the folder appears by rename
+//	     inputs): bad-row limit, spilled partials removed, manifest, then
+//	     the folder appears by rename
 //
-// Elements are encoded partials, never rows. A fork lives while its file
-// is folded and encoded, a range's accumulator while the range is merged
-// and written: the merge is a GroupByKey and a DoFn, not a lifted
-// combine, whose pre-combine would keep every range's accumulator of a
-// bundle live until the bundle ends. Every step calls
-// the root module's packages (jobs, features, data): the pipeline adds
-// the distribution, no feature or reader code.
+// Elements are encoded partials or their paths, never rows. A fork lives
+// while its file is folded and encoded, a range's accumulator while the
+// range is merged and written, and each is released (its off-heap pages
+// unmapped) when done, not at the garbage collector's pace: a worker
+// holds one of each per bundle it runs at once. The merge is a
+// GroupByKey and a DoFn, not a lifted combine, whose pre-combine would
+// keep every range's accumulator of a bundle live until the bundle ends.
+// Every step calls the root module's packages (jobs, features, data): the
+// pipeline adds the distribution, no feature or reader code.
 
 func init() {
 	register.DoFn4x1[context.Context, int, func(int, []byte), func(string), error](&foldFn{})
@@ -54,45 +62,119 @@ var (
 	zdec, _ = zstd.NewReader(nil)
 )
 
-// encodeRange returns the partial of customers [lo, hi) of b (a fork
-// that folded one file) compressed with zstd, with raw as scratch. The
-// accumulators are fixed-size and mostly zero, and a range the file does
-// not touch is its flags (zeros) and the channel counts, so they compress
-// many times over.
-func encodeRange(b *features.Builder, lo, hi int, raw []byte) ([]byte, []byte, error) {
+// A fold's partial of one customer range travels to the range's merge as
+// one element of the group by range, in one of two forms, told apart by
+// its first byte:
+//
+//   - partialInline, then the partial compressed with zstd;
+//   - partialSpilled, then the path of a file holding those bytes, in the
+//     job's spill folder (a folder every worker reaches, as the output).
+//
+// A fold given a spill folder spills every partial of more than
+// spillBytes compressed: the runner then shuffles a path, not the
+// megabytes of a range the file touches, and the merge reads the partials
+// one at a time, so that neither the runner nor a worker holds a range's
+// partials all at once (runners hold a key's grouped values in memory,
+// and Prism, one worker per job, every key's of a bundle). A range the
+// file does not touch is a few hundred bytes and stays inline. Spilled
+// files are named for the history file and the range, and written whole
+// by rename, so a retried fold rewrites the same file with the same
+// bytes.
+const (
+	partialInline  = 'i'
+	partialSpilled = 'f'
+)
+
+// spillBytes is the largest compressed partial a fold with a spill folder
+// sends inline (a variable so that tests can spill every partial).
+var spillBytes = 32 << 10
+
+// encodeRange returns the element of the partial of customers [lo, hi)
+// of b (a fork that folded the k-th history file) for the r-th range:
+// compressed with zstd, inline, or spilled to the folder spill when it
+// is not empty and the partial is large. raw is scratch.
+func encodeRange(b *features.Builder, k, r, lo, hi int, spill string, raw []byte) ([]byte, []byte, error) {
 	raw, err := b.EncodePartial(raw[:0], lo, hi)
 	if err != nil {
 		return nil, raw, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
 	}
-	return zenc.EncodeAll(raw, nil), raw, nil
+	z := zenc.EncodeAll(raw, []byte{partialInline})
+	if spill == "" || len(z)-1 <= spillBytes {
+		return z, raw, nil
+	}
+	path := filepath.Join(spill, fmt.Sprintf("file-%05d-range-%05d.zst", k, r))
+	if err := writeWhole(path, z[1:]); err != nil {
+		return nil, raw, fmt.Errorf("spill partial of customers %d to %d: %w", lo, hi, err)
+	}
+	return append([]byte{partialSpilled}, path...), raw, nil
 }
 
 // mergeRange returns a RangeFork of base for the r-th of n customer
-// ranges holding every partial parts yields (from encodeRange), merged
-// one at a time: only one partial is decoded at once.
+// ranges holding every partial parts yields (elements of encodeRange),
+// merged one at a time: only one partial is read and decoded at once.
 func mergeRange(plan *jobs.FeaturesPlan, base *features.Builder, r, n int, parts func(*[]byte) bool) (*features.Builder, int, int, error) {
 	lo, hi := plan.Range(r, n)
 	acc, err := base.RangeFork(lo, hi)
 	if err != nil {
 		return nil, 0, 0, err
 	}
+	fail := func(err error) (*features.Builder, int, int, error) {
+		acc.Release()
+		return nil, 0, 0, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
+	}
 	var (
-		b, raw []byte
-		got    int
+		b, z, raw []byte
+		got       int
 	)
 	for parts(&b) {
-		if raw, err = zdec.DecodeAll(b, raw[:0]); err != nil {
-			return nil, 0, 0, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
+		switch {
+		case len(b) > 0 && b[0] == partialInline:
+			z = b[1:]
+		case len(b) > 0 && b[0] == partialSpilled:
+			if z, err = readInto(string(b[1:]), z[:0]); err != nil {
+				return fail(err)
+			}
+		default:
+			return fail(fmt.Errorf("an element that is not a partial (%d bytes)", len(b)))
+		}
+		if raw, err = zdec.DecodeAll(z, raw[:0]); err != nil {
+			return fail(err)
 		}
 		if err := acc.MergePartial(raw); err != nil {
-			return nil, 0, 0, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
+			return fail(err)
 		}
 		got++
 	}
 	if got == 0 {
+		acc.Release()
 		return nil, 0, 0, fmt.Errorf("customers %d to %d: a customer range without any fold", lo, hi)
 	}
 	return acc, lo, hi, nil
+}
+
+// readInto appends the contents of the file at path to dst.
+func readInto(path string, dst []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return dst, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && int64(cap(dst)-len(dst)) < fi.Size() {
+		dst = slices.Grow(dst, int(fi.Size()))
+	}
+	for {
+		if len(dst) == cap(dst) {
+			dst = slices.Grow(dst, 4096)
+		}
+		n, err := f.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, fmt.Errorf("read %s: %w", path, err)
+		}
+	}
 }
 
 // worker is what a worker process derives from a plan once and shares
@@ -158,11 +240,12 @@ func scorerFor(ctx context.Context, plan []byte) (*jobs.Scorer, error) {
 // foldFn reads one history file (an index into the plan's Files; -1 for
 // none, when the dataset has no history file) into a fork and emits its
 // partial of every customer range (encodeRange), so that every range has
-// an element, and the read's result as JSON. The fork is dropped when
+// an element, and the read's result as JSON. The fork is released when
 // the file's partials are emitted.
 type foldFn struct {
 	Plan   []byte
 	Ranges int
+	Spill  string // the folder large partials are spilled to; empty: every partial inline
 }
 
 func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []byte), result func(string)) error {
@@ -171,6 +254,7 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []by
 		return err
 	}
 	fork := base.Fork()
+	defer fork.Release()
 	if k >= 0 {
 		res, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
 		if err != nil {
@@ -182,11 +266,16 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []by
 		}
 		result(string(b))
 	}
+	if fn.Spill != "" {
+		if err := os.MkdirAll(fn.Spill, 0o755); err != nil {
+			return err
+		}
+	}
 	var raw []byte
 	for r := range fn.Ranges {
 		lo, hi := plan.Range(r, fn.Ranges)
 		var b []byte
-		if b, raw, err = encodeRange(fork, lo, hi, raw); err != nil {
+		if b, raw, err = encodeRange(fork, k, r, lo, hi, fn.Spill, raw); err != nil {
 			return err
 		}
 		emit(r, b)
@@ -221,6 +310,7 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 	}
 	name := fmt.Sprintf("part-%05d.parquet", r)
 	rows, f, err := plan.WriteRange(filepath.Join(fn.Tmp, name), acc, lo, hi)
+	acc.Release()
 	if err != nil {
 		return err
 	}
@@ -233,11 +323,12 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 }
 
 // commitFn runs once, after every part is written: it checks the bad-row
-// limit over every file's result, writes the manifest and makes the table
-// visible at Out.
+// limit over every file's result, removes the spilled partials, writes
+// the manifest and makes the table visible at Out.
 type commitFn struct {
 	Plan        []byte
 	Out, Tmp    string
+	Spill       string
 	Ranges      int
 	CodeVersion string
 }
@@ -279,14 +370,27 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 	if got != fn.Ranges {
 		return fmt.Errorf("%d of %d parts written", got, fn.Ranges)
 	}
+	if fn.Spill != "" {
+		if err := os.RemoveAll(fn.Spill); err != nil {
+			return err
+		}
+	}
 	return jobs.CommitFeatures(fn.Out, fn.Tmp, m)
 }
 
 // foldAndGroup adds the first steps of every pipeline: one element per
 // history file folded, the files' partials grouped per customer range. It
 // returns the partials of each range (KV<int, iterable of []byte>, for
-// mergeRange) and the read results' JSON.
+// mergeRange) and the read results' JSON. Every partial travels inline;
+// foldAndSpill spills the large ones to files.
 func foldAndGroup(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int) (grouped, results beam.PCollection) {
+	return foldAndSpill(s, plan, enc, ranges, "")
+}
+
+// foldAndSpill is foldAndGroup spilling large partials to the folder
+// spill (see encodeRange), which every worker must reach; the pipeline
+// removes it when the merges are done.
+func foldAndSpill(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int, spill string) (grouped, results beam.PCollection) {
 	idx := make([]int, len(plan.Files))
 	for k := range idx {
 		idx[k] = k
@@ -295,9 +399,13 @@ func foldAndGroup(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int)
 		idx = []int{-1}
 	}
 	files := beam.Reshuffle(s, beam.CreateList(s, idx))
-	parts, results := beam.ParDo2(s, &foldFn{Plan: enc, Ranges: ranges}, files)
+	parts, results := beam.ParDo2(s, &foldFn{Plan: enc, Ranges: ranges, Spill: spill}, files)
 	return beam.GroupByKey(s, parts), results
 }
+
+// spillFolder is the folder of the features job's temporary folder that
+// its spilled partials go to, removed before the table is committed.
+const spillFolder = ".partials"
 
 // featuresPipeline returns the pipeline that writes the feature table of
 // plan to out, in ranges customer ranges, through the temporary folder
@@ -308,9 +416,10 @@ func featuresPipeline(plan *jobs.FeaturesPlan, out, tmp string, ranges int, code
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	grouped, results := foldAndGroup(s, plan, enc, ranges)
+	spill := filepath.Join(tmp, spillFolder)
+	grouped, results := foldAndSpill(s, plan, enc, ranges, spill)
 	parts := beam.ParDo(s, &writeFn{Plan: enc, Tmp: tmp, Ranges: ranges}, grouped)
-	beam.ParDo0(s, &commitFn{Plan: enc, Out: out, Tmp: tmp, Ranges: ranges, CodeVersion: codeVersion}, beam.Impulse(s),
+	beam.ParDo0(s, &commitFn{Plan: enc, Out: out, Tmp: tmp, Spill: spill, Ranges: ranges, CodeVersion: codeVersion}, beam.Impulse(s),
 		beam.SideInput{Input: parts}, beam.SideInput{Input: results})
 	return p, nil
 }
