@@ -77,6 +77,9 @@ func main() {
 	if len(os.Args) < 2 || strings.HasPrefix(os.Args[1], "-") {
 		// A worker started by a runner: Beam's flags only.
 		flag.Parse()
+		if f := flag.Lookup("worker"); f != nil && f.Value.String() == "true" {
+			startWorker()
+		}
 		beam.Init()
 		fmt.Fprintln(os.Stderr, usage)
 		os.Exit(exitInvalid)
