@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -292,6 +293,15 @@ type writeFn struct {
 	Ranges int
 }
 
+// rangeSlots bounds the customer ranges a worker process merges and
+// writes at once to half its CPUs, at least one: a runner may hand a
+// worker every range at once (Prism gives each key a bundle of its own
+// and the SDK runs bundles side by side), and a worker running every
+// range holds every customer's accumulators, whatever --ranges says. So
+// a worker holds at most that many ranges' accumulators and rows, and
+// --ranges sets their size.
+var rangeSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+
 // writtenPart is what writeFn tells the commit.
 type writtenPart struct {
 	Part     jobs.FeaturesPart
@@ -304,6 +314,12 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 	if err != nil {
 		return err
 	}
+	select {
+	case rangeSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-rangeSlots }()
 	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
 	if err != nil {
 		return err
