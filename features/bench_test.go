@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,6 +213,60 @@ func BenchmarkBuild(b *testing.B) {
 					b.Fatal(err)
 				}
 				rows += f.Rows()
+			}
+			reportRates(b, rows, cpuSeconds()-cpu)
+		})
+	}
+}
+
+// BenchmarkPlanFill measures a BuildPlan's parts filled by GOMAXPROCS
+// goroutines, as the jobs fill them, plan and first writes to the matrix
+// included, with the matrix on the heap (PlanBuild) or mapped
+// (PlanBuildMapped). Run one of them at a time with -benchtime=1x in a
+// fresh process (-bench 'PlanFill/mapped'), so that the matrix is memory
+// the process has not written before, as in a job.
+func BenchmarkPlanFill(b *testing.B) {
+	const nCust = 200_000
+	d := newBenchData(nCust)
+	bl := d.builder(b)
+	bl.AddSessions(d.sessions(2 * nCust))
+	bl.AddEvents(d.events(2 * nCust))
+	bl.AddTickets(d.tickets(nCust / 2))
+	bl.AddOrders(d.orders(nCust))
+	for _, mapped := range []bool{false, true} {
+		name, plan := "heap", bl.PlanBuild
+		if mapped {
+			name, plan = "mapped", bl.PlanBuildMapped
+		}
+		b.Run(name, func(b *testing.B) {
+			cpu := cpuSeconds()
+			rows := 0
+			for i := 0; i < b.N; i++ {
+				p, err := plan(nil, false)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				errs := make([]error, runtime.GOMAXPROCS(0))
+				for w := range errs {
+					wg.Go(func() {
+						for j := int(next.Add(1) - 1); j < p.Parts(); j = int(next.Add(1) - 1) {
+							if err := p.Fill(j); err != nil {
+								errs[w] = err
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				for _, err := range errs {
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				rows += p.Frame.Rows()
+				runtime.KeepAlive(p.Frame)
 			}
 			reportRates(b, rows, cpuSeconds()-cpu)
 		})

@@ -28,11 +28,15 @@ type Frame struct {
 	Names      []string // feature column names, in the order of doc.go
 	CustomerID []string
 	Cutoff     []int64
-	X          []float64 // row-major, Rows() x len(Names); NaN = missing
-	Label      []float64 // 1 churned within the horizon, 0 stayed, NaN not labelled
-	Status     []Status
-	Plan       []string
-	Region     []string
+	// X is row-major, Rows() x len(Names); NaN = missing. In a frame
+	// of PlanBuildMapped it lies off the Go heap and is unmapped once no
+	// copy of the Frame is reachable: whoever uses X, or a slice of it,
+	// keeps the Frame reachable (runtime.KeepAlive) until done with it.
+	X      []float64
+	Label  []float64 // 1 churned within the horizon, 0 stayed, NaN not labelled
+	Status []Status
+	Plan   []string
+	Region []string
 	// Contractual says which label definition applies to the row.
 	Contractual []bool
 	// SignupAt is the customer's signup time; CancelledAt their
@@ -56,6 +60,9 @@ type Frame struct {
 	// Catalog is the catalog the frame was built with: what the event mix
 	// ranks and the attribute codes stand for.
 	Catalog *Catalog
+	// mem owns X when it lies off the heap (PlanBuildMapped), nil
+	// otherwise.
+	mem *arena
 }
 
 // Rows returns the number of rows.
@@ -251,7 +258,7 @@ func (b *Builder) BuildRangeInto(present map[data.Table]bool, k, lo, hi int, x [
 // to, in cutoff then customer order; with labelled, those with a label
 // alone.
 func (b *Builder) build(present map[data.Table]bool, from, to, lo, hi int, x []float64, labelled bool) (*Frame, error) {
-	p, err := b.plan(present, from, to, lo, hi, x, labelled, planCustomers)
+	p, err := b.plan(present, from, to, lo, hi, x, labelled, planCustomers, false)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +303,17 @@ const planCustomers = 4096
 // several goroutines; with labelled, BuildLabelled. The Builder must not
 // be fed, merged or joined until every part is filled.
 func (b *Builder) PlanBuild(present map[data.Table]bool, labelled bool) (*BuildPlan, error) {
-	return b.plan(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil, labelled, planCustomers)
+	return b.plan(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil, labelled, planCustomers, false)
+}
+
+// PlanBuildMapped is PlanBuild with the frame's matrix mapped off the Go
+// heap where the platform allows (see Frame.X for how long it lives).
+// Memory from the heap is cleared by the goroutine that takes it, before
+// any part is filled; memory freshly mapped is not, and its first writes,
+// by the goroutines that fill the parts, fault it in huge pages at once.
+// The values are those of PlanBuild, bit for bit.
+func (b *Builder) PlanBuildMapped(present map[data.Table]bool, labelled bool) (*BuildPlan, error) {
+	return b.plan(present, 0, len(b.g.cutoffs), 0, b.Customers(), nil, labelled, planCustomers, true)
 }
 
 // Parts returns the number of parts of the plan, for Fill.
@@ -304,8 +321,9 @@ func (p *BuildPlan) Parts() int { return len(p.parts) }
 
 // plan lays out the build of the rows of customers lo <= i < hi at
 // cutoffs from <= k < to (see build), into x's memory when it is large
-// enough, in parts of per customers of a cutoff.
-func (b *Builder) plan(present map[data.Table]bool, from, to, lo, hi int, x []float64, labelled bool, per int) (*BuildPlan, error) {
+// enough, in parts of per customers of a cutoff; with mapped, and no x,
+// off the heap (PlanBuildMapped).
+func (b *Builder) plan(present map[data.Table]bool, from, to, lo, hi int, x []float64, labelled bool, per int, mapped bool) (*BuildPlan, error) {
 	if b.cust == nil {
 		return nil, ErrNotFrozen
 	}
@@ -369,9 +387,12 @@ func (b *Builder) plan(present map[data.Table]bool, from, to, lo, hi int, x []fl
 			p.parts = append(p.parts, part)
 		}
 	}
-	if cap(x) >= rows*nF {
+	switch {
+	case cap(x) >= rows*nF:
 		f.X = x[:rows*nF]
-	} else {
+	case mapped:
+		f.X = newPage[float64](&f.mem, rows*nF)
+	default:
 		f.X = make([]float64, rows*nF)
 	}
 	f.CustomerID = make([]string, rows)

@@ -24,6 +24,12 @@
 //	err = p.Fill(j)                          // for 0 <= j < p.Parts(), from any goroutine, in any order
 //	frame := p.Frame                         // once every part is filled: Build's frame, bit for bit
 //
+// b.PlanBuildMapped(present, labelled) is the same plan with the matrix
+// mapped off the Go heap: the heap would clear it on the goroutine that
+// allocates it, while mapped memory is first written, and faulted in huge
+// pages, by the goroutines that fill the parts. Its X lives as long as a
+// copy of the Frame is reachable (Frame.X).
+//
 // To learn the catalog while folding the events (one read of them), fold
 // them under a guess and settle it with the catalog learned:
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -721,7 +722,8 @@ func TestBuildLabelled(t *testing.T) {
 
 // TestBuildPlan: the parts of a BuildPlan, of one customer up to more
 // customers than there are, filled in a random order by several goroutines,
-// give the frame of Build and of BuildLabelled bit for bit; that frame is
+// give the frame of Build and of BuildLabelled bit for bit, with the matrix
+// on the heap or mapped (PlanBuildMapped); that frame is
 // also the rows of BuildRange one customer at a time, concatenated.
 func TestBuildPlan(t *testing.T) {
 	last := testCutoffs[len(testCutoffs)-1]
@@ -772,7 +774,9 @@ func TestBuildPlan(t *testing.T) {
 			}
 			rng := rand.New(rand.NewPCG(tt.seed, 1))
 			for _, per := range []int{1, 3, 7, 64, tt.n + 1} {
-				p, err := b.plan(tt.present, 0, len(testCutoffs), 0, b.Customers(), nil, tt.labelled, per)
+				// Odd sizes of parts take the matrix from the heap, even
+				// ones map it (PlanBuildMapped): the values are the same.
+				p, err := b.plan(tt.present, 0, len(testCutoffs), 0, b.Customers(), nil, tt.labelled, per, per%2 == 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -809,6 +813,7 @@ func TestBuildPlan(t *testing.T) {
 				if fmt.Sprint(got.Names, got.Families, *got.Catalog) != fmt.Sprint(want.Names, want.Families, *want.Catalog) {
 					t.Errorf("%d customers a part: names, families or catalog differ from Build's", per)
 				}
+				runtime.KeepAlive(got) // its X may be mapped
 			}
 			if p, err := b.PlanBuild(tt.present, tt.labelled); err != nil {
 				t.Fatal(err)

@@ -42,7 +42,7 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 	if err != nil {
 		return nil, err
 	}
-	frame, err := buildFrame(ctx, b, res.Present, false, cfg.Workers)
+	frame, err := buildFrame(ctx, b, res.Present, false, false, cfg.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -53,9 +53,15 @@ func loadFrame(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cut
 
 // buildFrame is b.Build, or b.BuildLabelled with labelled, on workers
 // goroutines that fill the parts of one features.BuildPlan: the same
-// frame, bit for bit, for any number of workers.
-func buildFrame(ctx context.Context, b *features.Builder, present map[data.Table]bool, labelled bool, workers int) (*features.Frame, error) {
-	p, err := b.PlanBuild(present, labelled)
+// frame, bit for bit, for any number of workers. With mapped the matrix
+// lies off the heap (features.Builder.PlanBuildMapped), and the caller
+// keeps the frame reachable while it uses the matrix.
+func buildFrame(ctx context.Context, b *features.Builder, present map[data.Table]bool, labelled, mapped bool, workers int) (*features.Frame, error) {
+	plan := b.PlanBuild
+	if mapped {
+		plan = b.PlanBuildMapped
+	}
+	p, err := plan(present, labelled)
 	if err != nil {
 		return nil, fmt.Errorf("build features: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -154,6 +155,9 @@ func Train(ctx context.Context, cfg Config, env Env) (*TrainSummary, error) {
 	phase("read and build features", time.Since(step))
 	step = time.Now()
 	f := ld.Frame
+	// The split's matrices share the frame's, which may lie off the heap
+	// (loadLabelled): the frame stays reachable until Train returns.
+	defer runtime.KeepAlive(f)
 	sp, summaries, err := trainset.ByTime(f, built, cutoffs, window, cfg.Seed)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -39,6 +40,9 @@ func trainingFrame(load func(cutoffs []int64) (*loaded, []int, error), cache *tr
 			return nil, nil, cached, err
 		}
 		stats = ld
+		// The cache entries and the frames of the missing cutoffs share
+		// ld's matrix, which may lie off the heap (loadLabelled).
+		defer runtime.KeepAlive(ld.Frame)
 		// The entries are written at the same time: a write spends much
 		// of its time waiting for the disk (the file's fsync), which the
 		// others' encoding fills. The first failure in cutoff order is
@@ -97,7 +101,9 @@ const cacheWriters = 2
 // label alone (features.Builder.BuildLabelled), the only ones training
 // uses, and returns with them the number of rows each cutoff has in all
 // (features.Builder.CustomersAt). beforeBuild runs once the histories are
-// folded, before the frame is built.
+// folded, before the frame is built. The frame's matrix lies off the heap
+// (features.Builder.PlanBuildMapped): the caller keeps the frame reachable
+// while it uses the matrix.
 func loadLabelled(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, cutoffs []int64, dataEnd int64, log zerolog.Logger, beforeBuild func()) (*loaded, []int, error) {
 	start := time.Now()
 	res, b, err := loadBuilder(ctx, cfg, env, ds, cutoffs, dataEnd, log)
@@ -105,7 +111,7 @@ func loadLabelled(ctx context.Context, cfg *Config, env *Env, ds *data.Dataset, 
 		return nil, nil, err
 	}
 	beforeBuild()
-	frame, err := buildFrame(ctx, b, res.Present, true, cfg.Workers)
+	frame, err := buildFrame(ctx, b, res.Present, true, true, cfg.Workers)
 	if err != nil {
 		return nil, nil, err
 	}
