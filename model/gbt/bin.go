@@ -29,6 +29,9 @@ type binned struct {
 	nbins []int
 	// missing counts the missing values of each column.
 	missing []int
+	// release gives back the memory of codes and rowCodes (mapCodes),
+	// which are unusable after it.
+	release func()
 }
 
 // missing reports NaN and ±Inf, which the model treats alike: infinities
@@ -40,14 +43,18 @@ func missing(v float64) bool { return v-v != 0 }
 // deterministic, evenly strided sample of rows and codes every value.
 func binMatrix(d Data, maxBins, workers int) *binned {
 	b := &binned{
-		rows:     d.Rows,
-		cols:     d.Cols,
-		codes:    make([]uint8, d.Rows*d.Cols),
-		rowCodes: make([]uint8, d.Rows*d.Cols),
-		cuts:     make([][]float64, d.Cols),
-		nbins:    make([]int, d.Cols),
-		missing:  make([]int, d.Cols),
+		rows:    d.Rows,
+		cols:    d.Cols,
+		cuts:    make([][]float64, d.Cols),
+		nbins:   make([]int, d.Cols),
+		missing: make([]int, d.Cols),
 	}
+	// Both code matrices are written in full by the coding loop below,
+	// on every worker (mapCodes).
+	codes, relCodes := mapCodes(d.Rows * d.Cols)
+	rowCodes, relRows := mapCodes(d.Rows * d.Cols)
+	b.codes, b.rowCodes = codes, rowCodes
+	b.release = func() { relCodes(); relRows() }
 	sample := min(d.Rows, binSampleRows)
 	// Gather the sample column by column, as float32: binEdges tells
 	// values apart as float32 anyway. A block of sample rows is read row

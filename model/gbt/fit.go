@@ -78,6 +78,7 @@ func Fit(train Data, valid *Data, p Params) (*Model, error) {
 		return nil, fmt.Errorf("training data: %w", ErrSingleClass)
 	}
 	t.bins = binMatrix(train, p.MaxBins, t.workers)
+	defer t.bins.release() // the model keeps no codes
 	for j, nb := range t.bins.nbins {
 		// A column splits on its values, or on missingness when it holds
 		// one finite value and some missing ones.
