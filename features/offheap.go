@@ -4,10 +4,12 @@ import (
 	"reflect"
 	"runtime"
 	"unsafe"
+
+	"churn/internal/offheap"
 )
 
 // The accumulator pages of the stores live outside the Go heap where the
-// platform allows (mapped anonymous memory; see offheap_unix.go). They are
+// platform allows (mapped anonymous memory; package internal/offheap). They are
 // most of the job's memory, hold no pointers, and live as long as their
 // Builder: on the heap, the garbage collector's headroom (GOGC=100 lets the
 // heap grow to twice what is live) would double them. Off the heap, the
@@ -16,7 +18,7 @@ import (
 
 // arena owns the mappings of one store's pages. Pages are carved from
 // chunks of chunkBytes, mapped with a hint to back them with huge pages
-// (mapAnon): the fold reaches the accumulators of customers in random
+// (offheap.Map): the fold reaches the accumulators of customers in random
 // order, and with 4 KiB pages most of those reaches would also miss the
 // TLB.
 type arena struct {
@@ -39,7 +41,7 @@ type mappings struct {
 func (a *arena) alloc(size int) []byte {
 	size = (size + 63) &^ 63
 	if size > len(a.free) {
-		mem, mapping := mapAnon(max(size, chunkBytes))
+		mem, mapping := offheap.Map(max(size, chunkBytes))
 		if mem == nil {
 			return nil
 		}
@@ -63,7 +65,7 @@ func newPage[T any](a **arena, n int) []T {
 		*a = &arena{maps: &mappings{}}
 		runtime.AddCleanup(*a, func(m *mappings) {
 			for _, b := range m.m {
-				unmap(b)
+				offheap.Unmap(b)
 			}
 		}, (*a).maps)
 	}

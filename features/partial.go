@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"unsafe"
+
+	"churn/internal/offheap"
 )
 
 // Partials carry a fork's accumulators between processes, for engines
@@ -458,7 +460,7 @@ func (b *Builder) Release() {
 func releaseStore[T any](s *store[T]) {
 	if s.mem != nil {
 		for _, m := range s.mem.maps.m {
-			unmap(m)
+			offheap.Unmap(m)
 		}
 		s.mem.maps.m, s.mem.free = nil, nil
 	}

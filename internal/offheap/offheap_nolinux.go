@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package features
+package offheap
 
 // adviseHuge does nothing where there is no madvise(MADV_HUGEPAGE).
 func adviseHuge(b []byte) {}

@@ -1,38 +1,39 @@
 //go:build unix
 
-package features
+package offheap
 
 import (
 	"syscall"
 	"unsafe"
 )
 
-// hugePage is the size of a transparent huge page where the kernel has
+// HugePage is the size of a transparent huge page where the kernel has
 // them (Linux on x86-64, and arm64 with 4 KiB base pages).
-const hugePage = 2 << 20
+const HugePage = 2 << 20
 
-// mapAnon maps at least size bytes of zeroed private memory and returns
+// Map maps at least size bytes of zeroed private memory and returns
 // the part to use and the mapping to unmap, or nils. Mappings of a huge
 // page or more start the part to use on a huge-page boundary and advise
 // the kernel to back it with huge pages (adviseHuge): the mapping is a
 // huge page longer, which costs address space only, as the rest is never
 // touched.
-func mapAnon(size int) (use, mapping []byte) {
+func Map(size int) (use, mapping []byte) {
 	n := size
-	if size >= hugePage {
-		n = size + hugePage
+	if size >= HugePage {
+		n = size + HugePage
 	}
 	b, err := syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
 		return nil, nil
 	}
-	if size < hugePage {
+	if size < HugePage {
 		return b, b
 	}
-	head := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & (hugePage - 1))
+	head := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & (HugePage - 1))
 	use = b[head : head+size : head+size]
 	adviseHuge(use)
 	return use, b
 }
 
-func unmap(b []byte) { _ = syscall.Munmap(b) }
+// Unmap gives a mapping of Map back to the system.
+func Unmap(b []byte) { _ = syscall.Munmap(b) }
