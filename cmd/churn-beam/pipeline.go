@@ -293,13 +293,14 @@ type writeFn struct {
 	Ranges int
 }
 
-// rangeSlots bounds the customer ranges a worker process merges and
-// writes at once to half its CPUs, at least one: a runner may hand a
-// worker every range at once (Prism gives each key a bundle of its own
-// and the SDK runs bundles side by side), and a worker running every
-// range holds every customer's accumulators, whatever --ranges says. So
-// a worker holds at most that many ranges' accumulators and rows, and
-// --ranges sets their size.
+// rangeSlots bounds the customer ranges a worker process holds at once
+// (merges and writes in a features job, merges and builds in a run's
+// frameFn) to half its CPUs, at least one: a runner may hand a worker
+// every range at once (Prism gives each key a bundle of its own and the
+// SDK runs bundles side by side), and a worker running every range holds
+// every customer's accumulators, whatever --ranges says. So a worker
+// holds at most that many ranges' accumulators and rows, and --ranges
+// sets their size.
 var rangeSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 // writtenPart is what writeFn tells the commit.

@@ -234,12 +234,20 @@ func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 	if err != nil {
 		return err
 	}
+	select {
+	case rangeSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-rangeSlots }()
 	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
 	if err != nil {
 		return err
 	}
 	rf := &rangeFrames{Range: r}
-	if rf.Frames, err = plan.BuildRange(acc, lo, hi); err != nil {
+	rf.Frames, err = plan.BuildRange(acc, lo, hi)
+	acc.Release()
+	if err != nil {
 		return err
 	}
 	b, err := encodeGob(rf)
