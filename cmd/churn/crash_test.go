@@ -7,8 +7,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -71,20 +73,79 @@ func TestRunLockHeldByTest(t *testing.T) {
 	}
 }
 
-func TestRunTwoAtOnce(t *testing.T) {
-	t.Parallel()
-	out := t.TempDir()
-	first := churnCmd(t.TempDir(), "run", "--data", generated(t), "--registry", registry(t), "--out", out, "--as-of", genAsOf)
-	var stderr1 bytes.Buffer
-	first.Stderr = &stderr1
-	if err := first.Start(); err != nil {
+// lockHeld reports whether another process holds the flock(2) lock of
+// out's lock file.
+func lockHeld(t *testing.T, out string) bool {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(out, ".churn.lock"), os.O_RDWR, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	h := waitLocked(t, out, 30*time.Second)
+	defer f.Close()
+	switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); {
+	case err == nil:
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return false
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		return true
+	default:
+		t.Fatal(err)
+		return false
+	}
+}
+
+func TestRunTwoAtOnce(t *testing.T) {
+	t.Parallel()
+	// The first run is stopped (SIGSTOP) once it has taken the lock, so
+	// that the second meets it holding the lock however fast it runs (800
+	// customers take a fraction of a second). A first run that let the
+	// lock go before the stop reached it is let finish and started again.
+	var (
+		out     string
+		first   *exec.Cmd
+		stderr1 bytes.Buffer
+		h       map[string]any
+	)
+	for attempt := 1; ; attempt++ {
+		out = t.TempDir()
+		stderr1.Reset()
+		first = churnCmd(t.TempDir(), "run", "--data", generated(t), "--registry", registry(t), "--out", out, "--as-of", genAsOf)
+		first.Stderr = &stderr1
+		if err := first.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmd := first
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				_ = cmd.Process.Kill()
+				_ = cmd.Process.Signal(syscall.SIGCONT)
+				_ = cmd.Wait()
+			}
+		})
+		h = waitLocked(t, out, 30*time.Second)
+		if err := first.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		if lockHeld(t, out) {
+			break
+		}
+		if err := first.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Wait(); err != nil {
+			t.Fatalf("the first run failed: %v\n%s", err, lastLines(stderr1.String(), 10))
+		}
+		if attempt == 5 {
+			t.Fatalf("the first run let the lock go before it could be stopped, %d times", attempt)
+		}
+	}
 	if pid, _ := h["pid"].(float64); int(pid) != first.Process.Pid {
 		t.Errorf("lock holder pid %v, want the first run's %d", h["pid"], first.Process.Pid)
 	}
 	r := churn(t, t.TempDir(), "run", "--data", generated(t), "--registry", registry(t), "--out", out, "--as-of", genAsOf)
+	if err := first.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
 	err := first.Wait()
 	if err != nil {
 		t.Fatalf("the first run failed: %v\n%s", err, lastLines(stderr1.String(), 10))
