@@ -303,6 +303,17 @@ type writeFn struct {
 // sets their size.
 var rangeSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
+// holdRange waits for one of rangeSlots, or for ctx to end, and returns
+// the function that gives the slot back.
+func holdRange(ctx context.Context) (func(), error) {
+	select {
+	case rangeSlots <- struct{}{}:
+		return func() { <-rangeSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // writtenPart is what writeFn tells the commit.
 type writtenPart struct {
 	Part     jobs.FeaturesPart
@@ -315,12 +326,11 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 	if err != nil {
 		return err
 	}
-	select {
-	case rangeSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	release, err := holdRange(ctx)
+	if err != nil {
+		return err
 	}
-	defer func() { <-rangeSlots }()
+	defer release()
 	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
 	if err != nil {
 		return err

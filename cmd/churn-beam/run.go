@@ -234,12 +234,11 @@ func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 	if err != nil {
 		return err
 	}
-	select {
-	case rangeSlots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	release, err := holdRange(ctx)
+	if err != nil {
+		return err
 	}
-	defer func() { <-rangeSlots }()
+	defer release()
 	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
 	if err != nil {
 		return err
