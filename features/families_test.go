@@ -76,6 +76,21 @@ func learnCatalog(b *Builder, events []data.Event, until int64) *EventProfile {
 	return p
 }
 
+// catalogBuilder returns a Builder of the default config at testCutoffs
+// with h's customers, frozen, and the event catalogue learned from h's
+// events before the last cutoff: what a job has before it folds a table.
+func catalogBuilder(t testing.TB, end int64, h history) *Builder {
+	t.Helper()
+	b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.AddCustomers(h.customers)
+	b.Freeze()
+	learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
+	return b
+}
+
 var allTables = map[data.Table]bool{
 	data.Customers: true, data.Sessions: true, data.Events: true,
 	data.Tickets: true, data.Surveys: true, data.Orders: true,

@@ -23,13 +23,7 @@ func TestPartials(t *testing.T) {
 	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
 	h := randomHistory(5, 120, end, 600)
 	want := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
-	b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.AddCustomers(h.customers)
-	b.Freeze()
-	learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
+	b := catalogBuilder(t, end, h)
 	var forks []*Builder
 	for half := range 2 {
 		fs := []*Builder{b.Fork(), b.Fork(), b.Fork(), b.Fork(), b.Fork()}
@@ -208,13 +202,7 @@ func TestRelease(t *testing.T) {
 	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
 	h := randomHistory(9, 150, end, 600)
 	want := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
-	b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.AddCustomers(h.customers)
-	b.Freeze()
-	learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
+	b := catalogBuilder(t, end, h)
 	n := b.Customers()
 	cuts := []int{0, n / 4, n / 2, n}
 	feeds := []func(f *Builder, half int){

@@ -277,13 +277,7 @@ func TestManyCutoffsMatchOne(t *testing.T) {
 	end := testCutoffs[len(testCutoffs)-1] + 120*dayNS
 	h := randomHistory(2, 80, end, 500)
 	all := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
-	b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.AddCustomers(h.customers)
-	b.Freeze()
-	learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
+	b := catalogBuilder(t, end, h)
 	h.feed(t, b)
 	from := 0
 	for k, c := range testCutoffs {
@@ -364,13 +358,7 @@ func TestMergeOrder(t *testing.T) {
 	}
 	for _, o := range orders {
 		t.Run(o.name, func(t *testing.T) {
-			b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.AddCustomers(h.customers)
-			b.Freeze()
-			learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
+			b := catalogBuilder(t, end, h)
 			if err := o.merge(b, split(b)); err != nil {
 				t.Fatalf("Merge: %v", err)
 			}

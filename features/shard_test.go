@@ -18,13 +18,7 @@ func TestShards(t *testing.T) {
 	want := mustBuild(t, DefaultConfig(), testCutoffs, end, h)
 	h.sessions = append(h.sessions, data.Session{CustomerID: "nobody", StartedAt: testCutoffs[0] - dayNS})
 	for _, n := range []int{1, 2, 3} {
-		b, err := NewBuilder(DefaultConfig(), testCutoffs, end)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.AddCustomers(h.customers)
-		b.Freeze()
-		learnCatalog(b, h.events, testCutoffs[len(testCutoffs)-1])
+		b := catalogBuilder(t, end, h)
 		shards := b.Shards(n)
 		unknown := 0
 		feed := func(batch any, rows int) {
