@@ -184,10 +184,10 @@ func runPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipelin
 	shares := beam.ParDo(s, &shareFn{}, frames, beam.SideInput{Input: counts})
 	peers := beam.ParDo(s, &peersFn{}, beam.Impulse(s), beam.SideInput{Input: shares})
 	fit := beam.ParDo(s, &fitFn{Plan: enc}, beam.Impulse(s), beam.SideInput{Input: inputs})
-	scored, pops, stats := beam.ParDo3(s, &scoreFn{Plan: enc}, frames, beam.SideInput{Input: peers}, beam.SideInput{Input: fit})
+	scored, pops, stats := beam.ParDo3(s, &scoreFn{planScorer{Plan: enc}}, frames, beam.SideInput{Input: peers}, beam.SideInput{Input: fit})
 	cuts := beam.ParDo(s, &cutFn{Plan: enc}, scored, beam.SideInput{Input: pops})
-	written := beam.ParDo(s, &partFn{Plan: enc}, scored, beam.SideInput{Input: pops}, beam.SideInput{Input: cuts})
-	beam.ParDo0(s, &finishFn{Plan: enc, Tmp: tmp, Ranges: ranges}, beam.Impulse(s),
+	written := beam.ParDo(s, &partFn{planScorer{Plan: enc}}, scored, beam.SideInput{Input: pops}, beam.SideInput{Input: cuts})
+	beam.ParDo0(s, &finishFn{planScorer: planScorer{Plan: enc}, Tmp: tmp, Ranges: ranges}, beam.Impulse(s),
 		beam.SideInput{Input: written}, beam.SideInput{Input: stats}, beam.SideInput{Input: fit},
 		beam.SideInput{Input: pops}, beam.SideInput{Input: results})
 	return p, nil
@@ -405,15 +405,20 @@ func sideAll[T any](it func(*[]byte) bool, what string) ([]T, error) {
 // fits, and emits the scored range (encodeGob of jobs.ScoredRange) keyed
 // by range, its Population and its statistics (jobs.RangeStats). Setup
 // loads the model, once per worker process.
-type scoreFn struct {
+type scoreFn struct{ planScorer }
+
+// planScorer is what the run's steps that score, write or sum up share:
+// the plan's bytes and its scorer, which Setup loads once per worker
+// process (scorerFor).
+type planScorer struct {
 	Plan []byte
 
 	scorer *jobs.Scorer
 }
 
-func (fn *scoreFn) Setup(ctx context.Context) error {
+func (ps *planScorer) Setup(ctx context.Context) error {
 	var err error
-	fn.scorer, err = scorerFor(ctx, fn.Plan)
+	ps.scorer, err = scorerFor(ctx, ps.Plan)
 	return err
 }
 
@@ -496,17 +501,7 @@ func (fn *cutFn) ProcessElement(_ int, b []byte, pops func(*[]byte) bool, emit f
 // tiers and writes its part file into the plan's pending run folder
 // (jobs.Scorer.WriteRange); it emits what the part adds to the run's
 // figures (encodeGob of jobs.RangeWritten).
-type partFn struct {
-	Plan []byte
-
-	scorer *jobs.Scorer
-}
-
-func (fn *partFn) Setup(ctx context.Context) error {
-	var err error
-	fn.scorer, err = scorerFor(ctx, fn.Plan)
-	return err
-}
+type partFn struct{ planScorer }
 
 func (fn *partFn) ProcessElement(ctx context.Context, _ int, b []byte, pops, cuts func(*[]byte) bool, emit func([]byte)) error {
 	sr, err := readScored(b)
@@ -549,17 +544,9 @@ const finishFile = "finished.gob"
 // figures (jobs.Scorer.FinishRun) and writes them, with the read results
 // of every history file, to finishFile in Tmp.
 type finishFn struct {
-	Plan   []byte
+	planScorer
 	Tmp    string
 	Ranges int
-
-	scorer *jobs.Scorer
-}
-
-func (fn *finishFn) Setup(ctx context.Context) error {
-	var err error
-	fn.scorer, err = scorerFor(ctx, fn.Plan)
-	return err
 }
 
 func (fn *finishFn) ProcessElement(ctx context.Context, _ []byte, written, stats, fits, pops func(*[]byte) bool, results func(*string) bool) error {
