@@ -1,9 +1,11 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -353,5 +355,49 @@ func TestReplacedOnS3(t *testing.T) {
 	err = read()
 	if !errors.Is(err, store.ErrGone) || !strings.Contains(err.Error(), "s3://lake/d/"+f.Rel) || !strings.Contains(err.Error(), "replaced") {
 		t.Errorf("read of %s after it was replaced: %v; want ErrGone naming it", f.Rel, err)
+	}
+}
+
+// TestReattach: files of a bucket dataset sent to another process as gob
+// lose their store; Reattach to the dataset's URL reads them from the
+// bucket again, checked against the listing (a replaced object is
+// ErrGone naming it), and a file of another dataset is refused.
+func TestReattach(t *testing.T) {
+	srv := s3test.Start(t, "lake")
+	dir := bucketDataset(t)
+	srv.PutDir(t, "lake", "d", dir)
+	root := srv.URL("lake", "d")
+	d, err := Discover(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(d.Files[Orders]); err != nil {
+		t.Fatal(err)
+	}
+	var files []File
+	if err := gob.NewDecoder(&buf).Decode(&files); err != nil {
+		t.Fatal(err)
+	}
+	read := func(f File) (int, error) {
+		n := 0
+		_, err := ReadFile(context.Background(), f, ReadOptions{}, func(rows []Order) error { n += len(rows); return nil })
+		return n, err
+	}
+	if _, err := read(files[0]); err == nil {
+		t.Fatalf("a decoded file read without its store: want an error (its URL opened as a path)")
+	}
+	if err := Reattach(context.Background(), root, files); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := read(files[0]); err != nil || n != 1 {
+		t.Fatalf("reattached %s: %d rows, %v", files[0].Rel, n, err)
+	}
+	srv.Put(t, "lake", "d/"+files[0].Rel, []byte("other content"))
+	if _, err := read(files[0]); !errors.Is(err, store.ErrGone) || !strings.Contains(err.Error(), root[:strings.Index(root, "?")]+"/"+files[0].Rel) {
+		t.Errorf("reattached file replaced in the bucket: %v, want ErrGone naming it", err)
+	}
+	if err := Reattach(context.Background(), srv.URL("lake", "other"), files); err == nil || !strings.Contains(err.Error(), files[0].Path) {
+		t.Errorf("Reattach to another dataset: %v, want an error naming %s", err, files[0].Path)
 	}
 }

@@ -261,6 +261,35 @@ func fileSHA256(ctx context.Context, f File, buf []byte) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// Reattach binds files, made by Discover at root in another process and
+// sent here encoded (gob carries a File's exported fields, not the store
+// it was found in), to the store of root, so that reading them goes
+// through the bucket as in the process that listed them: ranged reads,
+// each object checked against its listed checksum when opened
+// (File.StoreChecksum). root is the location Discover was given, a
+// bucket URL with its query (the endpoint, the region): the store is
+// this process's Shared one, opened once, with the credentials of the
+// cloud's standard chain where this process runs. A local root needs
+// nothing (File.Path is the file). A file that is not under root is an
+// error.
+func Reattach(ctx context.Context, root string, files []File) error {
+	if !store.IsURL(root) {
+		return nil
+	}
+	s, err := store.Shared(ctx, root)
+	if err != nil {
+		return fmt.Errorf("reopen %s: %w", root, err)
+	}
+	for i := range files {
+		f := &files[i]
+		if f.Path != s.URL(f.Rel) {
+			return fmt.Errorf("reopen %s: %s is not %s of that dataset", s, f.Path, f.Rel)
+		}
+		f.store = s
+	}
+	return nil
+}
+
 // open opens f for random access: through the store that found it, or as
 // a local file when f was made by hand.
 func (f File) open(ctx context.Context) (*store.Reader, error) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -28,7 +29,9 @@ const manifestFile = "manifest.json"
 //  1. it uploads the parts, then manifest.json, under a temporary prefix
 //     beside name (fsutil.TempPrefix + name + "-" + a random suffix; the
 //     leading dot keeps it out of discovery and of the run readers), so
-//     that the slow part changes nothing that readers see;
+//     that the slow part changes nothing that readers see; parts that
+//     other processes wrote straight under that prefix (PutStaged into
+//     Staging: the workers of a distributed job) are taken with them;
 //  2. it deletes name/_SUCCESS: readers stop trusting an earlier output
 //     of that name while its objects are replaced;
 //  3. it copies the parts, then the manifest, into name with server-side
@@ -66,6 +69,43 @@ func (s *Store) CreatePending(ctx context.Context, name string) (*Pending, error
 // Dir is the local staging folder.
 func (p *Pending) Dir() string { return p.dir }
 
+// Staging is the location (Store.Location: a URL with the store's query)
+// of the temporary prefix that Commit uploads to, for processes that
+// write parts there themselves with PutStaged: a worker on another
+// machine reaches the bucket, not the folder Dir. Commit publishes every
+// object under it with the files of Dir.
+func (p *Pending) Staging() string {
+	return p.s.Location(strings.TrimSuffix(p.staging, "/"))
+}
+
+// PutStaged uploads the local file src as the object name under staging,
+// the Staging of a Pending of any process, whole or not at all (PutFile),
+// through this process's Store of staging (Shared).
+func PutStaged(ctx context.Context, staging, name, src string) error {
+	s, err := Shared(ctx, staging)
+	if err != nil {
+		return err
+	}
+	return s.PutFile(ctx, name, src)
+}
+
+// Staged reports whether the file name is staged for Commit: in Dir, or
+// put under Staging by another process. An error that wraps
+// fs.ErrNotExist names where it is missing.
+func (p *Pending) Staged(name string) error {
+	if _, err := os.Stat(filepath.Join(p.dir, filepath.FromSlash(name))); err == nil {
+		return nil
+	}
+	ok, err := p.s.Exists(p.ctx, p.staging+name)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", p.s.URL(p.staging+name), fs.ErrNotExist)
+	}
+	return nil
+}
+
 // MarkSuccess does nothing: Commit uploads _SUCCESS last in any case, as
 // it is the commit.
 func (p *Pending) MarkSuccess() error { return nil }
@@ -95,13 +135,16 @@ func (p *Pending) Commit() error {
 	if _, err := os.Stat(filepath.Join(p.dir, manifestFile)); err == nil {
 		files = append(files, manifestFile) // after the parts
 	}
-	// 1. Upload under the temporary prefix.
+	// 1. Upload under the temporary prefix, beside what others put there.
 	for _, rel := range files {
 		key := p.staging + rel
 		if err := p.s.PutFile(p.ctx, key, filepath.Join(p.dir, filepath.FromSlash(rel))); err != nil {
 			return err
 		}
 		p.staged = append(p.staged, key)
+	}
+	if files, err = p.listStaged(); err != nil {
+		return err
 	}
 	// 2. Readers stop trusting the earlier output.
 	final := func(rel string) string { return p.name + "/" + rel }
@@ -138,6 +181,34 @@ func (p *Pending) Commit() error {
 	return os.RemoveAll(p.dir)
 }
 
+// listStaged returns the names of the files under the temporary prefix,
+// the parts sorted, then the manifest, and records their keys for Abort;
+// a _SUCCESS put there is no part.
+func (p *Pending) listStaged() ([]string, error) {
+	objs, err := p.s.List(p.ctx, p.staging)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	manifest := false
+	p.staged = p.staged[:0]
+	for _, o := range objs {
+		p.staged = append(p.staged, o.Key)
+		switch rel := strings.TrimPrefix(o.Key, p.staging); rel {
+		case manifestFile:
+			manifest = true
+		case SuccessFile:
+		default:
+			files = append(files, rel)
+		}
+	}
+	sort.Strings(files)
+	if manifest {
+		files = append(files, manifestFile)
+	}
+	return files, nil
+}
+
 // removeStaging deletes, as far as it can, the objects under the
 // temporary prefixes of name: this commit's and those killed commits left.
 func (p *Pending) removeStaging() {
@@ -161,13 +232,21 @@ func (p *Pending) removeStaging() {
 	}
 }
 
-// Abort removes the local staging folder and what Commit uploaded under
-// the temporary prefix. What a Commit that failed after its uploads
-// copied stays under name without _SUCCESS, which readers ignore; the
-// next Commit of name replaces it.
+// Abort removes the local staging folder and what is under the
+// temporary prefix: Commit's uploads and the parts others put there.
+// What a Commit that failed after its uploads copied stays under name
+// without _SUCCESS, which readers ignore; the next Commit of name
+// replaces it.
 func (p *Pending) Abort() error {
-	for _, key := range p.staged {
-		_ = p.s.Delete(context.WithoutCancel(p.ctx), key)
+	ctx := context.WithoutCancel(p.ctx)
+	keys := p.staged
+	if objs, err := p.s.List(ctx, p.staging); err == nil {
+		for _, o := range objs {
+			keys = append(keys, o.Key)
+		}
+	}
+	for _, key := range keys {
+		_ = p.s.Delete(ctx, key)
 	}
 	p.staged = nil
 	return os.RemoveAll(p.dir)

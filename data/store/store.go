@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +41,7 @@ type Store struct {
 	// one).
 	fileDir string
 	scheme  string // "s3", "gs" or "file" for a bucket; "" for a local folder
+	query   string // the URL's query (the store's options), for Location
 	retry   Retry
 }
 
@@ -105,7 +107,7 @@ func Open(ctx context.Context, loc string, opt Options) (*Store, error) {
 	}
 	query, params := u.RawQuery, u.Query()
 	u.RawQuery = ""
-	s.scheme = u.Scheme
+	s.scheme, s.query = u.Scheme, query
 	s.loc = strings.TrimSuffix(u.String(), "/")
 	var b *blob.Bucket
 	switch u.Scheme {
@@ -195,6 +197,69 @@ func (s *Store) URL(key string) string {
 		return s.loc
 	}
 	return s.loc + "/" + key
+}
+
+// Location returns what Open opens as the store of the prefix key of s,
+// for another process to reach it: a folder's path, or a URL with the
+// query (the options, such as an endpoint or a region) that s was opened
+// with. URL names a key for messages, without the query.
+func (s *Store) Location(key string) string {
+	if s.bucket == nil || s.query == "" {
+		return s.URL(key)
+	}
+	return s.URL(key) + "?" + s.query
+}
+
+// Parent splits loc, a folder or a bucket URL naming a prefix, into the
+// location above it (a URL keeps its query) and its last name, so that
+// loc can be written as the folder name of the store of parent (Pending).
+// A bucket URL without a prefix has no parent: an ErrAccess error.
+func Parent(loc string) (parent, name string, err error) {
+	if !IsURL(loc) {
+		abs, err := filepath.Abs(loc)
+		if err != nil {
+			return "", "", err
+		}
+		return filepath.Dir(abs), filepath.Base(abs), nil
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", "", fmt.Errorf("%s: %w: %w", loc, ErrAccess, err)
+	}
+	p := strings.Trim(u.Path, "/")
+	i := strings.LastIndex(p, "/")
+	if p == "" {
+		return "", "", fmt.Errorf("%s: %w: name a prefix in the bucket (%s://BUCKET/PREFIX), not its root", loc, ErrAccess, u.Scheme)
+	}
+	name = p[i+1:]
+	u.Path = "/" + p[:max(i, 0)]
+	return u.String(), name, nil
+}
+
+// shared holds the stores Shared opened, by location.
+var shared = struct {
+	sync.Mutex
+	m map[string]*Store
+}{m: map[string]*Store{}}
+
+// Shared returns this process's Store of loc, opened by Open with the
+// default options the first time and kept open for the rest of the
+// process: the workers of a distributed job, which get locations as
+// strings with every element, reach each bucket with one client (one
+// credentials lookup, one connection pool) per process, not one per
+// element. Its caller must not Close it.
+func Shared(ctx context.Context, loc string) (*Store, error) {
+	shared.Lock()
+	defer shared.Unlock()
+	if s := shared.m[loc]; s != nil {
+		return s, nil
+	}
+	s, err := Open(ctx, loc, Options{})
+	if err != nil {
+		return nil, err
+	}
+	shared.m[loc] = s
+	return s, nil
 }
 
 // List returns every object under prefix ("" for all, else a folder such

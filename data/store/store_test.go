@@ -409,3 +409,86 @@ func TestPendingCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestPendingStagedByOthers: parts that another process uploads under a
+// Pending's Staging location (PutStaged: the workers of a distributed
+// job) are published with the manifest of its Dir, parts first, _SUCCESS
+// last; Staged finds them and names a missing one; Abort removes them.
+func TestPendingStagedByOthers(t *testing.T) {
+	ctx := context.Background()
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			src := filepath.Join(t.TempDir(), "part")
+			p, err := s.CreatePending(ctx, "as_of=2026-01-01")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range []string{"part-00001.parquet", "part-00000.parquet"} {
+				if err := os.WriteFile(src, []byte("x"+part[5:10]), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if err := store.PutStaged(ctx, p.Staging(), part, src); err != nil {
+					t.Fatalf("put %s into %s: %v", part, p.Staging(), err)
+				}
+			}
+			if err := p.Staged("part-00001.parquet"); err != nil {
+				t.Errorf("a part put under the staging prefix: %v", err)
+			}
+			if err := p.Staged("part-00002.parquet"); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "part-00002.parquet") {
+				t.Errorf("a missing part: %v, want fs.ErrNotExist naming it", err)
+			}
+			if err := os.WriteFile(filepath.Join(p.Dir(), "manifest.json"), []byte("m"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			objs, err := s.List(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range objs {
+				got = append(got, o.Key)
+			}
+			want := []string{"as_of=2026-01-01/_SUCCESS", "as_of=2026-01-01/manifest.json",
+				"as_of=2026-01-01/part-00000.parquet", "as_of=2026-01-01/part-00001.parquet"}
+			if !slices.Equal(got, want) {
+				t.Errorf("after the commit the store holds %v, want %v", got, want)
+			}
+			if b, err := s.ReadAll(ctx, "as_of=2026-01-01/part-00001.parquet"); err != nil || string(b) != "x00001" {
+				t.Errorf("part-00001: %q, %v", b, err)
+			}
+			p, err = s.CreatePending(ctx, "as_of=2026-01-02")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := store.PutStaged(ctx, p.Staging(), "part-00000.parquet", src); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Abort(); err != nil {
+				t.Fatal(err)
+			}
+			if objs, err := s.List(ctx, ""); err != nil || len(objs) != len(want) {
+				t.Errorf("after an abort the store holds %v (%v), want the %d objects of the commit", objs, err, len(want))
+			}
+		})
+	}
+}
+
+func TestParent(t *testing.T) {
+	for loc, want := range map[string][2]string{
+		"s3://b/x/features?region=eu-west-1": {"s3://b/x?region=eu-west-1", "features"},
+		"s3://b/features/":                   {"s3://b/", "features"},
+		"gs://b/a/b/c":                       {"gs://b/a/b", "c"},
+		"file:///tmp/out":                    {"file:///tmp", "out"},
+	} {
+		parent, name, err := store.Parent(loc)
+		if err != nil || parent != want[0] || name != want[1] {
+			t.Errorf("Parent(%q) = %q, %q, %v; want %q, %q", loc, parent, name, err, want[0], want[1])
+		}
+	}
+	if _, _, err := store.Parent("s3://b?region=x"); !errors.Is(err, store.ErrAccess) {
+		t.Errorf("Parent of a bucket's root: %v, want ErrAccess", err)
+	}
+}
