@@ -22,6 +22,7 @@ import (
 	"churn/features"
 	"churn/internal/fsutil"
 	"churn/jobs/ingest"
+	"churn/jobs/output"
 	"churn/model"
 )
 
@@ -50,7 +51,7 @@ import (
 // the bytes of Encode.
 type FeaturesPlan struct {
 	Config   Config
-	Root     string // the dataset's folder
+	Root     string // the dataset's folder, or bucket URL with its query (its options)
 	Sample   bool   // the embedded sample
 	Cutoffs  []int64
 	DataEnd  int64
@@ -72,9 +73,10 @@ type FeaturesPlan struct {
 	// Registry and Model name the model a distributed run scores with
 	// (Scorer); empty for a features job.
 	Registry, Model string
-	// Out is a distributed run's output folder; Earlier the date of the
-	// earlier run under it that the run evaluates, or empty; Parts the
-	// pending run folder that every range writes its part file into.
+	// Out is a distributed run's output folder or bucket URL; Earlier the
+	// date of the earlier run under it that the run evaluates, or empty;
+	// Parts where every range writes its part file (output.WritePart):
+	// the pending run folder, or a bucket's temporary prefix.
 	Out, Earlier, Parts string
 }
 
@@ -174,11 +176,22 @@ func (p *FeaturesPlan) Encode() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// DecodeFeaturesPlan reads the bytes of Encode.
+// DecodeFeaturesPlan reads the bytes of Encode. The files of a dataset
+// in a bucket are bound to this process's store of the plan's root
+// (data.Reattach: opened once per process, with the cloud's standard
+// credentials where it runs), so that a worker reads them as the
+// launcher does, with ranged reads checked against the listing.
 func DecodeFeaturesPlan(b []byte) (*FeaturesPlan, error) {
 	p := &FeaturesPlan{}
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(p); err != nil {
 		return nil, fmt.Errorf("decode features plan: %w", err)
+	}
+	ctx := context.Background() // Open reads no object: each read takes its own context
+	if err := data.Reattach(ctx, p.Root, p.CustomerFiles); err != nil {
+		return nil, err
+	}
+	if err := data.Reattach(ctx, p.Root, p.Files); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -457,14 +470,13 @@ type BuildRun func(ctx context.Context, plan *FeaturesPlan, tmp string) (*RunPar
 // made by build. The rows of the part files, taken in order, and the
 // manifest's figures are those of Run on the same inputs, config and
 // model; the run folder is committed as Run commits it, parts first, the
-// manifest, then _SUCCESS. --out must be a folder that build's workers
-// reach, and --explain-out is not taken.
+// manifest, then _SUCCESS. --out is a folder that build's workers reach,
+// or a bucket URL: the workers upload their parts under the pending run's
+// temporary prefix (output.WritePart) and this process publishes them,
+// the manifest, then _SUCCESS (store.Pending). --explain-out is not taken.
 func RunDistributed(ctx context.Context, cfg Config, env Env, build BuildRun) (*RunSummary, error) {
 	if build == nil {
 		return nil, errors.New("RunDistributed: no build")
-	}
-	if store.IsURL(cfg.Out) {
-		return nil, fmt.Errorf("%w: --out %s: a distributed run's workers write its parts into a folder, not a bucket", ErrInvalidInput, cfg.Out)
 	}
 	if cfg.ExplainOut != "" {
 		return nil, fmt.Errorf("%w: --explain-out %s: a distributed run writes no explanations file (churn run --explain-out does)", ErrInvalidInput, cfg.ExplainOut)
@@ -491,7 +503,7 @@ func scoreDistributed(ctx context.Context, cfg *Config, env *Env, ds *data.Datas
 	if evaluate {
 		p.Earlier = prevDay
 	}
-	pending, err := runs.CreatePending(cfg.Out, day)
+	pending, err := output.CreatePending(cfg.Out, day)
 	if err != nil {
 		return nil, err
 	}
@@ -500,8 +512,16 @@ func scoreDistributed(ctx context.Context, cfg *Config, env *Env, ds *data.Datas
 			pending.Abort()
 		}
 	}()
-	p.Parts = pending.Dir()
-	tmp, err := os.MkdirTemp(cfg.Out, fsutil.TempPrefix+"frames-")
+	p.Parts = output.PartsLocation(pending)
+	// tmp is a folder that the workers and this process reach: inside
+	// --out, or, for a bucket, in this process's temporary folder, which
+	// must then be one the workers reach (a shared mount; in this process
+	// for Prism and LOOPBACK workers).
+	tmpIn := cfg.Out
+	if store.IsURL(cfg.Out) {
+		tmpIn = ""
+	}
+	tmp, err := os.MkdirTemp(tmpIn, fsutil.TempPrefix+"frames-")
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", cfg.Out, err)
 	}

@@ -445,8 +445,20 @@ func WriteTo(p Pending, cols []data.OutColumn, man *Manifest, finish func()) err
 	return CommitParts(p, []string{PartFile}, man, finish)
 }
 
+// staged reports whether the part file pt is written: in p.Dir(), or,
+// for a Pending whose parts others wrote to a bucket (store.Pending),
+// where they put it.
+func staged(p Pending, pt string) error {
+	if s, ok := p.(interface{ Staged(name string) error }); ok {
+		return s.Staged(pt)
+	}
+	_, err := os.Stat(filepath.Join(p.Dir(), pt))
+	return err
+}
+
 // CommitParts finishes the run of man.AsOf in p, whose part files, named
-// parts (in customer order), are already written in p.Dir(): it sets
+// parts (in customer order), are already written in p.Dir() (or, for a
+// bucket's store.Pending, under its Staging prefix): it sets
 // man.Parts, calls finish, writes the manifest, then MarkSuccess and
 // Commit. A part missing from p.Dir() is an error. On any error it
 // aborts p, so readers never see the run.
@@ -467,7 +479,7 @@ func CommitParts(p Pending, parts []string, man *Manifest, finish func()) (err e
 		if pt != filepath.Base(pt) || !strings.HasPrefix(pt, "part-") || !strings.HasSuffix(pt, ".parquet") {
 			return fmt.Errorf("write %s: part %q: %w", name, pt, ErrBadPart)
 		}
-		if _, err := os.Stat(filepath.Join(p.Dir(), pt)); err != nil {
+		if err := staged(p, pt); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}

@@ -3,6 +3,7 @@ package output
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"churn/data"
 	"churn/data/runs"
 	"churn/data/store"
+	"churn/internal/fsutil"
 )
 
 // Path names elem under the output location out, a folder or a bucket
@@ -34,6 +36,56 @@ func WriteToStore(out string, cols []data.OutColumn, man *runs.Manifest, finish 
 		return fmt.Errorf("write %s: %w", runs.Folder(man.AsOf), err)
 	}
 	return runs.WriteTo(p, cols, man, finish)
+}
+
+// CreatePending makes the pending run folder of day under out, a folder
+// (runs.CreatePending) or a bucket URL (staged locally and published by
+// the store's Pending, as WriteToStore does), for part files that others
+// write (the workers of a distributed run) before runs.CommitParts: into
+// Dir for a folder; for a bucket, with WritePart into its Staging
+// location (PartsLocation), which runs.CommitParts then finds.
+func CreatePending(out, day string) (runs.Pending, error) {
+	if !store.IsURL(out) {
+		return runs.CreatePending(out, day)
+	}
+	if err := runs.CheckDate(day); err != nil {
+		return nil, fmt.Errorf("write run: %w", err)
+	}
+	p, err := createStorePending(out, runs.Folder(day))
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", runs.Folder(day), err)
+	}
+	return p, nil
+}
+
+// PartsLocation is where the part files of p (of CreatePending) are
+// written with WritePart: its folder, or the location of a bucket's
+// temporary prefix, which a worker on another machine reaches.
+func PartsLocation(p runs.Pending) string {
+	if s, ok := p.(interface{ Staging() string }); ok {
+		return s.Staging()
+	}
+	return p.Dir()
+}
+
+// WritePart writes the Parquet file name with cols into parts, a
+// PartsLocation: a folder (WriteParquetFile), or a bucket's temporary
+// prefix, uploaded whole from a local temporary file (store.PutStaged)
+// that is then removed.
+func WritePart(parts, name string, cols []data.OutColumn) error {
+	if !store.IsURL(parts) {
+		return WriteParquetFile(filepath.Join(parts, name), cols)
+	}
+	f, err := os.CreateTemp("", fsutil.TempPrefix+"part-*.parquet")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	if err := data.WriteParquet(f.Name(), cols, data.WriteOptions{}); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return store.PutStaged(context.Background(), parts, name, f.Name())
 }
 
 // storePending is a run folder staged locally and published to a bucket
