@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"sort"
 
 	"github.com/rs/zerolog"
@@ -193,7 +192,7 @@ func (s *Scorer) WriteRange(sr *ScoredRange, pop *segment.Population, cuts []seg
 	if w.Catalog, err = runs.Raw(f.Catalog); err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	if err := output.WriteParquetFile(filepath.Join(s.plan.Parts, w.Part), cols); err != nil {
+	if err := output.WritePart(s.plan.Parts, w.Part, cols); err != nil {
 		return nil, err
 	}
 	return w, nil
