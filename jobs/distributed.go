@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -396,14 +397,7 @@ const featuresManifestName = "manifest.json"
 // has a manifest (a folder that is not a feature table is left alone).
 // Readers see the old table or the new one, never part of one.
 func CommitFeatures(out, tmp string, m *FeaturesManifest) error {
-	for _, pt := range m.Parts {
-		m.Rows += pt.Rows
-	}
-	body, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", featuresManifestName, err)
-	}
-	if err := fsutil.WriteFile(filepath.Join(tmp, featuresManifestName), body); err != nil {
+	if err := StageFeaturesManifest(tmp, m); err != nil {
 		return err
 	}
 	if fi, err := os.Stat(out); err == nil {
@@ -426,6 +420,51 @@ func CommitFeatures(out, tmp string, m *FeaturesManifest) error {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
 	return nil
+}
+
+// StageFeaturesManifest sets m.Rows to the sum of its parts' and writes m
+// as the manifest of a distributed feature table into dir: the folder of
+// its parts (CommitFeatures), or the Dir of its CreateFeaturesPending.
+func StageFeaturesManifest(dir string, m *FeaturesManifest) error {
+	m.Rows = 0
+	for _, pt := range m.Parts {
+		m.Rows += pt.Rows
+	}
+	body, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", featuresManifestName, err)
+	}
+	return fsutil.WriteFile(filepath.Join(dir, featuresManifestName), body)
+}
+
+// CreateFeaturesPending prepares the distributed feature table at out, a
+// bucket URL naming a prefix, as CommitFeatures does a folder: an earlier
+// table there (a prefix with a manifest) is replaced, a prefix that holds
+// anything else is refused (ErrInvalidInput), and a bucket that cannot be
+// reached is the store's error, which names the URL (store.ErrAccess,
+// store.ErrUnavailable). The workers upload the parts into its
+// output.PartsLocation (store.PutStaged), the manifest goes into its Dir
+// (StageFeaturesManifest), and Commit publishes the parts, the manifest,
+// then _SUCCESS last (store.Pending): readers that trust only a prefix
+// with _SUCCESS never see half a table. Abort removes what was staged.
+func CreateFeaturesPending(ctx context.Context, out string) (runs.Pending, error) {
+	s, err := store.Open(ctx, out, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	objs, err := s.List(ctx, "")
+	s.Close()
+	if err != nil {
+		return nil, fmt.Errorf("--out: %w", err)
+	}
+	if len(objs) > 0 && !slices.ContainsFunc(objs, func(o store.Object) bool { return o.Key == featuresManifestName }) {
+		return nil, fmt.Errorf("%w: --out %s holds objects and is not a feature table (no %s): not replaced", ErrInvalidInput, s, featuresManifestName)
+	}
+	parent, name, err := store.Parent(out)
+	if err != nil {
+		return nil, fmt.Errorf("--out: %w", err)
+	}
+	return output.CreateStorePending(parent, name)
 }
 
 // TempFeaturesDir is where the parts of a distributed feature table for

@@ -53,6 +53,7 @@ type Pending struct {
 	dir     string
 	staging string   // the temporary prefix, ending in "/"
 	staged  []string // the keys uploaded under it
+	done    bool     // committed: Abort does nothing
 }
 
 // CreatePending stages the output folder name of s in a local temporary
@@ -177,6 +178,7 @@ func (p *Pending) Commit() error {
 	// What is left under temporary prefixes of name, this commit's and
 	// those of killed ones, no reader looks at: a failure to delete it is
 	// no failure of the commit, and the next commit tries again.
+	p.done = true
 	p.removeStaging()
 	return os.RemoveAll(p.dir)
 }
@@ -236,8 +238,11 @@ func (p *Pending) removeStaging() {
 // temporary prefix: Commit's uploads and the parts others put there.
 // What a Commit that failed after its uploads copied stays under name
 // without _SUCCESS, which readers ignore; the next Commit of name
-// replaces it.
+// replaces it. After a Commit that succeeded, Abort does nothing.
 func (p *Pending) Abort() error {
+	if p.done {
+		return nil
+	}
 	ctx := context.WithoutCancel(p.ctx)
 	keys := p.staged
 	if objs, err := p.s.List(ctx, p.staging); err == nil {

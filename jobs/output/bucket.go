@@ -88,11 +88,23 @@ func WritePart(parts, name string, cols []data.OutColumn) error {
 	return store.PutStaged(context.Background(), parts, name, f.Name())
 }
 
+// CreateStorePending makes the pending folder name of the bucket URL loc
+// (store.Pending), staged in a local folder and published by Commit, which
+// then closes the store it opened.
+func CreateStorePending(loc, name string) (runs.Pending, error) {
+	p, err := createStorePending(loc, name)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // storePending is a run folder staged locally and published to a bucket
 // by Commit (store.Pending), with the store it opened.
 type storePending struct {
 	*store.Pending
-	s *store.Store
+	s      *store.Store
+	closed bool
 }
 
 func createStorePending(out, name string) (*storePending, error) {
@@ -106,7 +118,7 @@ func createStorePending(out, name string) (*storePending, error) {
 		s.Close()
 		return nil, err
 	}
-	return &storePending{p, s}, nil
+	return &storePending{Pending: p, s: s}, nil
 }
 
 // Commit commits and, when that succeeds, closes the store; after a
@@ -115,10 +127,17 @@ func (p *storePending) Commit() error {
 	if err := p.Pending.Commit(); err != nil {
 		return err
 	}
+	p.closed = true
 	return p.s.Close()
 }
 
+// Abort aborts and closes the store; after a Commit that succeeded (which
+// closed it), it does nothing.
 func (p *storePending) Abort() error {
+	if p.closed {
+		return nil
+	}
+	p.closed = true
 	defer p.s.Close()
 	return p.Pending.Abort()
 }
