@@ -33,7 +33,10 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 	"github.com/rs/zerolog"
 
+	"churn/data/runs"
+	"churn/data/store"
 	"churn/jobs"
+	"churn/jobs/output"
 )
 
 const usage = `usage: churn-beam features --out DIR [--data DIR] [--as-of DATE] [--cutoffs N] [--ranges N] [flags] [Beam options]
@@ -112,7 +115,7 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 	case errors.Is(err, jobs.ErrLocked):
 		fmt.Fprintf(stderr, "churn-beam %s: %v\n", cmd, err)
 		return exitLocked
-	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput):
+	case errors.Is(err, errUsage), errors.Is(err, jobs.ErrInvalidInput), errors.Is(err, store.ErrAccess):
 		fmt.Fprintf(stderr, "churn-beam %s: %v\n", cmd, err)
 		return exitInvalid
 	default:
@@ -250,9 +253,24 @@ const rangeCustomers = 50000
 
 // runFeatures plans the job, runs the pipeline on the runner the Beam
 // options select (Prism when none), and returns the committed manifest.
+// out is a folder, or a bucket URL: the workers upload the parts under the
+// table's pending prefix and this process commits it (the parts, the
+// manifest, then _SUCCESS), after the pipeline; the job's temporary
+// folder (the parts before upload, the spilled partials) is then one in
+// this process's temporary folder ($TMPDIR), which every worker must
+// reach (a shared mount; in this process for Prism and LOOPBACK workers).
 func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string, cutoffs, ranges int) (*jobs.FeaturesManifest, error) {
-	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+	bucket := store.IsURL(out)
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() && !bucket {
 		return nil, fmt.Errorf("%w: --out %s is a file: churn-beam writes a folder", errUsage, out)
+	}
+	var pending runs.Pending
+	if bucket {
+		var err error
+		if pending, err = jobs.CreateFeaturesPending(ctx, out); err != nil {
+			return nil, err
+		}
+		defer pending.Abort() // after a commit, nothing
 	}
 	plan, err := jobs.PlanFeatures(ctx, cfg, env, cutoffs)
 	if err != nil {
@@ -262,12 +280,20 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 		ranges = max(1, (plan.Customers+rangeCustomers-1)/rangeCustomers)
 	}
 	ranges = max(1, min(ranges, plan.Customers))
-	abs, err := filepath.Abs(out)
-	if err != nil {
-		return nil, err
+	var dst tableDest
+	if bucket {
+		dst.Staging, dst.Manifest = output.PartsLocation(pending), pending.Dir()
+		if dst.Tmp, err = os.MkdirTemp("", "churn-beam-features-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dst.Tmp)
+	} else {
+		if dst.Out, err = filepath.Abs(out); err != nil {
+			return nil, err
+		}
+		dst.Tmp = jobs.TempFeaturesDir(dst.Out, strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	}
-	tmp := jobs.TempFeaturesDir(abs, strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
-	p, err := featuresPipeline(plan, abs, tmp, ranges, env.CodeVersion)
+	p, err := featuresPipeline(plan, dst, ranges, env.CodeVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -275,16 +301,25 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 		Int("ranges", ranges).Msg("pipeline submitted")
 	began := time.Now()
 	if err := execute(ctx, p); err != nil {
-		os.RemoveAll(tmp)
+		os.RemoveAll(dst.Tmp)
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	b, err := os.ReadFile(filepath.Join(abs, "manifest.json"))
+	manifest := filepath.Join(dst.Out, "manifest.json")
+	if bucket {
+		manifest = filepath.Join(dst.Manifest, "manifest.json")
+	}
+	b, err := os.ReadFile(manifest)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline finished without a manifest: %w", err)
 	}
 	m := &jobs.FeaturesManifest{}
 	if err := json.Unmarshal(b, m); err != nil {
-		return nil, fmt.Errorf("read %s: %w", filepath.Join(abs, "manifest.json"), err)
+		return nil, fmt.Errorf("read %s: %w", manifest, err)
+	}
+	if bucket {
+		if err := pending.Commit(); err != nil {
+			return nil, fmt.Errorf("commit %s: %w", out, err)
+		}
 	}
 	env.Log.Info().Str("out", out).Int("rows", m.Rows).Int64("duration_ms", time.Since(began).Milliseconds()).Msg("features written")
 	return m, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/rs/zerolog"
 
+	"churn/data/store"
 	"churn/features"
 	"churn/jobs"
 )
@@ -286,11 +287,14 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []by
 
 // writeFn builds and writes the rows of one customer range, every cutoff,
 // as the part part-RRRRR.parquet in the job's temporary folder, and emits
-// the part's JSON.
+// the part's JSON. With Staging (the temporary prefix of a table in a
+// bucket: store.Pending.Staging), the part is uploaded there whole and its
+// file in the temporary folder removed.
 type writeFn struct {
-	Plan   []byte
-	Tmp    string
-	Ranges int
+	Plan    []byte
+	Tmp     string
+	Staging string
+	Ranges  int
 }
 
 // rangeSlots bounds the customer ranges a worker process holds at once
@@ -336,10 +340,18 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 		return err
 	}
 	name := fmt.Sprintf("part-%05d.parquet", r)
-	rows, f, err := plan.WriteRange(filepath.Join(fn.Tmp, name), acc, lo, hi)
+	path := filepath.Join(fn.Tmp, name)
+	rows, f, err := plan.WriteRange(path, acc, lo, hi)
 	acc.Release()
 	if err != nil {
 		return err
+	}
+	if fn.Staging != "" {
+		err := store.PutStaged(ctx, fn.Staging, name, path)
+		os.Remove(path)
+		if err != nil {
+			return err
+		}
 	}
 	out, err := json.Marshal(writtenPart{Part: jobs.FeaturesPart{File: name, Rows: rows}, Features: f.Names, Families: f.Families})
 	if err != nil {
@@ -351,10 +363,13 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 
 // commitFn runs once, after every part is written: it checks the bad-row
 // limit over every file's result, removes the spilled partials, writes
-// the manifest and makes the table visible at Out.
+// the manifest and makes the table visible at Out. With Manifest (a table
+// in a bucket), it only writes the manifest into that folder, the Dir of
+// the table's store.Pending, which the launcher then commits.
 type commitFn struct {
 	Plan        []byte
 	Out, Tmp    string
+	Manifest    string
 	Spill       string
 	Ranges      int
 	CodeVersion string
@@ -402,6 +417,9 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 			return err
 		}
 	}
+	if fn.Manifest != "" {
+		return jobs.StageFeaturesManifest(fn.Manifest, m)
+	}
 	return jobs.CommitFeatures(fn.Out, fn.Tmp, m)
 }
 
@@ -434,19 +452,29 @@ func foldAndSpill(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int,
 // its spilled partials go to, removed before the table is committed.
 const spillFolder = ".partials"
 
+// tableDest is where a features job writes its table: the folder Out,
+// through the temporary folder Tmp beside it, renamed into place by the
+// pipeline's last step; or, for a bucket, the parts uploaded into Staging
+// and the manifest written into Manifest (the Dir and Staging of its
+// store.Pending), which the launcher commits, with Tmp a folder of the
+// launcher's that every worker reaches.
+type tableDest struct {
+	Out, Tmp, Staging, Manifest string
+}
+
 // featuresPipeline returns the pipeline that writes the feature table of
-// plan to out, in ranges customer ranges, through the temporary folder
-// tmp.
-func featuresPipeline(plan *jobs.FeaturesPlan, out, tmp string, ranges int, codeVersion string) (*beam.Pipeline, error) {
+// plan to dst, in ranges customer ranges.
+func featuresPipeline(plan *jobs.FeaturesPlan, dst tableDest, ranges int, codeVersion string) (*beam.Pipeline, error) {
 	enc, err := plan.Encode()
 	if err != nil {
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
+	tmp := dst.Tmp
 	spill := filepath.Join(tmp, spillFolder)
 	grouped, results := foldAndSpill(s, plan, enc, ranges, spill)
-	parts := beam.ParDo(s, &writeFn{Plan: enc, Tmp: tmp, Ranges: ranges}, grouped)
-	beam.ParDo0(s, &commitFn{Plan: enc, Out: out, Tmp: tmp, Spill: spill, Ranges: ranges, CodeVersion: codeVersion}, beam.Impulse(s),
+	parts := beam.ParDo(s, &writeFn{Plan: enc, Tmp: tmp, Staging: dst.Staging, Ranges: ranges}, grouped)
+	beam.ParDo0(s, &commitFn{Plan: enc, Out: dst.Out, Tmp: tmp, Manifest: dst.Manifest, Spill: spill, Ranges: ranges, CodeVersion: codeVersion}, beam.Impulse(s),
 		beam.SideInput{Input: parts}, beam.SideInput{Input: results})
 	return p, nil
 }
