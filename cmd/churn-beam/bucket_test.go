@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -187,5 +189,47 @@ func refused(t *testing.T, cmd, name string, args ...string) {
 	code := run(context.Background(), cmd, append([]string{"--runner=prism", "--endpoint="}, args...), &stdout, &stderr)
 	if code != exitInvalid || !strings.Contains(stderr.String(), name) {
 		t.Errorf("churn-beam %s %s: exit %d, want 2 naming %s\n%s", cmd, strings.Join(args, " "), code, name, tail(stderr.String(), 2000))
+	}
+}
+
+// TestBucketObjectGone: a history file deleted from the bucket after the
+// job listed it (at its worker's first request for it: the launcher
+// reads no orders file) fails churn-beam features with exit 1, which a
+// retry may fix, naming the object's URL, and leaves nothing in --out,
+// a bucket prefix: neither a table nor a temporary prefix.
+func TestBucketObjectGone(t *testing.T) {
+	dir := t.TempDir()
+	defer emptyTemp(t)()
+	srv := s3test.Start(t, "lake")
+	local, err := sample.Materialize(filepath.Join(dir, "sample"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.PutDir(t, "lake", "histories", local)
+	var gone string
+	var once sync.Once
+	srv.Before(func(r *http.Request) {
+		if key, ok := strings.CutPrefix(r.URL.Path, "/lake/"); ok && strings.HasPrefix(key, "histories/orders/") {
+			once.Do(func() {
+				gone = key
+				srv.Delete(t, "lake", key)
+			})
+		}
+	})
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), "features", []string{"--runner=prism", "--endpoint=", "--data", srv.URL("lake", "histories"),
+		"--out", srv.URL("lake", "features")}, &stdout, &stderr)
+	srv.Before(nil)
+	if gone == "" {
+		t.Fatal("no orders file was requested")
+	}
+	if code != exitFailed || !strings.Contains(stderr.String(), "s3://lake/"+gone) {
+		t.Errorf("an object deleted during the job: exit %d, want 1 naming s3://lake/%s\n%s", code, gone, tail(stderr.String(), 3000))
+	}
+	if keys := srv.Keys(t, "lake", "features"); len(keys) > 0 {
+		t.Errorf("a failed job left %v", keys)
+	}
+	if left := hidden(t, srv, "lake"); len(left) > 0 {
+		t.Errorf("a failed job left %v", left)
 	}
 }
