@@ -152,7 +152,8 @@ func TestBucketPrism(t *testing.T) {
 // exist, as --data or --out, and a prefix that holds no tables exit 2 with
 // an error that names the URL, before any pipeline runs; so does --out a
 // prefix that holds something other than a feature table, which is left
-// as it was. (TestBucketPrism checks churn-beam run's.)
+// as it was, and so does a bucket without credentials. (TestBucketPrism
+// checks churn-beam run's.)
 func TestBucketBadInput(t *testing.T) {
 	dir := t.TempDir()
 	srv := s3test.Start(t, "lake")
@@ -180,6 +181,9 @@ func TestBucketBadInput(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "f")); err == nil {
 		t.Errorf("a refused command created its --out")
 	}
+	// No credentials anywhere in the AWS default chain.
+	s3test.ClearCredentials(t)
+	refused(t, "features", "s3://lake/histories", "--data", srv.URL("lake", "histories"), "--out", filepath.Join(dir, "f"))
 }
 
 // refused fails unless churn-beam cmd with args exits 2 naming name.
