@@ -74,12 +74,20 @@
 // rows are written as one Parquet part (WriteRange), and Check and
 // CommitFeatures apply the bad-row limit, write the manifest and make the
 // folder appear by rename. The rows are those of Features; only their
-// order differs.
+// order differs. A plan travels to the workers as bytes, and a dataset in
+// a bucket is reopened from its URL once per worker process
+// (DecodeFeaturesPlan, data.Reattach). A table in a bucket is a
+// store.Pending (CreateFeaturesPending): the workers upload the parts
+// under its temporary prefix, the manifest is staged
+// (StageFeaturesManifest), and the launcher commits, _SUCCESS last.
 //
 // RunDistributed is Run with everything between the model and the commit
 // handed to such an engine (a BuildRun): it plans the run's cutoffs with
-// the model's catalog, names the model, creates the pending run folder,
-// and commits it from what the engine hands back (RunParts). The engine
+// the model's catalog, names the model, creates the pending run folder
+// (output.CreatePending: a folder, or a bucket's store.Pending, whose
+// parts the workers upload under its temporary prefix with
+// output.WritePart), and commits it from what the engine hands back
+// (RunParts). The engine
 // builds each customer range's frames (BuildRange), scores and explains
 // its rows at the run's cutoff with the population's typical values
 // (PeerCountOf, PeerShare, Peers, Scorer.ScoreRange), values them with

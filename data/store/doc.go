@@ -55,7 +55,18 @@
 // A bucket has no atomic rename of a prefix: Pending uploads a folder's
 // parts, then its manifest, under a temporary prefix, copies them into
 // place with server-side copies (Copy) and writes _SUCCESS last, and
-// readers trust only folders with _SUCCESS.
+// readers trust only folders with _SUCCESS. Other processes (the workers
+// of a distributed job) upload parts straight under that temporary prefix
+// (PutStaged into Pending.Staging); the Commit of the process that holds
+// the Pending publishes them with the rest.
+//
+// # Many processes
+//
+// A Store does not travel between processes; its location does.
+// Location gives the URL, query included, that opens the same prefix
+// elsewhere, and Shared opens each location once per process, for the
+// workers that get locations with every element (data.Reattach binds a
+// dataset's files to it).
 //
 // # Failures
 //
