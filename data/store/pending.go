@@ -81,13 +81,19 @@ func (p *Pending) Staging() string {
 
 // PutStaged uploads the local file src as the object name under staging,
 // the Staging of a Pending of any process, whole or not at all (PutFile),
-// through this process's Store of staging (Shared).
+// through this process's Store (Shared) of the location above staging,
+// the output's, which every job writing there shares: a worker process
+// that serves many jobs keeps one client per output, not one per job.
 func PutStaged(ctx context.Context, staging, name, src string) error {
-	s, err := Shared(ctx, staging)
+	parent, prefix, err := Parent(staging)
 	if err != nil {
 		return err
 	}
-	return s.PutFile(ctx, name, src)
+	s, err := Shared(ctx, parent)
+	if err != nil {
+		return err
+	}
+	return s.PutFile(ctx, prefix+"/"+name, src)
 }
 
 // Staged reports whether the file name is staged for Commit: in Dir, or
