@@ -39,14 +39,21 @@ import (
 	"churn/jobs/output"
 )
 
-const usage = `usage: churn-beam features --out DIR [--data DIR] [--as-of DATE] [--cutoffs N] [--ranges N] [flags] [Beam options]
-       churn-beam run [--data DIR] [--out DIR] [--as-of DATE] [--registry DIR] [--ranges N] [flags] [Beam options]
+const usage = `usage: churn-beam features --out DIR|URL [--data DIR|URL] [--as-of DATE] [--cutoffs N] [--ranges N] [flags] [Beam options]
+       churn-beam run [--data DIR|URL] [--out DIR|URL] [--as-of DATE] [--registry DIR|URL] [--ranges N] [flags] [Beam options]
 
 features writes the feature table of ` + "`churn features`" + ` with an Apache Beam
 pipeline: one element per input file, whose per-customer accumulators are
 combined per customer range; every range's rows (every cutoff) are one
 Parquet part of DIR, with manifest.json, and DIR appears whole when the job
 succeeds. The rows and values are those of ` + "`churn features`" + ` on the same inputs.
+
+--data, --out and --registry take s3://, gs:// and file:// URLs, as churn's
+do; the workers reach the buckets themselves (the cloud's standard
+credentials where they run). With --out a bucket, the workers upload the
+parts under a temporary prefix and the launcher commits (parts, manifest,
+_SUCCESS last); the job's temporary folder is then in the launcher's
+$TMPDIR, which every worker must reach.
 
 run is ` + "`churn run`" + ` (same flags, config, checks, lock, output folder
 OUT/as_of=DATE/ and exit codes) whose features come from the same
@@ -199,9 +206,9 @@ func setup(fs *flag.FlagSet, c *common, args []string, stdout, stderr io.Writer)
 func cmdFeatures(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs := newFlags("features", &c)
-	dataDir := fs.String("data", "", "dataset `folder`; default: the embedded sample")
+	dataDir := fs.String("data", "", "dataset `folder` or s3://, gs://, file:// URL; default: the embedded sample")
 	asOf := fs.String("as-of", "", "cutoff `date`; default today (the sample's end on the sample)")
-	out := fs.String("out", "", "output `folder`: Parquet parts and manifest.json (required)")
+	out := fs.String("out", "", "output `folder` or s3://, gs://, file:// URL: Parquet parts and manifest.json (and _SUCCESS in a bucket) (required)")
 	cutoffs := fs.Int("cutoffs", 0, "write N monthly training cutoffs with labels instead of the one as-of cutoff")
 	workers := fs.Int("workers", 0, "goroutines reading files where the job is launched; default the number of CPUs")
 	ranges := fs.Int("ranges", 0, "customer ranges, one merge and one part each; default one per 50,000 customers, at least 1")

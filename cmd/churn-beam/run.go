@@ -50,10 +50,10 @@ func init() {
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	fs, def := newFlags("run", &c), jobs.DefaultConfig()
-	dataDir := fs.String("data", "", "dataset `folder`; default: the embedded sample")
-	out := fs.String("out", def.Out, "output `folder` that receives as_of=YYYY-MM-DD/")
+	dataDir := fs.String("data", "", "dataset `folder` or s3://, gs://, file:// URL; default: the embedded sample")
+	out := fs.String("out", def.Out, "output `folder` or s3://, gs://, file:// URL that receives as_of=YYYY-MM-DD/")
 	asOf := fs.String("as-of", "", "cutoff `date`; default today (the sample's end on the sample)")
-	registry := fs.String("registry", def.Registry, "model registry `folder`")
+	registry := fs.String("registry", def.Registry, "model registry `folder` or s3://, gs://, file:// URL")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
 	workers := fs.Int("workers", 0, "goroutines each worker scores and explains with; default the number of CPUs")
 	metricsFile := fs.String("metrics-file", "", "write Prometheus text-format metrics to this `file`")
