@@ -483,7 +483,7 @@ func TempFeaturesDir(out, job string) string {
 // own code on a customer range, with what needs the whole population as
 // summaries that merge exactly:
 //
-//	frames, _ := plan.BuildRange(merged, lo, hi)   // per range
+//	frames, _ := plan.RunFrames(merged, lo, hi)    // per range
 //	counts[r] = PeerCountOf(r, last)               // per range
 //	in[r] = plan.ValueInputsOf(r, last)            // per range: a few numbers a customer
 //	share := PeerShare(r, last, counts)            // per range
@@ -598,21 +598,6 @@ func scoreDistributed(ctx context.Context, cfg *Config, env *Env, ds *data.Datas
 		log.Warn().Str("earlier_run", prevDay).Str("error", rp.NotEvaluated).Msg("earlier run not evaluated")
 	}
 	return rs, nil
-}
-
-// BuildRange builds the rows of customers [lo, hi) at every cutoff of the
-// plan from b, which holds the merged accumulators of those customers: one
-// frame per cutoff.
-func (p *FeaturesPlan) BuildRange(b *features.Builder, lo, hi int) ([]*features.Frame, error) {
-	out := make([]*features.Frame, len(p.Cutoffs))
-	for k := range p.Cutoffs {
-		f, err := b.BuildRange(p.Present, k, lo, hi)
-		if err != nil {
-			return nil, fmt.Errorf("build features: %w", err)
-		}
-		out[k] = f
-	}
-	return out, nil
 }
 
 // A distributed run scores each customer range's rows at the run's cutoff

@@ -153,7 +153,7 @@ func sortRows(rows [][]string) {
 // inProcessRun is a BuildRun that runs a distributed run's steps in this
 // process, as the workers of cmd/churn-beam do: each history file folded
 // by its own fork, merged per customer range into a RangeFork with
-// MergeRange in reverse file order, each range built with BuildRange;
+// MergeRange in reverse file order, each range built with RunFrames;
 // then the typical values, the value fits, the scores, the population,
 // the value cut points and the part files range by range, each step's
 // summaries handed to the next in reverse range order.
@@ -188,7 +188,7 @@ func inProcessRun(ranges int) BuildRun {
 					return nil, nil, err
 				}
 			}
-			if frames[r], err = plan.BuildRange(merged, lo, hi); err != nil {
+			if frames[r], err = plan.RunFrames(merged, lo, hi); err != nil {
 				return nil, nil, err
 			}
 			counts[ranges-1-r] = PeerCountOf(r, last(r))

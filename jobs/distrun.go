@@ -17,6 +17,28 @@ import (
 	"churn/jobs/value"
 )
 
+// RunFrames builds the rows of customers [lo, hi) at every cutoff of the
+// plan from b, which holds the merged accumulators of those customers: one
+// frame per cutoff, as ScoreRange takes them. The last, at the run's
+// cutoff, has every column; an earlier one (the earlier run's cutoff,
+// which the run evaluates) only the customers and their labels, what the
+// evaluation reads (record.Realised), so that a range holds one full
+// frame at a time.
+func (p *FeaturesPlan) RunFrames(b *features.Builder, lo, hi int) ([]*features.Frame, error) {
+	out := make([]*features.Frame, len(p.Cutoffs))
+	for k := range p.Cutoffs {
+		f, err := b.BuildRange(p.Present, k, lo, hi)
+		if err != nil {
+			return nil, fmt.Errorf("build features: %w", err)
+		}
+		if k < len(p.Cutoffs)-1 {
+			f = &features.Frame{CustomerID: f.CustomerID, Label: f.Label}
+		}
+		out[k] = f
+	}
+	return out, nil
+}
+
 // ValueInputs are one customer range's inputs of the value models.
 type ValueInputs struct {
 	Range int
@@ -74,9 +96,10 @@ type RangeStats struct {
 
 // ScoreRange scores and explains the r-th range's rows at the run's
 // cutoff (the last of frames, the range's frames at every cutoff of the
-// plan) with the typical values peer, and values them with fit. With an
-// earlier run to evaluate (the plan's first cutoff), it joins that run's
-// scores, read once per Scorer, with the range's labels there.
+// plan: RunFrames) with the typical values peer, and values them with fit.
+// With an earlier run to evaluate (the plan's first cutoff), it joins that
+// run's scores, read once per Scorer, with the range's labels there (of
+// frames[0], only the customers and labels are read).
 func (s *Scorer) ScoreRange(ctx context.Context, r int, frames []*features.Frame, peer []float64, fit value.Fit) (*ScoredRange, *RangeStats, error) {
 	if len(frames) != len(s.plan.Cutoffs) {
 		return nil, nil, fmt.Errorf("range %d: frames of %d cutoffs, the plan has %d", r, len(frames), len(s.plan.Cutoffs))

@@ -88,7 +88,7 @@
 // parts the workers upload under its temporary prefix with
 // output.WritePart), and commits it from what the engine hands back
 // (RunParts). The engine
-// builds each customer range's frames (BuildRange), scores and explains
+// builds each customer range's frames (RunFrames), scores and explains
 // its rows at the run's cutoff with the population's typical values
 // (PeerCountOf, PeerShare, Peers, Scorer.ScoreRange), values them with
 // fits made once from every range's compact inputs (ValueInputsOf,

@@ -221,7 +221,7 @@ type rangeFrames struct {
 func (rf *rangeFrames) last() *features.Frame { return rf.Frames[len(rf.Frames)-1] }
 
 // frameFn builds the rows of one customer range at every cutoff of the
-// plan (jobs.FeaturesPlan.BuildRange) and emits them (encodeGob of a
+// plan (jobs.FeaturesPlan.RunFrames) and emits them (encodeGob of a
 // rangeFrames) keyed by range, the PeerCount of the rows at the run's
 // cutoff as JSON, and their value inputs (encodeGob of jobs.ValueInputs).
 type frameFn struct {
@@ -244,7 +244,7 @@ func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 		return err
 	}
 	rf := &rangeFrames{Range: r}
-	rf.Frames, err = plan.BuildRange(acc, lo, hi)
+	rf.Frames, err = plan.RunFrames(acc, lo, hi)
 	acc.Release()
 	if err != nil {
 		return err
