@@ -298,13 +298,14 @@ type writeFn struct {
 }
 
 // rangeSlots bounds the customer ranges a worker process holds at once
-// (merges and writes in a features job, merges and builds in a run's
-// frameFn) to half its CPUs, at least one: a runner may hand a worker
-// every range at once (Prism gives each key a bundle of its own and the
-// SDK runs bundles side by side), and a worker running every range holds
-// every customer's accumulators, whatever --ranges says. So a worker
-// holds at most that many ranges' accumulators and rows, and --ranges
-// sets their size.
+// (merges and writes in a features job; in a run, every step that builds,
+// reads, scores or writes a range's rows) to half its CPUs, at least one:
+// a runner may hand a worker every range at once (Prism gives each key a
+// bundle of its own and the SDK runs bundles side by side), and a worker
+// running every range holds every customer's accumulators, whatever
+// --ranges says. So a worker holds at most that many ranges'
+// accumulators and rows, and --ranges sets their size. A step gives its
+// slot back before it emits, so that a step fused after it can take one.
 var rangeSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 // holdRange waits for one of rangeSlots, or for ctx to end, and returns
@@ -423,18 +424,12 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 	return jobs.CommitFeatures(fn.Out, fn.Tmp, m)
 }
 
-// foldAndGroup adds the first steps of every pipeline: one element per
+// foldAndSpill adds the first steps of every pipeline: one element per
 // history file folded, the files' partials grouped per customer range. It
 // returns the partials of each range (KV<int, iterable of []byte>, for
-// mergeRange) and the read results' JSON. Every partial travels inline;
-// foldAndSpill spills the large ones to files.
-func foldAndGroup(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int) (grouped, results beam.PCollection) {
-	return foldAndSpill(s, plan, enc, ranges, "")
-}
-
-// foldAndSpill is foldAndGroup spilling large partials to the folder
-// spill (see encodeRange), which every worker must reach; the pipeline
-// removes it when the merges are done.
+// mergeRange) and the read results' JSON. Large partials are spilled to
+// the folder spill (see encodeRange; empty: every partial inline), which
+// every worker must reach and the job removes when the merges are done.
 func foldAndSpill(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int, spill string) (grouped, results beam.PCollection) {
 	idx := make([]int, len(plan.Files))
 	for k := range idx {

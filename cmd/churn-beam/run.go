@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/gob"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/klauspost/compress/zstd"
 	"github.com/rs/zerolog"
 
 	"churn/features"
@@ -26,16 +28,16 @@ import (
 )
 
 func init() {
-	register.DoFn6x1[context.Context, int, func(*[]byte) bool, func(int, []byte), func(string), func([]byte), error](&frameFn{})
-	register.Emitter2[int, []byte]()
-	register.DoFn4x1[int, []byte, func(*string) bool, func([]byte), error](&shareFn{})
+	register.DoFn6x1[context.Context, int, func(*[]byte) bool, func(int, string), func(string), func([]byte), error](&frameFn{})
+	register.Emitter2[int, string]()
+	register.DoFn5x1[context.Context, int, string, func(*string) bool, func([]byte), error](&shareFn{})
 	register.Emitter1[[]byte]()
 	register.Iter1[[]byte]()
 	register.DoFn3x1[[]byte, func(*[]byte) bool, func([]byte), error](&peersFn{})
 	register.DoFn3x1[[]byte, func(*[]byte) bool, func([]byte), error](&fitFn{})
-	register.DoFn8x1[context.Context, int, []byte, func(*[]byte) bool, func(*[]byte) bool, func(int, []byte), func([]byte), func([]byte), error](&scoreFn{})
-	register.DoFn4x1[int, []byte, func(*[]byte) bool, func([]byte), error](&cutFn{})
-	register.DoFn6x1[context.Context, int, []byte, func(*[]byte) bool, func(*[]byte) bool, func([]byte), error](&partFn{})
+	register.DoFn8x1[context.Context, int, string, func(*[]byte) bool, func(*[]byte) bool, func(int, string), func([]byte), func([]byte), error](&scoreFn{})
+	register.DoFn5x1[context.Context, int, string, func(*[]byte) bool, func([]byte), error](&cutFn{})
+	register.DoFn6x1[context.Context, int, string, func(*[]byte) bool, func(*[]byte) bool, func([]byte), error](&partFn{})
 	register.DoFn7x1[context.Context, []byte, func(*[]byte) bool, func(*[]byte) bool, func(*[]byte) bool, func(*[]byte) bool, func(*string) bool, error](&finishFn{})
 }
 
@@ -145,10 +147,11 @@ func runParts(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges i
 
 // The pipeline of a run, per customer range unless said once:
 //
-//	fold, group per range (foldAndGroup, as for features)
-//	  -> frameFn: the range's partials merged, its rows at every cutoff;
-//	     its PeerCount; its value models' inputs (a few numbers a
-//	     customer)
+//	fold, group per range (foldAndSpill, as for features: large
+//	partials travel as files)
+//	  -> frameFn: the range's partials merged, its rows at every cutoff
+//	     (spilled: see spillRange); its PeerCount; its value models'
+//	     inputs (a few numbers a customer)
 //	  -> shareFn (every count as a side input): the range's share of the
 //	     sample of the typical values
 //	  -> peersFn (once, every share as a side input): the typical values
@@ -156,8 +159,9 @@ func runParts(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges i
 //	     customer order): the value models' fits
 //	  -> scoreFn (the typical values and the fits as side inputs; the
 //	     model loaded once per worker process, in Setup): the range's rows
-//	     at the run's cutoff scored, explained and valued; its Population;
-//	     its drift bins and earlier-run pairs
+//	     at the run's cutoff scored, explained and valued (spilled: the
+//	     columns of its part file); its Population; its drift bins and
+//	     earlier-run pairs
 //	  -> cutFn (every Population as a side input): the range's values
 //	     that the value tiers' cut points read
 //	  -> partFn (every Population and cut count as side inputs): the
@@ -168,23 +172,32 @@ func runParts(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges i
 //
 // Only summaries cross ranges: counts, the fits' inputs, an exact sum,
 // value buckets, bin counts, top lists and the earlier run's
-// (probability, label) pairs; a range's rows stay in its elements.
+// (probability, label) pairs. A range's rows wait for the steps that need
+// every range (the typical values and the fits before scoring, the
+// populations and cut values before writing) in a file of the job's
+// temporary folder, and the element the runner holds is its path: every
+// step that reads or builds a range's rows holds one of the worker's
+// rangeSlots while it does, so a worker holds at most that many ranges'
+// rows, whatever the runner hands it at once.
 
 // runPipeline returns the pipeline of a run's plan in ranges customer
 // ranges, whose partFn writes the part files into plan.Parts and whose
-// finishFn writes finishFile into tmp once all are written.
+// finishFn writes finishFile into tmp once all are written. The spilled
+// partials and ranges go to folders of tmp, which the run removes when
+// it commits or fails (jobs.RunDistributed).
 func runPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipeline, error) {
 	enc, err := plan.Encode()
 	if err != nil {
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	grouped, results := foldAndGroup(s, plan, enc, ranges)
-	frames, counts, inputs := beam.ParDo3(s, &frameFn{Plan: enc, Ranges: ranges}, grouped)
+	spill := filepath.Join(tmp, rangesFolder)
+	grouped, results := foldAndSpill(s, plan, enc, ranges, filepath.Join(tmp, spillFolder))
+	frames, counts, inputs := beam.ParDo3(s, &frameFn{Plan: enc, Ranges: ranges, Spill: spill}, grouped)
 	shares := beam.ParDo(s, &shareFn{}, frames, beam.SideInput{Input: counts})
 	peers := beam.ParDo(s, &peersFn{}, beam.Impulse(s), beam.SideInput{Input: shares})
 	fit := beam.ParDo(s, &fitFn{Plan: enc}, beam.Impulse(s), beam.SideInput{Input: inputs})
-	scored, pops, stats := beam.ParDo3(s, &scoreFn{planScorer{Plan: enc}}, frames, beam.SideInput{Input: peers}, beam.SideInput{Input: fit})
+	scored, pops, stats := beam.ParDo3(s, &scoreFn{planScorer: planScorer{Plan: enc}, Spill: spill}, frames, beam.SideInput{Input: peers}, beam.SideInput{Input: fit})
 	cuts := beam.ParDo(s, &cutFn{Plan: enc}, scored, beam.SideInput{Input: pops})
 	written := beam.ParDo(s, &partFn{planScorer{Plan: enc}}, scored, beam.SideInput{Input: pops}, beam.SideInput{Input: cuts})
 	beam.ParDo0(s, &finishFn{planScorer: planScorer{Plan: enc}, Tmp: tmp, Ranges: ranges}, beam.Impulse(s),
@@ -211,7 +224,61 @@ func decodeGob(b []byte, v any) error {
 	return gob.NewDecoder(bytes.NewReader(raw)).Decode(v)
 }
 
-// rangeFrames is one range's rows at every cutoff of the plan.
+// rangesFolder is the folder of a run's temporary folder that each
+// range's frames and scored rows are spilled to (spillRange).
+const rangesFolder = ".ranges"
+
+// spillRange writes v, a range's frames or scored rows, gob-encoded and
+// compressed with zstd as it is encoded, to the file name of the folder
+// dir, which every worker reaches, and returns the file's path: the
+// element that stands for the range between the steps that wait for
+// every range, so that neither the runner nor a worker holds the rows of
+// the ranges waiting. The file is written whole by rename (writeWith).
+// v holds no map (gob writes a map's entries in a random order), so a
+// retried step rewrites the same file with the same bytes.
+func spillRange(dir, name string, v any) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("spill %s: %w", name, err)
+	}
+	path := filepath.Join(dir, name)
+	err := writeWith(path, func(w io.Writer) error {
+		zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			return err
+		}
+		if err := gob.NewEncoder(zw).Encode(v); err != nil {
+			zw.Close()
+			return err
+		}
+		return zw.Close()
+	})
+	if err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// readRange decodes the file of spillRange at path into v, decompressing
+// as it decodes.
+func readRange(path string, v any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := zstd.NewReader(bufio.NewReader(f), zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	if err := gob.NewDecoder(zr).Decode(v); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
+
+// rangeFrames is one range's rows at every cutoff of the plan
+// (jobs.FeaturesPlan.RunFrames).
 type rangeFrames struct {
 	Range  int
 	Frames []*features.Frame
@@ -221,56 +288,70 @@ type rangeFrames struct {
 func (rf *rangeFrames) last() *features.Frame { return rf.Frames[len(rf.Frames)-1] }
 
 // frameFn builds the rows of one customer range at every cutoff of the
-// plan (jobs.FeaturesPlan.RunFrames) and emits them (encodeGob of a
-// rangeFrames) keyed by range, the PeerCount of the rows at the run's
-// cutoff as JSON, and their value inputs (encodeGob of jobs.ValueInputs).
+// plan (jobs.FeaturesPlan.RunFrames), spills them (spillRange of a
+// rangeFrames, frames-RRRRR.gob.zst in Spill) and emits the file's path
+// keyed by range, the PeerCount of the rows at the run's cutoff as JSON,
+// and their value inputs (encodeGob of jobs.ValueInputs). It holds a
+// range slot while it merges, builds and spills, and emits once the slot
+// and the rows are let go.
 type frameFn struct {
 	Plan   []byte
 	Ranges int
+	Spill  string
 }
 
-func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte) bool, emit func(int, []byte), count func(string), inputs func([]byte)) error {
-	plan, base, err := workerFor(ctx, fn.Plan)
+func (fn *frameFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte) bool, emit func(int, string), count func(string), inputs func([]byte)) error {
+	path, c, in, err := fn.build(ctx, r, parts)
 	if err != nil {
 		return err
 	}
-	release, err := holdRange(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
-	if err != nil {
-		return err
-	}
-	rf := &rangeFrames{Range: r}
-	rf.Frames, err = plan.RunFrames(acc, lo, hi)
-	acc.Release()
-	if err != nil {
-		return err
-	}
-	b, err := encodeGob(rf)
-	if err != nil {
-		return fmt.Errorf("encode frames of customers %d to %d: %w", lo, hi, err)
-	}
-	c, err := json.Marshal(jobs.PeerCountOf(r, rf.last()))
-	if err != nil {
-		return err
-	}
-	in, err := encodeGob(plan.ValueInputsOf(r, rf.last()))
-	if err != nil {
-		return fmt.Errorf("encode value inputs of customers %d to %d: %w", lo, hi, err)
-	}
-	emit(r, b)
+	emit(r, path)
 	count(string(c))
 	inputs(in)
 	return nil
 }
 
-// readFrames decodes a range's frames as frameFn emits them.
-func readFrames(b []byte) (*rangeFrames, error) {
+// build is ProcessElement's work under a range slot: the spilled frames'
+// path, the count's JSON and the value inputs' bytes.
+func (fn *frameFn) build(ctx context.Context, r int, parts func(*[]byte) bool) (string, []byte, []byte, error) {
+	plan, base, err := workerFor(ctx, fn.Plan)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	release, err := holdRange(ctx)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	defer release()
+	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	rf := &rangeFrames{Range: r}
+	rf.Frames, err = plan.RunFrames(acc, lo, hi)
+	acc.Release()
+	if err != nil {
+		return "", nil, nil, err
+	}
+	c, err := json.Marshal(jobs.PeerCountOf(r, rf.last()))
+	if err != nil {
+		return "", nil, nil, err
+	}
+	in, err := encodeGob(plan.ValueInputsOf(r, rf.last()))
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("encode value inputs of customers %d to %d: %w", lo, hi, err)
+	}
+	path, err := spillRange(fn.Spill, fmt.Sprintf("frames-%05d.gob.zst", r), rf)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("frames of customers %d to %d: %w", lo, hi, err)
+	}
+	return path, c, in, nil
+}
+
+// readFrames reads a range's frames as frameFn spills them.
+func readFrames(path string) (*rangeFrames, error) {
 	rf := &rangeFrames{}
-	if err := decodeGob(b, rf); err != nil {
+	if err := readRange(path, rf); err != nil {
 		return nil, fmt.Errorf("decode frames: %w", err)
 	}
 	if len(rf.Frames) == 0 {
@@ -286,14 +367,11 @@ type peerShare struct {
 }
 
 // shareFn emits the range's share of the sample (jobs.PeerShare), given
-// every range's PeerCount.
+// every range's PeerCount; it reads the range's frames under a range
+// slot.
 type shareFn struct{}
 
-func (fn *shareFn) ProcessElement(r int, b []byte, counts func(*string) bool, emit func([]byte)) error {
-	rf, err := readFrames(b)
-	if err != nil {
-		return err
-	}
+func (fn *shareFn) ProcessElement(ctx context.Context, r int, path string, counts func(*string) bool, emit func([]byte)) error {
 	var all []jobs.PeerCount
 	var s string
 	for counts(&s) {
@@ -303,16 +381,30 @@ func (fn *shareFn) ProcessElement(r int, b []byte, counts func(*string) bool, em
 		}
 		all = append(all, c)
 	}
-	x, err := jobs.PeerShare(r, rf.last(), all)
-	if err != nil {
-		return err
-	}
-	out, err := encodeGob(peerShare{Names: rf.last().Names, X: x})
+	out, err := fn.share(ctx, r, path, all)
 	if err != nil {
 		return err
 	}
 	emit(out)
 	return nil
+}
+
+// share is ProcessElement's work under a range slot.
+func (fn *shareFn) share(ctx context.Context, r int, path string, counts []jobs.PeerCount) ([]byte, error) {
+	release, err := holdRange(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	rf, err := readFrames(path)
+	if err != nil {
+		return nil, err
+	}
+	x, err := jobs.PeerShare(r, rf.last(), counts)
+	if err != nil {
+		return nil, err
+	}
+	return encodeGob(peerShare{Names: rf.last().Names, X: x})
 }
 
 // peersFn runs once, with every range's share: it emits the typical
@@ -402,10 +494,15 @@ func sideAll[T any](it func(*[]byte) bool, what string) ([]T, error) {
 
 // scoreFn scores, explains and values the rows of one range at the run's
 // cutoff (jobs.Scorer.ScoreRange) with the typical values and the value
-// fits, and emits the scored range (encodeGob of jobs.ScoredRange) keyed
-// by range, its Population and its statistics (jobs.RangeStats). Setup
-// loads the model, once per worker process.
-type scoreFn struct{ planScorer }
+// fits, spills the scored range (spillRange of a jobs.ScoredRange, its
+// Population left out, scored-RRRRR.gob.zst in Spill) and emits its path
+// keyed by range, its Population and its statistics (jobs.RangeStats).
+// It reads, scores and spills under a range slot. Setup loads the model,
+// once per worker process.
+type scoreFn struct {
+	planScorer
+	Spill string
+}
 
 // planScorer is what the run's steps that score, write or sum up share:
 // the plan's bytes and its scorer, which Setup loads once per worker
@@ -422,11 +519,7 @@ func (ps *planScorer) Setup(ctx context.Context) error {
 	return err
 }
 
-func (fn *scoreFn) ProcessElement(ctx context.Context, r int, b []byte, peers, fits func(*[]byte) bool, emit func(int, []byte), pop, stats func([]byte)) error {
-	rf, err := readFrames(b)
-	if err != nil {
-		return err
-	}
+func (fn *scoreFn) ProcessElement(ctx context.Context, r int, path string, peers, fits func(*[]byte) bool, emit func(int, string), pop, stats func([]byte)) error {
 	var peer []float64
 	if err := sideOne(peers, "typical values", &peer); err != nil {
 		return err
@@ -435,21 +528,9 @@ func (fn *scoreFn) ProcessElement(ctx context.Context, r int, b []byte, peers, f
 	if err := sideOne(fits, "value fits", &fit); err != nil {
 		return err
 	}
-	sr, st, err := fn.scorer.ScoreRange(ctx, r, rf.Frames, peer, fit)
+	out, pb, sb, err := fn.score(ctx, r, path, peer, fit)
 	if err != nil {
 		return err
-	}
-	out, err := encodeGob(sr)
-	if err != nil {
-		return fmt.Errorf("encode range %d: %w", r, err)
-	}
-	pb, err := encodeGob(sr.Population)
-	if err != nil {
-		return fmt.Errorf("encode range %d: %w", r, err)
-	}
-	sb, err := encodeGob(st)
-	if err != nil {
-		return fmt.Errorf("encode range %d: %w", r, err)
 	}
 	emit(r, out)
 	pop(pb)
@@ -457,30 +538,66 @@ func (fn *scoreFn) ProcessElement(ctx context.Context, r int, b []byte, peers, f
 	return nil
 }
 
-// readScored decodes a scored range as scoreFn emits it.
-func readScored(b []byte) (*jobs.ScoredRange, error) {
+// score is ProcessElement's work under a range slot: the spilled scored
+// range's path, its Population's bytes and its statistics' bytes.
+func (fn *scoreFn) score(ctx context.Context, r int, path string, peer []float64, fit value.Fit) (string, []byte, []byte, error) {
+	release, err := holdRange(ctx)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	defer release()
+	rf, err := readFrames(path)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	sr, st, err := fn.scorer.ScoreRange(ctx, r, rf.Frames, peer, fit)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	pb, err := encodeGob(sr.Population)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("encode range %d: %w", r, err)
+	}
+	sb, err := encodeGob(st)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("encode range %d: %w", r, err)
+	}
+	sr.Population = segment.Population{} // sent on its own; its map would make the file's bytes vary
+	out, err := spillRange(fn.Spill, fmt.Sprintf("scored-%05d.gob.zst", r), sr)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("range %d: %w", r, err)
+	}
+	return out, pb, sb, nil
+}
+
+// readScored reads a scored range as scoreFn spills it (without its
+// Population), under a range slot it returns the release of.
+func readScored(ctx context.Context, path string) (*jobs.ScoredRange, func(), error) {
+	release, err := holdRange(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	sr := &jobs.ScoredRange{}
-	if err := decodeGob(b, sr); err != nil {
-		return nil, fmt.Errorf("decode a scored range: %w", err)
+	if err := readRange(path, sr); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("decode a scored range: %w", err)
 	}
 	if sr.Frame == nil || sr.Scores == nil {
-		return nil, fmt.Errorf("decode a scored range: range %d has no rows or scores", sr.Range)
+		release()
+		return nil, nil, fmt.Errorf("decode a scored range: range %d has no rows or scores", sr.Range)
 	}
-	return sr, nil
+	return sr, release, nil
 }
 
 // cutFn emits the range's values that the value tiers' cut points read
-// (jobs.FeaturesPlan.CutValuesOf), given every range's Population.
+// (jobs.FeaturesPlan.CutValuesOf), given every range's Population; it
+// reads the scored range under a range slot.
 type cutFn struct {
 	Plan []byte
 }
 
-func (fn *cutFn) ProcessElement(_ int, b []byte, pops func(*[]byte) bool, emit func([]byte)) error {
+func (fn *cutFn) ProcessElement(ctx context.Context, _ int, path string, pops func(*[]byte) bool, emit func([]byte)) error {
 	plan, err := jobs.DecodeFeaturesPlan(fn.Plan)
-	if err != nil {
-		return err
-	}
-	sr, err := readScored(b)
 	if err != nil {
 		return err
 	}
@@ -489,7 +606,13 @@ func (fn *cutFn) ProcessElement(_ int, b []byte, pops func(*[]byte) bool, emit f
 		return err
 	}
 	pop := jobs.MergePopulations(all)
-	out, err := encodeGob(plan.CutValuesOf(sr, &pop))
+	sr, release, err := readScored(ctx, path)
+	if err != nil {
+		return err
+	}
+	cv := plan.CutValuesOf(sr, &pop)
+	release()
+	out, err := encodeGob(cv)
 	if err != nil {
 		return err
 	}
@@ -499,15 +622,11 @@ func (fn *cutFn) ProcessElement(_ int, b []byte, pops func(*[]byte) bool, emit f
 
 // partFn segments the range with the population's thresholds and value
 // tiers and writes its part file into the plan's pending run folder
-// (jobs.Scorer.WriteRange); it emits what the part adds to the run's
-// figures (encodeGob of jobs.RangeWritten).
+// (jobs.Scorer.WriteRange), under a range slot; it emits what the part
+// adds to the run's figures (encodeGob of jobs.RangeWritten).
 type partFn struct{ planScorer }
 
-func (fn *partFn) ProcessElement(ctx context.Context, _ int, b []byte, pops, cuts func(*[]byte) bool, emit func([]byte)) error {
-	sr, err := readScored(b)
-	if err != nil {
-		return err
-	}
+func (fn *partFn) ProcessElement(ctx context.Context, _ int, path string, pops, cuts func(*[]byte) bool, emit func([]byte)) error {
 	all, err := sideAll[segment.Population](pops, "a population")
 	if err != nil {
 		return err
@@ -517,7 +636,12 @@ func (fn *partFn) ProcessElement(ctx context.Context, _ int, b []byte, pops, cut
 	if err != nil {
 		return err
 	}
+	sr, release, err := readScored(ctx, path)
+	if err != nil {
+		return err
+	}
 	w, err := fn.scorer.WriteRange(sr, &pop, cv)
+	release()
 	if err != nil {
 		return err
 	}
@@ -593,12 +717,32 @@ func (fn *finishFn) ProcessElement(ctx context.Context, _ []byte, written, stats
 // writeWhole writes b to path through a temporary file renamed into
 // place, so that a reader finds the whole file or none.
 func writeWhole(path string, b []byte) error {
+	return writeWith(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// writeWith writes what write writes to path through a temporary file
+// renamed into place, so that a reader finds the whole file or none.
+func writeWith(path string, write func(io.Writer) error) error {
 	tmp := path + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		os.Remove(tmp)
+	f, err := os.Create(tmp)
+	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", path, err)
 	}
