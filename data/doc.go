@@ -47,7 +47,13 @@
 // ReadOptions.BatchSize rows, reading only the contract columns, and hands
 // batches of contract rows to a callback; the batch and its strings are
 // reused, so memory is bounded by one page per column plus one batch,
-// whatever the file or row group size. Arrow (parquet/file and
+// whatever the file or row group size. ReadOptions.RowGroups has it read
+// a range of the file's row groups alone (only their chunks are fetched),
+// with what the whole read does in them: the same rows, skips, fixes and
+// row errors, with the file's row group and row numbers, so that a file
+// can be read in pieces by several workers; RowGroupsOf, and
+// ReadOptions.OnRowGroups during a read, give each row group's rows and
+// compressed bytes from the footer to plan those pieces. Arrow (parquet/file and
 // parquet/pqarrow) reads every schema and decides what each column means:
 // TIMESTAMP in milli, micro and nanoseconds, INT96, DATE,
 // dictionary-encoded strings, every integer width.

@@ -63,6 +63,19 @@ type ReadOptions struct {
 	// Parquet reader still reads some buffers after freeing them, so
 	// recycled buffers give corrupt pages or, worse, wrong values.
 	Allocator memory.Allocator
+	// RowGroups, when not zero, has the read take only those row groups
+	// of the file: what it hands on, skips, fixes and reports (row
+	// groups and row indexes are the file's) is what the read of the
+	// whole file does in them, so that reads of ranges that cover the
+	// file's row groups together read the file. A range beyond the
+	// file's row groups is an error before any row.
+	RowGroups RowGroupRange
+	// OnRowGroups, when set, is called with the file and its row groups
+	// as its footer lists them, once the footer is read and before any
+	// row, so that a caller learns a file's layout from a read it makes
+	// anyway. It must be safe for concurrent use when files are read at
+	// once.
+	OnRowGroups func(f File, groups []RowGroupInfo)
 
 	arrowOnly bool // tests: read with Arrow's record reader, never the page path
 }
@@ -333,6 +346,13 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 	}
 	defer ra.Close()
 	pr := fr.ParquetReader()
+	if opt.OnRowGroups != nil {
+		opt.OnRowGroups(f, rowGroupsOf(pr.MetaData()))
+	}
+	from, to, err := opt.RowGroups.bounds(pr.NumRowGroups())
+	if err != nil {
+		return st, fmt.Errorf("read %s: %w", rel, err)
+	}
 	r := &reader{table: table, file: rel, opt: opt, cols: make([]colVec, len(spec.columns)), key: key, rules: &tableRules[table.Index()]}
 	leaves, err := r.resolve(fr, d.skip)
 	if err != nil {
@@ -348,7 +368,10 @@ func readFile(ctx context.Context, f File, opt ReadOptions, key func(string) int
 		defer pages.close()
 	}
 	var base int64 // file row index of the first row of the row group
-	for rg := 0; rg < pr.NumRowGroups(); rg++ {
+	for rg := range from {
+		base += pr.MetaData().RowGroup(rg).NumRows()
+	}
+	for rg := from; rg < to; rg++ {
 		r.rowGroup = rg
 		if err := ra.Prefetch(ctx, chunkRanges(pr.MetaData(), leaves, rg)); err != nil {
 			return r.st, err
