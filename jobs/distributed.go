@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/gob"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
 
 	"churn/data"
 	"churn/data/runs"
@@ -33,7 +35,8 @@ import (
 //	plan, err := jobs.PlanFeatures(ctx, cfg, env, cutoffs) // once, where the job is launched
 //	// on every worker, once:
 //	base, err := plan.Base(ctx)
-//	// per history file (one element per file):
+//	// per fold (one element per history file, or per row-group range
+//	// of a large one):
 //	fork := base.Fork(); res, err := plan.FoldFile(ctx, fork, k)
 //	part, err := fork.EncodePartial(nil, lo, hi) // per customer range
 //	// per customer range: DecodePartial and Merge the parts, then
@@ -58,9 +61,10 @@ type FeaturesPlan struct {
 	DataEnd  int64
 	Labelled bool
 	// CustomerFiles are read by every worker to freeze the customer
-	// index; Files are the history files, folded one per element.
+	// index; Files are the history files, folded one element per Fold.
 	CustomerFiles []data.File
 	Files         []data.File
+	Folds         []Fold
 	Present       map[data.Table]bool
 	Catalog       features.Catalog
 	ChannelsUntil int64 // see features.Builder.ChannelsUntil
@@ -80,6 +84,23 @@ type FeaturesPlan struct {
 	// the pending run folder, or a bucket's temporary prefix.
 	Out, Earlier, Parts string
 }
+
+// Fold is one element of a distributed job's fold: the row groups Groups
+// of the history file Files[File], every row group (the zero
+// RowGroupRange) for a file of at most FoldBytes.
+type Fold struct {
+	File   int
+	Groups data.RowGroupRange
+}
+
+// FoldBytes is the compressed size above which the plan splits a history
+// file into folds of whole consecutive row groups, each of about
+// FoldBytes or less (one row group larger than that is a fold of its
+// own), so that the workers share a file that holds a whole table (one
+// file from DuckDB's COPY, one Spark task, pyarrow) and none folds it
+// alone. A file named in bad_rows.optional_files is never split: a
+// corrupt one is skipped whole, as `churn features` skips it.
+var FoldBytes int64 = 64 << 20
 
 // PlanFeatures reads the customers table and learns the catalog as
 // `churn features` does, and returns the plan of a distributed features
@@ -120,7 +141,16 @@ func planFeatures(ctx context.Context, cfg Config, root string, isSample bool, d
 	if err != nil {
 		return nil, err
 	}
-	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(p.Config.BadRows.Policy == "fail", log).OnBad}
+	// The catalog's reads tell the layouts of the files they read, whose
+	// footers are then not read again.
+	var mu sync.Mutex
+	layouts := map[string][]data.RowGroupInfo{}
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(p.Config.BadRows.Policy == "fail", log).OnBad,
+		OnRowGroups: func(f data.File, g []data.RowGroupInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			layouts[f.Rel] = g
+		}}
 	pc, err := learnCatalog(ctx, &p.Config, b, p.Files, opt, p.Config.catalog, cuts[len(cuts)-1], false, log)
 	if err != nil {
 		return nil, err
@@ -138,7 +168,80 @@ func planFeatures(ctx context.Context, cfg Config, root string, isSample bool, d
 		p.ChannelsUntil = p.Config.catalog.until
 	}
 	p.CustomerInputs, p.Rows, p.Skipped, p.Cleaned = res.Inputs, res.Rows, res.Skipped, res.Cleaned
+	if p.Folds, err = p.planFolds(ctx, layouts); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// planFolds returns the folds of the history files: each file's row
+// groups cut by splitGroups, from the layouts known (by Rel) or read from
+// the footers of the others, by cfg.Workers goroutines. A file whose
+// footer is unreadable (a FileError) is one fold, whose read reports it
+// as `churn features` does; a store that fails stops the plan.
+func (p *FeaturesPlan) planFolds(ctx context.Context, layouts map[string][]data.RowGroupInfo) ([]Fold, error) {
+	groups := make([][]data.RowGroupInfo, len(p.Files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(p.Config.Workers, 1))
+	for k, f := range p.Files {
+		if optionalFile(&p.Config, f) {
+			continue
+		}
+		if l, ok := layouts[f.Rel]; ok {
+			groups[k] = l
+			continue
+		}
+		g.Go(func() error {
+			l, err := data.RowGroupsOf(gctx, f)
+			var fe *data.FileError
+			if errors.As(err, &fe) {
+				return nil
+			}
+			groups[k] = l
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var folds []Fold
+	for k := range p.Files {
+		for _, r := range splitGroups(groups[k], FoldBytes) {
+			folds = append(folds, Fold{File: k, Groups: r})
+		}
+	}
+	return folds, nil
+}
+
+// splitGroups cuts a file of row groups groups into ranges of whole
+// consecutive row groups of about limit compressed bytes: n =
+// ceil(bytes/limit) ranges (at most one per row group), each ending at
+// the first row group boundary at or after its share of the bytes (k/n
+// of them), so that a range exceeds its share by less than one row
+// group. A file of at most limit bytes, or of one row group, is one
+// range, the zero RowGroupRange. The ranges depend on the footer alone.
+func splitGroups(groups []data.RowGroupInfo, limit int64) []data.RowGroupRange {
+	var total int64
+	for _, g := range groups {
+		total += g.Bytes
+	}
+	if limit <= 0 || total <= limit || len(groups) < 2 {
+		return []data.RowGroupRange{{}}
+	}
+	n := int(min((total+limit-1)/limit, int64(len(groups))))
+	var out []data.RowGroupRange
+	from, cum := 0, int64(0)
+	for j, g := range groups {
+		cum += g.Bytes
+		i := len(out) + 1 // the range that ends at or after j
+		// Cut after j once the bytes reach the i-th share, leaving a row
+		// group for each range still to come.
+		if i < n && (cum*int64(n) >= total*int64(i) || len(groups)-(j+1) == n-i) {
+			out = append(out, data.RowGroupRange{From: from, To: j + 1})
+			from = j + 1
+		}
+	}
+	return append(out, data.RowGroupRange{From: from, To: len(groups)})
 }
 
 // readCustomers reads the customers table into a new frozen builder, as
@@ -212,33 +315,37 @@ func (p *FeaturesPlan) Base(ctx context.Context) (*features.Builder, error) {
 	return b, nil
 }
 
-// FileResult is what folding one history file found.
+// FileResult is what one fold found: for the fold's row groups of its
+// history file, what folding the whole file finds in them.
 type FileResult struct {
-	Index   int // in Files
+	Index   int // the history file, in Files
+	Fold    int // in Folds
 	Input   InputFile
 	Skipped map[string]int64 // "table/reason" -> rows skipped
 	Cleaned map[string]int64 // "table/reason" -> values fixed in kept rows
 	Unknown int64            // rows of customers missing from the customers table
 }
 
-// FoldFile reads the k-th history file into b, a fork of Base, under the
-// bad-row policy. A read error stops the job unless the file is optional
-// (bad_rows.optional_files), as in `churn features`; the result records a
-// skipped optional file.
+// FoldFile reads the k-th fold (its history file's row groups) into b, a
+// fork of Base, under the bad-row policy. A read error stops the job
+// unless the file is optional (bad_rows.optional_files), as in `churn
+// features`; the result records a skipped optional file.
 func (p *FeaturesPlan) FoldFile(ctx context.Context, b *features.Builder, k int, log zerolog.Logger) (FileResult, error) {
-	if k < 0 || k >= len(p.Files) {
-		return FileResult{}, fmt.Errorf("history file %d of %d", k, len(p.Files))
+	if k < 0 || k >= len(p.Folds) || p.Folds[k].File < 0 || p.Folds[k].File >= len(p.Files) {
+		return FileResult{}, fmt.Errorf("fold %d of %d", k, len(p.Folds))
 	}
-	f := p.Files[k]
+	fd := p.Folds[k]
+	f := p.Files[fd.File]
 	cfg := &p.Config
-	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(cfg.BadRows.Policy == "fail", log).OnBad}
+	opt := data.ReadOptions{Mapping: cfg.Mapping, Until: p.DataEnd, OnBad: ingest.NewBadRows(cfg.BadRows.Policy == "fail", log).OnBad,
+		RowGroups: fd.Groups}
 	rs, err := ingest.ReadInto(ctx, b, f, opt, ingest.NewReporter(log, 0, nil), b.AddResolved)
 	res := &loaded{Inputs: []InputFile{{Table: f.Table, Path: f.Rel, Bytes: f.Size}}, Rows: map[data.Table]int64{},
 		Skipped: map[string]int64{}, Cleaned: map[string]int64{}}
 	if err := res.record(cfg, 0, f, rs.Stats, err, log); err != nil {
 		return FileResult{}, err
 	}
-	return FileResult{Index: k, Input: res.Inputs[0], Skipped: res.Skipped, Cleaned: res.Cleaned, Unknown: rs.Unknown}, nil
+	return FileResult{Index: fd.File, Fold: k, Input: res.Inputs[0], Skipped: res.Skipped, Cleaned: res.Cleaned, Unknown: rs.Unknown}, nil
 }
 
 // Range returns the customers [lo, hi) of the r-th of n ranges, which
@@ -323,8 +430,8 @@ type FeaturesManifest struct {
 
 // Check applies the bad-row limit (bad_rows.max_fraction) to the customers
 // table and the folded files' results, as `churn features` does, and
-// returns the manifest's inputs and counts. results holds one per history
-// file, in any order.
+// returns the manifest's inputs and counts. results holds one per fold,
+// in any order; a file's folds count as the file.
 func (p *FeaturesPlan) Check(results []FileResult) (*FeaturesManifest, error) {
 	res, err := p.check(results)
 	if err != nil {
@@ -345,8 +452,8 @@ func (p *FeaturesPlan) Check(results []FileResult) (*FeaturesManifest, error) {
 // inputs (customers first, then the history files in the plan's order),
 // and the rows read, skipped and fixed.
 func (p *FeaturesPlan) check(results []FileResult) (*loaded, error) {
-	if len(results) != len(p.Files) {
-		return nil, fmt.Errorf("%d of %d history files folded", len(results), len(p.Files))
+	if len(results) != len(p.Folds) {
+		return nil, fmt.Errorf("%d of %d folds of the history files done", len(results), len(p.Folds))
 	}
 	res := &loaded{Present: p.Present, Rows: map[data.Table]int64{}, Skipped: map[string]int64{}, Cleaned: map[string]int64{}}
 	for t, n := range p.Rows {
@@ -359,14 +466,24 @@ func (p *FeaturesPlan) check(results []FileResult) (*loaded, error) {
 		res.Cleaned[k] += n
 	}
 	inputs := make([]InputFile, len(p.Files))
+	for k, f := range p.Files {
+		inputs[k] = InputFile{Table: f.Table, Path: f.Rel, Bytes: f.Size}
+	}
 	unknown := map[data.Table]int64{}
-	seen := make([]bool, len(p.Files))
+	seen := make([]bool, len(p.Folds))
+	results = slices.Clone(results)
+	slices.SortFunc(results, func(a, b FileResult) int { return cmp.Compare(a.Fold, b.Fold) })
 	for _, r := range results {
-		if r.Index < 0 || r.Index >= len(p.Files) || seen[r.Index] {
-			return nil, fmt.Errorf("history file %d folded twice or out of range", r.Index)
+		if r.Fold < 0 || r.Fold >= len(p.Folds) || seen[r.Fold] || r.Index != p.Folds[r.Fold].File {
+			return nil, fmt.Errorf("fold %d (history file %d) done twice or out of range", r.Fold, r.Index)
 		}
-		seen[r.Index] = true
-		inputs[r.Index] = r.Input
+		seen[r.Fold] = true
+		in := &inputs[r.Index]
+		in.Rows += r.Input.Rows
+		in.Kept += r.Input.Kept
+		if r.Input.Skipped && !in.Skipped {
+			in.Skipped, in.Error = true, r.Input.Error
+		}
 		res.Rows[r.Input.Table] += r.Input.Rows
 		for k, n := range r.Skipped {
 			res.Skipped[k] += n
@@ -500,7 +617,7 @@ func TempFeaturesDir(out, job string) string {
 
 // BuildRun runs a distributed run's steps for plan: every range's part
 // file written into plan.Parts, and the run's figures (RunParts) with the
-// result of every history file (FoldFile). tmp is an empty folder inside
+// result of every fold (FoldFile). tmp is an empty folder inside
 // the run's output folder for what the engine hands back; RunDistributed
 // removes it.
 type BuildRun func(ctx context.Context, plan *FeaturesPlan, tmp string) (*RunParts, []FileResult, error)

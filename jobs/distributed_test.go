@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
+	"churn/data/sample"
 	"churn/features"
 	"churn/jobs/segment"
 )
@@ -24,17 +26,30 @@ import (
 // here in one process (each history file folded by its own fork, its
 // accumulators encoded per customer range, decoded and merged per range
 // in reverse file order, each range written as one part), give the rows
-// and values of `churn features`, and the manifest counts every input.
+// and values of `churn features`, and the manifest counts every input as
+// `churn features` reads it.
 func TestDistributedFeatures(t *testing.T) {
 	cfg, env := sampleConfig(t)
+	plan, _ := checkDistributedFeatures(t, cfg, env, 3)
+	if len(plan.Folds) != len(plan.Files) {
+		t.Errorf("%d folds of %d small files, want one each", len(plan.Folds), len(plan.Files))
+	}
+}
+
+// checkDistributedFeatures runs the steps of a distributed features job
+// in one process, with cutoffs monthly cutoffs, and fails unless the rows
+// are those of `churn features` and the manifest's inputs and counts
+// those its read finds. It returns the plan and the manifest.
+func checkDistributedFeatures(t *testing.T, cfg Config, env Env, cutoffs int) (*FeaturesPlan, *FeaturesManifest) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	single := filepath.Join(dir, "single.parquet")
-	sum, err := Features(ctx, cfg, env, single, 3)
+	sum, err := Features(ctx, cfg, env, single, cutoffs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := PlanFeatures(ctx, cfg, env, 3)
+	plan, err := PlanFeatures(ctx, cfg, env, cutoffs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +67,7 @@ func TestDistributedFeatures(t *testing.T) {
 	const ranges = 3
 	partials := make([][][]byte, ranges)
 	var results []FileResult
-	for k := range plan.Files {
+	for k := range plan.Folds {
 		fork := base.Fork()
 		res, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
 		if err != nil {
@@ -105,6 +120,28 @@ func TestDistributedFeatures(t *testing.T) {
 	if len(m.Inputs) != len(plan.CustomerFiles)+len(plan.Files) || m.RowsRead[data.Events] == 0 {
 		t.Fatalf("manifest inputs %d, rows read %v", len(m.Inputs), m.RowsRead)
 	}
+	// What `churn features` read: its inputs (but for the checksums,
+	// which the commit adds) and counts.
+	_, asOf, ds, err := openDataset(&cfg, &env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld, _, err := loadBuilder(ctx, &cfg, &env, ds, cfg.Features.MonthlyCutoffs(asOf, cutoffs), data.Instant(asOf), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ld.Inputs {
+		ld.Inputs[i].SetChecksum(data.Checksum{})
+	}
+	for _, k := range []struct {
+		name      string
+		got, want any
+	}{{"inputs", m.Inputs, ld.Inputs}, {"rows read", m.RowsRead, ld.Rows}, {"rows skipped", m.RowsSkipped, ld.Skipped},
+		{"values fixed", m.ValuesFixed, ld.Cleaned}} {
+		if fmt.Sprintf("%+v", k.got) != fmt.Sprintf("%+v", k.want) {
+			t.Errorf("manifest %s %+v, churn features %+v", k.name, k.got, k.want)
+		}
+	}
 	want := readSorted(t, single)
 	var got [][]string
 	var cols []string
@@ -128,6 +165,7 @@ func TestDistributedFeatures(t *testing.T) {
 			t.Fatalf("row %d differs:\n%s\n%s", i, strings.Join(got[i], ","), strings.Join(want.Rows[i], ","))
 		}
 	}
+	return plan, m
 }
 
 func readSorted(t *testing.T, path string) *data.FeatureTable {
@@ -165,7 +203,7 @@ func inProcessRun(ranges int) BuildRun {
 		}
 		var forks []*features.Builder
 		var results []FileResult
-		for k := range plan.Files {
+		for k := range plan.Folds {
 			fork := base.Fork()
 			res, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
 			if err != nil {
@@ -426,5 +464,225 @@ func sameColumns(t *testing.T, name string, got, want []data.OutColumn) {
 				t.Fatalf("%s: column %s row %d: %v, Run %v", name, g.Name, i, g.Floats[i], w.Floats[i])
 			}
 		}
+	}
+}
+
+// oneFileSample writes a copy of the embedded sample whose events and
+// sessions tables are each one file of about groups row groups (the rows
+// in the sample's order), with a null customer id in row 3 of the
+// sessions' middle row group, and returns its folder, the sessions file
+// and the number of rows of its row groups.
+func oneFileSample(t *testing.T, cfg Config, env Env, groups int) (root string, sessions data.File, per int) {
+	t.Helper()
+	ctx := context.Background()
+	src, _, _, err := resolveDataset(&cfg, &env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := data.Discover(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root = filepath.Join(t.TempDir(), "data")
+	for _, tab := range data.Tables {
+		for _, f := range ds.Files[tab] {
+			if tab == data.Events || tab == data.Sessions {
+				continue
+			}
+			b, err := os.ReadFile(f.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := filepath.Join(root, filepath.FromSlash(f.Rel))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dst, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	events := readAll[data.Event](t, ds.Files[data.Events])
+	writeOne(t, filepath.Join(root, "events", "part-00000.parquet"), events, (len(events)+groups-1)/groups)
+	rows := readAll[data.Session](t, ds.Files[data.Sessions])
+	per = (len(rows) + groups - 1) / groups
+	rows[groups/2*per+3].CustomerID = ""
+	path := filepath.Join(root, "sessions", "part-00000.parquet")
+	writeOne(t, path, rows, per)
+	ds, err = data.DiscoverContext(ctx, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, ds.Files[data.Sessions][0], per
+}
+
+// readAll returns every row of files, in order.
+func readAll[T data.Row](t *testing.T, files []data.File) []T {
+	t.Helper()
+	var rows []T
+	for _, f := range files {
+		_, err := data.ReadFile(context.Background(), f, data.ReadOptions{}, func(b []T) error {
+			for _, r := range b {
+				rows = append(rows, r)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rows
+}
+
+// writeOne writes rows as the one file path, in row groups of per rows.
+func writeOne[T data.Row](t *testing.T, path string, rows []T, per int) {
+	t.Helper()
+	w, err := data.NewTableWriter[T](path, data.WriteOptions{RowGroupRows: per})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDistributedFeaturesRowGroupRanges: with the events and sessions
+// tables each one file of many row groups, the plan splits each into
+// several folds of consecutive row groups that cover the file, and the
+// folds together give the rows of `churn features` and a manifest with
+// its inputs (one per file) and counts, a bad row in the middle row group
+// counted once; under the fail policy, the fold that holds that row
+// group stops with the error `churn features` stops with, which names
+// the file, the row group and the row.
+func TestDistributedFeaturesRowGroupRanges(t *testing.T) {
+	cfg, env := sampleConfig(t)
+	const groups = 24
+	root, sessions, per := oneFileSample(t, cfg, env, groups)
+	cfg.Data = root
+	asOf, err := data.ParseDate(sample.End)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AsOf = asOf
+	ctx := context.Background()
+	layout, err := data.RowGroupsOf(ctx, sessions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, g := range layout {
+		total += g.Bytes
+	}
+	defer func(old int64) { FoldBytes = old }(FoldBytes)
+	FoldBytes = total / 5
+
+	plan, m := checkDistributedFeatures(t, cfg, env, 3)
+	for k, f := range plan.Files {
+		var got []data.RowGroupRange
+		for _, fd := range plan.Folds {
+			if fd.File == k {
+				got = append(got, fd.Groups)
+			}
+		}
+		if f.Table != data.Events && f.Table != data.Sessions {
+			if len(got) != 1 || !got[0].All() {
+				t.Errorf("%s: folds %v, want the whole file", f.Rel, got)
+			}
+			continue
+		}
+		if len(got) < 4 || got[0].From != 0 || got[len(got)-1].To != len(layout) {
+			t.Fatalf("%s: folds %v of %d row groups, want about 5 that cover them", f.Rel, got, len(layout))
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i].From != got[i-1].To {
+				t.Fatalf("%s: folds %v are not consecutive", f.Rel, got)
+			}
+		}
+	}
+	if m.RowsSkipped["sessions/null_customer_id"] != 1 {
+		t.Errorf("rows skipped %v, want one sessions/null_customer_id", m.RowsSkipped)
+	}
+
+	cfg.BadRows.Policy = "fail"
+	_, ferr := Features(ctx, cfg, env, filepath.Join(t.TempDir(), "f.parquet"), 3)
+	where := fmt.Sprintf("%s: row group %d, row %d,", sessions.Rel, groups/2, groups/2*per+3)
+	if ferr == nil || !strings.Contains(ferr.Error(), where) {
+		t.Fatalf("churn features under the fail policy: %v, want an error at %q", ferr, where)
+	}
+	plan, err = PlanFeatures(ctx, cfg, env, 3)
+	if err != nil {
+		// The plan read the sessions for the catalog: it stops there.
+		if !strings.Contains(ferr.Error(), err.Error()) {
+			t.Fatalf("plan: %v, churn features: %v", err, ferr)
+		}
+		return
+	}
+	base, err := plan.Base(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for k, fd := range plan.Folds {
+		fork := base.Fork()
+		_, err := plan.FoldFile(ctx, fork, k, zerolog.Nop())
+		fork.Release()
+		holds := plan.Files[fd.File].Rel == sessions.Rel && fd.Groups.From <= groups/2 && groups/2 < fd.Groups.To
+		switch {
+		case holds && (err == nil || !errors.Is(err, ErrInvalidInput) || !strings.Contains(ferr.Error(), err.Error())):
+			t.Errorf("fold %d %v of %s: %v, want churn features' error %v", k, fd.Groups, sessions.Rel, err, ferr)
+		case !holds && err != nil:
+			t.Errorf("fold %d %v of %s: %v", k, fd.Groups, plan.Files[fd.File].Rel, err)
+		case holds:
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d folds hold row group %d of %s, want 1", failed, groups/2, sessions.Rel)
+	}
+}
+
+// TestSplitGroups: a file's row groups cut into folds of about the limit,
+// whole row groups, consecutive, covering the file.
+func TestSplitGroups(t *testing.T) {
+	sized := func(bytes ...int64) []data.RowGroupInfo {
+		out := make([]data.RowGroupInfo, len(bytes))
+		for i, b := range bytes {
+			out[i] = data.RowGroupInfo{Rows: 10, Bytes: b}
+		}
+		return out
+	}
+	whole := []data.RowGroupRange{{}}
+	// at returns the ranges between the row group boundaries cuts.
+	at := func(cuts ...int) []data.RowGroupRange {
+		var out []data.RowGroupRange
+		for i := 1; i < len(cuts); i++ {
+			out = append(out, data.RowGroupRange{From: cuts[i-1], To: cuts[i]})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		groups []data.RowGroupInfo
+		limit  int64
+		want   []data.RowGroupRange
+	}{
+		{"no row group", nil, 10, whole},
+		{"one large row group", sized(100), 10, whole},
+		{"at the limit", sized(5, 5), 10, whole},
+		{"no limit", sized(50, 50), 0, whole},
+		{"two equal halves", sized(5, 5, 5, 5), 10, at(0, 2, 4)},
+		{"just over the limit", sized(4, 4, 4), 10, at(0, 2, 3)},
+		{"equal shares", sized(1, 1, 1, 1, 1, 1, 1, 1, 1), 3, at(0, 3, 6, 9)},
+		{"a large row group alone", sized(1, 1, 30, 1, 1), 10, at(0, 2, 3, 4, 5)},
+		{"more shares than row groups", sized(30, 30), 10, at(0, 1, 2)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := splitGroups(tc.groups, tc.limit); !slices.Equal(got, tc.want) {
+				t.Errorf("splitGroups(%v, %d) = %v, want %v", tc.groups, tc.limit, got, tc.want)
+			}
+		})
 	}
 }

@@ -66,8 +66,11 @@
 // runs on many machines takes over (cmd/churn-beam, its own module, on
 // Apache Beam): PlanFeatures reads the customers and learns the catalog
 // where the job starts; every worker freezes the same customer index
-// (Base), folds one history file into a fork (FoldFile, the same reader and
-// bad-row policy), and sends the fork's accumulators per customer range as
+// (Base), folds one of the plan's Folds into a fork (FoldFile, the same
+// reader and bad-row policy): a history file, or, for a file of more than
+// FoldBytes compressed (a table written as one file), a range of its row
+// groups cut from the footer, so that the workers share it; the results
+// of a file's folds add up to the file's in the manifest. It then sends the fork's accumulators per customer range as
 // bytes (features.Builder.EncodePartial) or merges them into a
 // RangeFork per range, which holds that range's customers alone
 // (Builder.MergeRange, Builder.MergePartial); each range's

@@ -24,8 +24,10 @@ import (
 
 // The features pipeline, in the shape of `churn features`:
 //
-//	history file indexes (one element per file)
-//	  -> fold: read the file into a fork of the frozen customer index,
+//	fold indexes (one element per history file, or per range of row
+//	groups of a large one: the plan's Folds)
+//	  -> fold: read the file's row groups into a fork of the frozen
+//	     customer index,
 //	     emit per customer range the fork's partial of that range
 //	     (EncodePartial, zstd: the customers the file holds, no others;
 //	     spilled to a file of the job's temporary folder when large, so
@@ -74,14 +76,13 @@ var (
 //
 // A fold given a spill folder spills every partial of more than
 // spillBytes compressed: the runner then shuffles a path, not the
-// megabytes of a range the file touches, and the merge reads the partials
+// megabytes of a range the fold touches, and the merge reads the partials
 // one at a time, so that neither the runner nor a worker holds a range's
 // partials all at once (runners hold a key's grouped values in memory,
 // and Prism, one worker per job, every key's of a bundle). A range the
-// file does not touch is a few hundred bytes and stays inline. Spilled
-// files are named for the history file and the range, and written whole
-// by rename, so a retried fold rewrites the same file with the same
-// bytes.
+// fold does not touch is a few hundred bytes and stays inline. Spilled
+// files are named for the fold and the range, and written whole by
+// rename, so a retried fold rewrites the same file with the same bytes.
 const (
 	partialInline  = 'i'
 	partialSpilled = 'f'
@@ -92,7 +93,7 @@ const (
 var spillBytes = 32 << 10
 
 // encodeRange returns the element of the partial of customers [lo, hi)
-// of b (a fork that folded the k-th history file) for the r-th range:
+// of b (a fork that folded the plan's k-th fold) for the r-th range:
 // compressed with zstd, inline, or spilled to the folder spill when it
 // is not empty and the partial is large. raw is scratch.
 func encodeRange(b *features.Builder, k, r, lo, hi int, spill string, raw []byte) ([]byte, []byte, error) {
@@ -104,7 +105,7 @@ func encodeRange(b *features.Builder, k, r, lo, hi int, spill string, raw []byte
 	if spill == "" || len(z)-1 <= spillBytes {
 		return z, raw, nil
 	}
-	path := filepath.Join(spill, fmt.Sprintf("file-%05d-range-%05d.zst", k, r))
+	path := filepath.Join(spill, fmt.Sprintf("fold-%05d-range-%05d.zst", k, r))
 	if err := writeWhole(path, z[1:]); err != nil {
 		return nil, raw, fmt.Errorf("spill partial of customers %d to %d: %w", lo, hi, err)
 	}
@@ -239,11 +240,12 @@ func scorerFor(ctx context.Context, plan []byte) (*jobs.Scorer, error) {
 	return w.scorer, w.scorerErr
 }
 
-// foldFn reads one history file (an index into the plan's Files; -1 for
-// none, when the dataset has no history file) into a fork and emits its
-// partial of every customer range (encodeRange), so that every range has
-// an element, and the read's result as JSON. The fork is released when
-// the file's partials are emitted.
+// foldFn reads one fold (an index into the plan's Folds: a history file,
+// or a range of its row groups; -1 for none, when the dataset has no
+// history file) into a fork and emits its partial of every customer range
+// (encodeRange), so that every range has an element, and the read's
+// result as JSON. The fork is released when the fold's partials are
+// emitted.
 type foldFn struct {
 	Plan   []byte
 	Ranges int
@@ -425,13 +427,14 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 }
 
 // foldAndSpill adds the first steps of every pipeline: one element per
-// history file folded, the files' partials grouped per customer range. It
+// fold of the plan (a history file, or a range of a large one's row
+// groups), the folds' partials grouped per customer range. It
 // returns the partials of each range (KV<int, iterable of []byte>, for
 // mergeRange) and the read results' JSON. Large partials are spilled to
 // the folder spill (see encodeRange; empty: every partial inline), which
 // every worker must reach and the job removes when the merges are done.
 func foldAndSpill(s beam.Scope, plan *jobs.FeaturesPlan, enc []byte, ranges int, spill string) (grouped, results beam.PCollection) {
-	idx := make([]int, len(plan.Files))
+	idx := make([]int, len(plan.Folds))
 	for k := range idx {
 		idx[k] = k
 	}
