@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -516,14 +517,15 @@ func oneFileSample(t *testing.T, cfg Config, env Env, groups int) (root string, 
 	return root, ds.Files[data.Sessions][0], per
 }
 
-// readAll returns every row of files, in order.
+// readAll returns every row of files, in order, its strings copied out
+// of the reader's buffers.
 func readAll[T data.Row](t *testing.T, files []data.File) []T {
 	t.Helper()
 	var rows []T
 	for _, f := range files {
 		_, err := data.ReadFile(context.Background(), f, data.ReadOptions{}, func(b []T) error {
 			for _, r := range b {
-				rows = append(rows, r)
+				rows = append(rows, cloneStrings(r))
 			}
 			return nil
 		})
@@ -685,4 +687,16 @@ func TestSplitGroups(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cloneStrings copies the strings of a row out of the reader's buffers,
+// which the next batch overwrites.
+func cloneStrings[T data.Row](r T) T {
+	v := reflect.ValueOf(&r).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.String {
+			f.SetString(strings.Clone(f.String()))
+		}
+	}
+	return r
 }
