@@ -113,11 +113,11 @@ func readManifest(t *testing.T, dir string) jobs.FeaturesManifest {
 // TestFeaturesRowGroupRanges: on the sample with its events and sessions
 // each one file of 24 row groups, churn-beam features on Prism
 // in-process, with a fold size that splits each into several ranges of
-// row groups, writes exactly the rows of churn features and the manifest
-// of the same job with every file one fold (inputs one per file, rows
-// read, skipped and fixed, the bad session row counted once); under the
-// fail policy it stops with an error that names the file, the row group
-// and the row of the bad row.
+// row groups, writes exactly the rows of churn features (read by our
+// reader and by DuckDB) and the manifest of the same job with every file
+// one fold (inputs one per file, rows read, skipped and fixed, the bad
+// session row counted once); under the fail policy it stops with an
+// error that names the file, the row group and the row of the bad row.
 func TestFeaturesRowGroupRanges(t *testing.T) {
 	dir := t.TempDir()
 	defer emptyTemp(t)()
@@ -155,6 +155,7 @@ func TestFeaturesRowGroupRanges(t *testing.T) {
 	split := filepath.Join(dir, "split")
 	beamFeatures(t, args(split)...)
 	n := sameTable(t, split, want)
+	sameInDuckDB(t, filepath.Join(split, "part-*.parquet"), want)
 	t.Logf("%d rows identical", n)
 
 	jobs.FoldBytes = def // every file one fold
