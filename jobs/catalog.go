@@ -171,7 +171,7 @@ func readEventProfile(ctx context.Context, cfg *Config, b *features.Builder, fil
 					return nil
 				})
 				if err != nil && !optionalFile(cfg, f) {
-					return err
+					return inputError(err)
 				}
 			}
 			return nil
@@ -355,7 +355,7 @@ func (pc *pendingCatalog) readSessions(ctx context.Context, files []data.File, o
 					return nil
 				})
 				if err != nil && !optionalFile(pc.cfg, f) {
-					return err
+					return inputError(err)
 				}
 			}
 			return nil

@@ -408,7 +408,19 @@ func (res *loaded) record(cfg *Config, i int, f data.File, st data.FileStats, er
 		log.Warn().Err(err).Str("file", f.Rel).Msg("optional file unreadable: skipped")
 		return nil
 	}
-	var re *data.RowError
+	return inputError(err)
+}
+
+// inputError marks a read's error as invalid input (exit 2) when it is
+// about the input: a file that cannot be read as the contract says
+// (*data.FileError) or a row that breaks it under the fail policy
+// (*data.RowError). Every read of the dataset's files reports its errors
+// through it.
+func inputError(err error) error {
+	var (
+		fe *data.FileError
+		re *data.RowError
+	)
 	if errors.As(err, &fe) || errors.As(err, &re) {
 		return fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
