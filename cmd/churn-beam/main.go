@@ -333,7 +333,8 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 }
 
 // execute runs p on the runner the Beam options select (Prism when none)
-// and waits for it. The Go SDK leaves an empty placeholder file,
+// and waits for it; a job that a DoFn stopped on invalid input returns
+// that error (inputFailure). The Go SDK leaves an empty placeholder file,
 // beamloopbackworker-*, in the temporary folder for each job whose
 // workers run in this process (LOOPBACK, which Prism in-process uses
 // too); the job runs with a temporary folder of its own, removed when it
@@ -357,6 +358,9 @@ func execute(ctx context.Context, p *beam.Pipeline) error {
 		os.RemoveAll(dir)
 	}()
 	_, err = beamx.RunWithMetrics(ctx, p)
+	if ie := inputFailure(err); ie != nil {
+		return ie
+	}
 	return err
 }
 

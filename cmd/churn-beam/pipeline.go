@@ -245,14 +245,15 @@ func scorerFor(ctx context.Context, plan []byte) (*jobs.Scorer, error) {
 // history file) into a fork and emits its partial of every customer range
 // (encodeRange), so that every range has an element, and the read's
 // result as JSON. The fork is released when the fold's partials are
-// emitted.
+// emitted. An error about the input is marked (markInput).
 type foldFn struct {
 	Plan   []byte
 	Ranges int
 	Spill  string // the folder large partials are spilled to; empty: every partial inline
 }
 
-func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []byte), result func(string)) error {
+func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []byte), result func(string)) (err error) {
+	defer func() { err = markInput(err) }()
 	plan, base, err := workerFor(ctx, fn.Plan)
 	if err != nil {
 		return err
@@ -365,10 +366,11 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 }
 
 // commitFn runs once, after every part is written: it checks the bad-row
-// limit over every file's result, removes the spilled partials, writes
-// the manifest and makes the table visible at Out. With Manifest (a table
-// in a bucket), it only writes the manifest into that folder, the Dir of
-// the table's store.Pending, which the launcher then commits.
+// limit over every file's result (an error marked as invalid input,
+// markInput), removes the spilled partials, writes the manifest and makes
+// the table visible at Out. With Manifest (a table in a bucket), it only
+// writes the manifest into that folder, the Dir of the table's
+// store.Pending, which the launcher then commits.
 type commitFn struct {
 	Plan        []byte
 	Out, Tmp    string
@@ -378,7 +380,8 @@ type commitFn struct {
 	CodeVersion string
 }
 
-func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results func(*string) bool) error {
+func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results func(*string) bool) (err error) {
+	defer func() { err = markInput(err) }()
 	plan, err := jobs.DecodeFeaturesPlan(fn.Plan)
 	if err != nil {
 		return err
