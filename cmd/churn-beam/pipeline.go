@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"sync"
@@ -327,6 +328,10 @@ type writtenPart struct {
 	Part     jobs.FeaturesPart
 	Features []string
 	Families []features.FamilyStatus
+	// Catalog is the one the range's rows were built with: the plan's,
+	// with the session and ticket channels learned from every file's
+	// rows, the same in every range.
+	Catalog features.Catalog
 }
 
 func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte) bool, emit func(string)) error {
@@ -357,7 +362,7 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 			return err
 		}
 	}
-	out, err := json.Marshal(writtenPart{Part: jobs.FeaturesPart{File: name, Rows: rows}, Features: f.Names, Families: f.Families})
+	out, err := json.Marshal(writtenPart{Part: jobs.FeaturesPart{File: name, Rows: rows}, Features: f.Names, Families: f.Families, Catalog: *f.Catalog})
 	if err != nil {
 		return err
 	}
@@ -367,10 +372,11 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 
 // commitFn runs once, after every part is written: it checks the bad-row
 // limit over every file's result (an error marked as invalid input,
-// markInput), removes the spilled partials, writes the manifest and makes
-// the table visible at Out. With Manifest (a table in a bucket), it only
-// writes the manifest into that folder, the Dir of the table's
-// store.Pending, which the launcher then commits.
+// markInput), removes the spilled partials, writes the manifest (with
+// the catalogue the parts were built with, channels included, as churn
+// features reports it) and makes the table visible at Out. With Manifest
+// (a table in a bucket), it only writes the manifest into that folder,
+// the Dir of the table's store.Pending, which the launcher then commits.
 type commitFn struct {
 	Plan        []byte
 	Out, Tmp    string
@@ -411,8 +417,11 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 		if _, err := fmt.Sscanf(w.Part.File, "part-%05d.parquet", &r); err != nil || r < 0 || r >= fn.Ranges || m.Parts[r].File != "" {
 			return fmt.Errorf("unexpected part %q", w.Part.File)
 		}
+		if got > 0 && !reflect.DeepEqual(w.Catalog, m.Catalog) {
+			return fmt.Errorf("part %s was built with another catalogue than the parts before", w.Part.File)
+		}
 		m.Parts[r] = w.Part
-		m.Features, m.Families = w.Features, w.Families
+		m.Features, m.Families, m.Catalog = w.Features, w.Families, w.Catalog
 		got++
 	}
 	if got != fn.Ranges {
