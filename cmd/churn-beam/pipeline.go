@@ -304,12 +304,13 @@ type writeFn struct {
 // rangeSlots bounds the customer ranges a worker process holds at once
 // (merges and writes in a features job; in a run, every step that builds,
 // reads, scores or writes a range's rows) to half its CPUs, at least one:
-// a runner may hand a worker every range at once (Prism gives each key a
-// bundle of its own and the SDK runs bundles side by side), and a worker
-// running every range holds every customer's accumulators, whatever
-// --ranges says. So a worker holds at most that many ranges'
-// accumulators and rows, and --ranges sets their size. A step gives its
-// slot back before it emits, so that a step fused after it can take one.
+// a runner may hand a worker every range at once (Prism splits a bundle
+// whose element takes long into bundles, down to one range each, that
+// the SDK runs side by side), and a worker running every range holds
+// every customer's accumulators, whatever --ranges says. So a worker
+// holds at most that many ranges' accumulators and rows, and --ranges
+// sets their size. A step gives its slot back before it emits, so that a
+// step fused after it can take one.
 var rangeSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 // holdRange waits for one of rangeSlots, or for ctx to end, and returns
