@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"churn/data"
 	"churn/data/runs"
 	"churn/data/sample"
+	"churn/data/tabletest"
 	"churn/features"
 	"churn/jobs/segment"
 )
@@ -469,86 +469,18 @@ func sameColumns(t *testing.T, name string, got, want []data.OutColumn) {
 }
 
 // oneFileSample writes a copy of the embedded sample whose events and
-// sessions tables are each one file of about groups row groups (the rows
-// in the sample's order), with a null customer id in row 3 of the
-// sessions' middle row group, and returns its folder, the sessions file
+// sessions tables are each one file of about groups row groups
+// (tabletest.OneFileTables), and returns its folder, the sessions file
 // and the number of rows of its row groups.
 func oneFileSample(t *testing.T, cfg Config, env Env, groups int) (root string, sessions data.File, per int) {
 	t.Helper()
-	ctx := context.Background()
 	src, _, _, err := resolveDataset(&cfg, &env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := data.Discover(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	root = filepath.Join(t.TempDir(), "data")
-	for _, tab := range data.Tables {
-		for _, f := range ds.Files[tab] {
-			if tab == data.Events || tab == data.Sessions {
-				continue
-			}
-			b, err := os.ReadFile(f.Path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dst := filepath.Join(root, filepath.FromSlash(f.Rel))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(dst, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	events := readAll[data.Event](t, ds.Files[data.Events])
-	writeOne(t, filepath.Join(root, "events", "part-00000.parquet"), events, (len(events)+groups-1)/groups)
-	rows := readAll[data.Session](t, ds.Files[data.Sessions])
-	per = (len(rows) + groups - 1) / groups
-	rows[groups/2*per+3].CustomerID = ""
-	path := filepath.Join(root, "sessions", "part-00000.parquet")
-	writeOne(t, path, rows, per)
-	ds, err = data.DiscoverContext(ctx, root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root, ds.Files[data.Sessions][0], per
-}
-
-// readAll returns every row of files, in order, its strings copied out
-// of the reader's buffers.
-func readAll[T data.Row](t *testing.T, files []data.File) []T {
-	t.Helper()
-	var rows []T
-	for _, f := range files {
-		_, err := data.ReadFile(context.Background(), f, data.ReadOptions{}, func(b []T) error {
-			for _, r := range b {
-				rows = append(rows, cloneStrings(r))
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return rows
-}
-
-// writeOne writes rows as the one file path, in row groups of per rows.
-func writeOne[T data.Row](t *testing.T, path string, rows []T, per int) {
-	t.Helper()
-	w, err := data.NewTableWriter[T](path, data.WriteOptions{RowGroupRows: per})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	sessions, per = tabletest.OneFileTables(t, src, root, groups)
+	return root, sessions, per
 }
 
 // TestDistributedFeaturesRowGroupRanges: with the events and sessions
@@ -687,16 +619,4 @@ func TestSplitGroups(t *testing.T) {
 			}
 		})
 	}
-}
-
-// cloneStrings copies the strings of a row out of the reader's buffers,
-// which the next batch overwrites.
-func cloneStrings[T data.Row](r T) T {
-	v := reflect.ValueOf(&r).Elem()
-	for i := range v.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.String {
-			f.SetString(strings.Clone(f.String()))
-		}
-	}
-	return r
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -15,85 +14,24 @@ import (
 
 	"churn/data"
 	"churn/data/sample"
+	"churn/data/tabletest"
 	"churn/jobs"
 )
 
 // oneFileTables writes a copy of the embedded sample into dir whose events
 // and sessions tables are each one file of groups row groups, with a null
-// customer id in row 3 of the sessions' middle row group. It returns the
-// copy's folder, the sessions file and its rows per row group.
+// customer id in row 3 of the sessions' middle row group
+// (tabletest.OneFileTables). It returns the copy's folder, the sessions
+// file and its rows per row group.
 func oneFileTables(t *testing.T, dir string, groups int) (string, data.File, int) {
 	t.Helper()
 	src, err := sample.Materialize(filepath.Join(dir, "sample"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := data.Discover(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	root := filepath.Join(dir, "data")
-	for _, tab := range data.Tables {
-		if tab == data.Events || tab == data.Sessions {
-			continue
-		}
-		for _, f := range ds.Files[tab] {
-			b, err := os.ReadFile(f.Path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dst := filepath.Join(root, filepath.FromSlash(f.Rel))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(dst, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	events := readRows[data.Event](t, ds.Files[data.Events])
-	writeRows(t, filepath.Join(root, "events", "events.parquet"), events, (len(events)+groups-1)/groups)
-	sessions := readRows[data.Session](t, ds.Files[data.Sessions])
-	per := (len(sessions) + groups - 1) / groups
-	sessions[groups/2*per+3].CustomerID = ""
-	writeRows(t, filepath.Join(root, "sessions", "sessions.parquet"), sessions, per)
-	if ds, err = data.Discover(root); err != nil {
-		t.Fatal(err)
-	}
-	return root, ds.Files[data.Sessions][0], per
-}
-
-// readRows returns every row of files, in order, its strings copied out
-// of the reader's buffers.
-func readRows[T data.Row](t *testing.T, files []data.File) []T {
-	t.Helper()
-	var rows []T
-	for _, f := range files {
-		if _, err := data.ReadFile(context.Background(), f, data.ReadOptions{}, func(b []T) error {
-			for _, r := range b {
-				rows = append(rows, cloneStrings(r))
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return rows
-}
-
-// writeRows writes rows as the file path, in row groups of per rows.
-func writeRows[T data.Row](t *testing.T, path string, rows []T, per int) {
-	t.Helper()
-	w, err := data.NewTableWriter[T](path, data.WriteOptions{RowGroupRows: per})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	sessions, per := tabletest.OneFileTables(t, src, root, groups)
+	return root, sessions, per
 }
 
 // readManifest reads the manifest of the churn-beam table in dir.
@@ -186,16 +124,4 @@ func TestFeaturesRowGroupRanges(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "fail")); err == nil {
 		t.Errorf("a failed job wrote its table")
 	}
-}
-
-// cloneStrings copies the strings of a row out of the reader's buffers,
-// which the next batch overwrites.
-func cloneStrings[T data.Row](r T) T {
-	v := reflect.ValueOf(&r).Elem()
-	for i := range v.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.String {
-			f.SetString(strings.Clone(f.String()))
-		}
-	}
-	return r
 }

@@ -13,6 +13,7 @@ import (
 
 	"churn/data"
 	"churn/data/runs"
+	"churn/data/tabletest"
 	"churn/internal/fsutil"
 )
 
@@ -31,20 +32,6 @@ type dirt struct {
 }
 
 const handCustomers = 200
-
-func writeTable[T data.Row](t testing.TB, path string, rows []T) {
-	t.Helper()
-	w, err := data.NewTableWriter[T](path, data.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // handDataset writes customers, sessions, surveys and tickets with data's
 // table writer, with the dirt asked for, and returns its root.
@@ -67,7 +54,7 @@ func handDataset(t testing.TB, d dirt) string {
 	if d.nullSignup {
 		cust = append(cust, data.Customer{ID: "C9999", SignupAt: data.NoTime, CancelledAt: data.NoTime})
 	}
-	writeTable(t, filepath.Join(root, "customers", "part-0.parquet"), cust)
+	tabletest.WriteRows(t, filepath.Join(root, "customers", "part-0.parquet"), cust, 0)
 
 	var sess []data.Session
 	for i := range handCustomers {
@@ -85,7 +72,7 @@ func handDataset(t testing.TB, d dirt) string {
 	for range d.negativeSession {
 		sess = append(sess, data.Session{CustomerID: "C0003", StartedAt: end - 4*day, DurationS: -50, Pages: 1})
 	}
-	writeTable(t, filepath.Join(root, "sessions", "part-0.parquet"), sess)
+	tabletest.WriteRows(t, filepath.Join(root, "sessions", "part-0.parquet"), sess, 0)
 
 	var surveys []data.Survey
 	for i := range handCustomers {
@@ -94,7 +81,7 @@ func handDataset(t testing.TB, d dirt) string {
 	for range d.nps11 {
 		surveys = append(surveys, data.Survey{CustomerID: "C0004", AnsweredAt: end - 2*day, NPS: 11})
 	}
-	writeTable(t, filepath.Join(root, "surveys", "part-0.parquet"), surveys)
+	tabletest.WriteRows(t, filepath.Join(root, "surveys", "part-0.parquet"), surveys, 0)
 
 	var tickets []data.Ticket
 	for i := 0; i < handCustomers; i += 4 {
@@ -110,7 +97,7 @@ func handDataset(t testing.TB, d dirt) string {
 				CSAT: math.NaN(), Effort: math.NaN()})
 		}
 	}
-	writeTable(t, filepath.Join(root, "tickets", "part-0.parquet"), tickets)
+	tabletest.WriteRows(t, filepath.Join(root, "tickets", "part-0.parquet"), tickets, 0)
 	return root
 }
 
