@@ -195,9 +195,17 @@ func writeFixtures(t *testing.T) {
 	writeRows(t, filepath.Join(bad, "missing-column.parquet"), []Customer{{ID: "c1", SignupAt: t0, CancelledAt: NoTime}})
 }
 
+// writeRows writes rows as the file path, in the writer's row groups.
 func writeRows[T Row](t *testing.T, path string, rows []T) {
 	t.Helper()
-	w, err := NewTableWriter[T](path, WriteOptions{})
+	writeRowGroups(t, path, rows, 0)
+}
+
+// writeRowGroups writes rows as the file path, in row groups of per rows
+// (0: the writer's default).
+func writeRowGroups[T Row](t *testing.T, path string, rows []T, per int) {
+	t.Helper()
+	w, err := NewTableWriter[T](path, WriteOptions{RowGroupRows: per})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,16 +22,7 @@ var nan = math.NaN()
 func roundTrip[T Row](t *testing.T, rows []T, opt ReadOptions) ([]T, FileStats, []*RowError) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "part-0.parquet")
-	w, err := NewTableWriter[T](path, WriteOptions{RowGroupRows: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeRowGroups(t, path, rows, 4)
 	opt.BatchSize = 3
 	var bad []*RowError
 	opt.OnBad = func(e *RowError) error { bad = append(bad, e); return nil }

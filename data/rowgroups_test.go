@@ -27,16 +27,7 @@ func rangedSessions(t *testing.T, groups, per, bad int) File {
 	rows[per+5].Channel = "we\xffb"
 	rows[len(rows)-2].StartedAt = time20260101 + 1e9
 	path := filepath.Join(t.TempDir(), "sessions", "part-00000.parquet")
-	w, err := NewTableWriter[Session](path, WriteOptions{RowGroupRows: per})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeRowGroups(t, path, rows, per)
 	return File{Table: Sessions, Path: path, Rel: "sessions/part-00000.parquet"}
 }
 
