@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 
@@ -240,8 +241,16 @@ func (p *Pending) removeStaging() {
 	}
 }
 
+// abortWait bounds the requests of an Abort, which also runs after the
+// job's context is cancelled (a scheduler's SIGTERM): the process must end
+// within the scheduler's grace period even when the store no longer
+// answers. What an Abort cut short leaves under the temporary prefix is
+// invisible to readers, and the next Commit of the name removes it.
+var abortWait = 10 * time.Second
+
 // Abort removes the local staging folder and what is under the
-// temporary prefix: Commit's uploads and the parts others put there.
+// temporary prefix: Commit's uploads and the parts others put there,
+// giving up on the store after abortWait.
 // What a Commit that failed after its uploads copied stays under name
 // without _SUCCESS, which readers ignore; the next Commit of name
 // replaces it. After a Commit that succeeded, Abort does nothing.
@@ -249,7 +258,8 @@ func (p *Pending) Abort() error {
 	if p.done {
 		return nil
 	}
-	ctx := context.WithoutCancel(p.ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(p.ctx), abortWait)
+	defer cancel()
 	keys := p.staged
 	if objs, err := p.s.List(ctx, p.staging); err == nil {
 		for _, o := range objs {

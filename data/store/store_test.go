@@ -492,3 +492,61 @@ func TestParent(t *testing.T) {
 		t.Errorf("Parent of a bucket's root: %v, want ErrAccess", err)
 	}
 }
+
+// TestAbortBounded: an Abort whose store answers nothing but 503 gives up
+// after AbortWait, rather than retrying its requests with the default
+// backoff (at least 3.1 s for the one listing here), and removes the
+// local staging folder; once the store answers again, the next Commit of
+// the name removes what the Abort left under its temporary prefix.
+func TestAbortBounded(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Start(t, "bkt")
+	s, err := store.Open(ctx, srv.URL("bkt", "out"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "part")
+	if err := os.WriteFile(src, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.CreatePending(ctx, "as_of=2026-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{"part-00000.parquet", "part-00001.parquet", "part-00002.parquet"} {
+		if err := store.PutStaged(ctx, p.Staging(), part, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func(w time.Duration) { *store.AbortWait = w }(*store.AbortWait)
+	*store.AbortWait = 300 * time.Millisecond
+	srv.ThrottleIf(func(*http.Request) bool { return true })
+	start := time.Now()
+	if err := p.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("Abort against a store that answers 503 took %v, want about %v", d, *store.AbortWait)
+	}
+	if _, err := os.Stat(p.Dir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the local staging folder is left: %v", err)
+	}
+	if left := srv.Keys(t, "bkt", "out/"); len(left) == 0 {
+		t.Fatal("the throttled Abort removed the staged parts: the test cannot tell a bounded Abort from a full one")
+	}
+	srv.ThrottleIf(nil)
+	q, err := s.CreatePending(ctx, "as_of=2026-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(q.Dir(), "manifest.json"), []byte("m"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"out/as_of=2026-01-01/_SUCCESS", "out/as_of=2026-01-01/manifest.json"}
+	if got := srv.Keys(t, "bkt", "out/"); !slices.Equal(got, want) {
+		t.Errorf("after the next commit the bucket holds %v, want %v", got, want)
+	}
+}

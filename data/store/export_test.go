@@ -1,0 +1,4 @@
+package store
+
+// AbortWait is abortWait, for tests that bound Abort.
+var AbortWait = &abortWait
