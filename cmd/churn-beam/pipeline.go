@@ -20,6 +20,7 @@ import (
 
 	"churn/data/store"
 	"churn/features"
+	"churn/internal/fsutil"
 	"churn/jobs"
 )
 
@@ -107,7 +108,7 @@ func encodeRange(b *features.Builder, k, r, lo, hi int, spill string, raw []byte
 		return z, raw, nil
 	}
 	path := filepath.Join(spill, fmt.Sprintf("fold-%05d-range-%05d.zst", k, r))
-	if err := writeWhole(path, z[1:]); err != nil {
+	if err := fsutil.WriteFile(path, z[1:]); err != nil {
 		return nil, raw, fmt.Errorf("spill partial of customers %d to %d: %w", lo, hi, err)
 	}
 	return append([]byte{partialSpilled}, path...), raw, nil

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"churn/features"
+	"churn/internal/fsutil"
 	"churn/jobs"
 	"churn/jobs/segment"
 	"churn/jobs/value"
@@ -233,7 +233,7 @@ const rangesFolder = ".ranges"
 // dir, which every worker reaches, and returns the file's path: the
 // element that stands for the range between the steps that wait for
 // every range, so that neither the runner nor a worker holds the rows of
-// the ranges waiting. The file is written whole by rename (writeWith).
+// the ranges waiting. The file is written whole by rename (fsutil.Create).
 // v holds no map (gob writes a map's entries in a random order), so a
 // retried step rewrites the same file with the same bytes.
 func spillRange(dir, name string, v any) (string, error) {
@@ -241,19 +241,23 @@ func spillRange(dir, name string, v any) (string, error) {
 		return "", fmt.Errorf("spill %s: %w", name, err)
 	}
 	path := filepath.Join(dir, name)
-	err := writeWith(path, func(w io.Writer) error {
-		zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			return err
-		}
-		if err := gob.NewEncoder(zw).Encode(v); err != nil {
-			zw.Close()
-			return err
-		}
-		return zw.Close()
-	})
+	f, err := fsutil.Create(path)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("spill %s: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	zw, err := zstd.NewWriter(bw, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		f.Abort()
+		return "", fmt.Errorf("spill %s: %w", path, err)
+	}
+	if err := gob.NewEncoder(zw).Encode(v); err != nil {
+		zw.Close()
+		f.Abort()
+		return "", fmt.Errorf("spill %s: %w", path, err)
+	}
+	if err := f.Commit(zw.Close, bw.Flush); err != nil {
+		return "", fmt.Errorf("spill %s: %w", path, err)
 	}
 	return path, nil
 }
@@ -711,40 +715,5 @@ func (fn *finishFn) ProcessElement(ctx context.Context, _ []byte, written, stats
 	if err != nil {
 		return err
 	}
-	return writeWhole(filepath.Join(fn.Tmp, finishFile), b)
-}
-
-// writeWhole writes b to path through a temporary file renamed into
-// place, so that a reader finds the whole file or none.
-func writeWhole(path string, b []byte) error {
-	return writeWith(path, func(w io.Writer) error {
-		_, err := w.Write(b)
-		return err
-	})
-}
-
-// writeWith writes what write writes to path through a temporary file
-// renamed into place, so that a reader finds the whole file or none.
-func writeWith(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return fsutil.WriteFile(filepath.Join(fn.Tmp, finishFile), b)
 }
