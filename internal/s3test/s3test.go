@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -267,16 +268,41 @@ func (s *Server) Deny(f func(r *http.Request) bool) { setHook(&s.deny, f) }
 // Requests is the number of requests answered so far.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
-// BytesServed is the number of body bytes of GET answers so far.
-func (s *Server) BytesServed() int64 { return s.served.Load() }
+// BytesServed is the number of body bytes of GET answers so far,
+// counted once the GETs being answered have ended (see settle).
+func (s *Server) BytesServed() int64 {
+	s.settle()
+	return s.served.Load()
+}
 
 // Gets returns the GETs answered so far (listings included), in the order
-// they ended, and the most that were being answered at once.
+// they ended, and the most that were being answered at once. It waits, as
+// BytesServed does, for the GETs being answered to end.
 func (s *Server) Gets() (log []Request, peak int) {
+	s.settle()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.log), s.peak
 }
+
+// settle waits, for at most settleWait, until no GET is being answered. A
+// client has the whole body of an answer, and goes on, before the handler
+// that wrote it returns and logs it; without the wait a test that reads
+// the log right after its last read can miss that read's GET.
+func (s *Server) settle() {
+	for deadline := time.Now().Add(settleWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		n := s.inFlight
+		s.mu.Unlock()
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// settleWait bounds settle: a GET still answered after it (a client that
+// went away mid-body) is left out of the counts rather than stalling a test.
+const settleWait = 5 * time.Second
 
 // ResetGets forgets the GETs answered so far.
 func (s *Server) ResetGets() {
