@@ -228,13 +228,15 @@ func decodeGob(b []byte, v any) error {
 // range's frames and scored rows are spilled to (spillRange).
 const rangesFolder = ".ranges"
 
-// spillRange writes v, a range's frames or scored rows, gob-encoded and
-// compressed with zstd as it is encoded, to the file name of the folder
-// dir, which every worker reaches, and returns the file's path: the
-// element that stands for the range between the steps that wait for
-// every range, so that neither the runner nor a worker holds the rows of
-// the ranges waiting. The file is written whole by rename (fsutil.Create).
-// v holds no map (gob writes a map's entries in a random order), so a
+// spillRange writes v, a range's frames (*rangeFrames) or scored rows
+// (*jobs.ScoredRange), compressed with zstd as it is written, to the file
+// name of the folder dir, which every worker reaches, and returns the
+// file's path: the element that stands for the range between the steps
+// that wait for every range, so that neither the runner nor a worker
+// holds the rows of the ranges waiting. The file is a gob message of v
+// with its frames' X set aside, then each frame's X in order
+// (features.WriteMatrix), written whole by rename (fsutil.Create). v
+// holds no map (gob writes a map's entries in a random order), so a
 // retried step rewrites the same file with the same bytes.
 func spillRange(dir, name string, v any) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -251,7 +253,23 @@ func spillRange(dir, name string, v any) (string, error) {
 		f.Abort()
 		return "", fmt.Errorf("spill %s: %w", path, err)
 	}
-	if err := gob.NewEncoder(zw).Encode(v); err != nil {
+	frames := framesOf(v)
+	xs := make([][]float64, len(frames))
+	for i, fr := range frames {
+		if fr != nil { // gob refuses a nil frame below
+			xs[i], fr.X = fr.X, nil
+		}
+	}
+	err = gob.NewEncoder(zw).Encode(v)
+	for i, fr := range frames {
+		if fr != nil {
+			fr.X = xs[i]
+		}
+	}
+	for i := 0; i < len(xs) && err == nil; i++ {
+		err = features.WriteMatrix(zw, xs[i])
+	}
+	if err != nil {
 		zw.Close()
 		f.Abort()
 		return "", fmt.Errorf("spill %s: %w", path, err)
@@ -262,8 +280,22 @@ func spillRange(dir, name string, v any) (string, error) {
 	return path, nil
 }
 
+// framesOf returns the frames of a value spillRange writes, whose X it
+// writes apart: gob would write and read them value by value.
+func framesOf(v any) []*features.Frame {
+	switch v := v.(type) {
+	case *rangeFrames:
+		return v.Frames
+	case *jobs.ScoredRange:
+		if v.Frame != nil {
+			return []*features.Frame{v.Frame}
+		}
+	}
+	return nil
+}
+
 // readRange decodes the file of spillRange at path into v, decompressing
-// as it decodes.
+// as it decodes. A frame's X holds at most its rows times its columns.
 func readRange(path string, v any) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -275,8 +307,19 @@ func readRange(path string, v any) error {
 		return err
 	}
 	defer zr.Close()
-	if err := gob.NewDecoder(zr).Decode(v); err != nil {
+	// A gob.Decoder reads a bufio.Reader (an io.ByteReader) no further
+	// than its message, so the matrices follow from where it stopped.
+	br := bufio.NewReaderSize(zr, 1<<20)
+	if err := gob.NewDecoder(br).Decode(v); err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
+	}
+	for _, fr := range framesOf(v) {
+		if fr == nil {
+			return fmt.Errorf("read %s: a frame missing", path)
+		}
+		if fr.X, err = features.ReadMatrix(br, fr.Rows()*len(fr.Names)); err != nil {
+			return fmt.Errorf("read %s: range of %d rows: %w", path, fr.Rows(), err)
+		}
 	}
 	return nil
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,5 +73,27 @@ func TestSpillRange(t *testing.T) {
 	}
 	if err := readRange(bad, &jobs.ScoredRange{}); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("a cut file: %v, want an error naming %s", err, bad)
+	}
+
+	// A scored range's frame comes back with its X; a frame whose X
+	// holds more than its rows times its columns is refused, as damaged.
+	sr := &jobs.ScoredRange{Range: 1, Frame: f, Scores: &jobs.Scores{}}
+	if path, err = spillRange(dir, "scored-00001.gob.zst", sr); err != nil {
+		t.Fatal(err)
+	}
+	back := &jobs.ScoredRange{}
+	if err := readRange(path, back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Frame == nil || len(back.Frame.X) != len(f.X) || back.Frame.X[0] != f.X[0] || !math.IsNaN(back.Frame.X[1]) {
+		t.Errorf("the scored range's frame read back as %+v", back.Frame)
+	}
+	long := *f
+	long.X = append(slices.Clone(f.X), 7)
+	if path, err = spillRange(dir, "frames-00004.gob.zst", &rangeFrames{Range: 4, Frames: []*features.Frame{&long}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readFrames(path); !errors.Is(err, features.ErrMatrixSize) || !strings.Contains(err.Error(), path) {
+		t.Errorf("a frame of 5 values for 2 rows of 2 columns: %v, want ErrMatrixSize naming %s", err, path)
 	}
 }

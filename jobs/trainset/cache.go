@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"cmp"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,9 +27,7 @@ import (
 // not read the histories again for the cutoffs it has already built.
 //
 // An entry is a gob message of the entry with its frame's X left out,
-// followed by X as little-endian float64s: gob would hold the whole
-// encoded matrix in memory before writing it, and encode it value by
-// value.
+// followed by X (features.WriteMatrix).
 //
 // An entry's key covers everything its rows depend on: every input file's
 // path, size and modification time (a file rewritten in place changes its
@@ -50,7 +45,7 @@ func (c *Cache) Dir() string { return c.dir }
 
 // cacheFormat is the layout of an entry file; it is part of the key, so
 // entries of another layout are never read, and are pruned with age.
-const cacheFormat = 4
+const cacheFormat = 5
 
 // cacheMaxAge is how long an unused cache entry is kept.
 const cacheMaxAge = 14 * 24 * time.Hour
@@ -175,11 +170,13 @@ func (c *Cache) Load(cutoff int64) (e *Entry, ok bool) {
 		return nil, false
 	}
 	e = head.entry()
-	e.Frame.X = make([]float64, len(e.Frame.CustomerID)*len(e.Frame.Names))
-	if err := readFloats(r, e.Frame.X); err != nil {
+	n := e.Frame.Rows() * len(e.Frame.Names)
+	x, err := features.ReadMatrix(r, n)
+	if err != nil || len(x) != n {
 		os.Remove(p)
 		return nil, false
 	}
+	e.Frame.X = x
 	now := time.Now()
 	os.Chtimes(p, now, now) // keep entries in use from being pruned
 	return e, true
@@ -202,42 +199,10 @@ func (c *Cache) Store(cutoff int64, e *Entry) error {
 		if err := gob.NewEncoder(w).Encode(&head); err != nil {
 			return err
 		}
-		return writeFloats(w, e.Frame.X)
+		return features.WriteMatrix(w, e.Frame.X)
 	}, w.Flush)
 	if err != nil {
 		return fmt.Errorf("feature cache: %w", err)
-	}
-	return nil
-}
-
-// writeFloats writes v as little-endian float64s.
-func writeFloats(w io.Writer, v []float64) error {
-	var buf [8 << 10]byte
-	for len(v) > 0 {
-		n := min(len(v), len(buf)/8)
-		for i, x := range v[:n] {
-			binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(x))
-		}
-		if _, err := w.Write(buf[:8*n]); err != nil {
-			return err
-		}
-		v = v[n:]
-	}
-	return nil
-}
-
-// readFloats fills v with little-endian float64s read from r.
-func readFloats(r io.Reader, v []float64) error {
-	var buf [8 << 10]byte
-	for len(v) > 0 {
-		n := min(len(v), len(buf)/8)
-		if _, err := io.ReadFull(r, buf[:8*n]); err != nil {
-			return err
-		}
-		for i := range v[:n] {
-			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
-		}
-		v = v[n:]
 	}
 	return nil
 }
