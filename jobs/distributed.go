@@ -356,49 +356,13 @@ func (p *FeaturesPlan) Range(r, n int) (lo, hi int) {
 
 // WriteRange builds the rows of customers [lo, hi) for every cutoff from
 // b, which holds the merged accumulators of those customers, and writes
-// them to one Parquet file at path, which appears whole or not at all. It
-// returns the rows written and the frame of the last cutoff (for the
-// names and families).
+// them to one Parquet file at path, which appears whole or not at all
+// (writeFeatureRows: building the next slice while one is written). It
+// returns the rows written and the frame of the last slice built (for
+// the names and families).
 func (p *FeaturesPlan) WriteRange(path string, b *features.Builder, lo, hi int) (int, *features.Frame, error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
-	var (
-		ps   *data.ParquetStream
-		f    *features.Frame
-		rows int
-		x    []float64
-	)
-	fail := func(err error) (int, *features.Frame, error) {
-		if ps != nil {
-			ps.Abort()
-		}
-		return 0, nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	for k := range p.Cutoffs {
-		var err error
-		f, err = b.BuildRangeInto(p.Present, k, lo, hi, x)
-		if err != nil {
-			return fail(fmt.Errorf("build features: %w", err))
-		}
-		cols := frameColumns(f, p.Labelled, nil)
-		x, f.X = f.X, nil
-		if ps == nil {
-			if ps, err = data.CreateParquetStream(tmp, cols, data.WriteOptions{RowGroupRows: featureRowGroupRows, Fast: true}); err != nil {
-				return fail(err)
-			}
-		}
-		if err := ps.Write(cols); err != nil {
-			return fail(err)
-		}
-		rows += f.Rows()
-	}
-	if err := (parquetTable{ParquetStream: ps, tmp: tmp, path: path}).Close(); err != nil {
-		return 0, nil, err
-	}
-	return rows, f, nil
+	f, rows, err := writeFeatureRows(path, b, p.Present, p.Labelled, lo, hi)
+	return rows, f, err
 }
 
 // FeaturesPart is one written part of a distributed feature table.

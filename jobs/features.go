@@ -162,21 +162,28 @@ func (p parquetTable) Close() error {
 	return nil
 }
 
-// writeFeatureTable builds the feature table one cutoff and one slice of
-// customers at a time (BuildRange) and streams each slice into one
-// Parquet file, or a CSV file when path ends in .csv, so that memory holds
-// a few slices of the matrix, not the table. A goroutine
-// builds the next slices while the current one is encoded, so building
-// and writing overlap on two cores. It returns the last slice's frame (for
-// the names and families) and the rows written.
+// writeFeatureTable writes the feature table of every customer of b
+// (writeFeatureRows), under a memory limit for the write (limitWriteHeap).
 func writeFeatureTable(path string, b *features.Builder, present map[data.Table]bool, labelled bool) (*features.Frame, int, error) {
+	defer limitWriteHeap()()
+	return writeFeatureRows(path, b, present, labelled, 0, b.Customers())
+}
+
+// writeFeatureRows builds the rows of customers [lo, hi) of b one cutoff
+// and one slice of customers at a time (BuildRangeInto) and streams each
+// slice into one Parquet file, or a CSV file when path ends in .csv, so
+// that memory holds a few slices of the matrix, not the table. A
+// goroutine builds the next slices while the current one is encoded, so
+// building and writing overlap on two cores. The rows are in cutoff
+// order, then customer order. It returns the last slice's frame (for the
+// names and families) and the rows written; no customers give a file of
+// no rows with the table's columns.
+func writeFeatureRows(path string, b *features.Builder, present map[data.Table]bool, labelled bool, lo, hi int) (*features.Frame, int, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, 0, fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := fsutil.TempPath(path)
-
-	defer limitWriteHeap()()
 
 	type slice struct {
 		f     *features.Frame
@@ -191,11 +198,10 @@ func writeFeatureTable(path string, b *features.Builder, present map[data.Table]
 	stop := make(chan struct{})
 	go func() {
 		defer close(slices)
-		n := b.Customers()
 		var x []float64 // the matrix of the last slice, copied into its columns
 		for k := range b.Cutoffs() {
-			for lo := 0; lo < n || (k == 0 && lo == 0); lo += buildChunk {
-				f, err := b.BuildRangeInto(present, k, lo, min(lo+buildChunk, n), x)
+			for from := lo; from < hi || (k == 0 && from == lo); from += buildChunk {
+				f, err := b.BuildRangeInto(present, k, from, min(from+buildChunk, hi), x)
 				var s slice
 				if err != nil {
 					s.err = fmt.Errorf("build features: %w", err)
