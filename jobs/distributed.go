@@ -503,19 +503,29 @@ func CommitFeatures(out, tmp string, m *FeaturesManifest) error {
 	return nil
 }
 
-// StageFeaturesManifest sets m.Rows to the sum of its parts' and writes m
-// as the manifest of a distributed feature table into dir: the folder of
-// its parts (CommitFeatures), or the Dir of its CreateFeaturesPending.
+// StageFeaturesManifest writes m as the manifest of a distributed feature
+// table into dir (EncodeFeaturesManifest): the folder of its parts
+// (CommitFeatures), or the Dir of its CreateFeaturesPending.
 func StageFeaturesManifest(dir string, m *FeaturesManifest) error {
+	body, err := EncodeFeaturesManifest(m)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFile(filepath.Join(dir, featuresManifestName), body)
+}
+
+// EncodeFeaturesManifest sets m.Rows to the sum of its parts' and returns
+// the bytes of m as a distributed feature table's manifest.
+func EncodeFeaturesManifest(m *FeaturesManifest) ([]byte, error) {
 	m.Rows = 0
 	for _, pt := range m.Parts {
 		m.Rows += pt.Rows
 	}
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", featuresManifestName, err)
+		return nil, fmt.Errorf("write %s: %w", featuresManifestName, err)
 	}
-	return fsutil.WriteFile(filepath.Join(dir, featuresManifestName), body)
+	return body, nil
 }
 
 // CreateFeaturesPending prepares the distributed feature table at out, a

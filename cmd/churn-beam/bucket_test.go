@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,14 +96,33 @@ func TestBucketPrism(t *testing.T) {
 	}
 	t.Logf("%d rows identical", sameTable(t, table, want))
 
+	// With --temp_location a bucket URL, what the steps hand each other
+	// (the spilled partials, the manifest; for the run below its spilled
+	// ranges and results too) goes through a prefix of the bucket, as on
+	// Dataflow, whose workers share no folder: the same rows, the spills
+	// read back from the bucket, nothing left under the prefix.
+	defer flag.Set("temp_location", "")
+	tempLoc := "--temp_location=" + srv.URL("lake", "tmp")
+	srv.ResetGets()
+	spillBytes = 0
+	beamFeatures(t, "--runner=prism", "--endpoint=", tempLoc, "--data", remote, "--as-of", sample.End, "--cutoffs", "2",
+		"--ranges", "2", "--out", srv.URL("lake", "features-temp"))
+	spillBytes = def
+	throughBucket(t, srv, "features")
+	table = filepath.Join(dir, "features-temp")
+	download(t, srv, "lake", "features-temp", table)
+	sameTable(t, table, want)
+
 	reg := srv.URL("models", "churn")
 	cfg := runConfig(t, local, sample.End, reg, filepath.Join(dir, "train-out"))
 	if _, err := jobs.Train(context.Background(), cfg, jobs.Env{Log: zerolog.Nop()}); err != nil {
 		t.Fatalf("churn train --registry %s: %v", reg, err)
 	}
 	wantRun := churnRun(t, local, sample.End, reg, filepath.Join(dir, "churn-out"))
-	sum := beamRun(t, "--runner=prism", "--endpoint=", "--data", remote, "--as-of", sample.End, "--ranges", "3",
+	srv.ResetGets()
+	sum := beamRun(t, "--runner=prism", "--endpoint=", tempLoc, "--data", remote, "--as-of", sample.End, "--ranges", "3",
 		"--registry", reg, "--out", srv.URL("lake", "scores"))
+	throughBucket(t, srv, "run")
 	if want := "s3://lake/scores/" + runs.Folder(sample.End); sum.Output != want {
 		t.Errorf("churn-beam run wrote %s, want %s", sum.Output, want)
 	}
@@ -146,6 +166,36 @@ func TestBucketPrism(t *testing.T) {
 	// A bucket that does not exist, as --data or as --out: exit 2, naming it.
 	refused(t, "run", "s3://nobucket/histories", "--data", srv.URL("nobucket", "histories"), "--out", filepath.Join(dir, "r"), "--registry", reg)
 	refused(t, "run", "s3://nobucket/scores", "--data", remote, "--out", srv.URL("nobucket", "scores"), "--registry", reg)
+}
+
+// throughBucket holds a job run with --temp_location s3://lake/tmp to have
+// read what its steps handed each other (a spilled partial, the manifest
+// or the run's results) from a prefix of its own there, and to have left
+// nothing under it.
+func throughBucket(t *testing.T, srv *s3test.Server, cmd string) {
+	t.Helper()
+	gets, _ := srv.Gets()
+	read := map[string]int{}
+	for _, g := range gets {
+		rest, ok := strings.CutPrefix(g.Key, "lake/tmp/churn-beam-")
+		if !ok || g.Status != http.StatusOK {
+			continue
+		}
+		_, name, _ := strings.Cut(rest, "/")
+		read[strings.SplitN(name, "/", 2)[0]]++
+	}
+	want := []string{spillFolder, manifestFile}
+	if cmd == "run" {
+		want = []string{spillFolder, rangesFolder, finishFile}
+	}
+	for _, w := range want {
+		if read[w] == 0 {
+			t.Errorf("churn-beam %s --temp_location: nothing read from the bucket's %s (read %v)", cmd, w, read)
+		}
+	}
+	if left := srv.Keys(t, "lake", "tmp/"); len(left) > 0 {
+		t.Errorf("churn-beam %s --temp_location: left in the bucket: %v", cmd, left)
+	}
 }
 
 // TestBucketBadInput: for churn-beam features, a bucket that does not

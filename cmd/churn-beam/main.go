@@ -70,6 +70,11 @@ Beam options select the runner: --runner=prism (the default: in-process),
 --runner=universal --endpoint=HOST:PORT --environment_type=LOOPBACK (a
 Prism, Flink or Spark job server), or --runner=dataflow --project=P
 --region=R --temp_location=gs://... --staging_location=gs://...
+What the steps hand each other (spilled partials, a run's ranges and
+results, a bucket table's manifest) goes under --temp_location when it
+is a bucket URL (a prefix churn-beam-PID-TIME of its own, removed when
+the job ends), else into a folder every worker must reach: the
+launcher's temporary folder, or one beside a folder --out.
 
 exit codes: 0 success, 1 the run failed, 2 bad usage or invalid input,
 75 another run holds the lock of OUT (run).`
@@ -263,9 +268,11 @@ const rangeCustomers = 50000
 // out is a folder, or a bucket URL: the workers upload the parts under the
 // table's pending prefix and this process commits it (the parts, the
 // manifest, then _SUCCESS), after the pipeline; the job's temporary
-// folder (the parts before upload, the spilled partials) is then one in
-// this process's temporary folder ($TMPDIR), which every worker must
-// reach (a shared mount; in this process for Prism and LOOPBACK workers).
+// folder (the parts before upload) is then one in this process's
+// temporary folder ($TMPDIR), and its shared location (the spilled
+// partials, the manifest) is a prefix under --temp_location when that is
+// a bucket URL, else that folder, which every worker must then reach (a
+// shared mount; in this process for Prism and LOOPBACK workers).
 func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string, cutoffs, ranges int) (*jobs.FeaturesManifest, error) {
 	bucket := store.IsURL(out)
 	if fi, err := os.Stat(out); err == nil && !fi.IsDir() && !bucket {
@@ -289,11 +296,16 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 	ranges = max(1, min(ranges, plan.Customers))
 	var dst tableDest
 	if bucket {
-		dst.Staging, dst.Manifest = output.PartsLocation(pending), pending.Dir()
+		dst.Staging = output.PartsLocation(pending)
 		if dst.Tmp, err = os.MkdirTemp("", "churn-beam-features-"); err != nil {
 			return nil, err
 		}
 		defer os.RemoveAll(dst.Tmp)
+		dst.Shared = dst.Tmp
+		if t := tempLocation(); t != "" {
+			dst.Shared = t
+			defer removeShared(context.WithoutCancel(ctx), t)
+		}
 	} else {
 		if dst.Out, err = filepath.Abs(out); err != nil {
 			return nil, err
@@ -311,11 +323,11 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 		os.RemoveAll(dst.Tmp)
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	manifest := filepath.Join(dst.Out, "manifest.json")
+	manifest := filepath.Join(dst.Out, manifestFile)
 	if bucket {
-		manifest = filepath.Join(dst.Manifest, "manifest.json")
+		manifest = subLocation(dst.Shared, manifestFile)
 	}
-	b, err := os.ReadFile(manifest)
+	b, err := getShared(ctx, manifest, nil)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline finished without a manifest: %w", err)
 	}
@@ -324,6 +336,9 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 		return nil, fmt.Errorf("read %s: %w", manifest, err)
 	}
 	if bucket {
+		if err := jobs.StageFeaturesManifest(pending.Dir(), m); err != nil {
+			return nil, err
+		}
 		if err := pending.Commit(); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", out, err)
 		}

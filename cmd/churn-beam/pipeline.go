@@ -20,7 +20,6 @@ import (
 
 	"churn/data/store"
 	"churn/features"
-	"churn/internal/fsutil"
 	"churn/jobs"
 )
 
@@ -96,9 +95,10 @@ var spillBytes = 32 << 10
 
 // encodeRange returns the element of the partial of customers [lo, hi)
 // of b (a fork that folded the plan's k-th fold) for the r-th range:
-// compressed with zstd, inline, or spilled to the folder spill when it
-// is not empty and the partial is large. raw is scratch.
-func encodeRange(b *features.Builder, k, r, lo, hi int, spill string, raw []byte) ([]byte, []byte, error) {
+// compressed with zstd, inline, or spilled under the shared location
+// spill (putShared) when it is not empty and the partial is large. raw is
+// scratch.
+func encodeRange(ctx context.Context, b *features.Builder, k, r, lo, hi int, spill string, raw []byte) ([]byte, []byte, error) {
 	raw, err := b.EncodePartial(raw[:0], lo, hi)
 	if err != nil {
 		return nil, raw, fmt.Errorf("partial of customers %d to %d: %w", lo, hi, err)
@@ -107,17 +107,17 @@ func encodeRange(b *features.Builder, k, r, lo, hi int, spill string, raw []byte
 	if spill == "" || len(z)-1 <= spillBytes {
 		return z, raw, nil
 	}
-	path := filepath.Join(spill, fmt.Sprintf("fold-%05d-range-%05d.zst", k, r))
-	if err := fsutil.WriteFile(path, z[1:]); err != nil {
+	at, err := putShared(ctx, spill, fmt.Sprintf("fold-%05d-range-%05d.zst", k, r), z[1:])
+	if err != nil {
 		return nil, raw, fmt.Errorf("spill partial of customers %d to %d: %w", lo, hi, err)
 	}
-	return append([]byte{partialSpilled}, path...), raw, nil
+	return append([]byte{partialSpilled}, at...), raw, nil
 }
 
 // mergeRange returns a RangeFork of base for the r-th of n customer
 // ranges holding every partial parts yields (elements of encodeRange),
 // merged one at a time: only one partial is read and decoded at once.
-func mergeRange(plan *jobs.FeaturesPlan, base *features.Builder, r, n int, parts func(*[]byte) bool) (*features.Builder, int, int, error) {
+func mergeRange(ctx context.Context, plan *jobs.FeaturesPlan, base *features.Builder, r, n int, parts func(*[]byte) bool) (*features.Builder, int, int, error) {
 	lo, hi := plan.Range(r, n)
 	acc, err := base.RangeFork(lo, hi)
 	if err != nil {
@@ -136,7 +136,7 @@ func mergeRange(plan *jobs.FeaturesPlan, base *features.Builder, r, n int, parts
 		case len(b) > 0 && b[0] == partialInline:
 			z = b[1:]
 		case len(b) > 0 && b[0] == partialSpilled:
-			if z, err = readInto(string(b[1:]), z[:0]); err != nil {
+			if z, err = getShared(ctx, string(b[1:]), z[:0]); err != nil {
 				return fail(err)
 			}
 		default:
@@ -273,16 +273,11 @@ func (fn *foldFn) ProcessElement(ctx context.Context, k int, emit func(int, []by
 		}
 		result(string(b))
 	}
-	if fn.Spill != "" {
-		if err := os.MkdirAll(fn.Spill, 0o755); err != nil {
-			return err
-		}
-	}
 	var raw []byte
 	for r := range fn.Ranges {
 		lo, hi := plan.Range(r, fn.Ranges)
 		var b []byte
-		if b, raw, err = encodeRange(fork, k, r, lo, hi, fn.Spill, raw); err != nil {
+		if b, raw, err = encodeRange(ctx, fork, k, r, lo, hi, fn.Spill, raw); err != nil {
 			return err
 		}
 		emit(r, b)
@@ -346,7 +341,7 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 		return err
 	}
 	defer release()
-	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
+	acc, lo, hi, err := mergeRange(ctx, plan, base, r, fn.Ranges, parts)
 	if err != nil {
 		return err
 	}
@@ -376,13 +371,13 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 // limit over every file's result (an error marked as invalid input,
 // markInput), removes the spilled partials, writes the manifest (with
 // the catalogue the parts were built with, channels included, as churn
-// features reports it) and makes the table visible at Out. With Manifest
-// (a table in a bucket), it only writes the manifest into that folder,
-// the Dir of the table's store.Pending, which the launcher then commits.
+// features reports it) and makes the table visible at Out. With Shared
+// (a table in a bucket), it only leaves the manifest there, as
+// manifestFile, for the launcher, which commits the table.
 type commitFn struct {
 	Plan        []byte
 	Out, Tmp    string
-	Manifest    string
+	Shared      string
 	Spill       string
 	Ranges      int
 	CodeVersion string
@@ -430,12 +425,17 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 		return fmt.Errorf("%d of %d parts written", got, fn.Ranges)
 	}
 	if fn.Spill != "" {
-		if err := os.RemoveAll(fn.Spill); err != nil {
+		if err := removeShared(ctx, fn.Spill); err != nil {
 			return err
 		}
 	}
-	if fn.Manifest != "" {
-		return jobs.StageFeaturesManifest(fn.Manifest, m)
+	if fn.Shared != "" {
+		body, err := jobs.EncodeFeaturesManifest(m)
+		if err != nil {
+			return err
+		}
+		_, err = putShared(ctx, fn.Shared, manifestFile, body)
+		return err
 	}
 	return jobs.CommitFeatures(fn.Out, fn.Tmp, m)
 }
@@ -467,12 +467,17 @@ const spillFolder = ".partials"
 // tableDest is where a features job writes its table: the folder Out,
 // through the temporary folder Tmp beside it, renamed into place by the
 // pipeline's last step; or, for a bucket, the parts uploaded into Staging
-// and the manifest written into Manifest (the Dir and Staging of its
-// store.Pending), which the launcher commits, with Tmp a folder of the
-// launcher's that every worker reaches.
+// (of its store.Pending) from each worker's Tmp, and the manifest left in
+// Shared for the launcher, which commits the table. Shared, the job's
+// shared location (see putShared), holds the spilled partials too: Tmp,
+// or a bucket prefix under --temp_location.
 type tableDest struct {
-	Out, Tmp, Staging, Manifest string
+	Out, Tmp, Staging, Shared string
 }
+
+// manifestFile is the name of a bucket table's manifest in the job's
+// shared location, where commitFn leaves it for the launcher.
+const manifestFile = "manifest.json"
 
 // featuresPipeline returns the pipeline that writes the feature table of
 // plan to dst, in ranges customer ranges.
@@ -482,11 +487,18 @@ func featuresPipeline(plan *jobs.FeaturesPlan, dst tableDest, ranges int, codeVe
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	tmp := dst.Tmp
-	spill := filepath.Join(tmp, spillFolder)
+	tmp, shared := dst.Tmp, dst.Shared
+	if shared == "" {
+		shared = tmp
+	}
+	spill := subLocation(shared, spillFolder)
 	grouped, results := foldAndSpill(s, plan, enc, ranges, spill)
 	parts := beam.ParDo(s, &writeFn{Plan: enc, Tmp: tmp, Staging: dst.Staging, Ranges: ranges}, grouped)
-	beam.ParDo0(s, &commitFn{Plan: enc, Out: dst.Out, Tmp: tmp, Manifest: dst.Manifest, Spill: spill, Ranges: ranges, CodeVersion: codeVersion}, beam.Impulse(s),
+	commit := &commitFn{Plan: enc, Out: dst.Out, Tmp: tmp, Spill: spill, Ranges: ranges, CodeVersion: codeVersion}
+	if dst.Staging != "" {
+		commit.Shared = shared
+	}
+	beam.ParDo0(s, commit, beam.Impulse(s),
 		beam.SideInput{Input: parts}, beam.SideInput{Input: results})
 	return p, nil
 }

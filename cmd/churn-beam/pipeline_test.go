@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -49,6 +50,7 @@ func TestSpilledPartials(t *testing.T) {
 	plan := &jobs.FeaturesPlan{Customers: n}
 	const ranges = 4
 	present := map[data.Table]bool{data.Sessions: true, data.Customers: true}
+	ctx := context.Background()
 	build := func(spill string) (frames []*features.Frame, inline, spilled int) {
 		t.Helper()
 		elems := make([][][]byte, ranges)
@@ -57,7 +59,7 @@ func TestSpilledPartials(t *testing.T) {
 			for r := range ranges {
 				lo, hi := plan.Range(r, ranges)
 				var b []byte
-				if b, raw, err = encodeRange(f, k, r, lo, hi, spill, raw); err != nil {
+				if b, raw, err = encodeRange(ctx, f, k, r, lo, hi, spill, raw); err != nil {
 					t.Fatal(err)
 				}
 				switch b[0] {
@@ -70,7 +72,7 @@ func TestSpilledPartials(t *testing.T) {
 			}
 		}
 		for r := range ranges {
-			acc, lo, hi, err := mergeRange(plan, base, r, ranges, iter(elems[r]))
+			acc, lo, hi, err := mergeRange(ctx, plan, base, r, ranges, iter(elems[r]))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +121,7 @@ func TestSpilledPartials(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range [][]byte{{partialSpilled}, append([]byte{partialSpilled}, files[0]...), []byte("x"), nil} {
-		if _, _, _, err := mergeRange(plan, base, 0, ranges, iter([][]byte{bad})); err == nil {
+		if _, _, _, err := mergeRange(ctx, plan, base, 0, ranges, iter([][]byte{bad})); err == nil {
 			t.Fatalf("element %q merged without an error", bad)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/rs/zerolog"
 
+	"churn/data/store"
 	"churn/features"
 	"churn/internal/fsutil"
 	"churn/jobs"
@@ -112,14 +112,20 @@ func override[T comparable](set map[string]bool, name string, dst *T, v T) {
 // runParts runs the pipeline of a run on the runner the Beam options
 // select (Prism when none): every customer range's part file written into
 // the plan's pending run folder, and the run's figures and what reading
-// each history file found, handed back through tmp, a folder every worker
-// and this process reach.
+// each history file found, handed back through the job's shared location:
+// tmp, a folder every worker and this process reach, or a prefix under
+// --temp_location when that is a bucket URL, removed once read.
 func runParts(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges int, log zerolog.Logger) (*jobs.RunParts, []jobs.FileResult, error) {
 	if ranges == 0 {
 		ranges = max(1, (plan.Customers+rangeCustomers-1)/rangeCustomers)
 	}
 	ranges = max(1, min(ranges, plan.Customers))
-	p, err := runPipeline(plan, tmp, ranges)
+	shared := tmp
+	if t := tempLocation(); t != "" {
+		shared = t
+		defer removeShared(context.WithoutCancel(ctx), t)
+	}
+	p, err := runPipeline(plan, shared, ranges)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,16 +135,17 @@ func runParts(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges i
 	if err := execute(ctx, p); err != nil {
 		return nil, nil, fmt.Errorf("pipeline: %w", err)
 	}
-	b, err := os.ReadFile(filepath.Join(tmp, finishFile))
+	at := subLocation(shared, finishFile)
+	b, err := getShared(ctx, at, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("pipeline finished without its results: %w", err)
 	}
 	var fin finished
 	if err := decodeGob(b, &fin); err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", filepath.Join(tmp, finishFile), err)
+		return nil, nil, fmt.Errorf("read %s: %w", at, err)
 	}
 	if fin.Parts == nil {
-		return nil, nil, fmt.Errorf("read %s: no figures", filepath.Join(tmp, finishFile))
+		return nil, nil, fmt.Errorf("read %s: no figures", at)
 	}
 	log.Info().Int("customers", fin.Parts.Customers).Int("parts", len(fin.Parts.Parts)).
 		Int64("duration_ms", time.Since(began).Milliseconds()).Msg("parts of the run written")
@@ -182,17 +189,18 @@ func runParts(ctx context.Context, plan *jobs.FeaturesPlan, tmp string, ranges i
 
 // runPipeline returns the pipeline of a run's plan in ranges customer
 // ranges, whose partFn writes the part files into plan.Parts and whose
-// finishFn writes finishFile into tmp once all are written. The spilled
-// partials and ranges go to folders of tmp, which the run removes when
-// it commits or fails (jobs.RunDistributed).
-func runPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipeline, error) {
+// finishFn writes finishFile under shared, the job's shared location,
+// once all are written. The spilled partials and ranges go under shared
+// too, which the run removes when it commits or fails (runParts, and
+// jobs.RunDistributed for a folder).
+func runPipeline(plan *jobs.FeaturesPlan, shared string, ranges int) (*beam.Pipeline, error) {
 	enc, err := plan.Encode()
 	if err != nil {
 		return nil, err
 	}
 	p, s := beam.NewPipelineWithRoot()
-	spill := filepath.Join(tmp, rangesFolder)
-	grouped, results := foldAndSpill(s, plan, enc, ranges, filepath.Join(tmp, spillFolder))
+	spill := subLocation(shared, rangesFolder)
+	grouped, results := foldAndSpill(s, plan, enc, ranges, subLocation(shared, spillFolder))
 	frames, counts, inputs := beam.ParDo3(s, &frameFn{Plan: enc, Ranges: ranges, Spill: spill}, grouped)
 	shares := beam.ParDo(s, &shareFn{}, frames, beam.SideInput{Input: counts})
 	peers := beam.ParDo(s, &peersFn{}, beam.Impulse(s), beam.SideInput{Input: shares})
@@ -200,7 +208,7 @@ func runPipeline(plan *jobs.FeaturesPlan, tmp string, ranges int) (*beam.Pipelin
 	scored, pops, stats := beam.ParDo3(s, &scoreFn{planScorer: planScorer{Plan: enc}, Spill: spill}, frames, beam.SideInput{Input: peers}, beam.SideInput{Input: fit})
 	cuts := beam.ParDo(s, &cutFn{Plan: enc}, scored, beam.SideInput{Input: pops})
 	written := beam.ParDo(s, &partFn{planScorer{Plan: enc}}, scored, beam.SideInput{Input: pops}, beam.SideInput{Input: cuts})
-	beam.ParDo0(s, &finishFn{planScorer: planScorer{Plan: enc}, Tmp: tmp, Ranges: ranges}, beam.Impulse(s),
+	beam.ParDo0(s, &finishFn{planScorer: planScorer{Plan: enc}, Shared: shared, Ranges: ranges}, beam.Impulse(s),
 		beam.SideInput{Input: written}, beam.SideInput{Input: stats}, beam.SideInput{Input: fit},
 		beam.SideInput{Input: pops}, beam.SideInput{Input: results})
 	return p, nil
@@ -229,29 +237,47 @@ func decodeGob(b []byte, v any) error {
 const rangesFolder = ".ranges"
 
 // spillRange writes v, a range's frames (*rangeFrames) or scored rows
-// (*jobs.ScoredRange), compressed with zstd as it is written, to the file
-// name of the folder dir, which every worker reaches, and returns the
-// file's path: the element that stands for the range between the steps
-// that wait for every range, so that neither the runner nor a worker
-// holds the rows of the ranges waiting. The file is a gob message of v
-// with its frames' X set aside, then each frame's X in order
-// (features.WriteMatrix), written whole by rename (fsutil.Create). v
-// holds no map (gob writes a map's entries in a random order), so a
-// retried step rewrites the same file with the same bytes.
-func spillRange(dir, name string, v any) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("spill %s: %w", name, err)
+// (*jobs.ScoredRange), compressed with zstd as it is written, as name
+// under the job's shared location loc (a folder every worker reaches, or
+// a bucket prefix: see putShared), and returns its location: the element
+// that stands for the range between the steps that wait for every range,
+// so that neither the runner nor a worker holds the rows of the ranges
+// waiting. It is a gob message of v with its frames' X set aside, then
+// each frame's X in order (features.WriteMatrix), written whole: a file
+// by rename (fsutil.Create), an object by one upload. v holds no map
+// (gob writes a map's entries in a random order), so a retried step
+// rewrites the same bytes.
+func spillRange(ctx context.Context, loc, name string, v any) (string, error) {
+	at := subLocation(loc, name)
+	if store.IsURL(loc) {
+		var buf bytes.Buffer
+		if err := writeRangeTo(&buf, v); err != nil {
+			return "", fmt.Errorf("spill %s: %w", at, err)
+		}
+		if _, err := putShared(ctx, loc, name, buf.Bytes()); err != nil {
+			return "", fmt.Errorf("spill %s: %w", at, err)
+		}
+		return at, nil
 	}
-	path := filepath.Join(dir, name)
-	f, err := fsutil.Create(path)
+	if err := os.MkdirAll(loc, 0o755); err != nil {
+		return "", fmt.Errorf("spill %s: %w", at, err)
+	}
+	f, err := fsutil.Create(at)
 	if err != nil {
-		return "", fmt.Errorf("spill %s: %w", path, err)
+		return "", fmt.Errorf("spill %s: %w", at, err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	zw, err := zstd.NewWriter(bw, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	if err := f.Commit(func() error { return writeRangeTo(bw, v) }, bw.Flush); err != nil {
+		return "", fmt.Errorf("spill %s: %w", at, err)
+	}
+	return at, nil
+}
+
+// writeRangeTo writes v to w as spillRange stores it.
+func writeRangeTo(w io.Writer, v any) error {
+	zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 	if err != nil {
-		f.Abort()
-		return "", fmt.Errorf("spill %s: %w", path, err)
+		return err
 	}
 	frames := framesOf(v)
 	xs := make([][]float64, len(frames))
@@ -271,13 +297,9 @@ func spillRange(dir, name string, v any) (string, error) {
 	}
 	if err != nil {
 		zw.Close()
-		f.Abort()
-		return "", fmt.Errorf("spill %s: %w", path, err)
+		return err
 	}
-	if err := f.Commit(zw.Close, bw.Flush); err != nil {
-		return "", fmt.Errorf("spill %s: %w", path, err)
-	}
-	return path, nil
+	return zw.Close()
 }
 
 // framesOf returns the frames of a value spillRange writes, whose X it
@@ -294,15 +316,26 @@ func framesOf(v any) []*features.Frame {
 	return nil
 }
 
-// readRange decodes the file of spillRange at path into v, decompressing
-// as it decodes. A frame's X holds at most its rows times its columns.
-func readRange(path string, v any) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
+// readRange decodes what spillRange wrote at the location at into v,
+// decompressing as it decodes. A frame's X holds at most its rows times
+// its columns.
+func readRange(ctx context.Context, at string, v any) error {
+	var r io.Reader
+	if store.IsURL(at) {
+		b, err := getShared(ctx, at, nil)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	} else {
+		f, err := os.Open(at)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = bufio.NewReader(f)
 	}
-	defer f.Close()
-	zr, err := zstd.NewReader(bufio.NewReader(f), zstd.WithDecoderConcurrency(1))
+	zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
 	if err != nil {
 		return err
 	}
@@ -311,14 +344,14 @@ func readRange(path string, v any) error {
 	// than its message, so the matrices follow from where it stopped.
 	br := bufio.NewReaderSize(zr, 1<<20)
 	if err := gob.NewDecoder(br).Decode(v); err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return fmt.Errorf("read %s: %w", at, err)
 	}
 	for _, fr := range framesOf(v) {
 		if fr == nil {
-			return fmt.Errorf("read %s: a frame missing", path)
+			return fmt.Errorf("read %s: a frame missing", at)
 		}
 		if fr.X, err = features.ReadMatrix(br, fr.Rows()*len(fr.Names)); err != nil {
-			return fmt.Errorf("read %s: range of %d rows: %w", path, fr.Rows(), err)
+			return fmt.Errorf("read %s: range of %d rows: %w", at, fr.Rows(), err)
 		}
 	}
 	return nil
@@ -370,7 +403,7 @@ func (fn *frameFn) build(ctx context.Context, r int, parts func(*[]byte) bool) (
 		return "", nil, nil, err
 	}
 	defer release()
-	acc, lo, hi, err := mergeRange(plan, base, r, fn.Ranges, parts)
+	acc, lo, hi, err := mergeRange(ctx, plan, base, r, fn.Ranges, parts)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -388,7 +421,7 @@ func (fn *frameFn) build(ctx context.Context, r int, parts func(*[]byte) bool) (
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("encode value inputs of customers %d to %d: %w", lo, hi, err)
 	}
-	path, err := spillRange(fn.Spill, fmt.Sprintf("frames-%05d.gob.zst", r), rf)
+	path, err := spillRange(ctx, fn.Spill, fmt.Sprintf("frames-%05d.gob.zst", r), rf)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("frames of customers %d to %d: %w", lo, hi, err)
 	}
@@ -396,9 +429,9 @@ func (fn *frameFn) build(ctx context.Context, r int, parts func(*[]byte) bool) (
 }
 
 // readFrames reads a range's frames as frameFn spills them.
-func readFrames(path string) (*rangeFrames, error) {
+func readFrames(ctx context.Context, path string) (*rangeFrames, error) {
 	rf := &rangeFrames{}
-	if err := readRange(path, rf); err != nil {
+	if err := readRange(ctx, path, rf); err != nil {
 		return nil, fmt.Errorf("decode frames: %w", err)
 	}
 	if len(rf.Frames) == 0 {
@@ -443,7 +476,7 @@ func (fn *shareFn) share(ctx context.Context, r int, path string, counts []jobs.
 		return nil, err
 	}
 	defer release()
-	rf, err := readFrames(path)
+	rf, err := readFrames(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -593,7 +626,7 @@ func (fn *scoreFn) score(ctx context.Context, r int, path string, peer []float64
 		return "", nil, nil, err
 	}
 	defer release()
-	rf, err := readFrames(path)
+	rf, err := readFrames(ctx, path)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -610,7 +643,7 @@ func (fn *scoreFn) score(ctx context.Context, r int, path string, peer []float64
 		return "", nil, nil, fmt.Errorf("encode range %d: %w", r, err)
 	}
 	sr.Population = segment.Population{} // sent on its own; its map would make the file's bytes vary
-	out, err := spillRange(fn.Spill, fmt.Sprintf("scored-%05d.gob.zst", r), sr)
+	out, err := spillRange(ctx, fn.Spill, fmt.Sprintf("scored-%05d.gob.zst", r), sr)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("range %d: %w", r, err)
 	}
@@ -625,7 +658,7 @@ func readScored(ctx context.Context, path string) (*jobs.ScoredRange, func(), er
 		return nil, nil, err
 	}
 	sr := &jobs.ScoredRange{}
-	if err := readRange(path, sr); err != nil {
+	if err := readRange(ctx, path, sr); err != nil {
 		release()
 		return nil, nil, fmt.Errorf("decode a scored range: %w", err)
 	}
@@ -707,16 +740,17 @@ type finished struct {
 	Results []jobs.FileResult
 }
 
-// finishFile holds what finishFn hands back, in tmp.
+// finishFile holds what finishFn hands back, in the job's shared
+// location.
 const finishFile = "finished.gob"
 
 // finishFn runs once, after every range's part is written: it merges the
 // parts' counts and top lists and the ranges' statistics into the run's
 // figures (jobs.Scorer.FinishRun) and writes them, with the read results
-// of every history file, to finishFile in Tmp.
+// of every history file, as finishFile under Shared (putShared).
 type finishFn struct {
 	planScorer
-	Tmp    string
+	Shared string
 	Ranges int
 }
 
@@ -758,5 +792,6 @@ func (fn *finishFn) ProcessElement(ctx context.Context, _ []byte, written, stats
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFile(filepath.Join(fn.Tmp, finishFile), b)
+	_, err = putShared(ctx, fn.Shared, finishFile, b)
+	return err
 }
