@@ -269,10 +269,11 @@ const rangeCustomers = 50000
 // table's pending prefix and this process commits it (the parts, the
 // manifest, then _SUCCESS), after the pipeline; the job's temporary
 // folder (the parts before upload) is then one in this process's
-// temporary folder ($TMPDIR), and its shared location (the spilled
-// partials, the manifest) is a prefix under --temp_location when that is
-// a bucket URL, else that folder, which every worker must then reach (a
-// shared mount; in this process for Prism and LOOPBACK workers).
+// temporary folder ($TMPDIR). The job's shared location (the spilled
+// partials; for a bucket, the manifest) is a prefix under
+// --temp_location when that is a bucket URL, else the temporary folder,
+// which every worker must then reach (a shared mount; in this process
+// for Prism and LOOPBACK workers).
 func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string, cutoffs, ranges int) (*jobs.FeaturesManifest, error) {
 	bucket := store.IsURL(out)
 	if fi, err := os.Stat(out); err == nil && !fi.IsDir() && !bucket {
@@ -301,16 +302,16 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 			return nil, err
 		}
 		defer os.RemoveAll(dst.Tmp)
-		dst.Shared = dst.Tmp
-		if t := tempLocation(); t != "" {
-			dst.Shared = t
-			defer removeShared(context.WithoutCancel(ctx), t)
-		}
 	} else {
 		if dst.Out, err = filepath.Abs(out); err != nil {
 			return nil, err
 		}
 		dst.Tmp = jobs.TempFeaturesDir(dst.Out, strconv.Itoa(os.Getpid())+"-"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	}
+	dst.Shared = dst.Tmp
+	if t := tempLocation(); t != "" {
+		dst.Shared = t
+		defer removeShared(context.WithoutCancel(ctx), t)
 	}
 	p, err := featuresPipeline(plan, dst, ranges, env.CodeVersion)
 	if err != nil {
