@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"churn/data/store"
@@ -89,7 +90,8 @@ func getShared(ctx context.Context, at string, dst []byte) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// removeShared removes loc and everything under it.
+// removeShared removes loc and everything under it: a bucket's objects
+// removeParallel at a time, as a job spills an object per fold and range.
 func removeShared(ctx context.Context, loc string) error {
 	if !store.IsURL(loc) {
 		return os.RemoveAll(loc)
@@ -102,10 +104,29 @@ func removeShared(ctx context.Context, loc string) error {
 	if err != nil {
 		return err
 	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		slots = make(chan struct{}, removeParallel)
+	)
 	for _, o := range objs {
-		if err := s.Delete(ctx, o.Key); err != nil {
-			return fmt.Errorf("remove %s: %w", s.URL(o.Key), err)
-		}
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			if err := s.Delete(ctx, o.Key); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = fmt.Errorf("remove %s: %w", s.URL(o.Key), err)
+				}
+				mu.Unlock()
+			}
+		}()
 	}
-	return nil
+	wg.Wait()
+	return first
 }
+
+// removeParallel is how many objects removeShared deletes at once.
+const removeParallel = 32
