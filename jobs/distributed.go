@@ -469,8 +469,9 @@ func (p *FeaturesPlan) check(results []FileResult) (*loaded, error) {
 	return res, nil
 }
 
-// featuresManifestName is the manifest of a distributed feature table.
-const featuresManifestName = "manifest.json"
+// FeaturesManifestName is the name of a distributed feature table's
+// manifest, beside its parts.
+const FeaturesManifestName = "manifest.json"
 
 // CommitFeatures makes the distributed feature table in tmp, a folder of
 // parts beside out, visible as out: it writes the manifest into tmp, then
@@ -478,15 +479,19 @@ const featuresManifestName = "manifest.json"
 // has a manifest (a folder that is not a feature table is left alone).
 // Readers see the old table or the new one, never part of one.
 func CommitFeatures(out, tmp string, m *FeaturesManifest) error {
-	if err := StageFeaturesManifest(tmp, m); err != nil {
+	body, err := EncodeFeaturesManifest(m)
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFile(filepath.Join(tmp, FeaturesManifestName), body); err != nil {
 		return err
 	}
 	if fi, err := os.Stat(out); err == nil {
 		if !fi.IsDir() {
 			return fmt.Errorf("%w: --out %s is a file: a distributed feature table is a folder", ErrInvalidInput, out)
 		}
-		if _, err := os.Stat(filepath.Join(out, featuresManifestName)); err != nil {
-			return fmt.Errorf("%w: --out %s exists and is not a feature table (no %s): not replaced", ErrInvalidInput, out, featuresManifestName)
+		if _, err := os.Stat(filepath.Join(out, FeaturesManifestName)); err != nil {
+			return fmt.Errorf("%w: --out %s exists and is not a feature table (no %s): not replaced", ErrInvalidInput, out, FeaturesManifestName)
 		}
 		old := out + ".old-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		if err := os.Rename(out, old); err != nil {
@@ -503,19 +508,10 @@ func CommitFeatures(out, tmp string, m *FeaturesManifest) error {
 	return nil
 }
 
-// StageFeaturesManifest writes m as the manifest of a distributed feature
-// table into dir (EncodeFeaturesManifest): the folder of its parts
-// (CommitFeatures), or the Dir of its CreateFeaturesPending.
-func StageFeaturesManifest(dir string, m *FeaturesManifest) error {
-	body, err := EncodeFeaturesManifest(m)
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteFile(filepath.Join(dir, featuresManifestName), body)
-}
-
 // EncodeFeaturesManifest sets m.Rows to the sum of its parts' and returns
-// the bytes of m as a distributed feature table's manifest.
+// the bytes of m as a distributed feature table's manifest, which
+// CommitFeatures writes beside the parts, or a launcher into the Dir of
+// its CreateFeaturesPending.
 func EncodeFeaturesManifest(m *FeaturesManifest) ([]byte, error) {
 	m.Rows = 0
 	for _, pt := range m.Parts {
@@ -523,7 +519,7 @@ func EncodeFeaturesManifest(m *FeaturesManifest) ([]byte, error) {
 	}
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", featuresManifestName, err)
+		return nil, fmt.Errorf("write %s: %w", FeaturesManifestName, err)
 	}
 	return body, nil
 }
@@ -535,7 +531,7 @@ func EncodeFeaturesManifest(m *FeaturesManifest) ([]byte, error) {
 // reached is the store's error, which names the URL (store.ErrAccess,
 // store.ErrUnavailable). The workers upload the parts into its
 // output.PartsLocation (store.PutStaged), the manifest goes into its Dir
-// (StageFeaturesManifest), and Commit publishes the parts, the manifest,
+// (EncodeFeaturesManifest), and Commit publishes the parts, the manifest,
 // then _SUCCESS last (store.Pending): readers that trust only a prefix
 // with _SUCCESS never see half a table. Abort removes what was staged.
 func CreateFeaturesPending(ctx context.Context, out string) (runs.Pending, error) {
@@ -548,8 +544,8 @@ func CreateFeaturesPending(ctx context.Context, out string) (runs.Pending, error
 	if err != nil {
 		return nil, fmt.Errorf("--out: %w", err)
 	}
-	if len(objs) > 0 && !slices.ContainsFunc(objs, func(o store.Object) bool { return o.Key == featuresManifestName }) {
-		return nil, fmt.Errorf("%w: --out %s holds objects and is not a feature table (no %s): not replaced", ErrInvalidInput, s, featuresManifestName)
+	if len(objs) > 0 && !slices.ContainsFunc(objs, func(o store.Object) bool { return o.Key == FeaturesManifestName }) {
+		return nil, fmt.Errorf("%w: --out %s holds objects and is not a feature table (no %s): not replaced", ErrInvalidInput, s, FeaturesManifestName)
 	}
 	parent, name, err := store.Parent(out)
 	if err != nil {

@@ -82,7 +82,7 @@
 // (DecodeFeaturesPlan, data.Reattach). A table in a bucket is a
 // store.Pending (CreateFeaturesPending): the workers upload the parts
 // under its temporary prefix, the manifest is staged
-// (StageFeaturesManifest), and the launcher commits, _SUCCESS last.
+// (EncodeFeaturesManifest), and the launcher commits, _SUCCESS last.
 //
 // RunDistributed is Run with everything between the model and the commit
 // handed to such an engine (a BuildRun): it plans the run's cutoffs with

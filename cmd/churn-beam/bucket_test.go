@@ -184,7 +184,7 @@ func throughBucket(t *testing.T, srv *s3test.Server, cmd string) {
 		_, name, _ := strings.Cut(rest, "/")
 		read[strings.SplitN(name, "/", 2)[0]]++
 	}
-	want := []string{spillFolder, manifestFile}
+	want := []string{spillFolder, jobs.FeaturesManifestName}
 	if cmd == "run" {
 		want = []string{spillFolder, rangesFolder, finishFile}
 	}

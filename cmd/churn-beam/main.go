@@ -35,6 +35,7 @@ import (
 
 	"churn/data/runs"
 	"churn/data/store"
+	"churn/internal/fsutil"
 	"churn/jobs"
 	"churn/jobs/output"
 )
@@ -324,9 +325,9 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 		os.RemoveAll(dst.Tmp)
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	manifest := filepath.Join(dst.Out, manifestFile)
+	manifest := filepath.Join(dst.Out, jobs.FeaturesManifestName)
 	if bucket {
-		manifest = subLocation(dst.Shared, manifestFile)
+		manifest = subLocation(dst.Shared, jobs.FeaturesManifestName)
 	}
 	b, err := getShared(ctx, manifest, nil)
 	if err != nil {
@@ -337,8 +338,9 @@ func runFeatures(ctx context.Context, cfg jobs.Config, env jobs.Env, out string,
 		return nil, fmt.Errorf("read %s: %w", manifest, err)
 	}
 	if bucket {
-		if err := jobs.StageFeaturesManifest(pending.Dir(), m); err != nil {
-			return nil, err
+		// commitFn's bytes, as they are: the pending folder's manifest.
+		if err := fsutil.WriteFile(filepath.Join(pending.Dir(), jobs.FeaturesManifestName), b); err != nil {
+			return nil, fmt.Errorf("commit %s: %w", out, err)
 		}
 		if err := pending.Commit(); err != nil {
 			return nil, fmt.Errorf("commit %s: %w", out, err)

@@ -372,8 +372,9 @@ func (fn *writeFn) ProcessElement(ctx context.Context, r int, parts func(*[]byte
 // markInput), removes the spilled partials, writes the manifest (with
 // the catalogue the parts were built with, channels included, as churn
 // features reports it) and makes the table visible at Out. With Shared
-// (a table in a bucket), it only leaves the manifest there, as
-// manifestFile, for the launcher, which commits the table.
+// (a table in a bucket), it only leaves the manifest there, under its
+// name (jobs.FeaturesManifestName), for the launcher, which commits the
+// table.
 type commitFn struct {
 	Plan        []byte
 	Out, Tmp    string
@@ -434,7 +435,7 @@ func (fn *commitFn) ProcessElement(ctx context.Context, _ []byte, parts, results
 		if err != nil {
 			return err
 		}
-		_, err = putShared(ctx, fn.Shared, manifestFile, body)
+		_, err = putShared(ctx, fn.Shared, jobs.FeaturesManifestName, body)
 		return err
 	}
 	return jobs.CommitFeatures(fn.Out, fn.Tmp, m)
@@ -474,10 +475,6 @@ const spillFolder = ".partials"
 type tableDest struct {
 	Out, Tmp, Staging, Shared string
 }
-
-// manifestFile is the name of a bucket table's manifest in the job's
-// shared location, where commitFn leaves it for the launcher.
-const manifestFile = "manifest.json"
 
 // featuresPipeline returns the pipeline that writes the feature table of
 // plan to dst, in ranges customer ranges.
